@@ -1,0 +1,50 @@
+# Thin wrapper over CMake. `make` builds into build/; `make test` and `make demo`
+# first run the bootstrap, which installs what is missing and skips what is present.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all build bootstrap test test-unit test-asan fuzz fuzz-smoke demo clean format
+
+all: build
+
+build:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+bootstrap:
+	bash scripts/bootstrap.sh
+
+# All tests: unit and integration tests, then the unit tests again under ASan+UBSan.
+test: bootstrap
+	$(MAKE) test-unit
+	$(MAKE) test-asan
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan:
+	cmake -S . -B $(ASAN_BUILD) -DXTALPROOF_SANITIZE=ON -DXTALPROOF_CUDA=OFF >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L unit
+
+fuzz:
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DXTALPROOF_FUZZ=ON -DXTALPROOF_CUDA=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each fuzz target for a short bounded time (FUZZ_SECONDS each).
+fuzz-smoke: fuzz
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
+
+demo: bootstrap build
+	bash scripts/demo.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' '*.cu')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

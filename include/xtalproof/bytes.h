@@ -1,0 +1,43 @@
+/* Hex and byte helpers, and whole-file I/O. */
+#ifndef XTALPROOF_BYTES_H
+#define XTALPROOF_BYTES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "xtalproof/error.h"
+
+/* Writes 2*n lowercase hex digits and a NUL to out (which holds 2*n+1, or 2*n+3 with prefix).
+ * With prefix, "0x" comes first. Returns out. */
+char *xp_hex_encode(const uint8_t *in, size_t n, char *out, int prefix);
+
+/* Decodes hex text of length len (an optional 0x/0X prefix is skipped) into out, which holds
+ * cap bytes; *outlen gets the byte count. Odd length, a non-hex digit or too little room is an
+ * XP_EINVAL with a sentence naming the position. */
+int xp_hex_decode(const char *text, size_t len, uint8_t *out, size_t cap, size_t *outlen,
+                  xp_error *err);
+
+/* Decodes NUL-terminated hex that must be exactly n bytes. */
+int xp_hex_decode_exact(const char *text, uint8_t *out, size_t n, xp_error *err);
+
+/* Compares in constant time; 0 when equal. */
+int xp_memeq_ct(const void *a, const void *b, size_t n);
+
+/* Overwrites n bytes at p with zeros in a way the compiler cannot drop. */
+void xp_wipe(void *p, size_t n);
+
+/* Reads a whole file (at most max bytes, else XP_EINVAL) into a NUL-terminated malloc'd
+ * buffer; free it with free(). */
+int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_error *err);
+
+/* Creates path with the given mode, holding exactly data; never replaces an existing file
+ * (XP_EEXIST) and never leaves a partial one: the bytes go to a temporary file in the same
+ * folder, are synced, and are linked into place in one step. */
+int xp_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          xp_error *err);
+
+/* Reads a password file: its first line, without the line ending. Empty is allowed. */
+int xp_password_file_read(const char *path, char **password, xp_error *err);
+
+#endif

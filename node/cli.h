@@ -1,0 +1,35 @@
+/* Shared pieces of the command line: option parsing, messages, exit codes. */
+#ifndef XTALPROOF_NODE_CLI_H
+#define XTALPROOF_NODE_CLI_H
+
+#include "xtalproof/error.h"
+
+enum { XP_EXIT_OK = 0, XP_EXIT_FAIL = 1, XP_EXIT_USAGE = 2 };
+
+/* One option a command accepts. flag=1: takes no value. */
+typedef struct xp_opt {
+    const char *name; /* without the leading "--" */
+    int flag;
+    const char *value; /* filled by xp_cli_parse: the value, or "1" for a flag that was given */
+} xp_opt;
+
+/* Parses argv (after the command words) into opts; the rest goes to pos (at most maxpos).
+ * Returns 0, or XP_EXIT_USAGE after printing a sentence. */
+int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts,
+                 const char **pos, int maxpos, int *npos);
+const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
+
+/* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
+int xp_cli_fail(const xp_error *err);
+int xp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads a password from the file, or, without one, from the terminal (echo off; asked twice
+ * when confirm is set) or from the first line of standard input. Free with xp_cli_password_free. */
+int xp_cli_password(const char *file, int confirm, char **password, xp_error *err);
+void xp_cli_password_free(char *password);
+
+int xp_cmd_key(int argc, char **argv);
+int xp_cmd_version(int argc, char **argv);
+int xp_cmd_keccak(int argc, char **argv);
+
+#endif

@@ -1,0 +1,47 @@
+/* The xtalproof program: dispatches to the commands in this folder. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char USAGE[] =
+    "usage: xtalproof <command> [options]\n"
+    "\n"
+    "Provenance, prediction commitments and verification for crystal-structure data.\n"
+    "\n"
+    "commands:\n"
+    "  version                       print the version, build options and CUDA devices\n"
+    "  key new --keystore FILE [--password-file F] [--light-kdf]\n"
+    "                                create a new key in a V3 keystore (mode 0600)\n"
+    "  key address --keystore FILE [--password-file F]\n"
+    "                                print the keystore's EIP-55 checksummed address\n"
+    "  key import --private-key-file F --keystore FILE [--password-file P] [--light-kdf]\n"
+    "                                write a hex private key into a new keystore\n"
+    "  keccak [--text S | --hex H | FILE...]\n"
+    "                                print keccak-256 of files, a string or hex bytes\n"
+    "\n"
+    "Without --password-file the password is asked on the terminal, or read as the first\n"
+    "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
+    "meant for tests and throwaway keys only.\n"
+    "\n"
+    "exit status: 0 success, 1 a check failed or the input was bad, 2 usage error.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(USAGE, stderr);
+        return XP_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(USAGE, stdout);
+        return XP_EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
+        return xp_cmd_version(argc - 2, argv + 2);
+    if (!strcmp(cmd, "key"))
+        return xp_cmd_key(argc - 2, argv + 2);
+    if (!strcmp(cmd, "keccak"))
+        return xp_cmd_keccak(argc - 2, argv + 2);
+    return xp_cli_usage("unknown command \"%s\"", cmd);
+}

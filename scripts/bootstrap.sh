@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything xtalproof needs on a fresh Debian 12 machine, and skips what is present:
+# the system libraries and tools with apt-get, the chain tools (anvil, forge, solc) and the
+# Solidity libraries with `npm ci` from testnet/package-lock.json. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: the libraries of DESIGN.md, the build tools, clang for fuzzing.
+PKGS=(
+  build-essential cmake pkg-config git ca-certificates
+  libsecp256k1-dev libsodium-dev libssl-dev liblmdb-dev libcurl4-openssl-dev
+  libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcif-dev
+  clang libclang-rt-14-dev
+  nodejs npm
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# nodejs/npm may come from elsewhere than Debian (the image ships Node 20): accept a working one.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<< "${missing[*]:-}"
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "bootstrap: system packages present"
+fi
+
+# npm tools, pinned by the lock file. Reinstalled only when the lock file changed.
+stamp=testnet/node_modules/.xtalproof-lock.sha256
+want=$(sha256sum testnet/package-lock.json | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x testnet/node_modules/.bin/anvil ]; then
+  echo "bootstrap: npm tools present"
+else
+  echo "bootstrap: npm ci in testnet/"
+  (cd testnet && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+fi
+testnet/node_modules/.bin/anvil --version | head -1

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The main job, as far as the project goes today: make a key, read the outside keystore
+# vectors back to their addresses, and content-hash the sample structures.
+# usage: demo.sh BUILD_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+XP=${1:-build}/bin/xtalproof
+SHARED=${XTALPROOF_SHARED:-../shared}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "xtalproof version"
+"$XP" version
+
+step "a new key in a V3 keystore (cheap scrypt for the demo)"
+printf 'demo password\n' > "$work/pw"
+addr=$("$XP" key new --keystore "$work/demo-key.json" --password-file "$work/pw" --light-kdf)
+echo "address: $addr   (file mode $(stat -c %a "$work/demo-key.json"))"
+echo "read back: $("$XP" key address --keystore "$work/demo-key.json" --password-file "$work/pw")"
+
+step "the ethereum/tests keystore vectors open to their stated address"
+for v in scrypt pbkdf2; do
+  printf '%-7s %s\n' "$v" "$("$XP" key address --keystore "$SHARED/vectors/keystore/$v.json" \
+                              --password-file "$SHARED/vectors/keystore/$v.password")"
+done
+printf 'wrong\n' > "$work/wrong"
+"$XP" key address --keystore "$SHARED/vectors/keystore/scrypt.json" --password-file "$work/wrong" \
+  || echo "(exit $? on a wrong password, as it should)"
+
+step "keccak-256 content hashes of the sample structures"
+if [ -d "$SHARED/data/cgcnn/sample-cifs" ]; then
+  "$XP" keccak "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -10
+else
+  echo "(no sample structures at $SHARED/data/cgcnn/sample-cifs)"
+fi
+echo
+echo "demo: done"

@@ -1,0 +1,155 @@
+#include "xtalproof/bytes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_error *err)
+{
+    *data = NULL;
+    if (len)
+        *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return xp_error_set(err, errno == ENOENT ? XP_ENOTFOUND : XP_EIO,
+                            "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return xp_error_set(err, XP_EIO, "%s is not a regular file", path);
+    }
+    if ((unsigned long long)st.st_size > max) {
+        close(fd);
+        return xp_error_set(err, XP_EINVAL, "%s is %lld bytes, more than the %zu allowed", path,
+                            (long long)st.st_size, max);
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        close(fd);
+        return xp_error_set(err, XP_ENOMEM, "out of memory reading %s", path);
+    }
+    for (;;) {
+        if (n + 1 >= cap) { /* the file grew while we read it */
+            if (cap > max) {
+                free(buf);
+                close(fd);
+                return xp_error_set(err, XP_EINVAL, "%s is more than the %zu bytes allowed", path,
+                                    max);
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return xp_error_set(err, XP_ENOMEM, "out of memory reading %s", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return xp_error_set(err, XP_EIO, "cannot read %s: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (n > max) {
+        free(buf);
+        return xp_error_set(err, XP_EINVAL, "%s is more than the %zu bytes allowed", path, max);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    if (len)
+        *len = n;
+    return XP_OK;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int xp_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          xp_error *err)
+{
+    if (access(path, F_OK) == 0)
+        return xp_error_set(err, XP_EEXIST, "%s already exists; refusing to overwrite it", path);
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    char *dircopy = strdup(path);
+    if (!tmp || !dircopy) {
+        free(tmp);
+        free(dircopy);
+        return xp_error_set(err, XP_ENOMEM, "out of memory writing %s", path);
+    }
+    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
+    int rc = XP_OK;
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = xp_error_set(err, XP_EIO, "cannot create a file beside %s: %s", path,
+                          strerror(errno));
+        goto out;
+    }
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        rc = xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    close(fd);
+    /* link() fails if path exists, so a concurrent writer cannot be overwritten either. */
+    if (link(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        rc = e == EEXIST ? xp_error_set(err, XP_EEXIST, "%s already exists; refusing to overwrite it",
+                                        path)
+                         : xp_error_set(err, XP_EIO, "cannot create %s: %s", path, strerror(e));
+        goto out;
+    }
+    unlink(tmp);
+    int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+out:
+    free(tmp);
+    free(dircopy);
+    return rc;
+}
+
+int xp_password_file_read(const char *path, char **password, xp_error *err)
+{
+    char *data;
+    size_t len;
+    int rc = xp_file_read(path, 4096, &data, &len, err);
+    if (rc)
+        return xp_error_prefix(err, "password file");
+    size_t end = strcspn(data, "\r\n");
+    if (end < len)
+        xp_wipe(data + end, len - end);
+    data[end] = '\0';
+    *password = data;
+    return XP_OK;
+}

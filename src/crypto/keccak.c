@@ -1,0 +1,138 @@
+/* Keccak-256 (FIPS 202's Keccak-f[1600] with the original 0x01 padding), written from the
+ * Keccak reference specification. Lanes are indexed state[x + 5*y] and loaded little-endian. */
+#include "xtalproof/keccak.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xtalproof/bytes.h"
+#include "xtalproof/error.h"
+
+static const uint64_t RC[24] = {
+    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
+    0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+    0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
+    0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
+    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
+    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
+};
+
+/* rho offsets by lane index x + 5*y */
+static const unsigned RHO[25] = {
+    0,  1,  62, 28, 27, /* y = 0 */
+    36, 44, 6,  55, 20, /* y = 1 */
+    3,  10, 43, 25, 39, /* y = 2 */
+    41, 45, 15, 21, 8,  /* y = 3 */
+    18, 2,  61, 56, 14, /* y = 4 */
+};
+
+static inline uint64_t rotl(uint64_t v, unsigned n)
+{
+    return n ? (v << n) | (v >> (64 - n)) : v;
+}
+
+void xp_keccak_f1600(uint64_t a[25])
+{
+    uint64_t b[25], c[5], d[5];
+    for (int round = 0; round < 24; round++) {
+        for (int x = 0; x < 5; x++)
+            c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+        for (int x = 0; x < 5; x++)
+            d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+        for (int i = 0; i < 25; i++)
+            a[i] ^= d[i % 5];
+        /* rho and pi: lane (x, y) moves to (y, 2x + 3y) */
+        for (int y = 0; y < 5; y++)
+            for (int x = 0; x < 5; x++)
+                b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y], RHO[x + 5 * y]);
+        for (int y = 0; y < 5; y++)
+            for (int x = 0; x < 5; x++)
+                a[x + 5 * y] =
+                    b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
+        a[0] ^= RC[round];
+    }
+}
+
+static void absorb_block(uint64_t state[25], const uint8_t *block)
+{
+    for (int i = 0; i < XP_KECCAK256_RATE / 8; i++) {
+        uint64_t lane = 0;
+        for (int j = 7; j >= 0; j--)
+            lane = lane << 8 | block[8 * i + j];
+        state[i] ^= lane;
+    }
+    xp_keccak_f1600(state);
+}
+
+void xp_keccak256_init(xp_keccak256_ctx *ctx)
+{
+    memset(ctx, 0, sizeof *ctx);
+}
+
+void xp_keccak256_update(xp_keccak256_ctx *ctx, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    if (ctx->buflen) {
+        size_t take = XP_KECCAK256_RATE - ctx->buflen;
+        if (take > len)
+            take = len;
+        memcpy(ctx->buf + ctx->buflen, p, take);
+        ctx->buflen += take;
+        p += take;
+        len -= take;
+        if (ctx->buflen < XP_KECCAK256_RATE)
+            return;
+        absorb_block(ctx->state, ctx->buf);
+        ctx->buflen = 0;
+    }
+    while (len >= XP_KECCAK256_RATE) {
+        absorb_block(ctx->state, p);
+        p += XP_KECCAK256_RATE;
+        len -= XP_KECCAK256_RATE;
+    }
+    if (len) {
+        memcpy(ctx->buf, p, len);
+        ctx->buflen = len;
+    }
+}
+
+void xp_keccak256_final(xp_keccak256_ctx *ctx, uint8_t out[32])
+{
+    memset(ctx->buf + ctx->buflen, 0, XP_KECCAK256_RATE - ctx->buflen);
+    ctx->buf[ctx->buflen] ^= 0x01;
+    ctx->buf[XP_KECCAK256_RATE - 1] ^= 0x80;
+    absorb_block(ctx->state, ctx->buf);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 8; j++)
+            out[8 * i + j] = (uint8_t)(ctx->state[i] >> (8 * j));
+    xp_wipe(ctx, sizeof *ctx);
+}
+
+void xp_keccak256(const void *data, size_t len, uint8_t out[32])
+{
+    xp_keccak256_ctx ctx;
+    xp_keccak256_init(&ctx);
+    xp_keccak256_update(&ctx, data, len);
+    xp_keccak256_final(&ctx, out);
+}
+
+int xp_keccak256_file(const char *path, uint8_t out[32], xp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return xp_error_set(err, errno == ENOENT ? XP_ENOTFOUND : XP_EIO, "cannot open %s: %s",
+                            path, strerror(errno));
+    xp_keccak256_ctx ctx;
+    xp_keccak256_init(&ctx);
+    uint8_t buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        xp_keccak256_update(&ctx, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    xp_keccak256_final(&ctx, out);
+    if (bad)
+        return xp_error_set(err, XP_EIO, "cannot read %s", path);
+    return XP_OK;
+}

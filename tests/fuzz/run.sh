@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every fuzz target in BUILD for SECONDS each, from the seed corpus in tests/fuzz/corpus.
+# usage: run.sh BUILD SECONDS
+set -eu
+build=$1 secs=$2
+here=$(cd "$(dirname "$0")" && pwd)
+status=0 n=0
+for bin in "$build"/bin/fuzz_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin")
+  work=$(mktemp -d)
+  [ -d "$here/corpus/$name" ] && cp -r "$here/corpus/$name/." "$work/"
+  echo "fuzz: $name for ${secs}s"
+  if "$bin" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix="$build/$name-" "$work" > "$build/$name.log" 2>&1; then
+    grep -E 'stat::number_of_executed_units' "$build/$name.log" || true
+  else
+    echo "fuzz: $name FAILED; see $build/$name.log"; tail -30 "$build/$name.log"; status=1
+  fi
+  rm -rf "$work"; n=$((n+1))
+done
+[ "$n" -gt 0 ] || { echo "fuzz: no targets in $build"; exit 1; }
+exit $status

@@ -1,0 +1,72 @@
+#include "testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "xtalproof/bytes.h"
+
+char *xp_test_slurp(const char *path)
+{
+    char *data = NULL;
+    size_t len = 0;
+    xp_error err = {0};
+    if (xp_file_read(path, (size_t)64 << 20, &data, &len, &err) != 0)
+        fail_msg("cannot read test input: %s", err.msg);
+    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r' || data[len - 1] == ' '))
+        data[--len] = '\0';
+    return data;
+}
+
+void xp_vec_load(const char *path, xp_vec_file *vf)
+{
+    memset(vf, 0, sizeof *vf);
+    vf->data = xp_test_slurp(path);
+    size_t cap = 64;
+    vf->lines = calloc(cap, sizeof *vf->lines);
+    int lineno = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(vf->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++; /* blank lines are swallowed by strtok_r, so numbers are approximate */
+        line[strcspn(line, "\r")] = '\0';
+        if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
+            continue;
+        if (vf->count == cap) {
+            cap *= 2;
+            vf->lines = realloc(vf->lines, cap * sizeof *vf->lines);
+        }
+        xp_vec_line *l = &vf->lines[vf->count++];
+        memset(l, 0, sizeof *l);
+        l->lineno = lineno;
+        char *s2 = NULL;
+        for (char *f = strtok_r(line, " \t", &s2); f && l->nfields < XP_TEST_MAX_FIELDS;
+             f = strtok_r(NULL, " \t", &s2))
+            l->field[l->nfields++] = f;
+    }
+    if (vf->count == 0)
+        fail_msg("vector file %s holds no vectors", path);
+}
+
+void xp_vec_free(xp_vec_file *vf)
+{
+    free(vf->data);
+    free(vf->lines);
+    memset(vf, 0, sizeof *vf);
+}
+
+uint8_t *xp_test_unhex(const char *hex, size_t *len)
+{
+    if (strcmp(hex, "-") == 0)
+        hex = "";
+    size_t cap = strlen(hex) / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    xp_error err = {0};
+    if (xp_hex_decode(hex, strlen(hex), buf, cap, len, &err) != 0)
+        fail_msg("bad hex in a vector: %s", err.msg);
+    return buf;
+}
