@@ -66,21 +66,34 @@ int xp_privkey_generate(uint8_t priv[32], xp_error *err)
     return xp_error_set(err, XP_ECRYPTO, "the random generator gave no valid private key");
 }
 
+/* The context, once priv is known to be a valid secret key. */
+static int ctx_for_key(const uint8_t priv[32], const secp256k1_context **ctx, xp_error *err)
+{
+    *ctx = ctx_get(err);
+    if (!*ctx)
+        return XP_ECRYPTO;
+    return xp_privkey_check(priv, err);
+}
+
+/* X || Y of a parsed public key. */
+static void pubkey_xy(const secp256k1_context *ctx, const secp256k1_pubkey *pk, uint8_t pub[64])
+{
+    uint8_t ser[65];
+    size_t len = sizeof ser;
+    secp256k1_ec_pubkey_serialize(ctx, ser, &len, pk, SECP256K1_EC_UNCOMPRESSED);
+    memcpy(pub, ser + 1, 64);
+}
+
 int xp_privkey_to_pubkey(const uint8_t priv[32], uint8_t pub[64], xp_error *err)
 {
-    const secp256k1_context *ctx = ctx_get(err);
-    if (!ctx)
-        return XP_ECRYPTO;
-    int rc = xp_privkey_check(priv, err);
+    const secp256k1_context *ctx;
+    int rc = ctx_for_key(priv, &ctx, err);
     if (rc)
         return rc;
     secp256k1_pubkey pk;
     if (!secp256k1_ec_pubkey_create(ctx, &pk, priv))
         return xp_error_set(err, XP_ECRYPTO, "the public key could not be computed");
-    uint8_t ser[65];
-    size_t len = sizeof ser;
-    secp256k1_ec_pubkey_serialize(ctx, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
-    memcpy(pub, ser + 1, 64);
+    pubkey_xy(ctx, &pk, pub);
     return XP_OK;
 }
 
@@ -143,10 +156,8 @@ int xp_address_parse(const char *text, uint8_t addr[XP_ADDRESS_LEN], xp_error *e
 int xp_sign_digest(const uint8_t priv[32], const uint8_t digest[32], uint8_t sig[XP_SIG_LEN],
                    xp_error *err)
 {
-    const secp256k1_context *ctx = ctx_get(err);
-    if (!ctx)
-        return XP_ECRYPTO;
-    int rc = xp_privkey_check(priv, err);
+    const secp256k1_context *ctx;
+    int rc = ctx_for_key(priv, &ctx, err);
     if (rc)
         return rc;
     secp256k1_ecdsa_recoverable_signature rs;
@@ -193,10 +204,7 @@ int xp_recover_pubkey(const uint8_t digest[32], const uint8_t sig[XP_SIG_LEN], u
     secp256k1_pubkey pk;
     if (!secp256k1_ecdsa_recover(ctx, &pk, &rs, digest))
         return xp_error_set(err, XP_ECRYPTO, "no public key recovers from this signature");
-    uint8_t ser[65];
-    size_t len = sizeof ser;
-    secp256k1_ec_pubkey_serialize(ctx, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
-    memcpy(pub, ser + 1, 64);
+    pubkey_xy(ctx, &pk, pub);
     return XP_OK;
 }
 
