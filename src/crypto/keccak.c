@@ -32,24 +32,38 @@ static inline uint64_t rotl(uint64_t v, unsigned n)
     return n ? (v << n) | (v >> (64 - n)) : v;
 }
 
+/* pi: the lane at index i moves to PI_TO[i]: (x, y) -> (y, 2x + 3y mod 5) */
+static const unsigned char PI_TO[25] = {
+    0,  10, 20, 5,  15, /* y = 0 */
+    16, 1,  11, 21, 6,  /* y = 1 */
+    7,  17, 2,  12, 22, /* y = 2 */
+    23, 8,  18, 3,  13, /* y = 3 */
+    14, 24, 9,  19, 4,  /* y = 4 */
+};
+
 void xp_keccak_f1600(uint64_t a[25])
 {
     uint64_t b[25], c[5], d[5];
     for (int round = 0; round < 24; round++) {
         for (int x = 0; x < 5; x++)
             c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++)
-            d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
+        d[0] = c[4] ^ rotl(c[1], 1);
+        d[1] = c[0] ^ rotl(c[2], 1);
+        d[2] = c[1] ^ rotl(c[3], 1);
+        d[3] = c[2] ^ rotl(c[4], 1);
+        d[4] = c[3] ^ rotl(c[0], 1);
+        for (int y = 0; y < 25; y += 5)
+            for (int x = 0; x < 5; x++)
+                a[y + x] ^= d[x];
         for (int i = 0; i < 25; i++)
-            a[i] ^= d[i % 5];
-        /* rho and pi: lane (x, y) moves to (y, 2x + 3y) */
-        for (int y = 0; y < 5; y++)
-            for (int x = 0; x < 5; x++)
-                b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl(a[x + 5 * y], RHO[x + 5 * y]);
-        for (int y = 0; y < 5; y++)
-            for (int x = 0; x < 5; x++)
-                a[x + 5 * y] =
-                    b[x + 5 * y] ^ (~b[(x + 1) % 5 + 5 * y] & b[(x + 2) % 5 + 5 * y]);
+            b[PI_TO[i]] = rotl(a[i], RHO[i]);
+        for (int y = 0; y < 25; y += 5) {
+            a[y + 0] = b[y + 0] ^ (~b[y + 1] & b[y + 2]);
+            a[y + 1] = b[y + 1] ^ (~b[y + 2] & b[y + 3]);
+            a[y + 2] = b[y + 2] ^ (~b[y + 3] & b[y + 4]);
+            a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y + 0]);
+            a[y + 4] = b[y + 4] ^ (~b[y + 0] & b[y + 1]);
+        }
         a[0] ^= RC[round];
     }
 }
