@@ -17,8 +17,10 @@ build:
 bootstrap:
 	bash scripts/bootstrap.sh
 
-# All tests: unit and integration tests, then the unit tests again under ASan+UBSan.
+# All tests: the contracts (forge), unit and integration tests (ctest), then the unit tests
+# again under ASan+UBSan.
 test: bootstrap
+	$(MAKE) contracts-test
 	$(MAKE) test-unit
 	$(MAKE) test-asan
 
@@ -48,3 +50,23 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# Contracts and the local chain. forge runs offline in contracts/ with the npm solc behind
+# testnet/solc-wrapper (contracts/foundry.toml names it by a path relative to contracts/).
+FORGE := testnet/node_modules/.bin/forge
+.PHONY: contracts-build contracts-test testnet-test
+
+$(FORGE):
+	bash scripts/bootstrap.sh
+
+# Builds the contracts and writes each one's ABI to contracts/abi/<Name>.json.
+contracts-build: $(FORGE)
+	cd contracts && ../$(FORGE) build
+	node contracts/tools/export-abi.js
+
+contracts-test: $(FORGE)
+	cd contracts && ../$(FORGE) test
+
+# anvil-up / anvil-status / anvil-down on a free port.
+testnet-test: $(FORGE)
+	bash tests/cli/test_testnet.sh
