@@ -1,0 +1,60 @@
+/* Merkle trees of RFC 9162 §2.1 with keccak-256: leaf = keccak(0x00 ‖ data),
+ * node = keccak(0x01 ‖ left ‖ right), empty tree = keccak(""). A tree of n leaves splits at
+ * k, the largest power of two below n. Inclusion and consistency proofs are generated and
+ * verified exactly as the RFC's algorithms, so a contract (contracts/src/MerkleProofs.sol)
+ * checks the same proofs. */
+#ifndef XTALPROOF_MERKLE_H
+#define XTALPROOF_MERKLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtalproof/error.h"
+
+#define XP_MERKLE_MAX_PROOF 64
+
+typedef struct xp_merkle_proof {
+    size_t len;
+    uint8_t hash[XP_MERKLE_MAX_PROOF][32];
+} xp_merkle_proof;
+
+/* Where the leaf hashes come from: a store can serve them (and later cached subtrees) without
+ * holding the whole tree in memory. Returns 0 or a negative XP_E* code. */
+typedef int (*xp_merkle_leaf_fn)(void *ctx, uint64_t index, uint8_t out[32], xp_error *err);
+
+typedef struct xp_merkle_source {
+    xp_merkle_leaf_fn leaf;
+    void *ctx;
+} xp_merkle_source;
+
+/* A source over an array of leaf hashes (ctx is the array). */
+xp_merkle_source xp_merkle_array_source(const uint8_t (*leaves)[32]);
+
+void xp_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32]);
+void xp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);
+
+/* MTH(D[a:b]) for the leaves a ≤ i < b; the empty range gives keccak(""). */
+int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, uint8_t out[32],
+                         xp_error *err);
+
+/* PATH(index, D[size]); index < size. */
+int xp_merkle_inclusion_proof(const xp_merkle_source *src, uint64_t index, uint64_t size,
+                              xp_merkle_proof *proof, xp_error *err);
+
+/* RFC 9162 §2.1.3.2. 0 if leaf_hash at index is in the tree of size with root;
+ * XP_ECRYPTO if the proof does not lead to root; XP_EINVAL for impossible inputs. */
+int xp_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t index, uint64_t size,
+                               const xp_merkle_proof *proof, const uint8_t root[32],
+                               xp_error *err);
+
+/* PROOF(first, D[second]); 0 < first ≤ second (the proof for first == second is empty). A
+ * consistency proof from the empty tree is not defined: first = 0 is XP_EINVAL. */
+int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,
+                                xp_merkle_proof *proof, xp_error *err);
+
+/* RFC 9162 §2.1.4.2, and for first == second: an empty proof and equal roots. */
+int xp_merkle_verify_consistency(uint64_t first, uint64_t second, const uint8_t first_root[32],
+                                 const uint8_t second_root[32], const xp_merkle_proof *proof,
+                                 xp_error *err);
+
+#endif

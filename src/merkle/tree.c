@@ -1,0 +1,136 @@
+/* Tree hashing and proof generation, written from the definitions of RFC 9162 §2.1. */
+#include "xtalproof/merkle.h"
+
+#include <string.h>
+
+#include "xtalproof/keccak.h"
+
+void xp_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32])
+{
+    static const uint8_t prefix = 0x00;
+    xp_keccak256_ctx k;
+    xp_keccak256_init(&k);
+    xp_keccak256_update(&k, &prefix, 1);
+    xp_keccak256_update(&k, data, len);
+    xp_keccak256_final(&k, out);
+}
+
+void xp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_t out[32])
+{
+    uint8_t buf[65];
+    buf[0] = 0x01;
+    memcpy(buf + 1, left, 32);
+    memcpy(buf + 33, right, 32);
+    xp_keccak256(buf, sizeof buf, out);
+}
+
+static int array_leaf(void *ctx, uint64_t index, uint8_t out[32], xp_error *err)
+{
+    (void)err;
+    memcpy(out, ((const uint8_t (*)[32])ctx)[index], 32);
+    return XP_OK;
+}
+
+xp_merkle_source xp_merkle_array_source(const uint8_t (*leaves)[32])
+{
+    xp_merkle_source s = {array_leaf, (void *)leaves};
+    return s;
+}
+
+/* The largest power of two strictly below n (n ≥ 2). */
+static uint64_t split(uint64_t n)
+{
+    uint64_t k = 1;
+    while (k << 1 < n)
+        k <<= 1;
+    return k;
+}
+
+int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, uint8_t out[32],
+                         xp_error *err)
+{
+    if (b < a)
+        return xp_error_set(err, XP_EINVAL, "merkle range [%llu, %llu) is reversed",
+                            (unsigned long long)a, (unsigned long long)b);
+    if (a == b) {
+        xp_keccak256("", 0, out);
+        return XP_OK;
+    }
+    if (b - a == 1)
+        return src->leaf(src->ctx, a, out, err);
+    uint64_t k = split(b - a);
+    uint8_t l[32], r[32];
+    int rc = xp_merkle_range_root(src, a, a + k, l, err);
+    if (!rc)
+        rc = xp_merkle_range_root(src, a + k, b, r, err);
+    if (!rc)
+        xp_merkle_node_hash(l, r, out);
+    return rc;
+}
+
+static int push_root(const xp_merkle_source *src, uint64_t a, uint64_t b, xp_merkle_proof *p,
+                     xp_error *err)
+{
+    if (p->len >= XP_MERKLE_MAX_PROOF)
+        return xp_error_set(err, XP_EINVAL, "merkle proof longer than %d hashes",
+                            XP_MERKLE_MAX_PROOF);
+    int rc = xp_merkle_range_root(src, a, b, p->hash[p->len], err);
+    if (!rc)
+        p->len++;
+    return rc;
+}
+
+/* PATH(m, D[a:b]): the deeper siblings first. */
+static int path(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b,
+                xp_merkle_proof *p, xp_error *err)
+{
+    if (b - a <= 1)
+        return XP_OK;
+    uint64_t k = split(b - a);
+    int rc;
+    if (m < k) {
+        rc = path(src, m, a, a + k, p, err);
+        return rc ? rc : push_root(src, a + k, b, p, err);
+    }
+    rc = path(src, m - k, a + k, b, p, err);
+    return rc ? rc : push_root(src, a, a + k, p, err);
+}
+
+int xp_merkle_inclusion_proof(const xp_merkle_source *src, uint64_t index, uint64_t size,
+                              xp_merkle_proof *proof, xp_error *err)
+{
+    proof->len = 0;
+    if (index >= size)
+        return xp_error_set(err, XP_EINVAL, "leaf index %llu is not in a tree of %llu leaves",
+                            (unsigned long long)index, (unsigned long long)size);
+    return path(src, index, 0, size, proof, err);
+}
+
+/* SUBPROOF(m, D[a:b], whole): whole says D[a:a+m] is a subtree the verifier already knows. */
+static int subproof(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b, int whole,
+                    xp_merkle_proof *p, xp_error *err)
+{
+    uint64_t n = b - a;
+    if (m == n)
+        return whole ? XP_OK : push_root(src, a, b, p, err);
+    uint64_t k = split(n);
+    int rc;
+    if (m <= k) {
+        rc = subproof(src, m, a, a + k, whole, p, err);
+        return rc ? rc : push_root(src, a + k, b, p, err);
+    }
+    rc = subproof(src, m - k, a + k, b, 0, p, err);
+    return rc ? rc : push_root(src, a, a + k, p, err);
+}
+
+int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,
+                                xp_merkle_proof *proof, xp_error *err)
+{
+    proof->len = 0;
+    if (first == 0 || first > second)
+        return xp_error_set(err, XP_EINVAL,
+                            "no consistency proof from %llu to %llu leaves (need 0 < first <= "
+                            "second)",
+                            (unsigned long long)first, (unsigned long long)second);
+    return subproof(src, first, 0, second, 1, proof, err);
+}
