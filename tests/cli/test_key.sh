@@ -6,14 +6,7 @@ XP=$1
 VEC=$2/vectors/keystore
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
-expect() { # expect NAME WANT_EXIT CMD...
-  local name=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, wanted $want; stderr: $(cat "$T/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # The vectors open to their stated address, printed in EIP-55 form.
 for v in scrypt pbkdf2; do
@@ -71,5 +64,4 @@ printf 'abc' > "$T/abc"
 expect "keccak FILE" 0 "$XP" keccak "$T/abc"
 [ "$(cut -d' ' -f1 < "$T/out")" = 0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45 ] && ok "keccak(abc)" || bad "keccak(abc) = $(cat "$T/out")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

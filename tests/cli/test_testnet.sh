@@ -5,14 +5,7 @@
 set -u
 TN=${1:-$(cd "$(dirname "$0")/../../testnet" && pwd)}
 T=$(mktemp -d)
-pass=0 fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
-expect() { # expect NAME WANT_EXIT CMD...
-  local name=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>"$T/err"; local got=$?
-  if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, wanted $want; out: $(cat "$T/out"); err: $(cat "$T/err")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 rpc() { # rpc PORT METHOD: the raw JSON-RPC answer
   curl -s --max-time 5 -H 'Content-Type: application/json' \
@@ -91,5 +84,4 @@ expect "unknown option" 2 "$TN/anvil-up" --bogus
 expect "bad port" 2 "$TN/anvil-status" --port 99999
 expect "--help" 0 "$TN/anvil-up" --help
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

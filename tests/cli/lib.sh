@@ -1,0 +1,11 @@
+# Shared by the shell tests: counters, ok/bad, and expect NAME WANT_EXIT CMD... which runs CMD
+# with its output in $T/out and $T/err (T is the test's temporary folder), and finish.
+pass=0 fail=0
+ok()  { pass=$((pass+1)); echo "ok   $*"; }
+bad() { fail=$((fail+1)); echo "FAIL $*"; }
+expect() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>"$T/err"; local got=$?
+  if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, wanted $want; out: $(cat "$T/out"); err: $(cat "$T/err")"; fi
+}
+finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; }
