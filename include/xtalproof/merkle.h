@@ -2,7 +2,12 @@
  * node = keccak(0x01 ‖ left ‖ right), empty tree = keccak(""). A tree of n leaves splits at
  * k, the largest power of two below n. Inclusion and consistency proofs are generated and
  * verified exactly as the RFC's algorithms, so a contract (contracts/src/MerkleProofs.sol)
- * checks the same proofs. */
+ * checks the same proofs.
+ *
+ * A proof is a list of 32-byte hashes in the RFC's order: for inclusion, the sibling subtree
+ * roots from the leaf upward (deepest first); for consistency, SUBPROOF's list. A proof of more
+ * than XP_MERKLE_MAX_PROOF hashes is refused (only trees above 2^63 leaves could need more).
+ * Sizes and indices are uint64_t. */
 #ifndef XTALPROOF_MERKLE_H
 #define XTALPROOF_MERKLE_H
 
@@ -18,8 +23,9 @@ typedef struct xp_merkle_proof {
     uint8_t hash[XP_MERKLE_MAX_PROOF][32];
 } xp_merkle_proof;
 
-/* Where the leaf hashes come from: a store can serve them (and later cached subtrees) without
- * holding the whole tree in memory. Returns 0 or a negative XP_E* code. */
+/* Where the leaf hashes come from: a store can serve them without holding the whole tree in
+ * memory. Generation asks only for leaves inside the tree it was given. Returns 0 or a negative
+ * XP_E* code (with a sentence), which generation passes on. */
 typedef int (*xp_merkle_leaf_fn)(void *ctx, uint64_t index, uint8_t out[32], xp_error *err);
 
 typedef struct xp_merkle_source {
@@ -33,26 +39,35 @@ xp_merkle_source xp_merkle_array_source(const uint8_t (*leaves)[32]);
 void xp_merkle_leaf_hash(const void *data, size_t len, uint8_t out[32]);
 void xp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_t out[32]);
 
-/* MTH(D[a:b]) for the leaves a ≤ i < b; the empty range gives keccak(""). */
+/* MTH(D[n]) of an array of n leaf hashes, in one pass with O(log n) memory; n = 0 gives
+ * keccak(""). */
+int xp_merkle_root(const uint8_t (*leaves)[32], size_t n, uint8_t out[32], xp_error *err);
+
+/* MTH(D[a:b]) for the leaves a ≤ i < b; the empty range gives keccak(""). Every proof hash is
+ * one such range root, so this is where a store's cached subtree roots would plug in. */
 int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, uint8_t out[32],
                          xp_error *err);
 
-/* PATH(index, D[size]); index < size. */
+/* PATH(index, D[size]); index < size, else XP_EINVAL. */
 int xp_merkle_inclusion_proof(const xp_merkle_source *src, uint64_t index, uint64_t size,
                               xp_merkle_proof *proof, xp_error *err);
 
-/* RFC 9162 §2.1.3.2. 0 if leaf_hash at index is in the tree of size with root;
- * XP_ECRYPTO if the proof does not lead to root; XP_EINVAL for impossible inputs. */
+/* RFC 9162 §2.1.3.2. 0 if leaf_hash at index is in the tree of size with root; XP_ECRYPTO if
+ * the proof does not lead to root; XP_EINVAL if index ≥ size or the proof's length is not the
+ * one that index and size call for (the RFC's algorithm refuses those too). The size is not
+ * bound by the proof alone: take size and root together from a trusted source. */
 int xp_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t index, uint64_t size,
-                               const xp_merkle_proof *proof, const uint8_t root[32],
-                               xp_error *err);
+                               const xp_merkle_proof *proof, const uint8_t root[32], xp_error *err);
 
 /* PROOF(first, D[second]); 0 < first ≤ second (the proof for first == second is empty). A
  * consistency proof from the empty tree is not defined: first = 0 is XP_EINVAL. */
 int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,
                                 xp_merkle_proof *proof, xp_error *err);
 
-/* RFC 9162 §2.1.4.2, and for first == second: an empty proof and equal roots. */
+/* RFC 9162 §2.1.4.2 (including first a power of two, where first_root starts the path), and
+ * for first == second: an empty proof and equal roots. 0 if consistent; XP_ECRYPTO if the proof
+ * does not lead to both roots; XP_EINVAL if first = 0, first > second, or the proof's length is
+ * not the one first and second call for. */
 int xp_merkle_verify_consistency(uint64_t first, uint64_t second, const uint8_t first_root[32],
                                  const uint8_t second_root[32], const xp_merkle_proof *proof,
                                  xp_error *err);

@@ -27,7 +27,7 @@ void xp_merkle_node_hash(const uint8_t left[32], const uint8_t right[32], uint8_
 static int array_leaf(void *ctx, uint64_t index, uint8_t out[32], xp_error *err)
 {
     (void)err;
-    memcpy(out, ((const uint8_t (*)[32])ctx)[index], 32);
+    memcpy(out, ((const uint8_t(*)[32])ctx)[index], 32);
     return XP_OK;
 }
 
@@ -37,13 +37,49 @@ xp_merkle_source xp_merkle_array_source(const uint8_t (*leaves)[32])
     return s;
 }
 
-/* The largest power of two strictly below n (n ≥ 2). */
+/* The largest power of two strictly below n (n ≥ 2). Compared against (n - 1) / 2 so that
+ * doubling never overflows when n is above 2^63. */
 static uint64_t split(uint64_t n)
 {
     uint64_t k = 1;
-    while (k << 1 < n)
+    while (k <= (n - 1) / 2)
         k <<= 1;
     return k;
+}
+
+/* Folds the leaf into the stack of perfect subtree roots: after leaf i the stack mirrors the
+ * binary digits of i + 1, so each trailing zero of i + 1 is one merge of equal subtrees. */
+static void push_leaf(uint8_t (*stack)[32], size_t *depth, const uint8_t leaf[32], size_t count)
+{
+    memcpy(stack[(*depth)++], leaf, 32);
+    for (; (count & 1) == 0; count >>= 1) {
+        (*depth)--;
+        xp_merkle_node_hash(stack[*depth - 1], stack[*depth], stack[*depth - 1]);
+    }
+}
+
+int xp_merkle_root(const uint8_t (*leaves)[32], size_t n, uint8_t out[32], xp_error *err)
+{
+    if (n == 0) {
+        xp_keccak256("", 0, out);
+        return XP_OK;
+    }
+    if (leaves == NULL)
+        return xp_error_set(err, XP_EINVAL, "merkle root of %zu leaves asked without the leaves",
+                            n);
+    /* One slot per binary digit of the count; the smallest subtrees sit on top. */
+    uint8_t stack[64][32];
+    size_t depth = 0;
+    for (size_t i = 0; i < n; i++)
+        push_leaf(stack, &depth, leaves[i], i + 1);
+    /* What is left are the subtrees of the set bits of n, largest at the bottom; the RFC's
+     * split puts the largest on the left, so fold from the top down. */
+    memcpy(out, stack[--depth], 32);
+    while (depth > 0) {
+        depth--;
+        xp_merkle_node_hash(stack[depth], out, out);
+    }
+    return XP_OK;
 }
 
 int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, uint8_t out[32],
@@ -56,6 +92,8 @@ int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, ui
         xp_keccak256("", 0, out);
         return XP_OK;
     }
+    if (src == NULL || src->leaf == NULL)
+        return xp_error_set(err, XP_EINVAL, "merkle tree has no leaf source");
     if (b - a == 1)
         return src->leaf(src->ctx, a, out, err);
     uint64_t k = split(b - a);
@@ -81,8 +119,8 @@ static int push_root(const xp_merkle_source *src, uint64_t a, uint64_t b, xp_mer
 }
 
 /* PATH(m, D[a:b]): the deeper siblings first. */
-static int path(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b,
-                xp_merkle_proof *p, xp_error *err)
+static int path(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b, xp_merkle_proof *p,
+                xp_error *err)
 {
     if (b - a <= 1)
         return XP_OK;
