@@ -1,0 +1,165 @@
+/* Reading structure files: the format by extension, else by content; both readers fill the
+ * same model. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "xtalproof/bytes.h"
+#include "xtalproof/reader.h"
+#include "xtal_internal.h"
+
+#define DEFAULT_MAX_BYTES ((size_t)64 << 20)
+
+void xp_structure_list_free(xp_structure_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->n; i++)
+        xp_structure_free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->n = 0;
+}
+
+int xp_list_push(xp_structure_list *list, xp_structure *s, xp_error *err)
+{
+    xp_structure **items = realloc(list->items, (list->n + 1) * sizeof *items);
+    if (!items) {
+        xp_structure_free(s);
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    }
+    list->items = items;
+    list->items[list->n++] = s;
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* CIF by its extension; POSCAR by its usual names and extensions; otherwise by content: a CIF
+ * has a data_ block header (or the CIF 2.0 magic) before anything else. */
+static xp_format guess_format(const char *name, const char *data, size_t len)
+{
+    const char *base = base_name(name);
+    if (ends_with(base, ".cif") || ends_with(base, ".mcif"))
+        return XP_FORMAT_CIF;
+    if (ends_with(base, ".vasp") || ends_with(base, ".poscar") || !strncasecmp(base, "POSCAR", 6) ||
+        !strncasecmp(base, "CONTCAR", 7))
+        return XP_FORMAT_POSCAR;
+    if (len >= 10 && !memcmp(data, "#\\#CIF_2.0", 10))
+        return XP_FORMAT_CIF;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+            i++;
+        if (i < len && data[i] == '#') { /* a comment line */
+            while (i < len && data[i] != '\n')
+                i++;
+            continue;
+        }
+        break;
+    }
+    if (len - i >= 5 && !strncasecmp(data + i, "data_", 5))
+        return XP_FORMAT_CIF;
+    return XP_FORMAT_POSCAR;
+}
+
+int xp_read_structures_mem(const char *name, const char *data, size_t len,
+                           const xp_read_opts *opts, xp_structure_list *out, xp_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    xp_read_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    size_t max = opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
+    if (len > max)
+        return xp_error_set(err, XP_EINVAL, "%s: file of %zu bytes is over the limit of %zu", name,
+                            len, max);
+    if (len == 0)
+        return xp_error_set(err, XP_EINVAL, "%s: empty file", name);
+    const char *nul = memchr(data, '\0', len);
+    if (nul)
+        return xp_error_set(err, XP_EINVAL, "%s: binary data (a NUL byte at offset %zu)", name,
+                            (size_t)(nul - data));
+    xp_format f = opts->format ? opts->format : guess_format(name, data, len);
+    if (f == XP_FORMAT_CIF)
+        return xp_read_cif_mem(name, data, len, opts, out, err);
+    return xp_read_poscar_mem(name, data, len, opts, out, err);
+}
+
+int xp_read_structures(const char *path, const xp_read_opts *opts, xp_structure_list *out,
+                       xp_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    size_t max = opts && opts->max_bytes ? opts->max_bytes : DEFAULT_MAX_BYTES;
+    char *data = NULL;
+    size_t len = 0;
+    int rc = xp_file_read(path, max, &data, &len, err);
+    if (rc)
+        return rc;
+    rc = xp_read_structures_mem(path, data, len, opts, out, err);
+    free(data);
+    return rc;
+}
+
+/* "5.4307(2)" -> 5.4307; "?" and "." are missing values (XP_ENOTFOUND). */
+int xp_parse_cif_number(const char *text, double *out)
+{
+    while (*text == ' ' || *text == '\t')
+        text++;
+    if (!text[0] || ((text[0] == '?' || text[0] == '.') && text[1] == '\0'))
+        return XP_ENOTFOUND;
+    char *end = NULL;
+    double v = strtod(text, &end);
+    if (end == text)
+        return XP_EINVAL;
+    if (*end == '(') { /* standard uncertainty in the last digits */
+        end++;
+        if (*end < '0' || *end > '9')
+            return XP_EINVAL;
+        while (*end >= '0' && *end <= '9')
+            end++;
+        if (*end != ')')
+            return XP_EINVAL;
+        end++;
+    }
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end || v != v || v > 1e300 || v < -1e300)
+        return XP_EINVAL;
+    *out = v;
+    return 0;
+}
+
+/* The element of a type symbol or site label: "Na+", "O2-", "Fe3+", "Si1", "CL2", "D" (as H). */
+int xp_element_from_label(const char *text)
+{
+    char sym[3] = {0};
+    size_t n = 0;
+    while (text[n] && n < 2 && ((text[n] >= 'A' && text[n] <= 'Z') || (text[n] >= 'a' && text[n] <= 'z'))) {
+        sym[n] = text[n];
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    if (n == 2) {
+        int z = xp_element_z(sym);
+        if (z)
+            return z;
+        sym[1] = 0;
+    }
+    if ((sym[0] == 'D' || sym[0] == 'T') && !sym[1])
+        return 1; /* deuterium, tritium */
+    return xp_element_z(sym);
+}
