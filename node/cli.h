@@ -31,5 +31,7 @@ void xp_cli_password_free(char *password);
 int xp_cmd_key(int argc, char **argv);
 int xp_cmd_version(int argc, char **argv);
 int xp_cmd_keccak(int argc, char **argv);
+int xp_cmd_hash(int argc, char **argv);
+int xp_cmd_bench_hash(int argc, char **argv);
 
 #endif

@@ -19,6 +19,10 @@ static const char USAGE[] =
     "                                write a hex private key into a new keystore\n"
     "  keccak [--text S | --hex H | FILE...]\n"
     "                                print keccak-256 of files, a string or hex bytes\n"
+    "  hash [--json] [--symprec X] [--angle-tolerance D] [--species \"A B\"] PATH...\n"
+    "                                symhash of each structure (CIF, POSCAR; directories\n"
+    "                                recursively); symprec in Å, default 1e-3\n"
+    "  bench hash PATH...            structures per second and peak memory, as JSON\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -43,5 +47,12 @@ int main(int argc, char **argv)
         return xp_cmd_key(argc - 2, argv + 2);
     if (!strcmp(cmd, "keccak"))
         return xp_cmd_keccak(argc - 2, argv + 2);
+    if (!strcmp(cmd, "hash"))
+        return xp_cmd_hash(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench")) {
+        if (argc >= 3 && !strcmp(argv[2], "hash"))
+            return xp_cmd_bench_hash(argc - 3, argv + 3);
+        return xp_cli_usage("bench: expected \"bench hash\"");
+    }
     return xp_cli_usage("unknown command \"%s\"", cmd);
 }

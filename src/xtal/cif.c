@@ -25,7 +25,8 @@ char *progname = "xtalproof";
 
 static pthread_mutex_t parser_lock = PTHREAD_MUTEX_INITIALIZER;
 
-#define MERGE_TOL 0.01 /* Å: symmetry images closer than this are one site */
+#define MERGE_TOL 0.01      /* Å: symmetry images of one site closer than this are one */
+#define DUPLICATE_TOL 0.001 /* Å: two listed sites of one element closer than this are one */
 #define MAX_OPS 1024
 
 /* Tag comparison that treats DDLm's "_cell.length_a" like "_cell_length_a", case-blind. */
@@ -328,6 +329,7 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
             site.occupancy = orc == 0 ? fmin(occ, 1.0) : 1.0;
         }
         /* every symmetry image, merged with the sites already there */
+        size_t first = s->nsites;
         for (size_t o = 0; o < nops; o++) {
             xp_site img = site;
             for (int k = 0; k < 3; k++)
@@ -336,19 +338,20 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
             int merged = 0;
             for (size_t j = 0; j < s->nsites && !merged; j++) {
                 xp_site *q = &s->sites[j];
-                if (frac_distance(lat, q->frac, img.frac) >= MERGE_TOL)
+                double d = frac_distance(lat, q->frac, img.frac);
+                if (j >= first) { /* an image of this same site: symmetry maps it onto itself */
+                    merged = d < MERGE_TOL;
                     continue;
-                if (q->z == img.z && !strcmp(q->label, img.label)) {
-                    merged = 1; /* the same site again */
-                } else if (q->z == img.z && q->occupancy + img.occupancy > 1.0 + 1e-3) {
-                    merged = 1; /* the same element listed twice at one place */
-                } else if (q->occupancy + img.occupancy > 1.0 + 1e-3 && o == 0) {
-                    rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s overlaps site %s, and "
-                                      "their occupancies add up to more than 1", b->file, b->block,
-                                      where, q->label);
+                }
+                if (d >= MERGE_TOL)
+                    continue;
+                if (q->z == img.z && d < DUPLICATE_TOL) {
+                    merged = 1; /* the same atom listed twice */
+                } else if (q->z != img.z && q->occupancy + img.occupancy > 1.0 + 1e-3) {
+                    rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s overlaps site %s "
+                                      "(%.4f Å apart), and their occupancies add up to more "
+                                      "than 1", b->file, b->block, where, q->label, d);
                     goto fail;
-                } else if (q->occupancy + img.occupancy > 1.0 + 1e-3) {
-                    merged = 1;
                 }
             }
             if (merged)

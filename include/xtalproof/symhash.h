@@ -1,0 +1,41 @@
+/* Identity of a crystal: the symmetry-invariant hash (symhash) and the prototype hash
+ * (protohash), computed with spglib on an idealized primitive cell in a canonical setting.
+ * docs/formats.md ("Structure hashes") defines the bytes that are hashed. */
+#ifndef XTALPROOF_SYMHASH_H
+#define XTALPROOF_SYMHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtalproof/error.h"
+#include "xtalproof/structure.h"
+
+#define XP_SYMHASH_VERSION 1
+#define XP_DEFAULT_SYMPREC 1e-3       /* Å */
+#define XP_DEFAULT_ANGLE_TOLERANCE -1 /* spglib's default: derived from symprec */
+
+typedef struct xp_hash_opts {
+    double symprec;         /* distance tolerance of the symmetry search, Å (0: default) */
+    double angle_tolerance; /* degrees; negative or 0: spglib's default */
+} xp_hash_opts;
+
+typedef struct xp_xtal_id {
+    uint8_t symhash[32];
+    uint8_t protohash[32];
+    int spacegroup;          /* international number, 1..230 */
+    char international[16];  /* short Hermann-Mauguin symbol, e.g. "Fm-3m" */
+    char formula[128];       /* reduced formula in Hill order ("ClNa", "O2Si", "CH4") */
+    size_t natoms;           /* sites of the input cell */
+    size_t nprim;            /* atoms of the primitive cell */
+    double prim_lattice[3][3];    /* the canonical primitive cell (rows, Å) */
+    double (*prim_frac)[3];       /* its atoms (owned; freed by xp_xtal_id_clear) */
+    int *prim_z;
+} xp_xtal_id;
+
+/* Computes the hashes of an ordered structure. Disordered structures (an occupancy below 1)
+ * are refused with the sites named. opts may be NULL for the defaults. */
+int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id,
+                     xp_error *err);
+void xp_xtal_id_clear(xp_xtal_id *id);
+
+#endif

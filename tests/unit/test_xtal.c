@@ -1,0 +1,337 @@
+/* Structure readers and hashes: hand-written POSCAR and CIF files with hand-derived expected
+ * cells and sites, malformed inputs, and the shared equivalence benchmark
+ * (../shared/data/structures/bench/manifest.csv) whose groups say which files must hash equal. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "xtalproof/bytes.h"
+#include "xtalproof/reader.h"
+#include "xtalproof/symhash.h"
+
+static xp_structure_list read_ok(const char *name, const char *text, const xp_read_opts *o)
+{
+    xp_structure_list l;
+    xp_error err = {0};
+    int rc = xp_read_structures_mem(name, text, strlen(text), o, &l, &err);
+    if (rc)
+        fail_msg("%s: %s", name, err.msg);
+    return l;
+}
+
+static void read_fails(const char *name, const char *text, const char *want)
+{
+    xp_structure_list l;
+    xp_error err = {0};
+    int rc = xp_read_structures_mem(name, text, strlen(text), NULL, &l, &err);
+    if (rc == 0)
+        fail_msg("%s: read although malformed", name);
+    assert_null(l.items);
+    if (want && !strstr(err.msg, want))
+        fail_msg("%s: message \"%s\" lacks \"%s\"", name, err.msg, want);
+}
+
+static const char ROCKSALT5[] = "NaCl primitive\n1.0\n0 2.81 2.81\n2.81 0 2.81\n2.81 2.81 0\n"
+                                "Na Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n";
+
+static void poscar_vasp5(void **state)
+{
+    (void)state;
+    xp_structure_list l = read_ok("x.vasp", ROCKSALT5, NULL);
+    assert_int_equal(l.n, 1);
+    xp_structure *s = l.items[0];
+    assert_int_equal(s->nsites, 2);
+    assert_int_equal(s->sites[0].z, 11);
+    assert_int_equal(s->sites[1].z, 17);
+    assert_true(fabs(s->lattice[0][1] - 2.81) < 1e-12);
+    /* the fcc primitive cell of a = 5.62 holds a quarter of 5.62^3 */
+    assert_true(fabs(fabs(xp_structure_volume(s)) - 5.62 * 5.62 * 5.62 / 4) < 1e-9);
+    assert_string_equal(s->block, "NaCl primitive");
+    xp_structure_list_free(&l);
+}
+
+static void poscar_volume_cartesian_selective(void **state)
+{
+    (void)state;
+    /* scale -64: a cube of volume 64 (edge 4); Cartesian coordinates are scaled by the same
+     * factor 4 as the cell (VASP), so 0.5 0.5 0.5 is the centre */
+    const char *t = "cube\n-64\n1 0 0\n0 1 0\n0 0 1\nCs Cl\n1 1\nSelective dynamics\nCartesian\n"
+                    "0 0 0 T T F\n0.5 0.5 0.5 F F F\n";
+    xp_structure_list l = read_ok("POSCAR", t, NULL);
+    xp_structure *s = l.items[0];
+    assert_true(fabs(s->lattice[2][2] - 4.0) < 1e-12);
+    for (int k = 0; k < 3; k++)
+        assert_true(fabs(s->sites[1].frac[k] - 0.5) < 1e-12);
+    xp_structure_list_free(&l);
+}
+
+static void poscar_vasp4(void **state)
+{
+    (void)state;
+    const char *t = "$cell vectors\n1.0\n4 0 0\n0 4 0\n0 0 4\n1 1\nDirect\n0 0 0 # K1\n"
+                    "0.5 0.5 0.5 # Cl1\n";
+    xp_structure_list l = read_ok("POSCAR-4", t, NULL);
+    assert_int_equal(l.items[0]->sites[0].z, 19);
+    assert_int_equal(l.items[0]->sites[1].z, 17);
+    xp_structure_list_free(&l);
+    const char *bare = "$cell\n1.0\n4 0 0\n0 4 0\n0 0 4\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n";
+    read_fails("POSCAR-bare", bare, "--species");
+    xp_read_opts o = {.species = "Rb Br"};
+    l = read_ok("POSCAR-bare", bare, &o);
+    assert_int_equal(l.items[0]->sites[0].z, 37);
+    assert_int_equal(l.items[0]->sites[1].z, 35);
+    xp_structure_list_free(&l);
+}
+
+static void poscar_malformed(void **state)
+{
+    (void)state;
+    read_fails("POSCAR", "x\n", "scale");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n0 1\n", "lattice vector b");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nNa\n2\nDirect\n0 0 0\n", "2 atoms");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nNa\n1\nDirect\n0 0\n", "three numbers");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nXx\n1\nDirect\n0 0 0\n", "element");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n2 0 0\n0 0 1\nNa\n1\nDirect\n0 0 0\n", "volume");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nNa\n1\nSideways\n0 0 0\n", "Direct");
+    read_fails("POSCAR", "x\n1.0\n1 0 0\n0 1 0\n0 0 1\nNa\n1\nDirect\n0 nan 0\n", "not a number");
+    read_fails("POSCAR", "", "empty");
+    const char bin[] = "x\n1.0\n\0garbage";
+    xp_structure_list l;
+    xp_error err = {0};
+    assert_int_not_equal(xp_read_structures_mem("POSCAR", bin, sizeof bin, NULL, &l, &err), 0);
+    assert_non_null(strstr(err.msg, "NUL"));
+}
+
+static const char CIF_TWO_BLOCKS[] =
+    "data_first\n_cell_length_a 5.4307(2)\n_cell_length_b 5.4307(2)\n_cell_length_c 5.4307\n"
+    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+    "loop_\n_symmetry_equiv_pos_as_xyz\n'x, y, z'\n'-x, -y, -z'\n"
+    "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+    "_atom_site_fract_z\nSi1 Si 0.1 0.2 0.3(1)\nO1 O2- 0 0 0\n"
+    "data_second\n_cell_length_a 3\n_cell_length_b 4\n_cell_length_c 5\n"
+    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+    "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
+    "_atom_site_occupancy\nFe1 0 0 0 0.5\nCo1 0 0 0 0.5\n";
+
+static void cif_blocks_ops_uncertainty(void **state)
+{
+    (void)state;
+    xp_structure_list l = read_ok("x.cif", CIF_TWO_BLOCKS, NULL);
+    assert_int_equal(l.n, 2);
+    xp_structure *a = l.items[0], *b = l.items[1];
+    assert_string_equal(a->block, "first");
+    /* Si at +-(0.1, 0.2, 0.3): two sites; O at the inversion centre: one */
+    assert_int_equal(a->nsites, 3);
+    assert_int_equal(a->sites[0].z, 14);
+    assert_int_equal(a->sites[1].z, 14);
+    assert_true(fabs(a->sites[1].frac[0] - 0.9) < 1e-12);
+    assert_true(fabs(a->sites[1].frac[2] - 0.7) < 1e-12);
+    assert_int_equal(a->sites[2].z, 8);
+    assert_true(fabs(a->lattice[0][0] - 5.4307) < 1e-12);
+    /* gamma 120: b = (4 cos 120, 4 sin 120, 0) */
+    assert_true(fabs(b->lattice[1][0] + 2.0) < 1e-12);
+    assert_true(fabs(b->lattice[1][1] - 4.0 * sqrt(3.0) / 2) < 1e-12);
+    assert_int_equal(b->nsites, 2);
+    assert_true(fabs(b->sites[0].occupancy - 0.5) < 1e-12);
+    /* disorder is read but not hashed; the message names the sites */
+    xp_xtal_id id;
+    xp_error err = {0};
+    assert_int_equal(xp_xtal_identify(b, NULL, &id, &err), XP_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "Fe1"));
+    assert_non_null(strstr(err.msg, "Co1"));
+    xp_structure_list_free(&l);
+}
+
+static void cif_malformed(void **state)
+{
+    (void)state;
+    read_fails("x.cif", "data_x\nloop_\n_a\n_b\n1 2 3\n", "CIF");
+    read_fails("x.cif", "data_x\n_a 'unterminated\n", "CIF");
+    read_fails("x.cif", "data_x\n_cell_length_a 5\n", "no atom site");
+    read_fails("x.cif", "data_x\n_title nothing\n", "no data block");
+    read_fails("x.cif",
+               "data_x\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n"
+               "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+               "_symmetry_equiv_pos_as_xyz 'x,y,q'\nloop_\n_atom_site_label\n"
+               "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\n",
+               "symmetry operation");
+    read_fails("x.cif",
+               "data_x\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n"
+               "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 200\n"
+               "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+               "_atom_site_fract_z\nNa1 0 0 0\n",
+               "lattice");
+    read_fails("x.cif",
+               "data_x\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n"
+               "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+               "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+               "_atom_site_fract_z\nNa1 0 zero 0\n",
+               "not a number");
+}
+
+static void hash_of(const xp_structure *s, uint8_t out[32])
+{
+    xp_xtal_id id;
+    xp_error err = {0};
+    if (xp_xtal_identify(s, NULL, &id, &err))
+        fail_msg("hash: %s", err.msg);
+    memcpy(out, id.symhash, 32);
+    xp_xtal_id_clear(&id);
+}
+
+/* Hand-made equivalences: the rock-salt primitive cell vs its conventional cell with the
+ * origin on Cl; NaCl vs NaBr; a mirror image (enantiomorphs hash equal, see formats.md). */
+static void hand_equivalences(void **state)
+{
+    (void)state;
+    const char *conv = "NaCl conventional\n1.0\n5.62 0 0\n0 5.62 0\n0 0 5.62\nCl Na\n4 4\nDirect\n"
+                       "0 0 0\n0.5 0.5 0\n0.5 0 0.5\n0 0.5 0.5\n0.5 0 0\n0 0.5 0\n0 0 0.5\n"
+                       "0.5 0.5 0.5\n";
+    xp_structure_list a = read_ok("a.vasp", ROCKSALT5, NULL), b = read_ok("b.vasp", conv, NULL);
+    uint8_t ha[32], hb[32];
+    hash_of(a.items[0], ha);
+    hash_of(b.items[0], hb);
+    assert_memory_equal(ha, hb, 32);
+    a.items[0]->sites[1].z = 35; /* NaBr */
+    hash_of(a.items[0], hb);
+    assert_memory_not_equal(ha, hb, 32);
+    xp_structure_list_free(&a);
+    xp_structure_list_free(&b);
+}
+
+/* ---- the shared benchmark ----------------------------------------------------------------- */
+
+typedef struct row {
+    char file[160], base[64], variant[16], group[64];
+    uint8_t h[32];
+    int ok;
+} row;
+
+static void benchmark_manifest(void **state)
+{
+    (void)state;
+    char dir[512], path[1024];
+    snprintf(dir, sizeof dir, "%s/data/structures/bench", XP_SHARED_DIR);
+    snprintf(path, sizeof path, "%s/manifest.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    size_t cap = 4096, n = 0;
+    row *r = calloc(cap, sizeof *r);
+    assert_non_null(r);
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f) && n < cap)
+        if (sscanf(line, "%159[^,],%63[^,],%15[^,],%63[^,]", r[n].file, r[n].base, r[n].variant,
+                   r[n].group) == 4)
+            n++;
+    fclose(f);
+    assert_true(n > 2000);
+    size_t errors = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, r[i].file);
+        xp_structure_list l;
+        xp_error err = {0};
+        if (xp_read_structures(path, NULL, &l, &err)) {
+            print_message("read error: %s\n", err.msg);
+            errors++;
+            continue;
+        }
+        xp_xtal_id id;
+        if (xp_xtal_identify(l.items[0], NULL, &id, &err)) {
+            print_message("hash error: %s\n", err.msg);
+            errors++;
+        } else {
+            memcpy(r[i].h, id.symhash, 32);
+            r[i].ok = 1;
+            xp_xtal_id_clear(&id);
+        }
+        xp_structure_list_free(&l);
+    }
+    assert_int_equal(errors, 0);
+    static const char *const same[] = {"perm", "shift", "rot", "cell", "conv", "prim", "super",
+                                       "super8", "cifp1", "cifsym", "noise4", "noise3", NULL};
+    static const char *const differ[] = {"swap", "strain", "disp", NULL};
+    size_t rep_total = 0, rep_equal = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *const *vars = pass ? differ : same;
+        for (int v = 0; vars[v]; v++) {
+            size_t tot = 0, eq = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(r[i].variant, vars[v]))
+                    continue;
+                for (size_t j = 0; j < n; j++)
+                    if (!strcmp(r[j].base, r[i].base) && !strcmp(r[j].variant, "orig")) {
+                        tot++;
+                        eq += !memcmp(r[i].h, r[j].h, 32);
+                        break;
+                    }
+            }
+            print_message("%-7s %zu/%zu hash equal to orig\n", vars[v], eq, tot);
+            assert_true(tot > 0);
+            if (pass) {
+                assert_int_equal(eq, 0); /* a different crystal never hashes equal */
+            } else if (!strcmp(vars[v], "noise4")) {
+                assert_true(eq * 100 >= tot * 97);
+            } else if (strcmp(vars[v], "noise3")) {
+                rep_total += tot;
+                rep_equal += eq;
+                /* each representation variant: at most one miss (see formats.md) */
+                assert_true(eq + 1 >= tot);
+            }
+        }
+    }
+    print_message("representation variants: %zu/%zu\n", rep_equal, rep_total);
+    /* no collisions between groups, except groups whose originals are the very same bytes
+     * (the benchmark has one such pair: spg-monoclinic-010 and -010-2) */
+    size_t collisions = 0, identical = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            if (!r[i].ok || !r[j].ok || !strcmp(r[i].group, r[j].group) ||
+                memcmp(r[i].h, r[j].h, 32))
+                continue;
+            char pa[1024], pb[1024];
+            snprintf(pa, sizeof pa, "%s/%s/orig.vasp", dir, r[i].base);
+            snprintf(pb, sizeof pb, "%s/%s/orig.vasp", dir, r[j].base);
+            char *da = NULL, *db = NULL;
+            size_t la = 0, lb = 0;
+            xp_error err = {0};
+            int same_bytes = !xp_file_read(pa, 1 << 20, &da, &la, &err) &&
+                             !xp_file_read(pb, 1 << 20, &db, &lb, &err) && la == lb &&
+                             !memcmp(da, db, la);
+            free(da);
+            free(db);
+            if (same_bytes)
+                identical++;
+            else {
+                print_message("collision: %s %s\n", r[i].file, r[j].file);
+                collisions++;
+            }
+        }
+    print_message("collisions between groups: %zu (plus %zu between byte-identical groups)\n",
+                  collisions, identical);
+    assert_int_equal(collisions, 0);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(poscar_vasp5),
+        cmocka_unit_test(poscar_volume_cartesian_selective),
+        cmocka_unit_test(poscar_vasp4),
+        cmocka_unit_test(poscar_malformed),
+        cmocka_unit_test(cif_blocks_ops_uncertainty),
+        cmocka_unit_test(cif_malformed),
+        cmocka_unit_test(hand_equivalences),
+        cmocka_unit_test(benchmark_manifest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
