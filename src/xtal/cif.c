@@ -420,6 +420,16 @@ int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_rea
         opts = &defaults;
     if (memchr(data, '\0', len))
         return xp_error_set(err, XP_EINVAL, "%s: binary data (a NUL byte)", name);
+    /* libcodcif 3.7 dereferences NULL on input without any data block header: such input is
+     * refused here, before the parser sees it */
+    int has_block = 0;
+    for (size_t i = 0; i + 5 <= len && !has_block; i++)
+        if ((i == 0 || data[i - 1] == '\n' || data[i - 1] == '\r' || data[i - 1] == ' ' ||
+             data[i - 1] == '\t') &&
+            !strncasecmp(data + i, "data_", 5))
+            has_block = 1;
+    if (!has_block)
+        return xp_error_set(err, XP_EINVAL, "%s: not a CIF: no data block (data_...)", name);
     char *buf = malloc(len + 1);
     if (!buf)
         return xp_error_set(err, XP_ENOMEM, "out of memory");

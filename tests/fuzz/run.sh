@@ -10,8 +10,15 @@ for bin in "$build"/bin/fuzz_*; do
   name=$(basename "$bin")
   work=$(mktemp -d)
   [ -d "$here/corpus/$name" ] && cp -r "$here/corpus/$name/." "$work/"
-  echo "fuzz: $name for ${secs}s"
-  if "$bin" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -print_final_stats=1 \
+  # tests/fuzz/<target>.skip: a target with a known crash in a dependency, the reason inside
+  if [ -f "$here/$name.skip" ]; then
+    echo "fuzz: $name SKIPPED: $(grep -v '^#' "$here/$name.skip" | head -1)"; continue
+  fi
+  # tests/fuzz/<target>.flags: extra libFuzzer flags of one target, with the reason beside them
+  extra=()
+  [ -f "$here/$name.flags" ] && read -r -a extra < <(grep -v '^#' "$here/$name.flags")
+  echo "fuzz: $name for ${secs}s ${extra[*]:-}"
+  if "$bin" "${extra[@]}" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="$build/$name-" "$work" > "$build/$name.log" 2>&1; then
     grep -E 'stat::number_of_executed_units' "$build/$name.log" || true
   else
