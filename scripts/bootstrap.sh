@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS=(
   build-essential cmake pkg-config git ca-certificates
   libsecp256k1-dev libsodium-dev libssl-dev liblmdb-dev libcurl4-openssl-dev
-  libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcodcif-dev libcexceptions-dev
+  libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcif-dev
   clang libclang-rt-14-dev
   nodejs npm
 )

@@ -1,55 +1,277 @@
-/* CIF 1.1 and 2.0 through COD's CIF parser (libcodcif): every data block that holds a cell
- * and atom sites becomes a structure; the listed symmetry operations are applied and the
- * sites they map onto each other merged. The parser keeps state in globals, so calls into it
- * are serialized. */
+/* CIF 1.1 and 2.0 through the CIF API (libcif): every data block that holds a cell and atom
+ * sites becomes a structure; the listed symmetry operations are applied and the sites they map
+ * onto each other merged.
+ *
+ * The parse keeps nothing in the library's own store: the handlers copy each item's text into
+ * a small table per block and tell the parser to skip it. The library's CIF object (an
+ * in-memory database, costly to create) is made once per thread and emptied after each file. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
-#include <cexceptions.h>
 #include <cif.h>
-#include <cif_compiler.h>
-#include <cif_options.h>
-#include <cifmessage.h>
-#include <cifvalue.h>
-#include <datablock.h>
+#include <cif_error.h>
 #include <spglib.h>
+#include <unicode/ustring.h>
 
 #include "xtal_internal.h"
-
-/* libcodcif names the running program in its messages through this symbol. */
-char *progname = "xtalproof";
-
-static pthread_mutex_t parser_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define MERGE_TOL 0.01      /* Å: symmetry images of one site closer than this are one */
 #define DUPLICATE_TOL 0.001 /* Å: two listed sites of one element closer than this are one */
 #define MAX_OPS 1024
+#define MAX_VALUES 4000000 /* values per file */
 
-/* Tag comparison that treats DDLm's "_cell.length_a" like "_cell_length_a", case-blind. */
-static int tag_equal(const char *a, const char *b)
+/* ---- the items of a file, as text ------------------------------------------------------ */
+
+typedef struct tag_col {
+    char *name;   /* lower case, '.' as '_' */
+    char **vals;  /* NULL: unknown or not applicable ('?', '.'); LIST_VALUE: a list or table */
+    size_t n, cap;
+} tag_col;
+
+typedef struct block_tab {
+    char *name;
+    tag_col *cols;
+    size_t ncols, cap;
+} block_tab;
+
+typedef struct parse_state {
+    block_tab *blocks;
+    size_t nblocks, cap;
+    size_t nvalues;
+    int failed; /* out of memory or over the limits */
+    int err_code;
+    size_t err_line, err_col;
+} parse_state;
+
+static char LIST_MARK[] = "(a list)";
+#define LIST_VALUE LIST_MARK
+
+static char *utf8_of(const UChar *u)
 {
-    for (; *a && *b; a++, b++) {
-        char x = *a == '.' ? '_' : *a, y = *b == '.' ? '_' : *b;
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char)(y - 'A' + 'a');
-        if (x != y)
-            return 0;
+    int32_t need = 0;
+    UErrorCode e = U_ZERO_ERROR;
+    u_strToUTF8(NULL, 0, &need, u, -1, &e);
+    if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+        return NULL;
+    char *out = malloc((size_t)need + 1);
+    if (!out)
+        return NULL;
+    e = U_ZERO_ERROR;
+    u_strToUTF8(out, need + 1, NULL, u, -1, &e);
+    if (U_FAILURE(e)) {
+        free(out);
+        return NULL;
     }
-    return *a == *b;
+    out[need] = '\0';
+    return out;
 }
+
+static void normalize_tag(char *t)
+{
+    for (; *t; t++) {
+        if (*t >= 'A' && *t <= 'Z')
+            *t = (char)(*t - 'A' + 'a');
+        else if (*t == '.')
+            *t = '_';
+    }
+}
+
+static void state_free(parse_state *st)
+{
+    for (size_t b = 0; b < st->nblocks; b++) {
+        block_tab *bt = &st->blocks[b];
+        for (size_t c = 0; c < bt->ncols; c++) {
+            for (size_t i = 0; i < bt->cols[c].n; i++)
+                if (bt->cols[c].vals[i] != LIST_VALUE)
+                    free(bt->cols[c].vals[i]);
+            free(bt->cols[c].vals);
+            free(bt->cols[c].name);
+        }
+        free(bt->cols);
+        free(bt->name);
+    }
+    free(st->blocks);
+    memset(st, 0, sizeof *st);
+}
+
+static int on_block_start(cif_container_tp *block, void *ctx)
+{
+    parse_state *st = ctx;
+    if (st->nblocks == st->cap) {
+        size_t ncap = st->cap ? st->cap * 2 : 4;
+        block_tab *nb = realloc(st->blocks, ncap * sizeof *nb);
+        if (!nb) {
+            st->failed = 1;
+            return CIF_TRAVERSE_END;
+        }
+        st->blocks = nb;
+        st->cap = ncap;
+    }
+    block_tab *bt = &st->blocks[st->nblocks++];
+    memset(bt, 0, sizeof *bt);
+    UChar *code = NULL;
+    if (block && cif_container_get_code(block, &code) == CIF_OK && code) {
+        bt->name = utf8_of(code);
+        free(code);
+    }
+    return CIF_TRAVERSE_CONTINUE;
+}
+
+static int on_frame_start(cif_container_tp *frame, void *ctx)
+{
+    (void)frame;
+    (void)ctx;
+    return CIF_TRAVERSE_SKIP_CURRENT; /* save frames hold no structure */
+}
+
+static int on_item(UChar *uname, cif_value_tp *value, void *ctx)
+{
+    parse_state *st = ctx;
+    if (st->nblocks == 0 || st->failed)
+        return CIF_TRAVERSE_SKIP_CURRENT;
+    if (++st->nvalues > MAX_VALUES) {
+        st->failed = 2;
+        return CIF_TRAVERSE_END;
+    }
+    block_tab *bt = &st->blocks[st->nblocks - 1];
+    char *name = utf8_of(uname);
+    if (!name) {
+        st->failed = 1;
+        return CIF_TRAVERSE_END;
+    }
+    normalize_tag(name);
+    tag_col *col = NULL;
+    for (size_t c = bt->ncols; c-- > 0;)
+        if (!strcmp(bt->cols[c].name, name)) {
+            col = &bt->cols[c];
+            break;
+        }
+    if (!col) {
+        if (bt->ncols == bt->cap) {
+            size_t ncap = bt->cap ? bt->cap * 2 : 16;
+            tag_col *nc = realloc(bt->cols, ncap * sizeof *nc);
+            if (!nc) {
+                free(name);
+                st->failed = 1;
+                return CIF_TRAVERSE_END;
+            }
+            bt->cols = nc;
+            bt->cap = ncap;
+        }
+        col = &bt->cols[bt->ncols++];
+        memset(col, 0, sizeof *col);
+        col->name = name;
+    } else {
+        free(name);
+    }
+    if (col->n == col->cap) {
+        size_t ncap = col->cap ? col->cap * 2 : 4;
+        char **nv = realloc(col->vals, ncap * sizeof *nv);
+        if (!nv) {
+            st->failed = 1;
+            return CIF_TRAVERSE_END;
+        }
+        col->vals = nv;
+        col->cap = ncap;
+    }
+    char *text = NULL;
+    cif_kind_tp kind = cif_value_kind(value);
+    if (kind == CIF_LIST_KIND || kind == CIF_TABLE_KIND) {
+        text = LIST_VALUE;
+    } else if (kind == CIF_CHAR_KIND || kind == CIF_NUMB_KIND) {
+        UChar *u = NULL;
+        if (cif_value_get_text(value, &u) == CIF_OK && u) {
+            text = utf8_of(u);
+            free(u);
+            if (!text) {
+                st->failed = 1;
+                return CIF_TRAVERSE_END;
+            }
+        }
+    }
+    col->vals[col->n++] = text;
+    return CIF_TRAVERSE_SKIP_CURRENT; /* nothing kept in the library's store */
+}
+
+static int on_packet_end(cif_packet_tp *packet, void *ctx)
+{
+    (void)packet;
+    (void)ctx;
+    return CIF_TRAVERSE_SKIP_CURRENT;
+}
+
+static int on_error(int code, size_t line, size_t column, const UChar *text, size_t length,
+                    void *data)
+{
+    (void)text;
+    (void)length;
+    parse_state *st = data;
+    if (!st->err_code) {
+        st->err_code = code;
+        st->err_line = line;
+        st->err_col = column;
+    }
+    /* Recorded and the parse goes on with the library's recovery: aborting from here leaks
+     * inside libcif 0.4.2. The file is refused afterwards all the same. */
+    return CIF_OK;
+}
+
+/* The per-thread CIF object the parser needs (its store stays empty between files). */
+static pthread_key_t g_cif_key;
+static pthread_once_t g_cif_once = PTHREAD_ONCE_INIT;
+
+static void cif_key_destroy(void *p)
+{
+    if (p)
+        (void)!cif_destroy((cif_tp *)p);
+}
+
+static void cif_key_make(void)
+{
+    (void)pthread_key_create(&g_cif_key, cif_key_destroy);
+}
+
+static cif_tp *thread_cif(void)
+{
+    pthread_once(&g_cif_once, cif_key_make);
+    cif_tp *cif = pthread_getspecific(g_cif_key);
+    if (!cif) {
+        if (cif_create(&cif) != CIF_OK)
+            return NULL;
+        if (pthread_setspecific(g_cif_key, cif)) {
+            (void)!cif_destroy(cif);
+            return NULL;
+        }
+    }
+    return cif;
+}
+
+static void empty_cif(cif_tp *cif)
+{
+    cif_block_tp **blocks = NULL;
+    if (cif_get_all_blocks(cif, &blocks) == CIF_OK && blocks) {
+        for (size_t i = 0; blocks[i]; i++)
+            (void)!cif_container_destroy(blocks[i]);
+        free(blocks);
+    }
+}
+
+/* ---- lookups in a block's table ------------------------------------------------------- */
+
+typedef block_tab DATABLOCK;
 
 static ssize_t find_tag(DATABLOCK *db, const char *tag)
 {
-    char **tags = datablock_tags(db);
-    size_t n = datablock_length(db);
-    for (size_t i = 0; i < n; i++)
-        if (tags[i] && tag_equal(tags[i], tag))
+    char want[128];
+    snprintf(want, sizeof want, "%s", tag);
+    normalize_tag(want);
+    for (size_t i = 0; i < db->ncols; i++)
+        if (!strcmp(db->cols[i].name, want))
             return (ssize_t)i;
     return -1;
 }
@@ -66,19 +288,19 @@ static ssize_t find_any(DATABLOCK *db, const char *const *tags)
 
 static ssize_t value_count(DATABLOCK *db, ssize_t tag)
 {
-    return tag < 0 ? 0 : datablock_value_lengths(db)[tag];
+    return tag < 0 ? 0 : (ssize_t)db->cols[tag].n;
 }
 
-/* The text of value row of tag, or NULL for a list or table value. */
+/* The text of value row of tag; "?" for an unknown or inapplicable value, NULL for a list or
+ * table value. */
 static const char *value_text(DATABLOCK *db, ssize_t tag, ssize_t row)
 {
-    CIFVALUE *v = datablock_cifvalue(db, (int)tag, (int)row);
-    if (!v)
+    if (tag < 0 || row < 0 || (size_t)row >= db->cols[tag].n)
+        return "?";
+    const char *v = db->cols[tag].vals[row];
+    if (v == LIST_VALUE)
         return NULL;
-    cif_value_type_t t = value_type(v);
-    if (t == CIF_LIST || t == CIF_TABLE)
-        return NULL;
-    return value_scalar(v);
+    return v ? v : "?";
 }
 
 typedef struct block_ctx {
@@ -388,26 +610,9 @@ fail:
     return rc;
 }
 
-/* The parser reports failures by longjmp; kept in a function of its own so that no local of
- * the caller lives across the jump. */
-static CIF *parse_string(char *buf, char *msg, size_t msglen)
+static const char *cif_error_text(int code)
 {
-    cexception_t ex;
-    CIF *volatile cif = NULL;
-    cexception_guard(ex)
-    {
-        cif = new_cif_from_cif_string(buf, cif_option_set(cif_option_default(), CO_SUPPRESS_MESSAGES),
-                                      &ex);
-    }
-    cexception_catch
-    {
-        const char *m = cexception_message(&ex);
-        snprintf(msg, msglen, "%s", m ? m : "parse error");
-        if (cif)
-            delete_cif(cif);
-        return NULL;
-    }
-    return cif;
+    return (code >= 0 && code < cif_nerr) ? cif_errlist[code] : "parse error";
 }
 
 int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
@@ -418,61 +623,56 @@ int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_rea
     xp_read_opts defaults = {0};
     if (!opts)
         opts = &defaults;
+    if (len == 0)
+        return xp_error_set(err, XP_EINVAL, "%s: empty file", name);
     if (memchr(data, '\0', len))
         return xp_error_set(err, XP_EINVAL, "%s: binary data (a NUL byte)", name);
-    /* libcodcif 3.7 dereferences NULL on input without any data block header: such input is
-     * refused here, before the parser sees it */
-    int has_block = 0;
-    for (size_t i = 0; i + 5 <= len && !has_block; i++)
-        if ((i == 0 || data[i - 1] == '\n' || data[i - 1] == '\r' || data[i - 1] == ' ' ||
-             data[i - 1] == '\t') &&
-            !strncasecmp(data + i, "data_", 5))
-            has_block = 1;
-    if (!has_block)
-        return xp_error_set(err, XP_EINVAL, "%s: not a CIF: no data block (data_...)", name);
-    char *buf = malloc(len + 1);
-    if (!buf)
+    cif_tp *cif = thread_cif();
+    if (!cif)
+        return xp_error_set(err, XP_ENOMEM, "%s: the CIF parser could not start", name);
+    FILE *f = fmemopen((void *)data, len, "rb");
+    if (!f)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
-    memcpy(buf, data, len);
-    buf[len] = '\0';
+    struct cif_parse_opts_s *po = NULL;
+    if (cif_parse_options_create(&po) != CIF_OK) {
+        fclose(f);
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    }
+    struct cif_handler_s handler = {0};
+    handler.handle_block_start = on_block_start;
+    handler.handle_frame_start = on_frame_start;
+    handler.handle_item = on_item;
+    handler.handle_packet_end = on_packet_end;
+    parse_state st = {0};
+    po->handler = &handler;
+    po->user_data = &st;
+    po->error_callback = on_error;
+    po->default_encoding_name = "UTF-8";
+    int prc = cif_parse(f, po, &cif);
+    free(po);
+    fclose(f);
+    empty_cif(cif);
 
     int rc = 0;
-    pthread_mutex_lock(&parser_lock);
-    char msg[256] = "";
-    CIF *cif = parse_string(buf, msg, sizeof msg);
-    if (!cif && msg[0])
-        rc = xp_error_set(err, XP_EINVAL, "%s: not a valid CIF: %s", name, msg);
-    if (!rc && !cif)
-        rc = xp_error_set(err, XP_EINVAL, "%s: not a valid CIF", name);
-    if (!rc && cif_nerrors(cif) > 0) {
-        CIFMESSAGE *m = cif_messages(cif);
-        CIFMESSAGE *first = m;
-        for (; m; m = cifmessage_next(m)) /* the list is newest first */
-            if (cifmessage_status(m) && !strcasecmp(cifmessage_status(m), "ERROR"))
-                first = m;
-        if (first)
-            rc = xp_error_set(err, XP_EINVAL, "%s:%d: not a valid CIF: %s", name,
-                              cifmessage_lineno(first),
-                              cifmessage_message(first) ? cifmessage_message(first) : "syntax error");
-        else
-            rc = xp_error_set(err, XP_EINVAL, "%s: not a valid CIF (%d errors)", name,
-                              cif_nerrors(cif));
+    if (st.failed == 1)
+        rc = xp_error_set(err, XP_ENOMEM, "%s: out of memory", name);
+    else if (st.failed == 2)
+        rc = xp_error_set(err, XP_EINVAL, "%s: more than %d values", name, MAX_VALUES);
+    else if (st.err_code)
+        rc = xp_error_set(err, XP_EINVAL, "%s:%zu:%zu: not a valid CIF: %s", name, st.err_line,
+                          st.err_col, cif_error_text(st.err_code));
+    else if (prc != CIF_OK)
+        rc = xp_error_set(err, XP_EINVAL, "%s: not a valid CIF: %s", name, cif_error_text(prc));
+    for (size_t b = 0; b < st.nblocks && !rc; b++) {
+        block_ctx bc = {name, st.blocks[b].name ? st.blocks[b].name : "", err};
+        int r = read_block(&bc, &st.blocks[b], opts, out);
+        if (r < 0)
+            rc = r;
     }
-    if (!rc) {
-        for (DATABLOCK *db = cif_datablock_list(cif); db && !rc; db = datablock_next(db)) {
-            block_ctx b = {name, datablock_name(db) ? datablock_name(db) : "", err};
-            int r = read_block(&b, db, opts, out);
-            if (r < 0)
-                rc = r;
-        }
-        if (!rc && out->n == 0)
-            rc = xp_error_set(err, XP_EINVAL, "%s: no data block holds a crystal structure (cell "
-                              "and atom sites)", name);
-    }
-    if (cif)
-        delete_cif(cif);
-    pthread_mutex_unlock(&parser_lock);
-    free(buf);
+    if (!rc && out->n == 0)
+        rc = xp_error_set(err, XP_EINVAL, "%s: no data block holds a crystal structure (cell and "
+                          "atom sites)", name);
+    state_free(&st);
     if (rc)
         xp_structure_list_free(out);
     return rc;
