@@ -22,7 +22,12 @@ static const char USAGE[] =
     "  hash [--json] [--symprec X] [--angle-tolerance D] [--species \"A B\"] PATH...\n"
     "                                symhash of each structure (CIF, POSCAR; directories\n"
     "                                recursively); symprec in Å, default 1e-3\n"
+    "  same [--json] [--ltol F] [--stol F] [--angle-tol D] [--prim-tol X] A B\n"
+    "                                same material? (loose match; exit 0 same, 1 different,\n"
+    "                                2 error); defaults ltol 0.2, stol 0.3, angle 5°\n"
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
+    "  bench dedup [--registered N] PATH...\n"
+    "                                lookups in an index of N registered structures, as JSON\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -49,10 +54,14 @@ int main(int argc, char **argv)
         return xp_cmd_keccak(argc - 2, argv + 2);
     if (!strcmp(cmd, "hash"))
         return xp_cmd_hash(argc - 2, argv + 2);
+    if (!strcmp(cmd, "same"))
+        return xp_cmd_same(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "hash"))
             return xp_cmd_bench_hash(argc - 3, argv + 3);
-        return xp_cli_usage("bench: expected \"bench hash\"");
+        if (argc >= 3 && !strcmp(argv[2], "dedup"))
+            return xp_cmd_bench_dedup(argc - 3, argv + 3);
+        return xp_cli_usage("bench: expected \"bench hash\" or \"bench dedup\"");
     }
     return xp_cli_usage("unknown command \"%s\"", cmd);
 }

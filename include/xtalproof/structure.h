@@ -42,4 +42,7 @@ double xp_structure_volume(const xp_structure *s);
 int xp_element_z(const char *symbol);
 const char *xp_element_symbol(int z);
 
+/* The reduced formula of n atoms in Hill order ("ClNa", "O2Si", "CH4"). */
+void xp_hill_formula(const int *z, size_t n, char *out, size_t cap);
+
 #endif

@@ -76,11 +76,6 @@ static void inverse_int(const int m[3][3], int inv[3][3])
             inv[i][j] *= d;
 }
 
-static double wrap01(double x)
-{
-    double w = x - floor(x);
-    return w >= 1.0 ? 0.0 : w;
-}
 
 /* ---- the canonical form -------------------------------------------------------------------- */
 
@@ -118,7 +113,7 @@ static int keys_cmp(const atom_key *a, const atom_key *b, size_t n)
 #endif
 static uint16_t quantize(double f)
 {
-    long q = (long)floor(wrap01(f) * COORD_GRID + COORD_OFFSET);
+    long q = (long)floor(xp_wrap01(f) * COORD_GRID + COORD_OFFSET);
     return (uint16_t)(q % COORD_GRID);
 }
 
@@ -156,54 +151,6 @@ static int achiral_number(int sg)
         if (sg == pairs[i][1])
             return pairs[i][0];
     return sg;
-}
-
-static void hill_formula(const int *z, size_t n, char *out, size_t cap)
-{
-    long count[119] = {0};
-    for (size_t i = 0; i < n; i++)
-        count[z[i]]++;
-    long g = 0;
-    for (int e = 1; e <= 118; e++) {
-        long a = g, b = count[e];
-        while (b) {
-            long t = a % b;
-            a = b;
-            b = t;
-        }
-        g = a;
-    }
-    if (g == 0)
-        g = 1;
-    /* Hill order: C, then H, then the others alphabetically (all alphabetical without C) */
-    int order[118], no = 0;
-    if (count[6]) {
-        order[no++] = 6;
-        if (count[1])
-            order[no++] = 1;
-    }
-    int rest[118], nr = 0;
-    for (int e = 1; e <= 118; e++)
-        if (count[e] && !(count[6] && (e == 6 || e == 1)))
-            rest[nr++] = e;
-    for (int i = 1; i < nr; i++) /* alphabetical by symbol */
-        for (int j = i; j > 0 && strcmp(xp_element_symbol(rest[j - 1]), xp_element_symbol(rest[j])) > 0; j--) {
-            int t = rest[j];
-            rest[j] = rest[j - 1];
-            rest[j - 1] = t;
-        }
-    for (int i = 0; i < nr; i++)
-        order[no++] = rest[i];
-    size_t len = 0;
-    out[0] = '\0';
-    for (int i = 0; i < no && len < cap; i++) {
-        long c = count[order[i]] / g;
-        int w = c == 1 ? snprintf(out + len, cap - len, "%s", xp_element_symbol(order[i]))
-                       : snprintf(out + len, cap - len, "%s%ld", xp_element_symbol(order[i]), c);
-        if (w < 0)
-            break;
-        len += (size_t)w;
-    }
 }
 
 static void put_u32(uint8_t *p, uint32_t v)
@@ -268,23 +215,9 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     if (s->nsites > 20000)
         return xp_error_set(err, XP_EINVAL, "%s: %zu sites (hashing handles at most 20000)", src,
                             s->nsites);
-    /* disorder is refused, naming the sites */
-    char partial[256] = "";
-    size_t npartial = 0, plen = 0;
-    for (size_t i = 0; i < s->nsites; i++)
-        if (s->sites[i].occupancy < 1.0 - 1e-6) {
-            if (npartial++ < 6 && plen < sizeof partial - 40)
-                plen += (size_t)snprintf(partial + plen, sizeof partial - plen, "%s%s(%.3g)",
-                                         npartial > 1 ? ", " : "",
-                                         s->sites[i].label[0] ? s->sites[i].label
-                                                              : xp_element_symbol(s->sites[i].z),
-                                         s->sites[i].occupancy);
-        }
-    if (npartial)
-        return xp_error_set(err, XP_EUNSUPPORTED, "%s%s%s: disordered structure (partial "
-                            "occupancy on %zu sites: %s%s); only ordered structures are hashed",
-                            src, s->block ? " " : "", s->block ? s->block : "", npartial, partial,
-                            npartial > 6 ? ", ..." : "");
+    int drc = xp_check_ordered(s, err);
+    if (drc)
+        return drc;
 
     size_t n = s->nsites;
     double lat[3][3];
@@ -300,7 +233,7 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     }
     for (size_t i = 0; i < n; i++) {
         for (int k = 0; k < 3; k++)
-            pos[i][k] = wrap01(s->sites[i].frac[k]);
+            pos[i][k] = xp_wrap01(s->sites[i].frac[k]);
         types[i] = s->sites[i].z;
     }
     SpglibDataset *ds = spgat_get_dataset(lat, pos, types, (int)n, symprec,
@@ -359,37 +292,11 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     }
 
     /* ---- Niggli reduction, right-handed ---- */
-    double red[3][3]; /* columns for spglib */
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            red[i][j] = prim[j][i];
-    if (!spg_niggli_reduce(red, 1e-5)) {
+    double nb[3][3];
+    memcpy(nb, prim, sizeof nb);
+    if (xp_niggli_cell(nb, pf, np)) {
         rc = xp_error_set(err, XP_EINVAL, "%s: Niggli reduction failed", src);
         goto done;
-    }
-    double nb[3][3]; /* rows */
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            nb[i][j] = red[j][i];
-    double vol = nb[0][0] * (nb[1][1] * nb[2][2] - nb[1][2] * nb[2][1]) -
-                 nb[0][1] * (nb[1][0] * nb[2][2] - nb[1][2] * nb[2][0]) +
-                 nb[0][2] * (nb[1][0] * nb[2][1] - nb[1][1] * nb[2][0]);
-    if (vol < 0)
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                nb[i][j] = -nb[i][j];
-    double nbinv[3][3];
-    if (xp_mat3_inverse(nb, nbinv)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
-        goto done;
-    }
-    /* fractional coordinates in the reduced basis: r = f prim = f' nb */
-    for (size_t i = 0; i < np; i++) {
-        double r[3];
-        for (int k = 0; k < 3; k++)
-            r[k] = pf[i][0] * prim[0][k] + pf[i][1] * prim[1][k] + pf[i][2] * prim[2][k];
-        for (int k = 0; k < 3; k++)
-            pf[i][k] = r[0] * nbinv[0][k] + r[1] * nbinv[1][k] + r[2] * nbinv[2][k];
     }
 
     /* ---- automorphisms of the reduced lattice, proper and improper ---- */
@@ -535,7 +442,7 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
 
     id->spacegroup = ds->spacegroup_number;
     snprintf(id->international, sizeof id->international, "%s", ds->international_symbol);
-    hill_formula(pz, np, id->formula, sizeof id->formula);
+    xp_hill_formula(pz, np, id->formula, sizeof id->formula);
     id->natoms = n;
     id->nprim = np;
     memcpy(id->prim_lattice, nb, sizeof nb);

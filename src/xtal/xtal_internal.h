@@ -24,4 +24,14 @@ int xp_lattice_from_params(const double p[6], double lattice[3][3]);
 /* Inverse of a 3x3 matrix; fails when it is singular. */
 int xp_mat3_inverse(const double m[3][3], double inv[3][3]);
 
+/* x wrapped into [0, 1). */
+double xp_wrap01(double x);
+
+/* 0 for an ordered structure; else XP_EUNSUPPORTED naming the partially occupied sites. */
+int xp_check_ordered(const xp_structure *s, xp_error *err);
+
+/* Niggli-reduces the lattice (rows, in place), makes it right-handed and rewrites the n
+ * fractional coordinates in the new basis (not wrapped). Fails on a degenerate cell. */
+int xp_niggli_cell(double lat[3][3], double (*frac)[3], size_t n);
+
 #endif
