@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, as far as the project goes today: make a key, read the outside keystore
-# vectors back to their addresses, and content-hash the sample structures.
+# vectors back to their addresses, give the sample structures their symmetry-invariant hashes,
+# and tell which files of one crystal are the same material.
 # usage: demo.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,11 +30,22 @@ printf 'wrong\n' > "$work/wrong"
 "$XP" key address --keystore "$SHARED/vectors/keystore/scrypt.json" --password-file "$work/wrong" \
   || echo "(exit $? on a wrong password, as it should)"
 
-step "keccak-256 content hashes of the sample structures"
+step "symhash of the sample structures (CIF; the same crystal written another way hashes equal)"
 if [ -d "$SHARED/data/cgcnn/sample-cifs" ]; then
-  "$XP" keccak "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -10
+  "$XP" hash "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -10
 else
   echo "(no sample structures at $SHARED/data/cgcnn/sample-cifs)"
+fi
+B=$SHARED/data/structures/bench/spg-cubic-225
+if [ -d "$B" ]; then
+  step "one crystal (K2SnCl6) written six ways: one symhash; strained and displaced copies differ"
+  for v in orig.vasp perm.vasp rot.vasp prim.vasp super.vasp cifsym.cif strain.vasp disp.vasp; do
+    "$XP" hash "$B/$v"
+  done
+  step "same material? (loose match: the strained and displaced copies are, the swapped one is not)"
+  for v in strain.vasp disp.vasp swap.vasp; do
+    printf '%-12s ' "$v"; "$XP" same "$B/orig.vasp" "$B/$v" || true
+  done
 fi
 echo
 echo "demo: done"
