@@ -105,8 +105,11 @@ int xp_cmd_hash(int argc, char **argv)
                 free(s);
                 json_decref(o);
             } else {
-                printf("%s  %s  %-10s %-12s %s%s%s\n", sym, file, id.international, id.formula,
-                       list.n > 1 ? "[" : "", list.n > 1 ? block : "", list.n > 1 ? "]" : "");
+                if (list.n > 1)
+                    printf("%s  %s  %-10s %-12s [%s]\n", sym, file, id.international, id.formula,
+                           block);
+                else
+                    printf("%s  %s  %-10s %s\n", sym, file, id.international, id.formula);
             }
             xp_xtal_id_clear(&id);
         }
