@@ -29,32 +29,11 @@
 
 /* ---- unimodular matrices with entries in {-1, 0, 1}, made once ---------------------------- */
 
-static int (*g_unimodular)[3][3];
-static int g_nunimodular;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-
 static int det3i(const int m[3][3])
 {
     return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
            m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
            m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-}
-
-static void make_unimodular(void)
-{
-    static int table[19683][3][3];
-    int n = 0;
-    for (int code = 0; code < 19683; code++) {
-        int m[3][3], c = code;
-        for (int i = 0; i < 9; i++) {
-            m[i / 3][i % 3] = c % 3 - 1;
-            c /= 3;
-        }
-        if (det3i(m) == 1 || det3i(m) == -1)
-            memcpy(table[n++], m, sizeof m);
-    }
-    g_unimodular = table;
-    g_nunimodular = n;
 }
 
 /* ---- small linear algebra ------------------------------------------------------------------ */
@@ -164,7 +143,7 @@ static void put_u32(uint8_t *p, uint32_t v)
 typedef struct orbit_key {
     uint8_t z;
     uint32_t mult;
-    char site[8];
+    uint8_t site[10]; /* counts of the site-symmetry rotation types */
 } orbit_key;
 
 static int orbit_cmp(const void *pa, const void *pb)
@@ -177,23 +156,6 @@ static int orbit_cmp(const void *pa, const void *pb)
     return memcmp(a->site, b->site, sizeof a->site);
 }
 
-/* The site symmetry without its orientation: dots removed, characters sorted, so that a
- * change of axes within the normalizer of the group leaves it as it is. */
-static void unoriented(const char *sym, char out[8])
-{
-    memset(out, 0, 8);
-    size_t n = 0;
-    for (const char *p = sym; *p && n < 7; p++)
-        if (*p != '.')
-            out[n++] = *p;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
-            char t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-        }
-}
-
 void xp_xtal_id_clear(xp_xtal_id *id)
 {
     if (!id)
@@ -203,22 +165,13 @@ void xp_xtal_id_clear(xp_xtal_id *id)
     memset(id, 0, sizeof *id);
 }
 
-int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id,
-                     xp_error *err)
+/* The front end through spglib's full dataset (the cross-check; slower): the idealized
+ * conventional cell made primitive, the orbits and site symmetries from its operations. */
+static int front_spglib(const xp_structure *s, double symprec, double angtol, double nb[3][3],
+                        double (**pfo)[3], int **pzo, size_t *npo, int *sg, char intl[16],
+                        orbit_key **orbo, size_t *norbo, xp_error *err)
 {
-    memset(id, 0, sizeof *id);
-    double symprec = opts && opts->symprec > 0 ? opts->symprec : XP_DEFAULT_SYMPREC;
-    double angtol = opts && opts->angle_tolerance > 0 ? opts->angle_tolerance : -1.0;
     const char *src = s->source ? s->source : "structure";
-    if (s->nsites == 0)
-        return xp_error_set(err, XP_EINVAL, "%s: no atoms", src);
-    if (s->nsites > 20000)
-        return xp_error_set(err, XP_EINVAL, "%s: %zu sites (hashing handles at most 20000)", src,
-                            s->nsites);
-    int drc = xp_check_ordered(s, err);
-    if (drc)
-        return drc;
-
     size_t n = s->nsites;
     double lat[3][3];
     for (int i = 0; i < 3; i++)
@@ -236,21 +189,17 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
             pos[i][k] = xp_wrap01(s->sites[i].frac[k]);
         types[i] = s->sites[i].z;
     }
-    SpglibDataset *ds = spgat_get_dataset(lat, pos, types, (int)n, symprec,
-                                          angtol);
-    free(pos);
+    SpglibDataset *ds = spgat_get_dataset(lat, pos, types, (int)n, symprec, angtol);
     free(types);
-    if (!ds)
+    if (!ds) {
+        free(pos);
         return xp_error_set(err, XP_EINVAL, "%s: no symmetry found with symprec %g Å (atoms too "
                             "close, or a degenerate cell)", src, symprec);
-
+    }
     int rc = 0;
-    atom_key *best = NULL, *cand = NULL;
     double(*pf)[3] = NULL;
     int *pz = NULL;
     orbit_key *orbits = NULL;
-
-    /* ---- primitive cell of the idealized conventional cell ---- */
     size_t nstd = (size_t)ds->n_std_atoms;
     double P[3][3], Pinv[3][3];
     centring_basis(ds->international_symbol[0], P);
@@ -268,7 +217,8 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
             prim[i][j] = P[i][0] * conv[0][j] + P[i][1] * conv[1][j] + P[i][2] * conv[2][j];
     pf = malloc((nstd ? nstd : 1) * sizeof *pf);
     pz = malloc((nstd ? nstd : 1) * sizeof *pz);
-    if (!pf || !pz) {
+    orbits = calloc(n, sizeof *orbits);
+    if (!pf || !pz || !orbits) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
@@ -290,17 +240,222 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
                           "input sites)", src, np, n);
         goto done;
     }
-
-    /* ---- Niggli reduction, right-handed ---- */
-    double nb[3][3];
-    memcpy(nb, prim, sizeof nb);
+    memcpy(nb, prim, sizeof prim);
     if (xp_niggli_cell(nb, pf, np)) {
         rc = xp_error_set(err, XP_EINVAL, "%s: Niggli reduction failed", src);
         goto done;
     }
+    /* orbits: element, multiplicity in the primitive cell, site-symmetry rotation types */
+    double G[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            G[i][j] = s->lattice[i][0] * s->lattice[j][0] + s->lattice[i][1] * s->lattice[j][1] +
+                      s->lattice[i][2] * s->lattice[j][2];
+    size_t per_prim = n / np, norb = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((size_t)ds->crystallographic_orbits[i] != i)
+            continue;
+        size_t size = 0;
+        for (size_t j = 0; j < n; j++)
+            size += (size_t)ds->crystallographic_orbits[j] == i;
+        orbits[norb].z = (uint8_t)s->sites[i].z;
+        orbits[norb].mult = (uint32_t)(size / per_prim);
+        for (int g = 0; g < ds->n_operations; g++) {
+            double d[3];
+            for (int k = 0; k < 3; k++) {
+                d[k] = ds->rotations[g][k][0] * pos[i][0] + ds->rotations[g][k][1] * pos[i][1] +
+                       ds->rotations[g][k][2] * pos[i][2] + ds->translations[g][k] - pos[i][k];
+                d[k] -= nearbyint(d[k]);
+            }
+            double d2 = 0;
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++)
+                    d2 += d[a] * G[a][b] * d[b];
+            if (d2 <= symprec * symprec * 4) {
+                int t = xp_rotation_type(ds->rotations[g]);
+                if (t >= 0)
+                    orbits[norb].site[t]++;
+            }
+        }
+        norb++;
+    }
+    *sg = ds->spacegroup_number;
+    snprintf(intl, 16, "%s", ds->international_symbol);
+    *pfo = pf;
+    *pzo = pz;
+    *npo = np;
+    *orbo = orbits;
+    *norbo = norb;
+    pf = NULL;
+    pz = NULL;
+    orbits = NULL;
+done:
+    free(pos);
+    free(pf);
+    free(pz);
+    free(orbits);
+    spg_free_dataset(ds);
+    return rc;
+}
+
+/* The front end through our own symmetry search (src/xtal/symfind.c). */
+static int front_own(const xp_structure *s, double symprec, double angtol, double nb[3][3],
+                     double (**pfo)[3], int **pzo, size_t *npo, xp_symcell *ops,
+                     orbit_key **orbo, size_t *norbo, xp_error *err)
+{
+    xp_symcell c;
+    int rc = xp_symfind(s, symprec, angtol, &c, err);
+    if (rc)
+        return rc;
+    orbit_key *orbits = calloc(c.n, sizeof *orbits);
+    if (!orbits) {
+        xp_symcell_clear(&c);
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    }
+    size_t norb = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        if ((size_t)c.orbit[i] != i)
+            continue;
+        size_t size = 0;
+        for (size_t j = 0; j < c.n; j++)
+            size += (size_t)c.orbit[j] == i;
+        orbits[norb].z = (uint8_t)c.z[i];
+        orbits[norb].mult = (uint32_t)size;
+        memcpy(orbits[norb].site, c.sitesym[i], sizeof orbits[norb].site);
+        norb++;
+    }
+    memcpy(nb, c.lattice, sizeof c.lattice);
+    *pfo = c.frac;
+    *pzo = c.z;
+    *npo = c.n;
+    memcpy(ops->lattice, c.lattice, sizeof c.lattice);
+    ops->nops = c.nops;
+    memcpy(ops->rot, c.rot, sizeof c.rot);
+    memcpy(ops->trans, c.trans, sizeof c.trans);
+    *orbo = orbits;
+    *norbo = norb;
+    c.frac = NULL;
+    c.z = NULL;
+    xp_symcell_clear(&c);
+    return 0;
+}
+
+/* Naming the space-group type (spglib, from the operations) costs more than the rest of the
+ * hash, and a group written in the canonical frame (basis M, origin o: x_c = (x - o) M^-1) is
+ * the same set of operations for every description of one crystal, and for every crystal of
+ * one prototype: the type is remembered under that form and the frame's handedness (a mirror
+ * frame turns a group into its enantiomorph) (rotations exactly, translations
+ * rounded to 1/48). Two groups with equal rotations whose translations agree within 1/48 differ
+ * by a small cocycle e(gh) = e(g) R_h + e(h) (the lattice part of the identity must vanish at
+ * that size), which for a finite group is a coboundary: they are conjugate by a translation,
+ * so of one type. A key never names two types; noise can only cost a miss. */
+#define SG_CACHE 1024
+typedef struct sg_entry {
+    uint16_t len;
+    uint8_t key[1 + 48 * 12];
+    int sg;
+    char intl[16];
+} sg_entry;
+static sg_entry g_sg_cache[SG_CACHE];
+static pthread_mutex_t g_sg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int op_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 12);
+}
+
+static int spacegroup_cached(const xp_symcell *ops, const int M[3][3], const double o[3],
+                             double symprec, char intl[16])
+{
+    int Mi[3][3];
+    inverse_int(M, Mi);
+    uint8_t key[1 + 48 * 12];
+    size_t len = 1;
+    /* the handedness of the frame: an improper frame turns a group into its enantiomorph */
+    key[0] = (uint8_t)(ops->nops | (det3i(M) < 0 ? 0x80 : 0));
+    for (int g = 0; g < ops->nops; g++) {
+        uint8_t *k = key + 1 + 12 * g;
+        int RM[3][3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                RM[i][j] = ops->rot[g][i][0] * Mi[0][j] + ops->rot[g][i][1] * Mi[1][j] +
+                           ops->rot[g][i][2] * Mi[2][j];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                k[3 * i + j] = (uint8_t)(int8_t)(M[i][0] * RM[0][j] + M[i][1] * RM[1][j] +
+                                                 M[i][2] * RM[2][j]);
+        double v[3];
+        for (int j = 0; j < 3; j++)
+            v[j] = o[0] * ops->rot[g][0][j] + o[1] * ops->rot[g][1][j] + o[2] * ops->rot[g][2][j] +
+                   ops->trans[g][j] - o[j];
+        for (int j = 0; j < 3; j++) {
+            double t = v[0] * Mi[0][j] + v[1] * Mi[1][j] + v[2] * Mi[2][j];
+            long q = lround(t * 48.0) % 48;
+            k[9 + j] = (uint8_t)(q < 0 ? q + 48 : q);
+        }
+        len += 12;
+    }
+    qsort(key + 1, (size_t)ops->nops, 12, op_cmp);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ key[i]) * 16777619u;
+    sg_entry *e = &g_sg_cache[h % SG_CACHE];
+    pthread_mutex_lock(&g_sg_lock);
+    if (e->len == len && !memcmp(e->key, key, len)) {
+        int sg = e->sg;
+        memcpy(intl, e->intl, 16);
+        pthread_mutex_unlock(&g_sg_lock);
+        return sg;
+    }
+    pthread_mutex_unlock(&g_sg_lock);
+    int sg = xp_symcell_spacegroup(ops, symprec, intl);
+    if (sg) {
+        pthread_mutex_lock(&g_sg_lock);
+        e->len = (uint16_t)len;
+        memcpy(e->key, key, len);
+        e->sg = sg;
+        memcpy(e->intl, intl, 16);
+        pthread_mutex_unlock(&g_sg_lock);
+    }
+    return sg;
+}
+
+int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id,
+                     xp_error *err)
+{
+    memset(id, 0, sizeof *id);
+    double symprec = opts && opts->symprec > 0 ? opts->symprec : XP_DEFAULT_SYMPREC;
+    double angtol = opts && opts->angle_tolerance > 0 ? opts->angle_tolerance : -1.0;
+    const char *src = s->source ? s->source : "structure";
+    if (s->nsites == 0)
+        return xp_error_set(err, XP_EINVAL, "%s: no atoms", src);
+    if (s->nsites > 20000)
+        return xp_error_set(err, XP_EINVAL, "%s: %zu sites (hashing handles at most 20000)", src,
+                            s->nsites);
+    int drc = xp_check_ordered(s, err);
+    if (drc)
+        return drc;
+    size_t n = s->nsites;
+
+    int rc = 0;
+    atom_key *best = NULL, *cand = NULL;
+    double(*pf)[3] = NULL;
+    int *pz = NULL;
+    orbit_key *orbits = NULL;
+    size_t np = 0, norb = 0;
+    int sg = 0;
+    char intl[16] = "";
+    double nb[3][3];
+    int own = !(opts && opts->spglib_dataset);
+    xp_symcell ops;
+    memset(&ops, 0, sizeof ops);
+    rc = own ? front_own(s, symprec, angtol, nb, &pf, &pz, &np, &ops, &orbits, &norb, err)
+             : front_spglib(s, symprec, angtol, nb, &pf, &pz, &np, &sg, intl, &orbits, &norb, err);
+    if (rc)
+        return rc;
 
     /* ---- automorphisms of the reduced lattice, proper and improper ---- */
-    pthread_once(&g_once, make_unimodular);
+    int U[48][3][3];
     double G[3][3], gmax = 0;
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
@@ -308,6 +463,7 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
             gmax = fmax(gmax, fabs(G[i][j]));
         }
     double gtol = 1e-5 * gmax;
+    int nu = xp_lattice_automorphisms(G, 0, gtol, 0, U, 48);
 
     /* the rarest species (then the lightest) gives the candidate origins */
     long count[119] = {0};
@@ -324,21 +480,10 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
-    int have_best = 0;
-    for (int u = 0; u < g_nunimodular; u++) {
-        const int(*M)[3] = (const int(*)[3])g_unimodular[u];
-        double ok = 1;
-        for (int i = 0; i < 3 && ok; i++)
-            for (int j = 0; j < 3 && ok; j++) {
-                double g = 0;
-                for (int k = 0; k < 3; k++)
-                    for (int l = 0; l < 3; l++)
-                        g += M[i][k] * G[k][l] * M[j][l];
-                if (fabs(g - G[i][j]) > gtol)
-                    ok = 0;
-            }
-        if (!ok)
-            continue;
+    int have_best = 0, best_u = 0;
+    size_t best_a = 0;
+    for (int u = 0; u < nu; u++) {
+        const int(*M)[3] = (const int(*)[3])U[u];
         int Mi[3][3];
         inverse_int(M, Mi);
         for (size_t a = 0; a < np; a++) {
@@ -350,11 +495,32 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
                     cand[i].q[k] = quantize(d[0] * Mi[0][k] + d[1] * Mi[1][k] + d[2] * Mi[2][k]);
                 cand[i].z = (uint8_t)pz[i];
             }
+            if (have_best) { /* the least element decides most candidates without a sort */
+                size_t lo = 0;
+                for (size_t i = 1; i < np; i++)
+                    if (key_cmp(&cand[i], &cand[lo]) < 0)
+                        lo = i;
+                if (key_cmp(&cand[lo], &best[0]) > 0)
+                    continue;
+            }
             qsort(cand, np, sizeof *cand, key_cmp);
             if (!have_best || keys_cmp(cand, best, np) < 0) {
                 memcpy(best, cand, np * sizeof *cand);
                 have_best = 1;
+                best_u = u;
+                best_a = a;
             }
+        }
+    }
+
+    /* ---- the space-group type of the operations, remembered by their form in the canonical
+     * frame ---- */
+    if (own) {
+        sg = spacegroup_cached(&ops, (const int(*)[3])U[best_u], pf[best_a], symprec, intl);
+        if (!sg) {
+            rc = xp_error_set(err, XP_EINVAL, "%s: the %d operations found at symprec %g Å make "
+                              "no space group", src, ops.nops, symprec);
+            goto done;
         }
     }
 
@@ -368,7 +534,7 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     size_t o = 0;
     buf[o++] = XP_SYMHASH_VERSION;
     buf[o++] = DOMAIN_SYMHASH;
-    put_u32(buf + o, (uint32_t)achiral_number(ds->spacegroup_number));
+    put_u32(buf + o, (uint32_t)achiral_number(sg));
     o += 4;
     put_u32(buf + o, (uint32_t)np);
     o += 4;
@@ -399,26 +565,8 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
 
     /* ---- protohash: group, then orbits (element, multiplicity in the primitive cell,
      * unoriented site symmetry) ---- */
-    size_t norb = 0;
-    orbits = calloc(n, sizeof *orbits);
-    if (!orbits) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    size_t per_prim = n / np; /* input cells hold this many primitive cells */
-    for (size_t i = 0; i < n; i++) {
-        if ((size_t)ds->crystallographic_orbits[i] != i)
-            continue;
-        size_t size = 0;
-        for (size_t j = 0; j < n; j++)
-            size += (size_t)ds->crystallographic_orbits[j] == i;
-        orbits[norb].z = (uint8_t)s->sites[i].z;
-        orbits[norb].mult = (uint32_t)(size / per_prim);
-        unoriented(ds->site_symmetry_symbols[i], orbits[norb].site);
-        norb++;
-    }
     qsort(orbits, norb, sizeof *orbits, orbit_cmp);
-    uint8_t *pb = malloc(10 + norb * 13);
+    uint8_t *pb = malloc(10 + norb * 15);
     if (!pb) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
@@ -426,7 +574,7 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     o = 0;
     pb[o++] = XP_SYMHASH_VERSION;
     pb[o++] = DOMAIN_PROTOHASH;
-    put_u32(pb + o, (uint32_t)achiral_number(ds->spacegroup_number));
+    put_u32(pb + o, (uint32_t)achiral_number(sg));
     o += 4;
     put_u32(pb + o, (uint32_t)norb);
     o += 4;
@@ -434,14 +582,14 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
         pb[o++] = orbits[i].z;
         put_u32(pb + o, orbits[i].mult);
         o += 4;
-        memcpy(pb + o, orbits[i].site, 8);
-        o += 8;
+        memcpy(pb + o, orbits[i].site, 10);
+        o += 10;
     }
     xp_keccak256(pb, o, id->protohash);
     free(pb);
 
-    id->spacegroup = ds->spacegroup_number;
-    snprintf(id->international, sizeof id->international, "%s", ds->international_symbol);
+    id->spacegroup = sg;
+    snprintf(id->international, sizeof id->international, "%s", intl);
     xp_hill_formula(pz, np, id->formula, sizeof id->formula);
     id->natoms = n;
     id->nprim = np;
@@ -456,6 +604,5 @@ done:
     free(pf);
     free(pz);
     free(orbits);
-    spg_free_dataset(ds);
     return rc;
 }

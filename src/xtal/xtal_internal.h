@@ -2,6 +2,9 @@
 #ifndef XTALPROOF_XTAL_INTERNAL_H
 #define XTALPROOF_XTAL_INTERNAL_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include "xtalproof/reader.h"
 
 int xp_list_push(xp_structure_list *list, xp_structure *s, xp_error *err);
@@ -33,5 +36,37 @@ int xp_check_ordered(const xp_structure *s, xp_error *err);
 /* Niggli-reduces the lattice (rows, in place), makes it right-handed and rewrites the n
  * fractional coordinates in the new basis (not wrapped). Fails on a degenerate cell. */
 int xp_niggli_cell(double lat[3][3], double (*frac)[3], size_t n);
+
+/* The unimodular matrices M with entries in {-1, 0, 1} that keep the metric G (rows of M are
+ * the new basis in the old): with symprec > 0, lattice vectors' end points within symprec (or
+ * angles within angle_tol when it is > 0); with symprec 0, every entry of M G M^T within gtol.
+ * Writes at most max of them; returns their number. */
+int xp_lattice_automorphisms(const double G[3][3], double symprec, double gtol, double angle_tol,
+                             int (*out)[3][3], int max);
+
+/* A crystal's idealized primitive cell and its symmetry, as xp_symfind finds it. */
+typedef struct xp_symcell {
+    double lattice[3][3]; /* rows, Niggli-reduced, metric averaged over the point group */
+    size_t n;
+    double (*frac)[3]; /* positions averaged over their images */
+    int *z;
+    int *orbit;              /* per atom: the first atom of its orbit */
+    uint8_t (*sitesym)[10];  /* per atom: counts of the site-symmetry rotation types
+                                1, 2, 3, 4, 6, -1, m, -3, -4, -6 */
+    int nops;                /* operations of the primitive cell: x' = x rot + trans */
+    int rot[48][3][3];
+    double trans[48][3];
+} xp_symcell;
+
+/* The rotation type of an integer rotation matrix (either convention): 0..4 for 1, 2, 3, 4, 6
+ * and 5..9 for -1, m, -3, -4, -6; -1 for anything else. */
+int xp_rotation_type(const int m[3][3]);
+
+int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symcell *out,
+               xp_error *err);
+void xp_symcell_clear(xp_symcell *c);
+
+/* The space-group type of the cell's operations (spglib); 0 when they make none. */
+int xp_symcell_spacegroup(const xp_symcell *c, double symprec, char international[16]);
 
 #endif

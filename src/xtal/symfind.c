@@ -1,0 +1,621 @@
+/* The symmetry of a crystal, found directly (docs/formats.md, "Structure hashes"):
+ * 1. pure translations that map the crystal onto itself within symprec give the primitive cell
+ *    (a basis of the lattice they generate, by integer row reduction); atoms that coincide in
+ *    it are averaged;
+ * 2. the primitive cell is Niggli-reduced; its lattice automorphisms are the unimodular
+ *    matrices with entries in {-1, 0, 1} that keep the metric within symprec;
+ * 3. for each automorphism, a translation that maps every atom onto one of its species within
+ *    symprec makes a space-group operation (least-squares translation over all atoms);
+ * 4. the metric is averaged over the point group and each position over its images (the
+ *    Reynolds projection), which puts special positions exactly on their elements;
+ * 5. spglib names the space-group type from the operations (it is not asked for its full
+ *    dataset, whose Wyckoff assignment costs O(W |G|^2) per site).
+ * Fractional coordinates are rows: an operation is x' = x M + t. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spglib.h>
+
+#include "xtal_internal.h"
+
+#define MAX_OPS 48
+
+/* ---- lattice automorphisms --------------------------------------------------------------- */
+
+static int det3i(const int m[3][3])
+{
+    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+}
+
+static double gdot(const double G[3][3], const int *a, const int *b)
+{
+    double s = 0;
+    for (int k = 0; k < 3; k++)
+        for (int l = 0; l < 3; l++)
+            s += a[k] * G[k][l] * b[l];
+    return s;
+}
+
+/* Whether rows ri, rj of a candidate keep the (i, j) entry of the metric: end points within
+ * symprec (or the angle within angle_tol), or within gtol when symprec is 0. */
+static int off_ok(const double G[3][3], const int *ri, const int *rj, int i, int j, double li2,
+                  double lj2, const double len[3], double symprec, double gtol, double angle_tol)
+{
+    double g = gdot(G, ri, rj);
+    if (symprec <= 0)
+        return fabs(g - G[i][j]) <= gtol;
+    if (angle_tol > 0) {
+        double a1 = acos(fmax(-1, fmin(1, g / sqrt(li2 * lj2))));
+        double a0 = acos(fmax(-1, fmin(1, G[i][j] / (len[i] * len[j]))));
+        return fabs(a1 - a0) * (180.0 / 3.14159265358979323846) <= angle_tol;
+    }
+    return fabs(g - G[i][j]) <= symprec * (len[i] + len[j]);
+}
+
+int xp_lattice_automorphisms(const double G[3][3], double symprec, double gtol, double angle_tol,
+                             int (*out)[3][3], int max)
+{
+    static const int V[26][3] = {
+        {-1, -1, -1}, {-1, -1, 0}, {-1, -1, 1}, {-1, 0, -1}, {-1, 0, 0}, {-1, 0, 1}, {-1, 1, -1},
+        {-1, 1, 0},   {-1, 1, 1},  {0, -1, -1}, {0, -1, 0},  {0, -1, 1}, {0, 0, -1}, {0, 0, 1},
+        {0, 1, -1},   {0, 1, 0},   {0, 1, 1},   {1, -1, -1}, {1, -1, 0}, {1, -1, 1}, {1, 0, -1},
+        {1, 0, 0},    {1, 0, 1},   {1, 1, -1},  {1, 1, 0},   {1, 1, 1}};
+    double len[3];
+    for (int i = 0; i < 3; i++)
+        len[i] = sqrt(G[i][i]);
+    int cand[3][26], nc[3] = {0, 0, 0};
+    double vlen2[26];
+    for (int v = 0; v < 26; v++)
+        vlen2[v] = gdot(G, V[v], V[v]);
+    for (int i = 0; i < 3; i++)
+        for (int v = 0; v < 26; v++) {
+            int ok = symprec > 0 ? fabs(sqrt(vlen2[v]) - len[i]) <= symprec
+                                 : fabs(vlen2[v] - G[i][i]) <= gtol;
+            if (ok)
+                cand[i][nc[i]++] = v;
+        }
+    int n = 0;
+    for (int a = 0; a < nc[0]; a++)
+        for (int b = 0; b < nc[1]; b++) {
+            const int *r0 = V[cand[0][a]], *r1 = V[cand[1][b]];
+            if (!off_ok(G, r0, r1, 0, 1, vlen2[cand[0][a]], vlen2[cand[1][b]], len, symprec, gtol,
+                        angle_tol))
+                continue;
+            for (int c = 0; c < nc[2]; c++) {
+                const int *r2 = V[cand[2][c]];
+                if (!off_ok(G, r0, r2, 0, 2, vlen2[cand[0][a]], vlen2[cand[2][c]], len, symprec,
+                            gtol, angle_tol) ||
+                    !off_ok(G, r1, r2, 1, 2, vlen2[cand[1][b]], vlen2[cand[2][c]], len, symprec,
+                            gtol, angle_tol))
+                    continue;
+                int m[3][3];
+                memcpy(m[0], r0, sizeof m[0]);
+                memcpy(m[1], r1, sizeof m[1]);
+                memcpy(m[2], r2, sizeof m[2]);
+                int d = det3i(m);
+                if ((d == 1 || d == -1) && n < max)
+                    memcpy(out[n++], m, sizeof m);
+            }
+        }
+    return n;
+}
+
+/* ---- small helpers ------------------------------------------------------------------------- */
+
+static void metric(const double l[3][3], double g[3][3])
+{
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            g[i][j] = l[i][0] * l[j][0] + l[i][1] * l[j][1] + l[i][2] * l[j][2];
+}
+
+/* Squared cartesian length of the fractional difference d, nearest image by rounding (the
+ * cells here are Niggli-reduced, where rounding finds the nearest image within symprec). */
+static double dist2(const double g[3][3], const double d[3])
+{
+    double r[3];
+    for (int k = 0; k < 3; k++)
+        r[k] = d[k] - nearbyint(d[k]);
+    double s = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            s += r[i] * g[i][j] * r[j];
+    return s;
+}
+
+/* The atom of species z at x (within tol2, squared), or -1. */
+static long find_atom(const double (*f)[3], const int *z, size_t n, const double x[3], int zz,
+                      const double g[3][3], double tol2)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (z[k] != zz)
+            continue;
+        double d[3] = {x[0] - f[k][0], x[1] - f[k][1], x[2] - f[k][2]};
+        if (dist2(g, d) <= tol2)
+            return (long)k;
+    }
+    return -1;
+}
+
+/* Whether x -> x M + t (M NULL: the identity) maps the crystal onto itself: every atom is
+ * paired with an atom of its species within 2 symprec of its image (perm), the translation is
+ * refined by least squares over all pairs (so no single atom's error decides), and with it every
+ * image must lie within symprec of its partner. The refined translation goes to t_out. */
+static int try_op(const double (*f)[3], const int *z, size_t n, const int (*M)[3],
+                  const double t[3], const double g[3][3], double symprec, int *perm,
+                  double t_out[3])
+{
+    static const int I[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    if (!M)
+        M = I;
+    double loose2 = 4 * symprec * symprec;
+    double ts[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        double y[3];
+        for (int k = 0; k < 3; k++)
+            y[k] = f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + t[k];
+        long k2 = find_atom(f, z, n, y, z[i], g, loose2);
+        if (k2 < 0)
+            return 0;
+        perm[i] = (int)k2;
+        for (int k = 0; k < 3; k++) {
+            double d = f[k2][k] - y[k];
+            ts[k] += d - nearbyint(d);
+        }
+    }
+    double tt[3];
+    for (int k = 0; k < 3; k++)
+        tt[k] = t[k] + ts[k] / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double d[3];
+        for (int k = 0; k < 3; k++)
+            d[k] = f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + tt[k] -
+                   f[perm[i]][k];
+        if (dist2(g, d) > symprec * symprec)
+            return 0;
+    }
+    /* a permutation */
+    for (size_t i = 0; i < n; i++)
+        for (size_t i2 = i + 1; i2 < n; i2++)
+            if (perm[i] == perm[i2])
+                return 0;
+    memcpy(t_out, tt, sizeof tt);
+    return 1;
+}
+
+static int rarest(const int *z, size_t n)
+{
+    long count[119] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[z[i]]++;
+    int best = 0;
+    for (int e = 1; e <= 118; e++)
+        if (count[e] && (!best || count[e] < count[best]))
+            best = e;
+    return best;
+}
+
+/* A basis (rows) of the integer lattice generated by the m rows (row reduction by Euclid). */
+static int lattice_basis(int64_t (*rows)[3], size_t m, int64_t basis[3][3])
+{
+    size_t r = 0;
+    for (int col = 0; col < 3 && r < m; col++) {
+        for (;;) {
+            /* the row at or below r with the smallest nonzero entry in col becomes the pivot */
+            size_t piv = m;
+            for (size_t i = r; i < m; i++)
+                if (rows[i][col] && (piv == m || llabs(rows[i][col]) < llabs(rows[piv][col])))
+                    piv = i;
+            if (piv == m)
+                break;
+            if (piv != r)
+                for (int k = 0; k < 3; k++) {
+                    int64_t t = rows[r][k];
+                    rows[r][k] = rows[piv][k];
+                    rows[piv][k] = t;
+                }
+            int done = 1;
+            for (size_t i = r + 1; i < m; i++) {
+                if (!rows[i][col])
+                    continue;
+                int64_t q = rows[i][col] / rows[r][col];
+                for (int k = 0; k < 3; k++)
+                    rows[i][k] -= q * rows[r][k];
+                if (rows[i][col])
+                    done = 0;
+            }
+            if (done) {
+                r++;
+                break;
+            }
+        }
+    }
+    if (r != 3)
+        return -1;
+    memcpy(basis, rows, 3 * sizeof basis[0]);
+    return 0;
+}
+
+/* ---- the search ---------------------------------------------------------------------------- */
+
+void xp_symcell_clear(xp_symcell *c)
+{
+    if (!c)
+        return;
+    free(c->frac);
+    free(c->z);
+    free(c->orbit);
+    free(c->sitesym);
+    memset(c, 0, sizeof *c);
+}
+
+/* Counts of the rotation types of a group of 3x3 integer matrices: index by (det, trace):
+ * 1, 2, 3, 4, 6 (det 1, trace 3, -1, 0, 1, 2) and -1, m, -3, -4, -6 (det -1, trace -3, 1,
+ * 0, -1, -2). These ten counts tell the 32 crystallographic point groups apart. */
+int xp_rotation_type(const int m[3][3])
+{
+    int d = det3i(m), t = m[0][0] + m[1][1] + m[2][2];
+    static const int proper[5] = {3, -1, 0, 1, 2}, improper[5] = {-3, 1, 0, -1, -2};
+    const int *tab = d > 0 ? proper : improper;
+    for (int i = 0; i < 5; i++)
+        if (t == tab[i])
+            return (d > 0 ? 0 : 5) + i;
+    return -1;
+}
+
+int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symcell *out,
+               xp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *src = s->source ? s->source : "structure";
+    size_t n = s->nsites;
+    double tol2 = symprec * symprec;
+    int rc = 0;
+    double(*f)[3] = malloc(n * sizeof *f);
+    int *z = malloc(n * sizeof *z);
+    double(*pf)[3] = NULL;
+    int *pz = NULL, *cls = NULL, *perm = NULL, *cnt = NULL;
+    double(*acc)[3] = NULL;
+    double(*trs)[3] = NULL;
+    if (!f || !z) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < 3; k++)
+            f[i][k] = s->sites[i].frac[k];
+        z[i] = s->sites[i].z;
+    }
+    double L[3][3];
+    memcpy(L, s->lattice, sizeof L);
+    if (xp_niggli_cell(L, f, n)) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+            f[i][k] = xp_wrap01(f[i][k]);
+    double G[3][3];
+    metric(L, G);
+
+    /* ---- 1. pure translations ---- */
+    int za = rarest(z, n);
+    size_t a0 = 0;
+    while (z[a0] != za)
+        a0++;
+    trs = malloc(n * sizeof *trs);
+    if (!trs) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t nt = 0;
+    int *tperm = malloc(n * sizeof *tperm);
+    if (!tperm) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < n; j++) {
+        if (z[j] != za)
+            continue;
+        double t[3], tt[3];
+        for (int k = 0; k < 3; k++)
+            t[k] = f[j][k] - f[a0][k];
+        if (try_op((const double(*)[3])f, z, n, NULL, t, G, symprec, tperm, tt))
+            memcpy(trs[nt++], tt, sizeof tt);
+    }
+    free(tperm);
+    if (nt == 0 || n % nt) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: inconsistent translations at symprec %g Å (atoms "
+                          "closer than symprec?)", src, symprec);
+        goto done;
+    }
+    size_t np = n / nt;
+
+    /* ---- the primitive basis: the lattice generated by Z^3 and the translations ---- */
+    double P[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    if (nt > 1) {
+        int64_t(*rows)[3] = malloc((nt + 3) * sizeof *rows);
+        if (!rows) {
+            rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+            goto done;
+        }
+        size_t m = 0;
+        for (int k = 0; k < 3; k++) {
+            for (int q = 0; q < 3; q++)
+                rows[m][q] = q == k ? (int64_t)nt : 0;
+            m++;
+        }
+        for (size_t t = 0; t < nt; t++) {
+            for (int q = 0; q < 3; q++)
+                rows[m][q] = (int64_t)llround(trs[t][q] * (double)nt);
+            m++;
+        }
+        int64_t B[3][3];
+        int br = lattice_basis(rows, m, B);
+        free(rows);
+        if (br) {
+            rc = xp_error_set(err, XP_EINVAL, "%s: no primitive basis", src);
+            goto done;
+        }
+        double det = (double)B[0][0] * ((double)B[1][1] * B[2][2] - (double)B[1][2] * B[2][1]) -
+                     (double)B[0][1] * ((double)B[1][0] * B[2][2] - (double)B[1][2] * B[2][0]) +
+                     (double)B[0][2] * ((double)B[1][0] * B[2][1] - (double)B[1][1] * B[2][0]);
+        if (fabs(fabs(det) - (double)nt * nt * nt / (double)nt) > 0.5) {
+            rc = xp_error_set(err, XP_EINVAL, "%s: translations at symprec %g Å do not form a "
+                              "lattice", src, symprec);
+            goto done;
+        }
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 3; k++)
+                P[i][k] = (double)B[i][k] / (double)nt;
+    }
+    double Pinv[3][3], PL[3][3];
+    if (xp_mat3_inverse(P, Pinv)) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: no primitive basis", src);
+        goto done;
+    }
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++)
+            PL[i][k] = P[i][0] * L[0][k] + P[i][1] * L[1][k] + P[i][2] * L[2][k];
+    double PG[3][3];
+    metric(PL, PG);
+
+    /* atoms in the primitive basis, those that coincide averaged */
+    pf = malloc(np * sizeof *pf);
+    pz = malloc(np * sizeof *pz);
+    cnt = calloc(np, sizeof *cnt);
+    acc = calloc(np, sizeof *acc);
+    if (!pf || !pz || !cnt || !acc) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x[3];
+        for (int k = 0; k < 3; k++)
+            x[k] = f[i][0] * Pinv[0][k] + f[i][1] * Pinv[1][k] + f[i][2] * Pinv[2][k];
+        long c = find_atom((const double(*)[3])pf, pz, nc, x, z[i], PG, 4 * tol2);
+        if (c < 0) {
+            if (nc == np) {
+                rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive "
+                                  "cell at symprec %g Å", src, symprec);
+                goto done;
+            }
+            c = (long)nc++;
+            memcpy(pf[c], x, sizeof x);
+            pz[c] = z[i];
+        }
+        for (int k = 0; k < 3; k++)
+            acc[c][k] += x[k] - pf[c][k] - nearbyint(x[k] - pf[c][k]);
+        cnt[c]++;
+    }
+    for (size_t c = 0; c < nc; c++) {
+        if ((size_t)cnt[c] != nt) {
+            rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive cell at "
+                              "symprec %g Å", src, symprec);
+            goto done;
+        }
+        for (int k = 0; k < 3; k++)
+            pf[c][k] += acc[c][k] / (double)nt;
+    }
+    if (nc != np) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive cell", src);
+        goto done;
+    }
+
+    /* ---- 2. Niggli, lattice automorphisms ---- */
+    if (xp_niggli_cell(PL, pf, np)) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
+        goto done;
+    }
+    for (size_t i = 0; i < np; i++)
+        for (int k = 0; k < 3; k++)
+            pf[i][k] = xp_wrap01(pf[i][k]);
+    metric(PL, PG);
+    int U[MAX_OPS][3][3];
+    int nu = xp_lattice_automorphisms(PG, symprec, 0, angle_tol, U, MAX_OPS);
+    /* ---- 3. operations ---- */
+    int zr = rarest(pz, np);
+    size_t r0 = 0;
+    while (pz[r0] != zr)
+        r0++;
+    perm = malloc(MAX_OPS * np * sizeof *perm);
+    if (!perm) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    int nops = 0;
+    int rot[MAX_OPS][3][3];
+    double tr[MAX_OPS][3];
+    for (int u = 0; u < nu && nops < MAX_OPS; u++) {
+        const int(*M)[3] = (const int(*)[3])U[u];
+        double y0[3];
+        for (int k = 0; k < 3; k++)
+            y0[k] = pf[r0][0] * M[0][k] + pf[r0][1] * M[1][k] + pf[r0][2] * M[2][k];
+        for (size_t j = 0; j < np; j++) {
+            if (pz[j] != zr)
+                continue;
+            double t[3];
+            for (int k = 0; k < 3; k++)
+                t[k] = pf[j][k] - y0[k];
+            int *pm = perm + (size_t)nops * np;
+            if (!try_op((const double(*)[3])pf, pz, np, M, t, PG, symprec, pm, tr[nops]))
+                continue;
+            memcpy(rot[nops], M, sizeof rot[0]);
+            nops++;
+            break;
+        }
+    }
+    if (nops == 0) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: no symmetry operation found (not even the "
+                          "identity) at symprec %g Å", src, symprec);
+        goto done;
+    }
+
+    /* ---- 4. idealize: metric over the point group, positions over their images ---- */
+    double Gs[3][3] = {{0}};
+    for (int g = 0; g < nops; g++)
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                double v = 0;
+                for (int k = 0; k < 3; k++)
+                    for (int l = 0; l < 3; l++)
+                        v += rot[g][i][k] * PG[k][l] * rot[g][j][l];
+                Gs[i][j] += v / nops;
+            }
+    memset(acc, 0, np * sizeof *acc);
+    for (int g = 0; g < nops; g++)
+        for (size_t j = 0; j < np; j++) {
+            size_t i = (size_t)perm[(size_t)g * np + j];
+            for (int k = 0; k < 3; k++) {
+                double y = pf[j][0] * rot[g][0][k] + pf[j][1] * rot[g][1][k] +
+                           pf[j][2] * rot[g][2][k] + tr[g][k];
+                acc[i][k] += y - nearbyint(y - pf[i][k]);
+            }
+        }
+    for (size_t i = 0; i < np; i++)
+        for (int k = 0; k < 3; k++)
+            pf[i][k] = acc[i][k] / nops;
+    /* a cartesian lattice with the idealized metric (lower-triangular, a along x) */
+    double IL[3][3] = {{0}};
+    IL[0][0] = sqrt(Gs[0][0]);
+    IL[1][0] = Gs[1][0] / IL[0][0];
+    IL[1][1] = sqrt(fmax(0, Gs[1][1] - IL[1][0] * IL[1][0]));
+    IL[2][0] = Gs[2][0] / IL[0][0];
+    IL[2][1] = (Gs[2][1] - IL[2][0] * IL[1][0]) / IL[1][1];
+    IL[2][2] = sqrt(fmax(0, Gs[2][2] - IL[2][0] * IL[2][0] - IL[2][1] * IL[2][1]));
+
+    /* orbits and site symmetries */
+    cls = malloc(np * sizeof *cls);
+    out->sitesym = calloc(np, sizeof *out->sitesym);
+    out->orbit = malloc(np * sizeof *out->orbit);
+    if (!cls || !out->sitesym || !out->orbit) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < np; i++)
+        out->orbit[i] = -1;
+    for (size_t i = 0; i < np; i++) {
+        if (out->orbit[i] >= 0)
+            continue;
+        for (int g = 0; g < nops; g++)
+            out->orbit[perm[(size_t)g * np + i]] = (int)i;
+    }
+    for (size_t i = 0; i < np; i++)
+        for (int g = 0; g < nops; g++)
+            if ((size_t)perm[(size_t)g * np + i] == i) {
+                int t = xp_rotation_type(rot[g]);
+                if (t >= 0)
+                    out->sitesym[i][t]++;
+            }
+
+    /* Niggli again on the idealized cell (the canonical form starts from it); the operations
+     * follow the change of basis T (new rows = T old rows; x_new = x_old T^-1) */
+    double before[3][3];
+    memcpy(before, IL, sizeof IL);
+    if (xp_niggli_cell(IL, pf, np)) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate idealized cell", src);
+        goto done;
+    }
+    double binv[3][3];
+    if (xp_mat3_inverse(before, binv)) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate idealized cell", src);
+        goto done;
+    }
+    int T[3][3], Ti[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            T[i][j] = (int)lround(IL[i][0] * binv[0][j] + IL[i][1] * binv[1][j] +
+                                  IL[i][2] * binv[2][j]);
+    int dT = det3i(T);
+    if (dT != 1 && dT != -1) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: internal error in the reduction", src);
+        goto done;
+    }
+    Ti[0][0] = (T[1][1] * T[2][2] - T[1][2] * T[2][1]) * dT;
+    Ti[0][1] = (T[0][2] * T[2][1] - T[0][1] * T[2][2]) * dT;
+    Ti[0][2] = (T[0][1] * T[1][2] - T[0][2] * T[1][1]) * dT;
+    Ti[1][0] = (T[1][2] * T[2][0] - T[1][0] * T[2][2]) * dT;
+    Ti[1][1] = (T[0][0] * T[2][2] - T[0][2] * T[2][0]) * dT;
+    Ti[1][2] = (T[0][2] * T[1][0] - T[0][0] * T[1][2]) * dT;
+    Ti[2][0] = (T[1][0] * T[2][1] - T[1][1] * T[2][0]) * dT;
+    Ti[2][1] = (T[0][1] * T[2][0] - T[0][0] * T[2][1]) * dT;
+    Ti[2][2] = (T[0][0] * T[1][1] - T[0][1] * T[1][0]) * dT;
+    for (int g = 0; g < nops; g++) {
+        int RT[3][3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                RT[i][j] = rot[g][i][0] * Ti[0][j] + rot[g][i][1] * Ti[1][j] +
+                           rot[g][i][2] * Ti[2][j];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                out->rot[g][i][j] = T[i][0] * RT[0][j] + T[i][1] * RT[1][j] + T[i][2] * RT[2][j];
+        for (int k = 0; k < 3; k++)
+            out->trans[g][k] = tr[g][0] * Ti[0][k] + tr[g][1] * Ti[1][k] + tr[g][2] * Ti[2][k];
+    }
+    memcpy(out->lattice, IL, sizeof IL);
+    out->n = np;
+    out->frac = pf;
+    out->z = pz;
+    pf = NULL;
+    pz = NULL;
+    out->nops = nops;
+done:
+    if (rc)
+        xp_symcell_clear(out);
+    free(f);
+    free(z);
+    free(pf);
+    free(pz);
+    free(cls);
+    free(perm);
+    free(cnt);
+    free(acc);
+    free(trs);
+    return rc;
+}
+
+int xp_symcell_spacegroup(const xp_symcell *c, double symprec, char international[16])
+{
+    int srot[MAX_OPS][3][3];
+    for (int g = 0; g < c->nops; g++)
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                srot[g][i][j] = c->rot[g][j][i]; /* spglib: x' = R x for column x */
+    double slat[3][3], tr[MAX_OPS][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            slat[i][j] = c->lattice[j][i];
+    memcpy(tr, c->trans, (size_t)c->nops * sizeof tr[0]);
+    SpglibSpacegroupType st = spg_get_spacegroup_type_from_symmetry(srot, tr, c->nops, slat,
+                                                                    symprec);
+    if (st.number <= 0)
+        return 0;
+    snprintf(international, 16, "%s", st.international_short);
+    return st.number;
+}
