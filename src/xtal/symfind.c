@@ -128,17 +128,109 @@ static double dist2(const double g[3][3], const double d[3])
     return s;
 }
 
-/* The atom of species z at x (within tol2, squared), or -1. */
-static long find_atom(const double (*f)[3], const int *z, size_t n, const double x[3], int zz,
-                      const double g[3][3], double tol2)
+/* An index of atoms by position: a grid of bins at least `reach` wide (so a point within reach
+ * of an atom lies in the atom's bin or a neighbouring one); large cells stay near-linear. */
+typedef struct aidx {
+    const double (*f)[3];
+    const int *z;
+    const double (*g)[3];
+    int nb[3];
+    double rn[3]; /* |a*_k|: a distance r spans at most r |a*_k| in fractional coordinate k */
+    size_t *head, *next;
+} aidx;
+
+static int aidx_init(aidx *x, const double (*f)[3], const int *z, size_t cap, const double g[3][3],
+                     double reach)
 {
-    for (size_t k = 0; k < n; k++) {
-        if (z[k] != zz)
-            continue;
-        double d[3] = {x[0] - f[k][0], x[1] - f[k][1], x[2] - f[k][2]};
-        if (dist2(g, d) <= tol2)
-            return (long)k;
+    memset(x, 0, sizeof *x);
+    x->f = f;
+    x->z = z;
+    x->g = g;
+    double inv[3][3];
+    if (xp_mat3_inverse(g, inv)) /* the reciprocal metric: |a*_k|^2 = inv[k][k] */
+        return -1;
+    size_t total = 1, limit = 4 * cap + 8;
+    for (int k = 0; k < 3; k++) {
+        x->rn[k] = sqrt(inv[k][k]);
+        double spacing = 1.0 / x->rn[k];
+        double want = floor(spacing / reach);
+        int nb = want < 1 ? 1 : want > 64 ? 64 : (int)want;
+        while (nb > 1 && total * (size_t)nb > limit)
+            nb--;
+        x->nb[k] = nb;
+        total *= (size_t)nb;
     }
+    x->head = malloc(total * sizeof *x->head);
+    x->next = malloc((cap ? cap : 1) * sizeof *x->next);
+    if (!x->head || !x->next)
+        return -1;
+    for (size_t i = 0; i < total; i++)
+        x->head[i] = (size_t)-1;
+    return 0;
+}
+
+static void aidx_free(aidx *x)
+{
+    free(x->head);
+    free(x->next);
+    x->head = x->next = NULL;
+}
+
+static size_t aidx_bin(const aidx *x, const int b[3])
+{
+    return ((size_t)b[0] * (size_t)x->nb[1] + (size_t)b[1]) * (size_t)x->nb[2] + (size_t)b[2];
+}
+
+static void aidx_coords(const aidx *x, const double p[3], int b[3])
+{
+    for (int k = 0; k < 3; k++) {
+        int v = (int)floor(xp_wrap01(p[k]) * x->nb[k]);
+        b[k] = v >= x->nb[k] ? x->nb[k] - 1 : v < 0 ? 0 : v;
+    }
+}
+
+static void aidx_add(aidx *x, size_t i)
+{
+    int b[3];
+    aidx_coords(x, x->f[i], b);
+    size_t bin = aidx_bin(x, b);
+    x->next[i] = x->head[bin];
+    x->head[bin] = i;
+}
+
+/* An atom of species zz within tol2 (squared) of p, or -1. */
+static long aidx_find(const aidx *x, const double p[3], int zz, double tol2)
+{
+    int b[3];
+    aidx_coords(x, p, b);
+    int lo[3], hi[3];
+    double tol = sqrt(tol2);
+    for (int k = 0; k < 3; k++) { /* neighbouring bins within reach, each visited once */
+        lo[k] = x->nb[k] >= 3 ? -1 : 0;
+        hi[k] = x->nb[k] >= 3 ? 1 : x->nb[k] - 1;
+        if (x->nb[k] >= 3) {
+            double u = xp_wrap01(p[k]) * x->nb[k] - b[k]; /* position inside the bin, 0..1 */
+            double r = tol * x->rn[k] * x->nb[k];         /* reach in bin widths */
+            if (u >= r)
+                lo[k] = 0;
+            if (1.0 - u >= r)
+                hi[k] = 0;
+        }
+    }
+    for (int d0 = lo[0]; d0 <= hi[0]; d0++)
+        for (int d1 = lo[1]; d1 <= hi[1]; d1++)
+            for (int d2 = lo[2]; d2 <= hi[2]; d2++) {
+                int c[3] = {x->nb[0] >= 3 ? (b[0] + d0 + x->nb[0]) % x->nb[0] : d0,
+                            x->nb[1] >= 3 ? (b[1] + d1 + x->nb[1]) % x->nb[1] : d1,
+                            x->nb[2] >= 3 ? (b[2] + d2 + x->nb[2]) % x->nb[2] : d2};
+                for (size_t k = x->head[aidx_bin(x, c)]; k != (size_t)-1; k = x->next[k]) {
+                    if (x->z[k] != zz)
+                        continue;
+                    double d[3] = {p[0] - x->f[k][0], p[1] - x->f[k][1], p[2] - x->f[k][2]};
+                    if (dist2(x->g, d) <= tol2)
+                        return (long)k;
+                }
+            }
     return -1;
 }
 
@@ -146,10 +238,11 @@ static long find_atom(const double (*f)[3], const int *z, size_t n, const double
  * paired with an atom of its species within 2 symprec of its image (perm), the translation is
  * refined by least squares over all pairs (so no single atom's error decides), and with it every
  * image must lie within symprec of its partner. The refined translation goes to t_out. */
-static int try_op(const double (*f)[3], const int *z, size_t n, const int (*M)[3],
-                  const double t[3], const double g[3][3], double symprec, int *perm,
-                  double t_out[3])
+static int try_op(const aidx *ix, size_t n, const int (*M)[3], const double t[3],
+                  double symprec, int *perm, double t_out[3])
 {
+    const double(*f)[3] = ix->f;
+    const double(*g)[3] = ix->g;
     static const int I[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     if (!M)
         M = I;
@@ -159,7 +252,7 @@ static int try_op(const double (*f)[3], const int *z, size_t n, const int (*M)[3
         double y[3];
         for (int k = 0; k < 3; k++)
             y[k] = f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + t[k];
-        long k2 = find_atom(f, z, n, y, z[i], g, loose2);
+        long k2 = aidx_find(ix, y, ix->z[i], loose2);
         if (k2 < 0)
             return 0;
         perm[i] = (int)k2;
@@ -179,11 +272,22 @@ static int try_op(const double (*f)[3], const int *z, size_t n, const int (*M)[3
         if (dist2(g, d) > symprec * symprec)
             return 0;
     }
-    /* a permutation */
-    for (size_t i = 0; i < n; i++)
-        for (size_t i2 = i + 1; i2 < n; i2++)
-            if (perm[i] == perm[i2])
-                return 0;
+    /* a permutation: no atom is the partner of two */
+    unsigned char small[256], *seen = n <= sizeof small ? small : calloc(n, 1);
+    if (!seen)
+        return 0;
+    if (seen == small)
+        memset(small, 0, n);
+    int bijective = 1;
+    for (size_t i = 0; i < n && bijective; i++) {
+        if (seen[perm[i]])
+            bijective = 0;
+        seen[perm[i]] = 1;
+    }
+    if (seen != small)
+        free(seen);
+    if (!bijective)
+        return 0;
     memcpy(t_out, tt, sizeof tt);
     return 1;
 }
@@ -315,20 +419,26 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     }
     size_t nt = 0;
     int *tperm = malloc(n * sizeof *tperm);
-    if (!tperm) {
+    aidx ix = {0};
+    if (!tperm || aidx_init(&ix, (const double(*)[3])f, z, n, G, 2 * symprec)) {
+        free(tperm);
+        aidx_free(&ix);
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
+    for (size_t i = 0; i < n; i++)
+        aidx_add(&ix, i);
     for (size_t j = 0; j < n; j++) {
         if (z[j] != za)
             continue;
         double t[3], tt[3];
         for (int k = 0; k < 3; k++)
             t[k] = f[j][k] - f[a0][k];
-        if (try_op((const double(*)[3])f, z, n, NULL, t, G, symprec, tperm, tt))
+        if (try_op(&ix, n, NULL, t, symprec, tperm, tt))
             memcpy(trs[nt++], tt, sizeof tt);
     }
     free(tperm);
+    aidx_free(&ix);
     if (nt == 0 || n % nt) {
         rc = xp_error_set(err, XP_EINVAL, "%s: inconsistent translations at symprec %g Å (atoms "
                           "closer than symprec?)", src, symprec);
@@ -395,13 +505,20 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
         goto done;
     }
     size_t nc = 0;
+    aidx fx;
+    if (aidx_init(&fx, (const double(*)[3])pf, pz, np, PG, 2 * symprec)) {
+        aidx_free(&fx);
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) {
         double x[3];
         for (int k = 0; k < 3; k++)
             x[k] = f[i][0] * Pinv[0][k] + f[i][1] * Pinv[1][k] + f[i][2] * Pinv[2][k];
-        long c = find_atom((const double(*)[3])pf, pz, nc, x, z[i], PG, 4 * tol2);
+        long c = aidx_find(&fx, x, z[i], 4 * tol2);
         if (c < 0) {
             if (nc == np) {
+                aidx_free(&fx);
                 rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive "
                                   "cell at symprec %g Å", src, symprec);
                 goto done;
@@ -409,11 +526,13 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
             c = (long)nc++;
             memcpy(pf[c], x, sizeof x);
             pz[c] = z[i];
+            aidx_add(&fx, (size_t)c);
         }
         for (int k = 0; k < 3; k++)
             acc[c][k] += x[k] - pf[c][k] - nearbyint(x[k] - pf[c][k]);
         cnt[c]++;
     }
+    aidx_free(&fx);
     for (size_t c = 0; c < nc; c++) {
         if ((size_t)cnt[c] != nt) {
             rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive cell at "
@@ -449,6 +568,14 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
+    aidx px;
+    if (aidx_init(&px, (const double(*)[3])pf, pz, np, PG, 2 * symprec)) {
+        aidx_free(&px);
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < np; i++)
+        aidx_add(&px, i);
     int nops = 0;
     int rot[MAX_OPS][3][3];
     double tr[MAX_OPS][3];
@@ -464,13 +591,14 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
             for (int k = 0; k < 3; k++)
                 t[k] = pf[j][k] - y0[k];
             int *pm = perm + (size_t)nops * np;
-            if (!try_op((const double(*)[3])pf, pz, np, M, t, PG, symprec, pm, tr[nops]))
+            if (!try_op(&px, np, M, t, symprec, pm, tr[nops]))
                 continue;
             memcpy(rot[nops], M, sizeof rot[0]);
             nops++;
             break;
         }
     }
+    aidx_free(&px);
     if (nops == 0) {
         rc = xp_error_set(err, XP_EINVAL, "%s: no symmetry operation found (not even the "
                           "identity) at symprec %g Å", src, symprec);
