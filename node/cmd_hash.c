@@ -25,8 +25,12 @@ static int parse_opts(const char *cmd, int argc, char **argv, xp_hash_opts *ho, 
     char *end = NULL;
     if (sp && (!(ho->symprec = strtod(sp, &end)) || *end || ho->symprec < 0 || ho->symprec > 1))
         return xp_cli_usage("%s: --symprec must be a number of Å in (0, 1]", cmd);
-    if (at && (!(ho->angle_tolerance = strtod(at, &end)) || *end || ho->angle_tolerance > 90))
-        return xp_cli_usage("%s: --angle-tolerance must be a number of degrees", cmd);
+    if (at && !strcmp(at, "none"))
+        ho->angle_tolerance = -1;
+    else if (at && (!(ho->angle_tolerance = strtod(at, &end)) || *end ||
+                    ho->angle_tolerance <= 0 || ho->angle_tolerance > 90))
+        return xp_cli_usage("%s: --angle-tolerance must be a number of degrees in (0, 90], "
+                            "or \"none\"", cmd);
     ro->species = xp_cli_get(o, 4, "species");
     if (*npos == 0)
         return xp_cli_usage("%s: give at least one PATH", cmd);

@@ -12,12 +12,12 @@
 
 #define XP_SYMHASH_VERSION 2
 #define XP_DEFAULT_SYMPREC 1e-3       /* Å */
-#define XP_DEFAULT_ANGLE_TOLERANCE -1 /* spglib's default: derived from symprec */
+#define XP_DEFAULT_ANGLE_TOLERANCE 2.0 /* degrees: lattice angles within it are idealized */
 
 typedef struct xp_hash_opts {
     double symprec;         /* distance tolerance of the symmetry search, Å (0: default) */
-    double angle_tolerance; /* degrees; negative or 0: none (lattice vectors' end points
-                               within symprec decide) */
+    double angle_tolerance; /* degrees (0: the default, 2°); negative: none, lattice vectors'
+                               end points within symprec decide alone */
     int spglib_dataset;     /* 1: symmetry from spglib's full dataset instead of our own search
                                (slower; kept as the cross-check) */
 } xp_hash_opts;

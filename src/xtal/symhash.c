@@ -425,7 +425,9 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
 {
     memset(id, 0, sizeof *id);
     double symprec = opts && opts->symprec > 0 ? opts->symprec : XP_DEFAULT_SYMPREC;
-    double angtol = opts && opts->angle_tolerance > 0 ? opts->angle_tolerance : -1.0;
+    double angtol = !opts || opts->angle_tolerance == 0 ? XP_DEFAULT_ANGLE_TOLERANCE
+                    : opts->angle_tolerance > 0                   ? opts->angle_tolerance
+                                                                  : -1.0;
     const char *src = s->source ? s->source : "structure";
     if (s->nsites == 0)
         return xp_error_set(err, XP_EINVAL, "%s: no atoms", src);

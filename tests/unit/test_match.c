@@ -177,6 +177,45 @@ static void strain_and_scale(void **state)
     xp_structure_free(a);
 }
 
+/* The angle tolerance (default 2°): simple cubic with c tilted by d degrees towards a keeps its
+ * lengths, and β = 90° - d. The mirror a -> -a turns β into 90° + d, 2d away, so d = 0.5° is
+ * idealized back to the cube (the same symhash, Pm-3m) and d = 1.5° is not: with |a| = |c|,
+ * a + c and a - c are at right angles, a C-centred orthorhombic lattice (Cmmm, 65). Without an
+ * angle tolerance, even 0.5° (c's end point 0.029 Å away) is that lattice. */
+static void angle_tolerance(void **state)
+{
+    (void)state;
+    xp_structure *a = poscar(SIMPLE_CUBIC);
+    xp_xtal_id ia;
+    xp_error err = {0};
+    assert_int_equal(xp_xtal_identify(a, NULL, &ia, &err), 0);
+    const double deg[] = {0.5, 1.5, 0.5};
+    for (int i = 0; i < 3; i++) {
+        xp_structure *b = poscar(SIMPLE_CUBIC);
+        double t = deg[i] * 3.14159265358979323846 / 180.0;
+        b->lattice[2][0] = 3.35 * sin(t);
+        b->lattice[2][2] = 3.35 * cos(t);
+        xp_hash_opts o = {0};
+        if (i == 2)
+            o.angle_tolerance = -1;
+        xp_xtal_id ib;
+        assert_int_equal(xp_xtal_identify(b, &o, &ib, &err), 0);
+        if (i == 0) {
+            assert_int_equal(ib.spacegroup, 221);
+            assert_memory_equal(ia.symhash, ib.symhash, 32);
+            assert_memory_equal(ia.protohash, ib.protohash, 32);
+        } else {
+            assert_int_equal(ib.spacegroup, 65);
+            assert_memory_not_equal(ia.symhash, ib.symhash, 32);
+            assert_memory_not_equal(ia.protohash, ib.protohash, 32);
+        }
+        xp_xtal_id_clear(&ib);
+        xp_structure_free(b);
+    }
+    xp_xtal_id_clear(&ia);
+    xp_structure_free(a);
+}
+
 /* Another composition is never the same material; a disordered structure is refused. */
 static void composition_and_disorder(void **state)
 {
@@ -405,6 +444,7 @@ int main(void)
         cmocka_unit_test(different_lattices),
         cmocka_unit_test(displaced_atom),
         cmocka_unit_test(strain_and_scale),
+        cmocka_unit_test(angle_tolerance),
         cmocka_unit_test(composition_and_disorder),
         cmocka_unit_test(mirror_image),
     };

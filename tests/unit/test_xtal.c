@@ -299,12 +299,13 @@ static void benchmark_manifest(void **state)
             if (pass) {
                 assert_int_equal(eq, 0); /* a different crystal never hashes equal */
             } else if (!strcmp(vars[v], "noise4")) {
-                assert_true(eq * 100 >= tot * 97);
+                /* measured 145/146 (formats.md); the target is 99.9% */
+                assert_true(eq * 100 >= tot * 99);
             } else if (strcmp(vars[v], "noise3")) {
                 rep_total += tot;
                 rep_equal += eq;
-                /* each representation variant: at most one miss (see formats.md) */
-                assert_true(eq + 1 >= tot);
+                /* every representation variant hashes equal to its original */
+                assert_int_equal(eq, tot);
             }
         }
     }
