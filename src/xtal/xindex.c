@@ -1,6 +1,7 @@
 /* An in-memory index of registered structures: "is this one already there?" by symhash (exact),
  * then by the matcher against the protohash bucket, then against the rest of the composition
  * bucket. Three open-addressing tables map 32-byte keys to chains of entries. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,14 +193,19 @@ int xp_xtal_index_find(xp_xtal_index *x, const uint8_t symhash[32], const uint8_
             *res = r;
         return 0;
     }
-    /* the prototype's bucket first, then the rest of the composition's */
-    for (int pass = 0; pass < 2; pass++) {
+    /* the prototype's bucket first, then the rest of the composition's: first the entries
+     * most likely to match (as many atoms in the primitive cell, volume per atom within 10%),
+     * so that a match in a large bucket is found early; a miss still sees every entry */
+    double vpa = cell->n ? cell->volume / (double)cell->n : 0;
+    for (int pass = 0; pass < 3; pass++) {
         uint8_t ck[32];
         comp_key(cell, ck);
         size_t j = pass == 0 ? table_get(&x->proto, protohash, NULL) : table_get(&x->comp, ck, NULL);
         while (j != NONE) {
             const entry *en = &x->e[j];
-            if (pass == 0 || memcmp(en->protohash, protohash, 32)) {
+            int likely = en->cell.n == cell->n && en->cell.n &&
+                         fabs(en->cell.volume / (double)en->cell.n - vpa) <= 0.1 * vpa;
+            if (pass == 0 || (memcmp(en->protohash, protohash, 32) && likely == (pass == 1))) {
                 int rc = xp_match_cells(cell, &en->cell, &x->opts, &r, err);
                 if (rc)
                     return rc;
