@@ -9,6 +9,46 @@
 #include "xtalproof/infer.h"
 #include "xtalproof/merkle.h"
 
+/* The hot loops are exact integer sums, so any instruction set gives the same bits: build them
+ * for AVX2 as well and let the loader pick (gcc and clang on x86-64 with ifunc support). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) &&              \
+    !defined(XP_NO_CLONES)
+#define XP_HOT __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#else
+#define XP_HOT
+#endif
+
+/* A += W^T x and B += V^T x over the 64 inputs (W, V: 64 x 128, in x out). */
+XP_HOT static void self_nbr(const int32_t (*W)[XP_CG_F2], const int32_t (*V)[XP_CG_F2],
+                            const int32_t *x, int64_t *restrict A, int64_t *restrict B)
+{
+    for (int c = 0; c < XP_CG_F2; c++)
+        A[c] = B[c] = 0;
+    for (int k = 0; k < XP_CG_F; k++) {
+        int32_t v = x[k];
+        const int32_t *w = W[k], *u = V[k];
+        for (int c = 0; c < XP_CG_F2; c++) {
+            A[c] += (int64_t)w[c] * (int64_t)v;
+            B[c] += (int64_t)u[c] * (int64_t)v;
+        }
+    }
+}
+
+/* z = A + B + b 2^16 + sum_q E[k0 + q] g[q] */
+XP_HOT static void edge_sum(const int64_t *restrict A, const int64_t *restrict B,
+                            const int32_t *bias, const int32_t (*E)[XP_CG_F2], int k0, int cnt,
+                            const int32_t *g, int64_t *restrict z)
+{
+    for (int c = 0; c < XP_CG_F2; c++)
+        z[c] = A[c] + B[c] + (int64_t)bias[c] * 65536;
+    for (int q = 0; q < cnt; q++) {
+        int32_t gv = g[q];
+        const int32_t *we = E[k0 + q];
+        for (int c = 0; c < XP_CG_F2; c++)
+            z[c] += (int64_t)we[c] * (int64_t)gv;
+    }
+}
+
 /* The nonzero Gaussians of one edge: centres k0 .. k0 + cnt - 1. */
 #define XP_GMAX 16
 typedef struct edge_g {
@@ -123,18 +163,8 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
         int32_t *xn = x + n * XP_CG_F;
         /* per atom: its own and its neighbour halves of fc_full, unrounded Q32 */
         for (size_t i = 0; i < n; i++) {
-            int64_t *A = ab + i * 2 * XP_CG_F2, *B = A + XP_CG_F2;
-            for (int c = 0; c < XP_CG_F2; c++)
-                A[c] = B[c] = 0;
-            const int32_t *xi = x + i * XP_CG_F;
-            for (int k = 0; k < XP_CG_F; k++) {
-                int64_t v = xi[k];
-                const int32_t *ws = m->wt_self[l][k], *wn = m->wt_nbr[l][k];
-                for (int c = 0; c < XP_CG_F2; c++) {
-                    A[c] += ws[c] * v;
-                    B[c] += wn[c] * v;
-                }
-            }
+            int64_t *A = ab + i * 2 * XP_CG_F2;
+            self_nbr(m->wt_self[l], m->wt_nbr[l], x + i * XP_CG_F, A, A + XP_CG_F2);
         }
         for (size_t i = 0; i < n; i++) {
             int64_t s[XP_CG_F] = {0};
@@ -143,14 +173,7 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
                 const int64_t *B = ab + (size_t)g->nbr[i * XP_CG_NBR + j] * 2 * XP_CG_F2 + XP_CG_F2;
                 const edge_g *e = &eg[i * XP_CG_NBR + j];
                 int64_t z[XP_CG_F2];
-                for (int c = 0; c < XP_CG_F2; c++)
-                    z[c] = A[c] + B[c] + ((int64_t)cv->b[c] << 16);
-                for (int q = 0; q < e->cnt; q++) {
-                    int64_t gv = e->g[q];
-                    const int32_t *we = m->wt_edge[l][e->k0 + q];
-                    for (int c = 0; c < XP_CG_F2; c++)
-                        z[c] += we[c] * gv;
-                }
+                edge_sum(A, B, cv->b, m->wt_edge[l], e->k0, e->cnt, e->g, z);
                 for (int c = 0; c < XP_CG_F; c++) {
                     int32_t f = xp_sigmoid_q(m->sig_tab, xp_q_round32(z[c], &sat));
                     int32_t co = xp_softplus_q(m->spl_tab, xp_q_round32(z[XP_CG_F + c], &sat), &sat);
