@@ -13,7 +13,11 @@
  * for AVX2 as well and let the loader pick (gcc and clang on x86-64 with ifunc support). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) &&              \
     !defined(XP_NO_CLONES)
+#if defined(__clang__)
+#define XP_HOT __attribute__((target_clones("avx2", "default")))
+#else
 #define XP_HOT __attribute__((target_clones("avx2", "default"), optimize("O3")))
+#endif
 #else
 #define XP_HOT
 #endif
