@@ -1,21 +1,383 @@
-// placeholder, replaced below
+// The CUDA backend of the fixed-point CGCNN forward pass (cgcnn-q16-v1). The arithmetic is
+// src/model/fixed.h, compiled for the device from the same text as the CPU's, and the sums are
+// exact int64 integer sums, so the order of the threads does not matter: each structure's
+// numbers, and so its trace root, equal the CPU's. Many structures go into one launch: their
+// atoms are packed one after the other (ragged graphs), neighbour indices offset to the pack.
 #include <cuda_runtime.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 extern "C" {
 #include "xtalproof/infer.h"
 }
+#include "model/fixed.h"
+
+#define GMAX 16
+
+struct dev_model {
+    int32_t *sig, *spl, *emb_z;
+    int32_t *wt_self, *wt_nbr, *wt_edge; // [conv][in][128]
+    int32_t *bias, *bn_scale, *bn_shift; // [conv][128], [conv][64]
+    int32_t *fc_w, *fc_b, *out_w;
+    int32_t out_b, norm_mean, norm_std;
+};
+
+#define CK(call)                                                                                  \
+    do {                                                                                          \
+        cudaError_t e_ = (call);                                                                  \
+        if (e_ != cudaSuccess) {                                                                  \
+            rc = xp_error_set(err, XP_EIO, "CUDA: %s: %s", #call, cudaGetErrorString(e_));       \
+            goto done;                                                                            \
+        }                                                                                         \
+    } while (0)
+
+// ---- kernels -------------------------------------------------------------------------------
+
+// The nonzero Gaussians of each edge, as the CPU's edge_gauss.
+__global__ void k_gauss(const int32_t *dist, size_t nedges, int32_t *k0, int32_t *cnt,
+                        int32_t *g)
+{
+    size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    if (e >= nedges)
+        return;
+    int32_t d = dist[e];
+    int kc = (int)(d / 13107);
+    int lo = kc - 7 < 0 ? 0 : kc - 7, hi = kc + 8 > XP_CG_BOND - 1 ? XP_CG_BOND - 1 : kc + 8;
+    int32_t v[GMAX];
+    int c = 0;
+    for (int k = lo; k <= hi && c < GMAX; k++)
+        v[c++] = xp_gauss_q(d, k);
+    int s = 0;
+    while (s < c && v[s] == 0)
+        s++;
+    while (c > s && v[c - 1] == 0)
+        c--;
+    k0[e] = lo + s;
+    cnt[e] = c - s;
+    for (int q = 0; q < GMAX; q++)
+        g[e * GMAX + q] = q < c - s ? v[s + q] : 0;
+}
+
+__global__ void k_embed(const uint8_t *z, size_t natoms, const int32_t *emb_z, int32_t *x)
+{
+    size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    if (t >= natoms * XP_CG_F)
+        return;
+    size_t a = t / XP_CG_F;
+    int c = (int)(t % XP_CG_F);
+    x[t] = emb_z[z[a] * XP_CG_F + c];
+}
+
+// A[a][c] and B[a][c]: the atom's own and its neighbour halves of fc_full (unrounded Q32).
+__global__ void k_self_nbr(const int32_t *x, size_t natoms, const int32_t *ws, const int32_t *wn,
+                           int64_t *ab)
+{
+    size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    if (t >= natoms * XP_CG_F2)
+        return;
+    size_t a = t / XP_CG_F2;
+    int c = (int)(t % XP_CG_F2);
+    const int32_t *xa = x + a * XP_CG_F;
+    int64_t A = 0, B = 0;
+    for (int k = 0; k < XP_CG_F; k++) {
+        int64_t v = xa[k];
+        A += (int64_t)ws[k * XP_CG_F2 + c] * v;
+        B += (int64_t)wn[k * XP_CG_F2 + c] * v;
+    }
+    ab[a * 2 * XP_CG_F2 + c] = A;
+    ab[a * 2 * XP_CG_F2 + XP_CG_F2 + c] = B;
+}
+
+// One output channel of one atom: the gated sum over its 12 neighbours, bn2, the residual.
+__global__ void k_conv(const int32_t *x, size_t natoms, const int32_t *nbr, const int64_t *ab,
+                       const int32_t *ek0, const int32_t *ecnt, const int32_t *eg,
+                       const int32_t *we, const int32_t *bias, const int32_t *bn_scale,
+                       const int32_t *bn_shift, const int32_t *sig, const int32_t *spl,
+                       const uint32_t *struct_of, uint32_t *sat_count, int32_t *xn)
+{
+    size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    if (t >= natoms * XP_CG_F)
+        return;
+    size_t a = t / XP_CG_F;
+    int c = (int)(t % XP_CG_F);
+    uint32_t sat = 0;
+    int64_t s = 0;
+    const int64_t *A = ab + a * 2 * XP_CG_F2;
+    for (int j = 0; j < XP_CG_NBR; j++) {
+        size_t e = a * XP_CG_NBR + j;
+        const int64_t *B = ab + (size_t)nbr[e] * 2 * XP_CG_F2 + XP_CG_F2;
+        int64_t zf = A[c] + B[c] + (int64_t)bias[c] * 65536;
+        int64_t zc = A[XP_CG_F + c] + B[XP_CG_F + c] + (int64_t)bias[XP_CG_F + c] * 65536;
+        int k0 = ek0[e], cnt = ecnt[e];
+        for (int q = 0; q < cnt; q++) {
+            int64_t gv = eg[e * GMAX + q];
+            zf += (int64_t)we[(k0 + q) * XP_CG_F2 + c] * gv;
+            zc += (int64_t)we[(k0 + q) * XP_CG_F2 + XP_CG_F + c] * gv;
+        }
+        int32_t f = xp_sigmoid_q(sig, xp_q_round32(zf, &sat));
+        int32_t co = xp_softplus_q(spl, xp_q_round32(zc, &sat), &sat);
+        s += (int64_t)f * co;
+    }
+    int32_t sc = xp_q_round32(s, &sat);
+    int32_t y = xp_q_round32((int64_t)bn_scale[c] * sc + ((int64_t)bn_shift[c] << 16), &sat);
+    xn[t] = xp_softplus_q(spl, xp_q_sat((int64_t)x[t] + y, &sat), &sat);
+    if (sat)
+        atomicAdd(&sat_count[struct_of[a]], sat);
+}
+
+// Pooling and the head, one thread per structure.
+__global__ void k_head(const int32_t *x, const uint32_t *start, size_t nstruct, dev_model m,
+                       int32_t *pooled, int32_t *hidden, int32_t *outv, uint32_t *sat_count)
+{
+    size_t s = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    if (s >= nstruct)
+        return;
+    uint32_t sat = 0;
+    int64_t n = start[s + 1] - start[s];
+    int32_t h0[XP_CG_F];
+    for (int c = 0; c < XP_CG_F; c++) {
+        int64_t sum = 0;
+        for (uint32_t a = start[s]; a < start[s + 1]; a++)
+            sum += x[(size_t)a * XP_CG_F + c];
+        int32_t p = (int32_t)xp_floor_div(2 * sum + n, 2 * n);
+        pooled[s * XP_CG_F + c] = p;
+        h0[c] = xp_softplus_q(m.spl, p, &sat);
+    }
+    int64_t acc_o = (int64_t)m.out_b << 16;
+    for (int o = 0; o < XP_CG_H; o++) {
+        int64_t acc = (int64_t)m.fc_b[o] << 16;
+        for (int c = 0; c < XP_CG_F; c++)
+            acc += (int64_t)m.fc_w[o * XP_CG_F + c] * h0[c];
+        int32_t h = xp_softplus_q(m.spl, xp_q_round32(acc, &sat), &sat);
+        hidden[s * XP_CG_H + o] = h;
+        acc_o += (int64_t)m.out_w[o] * h;
+    }
+    int32_t out = xp_q_round32(acc_o, &sat);
+    outv[2 * s] = out;
+    outv[2 * s + 1] =
+        xp_q_round32((int64_t)out * m.norm_std + ((int64_t)m.norm_mean << 16), &sat);
+    sat_count[s] += sat;
+}
+
+// ---- host side -----------------------------------------------------------------------------
+
 extern "C" int xp_infer_gpu_available(char *why, size_t cap)
 {
     int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
-        if (why && cap) snprintf(why, cap, "no CUDA device present");
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n == 0) {
+        if (why && cap)
+            snprintf(why, cap, "no usable CUDA device (%s)",
+                     e != cudaSuccess ? cudaGetErrorString(e) : "none present");
         return 0;
     }
     return 1;
 }
+
+static int upload(void **dst, const void *src, size_t bytes, xp_error *err)
+{
+    int rc = 0;
+    CK(cudaMalloc(dst, bytes));
+    CK(cudaMemcpy(*dst, src, bytes, cudaMemcpyHostToDevice));
+done:
+    return rc;
+}
+
+static void model_free(dev_model *d)
+{
+    cudaFree(d->sig), cudaFree(d->spl), cudaFree(d->emb_z), cudaFree(d->wt_self);
+    cudaFree(d->wt_nbr), cudaFree(d->wt_edge), cudaFree(d->bias), cudaFree(d->bn_scale);
+    cudaFree(d->bn_shift), cudaFree(d->fc_w), cudaFree(d->fc_b), cudaFree(d->out_w);
+    memset(d, 0, sizeof *d);
+}
+
+static int model_upload(const xp_model *m, dev_model *d, xp_error *err)
+{
+    memset(d, 0, sizeof *d);
+    int32_t *bias = (int32_t *)malloc(XP_CG_NCONV * XP_CG_F2 * 4),
+            *bs = (int32_t *)malloc(XP_CG_NCONV * XP_CG_F * 4),
+            *bh = (int32_t *)malloc(XP_CG_NCONV * XP_CG_F * 4);
+    int rc = 0;
+    if (!bias || !bs || !bh) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int l = 0; l < XP_CG_NCONV; l++) {
+        memcpy(bias + l * XP_CG_F2, m->conv[l].b, XP_CG_F2 * 4);
+        memcpy(bs + l * XP_CG_F, m->conv[l].bn_scale, XP_CG_F * 4);
+        memcpy(bh + l * XP_CG_F, m->conv[l].bn_shift, XP_CG_F * 4);
+    }
+    if ((rc = upload((void **)&d->sig, m->sig_tab, sizeof m->sig_tab, err)) ||
+        (rc = upload((void **)&d->spl, m->spl_tab, sizeof m->spl_tab, err)) ||
+        (rc = upload((void **)&d->emb_z, m->emb_z, sizeof m->emb_z, err)) ||
+        (rc = upload((void **)&d->wt_self, m->wt_self, sizeof m->wt_self, err)) ||
+        (rc = upload((void **)&d->wt_nbr, m->wt_nbr, sizeof m->wt_nbr, err)) ||
+        (rc = upload((void **)&d->wt_edge, m->wt_edge, sizeof m->wt_edge, err)) ||
+        (rc = upload((void **)&d->bias, bias, XP_CG_NCONV * XP_CG_F2 * 4, err)) ||
+        (rc = upload((void **)&d->bn_scale, bs, XP_CG_NCONV * XP_CG_F * 4, err)) ||
+        (rc = upload((void **)&d->bn_shift, bh, XP_CG_NCONV * XP_CG_F * 4, err)) ||
+        (rc = upload((void **)&d->fc_w, m->fc_w, sizeof m->fc_w, err)) ||
+        (rc = upload((void **)&d->fc_b, m->fc_b, sizeof m->fc_b, err)) ||
+        (rc = upload((void **)&d->out_w, m->out_w, sizeof m->out_w, err)))
+        goto done;
+    d->out_b = m->out_b;
+    d->norm_mean = m->norm_mean;
+    d->norm_std = m->norm_std;
+done:
+    free(bias), free(bs), free(bh);
+    if (rc)
+        model_free(d);
+    return rc;
+}
+
+static unsigned blocks(size_t n, unsigned per)
+{
+    return (unsigned)((n + per - 1) / per);
+}
+
+// One pack of structures [s0, s1) with natoms atoms in all.
+static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, size_t s1,
+                    size_t natoms, xp_infer_out *out, xp_error *err)
+{
+    size_t ns = s1 - s0, ne = natoms * XP_CG_NBR;
+    uint8_t *hz = (uint8_t *)malloc(natoms);
+    int32_t *hnbr = (int32_t *)malloc(ne * 4), *hdist = (int32_t *)malloc(ne * 4);
+    uint32_t *hstart = (uint32_t *)malloc((ns + 1) * 4), *hsof = (uint32_t *)malloc(natoms * 4);
+    int32_t *hlayers = (int32_t *)malloc(XP_TRACE_LAYERS * natoms * XP_CG_F * 4);
+    int32_t *hpool = (int32_t *)malloc(ns * XP_CG_F * 4), *hhid = (int32_t *)malloc(ns * XP_CG_H * 4);
+    int32_t *hout = (int32_t *)malloc(ns * 2 * 4), *tl = NULL;
+    uint32_t *hsat = (uint32_t *)malloc(ns * 4);
+    uint8_t *dz = NULL;
+    int32_t *dnbr = NULL, *ddist = NULL, *dk0 = NULL, *dcnt = NULL, *dg = NULL, *dx = NULL;
+    int32_t *dpool = NULL, *dhid = NULL, *dout = NULL;
+    uint32_t *dstart = NULL, *dsof = NULL, *dsat = NULL;
+    int64_t *dab = NULL;
+    int rc = 0;
+    const unsigned T = 256;
+    if (!hz || !hnbr || !hdist || !hstart || !hsof || !hlayers || !hpool || !hhid || !hout ||
+        !hsat) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory packing %zu atoms", natoms);
+        goto done;
+    }
+    {
+        size_t o = 0;
+        for (size_t s = s0; s < s1; s++) {
+            const xp_graph *gr = g[s];
+            hstart[s - s0] = (uint32_t)o;
+            memcpy(hz + o, gr->z, gr->n);
+            for (size_t e = 0; e < gr->n * XP_CG_NBR; e++) {
+                hnbr[o * XP_CG_NBR + e] = (int32_t)(o + (size_t)gr->nbr[e]);
+                hdist[o * XP_CG_NBR + e] = gr->dist[e];
+            }
+            for (size_t a = 0; a < gr->n; a++)
+                hsof[o + a] = (uint32_t)(s - s0);
+            o += gr->n;
+        }
+        hstart[ns] = (uint32_t)o;
+    }
+    CK(cudaMalloc((void **)&dz, natoms));
+    CK(cudaMalloc((void **)&dnbr, ne * 4));
+    CK(cudaMalloc((void **)&ddist, ne * 4));
+    CK(cudaMalloc((void **)&dk0, ne * 4));
+    CK(cudaMalloc((void **)&dcnt, ne * 4));
+    CK(cudaMalloc((void **)&dg, ne * GMAX * 4));
+    CK(cudaMalloc((void **)&dx, XP_TRACE_LAYERS * natoms * XP_CG_F * 4));
+    CK(cudaMalloc((void **)&dab, natoms * 2 * XP_CG_F2 * 8));
+    CK(cudaMalloc((void **)&dstart, (ns + 1) * 4));
+    CK(cudaMalloc((void **)&dsof, natoms * 4));
+    CK(cudaMalloc((void **)&dsat, ns * 4));
+    CK(cudaMalloc((void **)&dpool, ns * XP_CG_F * 4));
+    CK(cudaMalloc((void **)&dhid, ns * XP_CG_H * 4));
+    CK(cudaMalloc((void **)&dout, ns * 2 * 4));
+    CK(cudaMemcpy(dz, hz, natoms, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(dnbr, hnbr, ne * 4, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(ddist, hdist, ne * 4, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(dstart, hstart, (ns + 1) * 4, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(dsof, hsof, natoms * 4, cudaMemcpyHostToDevice));
+    CK(cudaMemset(dsat, 0, ns * 4));
+    k_gauss<<<blocks(ne, T), T>>>(ddist, ne, dk0, dcnt, dg);
+    k_embed<<<blocks(natoms * XP_CG_F, T), T>>>(dz, natoms, dm->emb_z, dx);
+    for (int l = 0; l < XP_CG_NCONV; l++) {
+        int32_t *x = dx + (size_t)l * natoms * XP_CG_F, *xn = x + natoms * XP_CG_F;
+        k_self_nbr<<<blocks(natoms * XP_CG_F2, T), T>>>(
+            x, natoms, dm->wt_self + (size_t)l * XP_CG_F * XP_CG_F2,
+            dm->wt_nbr + (size_t)l * XP_CG_F * XP_CG_F2, dab);
+        k_conv<<<blocks(natoms * XP_CG_F, T), T>>>(
+            x, natoms, dnbr, dab, dk0, dcnt, dg, dm->wt_edge + (size_t)l * XP_CG_BOND * XP_CG_F2,
+            dm->bias + l * XP_CG_F2, dm->bn_scale + l * XP_CG_F, dm->bn_shift + l * XP_CG_F,
+            dm->sig, dm->spl, dsof, dsat, xn);
+    }
+    k_head<<<blocks(ns, 128), 128>>>(dx + (size_t)XP_CG_NCONV * natoms * XP_CG_F, dstart, ns,
+                                     *dm, dpool, dhid, dout, dsat);
+    CK(cudaGetLastError());
+    CK(cudaMemcpy(hlayers, dx, XP_TRACE_LAYERS * natoms * XP_CG_F * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hpool, dpool, ns * XP_CG_F * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hhid, dhid, ns * XP_CG_H * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hout, dout, ns * 2 * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(hsat, dsat, ns * 4, cudaMemcpyDeviceToHost));
+    // per structure: its layers in the CPU's layout, then the trace root
+    for (size_t s = s0; s < s1 && !rc; s++) {
+        size_t k = s - s0, n = g[s]->n, o = hstart[k];
+        xp_infer_out *r = &out[s];
+        memset(r, 0, sizeof *r);
+        int32_t *nl = (int32_t *)realloc(tl, XP_TRACE_LAYERS * n * XP_CG_F * 4);
+        if (!nl) {
+            rc = xp_error_set(err, XP_ENOMEM, "out of memory for a trace");
+            break;
+        }
+        tl = nl;
+        for (int l = 0; l < XP_TRACE_LAYERS; l++)
+            memcpy(tl + (size_t)l * n * XP_CG_F, hlayers + ((size_t)l * natoms + o) * XP_CG_F,
+                   n * XP_CG_F * 4);
+        memcpy(r->pooled, hpool + k * XP_CG_F, sizeof r->pooled);
+        memcpy(r->hidden, hhid + k * XP_CG_H, sizeof r->hidden);
+        r->out_q = hout[2 * k];
+        r->value_q = hout[2 * k + 1];
+        r->saturations = hsat[k];
+        rc = xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, err);
+    }
+done:
+    free(hz), free(hnbr), free(hdist), free(hstart), free(hsof), free(hlayers), free(hpool);
+    free(hhid), free(hout), free(hsat), free(tl);
+    cudaFree(dz), cudaFree(dnbr), cudaFree(ddist), cudaFree(dk0), cudaFree(dcnt), cudaFree(dg);
+    cudaFree(dx), cudaFree(dab), cudaFree(dstart), cudaFree(dsof), cudaFree(dsat);
+    cudaFree(dpool), cudaFree(dhid), cudaFree(dout);
+    return rc;
+}
+
 extern "C" int xp_infer_gpu_batch(const xp_model *m, const xp_graph *const *g, size_t n,
                                   size_t max_atoms, xp_infer_out *out, xp_error *err)
 {
-    (void)m, (void)g, (void)n, (void)max_atoms, (void)out;
-    return xp_error_set(err, XP_EUNSUPPORTED, "not yet");
+    char why[256];
+    if (!xp_infer_gpu_available(why, sizeof why))
+        return xp_error_set(err, XP_EUNSUPPORTED, "%s", why);
+    if (max_atoms == 0)
+        max_atoms = (size_t)1 << 20;
+    for (size_t i = 0; i < n; i++) {
+        if (g[i]->n == 0 || g[i]->n > max_atoms)
+            return xp_error_set(err, XP_EINVAL, "structure %zu: %zu atoms (1..%zu per launch)",
+                                i + 1, g[i]->n, max_atoms);
+        for (size_t a = 0; a < g[i]->n; a++)
+            if (g[i]->z[a] < 1 || g[i]->z[a] > XP_CG_ELEMENTS)
+                return xp_error_set(err, XP_EINVAL, "structure %zu: an element without features",
+                                    i + 1);
+        for (size_t e = 0; e < g[i]->n * XP_CG_NBR; e++)
+            if (g[i]->nbr[e] < 0 || (size_t)g[i]->nbr[e] >= g[i]->n || g[i]->dist[e] < 0)
+                return xp_error_set(err, XP_EINVAL, "structure %zu: a bad neighbour entry", i + 1);
+    }
+    dev_model dm;
+    int rc = model_upload(m, &dm, err);
+    if (rc)
+        return rc;
+    size_t s0 = 0;
+    while (s0 < n && !rc) {
+        size_t s1 = s0, atoms = 0;
+        while (s1 < n && atoms + g[s1]->n <= max_atoms)
+            atoms += g[s1++]->n;
+        rc = run_pack(&dm, g, s0, s1, atoms, out, err);
+        s0 = s1;
+    }
+    model_free(&dm);
+    return rc;
 }
