@@ -120,7 +120,7 @@ __global__ void k_conv(const int32_t *x, size_t natoms, const int32_t *nbr, cons
         s += (int64_t)f * co;
     }
     int32_t sc = xp_q_round32(s, &sat);
-    int32_t y = xp_q_round32((int64_t)bn_scale[c] * sc + ((int64_t)bn_shift[c] << 16), &sat);
+    int32_t y = xp_q_round32((int64_t)bn_scale[c] * sc + ((int64_t)bn_shift[c] * 65536), &sat);
     xn[t] = xp_softplus_q(spl, xp_q_sat((int64_t)x[t] + y, &sat), &sat);
     if (sat)
         atomicAdd(&sat_count[struct_of[a]], sat);
@@ -144,9 +144,9 @@ __global__ void k_head(const int32_t *x, const uint32_t *start, size_t nstruct, 
         pooled[s * XP_CG_F + c] = p;
         h0[c] = xp_softplus_q(m.spl, p, &sat);
     }
-    int64_t acc_o = (int64_t)m.out_b << 16;
+    int64_t acc_o = (int64_t)m.out_b * 65536;
     for (int o = 0; o < XP_CG_H; o++) {
-        int64_t acc = (int64_t)m.fc_b[o] << 16;
+        int64_t acc = (int64_t)m.fc_b[o] * 65536;
         for (int c = 0; c < XP_CG_F; c++)
             acc += (int64_t)m.fc_w[o * XP_CG_F + c] * h0[c];
         int32_t h = xp_softplus_q(m.spl, xp_q_round32(acc, &sat), &sat);
@@ -156,7 +156,7 @@ __global__ void k_head(const int32_t *x, const uint32_t *start, size_t nstruct, 
     int32_t out = xp_q_round32(acc_o, &sat);
     outv[2 * s] = out;
     outv[2 * s + 1] =
-        xp_q_round32((int64_t)out * m.norm_std + ((int64_t)m.norm_mean << 16), &sat);
+        xp_q_round32((int64_t)out * m.norm_std + ((int64_t)m.norm_mean * 65536), &sat);
     sat_count[s] += sat;
 }
 

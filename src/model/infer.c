@@ -119,17 +119,17 @@ static void head(const xp_model *m, xp_infer_out *out, uint32_t *sat)
     for (int c = 0; c < XP_CG_F; c++)
         h0[c] = xp_softplus_q(m->spl_tab, out->pooled[c], sat);
     for (int o = 0; o < XP_CG_H; o++) {
-        int64_t acc = (int64_t)m->fc_b[o] << 16;
+        int64_t acc = (int64_t)m->fc_b[o] * 65536;
         for (int c = 0; c < XP_CG_F; c++)
             acc += (int64_t)m->fc_w[o][c] * h0[c];
         out->hidden[o] = xp_softplus_q(m->spl_tab, xp_q_round32(acc, sat), sat);
     }
-    int64_t acc = (int64_t)m->out_b << 16;
+    int64_t acc = (int64_t)m->out_b * 65536;
     for (int o = 0; o < XP_CG_H; o++)
         acc += (int64_t)m->out_w[o] * out->hidden[o];
     out->out_q = xp_q_round32(acc, sat);
     out->value_q =
-        xp_q_round32((int64_t)out->out_q * m->norm_std + ((int64_t)m->norm_mean << 16), sat);
+        xp_q_round32((int64_t)out->out_q * m->norm_std + ((int64_t)m->norm_mean * 65536), sat);
 }
 
 int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_t *layers,
@@ -188,7 +188,7 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
             for (int c = 0; c < XP_CG_F; c++) {
                 int32_t sc = xp_q_round32(s[c], &sat);
                 int32_t y = xp_q_round32((int64_t)cv->bn_scale[c] * sc +
-                                             ((int64_t)cv->bn_shift[c] << 16),
+                                             ((int64_t)cv->bn_shift[c] * 65536),
                                          &sat);
                 xn[i * XP_CG_F + c] = xp_softplus_q(m->spl_tab, xp_q_sat((int64_t)xi[c] + y, &sat), &sat);
             }

@@ -78,7 +78,7 @@ static void derive(xp_model *m)
     memset(m->emb_z[0], 0, sizeof m->emb_z[0]);
     for (int z = 1; z <= XP_CG_ELEMENTS; z++)
         for (int c = 0; c < XP_CG_F; c++) {
-            int64_t acc = (int64_t)m->emb_b[c] << 16;
+            int64_t acc = (int64_t)m->emb_b[c] * 65536;
             for (int k = 0; k < XP_CG_ATOM_FEA; k++)
                 acc += (int64_t)m->emb_w[c][k] * m->atom_init[z - 1][k];
             m->emb_z[z][c] = xp_q_round32(acc, NULL);
