@@ -51,6 +51,18 @@ cmp -s "$T/out" "$T/pred1" && ok "1 thread = several" || bad "thread count chang
 expect "predict one file" 0 "$XP" predict --model formation-energy-per-atom --json "$C/sample-cifs/9011998.cif"
 [ "$(jq -r .traceRoot "$T/out")" = "$(grep 9011998 "$T/pred1" | jq -r .traceRoot)" ] && ok "alone = in a batch" || bad "batch composition changes the root"
 
+# a 2x2x2 supercell predicts what its cell does (mean pooling over identical atoms)
+N="$C/dev-structures/cod-1000041.vasp"
+{ printf 'NaCl 2x2x2\n1.0\n'; sed -n 3,5p "$N" | awk '{printf "%.12f %.12f %.12f\n", 2*$1, 2*$2, 2*$3}'
+  echo "Na Cl"; echo "32 32"; echo direct
+  sed -n '9,16p' "$N" | while read -r x y z _; do
+    for i in 0 1; do for j in 0 1; do for k in 0 1; do
+      awk -v x="$x" -v y="$y" -v z="$z" -v i=$i -v j=$j -v k=$k 'BEGIN{printf "%.12f %.12f %.12f\n", (x+i)/2, (y+j)/2, (z+k)/2}'
+    done; done; done
+  done; } > super.vasp
+expect "predict a supercell" 0 "$XP" predict --model formation-energy-per-atom --json "$N" super.vasp
+[ "$(jq -r .valueQ "$T/out" | sort -u | wc -l)" = 1 ] && ok "supercell: the same value" || bad "supercell: $(jq -r .value "$T/out" | tr '\n' ' ')"
+
 # errors per file, the others go on
 printf 'not a structure\n' > bad.vasp
 expect "predict with a bad file" 1 "$XP" predict --model band-gap --json "$C/sample-cifs/1000041.cif" bad.vasp "$C/sample-cifs/1000050.cif"
