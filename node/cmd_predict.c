@@ -259,15 +259,36 @@ static int load_all(work *w, const common_opts *co, const char **pos, int npos, 
     return 0;
 }
 
+/* Prints the object as one line and releases it. */
+static void print_json(json_t *o, size_t flags)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | flags) : NULL;
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+/* Options, device and model of predict and bench infer. */
+static int setup(const char *cmd, int argc, char **argv, common_opts *co, const char **pos,
+                 int *npos, int *gpu, xp_model **m)
+{
+    int rc = parse_common(cmd, argc, argv, co, pos, 4096, npos);
+    if (rc)
+        return rc;
+    if ((*gpu = pick_device(co->device)) < 0)
+        return XP_EXIT_FAIL;
+    char mpath[4096];
+    xp_error err = {0};
+    if (xp_cli_model_open(co->model, m, mpath, sizeof mpath, &err))
+        return xp_cli_fail(&err);
+    return 0;
+}
+
 static void print_error(const char *file, const char *msg, int json)
 {
     if (json) {
-        json_t *o = json_pack("{s:s, s:s}", "file", file, "error", msg);
-        char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        print_json(json_pack("{s:s, s:s}", "file", file, "error", msg), 0);
     } else {
         fflush(stdout);
         fprintf(stderr, "xtalproof: %s\n", msg);
@@ -278,18 +299,12 @@ int xp_cmd_predict(int argc, char **argv)
 {
     common_opts co;
     const char *pos[4096];
-    int npos;
-    int rc = parse_common("predict", argc, argv, &co, pos, 4096, &npos);
+    int npos, gpu;
+    xp_model *m;
+    xp_error err = {0};
+    int rc = setup("predict", argc, argv, &co, pos, &npos, &gpu, &m);
     if (rc)
         return rc;
-    int gpu = pick_device(co.device);
-    if (gpu < 0)
-        return XP_EXIT_FAIL;
-    xp_model *m;
-    char mpath[4096];
-    xp_error err = {0};
-    if (xp_cli_model_open(co.model, &m, mpath, sizeof mpath, &err))
-        return xp_cli_fail(&err);
     work w = {.m = m, .gpu = gpu};
     if ((rc = load_all(&w, &co, pos, npos, co.threads))) {
         work_free(&w);
@@ -332,15 +347,11 @@ int xp_cmd_predict(int argc, char **argv)
                 fprintf(stderr, "xtalproof: %s: %u values saturated in the forward pass\n", file,
                         x->out.saturations);
             if (co.json) {
-                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file",
-                                      file, "symhash", sym, "model", m->name, "modelHash", mhash,
-                                      "property", m->property, "unit", m->unit, "value", value,
-                                      "valueQ", (json_int_t)x->out.value_q, "traceRoot", root);
-                char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
-                if (s)
-                    printf("%s\n", s);
-                free(s);
-                json_decref(o);
+                print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file",
+                                     file, "symhash", sym, "model", m->name, "modelHash", mhash,
+                                     "property", m->property, "unit", m->unit, "value", value,
+                                     "valueQ", (json_int_t)x->out.value_q, "traceRoot", root),
+                           JSON_REAL_PRECISION(10));
             } else
                 printf("%.6f %s  %s  %s\n", value, m->unit, file, root);
         }
@@ -365,18 +376,12 @@ int xp_cmd_bench_infer(int argc, char **argv)
 {
     common_opts co;
     const char *pos[4096];
-    int npos;
-    int rc = parse_common("bench infer", argc, argv, &co, pos, 4096, &npos);
+    int npos, gpu;
+    xp_model *m;
+    xp_error err = {0};
+    int rc = setup("bench infer", argc, argv, &co, pos, &npos, &gpu, &m);
     if (rc)
         return rc;
-    int gpu = pick_device(co.device);
-    if (gpu < 0)
-        return XP_EXIT_FAIL;
-    xp_model *m;
-    char mpath[4096];
-    xp_error err = {0};
-    if (xp_cli_model_open(co.model, &m, mpath, sizeof mpath, &err))
-        return xp_cli_fail(&err);
     phase rd = {0}, ft = {0}, fw = {0}, e2e = {0};
     size_t structures = 0, atoms = 0, errors = 0, files = 0;
     for (int r = 0; r < co.repeat; r++) {
