@@ -4,7 +4,9 @@
 // numbers, and so its trace root, equal the CPU's. Many structures go into one launch: their
 // atoms are packed one after the other (ragged graphs), neighbour indices offset to the pack.
 #include <cuda_runtime.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +238,56 @@ static unsigned blocks(size_t n, unsigned per)
     return (unsigned)((n + per - 1) / per);
 }
 
+// Trace roots of a pack, many structures per thread: each gathers its structure's layers
+// into the CPU's layout and hashes them.
+struct roots_job {
+    const xp_graph *const *g;
+    size_t s0, s1, natoms;
+    const uint32_t *start;
+    const int32_t *layers;
+    xp_infer_out *out;
+    pthread_mutex_t mu;
+    size_t next;
+    int rc;
+};
+
+static void *roots_worker(void *arg)
+{
+    roots_job *j = (roots_job *)arg;
+    int32_t *tl = NULL;
+    size_t cap = 0;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t s = j->next++;
+        pthread_mutex_unlock(&j->mu);
+        if (s >= j->s1)
+            break;
+        size_t n = j->g[s]->n, o = j->start[s - j->s0];
+        if (n > cap) {
+            int32_t *nl = (int32_t *)realloc(tl, XP_TRACE_LAYERS * n * XP_CG_F * 4);
+            if (!nl) {
+                pthread_mutex_lock(&j->mu);
+                j->rc = XP_ENOMEM;
+                pthread_mutex_unlock(&j->mu);
+                break;
+            }
+            tl = nl, cap = n;
+        }
+        for (int l = 0; l < XP_TRACE_LAYERS; l++)
+            memcpy(tl + (size_t)l * n * XP_CG_F, j->layers + ((size_t)l * j->natoms + o) * XP_CG_F,
+                   n * XP_CG_F * 4);
+        xp_infer_out *r = &j->out[s];
+        xp_error e = {0};
+        if (xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, &e)) {
+            pthread_mutex_lock(&j->mu);
+            j->rc = e.code ? e.code : XP_ENOMEM;
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
+    free(tl);
+    return NULL;
+}
+
 // One pack of structures [s0, s1) with natoms atoms in all.
 static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, size_t s1,
                     size_t natoms, xp_infer_out *out, xp_error *err)
@@ -246,7 +298,7 @@ static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, si
     uint32_t *hstart = (uint32_t *)malloc((ns + 1) * 4), *hsof = (uint32_t *)malloc(natoms * 4);
     int32_t *hlayers = (int32_t *)malloc(XP_TRACE_LAYERS * natoms * XP_CG_F * 4);
     int32_t *hpool = (int32_t *)malloc(ns * XP_CG_F * 4), *hhid = (int32_t *)malloc(ns * XP_CG_H * 4);
-    int32_t *hout = (int32_t *)malloc(ns * 2 * 4), *tl = NULL;
+    int32_t *hout = (int32_t *)malloc(ns * 2 * 4);
     uint32_t *hsat = (uint32_t *)malloc(ns * 4);
     uint8_t *dz = NULL;
     int32_t *dnbr = NULL, *ddist = NULL, *dk0 = NULL, *dcnt = NULL, *dg = NULL, *dx = NULL;
@@ -316,30 +368,38 @@ static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, si
     CK(cudaMemcpy(hhid, dhid, ns * XP_CG_H * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(hout, dout, ns * 2 * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(hsat, dsat, ns * 4, cudaMemcpyDeviceToHost));
-    // per structure: its layers in the CPU's layout, then the trace root
-    for (size_t s = s0; s < s1 && !rc; s++) {
-        size_t k = s - s0, n = g[s]->n, o = hstart[k];
+    // per structure: its results, then the trace roots on all host threads
+    for (size_t s = s0; s < s1; s++) {
+        size_t k = s - s0;
         xp_infer_out *r = &out[s];
         memset(r, 0, sizeof *r);
-        int32_t *nl = (int32_t *)realloc(tl, XP_TRACE_LAYERS * n * XP_CG_F * 4);
-        if (!nl) {
-            rc = xp_error_set(err, XP_ENOMEM, "out of memory for a trace");
-            break;
-        }
-        tl = nl;
-        for (int l = 0; l < XP_TRACE_LAYERS; l++)
-            memcpy(tl + (size_t)l * n * XP_CG_F, hlayers + ((size_t)l * natoms + o) * XP_CG_F,
-                   n * XP_CG_F * 4);
         memcpy(r->pooled, hpool + k * XP_CG_F, sizeof r->pooled);
         memcpy(r->hidden, hhid + k * XP_CG_H, sizeof r->hidden);
         r->out_q = hout[2 * k];
         r->value_q = hout[2 * k + 1];
         r->saturations = hsat[k];
-        rc = xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, err);
+    }
+    {
+        roots_job j;
+        j.g = g, j.s0 = s0, j.s1 = s1, j.natoms = natoms, j.start = hstart, j.layers = hlayers;
+        j.out = out, j.next = s0, j.rc = 0;
+        pthread_mutex_init(&j.mu, NULL);
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        int nt = nc < 1 ? 1 : nc > 64 ? 64 : (int)nc, started = 0;
+        pthread_t tid[64];
+        for (int t = 1; t < nt; t++)
+            if (pthread_create(&tid[started], NULL, roots_worker, &j) == 0)
+                started++;
+        roots_worker(&j);
+        for (int t = 0; t < started; t++)
+            pthread_join(tid[t], NULL);
+        pthread_mutex_destroy(&j.mu);
+        if (j.rc)
+            rc = xp_error_set(err, j.rc, "out of memory hashing the traces");
     }
 done:
     free(hz), free(hnbr), free(hdist), free(hstart), free(hsof), free(hlayers), free(hpool);
-    free(hhid), free(hout), free(hsat), free(tl);
+    free(hhid), free(hout), free(hsat);
     cudaFree(dz), cudaFree(dnbr), cudaFree(ddist), cudaFree(dk0), cudaFree(dcnt), cudaFree(dg);
     cudaFree(dx), cudaFree(dab), cudaFree(dstart), cudaFree(dsof), cudaFree(dsat);
     cudaFree(dpool), cudaFree(dhid), cudaFree(dout);
