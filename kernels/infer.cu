@@ -13,17 +13,7 @@
 extern "C" {
 #include "xtalproof/infer.h"
 }
-#include "model/fixed.h"
-
-#define GMAX 16
-
-struct dev_model {
-    int32_t *sig, *spl, *emb_z;
-    int32_t *wt_self, *wt_nbr, *wt_edge; // [conv][in][128]
-    int32_t *bias, *bn_scale, *bn_shift; // [conv][128], [conv][64]
-    int32_t *fc_w, *fc_b, *out_w;
-    int32_t out_b, norm_mean, norm_std;
-};
+#include "infer_elems.h"
 
 #define CK(call)                                                                                  \
     do {                                                                                          \
@@ -34,132 +24,50 @@ struct dev_model {
         }                                                                                         \
     } while (0)
 
-// ---- kernels -------------------------------------------------------------------------------
+// ---- kernels: one thread per element, the work in kernels/infer_elems.h ---------------------
 
-// The nonzero Gaussians of each edge, as the CPU's edge_gauss.
 __global__ void k_gauss(const int32_t *dist, size_t nedges, int32_t *k0, int32_t *cnt,
                         int32_t *g)
 {
     size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
-    if (e >= nedges)
-        return;
-    int32_t d = dist[e];
-    int kc = (int)(d / 13107);
-    int lo = kc - 7 < 0 ? 0 : kc - 7, hi = kc + 8 > XP_CG_BOND - 1 ? XP_CG_BOND - 1 : kc + 8;
-    int32_t v[GMAX];
-    int c = 0;
-    for (int k = lo; k <= hi && c < GMAX; k++)
-        v[c++] = xp_gauss_q(d, k);
-    int s = 0;
-    while (s < c && v[s] == 0)
-        s++;
-    while (c > s && v[c - 1] == 0)
-        c--;
-    k0[e] = lo + s;
-    cnt[e] = c - s;
-    for (int q = 0; q < GMAX; q++)
-        g[e * GMAX + q] = q < c - s ? v[s + q] : 0;
+    if (e < nedges)
+        xp_k_gauss(e, dist, k0, cnt, g);
 }
 
 __global__ void k_embed(const uint8_t *z, size_t natoms, const int32_t *emb_z, int32_t *x)
 {
     size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
-    if (t >= natoms * XP_CG_F)
-        return;
-    size_t a = t / XP_CG_F;
-    int c = (int)(t % XP_CG_F);
-    x[t] = emb_z[z[a] * XP_CG_F + c];
+    if (t < natoms * XP_CG_F)
+        xp_k_embed(t, z, emb_z, x);
 }
 
-// A[a][c] and B[a][c]: the atom's own and its neighbour halves of fc_full (unrounded Q32).
 __global__ void k_self_nbr(const int32_t *x, size_t natoms, const int32_t *ws, const int32_t *wn,
                            int64_t *ab)
 {
     size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
-    if (t >= natoms * XP_CG_F2)
-        return;
-    size_t a = t / XP_CG_F2;
-    int c = (int)(t % XP_CG_F2);
-    const int32_t *xa = x + a * XP_CG_F;
-    int64_t A = 0, B = 0;
-    for (int k = 0; k < XP_CG_F; k++) {
-        int64_t v = xa[k];
-        A += (int64_t)ws[k * XP_CG_F2 + c] * v;
-        B += (int64_t)wn[k * XP_CG_F2 + c] * v;
-    }
-    ab[a * 2 * XP_CG_F2 + c] = A;
-    ab[a * 2 * XP_CG_F2 + XP_CG_F2 + c] = B;
+    if (t < natoms * XP_CG_F2)
+        xp_k_self_nbr(t, x, ws, wn, ab);
 }
 
-// One output channel of one atom: the gated sum over its 12 neighbours, bn2, the residual.
-__global__ void k_conv(const int32_t *x, size_t natoms, const int32_t *nbr, const int64_t *ab,
-                       const int32_t *ek0, const int32_t *ecnt, const int32_t *eg,
-                       const int32_t *we, const int32_t *bias, const int32_t *bn_scale,
-                       const int32_t *bn_shift, const int32_t *sig, const int32_t *spl,
-                       const uint32_t *struct_of, uint32_t *sat_count, int32_t *xn)
+__global__ void k_conv(int l, xp_dev_model m, const int32_t *x, size_t natoms, const int32_t *nbr,
+                       const int64_t *ab, const int32_t *ek0, const int32_t *ecnt,
+                       const int32_t *eg, const uint32_t *struct_of, uint32_t *sat_count,
+                       int32_t *xn)
 {
     size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
     if (t >= natoms * XP_CG_F)
         return;
-    size_t a = t / XP_CG_F;
-    int c = (int)(t % XP_CG_F);
-    uint32_t sat = 0;
-    int64_t s = 0;
-    const int64_t *A = ab + a * 2 * XP_CG_F2;
-    for (int j = 0; j < XP_CG_NBR; j++) {
-        size_t e = a * XP_CG_NBR + j;
-        const int64_t *B = ab + (size_t)nbr[e] * 2 * XP_CG_F2 + XP_CG_F2;
-        int64_t zf = A[c] + B[c] + (int64_t)bias[c] * 65536;
-        int64_t zc = A[XP_CG_F + c] + B[XP_CG_F + c] + (int64_t)bias[XP_CG_F + c] * 65536;
-        int k0 = ek0[e], cnt = ecnt[e];
-        for (int q = 0; q < cnt; q++) {
-            int64_t gv = eg[e * GMAX + q];
-            zf += (int64_t)we[(k0 + q) * XP_CG_F2 + c] * gv;
-            zc += (int64_t)we[(k0 + q) * XP_CG_F2 + XP_CG_F + c] * gv;
-        }
-        int32_t f = xp_sigmoid_q(sig, xp_q_round32(zf, &sat));
-        int32_t co = xp_softplus_q(spl, xp_q_round32(zc, &sat), &sat);
-        s += (int64_t)f * co;
-    }
-    int32_t sc = xp_q_round32(s, &sat);
-    int32_t y = xp_q_round32((int64_t)bn_scale[c] * sc + ((int64_t)bn_shift[c] * 65536), &sat);
-    xn[t] = xp_softplus_q(spl, xp_q_sat((int64_t)x[t] + y, &sat), &sat);
+    uint32_t sat = xp_k_conv(t, l, &m, x, nbr, ab, ek0, ecnt, eg, xn);
     if (sat)
-        atomicAdd(&sat_count[struct_of[a]], sat);
+        atomicAdd(&sat_count[struct_of[t / XP_CG_F]], sat);
 }
 
-// Pooling and the head, one thread per structure.
-__global__ void k_head(const int32_t *x, const uint32_t *start, size_t nstruct, dev_model m,
+__global__ void k_head(const int32_t *x, const uint32_t *start, size_t nstruct, xp_dev_model m,
                        int32_t *pooled, int32_t *hidden, int32_t *outv, uint32_t *sat_count)
 {
     size_t s = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
-    if (s >= nstruct)
-        return;
-    uint32_t sat = 0;
-    int64_t n = start[s + 1] - start[s];
-    int32_t h0[XP_CG_F];
-    for (int c = 0; c < XP_CG_F; c++) {
-        int64_t sum = 0;
-        for (uint32_t a = start[s]; a < start[s + 1]; a++)
-            sum += x[(size_t)a * XP_CG_F + c];
-        int32_t p = (int32_t)xp_floor_div(2 * sum + n, 2 * n);
-        pooled[s * XP_CG_F + c] = p;
-        h0[c] = xp_softplus_q(m.spl, p, &sat);
-    }
-    int64_t acc_o = (int64_t)m.out_b * 65536;
-    for (int o = 0; o < XP_CG_H; o++) {
-        int64_t acc = (int64_t)m.fc_b[o] * 65536;
-        for (int c = 0; c < XP_CG_F; c++)
-            acc += (int64_t)m.fc_w[o * XP_CG_F + c] * h0[c];
-        int32_t h = xp_softplus_q(m.spl, xp_q_round32(acc, &sat), &sat);
-        hidden[s * XP_CG_H + o] = h;
-        acc_o += (int64_t)m.out_w[o] * h;
-    }
-    int32_t out = xp_q_round32(acc_o, &sat);
-    outv[2 * s] = out;
-    outv[2 * s + 1] =
-        xp_q_round32((int64_t)out * m.norm_std + ((int64_t)m.norm_mean * 65536), &sat);
-    sat_count[s] += sat;
+    if (s < nstruct)
+        sat_count[s] += xp_k_head(s, &m, x, start, pooled, hidden, outv);
 }
 
 // ---- host side -----------------------------------------------------------------------------
@@ -186,15 +94,16 @@ done:
     return rc;
 }
 
-static void model_free(dev_model *d)
+static void model_free(xp_dev_model *d)
 {
-    cudaFree(d->sig), cudaFree(d->spl), cudaFree(d->emb_z), cudaFree(d->wt_self);
-    cudaFree(d->wt_nbr), cudaFree(d->wt_edge), cudaFree(d->bias), cudaFree(d->bn_scale);
-    cudaFree(d->bn_shift), cudaFree(d->fc_w), cudaFree(d->fc_b), cudaFree(d->out_w);
+    const int32_t *p[] = {d->sig,  d->spl,      d->emb_z,    d->wt_self, d->wt_nbr, d->wt_edge,
+                          d->bias, d->bn_scale, d->bn_shift, d->fc_w,    d->fc_b,   d->out_w};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        cudaFree((void *)p[i]);
     memset(d, 0, sizeof *d);
 }
 
-static int model_upload(const xp_model *m, dev_model *d, xp_error *err)
+static int model_upload(const xp_model *m, xp_dev_model *d, xp_error *err)
 {
     memset(d, 0, sizeof *d);
     int32_t *bias = (int32_t *)malloc(XP_CG_NCONV * XP_CG_F2 * 4),
@@ -210,19 +119,29 @@ static int model_upload(const xp_model *m, dev_model *d, xp_error *err)
         memcpy(bs + l * XP_CG_F, m->conv[l].bn_scale, XP_CG_F * 4);
         memcpy(bh + l * XP_CG_F, m->conv[l].bn_shift, XP_CG_F * 4);
     }
-    if ((rc = upload((void **)&d->sig, m->sig_tab, sizeof m->sig_tab, err)) ||
-        (rc = upload((void **)&d->spl, m->spl_tab, sizeof m->spl_tab, err)) ||
-        (rc = upload((void **)&d->emb_z, m->emb_z, sizeof m->emb_z, err)) ||
-        (rc = upload((void **)&d->wt_self, m->wt_self, sizeof m->wt_self, err)) ||
-        (rc = upload((void **)&d->wt_nbr, m->wt_nbr, sizeof m->wt_nbr, err)) ||
-        (rc = upload((void **)&d->wt_edge, m->wt_edge, sizeof m->wt_edge, err)) ||
-        (rc = upload((void **)&d->bias, bias, XP_CG_NCONV * XP_CG_F2 * 4, err)) ||
-        (rc = upload((void **)&d->bn_scale, bs, XP_CG_NCONV * XP_CG_F * 4, err)) ||
-        (rc = upload((void **)&d->bn_shift, bh, XP_CG_NCONV * XP_CG_F * 4, err)) ||
-        (rc = upload((void **)&d->fc_w, m->fc_w, sizeof m->fc_w, err)) ||
-        (rc = upload((void **)&d->fc_b, m->fc_b, sizeof m->fc_b, err)) ||
-        (rc = upload((void **)&d->out_w, m->out_w, sizeof m->out_w, err)))
-        goto done;
+    {
+        struct {
+            const int32_t **dst;
+            const void *src;
+            size_t bytes;
+        } up[] = {{&d->sig, m->sig_tab, sizeof m->sig_tab},
+                  {&d->spl, m->spl_tab, sizeof m->spl_tab},
+                  {&d->emb_z, m->emb_z, sizeof m->emb_z},
+                  {&d->wt_self, m->wt_self, sizeof m->wt_self},
+                  {&d->wt_nbr, m->wt_nbr, sizeof m->wt_nbr},
+                  {&d->wt_edge, m->wt_edge, sizeof m->wt_edge},
+                  {&d->bias, bias, XP_CG_NCONV * XP_CG_F2 * 4},
+                  {&d->bn_scale, bs, XP_CG_NCONV * XP_CG_F * 4},
+                  {&d->bn_shift, bh, XP_CG_NCONV * XP_CG_F * 4},
+                  {&d->fc_w, m->fc_w, sizeof m->fc_w},
+                  {&d->fc_b, m->fc_b, sizeof m->fc_b},
+                  {&d->out_w, m->out_w, sizeof m->out_w}};
+        for (size_t i = 0; i < sizeof up / sizeof up[0] && !rc; i++) {
+            void *p = NULL;
+            rc = upload(&p, up[i].src, up[i].bytes, err);
+            *up[i].dst = (const int32_t *)p;
+        }
+    }
     d->out_b = m->out_b;
     d->norm_mean = m->norm_mean;
     d->norm_std = m->norm_std;
@@ -289,7 +208,7 @@ static void *roots_worker(void *arg)
 }
 
 // One pack of structures [s0, s1) with natoms atoms in all.
-static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, size_t s1,
+static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0, size_t s1,
                     size_t natoms, xp_infer_out *out, xp_error *err)
 {
     size_t ns = s1 - s0, ne = natoms * XP_CG_NBR;
@@ -312,28 +231,13 @@ static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, si
         rc = xp_error_set(err, XP_ENOMEM, "out of memory packing %zu atoms", natoms);
         goto done;
     }
-    {
-        size_t o = 0;
-        for (size_t s = s0; s < s1; s++) {
-            const xp_graph *gr = g[s];
-            hstart[s - s0] = (uint32_t)o;
-            memcpy(hz + o, gr->z, gr->n);
-            for (size_t e = 0; e < gr->n * XP_CG_NBR; e++) {
-                hnbr[o * XP_CG_NBR + e] = (int32_t)(o + (size_t)gr->nbr[e]);
-                hdist[o * XP_CG_NBR + e] = gr->dist[e];
-            }
-            for (size_t a = 0; a < gr->n; a++)
-                hsof[o + a] = (uint32_t)(s - s0);
-            o += gr->n;
-        }
-        hstart[ns] = (uint32_t)o;
-    }
+    xp_pack(g, s0, s1, hz, hnbr, hdist, hstart, hsof);
     CK(cudaMalloc((void **)&dz, natoms));
     CK(cudaMalloc((void **)&dnbr, ne * 4));
     CK(cudaMalloc((void **)&ddist, ne * 4));
     CK(cudaMalloc((void **)&dk0, ne * 4));
     CK(cudaMalloc((void **)&dcnt, ne * 4));
-    CK(cudaMalloc((void **)&dg, ne * GMAX * 4));
+    CK(cudaMalloc((void **)&dg, ne * XP_GMAX * 4));
     CK(cudaMalloc((void **)&dx, XP_TRACE_LAYERS * natoms * XP_CG_F * 4));
     CK(cudaMalloc((void **)&dab, natoms * 2 * XP_CG_F2 * 8));
     CK(cudaMalloc((void **)&dstart, (ns + 1) * 4));
@@ -355,10 +259,8 @@ static int run_pack(const dev_model *dm, const xp_graph *const *g, size_t s0, si
         k_self_nbr<<<blocks(natoms * XP_CG_F2, T), T>>>(
             x, natoms, dm->wt_self + (size_t)l * XP_CG_F * XP_CG_F2,
             dm->wt_nbr + (size_t)l * XP_CG_F * XP_CG_F2, dab);
-        k_conv<<<blocks(natoms * XP_CG_F, T), T>>>(
-            x, natoms, dnbr, dab, dk0, dcnt, dg, dm->wt_edge + (size_t)l * XP_CG_BOND * XP_CG_F2,
-            dm->bias + l * XP_CG_F2, dm->bn_scale + l * XP_CG_F, dm->bn_shift + l * XP_CG_F,
-            dm->sig, dm->spl, dsof, dsat, xn);
+        k_conv<<<blocks(natoms * XP_CG_F, T), T>>>(l, *dm, x, natoms, dnbr, dab, dk0, dcnt, dg,
+                                                    dsof, dsat, xn);
     }
     k_head<<<blocks(ns, 128), 128>>>(dx + (size_t)XP_CG_NCONV * natoms * XP_CG_F, dstart, ns,
                                      *dm, dpool, dhid, dout, dsat);
@@ -426,7 +328,7 @@ extern "C" int xp_infer_gpu_batch(const xp_model *m, const xp_graph *const *g, s
             if (g[i]->nbr[e] < 0 || (size_t)g[i]->nbr[e] >= g[i]->n || g[i]->dist[e] < 0)
                 return xp_error_set(err, XP_EINVAL, "structure %zu: a bad neighbour entry", i + 1);
     }
-    dev_model dm;
+    xp_dev_model dm;
     int rc = model_upload(m, &dm, err);
     if (rc)
         return rc;
