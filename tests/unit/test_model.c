@@ -22,6 +22,7 @@
 #include "xtalproof/infer.h"
 #include "xtalproof/model.h"
 #include "xtalproof/reader.h"
+#include "xtalproof/walk.h"
 
 #define CG XP_SHARED_DIR "/data/cgcnn"
 #define MODELS XP_TEST_VECTORS "/../../models"
@@ -470,6 +471,51 @@ static void test_reference_dev(void **state)
     check_csv("reference_predictions_dev.csv", 1);
 }
 
+/* Held-out crystals of the same kind (the structures benchmark's strain and swap variants of
+ * the dev structures, another lattice for the formation energy, another element for the band
+ * gap): the fixed point against the double
+ * forward pass on the same graph. */
+static void test_held_out(void **state)
+{
+    (void)state;
+    xp_path_list files = {0};
+    xp_error err = {0};
+    assert_int_equal(xp_path_list_add(&files, XP_SHARED_DIR "/data/structures/bench", &err), 0);
+    for (int k = 0; k < 2; k++) {
+        xp_model *m = load_model(NAMES[k]);
+        fmodel fm;
+        fmodel_load(NAMES[k], &fm);
+        double sum = 0, mx = 0;
+        int cnt = 0;
+        for (size_t f = 0; f < files.n; f++) {
+            const char *p = files.paths[f];
+            size_t l = strlen(p);
+            if (k == 0 ? !(l > 12 && !strcmp(p + l - 12, "/strain.vasp"))
+                       : !(l > 10 && !strcmp(p + l - 10, "/swap.vasp")))
+                continue;
+            xp_graph g;
+            read_graph(p, &g);
+            xp_infer_out o;
+            assert_int_equal(xp_infer_cpu(m, &g, &o, NULL, &err), 0);
+            double *fl = malloc(5 * g.n * 64 * sizeof *fl);
+            double d = fabs(o.value_q / 65536.0 - fforward(&fm, &g, fl));
+            free(fl);
+            sum += d;
+            mx = d > mx ? d : mx;
+            cnt++;
+            xp_graph_free(&g);
+        }
+        printf("  held out, %-26s %d structures: fixed point vs double mean|d| %.6f max %.6f\n",
+               NAMES[k], cnt, sum / cnt, mx);
+        assert_true(cnt >= 140);
+        assert_true(sum / cnt <= 0.002);
+        assert_true(mx <= 0.01);
+        xp_model_free(m);
+        fmodel_free(&fm);
+    }
+    xp_path_list_free(&files);
+}
+
 /* ---- determinism: threads and batch composition ------------------------------------------ */
 
 static void test_determinism(void **state)
@@ -537,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_traces),
         cmocka_unit_test(test_reference_sample),
         cmocka_unit_test(test_reference_dev),
+        cmocka_unit_test(test_held_out),
         cmocka_unit_test(test_determinism),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
