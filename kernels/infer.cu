@@ -15,19 +15,18 @@ extern "C" {
 }
 #include "infer_elems.h"
 
-#define CK(call)                                                                                  \
-    do {                                                                                          \
-        cudaError_t e_ = (call);                                                                  \
-        if (e_ != cudaSuccess) {                                                                  \
-            rc = xp_error_set(err, XP_EIO, "CUDA: %s: %s", #call, cudaGetErrorString(e_));       \
-            goto done;                                                                            \
-        }                                                                                         \
+#define CK(call)                                                                                   \
+    do {                                                                                           \
+        cudaError_t e_ = (call);                                                                   \
+        if (e_ != cudaSuccess) {                                                                   \
+            rc = xp_error_set(err, XP_EIO, "CUDA: %s: %s", #call, cudaGetErrorString(e_));         \
+            goto done;                                                                             \
+        }                                                                                          \
     } while (0)
 
 // ---- kernels: one thread per element, the work in kernels/infer_elems.h ---------------------
 
-__global__ void k_gauss(const int32_t *dist, size_t nedges, int32_t *k0, int32_t *cnt,
-                        int32_t *g)
+__global__ void k_gauss(const int32_t *dist, size_t nedges, int32_t *k0, int32_t *cnt, int32_t *g)
 {
     size_t e = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
     if (e < nedges)
@@ -216,7 +215,8 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
     int32_t *hnbr = (int32_t *)malloc(ne * 4), *hdist = (int32_t *)malloc(ne * 4);
     uint32_t *hstart = (uint32_t *)malloc((ns + 1) * 4), *hsof = (uint32_t *)malloc(natoms * 4);
     int32_t *hlayers = (int32_t *)malloc(XP_TRACE_LAYERS * natoms * XP_CG_F * 4);
-    int32_t *hpool = (int32_t *)malloc(ns * XP_CG_F * 4), *hhid = (int32_t *)malloc(ns * XP_CG_H * 4);
+    int32_t *hpool = (int32_t *)malloc(ns * XP_CG_F * 4),
+            *hhid = (int32_t *)malloc(ns * XP_CG_H * 4);
     int32_t *hout = (int32_t *)malloc(ns * 2 * 4);
     uint32_t *hsat = (uint32_t *)malloc(ns * 4);
     uint8_t *dz = NULL;
@@ -260,10 +260,10 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
             x, natoms, dm->wt_self + (size_t)l * XP_CG_F * XP_CG_F2,
             dm->wt_nbr + (size_t)l * XP_CG_F * XP_CG_F2, dab);
         k_conv<<<blocks(natoms * XP_CG_F, T), T>>>(l, *dm, x, natoms, dnbr, dab, dk0, dcnt, dg,
-                                                    dsof, dsat, xn);
+                                                   dsof, dsat, xn);
     }
-    k_head<<<blocks(ns, 128), 128>>>(dx + (size_t)XP_CG_NCONV * natoms * XP_CG_F, dstart, ns,
-                                     *dm, dpool, dhid, dout, dsat);
+    k_head<<<blocks(ns, 128), 128>>>(dx + (size_t)XP_CG_NCONV * natoms * XP_CG_F, dstart, ns, *dm,
+                                     dpool, dhid, dout, dsat);
     CK(cudaGetLastError());
     CK(cudaMemcpy(hlayers, dx, XP_TRACE_LAYERS * natoms * XP_CG_F * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(hpool, dpool, ns * XP_CG_F * 4, cudaMemcpyDeviceToHost));

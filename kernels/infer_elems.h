@@ -125,8 +125,8 @@ XP_HD uint32_t xp_k_conv(size_t t, int l, const xp_dev_model *m, const int32_t *
 }
 
 /* Structure s: mean pooling and the head. outv gets out and valueQ. Returns the saturations. */
-XP_HD uint32_t xp_k_head(size_t s, const xp_dev_model *m, const int32_t *x,
-                         const uint32_t *start, int32_t *pooled, int32_t *hidden, int32_t *outv)
+XP_HD uint32_t xp_k_head(size_t s, const xp_dev_model *m, const int32_t *x, const uint32_t *start,
+                         int32_t *pooled, int32_t *hidden, int32_t *outv)
 {
     uint32_t sat = 0;
     int64_t n = (int64_t)start[s + 1] - start[s];
@@ -150,7 +150,8 @@ XP_HD uint32_t xp_k_head(size_t s, const xp_dev_model *m, const int32_t *x,
     }
     int32_t out = xp_q_round32(acc_o, &sat);
     outv[2 * s] = out;
-    outv[2 * s + 1] = xp_q_round32((int64_t)out * m->norm_std + (int64_t)m->norm_mean * 65536, &sat);
+    outv[2 * s + 1] =
+        xp_q_round32((int64_t)out * m->norm_std + (int64_t)m->norm_mean * 65536, &sat);
     return sat;
 }
 

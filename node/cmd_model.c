@@ -79,8 +79,8 @@ static int write_file(const char *path, const uint8_t *b, size_t n, int force, x
 
 static int cmd_import(int argc, char **argv)
 {
-    xp_opt o[] = {{"from", 0, 0},  {"atom-init", 0, 0}, {"name", 0, 0}, {"property", 0, 0},
-                  {"unit", 0, 0},  {"out", 0, 0},       {"force", 1, 0}};
+    xp_opt o[] = {{"from", 0, 0}, {"atom-init", 0, 0}, {"name", 0, 0}, {"property", 0, 0},
+                  {"unit", 0, 0}, {"out", 0, 0},       {"force", 1, 0}};
     const int no = 7;
     const char *pos[1];
     int npos;

@@ -192,8 +192,8 @@ typedef struct common_opts {
 static int parse_common(const char *cmd, int argc, char **argv, common_opts *co, const char **pos,
                         int maxpos, int *npos)
 {
-    xp_opt o[] = {{"model", 0, 0},   {"device", 0, 0}, {"threads", 0, 0},
-                  {"json", 1, 0},    {"species", 0, 0}, {"repeat", 0, 0}};
+    xp_opt o[] = {{"model", 0, 0}, {"device", 0, 0},  {"threads", 0, 0},
+                  {"json", 1, 0},  {"species", 0, 0}, {"repeat", 0, 0}};
     const int no = 6;
     if (xp_cli_parse(cmd, argc, argv, o, no, pos, maxpos, npos))
         return XP_EXIT_USAGE;
@@ -347,8 +347,8 @@ int xp_cmd_predict(int argc, char **argv)
                 fprintf(stderr, "xtalproof: %s: %u values saturated in the forward pass\n", file,
                         x->out.saturations);
             if (co.json) {
-                print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file",
-                                     file, "symhash", sym, "model", m->name, "modelHash", mhash,
+                print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file", file,
+                                     "symhash", sym, "model", m->name, "modelHash", mhash,
                                      "property", m->property, "unit", m->unit, "value", value,
                                      "valueQ", (json_int_t)x->out.value_q, "traceRoot", root),
                            JSON_REAL_PRECISION(10));
@@ -444,9 +444,8 @@ int xp_cmd_bench_infer(int argc, char **argv)
            "\"forward_per_cpu_second\":%.1f,\"end_to_end_per_cpu_second\":%.1f,"
            "\"end_to_end_seconds\":%.4f,\"end_to_end_cpu_seconds\":%.4f,\"peak_rss_kib\":%ld}\n",
            m->name, gpu ? "gpu" : "cpu", co.threads, co.repeat, files, structures, atoms, errors,
-           RATE(n, rd.wall), RATE(n, ft.wall), RATE(n, fw.wall), RATE(n, e2e.wall),
-           RATE(n, rd.cpu), RATE(n, ft.cpu), RATE(n, fw.cpu), RATE(n, e2e.cpu), e2e.wall, e2e.cpu,
-           ru.ru_maxrss);
+           RATE(n, rd.wall), RATE(n, ft.wall), RATE(n, fw.wall), RATE(n, e2e.wall), RATE(n, rd.cpu),
+           RATE(n, ft.cpu), RATE(n, fw.cpu), RATE(n, e2e.cpu), e2e.wall, e2e.cpu, ru.ru_maxrss);
     xp_model_free(m);
     return XP_EXIT_OK;
 }

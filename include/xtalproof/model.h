@@ -48,10 +48,10 @@ typedef struct xp_model {
     int32_t fc_w[XP_CG_H][XP_CG_F], fc_b[XP_CG_H];
     int32_t out_w[XP_CG_H], out_b;
     /* derived when loaded */
-    uint8_t hash[32];        /* keccak-256 of the file */
+    uint8_t hash[32]; /* keccak-256 of the file */
     size_t file_size;
-    int32_t sig_tab[XP_CG_TAB]; /* sigmoid at -16 + k/256 */
-    int32_t spl_tab[XP_CG_TAB]; /* log(1 + e^-a) at a = k/256 */
+    int32_t sig_tab[XP_CG_TAB];                 /* sigmoid at -16 + k/256 */
+    int32_t spl_tab[XP_CG_TAB];                 /* log(1 + e^-a) at a = k/256 */
     int32_t emb_z[XP_CG_ELEMENTS + 1][XP_CG_F]; /* the embedding of each element (row 0 unused) */
     /* the convolution weights transposed (in x out), for the CPU's inner loops */
     int32_t wt_self[XP_CG_NCONV][XP_CG_F][XP_CG_F2];

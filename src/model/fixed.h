@@ -114,8 +114,8 @@ XP_HD int32_t xp_tab_interp(const int32_t *t, int64_t off)
 {
     int i = (int)(off >> XP_TAB_SHIFT);
     int64_t fr = off & ((1 << XP_TAB_SHIFT) - 1);
-    return t[i] + (int32_t)((((int64_t)t[i + 1] - t[i]) * fr + (1 << (XP_TAB_SHIFT - 1))) >>
-                            XP_TAB_SHIFT);
+    return t[i] +
+           (int32_t)((((int64_t)t[i + 1] - t[i]) * fr + (1 << (XP_TAB_SHIFT - 1))) >> XP_TAB_SHIFT);
 }
 
 XP_HD int32_t xp_sigmoid_q(const int32_t *sig_tab, int32_t x)

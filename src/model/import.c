@@ -105,8 +105,7 @@ static char *slurp(const char *path, size_t *len, xp_error *err)
 }
 
 /* The tensor called name with the given shape; its float32 values as doubles. */
-static int tensor(const ckpt *c, const char *name, size_t d0, size_t d1, double *out,
-                  xp_error *err)
+static int tensor(const ckpt *c, const char *name, size_t d0, size_t d1, double *out, xp_error *err)
 {
     json_t *ts = json_object_get(c->index, "tensors");
     size_t i;
@@ -167,8 +166,8 @@ static int atom_init_table(const char *path, wbuf *w, xp_error *err)
         for (int k = 0; k < XP_CG_ATOM_FEA && !rc; k++) {
             json_t *e = json_array_get(v, (size_t)k);
             if (!json_is_number(e))
-                rc = xp_error_set(err, XP_EINVAL, "%s: element %d feature %d is not a number",
-                                  path, z, k);
+                rc = xp_error_set(err, XP_EINVAL, "%s: element %d feature %d is not a number", path,
+                                  z, k);
             else
                 rc = putq(w, json_number_value(e), "atom_init", err);
         }
@@ -191,11 +190,11 @@ static int put_conv(const ckpt *c, int l, wbuf *w, double *W, xp_error *err)
     char nm[64];
     double b[XP_CG_F2], g[XP_CG_F2], be[XP_CG_F2], mu[XP_CG_F2], var[XP_CG_F2];
     int rc;
-#define T(suffix, d0, d1, dst)                                                                  \
-    do {                                                                                        \
-        snprintf(nm, sizeof nm, "convs.%d.%s", l, suffix);                                      \
-        if ((rc = tensor(c, nm, d0, d1, dst, err)))                                             \
-            return rc;                                                                          \
+#define T(suffix, d0, d1, dst)                                                                     \
+    do {                                                                                           \
+        snprintf(nm, sizeof nm, "convs.%d.%s", l, suffix);                                         \
+        if ((rc = tensor(c, nm, d0, d1, dst, err)))                                                \
+            return rc;                                                                             \
     } while (0)
     T("fc_full.weight", XP_CG_F2, XP_CG_IN, W);
     T("fc_full.bias", XP_CG_F2, 0, b);
@@ -333,7 +332,7 @@ int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_er
     put_text(&w, name, 48);
     put_text(&w, prop, 48);
     put_text(&w, unit, 16);
-    const uint32_t dims[] = {16, XP_CG_ATOM_FEA, XP_CG_BOND, XP_CG_F, XP_CG_NCONV, XP_CG_H, 1,
+    const uint32_t dims[] = {16, XP_CG_ATOM_FEA, XP_CG_BOND,    XP_CG_F, XP_CG_NCONV, XP_CG_H, 1,
                              1,  XP_CG_NBR,      XP_CG_ELEMENTS};
     for (size_t i = 0; i < 10; i++)
         put32(&w, dims[i]);

@@ -11,7 +11,7 @@
 
 /* The hot loops are exact integer sums, so any instruction set gives the same bits: build them
  * for AVX2 as well and let the loader pick (gcc and clang on x86-64 with ifunc support). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) &&              \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) &&                  \
     !defined(XP_NO_CLONES)
 #if defined(__clang__)
 #define XP_HOT __attribute__((target_clones("avx2", "default")))
@@ -180,17 +180,18 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
                 edge_sum(A, B, cv->b, m->wt_edge[l], e->k0, e->cnt, e->g, z);
                 for (int c = 0; c < XP_CG_F; c++) {
                     int32_t f = xp_sigmoid_q(m->sig_tab, xp_q_round32(z[c], &sat));
-                    int32_t co = xp_softplus_q(m->spl_tab, xp_q_round32(z[XP_CG_F + c], &sat), &sat);
+                    int32_t co =
+                        xp_softplus_q(m->spl_tab, xp_q_round32(z[XP_CG_F + c], &sat), &sat);
                     s[c] += (int64_t)f * co;
                 }
             }
             const int32_t *xi = x + i * XP_CG_F;
             for (int c = 0; c < XP_CG_F; c++) {
                 int32_t sc = xp_q_round32(s[c], &sat);
-                int32_t y = xp_q_round32((int64_t)cv->bn_scale[c] * sc +
-                                             ((int64_t)cv->bn_shift[c] * 65536),
-                                         &sat);
-                xn[i * XP_CG_F + c] = xp_softplus_q(m->spl_tab, xp_q_sat((int64_t)xi[c] + y, &sat), &sat);
+                int32_t y = xp_q_round32(
+                    (int64_t)cv->bn_scale[c] * sc + ((int64_t)cv->bn_shift[c] * 65536), &sat);
+                xn[i * XP_CG_F + c] =
+                    xp_softplus_q(m->spl_tab, xp_q_sat((int64_t)xi[c] + y, &sat), &sat);
             }
         }
         x = xn;

@@ -64,11 +64,11 @@ static size_t payload_words(void)
            XP_CG_H * XP_CG_F + XP_CG_H + XP_CG_H + 1;
 }
 
-static const uint32_t DIMS[] = {16, XP_CG_ATOM_FEA, XP_CG_BOND, XP_CG_F, XP_CG_NCONV, XP_CG_H, 1,
+static const uint32_t DIMS[] = {16, XP_CG_ATOM_FEA, XP_CG_BOND,    XP_CG_F, XP_CG_NCONV, XP_CG_H, 1,
                                 1,  XP_CG_NBR,      XP_CG_ELEMENTS};
-static const char *const DIM_NAMES[] = {"frac_bits", "atom_fea_len_in", "bond_fea_len",
-                                        "atom_fea_len", "n_conv", "h_fea_len", "n_h", "n_out",
-                                        "max_num_nbr", "elements"};
+static const char *const DIM_NAMES[] = {
+    "frac_bits", "atom_fea_len_in", "bond_fea_len", "atom_fea_len", "n_conv", "h_fea_len",
+    "n_h",       "n_out",           "max_num_nbr",  "elements"};
 /* radius 8, Gaussian step 0.2, padding distance 9, in Q16 */
 static const int32_t GEOM[] = {8 * 65536, 13107, 9 * 65536};
 
@@ -150,8 +150,8 @@ int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *er
         goto fail;
     }
     const uint8_t *p = data + XP_XPM_HEADER;
-    if ((rc = take(&p, &m->atom_init[0][0], (size_t)XP_CG_ELEMENTS * XP_CG_ATOM_FEA, 1,
-                   "atom_init", err)) ||
+    if ((rc = take(&p, &m->atom_init[0][0], (size_t)XP_CG_ELEMENTS * XP_CG_ATOM_FEA, 1, "atom_init",
+                   err)) ||
         (rc = take(&p, &m->emb_w[0][0], (size_t)XP_CG_F * XP_CG_ATOM_FEA, 1, "embedding.w", err)) ||
         (rc = take(&p, m->emb_b, XP_CG_F, 0, "embedding.b", err)))
         goto fail;

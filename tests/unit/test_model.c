@@ -68,8 +68,7 @@ static void test_activations(void **state)
     }
     for (int32_t d = 0; d < 9 * 65536; d += 7)
         for (int k = 0; k < XP_CG_BOND; k++) {
-            double g = xp_gauss_q(d, k) / 65536.0 -
-                       exp(-pow(d / 65536.0 - 0.2 * k, 2) / 0.04);
+            double g = xp_gauss_q(d, k) / 65536.0 - exp(-pow(d / 65536.0 - 0.2 * k, 2) / 0.04);
             if (fabs(g) > wg)
                 wg = fabs(g);
         }
@@ -322,13 +321,12 @@ static double maxdiff_rows(json_t *rows, const int32_t *q, size_t nrows, size_t 
 static void test_traces(void **state)
 {
     (void)state;
-    static const char *const files[][2] = {
-        {"1000041.cif", "sample-cifs/1000041.cif"},
-        {"1000050.cif", "sample-cifs/1000050.cif"},
-        {"1101051.cif", "sample-cifs/1101051.cif"},
-        {"cod-1000041.vasp", "dev-structures/cod-1000041.vasp"},
-        {"cod-1000050.vasp", "dev-structures/cod-1000050.vasp"},
-        {"cod-1101051.vasp", "dev-structures/cod-1101051.vasp"}};
+    static const char *const files[][2] = {{"1000041.cif", "sample-cifs/1000041.cif"},
+                                           {"1000050.cif", "sample-cifs/1000050.cif"},
+                                           {"1101051.cif", "sample-cifs/1101051.cif"},
+                                           {"cod-1000041.vasp", "dev-structures/cod-1000041.vasp"},
+                                           {"cod-1000050.vasp", "dev-structures/cod-1000050.vasp"},
+                                           {"cod-1101051.vasp", "dev-structures/cod-1101051.vasp"}};
     for (int k = 0; k < 2; k++) {
         xp_model *m = load_model(NAMES[k]);
         for (size_t t = 0; t < sizeof files / sizeof files[0]; t++) {
@@ -402,8 +400,7 @@ static void check_csv(const char *csv, int strict)
     fmodel fm[2];
     fmodel_load(NAMES[0], &fm[0]);
     fmodel_load(NAMES[1], &fm[1]);
-    double sum[2] = {0}, mx[2] = {0}, sum_nt[2] = {0}, mx_nt[2] = {0}, fsum[2] = {0},
-           fmx[2] = {0};
+    double sum[2] = {0}, mx[2] = {0}, sum_nt[2] = {0}, mx_nt[2] = {0}, fsum[2] = {0}, fmx[2] = {0};
     int cnt[2] = {0}, cnt_nt[2] = {0};
     while (fgets(line, sizeof line, f)) {
         char file[512], model[128];
@@ -521,9 +518,9 @@ static void test_held_out(void **state)
 static void test_determinism(void **state)
 {
     (void)state;
-    static const char *const files[] = {"cod-1000041.vasp", "spg-cubic-225-2.vasp",
+    static const char *const files[] = {"cod-1000041.vasp",        "spg-cubic-225-2.vasp",
                                         "spg-tetragonal-141.vasp", "spg-monoclinic-014.vasp",
-                                        "spg-hexagonal-169.vasp", "cod-9000046.vasp"};
+                                        "spg-hexagonal-169.vasp",  "cod-9000046.vasp"};
     enum { N = sizeof files / sizeof files[0] };
     xp_graph g[N];
     const xp_graph *gp[N], *rev[N];
@@ -550,9 +547,10 @@ static void test_determinism(void **state)
     /* A pin, not a reference: the value and root this implementation gave when the format was
      * fixed (AVX2 build). Builds with another instruction set (the sanitizer build takes the
      * plain loops) and the GPU must give the same bits; a change here is a format change. */
-    static const uint8_t pin[32] = {
-        0xd2, 0x1f, 0x3e, 0x09, 0xd5, 0xac, 0x7b, 0x4e, 0x2b, 0xc4, 0xc8, 0x46, 0x05, 0xea, 0x02, 0x88,
-        0x41, 0xcd, 0x37, 0xb8, 0x33, 0x27, 0x72, 0xac, 0xd1, 0x5e, 0x40, 0xc5, 0xc4, 0xf5, 0x00, 0xca};
+    static const uint8_t pin[32] = {0xd2, 0x1f, 0x3e, 0x09, 0xd5, 0xac, 0x7b, 0x4e,
+                                    0x2b, 0xc4, 0xc8, 0x46, 0x05, 0xea, 0x02, 0x88,
+                                    0x41, 0xcd, 0x37, 0xb8, 0x33, 0x27, 0x72, 0xac,
+                                    0xd1, 0x5e, 0x40, 0xc5, 0xc4, 0xf5, 0x00, 0xca};
     assert_int_equal(alone[0].value_q, 312864);
     assert_memory_equal(alone[0].trace_root, pin, 32);
     /* a different structure gives a different root */

@@ -29,9 +29,20 @@ static void emulate(const xp_model *m, const xp_graph *const *g, size_t ns, xp_i
         memcpy(bs + l * XP_CG_F, m->conv[l].bn_scale, sizeof m->conv[l].bn_scale);
         memcpy(bh + l * XP_CG_F, m->conv[l].bn_shift, sizeof m->conv[l].bn_shift);
     }
-    xp_dev_model dm = {m->sig_tab,          m->spl_tab,   &m->emb_z[0][0],     &m->wt_self[0][0][0],
-                       &m->wt_nbr[0][0][0], &m->wt_edge[0][0][0], bias, bs, bh, &m->fc_w[0][0],
-                       m->fc_b,             m->out_w,     m->out_b,            m->norm_mean,
+    xp_dev_model dm = {m->sig_tab,
+                       m->spl_tab,
+                       &m->emb_z[0][0],
+                       &m->wt_self[0][0][0],
+                       &m->wt_nbr[0][0][0],
+                       &m->wt_edge[0][0][0],
+                       bias,
+                       bs,
+                       bh,
+                       &m->fc_w[0][0],
+                       m->fc_b,
+                       m->out_w,
+                       m->out_b,
+                       m->norm_mean,
                        m->norm_std};
     size_t na = 0;
     for (size_t s = 0; s < ns; s++)
@@ -59,8 +70,8 @@ static void emulate(const xp_model *m, const xp_graph *const *g, size_t ns, xp_i
             sat[sof[t / XP_CG_F]] += xp_k_conv(t, l, &dm, xl, nbr, ab, k0, cnt, eg, xn);
     }
     for (size_t s = 0; s < ns; s++)
-        sat[s] += xp_k_head(s, &dm, x + (size_t)XP_CG_NCONV * na * XP_CG_F, start, pooled, hidden,
-                            outv);
+        sat[s] +=
+            xp_k_head(s, &dm, x + (size_t)XP_CG_NCONV * na * XP_CG_F, start, pooled, hidden, outv);
     for (size_t s = 0; s < ns; s++) {
         size_t n = g[s]->n, o = start[s];
         xp_infer_out *r = &out[s];
@@ -75,8 +86,7 @@ static void emulate(const xp_model *m, const xp_graph *const *g, size_t ns, xp_i
             memcpy(tl + (size_t)l * n * XP_CG_F, x + ((size_t)l * na + o) * XP_CG_F,
                    n * XP_CG_F * 4);
         xp_error err = {0};
-        assert_int_equal(xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root,
-                                       &err),
+        assert_int_equal(xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, &err),
                          0);
         free(tl);
     }
