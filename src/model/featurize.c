@@ -130,14 +130,22 @@ typedef struct edge_list {
     int64_t *e; /* dq << 32 | j, all candidates of every atom */
     size_t *first;
     size_t n, cap;
-    int fail;
+    size_t cur; /* where the current atom's candidates begin */
+    int fail;   /* 1: out of memory, 2: too many candidates */
 } edge_list;
+
+/* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
+#define XP_FEAT_MAX_CAND 20000
 
 static void keep_edge(void *arg, const cand *c)
 {
     edge_list *l = arg;
     if (l->fail)
         return;
+    if (l->n - l->cur >= XP_FEAT_MAX_CAND) {
+        l->fail = 2;
+        return;
+    }
     if (l->n == l->cap) {
         size_t nc = l->cap ? 2 * l->cap : 4096;
         int64_t *ne = realloc(l->e, nc * sizeof *ne);
@@ -444,7 +452,7 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
     }
     for (size_t i = 0; i < n; i++) {
         top_k t = {.nbest = 0};
-        el.first[i] = el.n;
+        el.first[i] = el.cur = el.n;
         both b = {&t, &el};
         candidates(&ctx, i, keep_both, &b);
         cut[i] = -1;
@@ -460,7 +468,12 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
         }
     }
     el.first[n] = el.n;
-    if (el.fail)
+    if (el.fail == 2)
+        rc = xp_error_set(err, XP_EINVAL,
+                          "more than %d atoms within 8 Å of one atom: atoms overlap or the "
+                          "cell is wrong",
+                          XP_FEAT_MAX_CAND);
+    else if (el.fail)
         rc = xp_error_set(err, XP_ENOMEM, "out of memory for the neighbour lists");
     else if (g->nties)
         rc = resolve_ties(&ctx, &el, g, cut, err);

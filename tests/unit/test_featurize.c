@@ -279,6 +279,10 @@ static void test_refused(void **state)
     s->lattice[2][2] = 0.01; /* 10 pm thick */
     assert_int_not_equal(xp_featurize(s, &g, &err), 0);
     xp_structure_free(s);
+    s = cubic1(0.2, 11); /* 0.2 Å apart: 268,000 images within 8 Å */
+    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_non_null(strstr(err.msg, "overlap"));
+    xp_structure_free(s);
     s = xp_structure_new(0);
     assert_int_not_equal(xp_featurize(s, &g, &err), 0);
     xp_structure_free(s);
