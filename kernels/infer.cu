@@ -191,9 +191,7 @@ static void *roots_worker(void *arg)
             }
             tl = nl, cap = n;
         }
-        for (int l = 0; l < XP_TRACE_LAYERS; l++)
-            memcpy(tl + (size_t)l * n * XP_CG_F, j->layers + ((size_t)l * j->natoms + o) * XP_CG_F,
-                   n * XP_CG_F * 4);
+        xp_gather_layers(j->layers, j->natoms, o, n, tl);
         xp_infer_out *r = &j->out[s];
         xp_error e = {0};
         if (xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, &e)) {
@@ -271,16 +269,8 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
     CK(cudaMemcpy(hout, dout, ns * 2 * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(hsat, dsat, ns * 4, cudaMemcpyDeviceToHost));
     // per structure: its results, then the trace roots on all host threads
-    for (size_t s = s0; s < s1; s++) {
-        size_t k = s - s0;
-        xp_infer_out *r = &out[s];
-        memset(r, 0, sizeof *r);
-        memcpy(r->pooled, hpool + k * XP_CG_F, sizeof r->pooled);
-        memcpy(r->hidden, hhid + k * XP_CG_H, sizeof r->hidden);
-        r->out_q = hout[2 * k];
-        r->value_q = hout[2 * k + 1];
-        r->saturations = hsat[k];
-    }
+    for (size_t s = s0; s < s1; s++)
+        xp_unpack_out(s - s0, hpool, hhid, hout, hsat, &out[s]);
     {
         roots_job j;
         j.g = g, j.s0 = s0, j.s1 = s1, j.natoms = natoms, j.start = hstart, j.layers = hlayers;

@@ -10,6 +10,7 @@
 
 #include "model/fixed.h"
 #include "xtalproof/featurize.h"
+#include "xtalproof/infer.h"
 #include "xtalproof/model.h"
 
 #define XP_GMAX 16
@@ -42,6 +43,27 @@ static inline size_t xp_pack(const xp_graph *const *g, size_t s0, size_t s1, uin
     }
     start[s1 - s0] = (uint32_t)o;
     return o;
+}
+
+/* Structure k of a pack: its results from the copied-back arrays (trace root not yet set). */
+static inline void xp_unpack_out(size_t k, const int32_t *pooled, const int32_t *hidden,
+                                 const int32_t *outv, const uint32_t *sat, xp_infer_out *r)
+{
+    memset(r, 0, sizeof *r);
+    memcpy(r->pooled, pooled + k * XP_CG_F, sizeof r->pooled);
+    memcpy(r->hidden, hidden + k * XP_CG_H, sizeof r->hidden);
+    r->out_q = outv[2 * k];
+    r->value_q = outv[2 * k + 1];
+    r->saturations = sat[k];
+}
+
+/* The n atoms from o of a pack's layers (XP_TRACE_LAYERS x natoms x 64) in the CPU's layout. */
+static inline void xp_gather_layers(const int32_t *layers, size_t natoms, size_t o, size_t n,
+                                    int32_t *dst)
+{
+    for (int l = 0; l < XP_TRACE_LAYERS; l++)
+        memcpy(dst + (size_t)l * n * XP_CG_F, layers + ((size_t)l * natoms + o) * XP_CG_F,
+               n * XP_CG_F * sizeof *dst);
 }
 
 /* Edge e: its nonzero Gaussians, as the CPU's edge_gauss. */

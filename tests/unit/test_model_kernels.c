@@ -75,16 +75,9 @@ static void emulate(const xp_model *m, const xp_graph *const *g, size_t ns, xp_i
     for (size_t s = 0; s < ns; s++) {
         size_t n = g[s]->n, o = start[s];
         xp_infer_out *r = &out[s];
-        memset(r, 0, sizeof *r);
-        memcpy(r->pooled, pooled + s * XP_CG_F, sizeof r->pooled);
-        memcpy(r->hidden, hidden + s * XP_CG_H, sizeof r->hidden);
-        r->out_q = outv[2 * s];
-        r->value_q = outv[2 * s + 1];
-        r->saturations = sat[s];
+        xp_unpack_out(s, pooled, hidden, outv, sat, r);
         int32_t *tl = malloc(XP_TRACE_LAYERS * n * XP_CG_F * 4);
-        for (int l = 0; l < XP_TRACE_LAYERS; l++)
-            memcpy(tl + (size_t)l * n * XP_CG_F, x + ((size_t)l * na + o) * XP_CG_F,
-                   n * XP_CG_F * 4);
+        xp_gather_layers(x, na, o, n, tl);
         xp_error err = {0};
         assert_int_equal(xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, &err),
                          0);
