@@ -36,4 +36,13 @@ int xp_cmd_bench_hash(int argc, char **argv);
 int xp_cmd_same(int argc, char **argv);
 int xp_cmd_bench_dedup(int argc, char **argv);
 
+/* model inference (cmd_model.c, cmd_predict.c) */
+struct xp_model;
+int xp_cli_model_dirs(const char **dirs, int cap);
+int xp_cli_model_open(const char *name, struct xp_model **m, char *path, size_t cap, xp_error *err);
+int xp_cmd_model(int argc, char **argv);
+int xp_cmd_models(int argc, char **argv);
+int xp_cmd_predict(int argc, char **argv);
+int xp_cmd_bench_infer(int argc, char **argv);
+
 #endif

@@ -29,6 +29,13 @@ static const char USAGE[] =
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
     "  bench dedup [--registered N] PATH...\n"
     "                                lookups in an index of N registered structures, as JSON\n"
+    "  model import --from DIR [--name N] [--property P --unit U] [--out F] [--force]\n"
+    "                                convert an exported CGCNN checkpoint to models/N.xpm\n"
+    "  models [--json] [--dir D]     list the model files with property, unit and modelHash\n"
+    "  predict --model NAME [--device cpu|gpu|auto] [--threads N] [--json] PATH...\n"
+    "                                predict a property with the fixed-point network\n"
+    "  bench infer --model NAME [--device cpu|gpu|auto] [--threads N] PATH...\n"
+    "                                featurize, forward and end-to-end rates, as JSON\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -57,7 +64,15 @@ int main(int argc, char **argv)
         return xp_cmd_hash(argc - 2, argv + 2);
     if (!strcmp(cmd, "same"))
         return xp_cmd_same(argc - 2, argv + 2);
+    if (!strcmp(cmd, "model"))
+        return xp_cmd_model(argc - 2, argv + 2);
+    if (!strcmp(cmd, "models"))
+        return xp_cmd_models(argc - 2, argv + 2);
+    if (!strcmp(cmd, "predict"))
+        return xp_cmd_predict(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
+        if (argc >= 3 && !strcmp(argv[2], "infer"))
+            return xp_cmd_bench_infer(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "hash"))
             return xp_cmd_bench_hash(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "dedup"))

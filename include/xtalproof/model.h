@@ -1,0 +1,86 @@
+/* CGCNN model files (.xpm): the weights of a pretrained CGCNN (Xie & Grossman 2018) with the
+ * BatchNorm of each convolution folded in, quantized to Q16.16, behind a header that names the
+ * architecture (cgcnn-q16-v1), the property, its unit and the target normaliser. The file is
+ * the model's identity: modelHash = keccak-256 of its bytes. docs/formats.md ("Model files")
+ * gives the layout. */
+#ifndef XTALPROOF_MODEL_H
+#define XTALPROOF_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtalproof/error.h"
+
+#define XP_CGCNN_ARCH "cgcnn-q16-v1"
+#define XP_XPM_MAGIC "XPMODEL"
+#define XP_XPM_VERSION 1
+#define XP_XPM_HEADER 256
+
+enum {
+    XP_CG_ATOM_FEA = 92, /* atom features (atom_init.json) */
+    XP_CG_BOND = 41,     /* Gaussian centres 0, 0.2, ..., 8 Å */
+    XP_CG_F = 64,        /* atom_fea_len */
+    XP_CG_F2 = 128,      /* filter and core */
+    XP_CG_IN = 169,      /* [x_i, x_j, e_ij] */
+    XP_CG_NCONV = 4,
+    XP_CG_H = 32, /* h_fea_len */
+    XP_CG_NBR = 12,
+    XP_CG_ELEMENTS = 100, /* atom_init.json covers Z = 1..100 */
+    XP_CG_TAB = 8193      /* entries of the activation tables */
+};
+
+typedef struct xp_cg_conv {
+    int32_t w[XP_CG_F2][XP_CG_IN]; /* fc_full with bn1 folded: out x in */
+    int32_t b[XP_CG_F2];
+    int32_t bn_scale[XP_CG_F]; /* bn2 as an affine map */
+    int32_t bn_shift[XP_CG_F];
+} xp_cg_conv;
+
+typedef struct xp_model {
+    /* from the file */
+    char name[49];
+    char property[49];
+    char unit[17];
+    int32_t norm_mean, norm_std; /* Q16 */
+    int32_t atom_init[XP_CG_ELEMENTS][XP_CG_ATOM_FEA];
+    int32_t emb_w[XP_CG_F][XP_CG_ATOM_FEA], emb_b[XP_CG_F];
+    xp_cg_conv conv[XP_CG_NCONV];
+    int32_t fc_w[XP_CG_H][XP_CG_F], fc_b[XP_CG_H];
+    int32_t out_w[XP_CG_H], out_b;
+    /* derived when loaded */
+    uint8_t hash[32]; /* keccak-256 of the file */
+    size_t file_size;
+    int32_t sig_tab[XP_CG_TAB];                 /* sigmoid at -16 + k/256 */
+    int32_t spl_tab[XP_CG_TAB];                 /* log(1 + e^-a) at a = k/256 */
+    int32_t emb_z[XP_CG_ELEMENTS + 1][XP_CG_F]; /* the embedding of each element (row 0 unused) */
+    /* the convolution weights transposed (in x out), for the CPU's inner loops */
+    int32_t wt_self[XP_CG_NCONV][XP_CG_F][XP_CG_F2];
+    int32_t wt_nbr[XP_CG_NCONV][XP_CG_F][XP_CG_F2];
+    int32_t wt_edge[XP_CG_NCONV][XP_CG_BOND][XP_CG_F2];
+} xp_model;
+
+/* Parses and checks a model file held in memory (any bytes: refused with a sentence when not a
+ * well-formed cgcnn-q16-v1 file). */
+int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *err);
+int xp_model_load(const char *path, xp_model **out, xp_error *err);
+void xp_model_free(xp_model *m);
+
+/* The activation tables of cgcnn-q16-v1 (XP_CG_TAB entries each). */
+void xp_model_tables(int32_t *sig_tab, int32_t *spl_tab);
+
+typedef struct xp_import_opts {
+    const char *dir;       /* the exported checkpoint: index.json, weights.bin, normalizer.json */
+    const char *atom_init; /* atom_init.json (NULL: dir/../../atom_init.json) */
+    const char *name;      /* NULL: the folder's name */
+    const char *property;  /* NULL: known from the name */
+    const char *unit;      /* NULL: known from the name */
+} xp_import_opts;
+
+/* Folds, quantizes and serializes a checkpoint; *bytes is malloc'd. A pure function of the
+ * input files. */
+int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_error *err);
+
+/* Property and unit of the known CGCNN models by folder name; 0 if known. */
+int xp_model_known(const char *name, const char **property, const char **unit);
+
+#endif

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The model commands end to end: models (listing, hashes), model import (reproduces the shipped
+# files byte for byte), predict (JSON fields, values against the original code's reference
+# predictions, errors per file, threads, devices) and bench infer (JSON).
+# usage: test_predict.sh PATH/TO/xtalproof SHARED_DIR SOURCE_DIR
+set -u
+XP=$1
+C=$2/data/cgcnn
+SRC=$3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || { echo "jq is needed (scripts/bootstrap.sh installs it)"; exit 1; }
+cd "$T"
+
+# models: both shipped models, with property, unit and modelHash = keccak of the file
+expect "models --json" 0 "$XP" models --json --dir "$SRC/models"
+[ "$(jq -r .name "$T/out" | tr '\n' ' ')" = "band-gap formation-energy-per-atom " ] && ok "two models listed" || bad "models: $(cat "$T/out")"
+for m in band-gap formation-energy-per-atom; do
+  h=$(jq -r "select(.name==\"$m\") | .modelHash" "$T/out")
+  k=$("$XP" keccak "$SRC/models/$m.xpm" | cut -d' ' -f1)
+  [ "$h" = "$k" ] && ok "$m modelHash is keccak of the file" || bad "$m: $h vs keccak $k"
+done
+[ "$(jq -r 'select(.name=="band-gap") | .unit' "$T/out")" = eV ] && ok "band-gap in eV" || bad "unit"
+
+# model import: the same bytes as the shipped file; no overwrite without --force
+mkdir -p models
+expect "model import" 0 "$XP" model import --from "$C/models/formation-energy-per-atom"
+cmp -s models/formation-energy-per-atom.xpm "$SRC/models/formation-energy-per-atom.xpm" && ok "import reproduces the shipped file" || bad "import differs"
+expect "model import again" 1 "$XP" model import --from "$C/models/formation-energy-per-atom"
+grep -q -- "--force" "$T/err" && ok "refuses to overwrite" || bad "overwrite message: $(cat "$T/err")"
+expect "classification model" 1 "$XP" model import --from "$C/models/semi-metal-classification" --out x.xpm
+expect "missing folder" 1 "$XP" model import --from "$T/nothing"
+rm -rf models
+
+# predict --json: every field, values within 0.01 of the reference (sample structures)
+expect "predict --json" 0 "$XP" predict --model formation-energy-per-atom --json "$C/sample-cifs"
+[ "$(wc -l < "$T/out")" = 10 ] && ok "ten lines" || bad "lines: $(wc -l < "$T/out")"
+[ "$(jq -s '[.[] | has("file","symhash","model","modelHash","property","unit","value","valueQ","traceRoot")] | all' "$T/out")" = true ] && ok "every field" || bad "fields: $(head -1 "$T/out")"
+[ "$(jq -s '[.[] | (.value * 65536 | round) == .valueQ] | all' "$T/out")" = true ] && ok "value = valueQ / 2^16" || bad "valueQ"
+cp "$T/out" "$T/pred1"
+worst=$(jq -r '"\(.file | sub(".*/";"")) \(.value)"' "$T/out" | while read -r f v; do
+  r=$(grep "sample-cifs/$f,formation-energy-per-atom," "$C/reference_predictions_sample.csv" | cut -d, -f3)
+  echo "$v $r" | awk '{d=$1-$2; if (d<0) d=-d; print d}'
+done | sort -g | tail -1)
+awk -v w="$worst" 'BEGIN{exit !(w < 0.01)}' && ok "within 0.01 of PyTorch (worst $worst)" || bad "worst difference $worst"
+
+# the same answer on 1 thread, in another order, and alone
+expect "predict --threads 1" 0 "$XP" predict --model formation-energy-per-atom --json --threads 1 "$C/sample-cifs"
+cmp -s "$T/out" "$T/pred1" && ok "1 thread = several" || bad "thread count changes the output"
+expect "predict one file" 0 "$XP" predict --model formation-energy-per-atom --json "$C/sample-cifs/9011998.cif"
+[ "$(jq -r .traceRoot "$T/out")" = "$(grep 9011998 "$T/pred1" | jq -r .traceRoot)" ] && ok "alone = in a batch" || bad "batch composition changes the root"
+
+# a 2x2x2 supercell predicts what its cell does (mean pooling over identical atoms)
+N="$C/dev-structures/cod-1000041.vasp"
+{ printf 'NaCl 2x2x2\n1.0\n'; sed -n 3,5p "$N" | awk '{printf "%.12f %.12f %.12f\n", 2*$1, 2*$2, 2*$3}'
+  echo "Na Cl"; echo "32 32"; echo direct
+  sed -n '9,16p' "$N" | while read -r x y z _; do
+    for i in 0 1; do for j in 0 1; do for k in 0 1; do
+      awk -v x="$x" -v y="$y" -v z="$z" -v i=$i -v j=$j -v k=$k 'BEGIN{printf "%.12f %.12f %.12f\n", (x+i)/2, (y+j)/2, (z+k)/2}'
+    done; done; done
+  done; } > super.vasp
+expect "predict a supercell" 0 "$XP" predict --model formation-energy-per-atom --json "$N" super.vasp
+[ "$(jq -r .valueQ "$T/out" | sort -u | wc -l)" = 1 ] && ok "supercell: the same value" || bad "supercell: $(jq -r .value "$T/out" | tr '\n' ' ')"
+
+# errors per file, the others go on
+printf 'not a structure\n' > bad.vasp
+expect "predict with a bad file" 1 "$XP" predict --model band-gap --json "$C/sample-cifs/1000041.cif" bad.vasp "$C/sample-cifs/1000050.cif"
+[ "$(wc -l < "$T/out")" = 3 ] && [ "$(sed -n 2p "$T/out" | jq -r .error | wc -c)" -gt 5 ] && [ "$(sed -n 3p "$T/out" | jq -r .model)" = band-gap ] && ok "error line in place" || bad "errors: $(cat "$T/out")"
+expect "predict text" 0 "$XP" predict --model band-gap "$C/sample-cifs/1000041.cif"
+grep -q ' eV  .*1000041.cif  0x[0-9a-f]\{64\}$' "$T/out" && ok "text line" || bad "text: $(cat "$T/out")"
+expect "unknown model" 1 "$XP" predict --model no-such-model "$C/sample-cifs/1000041.cif"
+expect "no --model" 2 "$XP" predict "$C/sample-cifs/1000041.cif"
+expect "bad --device" 2 "$XP" predict --model band-gap --device tpu "$C/sample-cifs/1000041.cif"
+if "$XP" version | grep -q 'cuda: .*ok\|device 0'; then
+  expect "predict --device gpu" 0 "$XP" predict --model formation-energy-per-atom --json --device gpu "$C/sample-cifs"
+  cmp -s "$T/out" "$T/pred1" && ok "GPU output = CPU output" || bad "GPU differs from CPU"
+else
+  expect "predict --device gpu without a GPU" 1 "$XP" predict --model band-gap --device gpu "$C/sample-cifs/1000041.cif"
+  expect "predict --device auto" 0 "$XP" predict --model band-gap --json --device auto "$C/sample-cifs/1000041.cif"
+fi
+
+# bench infer: one JSON object with the rates and peak memory
+expect "bench infer" 0 "$XP" bench infer --model band-gap "$C/sample-cifs"
+[ "$(jq '.structures == 10 and .errors == 0 and .featurize_per_second > 0 and .forward_per_second > 0 and .end_to_end_per_second > 0 and .peak_rss_kib > 0' "$T/out")" = true ] && ok "bench infer JSON" || bad "bench: $(cat "$T/out")"
+finish
