@@ -138,7 +138,6 @@ contract Rounds is ReentrancyGuardTransient {
     event Settled(uint256 indexed roundId, uint256 indexed targetIndex, uint256 winners, uint256 share, uint256 toSponsor);
     event Cancelled(uint256 indexed roundId, uint256 indexed targetIndex);
     event StakeRefunded(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor);
-    event Credited(address indexed account, address indexed token, uint256 amount);
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
 
     error BadParams(string what);
@@ -371,7 +370,7 @@ contract Rounds is ReentrancyGuardTransient {
             toSponsor = pot - share * winners;
         }
         address token = r.token;
-        _payOut(rs, tg.reveals, token, stake, share, r.royaltyBps);
+        _payOut(rs, tg.reveals, winners, token, stake, share, r.royaltyBps);
         if (toSponsor != 0) _credit(token, r.sponsor, toSponsor);
         escrowed[token] -= released;
         credited[token] += released;
@@ -463,42 +462,63 @@ contract Rounds is ReentrancyGuardTransient {
         return d <= tol;
     }
 
-    /// Credits each revealer the stake, and each winner the share less the royalty.
+    /// Royalty owed for the winners that used one model.
+    struct ModelCut {
+        uint256 modelId;
+        uint256[] datasets;
+        uint256 winners;
+    }
+
+    /// Credits each revealer the stake and each winner the share less the royalty; then the
+    /// royalties, gathered per model so that each dataset owner is credited once per model.
+    /// Per dataset a winner pays royalty / n (n the model's datasets; nothing if n = 0); the
+    /// division's remainder stays with the winner.
     function _payOut(
         mapping(uint256 => Reveal) storage rs,
         uint256 reveals,
+        uint256 winners,
         address token,
         uint256 stake,
         uint256 share,
         uint256 bps
     ) internal {
         uint256 royalty = share * bps / BPS;
+        ModelCut[] memory cuts = new ModelCut[](royalty == 0 ? 0 : winners);
+        uint256 nCuts;
+        mapping(address => uint256) storage balances = balanceOf[token];
         for (uint256 i = 0; i < reveals; i++) {
             Reveal memory rv = rs[i];
             uint256 amount = stake;
-            if (rv.winner) amount += share - _payRoyalties(token, rv.modelId, royalty);
-            _credit(token, rv.predictor, amount);
+            if (rv.winner) {
+                amount += share;
+                if (royalty != 0) {
+                    uint256 j = 0;
+                    while (j < nCuts && cuts[j].modelId != rv.modelId) j++;
+                    if (j == nCuts) {
+                        cuts[j].modelId = rv.modelId;
+                        cuts[j].datasets = models.trainingDatasets(rv.modelId);
+                        nCuts++;
+                    }
+                    cuts[j].winners++;
+                    uint256 n = cuts[j].datasets.length;
+                    if (n != 0) amount -= (royalty / n) * n;
+                }
+            }
+            if (amount != 0) balances[rv.predictor] += amount;
         }
-    }
-
-    /// Credits `royalty` equally to the owners of the model's training datasets; returns what
-    /// was paid (0 when the model has none; the division's remainder is not paid).
-    function _payRoyalties(address token, uint256 modelId, uint256 royalty) internal returns (uint256 paid) {
-        if (royalty == 0) return 0;
-        uint256[] memory ds = models.trainingDatasets(modelId);
-        uint256 n = ds.length;
-        if (n == 0) return 0;
-        uint256 each = royalty / n;
-        if (each == 0) return 0;
-        for (uint256 j = 0; j < n; j++) {
-            _credit(token, provenance.ownerOf(ds[j]), each);
+        for (uint256 j = 0; j < nCuts; j++) {
+            uint256[] memory ds = cuts[j].datasets;
+            if (ds.length == 0) continue;
+            uint256 each = (royalty / ds.length) * cuts[j].winners;
+            if (each == 0) continue;
+            for (uint256 d = 0; d < ds.length; d++) {
+                balances[provenance.ownerOf(ds[d])] += each;
+            }
         }
-        return each * n;
     }
 
     function _credit(address token, address account, uint256 amount) internal {
         balanceOf[token][account] += amount;
-        emit Credited(account, token, amount);
     }
 
     /// Takes `amount` of the round's token from the caller into escrow.

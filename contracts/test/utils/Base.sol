@@ -31,6 +31,7 @@ interface Vm {
     function startSnapshotGas(string calldata name) external;
     function stopSnapshotGas() external returns (uint256 gasUsed);
     function lastCallGas() external view returns (Gas memory gas);
+    function snapshotValue(string calldata name, uint256 value) external;
 
     function assertTrue(bool condition, string calldata err) external pure;
     function assertFalse(bool condition, string calldata err) external pure;
