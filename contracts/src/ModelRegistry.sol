@@ -103,6 +103,11 @@ contract ModelRegistry {
         return _model(id).trainingDatasetIds;
     }
 
+    /// @notice How many training datasets model `id` has (cheaper than trainingDatasets).
+    function datasetCount(uint256 id) external view returns (uint256) {
+        return _model(id).trainingDatasetIds.length;
+    }
+
     function _model(uint256 id) internal view returns (Model storage m) {
         m = _models[id];
         if (m.modelHash == bytes32(0)) revert UnknownModel(id);

@@ -97,10 +97,12 @@ contract Rounds is ReentrancyGuardTransient {
 
     /// @notice What `account` may withdraw, per token (ETH = address 0).
     mapping(address token => mapping(address account => uint256)) public balanceOf;
+    /// @notice Royalties gathered by settle for a model's training datasets, not yet distributed.
+    mapping(address token => mapping(uint256 modelId => uint256)) public royaltyOwed;
     /// @notice Held for targets not yet settled: rewards and stakes.
     mapping(address token => uint256) public escrowed;
-    /// @notice Ever credited to balances, and ever withdrawn. For every token the contract holds
-    /// exactly escrowed + credited - withdrawn.
+    /// @notice Ever credited (to balances or to royaltyOwed), and ever withdrawn. For every token
+    /// the contract holds exactly escrowed + credited - withdrawn.
     mapping(address token => uint256) public credited;
     mapping(address token => uint256) public withdrawn;
 
@@ -138,6 +140,7 @@ contract Rounds is ReentrancyGuardTransient {
     event Settled(uint256 indexed roundId, uint256 indexed targetIndex, uint256 winners, uint256 share, uint256 toSponsor);
     event Cancelled(uint256 indexed roundId, uint256 indexed targetIndex);
     event StakeRefunded(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor);
+    event RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount);
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
 
     error BadParams(string what);
@@ -161,6 +164,7 @@ contract Rounds is ReentrancyGuardTransient {
     error WrongProperty(bytes32 modelProperty);
     error BadOpening();
     error NothingToWithdraw();
+    error NothingToDistribute();
     error TransferFailed();
 
     constructor(ModelRegistry models_) {
@@ -370,7 +374,7 @@ contract Rounds is ReentrancyGuardTransient {
             toSponsor = pot - share * winners;
         }
         address token = r.token;
-        _payOut(rs, tg.reveals, winners, token, stake, share, r.royaltyBps);
+        _payOut(rs, tg.reveals, token, stake, share, r.royaltyBps);
         if (toSponsor != 0) _credit(token, r.sponsor, toSponsor);
         escrowed[token] -= released;
         credited[token] += released;
@@ -462,59 +466,54 @@ contract Rounds is ReentrancyGuardTransient {
         return d <= tol;
     }
 
-    /// Royalty owed for the winners that used one model.
-    struct ModelCut {
-        uint256 modelId;
-        uint256[] datasets;
-        uint256 winners;
-    }
-
-    /// Credits each revealer the stake and each winner the share less the royalty; then the
-    /// royalties, gathered per model so that each dataset owner is credited once per model.
-    /// Per dataset a winner pays royalty / n (n the model's datasets; nothing if n = 0); the
-    /// division's remainder stays with the winner.
+    /// Credits each revealer the stake and each winner the share less the royalty. A winner
+    /// pays royalty / n to each of the n training datasets of the model (nothing if n = 0; the
+    /// division's remainder stays with the winner); the royalties are gathered per model into
+    /// royaltyOwed, which distributeRoyalties pays to the datasets' owners. Settle's work is thus
+    /// a few slots per revealer, however many datasets there are.
     function _payOut(
         mapping(uint256 => Reveal) storage rs,
         uint256 reveals,
-        uint256 winners,
         address token,
         uint256 stake,
         uint256 share,
         uint256 bps
     ) internal {
         uint256 royalty = share * bps / BPS;
-        ModelCut[] memory cuts = new ModelCut[](royalty == 0 ? 0 : winners);
-        uint256 nCuts;
         mapping(address => uint256) storage balances = balanceOf[token];
+        mapping(uint256 => uint256) storage owed = royaltyOwed[token];
         for (uint256 i = 0; i < reveals; i++) {
             Reveal memory rv = rs[i];
             uint256 amount = stake;
             if (rv.winner) {
                 amount += share;
                 if (royalty != 0) {
-                    uint256 j = 0;
-                    while (j < nCuts && cuts[j].modelId != rv.modelId) j++;
-                    if (j == nCuts) {
-                        cuts[j].modelId = rv.modelId;
-                        cuts[j].datasets = models.trainingDatasets(rv.modelId);
-                        nCuts++;
+                    uint256 n = models.datasetCount(rv.modelId);
+                    if (n != 0) {
+                        uint256 due = (royalty / n) * n;
+                        amount -= due;
+                        if (due != 0) owed[rv.modelId] += due;
                     }
-                    cuts[j].winners++;
-                    uint256 n = cuts[j].datasets.length;
-                    if (n != 0) amount -= (royalty / n) * n;
                 }
             }
             if (amount != 0) balances[rv.predictor] += amount;
         }
-        for (uint256 j = 0; j < nCuts; j++) {
-            uint256[] memory ds = cuts[j].datasets;
-            if (ds.length == 0) continue;
-            uint256 each = (royalty / ds.length) * cuts[j].winners;
-            if (each == 0) continue;
-            for (uint256 d = 0; d < ds.length; d++) {
-                balances[provenance.ownerOf(ds[d])] += each;
-            }
+    }
+
+    /// @notice Pays the royalties owed for model `modelId` in `token` to the current owners of
+    /// its training datasets, equally (credited; each owner takes it with withdraw). Anyone may
+    /// call it.
+    function distributeRoyalties(address token, uint256 modelId) external nonReentrant {
+        uint256 due = royaltyOwed[token][modelId];
+        if (due == 0) revert NothingToDistribute();
+        uint256[] memory ds = models.trainingDatasets(modelId);
+        uint256 each = due / ds.length; // due > 0 only for models with datasets
+        royaltyOwed[token][modelId] = due - each * ds.length;
+        mapping(address => uint256) storage balances = balanceOf[token];
+        for (uint256 d = 0; d < ds.length; d++) {
+            balances[provenance.ownerOf(ds[d])] += each;
         }
+        emit RoyaltiesDistributed(token, modelId, each * ds.length);
     }
 
     function _credit(address token, address account, uint256 amount) internal {

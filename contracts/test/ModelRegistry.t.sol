@@ -57,6 +57,7 @@ contract ModelRegistryTest is Base {
         (bytes32 h, bytes32 p) = models.hashAndProperty(1);
         vm.assertEq(h, keccak256("m1"), "hashAndProperty hash");
         vm.assertEq(p, bytes32("formation_energy"), "hashAndProperty property");
+        vm.assertEq(models.datasetCount(1), 2, "datasetCount");
         uint256[] memory got = models.trainingDatasets(1);
         vm.assertEq(got.length, 2, "trainingDatasets");
         vm.assertEq(got[0], 1, "trainingDatasets[0]");
@@ -93,6 +94,8 @@ contract ModelRegistryTest is Base {
         models.hashAndProperty(1);
         vm.expectRevert(e);
         models.trainingDatasets(1);
+        vm.expectRevert(e);
+        models.datasetCount(1);
     }
 
     /// Immutable: the contract has no function that changes a registered model. Its ABI is

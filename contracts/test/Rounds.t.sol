@@ -14,6 +14,7 @@ contract RoundsTest is RoundsFixture {
     event Settled(uint256 indexed roundId, uint256 indexed targetIndex, uint256 winners, uint256 share, uint256 toSponsor);
     event Cancelled(uint256 indexed roundId, uint256 indexed targetIndex);
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
+    event RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount);
 
     function setUp() public {
         setUpWorld();
@@ -410,7 +411,8 @@ contract RoundsTest is RoundsFixture {
     // ---- settle ----
 
     /// alice and bob win, carol loses, dave never reveals. Pot = 10 + 1 (dave's stake) = 11;
-    /// share 5.5 each; royalty 10% = 0.55 of which 0.275 to each dataset owner for model1.
+    /// share 5.5 each; royalty 10% = 0.55 of which 0.275 to each dataset owner for model1,
+    /// gathered at settlement and paid to the owners by distributeRoyalties.
     function test_settle_shares() public {
         uint256 id = open(params(address(0), 1));
         doCommit(alice, id, 0, HASH1, ONE);
@@ -432,11 +434,23 @@ contract RoundsTest is RoundsFixture {
         vm.assertEq(rounds.balanceOf(address(0), bob), 1 ether + 5.5 ether, "bob: model2 has no datasets");
         vm.assertEq(rounds.balanceOf(address(0), carol), 1 ether, "carol: stake back");
         vm.assertEq(rounds.balanceOf(address(0), dave), 0, "dave: stake lost");
-        vm.assertEq(rounds.balanceOf(address(0), lab1), 0.275 ether, "lab1 royalty");
-        vm.assertEq(rounds.balanceOf(address(0), lab2), 0.275 ether, "lab2 royalty");
+        vm.assertEq(rounds.royaltyOwed(address(0), model1), 0.55 ether, "royalty gathered for model1");
+        vm.assertEq(rounds.royaltyOwed(address(0), model2), 0, "none for model2");
         vm.assertEq(rounds.balanceOf(address(0), sponsor), 0, "sponsor");
         vm.assertEq(rounds.escrowed(address(0)), 0, "nothing left in escrow");
         vm.assertEq(uint256(rounds.getTarget(id, 0).status), uint256(Rounds.Status.Settled), "settled");
+        checkBooks(address(0));
+        vm.expectEmit(true, true, false, true, address(rounds));
+        emit RoyaltiesDistributed(address(0), model1, 0.55 ether);
+        vm.prank(carol); // anyone may distribute
+        rounds.distributeRoyalties(address(0), model1);
+        vm.assertEq(rounds.balanceOf(address(0), lab1), 0.275 ether, "lab1 royalty");
+        vm.assertEq(rounds.balanceOf(address(0), lab2), 0.275 ether, "lab2 royalty");
+        vm.assertEq(rounds.royaltyOwed(address(0), model1), 0, "distributed");
+        vm.expectRevert(Rounds.NothingToDistribute.selector);
+        rounds.distributeRoyalties(address(0), model1);
+        vm.expectRevert(Rounds.NothingToDistribute.selector);
+        rounds.distributeRoyalties(address(0), model2);
         checkBooks(address(0));
         vm.expectRevert(abi.encodeWithSelector(Rounds.WrongStatus.selector, Rounds.Status.Settled));
         rounds.settle(id, 0);
@@ -479,6 +493,7 @@ contract RoundsTest is RoundsFixture {
         doReveal(alice, id, 0, model1, ONE);
         toSettlePhase(id, 0);
         rounds.settle(id, 0);
+        rounds.distributeRoyalties(address(0), model1);
         vm.assertEq(rounds.balanceOf(address(0), dave), 5 ether, "new owner of dataset 1");
         vm.assertEq(rounds.balanceOf(address(0), lab2), 5 ether, "owner of dataset 2");
         vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether, "alice keeps only her stake");
@@ -517,6 +532,39 @@ contract RoundsTest is RoundsFixture {
         vm.assertEq(rounds.balanceOf(address(0), sybils[1]), 7 ether, "hedger");
         vm.assertEq(rounds.balanceOf(address(0), alice), 7 ether, "honest");
         // the hedger paid 3 stakes and got 7: 4 net; alice paid 1 and got 7: 6 net
+    }
+
+    /// The most work settle can be given: 256 winners (the commitment cap), each with its own
+    /// model of 16 training datasets, all fresh accounts. It must fit well inside a block.
+    function test_settle_worstCaseFitsInABlock() public {
+        Rounds.RoundParams memory p = params(address(0), 1);
+        p.stake = 0;
+        uint256 id = open(p);
+        vm.prank(lab1);
+        for (uint256 d = 0; d < 14; d++) prov.createDataset(keccak256(abi.encode("d", d)), 1, 0, "");
+        uint256[] memory ds = new uint256[](16);
+        for (uint256 d = 0; d < 16; d++) ds[d] = d + 1;
+        for (uint256 i = 0; i < 256; i++) {
+            bytes32 h = keccak256(abi.encode("worst", i));
+            uint256 m = models.registerModel(h, "a", PROPERTY, "u", "", ds);
+            address who = address(uint160(0x900000 + i));
+            vm.prank(who);
+            rounds.commit(id, 0, commitmentOf(id, 0, h, ONE, bytes32(i), who));
+            models.hashAndProperty(m);
+        }
+        toResultPhase(id);
+        doPost(id, 0, ONE);
+        for (uint256 i = 0; i < 256; i++) {
+            vm.prank(address(uint160(0x900000 + i)));
+            rounds.reveal(id, 0, 3 + i + 1, ONE, bytes32(i), 0);
+        }
+        toSettlePhase(id, 0);
+        rounds.settle(id, 0);
+        uint256 g = vm.lastCallGas().gasTotalUsed;
+        vm.snapshotValue("settle_worst_256_winners", g);
+        vm.assertLe(g, 15_000_000, "worst-case settle under half of a 30M block");
+        vm.assertEq(rounds.getTarget(id, 0).winners, 256, "256 winners");
+        checkBooks(address(0));
     }
 
     function test_cancel_and_refundStake() public {

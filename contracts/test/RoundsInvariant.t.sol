@@ -52,6 +52,10 @@ contract RoundsHandler is RoundsFixture {
         return (rounds, token);
     }
 
+    function model1Id() external view returns (uint256) {
+        return model1;
+    }
+
     function actorCount() external view returns (uint256) {
         return actors.length;
     }
@@ -83,7 +87,7 @@ contract RoundsHandler is RoundsFixture {
                 bytes32 key = keccak256(abi.encode(id, t, who));
                 if (committed[key]) continue;
                 committed[key] = true;
-                int256 value = int256(v) * (ONE / 64);
+                int256 value = int256(v % 16) * (ONE / 64); // near the results, so that some win
                 doCommit(who, id, t, otherModel ? HASH2 : HASH1, value);
                 pending.push(Pending(id, t, who, otherModel ? model2 : model1, value, false));
                 done["commit"]++;
@@ -171,6 +175,14 @@ contract RoundsHandler is RoundsFixture {
         }
     }
 
+    function distribute(bool useToken) external clock {
+        address tok = useToken ? address(token) : address(0);
+        if (rounds.royaltyOwed(tok, model1) == 0) tok = useToken ? address(0) : address(token);
+        if (rounds.royaltyOwed(tok, model1) == 0) return;
+        rounds.distributeRoyalties(tok, model1);
+        done["distribute"]++;
+    }
+
     function wait(uint256 dt) external {
         now_ += bound(dt, 1, 45);
     }
@@ -194,14 +206,14 @@ contract RoundsInvariantTest {
     /// The handler's steps do happen (else the invariants would hold vacuously): a scripted
     /// sequence goes through each of them once.
     function test_handlerTakesEveryStep() public {
-        handler.openRound(0, 10 ether, 1 ether, 1); // ETH round 1, one target
+        handler.openRound(1000 << 8, 10 ether, 1 ether, 1); // ETH round 1, one target, 10% royalty
         handler.openRound(1, 10 ether, 1 ether, 1); // token round 2
-        handler.commit(0, 0, 64, false); // alice on round 1
-        handler.commit(0, 1, 64, true); // bob on round 1
-        handler.commit(1, 2, 64, false); // carol on round 2
+        handler.commit(0, 0, 3, false); // alice on round 1, model1
+        handler.commit(0, 1, 3, true); // bob on round 1, model2
+        handler.commit(1, 2, 3, false); // carol on round 2
         handler.wait(44); // + 45 s
         handler.wait(44); // past the commit deadline, inside the result window
-        handler.postResult(0, 64); // round 1 only; round 2 gets no result
+        handler.postResult(0, 3); // round 1 only (both win); round 2 gets no result
         handler.reveal(0);
         handler.reveal(1);
         handler.wait(44);
@@ -209,10 +221,12 @@ contract RoundsInvariantTest {
         handler.settle(0);
         handler.settle(1); // round 2: cancelled
         handler.refund(2);
+        handler.distribute(false);
         handler.withdraw(0, false);
         handler.withdraw(2, true);
-        bytes32[8] memory k = [bytes32("open"), "commit", "post", "reveal", "settle", "cancel", "refund", "withdraw"];
-        for (uint256 i = 0; i < 8; i++) require(handler.done(k[i]) > 0, "a step did not happen");
+        bytes32[9] memory k =
+            [bytes32("open"), "commit", "post", "reveal", "settle", "cancel", "refund", "withdraw", "distribute"];
+        for (uint256 i = 0; i < 9; i++) require(handler.done(k[i]) > 0, "a step did not happen");
         invariant_ethBooks();
         invariant_tokenBooks();
         invariant_balancesSumToCredits();
@@ -224,7 +238,7 @@ contract RoundsInvariantTest {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory s) {
-        bytes4[] memory sel = new bytes4[](8);
+        bytes4[] memory sel = new bytes4[](9);
         sel[0] = RoundsHandler.openRound.selector;
         sel[1] = RoundsHandler.commit.selector;
         sel[2] = RoundsHandler.postResult.selector;
@@ -233,6 +247,7 @@ contract RoundsInvariantTest {
         sel[5] = RoundsHandler.refund.selector;
         sel[6] = RoundsHandler.withdraw.selector;
         sel[7] = RoundsHandler.wait.selector;
+        sel[8] = RoundsHandler.distribute.selector;
         s = new FuzzSelector[](1);
         s[0] = FuzzSelector(address(handler), sel);
     }
@@ -251,12 +266,12 @@ contract RoundsInvariantTest {
         books(address(token), token.balanceOf(address(rounds)));
     }
 
-    /// What is owed to the actors (their balances) is exactly credited - withdrawn: no credit is
-    /// lost or made up.
+    /// What is owed (the actors' balances and the royalties not yet distributed; model1 is the
+    /// only model with datasets) is exactly credited - withdrawn: no credit is lost or made up.
     function invariant_balancesSumToCredits() public view {
         uint256 n = handler.actorCount();
-        uint256 eth;
-        uint256 tok;
+        uint256 eth = rounds.royaltyOwed(address(0), handler.model1Id());
+        uint256 tok = rounds.royaltyOwed(address(token), handler.model1Id());
         for (uint256 i = 0; i < n; i++) {
             address a = handler.actors(i);
             eth += rounds.balanceOf(address(0), a);
