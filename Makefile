@@ -66,10 +66,12 @@ contracts-build: $(FORGE)
 	node contracts/tools/export-abi.js
 
 # All forge tests (unit, fuzz, invariant, gas), the per-function gas report, and the gas figures
-# of the issue's targets (contracts/snapshots/GasTest.json, written by test/Gas.t.sol).
+# of the issue's targets (contracts/snapshots/GasTest.json, written by test/Gas.t.sol); then
+# checks that the committed contracts/abi and contracts/bin match the sources.
 contracts-test: $(FORGE)
 	cd contracts && ../$(FORGE) test --gas-report
 	node contracts/tools/gas-summary.js
+	node contracts/tools/export-abi.js --check
 
 # Rewrites contracts/.gas-snapshot (gas of every test) after a change; commit the result.
 contracts-snapshot: $(FORGE)

@@ -9,6 +9,20 @@
 const fs = require('fs');
 const path = require('path');
 
+// --check: write nothing; exit 1 if abi/ or bin/ differ from what the build in out/ gives.
+const check = process.argv.includes('--check');
+const stale = [];
+function put(file, text) {
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  if (old === text) return;
+  if (check) stale.push(path.relative(root, file));
+  else fs.writeFileSync(file, text);
+}
+function drop(file) {
+  if (check) stale.push(path.relative(root, file) + ' (stale)');
+  else fs.unlinkSync(file);
+}
+
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(root, 'out');
 const abiDir = path.join(root, 'abi');
@@ -47,32 +61,39 @@ const written = new Set();
 const writtenBin = new Set();
 for (const [name, { source, abi, bin }] of [...found.entries()].sort()) {
   if (abi.length === 0) {
-    console.log('export-abi: ' + name + ' (' + source + ') has an empty ABI, skipped');
+    if (!check) console.log('export-abi: ' + name + ' (' + source + ') has an empty ABI, skipped');
     continue;
   }
   const file = path.join(abiDir, name + '.json');
-  fs.writeFileSync(file, JSON.stringify(abi, null, 2) + '\n');
+  put(file, JSON.stringify(abi, null, 2) + '\n');
   written.add(name + '.json');
-  console.log('export-abi: ' + path.relative(root, file) + ' (' + abi.length + ' entries)');
+  if (!check) console.log('export-abi: ' + path.relative(root, file) + ' (' + abi.length + ' entries)');
   if (bin.length > 0) {
     if (/__\$[0-9a-f]{34}\$__/.test(bin)) {
       console.error('export-abi: ' + name + ' needs linked libraries; not supported');
       process.exit(1);
     }
-    fs.writeFileSync(path.join(binDir, name + '.bin'), bin + '\n');
+    put(path.join(binDir, name + '.bin'), bin + '\n');
     writtenBin.add(name + '.bin');
-    console.log('export-abi: bin/' + name + '.bin (' + bin.length / 2 + ' bytes)');
+    if (!check) console.log('export-abi: bin/' + name + '.bin (' + bin.length / 2 + ' bytes)');
   }
 }
 for (const f of fs.readdirSync(binDir)) {
   if (f.endsWith('.bin') && !writtenBin.has(f)) {
-    fs.unlinkSync(path.join(binDir, f));
-    console.log('export-abi: removed stale bin/' + f);
+    drop(path.join(binDir, f));
+    if (!check) console.log('export-abi: removed stale bin/' + f);
   }
 }
 for (const f of fs.readdirSync(abiDir)) {
   if (f.endsWith('.json') && !written.has(f)) {
-    fs.unlinkSync(path.join(abiDir, f));
-    console.log('export-abi: removed stale abi/' + f);
+    drop(path.join(abiDir, f));
+    if (!check) console.log('export-abi: removed stale abi/' + f);
   }
+}
+if (check) {
+  if (stale.length) {
+    console.error('export-abi: out of date (run make contracts-build and commit): ' + stale.join(', '));
+    process.exit(1);
+  }
+  console.log('export-abi: contracts/abi and contracts/bin match the build');
 }
