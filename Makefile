@@ -77,6 +77,7 @@ contracts-test: $(FORGE)
 contracts-snapshot: $(FORGE)
 	cd contracts && ../$(FORGE) snapshot
 
-# anvil-up / anvil-status / anvil-down on a free port.
+# anvil-up / anvil-status / anvil-down on a free port; the committed contracts deployed there.
 testnet-test: $(FORGE)
 	bash tests/cli/test_testnet.sh
+	bash tests/cli/test_contracts_deploy.sh
