@@ -16,8 +16,70 @@ contract RoundsTest is RoundsFixture {
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
     event RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount);
 
+    event RoundOpened(
+        uint256 indexed roundId,
+        address indexed sponsor,
+        address indexed token,
+        address committee,
+        bytes32 property,
+        uint64 commitDeadline,
+        uint128 rewardPerTarget,
+        bytes32[] targets
+    );
+    event ResultPosted(
+        uint256 indexed roundId,
+        uint256 indexed targetIndex,
+        int256 value,
+        uint256 uncertainty,
+        bytes32 rawDataHash,
+        bytes32 facility,
+        uint64 measuredAt,
+        uint64 revealDeadline
+    );
+    event Revealed(
+        uint256 indexed roundId,
+        uint256 indexed targetIndex,
+        address indexed predictor,
+        uint256 modelId,
+        int256 valueQ,
+        bytes32 salt,
+        bytes32 traceRoot,
+        bool winner
+    );
+    event StakeRefunded(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor);
+
     function setUp() public {
         setUpWorld();
+    }
+
+    /// The events of open, postResult, reveal and refundStake carry what a client needs.
+    function test_events() public {
+        Rounds.RoundParams memory p = params(address(0), 2);
+        vm.deal(sponsor, 20 ether);
+        vm.expectEmit(true, true, true, true, address(rounds));
+        emit RoundOpened(1, sponsor, address(0), address(committee), PROPERTY, p.commitDeadline, 10 ether, p.targets);
+        vm.prank(sponsor);
+        uint256 id = rounds.openRound{value: 20 ether}(p);
+        doCommit(alice, id, 0, HASH1, ONE);
+        doCommit(bob, id, 1, HASH1, ONE);
+        toResultPhase(id);
+        OracleCommittee.Report memory rep = report(id, 0, ONE);
+        bytes[] memory s = signReport(rep, 1, 2);
+        vm.expectEmit(true, true, false, true, address(rounds));
+        emit ResultPosted(
+            id, 0, ONE, 655, keccak256("raw"), "ESRF-ID22", 1_700_000_000, uint64(block.timestamp + 1 days)
+        );
+        rounds.postResult(id, 0, rep, s);
+        bytes32 salt = keccak256(abi.encode(alice, ONE));
+        vm.expectEmit(true, true, true, true, address(rounds));
+        emit Revealed(id, 0, alice, model1, ONE, salt, keccak256("trace"), true);
+        doReveal(alice, id, 0, model1, ONE);
+        vm.warp(uint256(p.commitDeadline) + 1 days);
+        rounds.settle(id, 1); // no result for target 1: cancelled
+        vm.expectEmit(true, true, true, true, address(rounds));
+        emit StakeRefunded(id, 1, bob);
+        vm.prank(bob);
+        rounds.refundStake(id, 1);
     }
 
     function checkBooks(address tok) internal view {
