@@ -11,17 +11,6 @@ contract ModelRegistryTest is Base {
     address lab = address(0x1AB);
     address ml = address(0x3117);
 
-    event ModelRegistered(
-        uint256 indexed id,
-        bytes32 indexed modelHash,
-        address indexed owner,
-        bytes32 archId,
-        bytes32 property,
-        bytes32 unit,
-        string uri,
-        uint256[] trainingDatasetIds
-    );
-
     function setUp() public {
         prov = new ProvenanceRegistry();
         models = new ModelRegistry(prov);
@@ -38,7 +27,7 @@ contract ModelRegistryTest is Base {
     function test_register() public {
         uint256[] memory ds = ids(2);
         vm.expectEmit(true, true, true, true, address(models));
-        emit ModelRegistered(1, keccak256("m1"), ml, "cgcnn-q16-v1", "formation_energy", "eV/atom", "ipfs://m1", ds);
+        emit ModelRegistry.ModelRegistered(1, keccak256("m1"), ml, "cgcnn-q16-v1", "formation_energy", "eV/atom", "ipfs://m1", ds);
         vm.prank(ml);
         uint256 id = models.registerModel(keccak256("m1"), "cgcnn-q16-v1", "formation_energy", "eV/atom", "ipfs://m1", ds);
         vm.assertEq(id, 1, "id");

@@ -12,10 +12,6 @@ contract OracleCommitteeTest is Base {
     address admin = address(0xAD);
     OracleCommittee com;
 
-    event MemberAdded(address indexed member);
-    event MemberRemoved(address indexed member);
-    event ThresholdChanged(uint256 previous, uint256 threshold);
-
     function setUp() public {
         address[] memory m = new address[](3);
         for (uint256 i = 0; i < 3; i++) {
@@ -224,16 +220,16 @@ contract OracleCommitteeTest is Base {
         address dave = address(0xDA7E);
         vm.startPrank(admin);
         vm.expectEmit(true, false, false, true, address(com));
-        emit MemberAdded(dave);
+        emit OracleCommittee.MemberAdded(dave);
         com.addMember(dave);
         vm.expectEmit(false, false, false, true, address(com));
-        emit ThresholdChanged(2, 4);
+        emit OracleCommittee.ThresholdChanged(2, 4);
         com.setThreshold(4);
         vm.expectRevert(abi.encodeWithSelector(OracleCommittee.BadThreshold.selector, 4, 3));
         com.removeMember(signers[0]);
         com.setThreshold(3);
         vm.expectEmit(true, false, false, true, address(com));
-        emit MemberRemoved(signers[0]);
+        emit OracleCommittee.MemberRemoved(signers[0]);
         com.removeMember(signers[0]);
         vm.stopPrank();
         vm.assertEq(com.memberCount(), 3, "n");

@@ -11,12 +11,6 @@ contract ProvenanceRegistryTest is Base, RefTree {
     address alice = address(0xA11CE);
     address bob = address(0xB0B);
 
-    event DatasetCreated(
-        uint256 indexed id, address indexed owner, bytes32 root, uint64 size, bytes32 metaHash, string uri
-    );
-    event DatasetExtended(uint256 indexed id, uint256 indexed version, bytes32 root, uint64 size);
-    event DatasetOwnershipTransferred(uint256 indexed id, address indexed previousOwner, address indexed newOwner);
-
     function setUp() public {
         reg = new ProvenanceRegistry();
     }
@@ -80,7 +74,7 @@ contract ProvenanceRegistryTest is Base, RefTree {
         bytes32[] memory d = makeLeaves(1, 5);
         bytes32 root = mth(d, 0, 5);
         vm.expectEmit(true, true, false, true, address(reg));
-        emit DatasetCreated(1, alice, root, 5, keccak256("meta"), "ipfs://set");
+        emit ProvenanceRegistry.DatasetCreated(1, alice, root, 5, keccak256("meta"), "ipfs://set");
         uint256 id = create(d, 5);
         vm.assertEq(id, 1, "first id");
         vm.assertEq(reg.datasetCount(), 1, "count");
@@ -125,7 +119,7 @@ contract ProvenanceRegistryTest is Base, RefTree {
         uint256 id = create(d, 5);
         bytes32 r8 = mth(d, 0, 8);
         vm.expectEmit(true, true, false, true, address(reg));
-        emit DatasetExtended(id, 1, r8, 8);
+        emit ProvenanceRegistry.DatasetExtended(id, 1, r8, 8);
         vm.prank(alice);
         vm.assertEq(reg.extendDataset(id, r8, 8, subproof(d, 5, 0, 8, true)), 1, "version 1");
         vm.prank(alice);
@@ -284,7 +278,7 @@ contract ProvenanceRegistryTest is Base, RefTree {
         bytes32[] memory d = makeLeaves(10, 6);
         uint256 id = create(d, 3);
         vm.expectEmit(true, true, true, true, address(reg));
-        emit DatasetOwnershipTransferred(id, alice, bob);
+        emit ProvenanceRegistry.DatasetOwnershipTransferred(id, alice, bob);
         vm.prank(alice);
         reg.transferDatasetOwnership(id, bob);
         vm.assertEq(reg.ownerOf(id), bob, "new owner");

@@ -10,44 +10,6 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 contract RoundsTest is RoundsFixture {
-    event Committed(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor, bytes32 commitment);
-    event Settled(uint256 indexed roundId, uint256 indexed targetIndex, uint256 winners, uint256 share, uint256 toSponsor);
-    event Cancelled(uint256 indexed roundId, uint256 indexed targetIndex);
-    event Withdrawn(address indexed account, address indexed token, uint256 amount);
-    event RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount);
-
-    event RoundOpened(
-        uint256 indexed roundId,
-        address indexed sponsor,
-        address indexed token,
-        address committee,
-        bytes32 property,
-        uint64 commitDeadline,
-        uint128 rewardPerTarget,
-        bytes32[] targets
-    );
-    event ResultPosted(
-        uint256 indexed roundId,
-        uint256 indexed targetIndex,
-        int256 value,
-        uint256 uncertainty,
-        bytes32 rawDataHash,
-        bytes32 facility,
-        uint64 measuredAt,
-        uint64 revealDeadline
-    );
-    event Revealed(
-        uint256 indexed roundId,
-        uint256 indexed targetIndex,
-        address indexed predictor,
-        uint256 modelId,
-        int256 valueQ,
-        bytes32 salt,
-        bytes32 traceRoot,
-        bool winner
-    );
-    event StakeRefunded(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor);
-
     function setUp() public {
         setUpWorld();
     }
@@ -57,7 +19,7 @@ contract RoundsTest is RoundsFixture {
         Rounds.RoundParams memory p = params(address(0), 2);
         vm.deal(sponsor, 20 ether);
         vm.expectEmit(true, true, true, true, address(rounds));
-        emit RoundOpened(1, sponsor, address(0), address(committee), PROPERTY, p.commitDeadline, 10 ether, p.targets);
+        emit Rounds.RoundOpened(1, sponsor, address(0), address(committee), PROPERTY, p.commitDeadline, 10 ether, p.targets);
         vm.prank(sponsor);
         uint256 id = rounds.openRound{value: 20 ether}(p);
         doCommit(alice, id, 0, HASH1, ONE);
@@ -66,18 +28,18 @@ contract RoundsTest is RoundsFixture {
         OracleCommittee.Report memory rep = report(id, 0, ONE);
         bytes[] memory s = signReport(rep, 1, 2);
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit ResultPosted(
+        emit Rounds.ResultPosted(
             id, 0, ONE, 655, keccak256("raw"), "ESRF-ID22", 1_700_000_000, uint64(block.timestamp + 1 days)
         );
         rounds.postResult(id, 0, rep, s);
         bytes32 salt = keccak256(abi.encode(alice, ONE));
         vm.expectEmit(true, true, true, true, address(rounds));
-        emit Revealed(id, 0, alice, model1, ONE, salt, keccak256("trace"), true);
+        emit Rounds.Revealed(id, 0, alice, model1, ONE, salt, keccak256("trace"), true);
         doReveal(alice, id, 0, model1, ONE);
         vm.warp(uint256(p.commitDeadline) + 1 days);
         rounds.settle(id, 1); // no result for target 1: cancelled
         vm.expectEmit(true, true, true, true, address(rounds));
-        emit StakeRefunded(id, 1, bob);
+        emit Rounds.StakeRefunded(id, 1, bob);
         vm.prank(bob);
         rounds.refundStake(id, 1);
     }
@@ -121,47 +83,42 @@ contract RoundsTest is RoundsFixture {
         checkBooks(address(token));
     }
 
+    function badOpen(Rounds.RoundParams memory p, string memory what, uint256 value) internal {
+        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, what));
+        rounds.openRound{value: value}(p);
+    }
+
     function test_open_reverts() public {
         Rounds.RoundParams memory p = params(address(0), 1);
         vm.deal(sponsor, 100 ether);
         vm.startPrank(sponsor);
         p.targets = new bytes32[](0);
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "targets"));
-        rounds.openRound{value: 0}(p);
+        badOpen(p, "targets", 0);
         p.targets = new bytes32[](65);
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "targets"));
-        rounds.openRound(p);
+        badOpen(p, "targets", 0);
         p = params(address(0), 2);
         p.targets[1] = 0;
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "target symhash"));
-        rounds.openRound{value: 20 ether}(p);
+        badOpen(p, "target symhash", 20 ether);
         p = params(address(0), 1);
         p.commitDeadline = uint64(block.timestamp);
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "commitDeadline"));
-        rounds.openRound{value: 10 ether}(p);
+        badOpen(p, "commitDeadline", 10 ether);
         p = params(address(0), 1);
         p.resultWindow = 0;
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "window"));
-        rounds.openRound{value: 10 ether}(p);
+        badOpen(p, "window", 10 ether);
         p = params(address(0), 1);
         p.revealWindow = 0;
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "window"));
-        rounds.openRound{value: 10 ether}(p);
+        badOpen(p, "window", 10 ether);
         p = params(address(0), 1);
         p.royaltyBps = 10_001;
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "royaltyBps"));
-        rounds.openRound{value: 10 ether}(p);
+        badOpen(p, "royaltyBps", 10 ether);
         p = params(address(0), 1);
         p.committee = OracleCommittee(address(0xC0));
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "committee"));
-        rounds.openRound{value: 10 ether}(p);
+        badOpen(p, "committee", 10 ether);
         p = params(address(0), 1);
         p.rewardPerTarget = 0;
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "reward"));
-        rounds.openRound(p);
+        badOpen(p, "reward", 0);
         p = params(address(0xDEAD), 1);
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, "token"));
-        rounds.openRound(p);
+        badOpen(p, "token", 0);
         p = params(address(0), 2);
         vm.expectRevert(abi.encodeWithSelector(Rounds.WrongPayment.selector, 20 ether, 10 ether));
         rounds.openRound{value: 10 ether}(p);
@@ -174,24 +131,24 @@ contract RoundsTest is RoundsFixture {
 
     // ---- malicious tokens ----
 
+    /// The sponsor holds and approves 10 ether of `t`, then tries to open a round paid in it.
+    function openWith(MockToken t, bytes memory err) internal {
+        t.mint(sponsor, 10 ether);
+        vm.startPrank(sponsor);
+        t.approve(address(rounds), 10 ether);
+        vm.expectRevert(err);
+        rounds.openRound(params(address(t), 1));
+        vm.stopPrank();
+    }
+
     function test_open_revert_feeToken() public {
         FeeToken fee = new FeeToken();
-        fee.mint(sponsor, 10 ether);
-        vm.startPrank(sponsor);
-        fee.approve(address(rounds), 10 ether);
-        vm.expectRevert(abi.encodeWithSelector(Rounds.TokenTransferMismatch.selector, 10 ether, 9.9 ether));
-        rounds.openRound(params(address(fee), 1));
-        vm.stopPrank();
+        openWith(MockToken(address(fee)), abi.encodeWithSelector(Rounds.TokenTransferMismatch.selector, 10 ether, 9.9 ether));
     }
 
     function test_open_revert_falseToken() public {
         FalseToken f = new FalseToken();
-        f.mint(sponsor, 10 ether);
-        vm.startPrank(sponsor);
-        f.approve(address(rounds), 10 ether);
-        vm.expectRevert(abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(f)));
-        rounds.openRound(params(address(f), 1));
-        vm.stopPrank();
+        openWith(MockToken(address(f)), abi.encodeWithSelector(SafeERC20.SafeERC20FailedOperation.selector, address(f)));
     }
 
     /// A token that calls back into withdraw while the round's escrow is taken in, and while a
@@ -227,7 +184,7 @@ contract RoundsTest is RoundsFixture {
         bytes32 c = commitmentOf(id, 1, HASH1, ONE, keccak256(abi.encode(alice, ONE)), alice);
         vm.deal(alice, 1 ether);
         vm.expectEmit(true, true, true, true, address(rounds));
-        emit Committed(id, 1, alice, c);
+        emit Rounds.Committed(id, 1, alice, c);
         vm.prank(alice);
         rounds.commit{value: 1 ether}(id, 1, c);
         vm.assertEq(rounds.commitmentOf(id, 1, alice), c, "stored");
@@ -490,7 +447,7 @@ contract RoundsTest is RoundsFixture {
         rounds.settle(id, 0);
         toSettlePhase(id, 0);
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit Settled(id, 0, 2, 5.5 ether, 0);
+        emit Rounds.Settled(id, 0, 2, 5.5 ether, 0);
         rounds.settle(id, 0);
         vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 5.5 ether - 0.55 ether, "alice");
         vm.assertEq(rounds.balanceOf(address(0), bob), 1 ether + 5.5 ether, "bob: model2 has no datasets");
@@ -503,7 +460,7 @@ contract RoundsTest is RoundsFixture {
         vm.assertEq(uint256(rounds.getTarget(id, 0).status), uint256(Rounds.Status.Settled), "settled");
         checkBooks(address(0));
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit RoyaltiesDistributed(address(0), model1, 0.55 ether);
+        emit Rounds.RoyaltiesDistributed(address(0), model1, 0.55 ether);
         vm.prank(carol); // anyone may distribute
         rounds.distributeRoyalties(address(0), model1);
         vm.assertEq(rounds.balanceOf(address(0), lab1), 0.275 ether, "lab1 royalty");
@@ -641,7 +598,7 @@ contract RoundsTest is RoundsFixture {
         rounds.settle(id, 0);
         vm.warp(block.timestamp + 1);
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit Cancelled(id, 0);
+        emit Rounds.Cancelled(id, 0);
         rounds.settle(id, 0);
         vm.assertEq(uint256(rounds.getTarget(id, 0).status), uint256(Rounds.Status.Cancelled), "cancelled");
         vm.assertEq(rounds.balanceOf(address(token), sponsor), 10 ether, "reward back");
@@ -695,7 +652,7 @@ contract RoundsTest is RoundsFixture {
         rounds.settle(id, 0);
         rounds.settle(tid, 0);
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit Withdrawn(alice, address(0), 11 ether);
+        emit Rounds.Withdrawn(alice, address(0), 11 ether);
         vm.prank(alice);
         rounds.withdraw();
         vm.assertEq(alice.balance, 11 ether, "ETH paid");

@@ -112,20 +112,40 @@ contract RoundsHandler is RoundsFixture {
         }
     }
 
-    function reveal(uint256 seed) external clock {
+    /// From a random start, the first pending commitment whose target has `status` and that
+    /// `usable` accepts; n (none) if there is none.
+    function pick(uint256 seed, Rounds.Status status, function(Pending storage, Rounds.Target memory) view returns (bool) usable)
+        internal
+        view
+        returns (uint256)
+    {
         uint256 n = pending.length;
         for (uint256 j = 0; j < n; j++) {
-            Pending storage p = pending[(seed % n + j) % n];
+            uint256 i = (seed % n + j) % n;
+            Pending storage p = pending[i];
             if (p.done) continue;
             Rounds.Target memory tg = rounds.getTarget(p.roundId, p.t);
-            if (tg.status != Rounds.Status.Resulted || now_ >= tg.revealDeadline) continue;
-            // about one in five predictors never reveals
-            if (uint256(keccak256(abi.encode(p.who, p.roundId, p.t))) % 5 == 0) continue;
-            p.done = true;
-            doReveal(p.who, p.roundId, p.t, p.modelId, p.value);
-            done["reveal"]++;
-            return;
+            if (tg.status == status && usable(p, tg)) return i;
         }
+        return n;
+    }
+
+    /// Inside the reveal window, and not one of the one-in-five predictors who never reveal.
+    function revealable(Pending storage p, Rounds.Target memory tg) internal view returns (bool) {
+        return now_ < tg.revealDeadline && uint256(keccak256(abi.encode(p.who, p.roundId, p.t))) % 5 != 0;
+    }
+
+    function always(Pending storage, Rounds.Target memory) internal pure returns (bool) {
+        return true;
+    }
+
+    function reveal(uint256 seed) external clock {
+        uint256 i = pick(seed, Rounds.Status.Resulted, revealable);
+        if (i == pending.length) return;
+        Pending storage p = pending[i];
+        p.done = true;
+        doReveal(p.who, p.roundId, p.t, p.modelId, p.value);
+        done["reveal"]++;
     }
 
     function settle(uint256 seed) external clock {
@@ -150,17 +170,13 @@ contract RoundsHandler is RoundsFixture {
     }
 
     function refund(uint256 seed) external clock {
-        uint256 n = pending.length;
-        for (uint256 j = 0; j < n; j++) {
-            Pending storage p = pending[(seed % n + j) % n];
-            if (p.done) continue;
-            if (rounds.getTarget(p.roundId, p.t).status != Rounds.Status.Cancelled) continue;
-            p.done = true;
-            vm.prank(p.who);
-            rounds.refundStake(p.roundId, p.t);
-            done["refund"]++;
-            return;
-        }
+        uint256 i = pick(seed, Rounds.Status.Cancelled, always);
+        if (i == pending.length) return;
+        Pending storage p = pending[i];
+        p.done = true;
+        vm.prank(p.who);
+        rounds.refundStake(p.roundId, p.t);
+        done["refund"]++;
     }
 
     function withdraw(uint256 actor, bool useToken) external clock {

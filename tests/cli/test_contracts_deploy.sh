@@ -6,19 +6,14 @@
 set -u
 TN=${1:-$(cd "$(dirname "$0")/../../testnet" && pwd)}
 T=$(mktemp -d)
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+. "$(dirname "$0")/lib.sh"
 
 if [ ! -x "$TN/node_modules/.bin/anvil" ]; then
   echo "no anvil in $TN/node_modules/.bin (run scripts/bootstrap.sh)"
   echo "0 passed, 1 failed"
   exit 1
 fi
-PORT=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 40000))
-  if ! listening "$p"; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
+PORT=$(free_port) || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
 export ANVIL_DIR=$T/inst ANVIL_PORT=$PORT ANVIL_CHAIN_ID=4711 ANVIL_STATE=none
 trap '"$TN/anvil-down" >/dev/null 2>&1; rm -rf "$T"' EXIT
 
