@@ -21,7 +21,9 @@ const rows = [
   ['verifyInclusion_20steps', 30000],
 ];
 const pad = (s, n) => String(s).padStart(n);
-console.log('gas (contracts/snapshots/GasTest.json)');
+console.log('gas (contracts/snapshots/GasTest.json): call = execution gas of the call on cold storage,');
+console.log('after refunds; tx = call + 21,000 + calldata, what the transaction pays (the forge gas');
+console.log('report above shows tx figures: forge runs each call as its own transaction)');
 console.log('operation'.padEnd(26) + pad('call', 9) + pad('tx', 9) + pad('target', 9) + '  ok');
 let bad = 0;
 for (const [name, target] of rows) {
