@@ -54,19 +54,30 @@ clean:
 # Contracts and the local chain. forge runs offline in contracts/ with the npm solc behind
 # testnet/solc-wrapper (contracts/foundry.toml names it by a path relative to contracts/).
 FORGE := testnet/node_modules/.bin/forge
-.PHONY: contracts-build contracts-test testnet-test
+.PHONY: contracts-build contracts-test contracts-snapshot testnet-test
 
 $(FORGE):
 	bash scripts/bootstrap.sh
 
-# Builds the contracts and writes each one's ABI to contracts/abi/<Name>.json.
+# Builds the contracts and writes each one's ABI to contracts/abi/<Name>.json and its creation
+# bytecode to contracts/bin/<Name>.bin (both committed, so the C side needs no forge).
 contracts-build: $(FORGE)
 	cd contracts && ../$(FORGE) build
 	node contracts/tools/export-abi.js
 
+# All forge tests (unit, fuzz, invariant, gas), the per-function gas report, and the gas figures
+# of the issue's targets (contracts/snapshots/GasTest.json, written by test/Gas.t.sol); then
+# checks that the committed contracts/abi and contracts/bin match the sources.
 contracts-test: $(FORGE)
-	cd contracts && ../$(FORGE) test
+	cd contracts && ../$(FORGE) test --gas-report
+	node contracts/tools/gas-summary.js
+	node contracts/tools/export-abi.js --check
 
-# anvil-up / anvil-status / anvil-down on a free port.
+# Rewrites contracts/.gas-snapshot (gas of every test) after a change; commit the result.
+contracts-snapshot: $(FORGE)
+	cd contracts && ../$(FORGE) snapshot
+
+# anvil-up / anvil-status / anvil-down on a free port; the committed contracts deployed there.
 testnet-test: $(FORGE)
 	bash tests/cli/test_testnet.sh
+	bash tests/cli/test_contracts_deploy.sh

@@ -2,80 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {MerkleProofs} from "../src/MerkleProofs.sol";
+import {RefTree} from "./utils/RefTree.sol";
 
-/// Builds RFC 9162 trees in Solidity (MTH §2.1.1, PATH §2.1.3.1, PROOF/SUBPROOF §2.1.4.1) and
-/// checks MerkleProofs against them. No forge-std: a failed check reverts, which fails the test.
-contract MerkleProofsTest {
+/// Checks MerkleProofs against RFC 9162 trees built in Solidity (utils/RefTree.sol).
+/// No forge-std: a failed check reverts, which fails the test.
+contract MerkleProofsTest is RefTree {
     uint256 internal constant MAX_LEAVES = 64;
-
-    // ---- the reference tree, straight from the RFC's definitions ----
-
-    /// The largest power of two below n (n > 1).
-    function split(uint256 n) internal pure returns (uint256 k) {
-        k = 1;
-        while (k << 1 < n) k <<= 1;
-    }
-
-    /// MTH(D[lo:hi]) over leaf hashes.
-    function mth(bytes32[] memory leaves, uint256 lo, uint256 hi) internal pure returns (bytes32) {
-        uint256 n = hi - lo;
-        if (n == 0) return keccak256("");
-        if (n == 1) return leaves[lo];
-        uint256 k = split(n);
-        return MerkleProofs.hashNode(mth(leaves, lo, lo + k), mth(leaves, lo + k, hi));
-    }
-
-    function append(bytes32[] memory a, bytes32 x) internal pure returns (bytes32[] memory b) {
-        b = new bytes32[](a.length + 1);
-        for (uint256 i = 0; i < a.length; i++) b[i] = a[i];
-        b[a.length] = x;
-    }
-
-    /// PATH(m, D[lo:hi]).
-    function path(bytes32[] memory leaves, uint256 m, uint256 lo, uint256 hi)
-        internal
-        pure
-        returns (bytes32[] memory)
-    {
-        uint256 n = hi - lo;
-        if (n <= 1) return new bytes32[](0);
-        uint256 k = split(n);
-        if (m < k) return append(path(leaves, m, lo, lo + k), mth(leaves, lo + k, hi));
-        return append(path(leaves, m - k, lo + k, hi), mth(leaves, lo, lo + k));
-    }
-
-    /// SUBPROOF(m, D[lo:hi], b).
-    function subproof(bytes32[] memory leaves, uint256 m, uint256 lo, uint256 hi, bool b)
-        internal
-        pure
-        returns (bytes32[] memory)
-    {
-        uint256 n = hi - lo;
-        if (m == n) {
-            if (b) return new bytes32[](0);
-            bytes32[] memory one = new bytes32[](1);
-            one[0] = mth(leaves, lo, hi);
-            return one;
-        }
-        uint256 k = split(n);
-        if (m <= k) return append(subproof(leaves, m, lo, lo + k, b), mth(leaves, lo + k, hi));
-        return append(subproof(leaves, m - k, lo + k, hi, false), mth(leaves, lo, lo + k));
-    }
-
-    function makeLeaves(uint256 seed, uint256 n) internal pure returns (bytes32[] memory leaves) {
-        leaves = new bytes32[](n);
-        for (uint256 i = 0; i < n; i++) leaves[i] = MerkleProofs.hashLeaf(abi.encode(seed, i));
-    }
-
-    function copy(bytes32[] memory a) internal pure returns (bytes32[] memory b) {
-        b = new bytes32[](a.length);
-        for (uint256 i = 0; i < a.length; i++) b[i] = a[i];
-    }
-
-    function dropLast(bytes32[] memory a) internal pure returns (bytes32[] memory b) {
-        b = new bytes32[](a.length - 1);
-        for (uint256 i = 0; i + 1 < a.length; i++) b[i] = a[i];
-    }
 
     // ---- checks shared by the fixed and the fuzz tests ----
 

@@ -1,15 +1,32 @@
 #!/usr/bin/env node
 // Writes the ABI of each contract, library and interface defined under src/ to abi/<Name>.json,
-// from the artifacts of `forge build` in out/. Run from anywhere: paths are relative to contracts/.
-// Those with an empty ABI (libraries of internal functions only) are skipped; two definitions with
-// one name are an error. Old files in abi/ that no longer match a contract are removed.
+// and the creation bytecode of each deployable one to bin/<Name>.bin (lowercase hex, no 0x, one
+// line), from the artifacts of `forge build` in out/. Run from anywhere: paths are relative to
+// contracts/. Those with an empty ABI (libraries of internal functions only) are skipped; two
+// definitions with one name are an error. Old files in abi/ and bin/ that no longer match a
+// contract are removed.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
+// --check: write nothing; exit 1 if abi/ or bin/ differ from what the build in out/ gives.
+const check = process.argv.includes('--check');
+const stale = [];
+function put(file, text) {
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+  if (old === text) return;
+  if (check) stale.push(path.relative(root, file));
+  else fs.writeFileSync(file, text);
+}
+function drop(file) {
+  if (check) stale.push(path.relative(root, file) + ' (stale)');
+  else fs.unlinkSync(file);
+}
+
 const root = path.resolve(__dirname, '..');
 const outDir = path.join(root, 'out');
 const abiDir = path.join(root, 'abi');
+const binDir = path.join(root, 'bin');
 
 if (!fs.existsSync(outDir)) {
   console.error('export-abi: no ' + outDir + '; run `forge build` in contracts/ first');
@@ -32,26 +49,51 @@ for (const dir of fs.readdirSync(outDir).sort()) {
         console.error('export-abi: ' + name + ' is defined in both ' + found.get(name).source + ' and ' + source);
         process.exit(1);
       }
-      found.set(name, { source, abi: art.abi || [] });
+      const bin = art.bytecode && art.bytecode.object ? art.bytecode.object.replace(/^0x/, '') : '';
+      found.set(name, { source, abi: art.abi || [], bin });
     }
   }
 }
 
 fs.mkdirSync(abiDir, { recursive: true });
+fs.mkdirSync(binDir, { recursive: true });
 const written = new Set();
-for (const [name, { source, abi }] of [...found.entries()].sort()) {
+const writtenBin = new Set();
+for (const [name, { source, abi, bin }] of [...found.entries()].sort()) {
   if (abi.length === 0) {
-    console.log('export-abi: ' + name + ' (' + source + ') has an empty ABI, skipped');
+    if (!check) console.log('export-abi: ' + name + ' (' + source + ') has an empty ABI, skipped');
     continue;
   }
   const file = path.join(abiDir, name + '.json');
-  fs.writeFileSync(file, JSON.stringify(abi, null, 2) + '\n');
+  put(file, JSON.stringify(abi, null, 2) + '\n');
   written.add(name + '.json');
-  console.log('export-abi: ' + path.relative(root, file) + ' (' + abi.length + ' entries)');
+  if (!check) console.log('export-abi: ' + path.relative(root, file) + ' (' + abi.length + ' entries)');
+  if (bin.length > 0) {
+    if (/__\$[0-9a-f]{34}\$__/.test(bin)) {
+      console.error('export-abi: ' + name + ' needs linked libraries; not supported');
+      process.exit(1);
+    }
+    put(path.join(binDir, name + '.bin'), bin + '\n');
+    writtenBin.add(name + '.bin');
+    if (!check) console.log('export-abi: bin/' + name + '.bin (' + bin.length / 2 + ' bytes)');
+  }
+}
+for (const f of fs.readdirSync(binDir)) {
+  if (f.endsWith('.bin') && !writtenBin.has(f)) {
+    drop(path.join(binDir, f));
+    if (!check) console.log('export-abi: removed stale bin/' + f);
+  }
 }
 for (const f of fs.readdirSync(abiDir)) {
   if (f.endsWith('.json') && !written.has(f)) {
-    fs.unlinkSync(path.join(abiDir, f));
-    console.log('export-abi: removed stale abi/' + f);
+    drop(path.join(abiDir, f));
+    if (!check) console.log('export-abi: removed stale abi/' + f);
   }
+}
+if (check) {
+  if (stale.length) {
+    console.error('export-abi: out of date (run make contracts-build and commit): ' + stale.join(', '));
+    process.exit(1);
+  }
+  console.log('export-abi: contracts/abi and contracts/bin match the build');
 }

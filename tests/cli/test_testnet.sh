@@ -18,13 +18,7 @@ if [ ! -x "$TN/node_modules/.bin/anvil" ]; then
   exit 1
 fi
 
-# A free port: random in 20000-59999, nothing listening there.
-PORT=
-for _ in $(seq 1 50); do
-  p=$((20000 + RANDOM % 40000))
-  if ! listening "$p"; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
+PORT=$(free_port) || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
 CHAIN=4711
 export ANVIL_DIR=$T/inst ANVIL_PORT=$PORT
 trap '"$TN/anvil-down" >/dev/null 2>&1; rm -rf "$T"' EXIT
