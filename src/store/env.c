@@ -182,6 +182,11 @@ int xp_store_write(xp_store *s, xp_store_body body, void *ctx, xp_error *err)
 
 int xp_store_read_begin(xp_store *s, MDB_txn **t, xp_error *err)
 {
+    if (s->rdepth > 0) { /* a read inside another (a callback of a scan): the same snapshot */
+        s->rdepth++;
+        *t = s->rtxn;
+        return XP_OK;
+    }
     for (int tries = 0; tries < 2; tries++) {
         int rc = s->rtxn ? mdb_txn_renew(s->rtxn)
                          : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
@@ -201,6 +206,7 @@ int xp_store_read_begin(xp_store *s, MDB_txn **t, xp_error *err)
             return xp_store_mdb_fail(err, rc, "starting a read transaction");
         }
         *t = s->rtxn;
+        s->rdepth = 1;
         return XP_OK;
     }
     return xp_error_set(err, XP_EIO, "store: the map was resized while opening a read");
@@ -208,6 +214,6 @@ int xp_store_read_begin(xp_store *s, MDB_txn **t, xp_error *err)
 
 void xp_store_read_end(xp_store *s)
 {
-    if (s->rtxn)
+    if (s->rdepth > 0 && --s->rdepth == 0)
         mdb_txn_reset(s->rtxn);
 }

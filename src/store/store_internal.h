@@ -16,6 +16,7 @@ struct xp_store {
     MDB_env *env;
     MDB_dbi dbi[T_COUNT];
     MDB_txn *rtxn; /* the one read transaction, reset between reads */
+    int rdepth;    /* reads nested in it (a scan's callback reading more) */
     char path[4096];
 };
 
@@ -27,7 +28,8 @@ int xp_store_mdb_fail(xp_error *err, int rc, const char *what);
 typedef int (*xp_store_body)(xp_store *s, MDB_txn *t, void *ctx, xp_error *err);
 int xp_store_write(xp_store *s, xp_store_body body, void *ctx, xp_error *err);
 
-/* The shared read transaction: begin renews it, end resets it. */
+/* The shared read transaction: the outermost begin renews it, its end resets it. A write
+ * transaction may not start inside a read (the callbacks of scans only read). */
 int xp_store_read_begin(xp_store *s, MDB_txn **t, xp_error *err);
 void xp_store_read_end(xp_store *s);
 
