@@ -113,6 +113,7 @@ int xp_store_open(const char *home, size_t map_size, xp_store **out, xp_error *e
         free(s);
         return XP_EIO;
     }
+    s->cache = calloc(XP_NODE_CACHE, sizeof *s->cache); /* optional: NULL reads through */
     if ((rc = xp_store_write(s, open_tables, NULL, err))) {
         xp_store_close(s);
         return rc;
@@ -128,6 +129,7 @@ void xp_store_close(xp_store *s)
     if (s->rtxn)
         mdb_txn_abort(s->rtxn);
     mdb_env_close(s->env);
+    free(s->cache);
     free(s);
 }
 

@@ -32,9 +32,23 @@ static int put_seq(MDB_cursor *c, MDB_val *k, MDB_val *v, xp_error *err, const c
     return rc ? xp_store_mdb_fail(err, rc, what) : XP_OK;
 }
 
+static xp_node_slot *cache_slot(xp_store *s, uint32_t ds, unsigned level, uint64_t j)
+{
+    if (!s->cache || level < XP_NODE_CACHE_MIN_LEVEL)
+        return NULL;
+    uint64_t h = (j * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)ds << 40) ^ ((uint64_t)level << 56);
+    return &s->cache[(h ^ h >> 29) % XP_NODE_CACHE];
+}
+
 static int get_node(xp_store *s, MDB_txn *t, uint32_t ds, unsigned level, uint64_t j,
                     uint8_t out[32], xp_error *err)
 {
+    /* only committed nodes enter the cache: those read in the shared read transaction */
+    xp_node_slot *slot = t == s->rtxn ? cache_slot(s, ds, level, j) : NULL;
+    if (slot && slot->used && slot->ds == ds && slot->level == level && slot->j == j) {
+        memcpy(out, slot->hash, 32);
+        return XP_OK;
+    }
     uint8_t k[13];
     node_key(k, ds, (j + 1) << level, level);
     MDB_val key = {13, k}, val;
@@ -47,6 +61,13 @@ static int get_node(xp_store *s, MDB_txn *t, uint32_t ds, unsigned level, uint64
     if (rc)
         return xp_store_mdb_fail(err, rc, "reading a tree node");
     memcpy(out, val.mv_data, 32);
+    if (slot) {
+        slot->ds = ds;
+        slot->level = (uint8_t)level;
+        slot->j = j;
+        slot->used = 1;
+        memcpy(slot->hash, out, 32);
+    }
     return XP_OK;
 }
 

@@ -12,12 +12,24 @@
 enum { T_META, T_DATASETS, T_STATE, T_VERSIONS, T_RECORDS, T_NODES, T_SYMHASH, T_PROTOHASH,
        T_METADATA, T_COUNT };
 
+/* Stored tree nodes never change once committed (the log only grows), so the upper levels,
+ * which every proof and root reads, are kept here after their first read. */
+#define XP_NODE_CACHE 32768
+#define XP_NODE_CACHE_MIN_LEVEL 6
+typedef struct xp_node_slot {
+    uint64_t j;
+    uint32_t ds;
+    uint8_t level, used;
+    uint8_t hash[32];
+} xp_node_slot;
+
 struct xp_store {
     MDB_env *env;
     MDB_dbi dbi[T_COUNT];
     MDB_txn *rtxn; /* the one read transaction, reset between reads */
     int rdepth;    /* reads nested in it (a scan's callback reading more) */
     char path[4096];
+    xp_node_slot *cache; /* XP_NODE_CACHE slots, or NULL */
 };
 
 /* Maps an LMDB code to XP_STORE_EFULL or an XP_EIO sentence naming what failed. */
