@@ -14,7 +14,7 @@
 #include "xtalproof/store.h"
 #include "xtalproof/walk.h"
 
-#define BATCH 1024 /* records per transaction */
+#define BATCH 1024 /* records per transaction; XTALPROOF_REGISTER_BATCH may lower it (tests) */
 
 typedef struct reg {
     xp_store *s;
@@ -23,7 +23,7 @@ typedef struct reg {
     int json;
     xp_record recs[BATCH];
     const char *file[BATCH];
-    size_t n;
+    size_t n, batch;
     uint64_t added, dups, failed, matches;
 } reg;
 
@@ -102,7 +102,7 @@ static int add_file(reg *g, const char *file, const xp_file_ids *ids, xp_error *
         return xp_error_set(err, XP_EINVAL, "%s holds %zu structures, more than %d", file,
                             ids->n, BATCH);
     int rc;
-    if (g->n + ids->n > BATCH && (rc = flush(g, err)))
+    if (g->n + ids->n > g->batch && (rc = flush(g, err)))
         return rc;
     for (size_t i = 0; i < ids->n; i++) {
         xp_record *r = &g->recs[g->n];
@@ -152,6 +152,10 @@ int xp_cmd_register(int argc, char **argv)
     if (!g)
         return XP_EXIT_FAIL;
     g->json = xp_cli_get(o, 4, "json") != NULL;
+    const char *bs = getenv("XTALPROOF_REGISTER_BATCH");
+    g->batch = bs ? strtoul(bs, NULL, 10) : BATCH;
+    if (g->batch < 1 || g->batch > BATCH)
+        g->batch = BATCH;
     xp_error err = {0};
     xp_path_list files = {0};
     int rc = xp_cli_store_open(&g->s);
