@@ -113,7 +113,9 @@ int xp_store_open(const char *home, size_t map_size, xp_store **out, xp_error *e
         free(s);
         return XP_EIO;
     }
-    s->cache = calloc(XP_NODE_CACHE, sizeof *s->cache); /* optional: NULL reads through */
+    /* optional: without them reads go to LMDB */
+    s->cache = calloc(XP_NODE_CACHE, sizeof *s->cache);
+    s->range_cache = calloc(XP_RANGE_CACHE, sizeof *s->range_cache);
     if ((rc = xp_store_write(s, open_tables, NULL, err))) {
         xp_store_close(s);
         return rc;
@@ -130,6 +132,7 @@ void xp_store_close(xp_store *s)
         mdb_txn_abort(s->rtxn);
     mdb_env_close(s->env);
     free(s->cache);
+    free(s->range_cache);
     free(s);
 }
 

@@ -5,6 +5,7 @@
  * ending before leaf `end`. Appending leaf i completes the subtrees ending at i + 1 of levels
  * 0 up to the trailing zeros of i + 1, so the keys of one append come in increasing order and
  * the log's tail is always the end of the table (LMDB's append mode, full pages). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_internal.h"
@@ -83,6 +84,16 @@ int xp_store_range_root(xp_store *s, MDB_txn *t, uint32_t ds, uint64_t a, uint64
         xp_keccak256("", 0, out);
         return a == b ? XP_OK : xp_error_set(err, XP_EINVAL, "reversed range");
     }
+    xp_range_slot *slot = NULL;
+    if (t == s->rtxn && s->range_cache && ((b - a) & (b - a - 1)) != 0) {
+        uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (b * 0xc2b2ae3d27d4eb4full) ^ ds;
+        slot = &s->range_cache[(h ^ h >> 31) % XP_RANGE_CACHE];
+        if (slot->used && slot->ds == ds && slot->a == a && slot->b == b) {
+            memcpy(out, slot->hash, 32);
+            return XP_OK;
+        }
+    }
+    uint64_t a0 = a;
     /* The range splits into perfect subtrees aligned to their size, largest first; in a range
      * of the RFC's recursion they shrink strictly, and the root folds them from the right. */
     uint8_t parts[64][32];
@@ -106,6 +117,13 @@ int xp_store_range_root(xp_store *s, MDB_txn *t, uint32_t ds, uint64_t a, uint64
     memcpy(out, parts[--np], 32);
     while (np > 0)
         xp_merkle_node_hash(parts[--np], out, out);
+    if (slot) {
+        slot->ds = ds;
+        slot->a = a0;
+        slot->b = b;
+        slot->used = 1;
+        memcpy(slot->hash, out, 32);
+    }
     return XP_OK;
 }
 
@@ -119,12 +137,65 @@ typedef struct append_ctx {
     uint64_t *index;
 } append_ctx;
 
+/* Index keys are written in sorted order, so that LMDB's cursor finds each next key on the
+ * page it is already on; a key carries its record's position in the batch. */
+typedef struct sort_key {
+    uint8_t k[44];
+    uint32_t pos;
+} sort_key;
+
+static int cmp_sym(const void *a, const void *b)
+{
+    const sort_key *x = a, *y = b;
+    int c = memcmp(x->k, y->k, 32);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int cmp_proto(const void *a, const void *b)
+{
+    return memcmp(((const sort_key *)a)->k, ((const sort_key *)b)->k, 44);
+}
+
+/* Appends one record's data and the tree nodes it completes; stack/levels is the frontier. */
+static int append_leaf(MDB_cursor *cr, MDB_cursor *cn, uint32_t ds, uint64_t idx,
+                       const xp_record *r, uint8_t (*stack)[32], unsigned *levels,
+                       unsigned *depth, xp_error *err)
+{
+    uint8_t rk[12], data[XP_RECORD_LEN];
+    rec_key(rk, ds, idx);
+    xp_record_encode(r, data);
+    MDB_val key = {12, rk}, val = {XP_RECORD_LEN, data};
+    int rc = put_seq(cr, &key, &val, err, "writing a record");
+    if (rc)
+        return rc;
+    /* the leaf, then each subtree it completes */
+    xp_merkle_leaf_hash(data, sizeof data, stack[*depth]);
+    levels[(*depth)++] = 0;
+    for (unsigned level = 0;; level++) {
+        uint8_t nk[13];
+        node_key(nk, ds, idx + 1, level);
+        key.mv_size = 13;
+        key.mv_data = nk;
+        val.mv_size = 32;
+        val.mv_data = stack[*depth - 1];
+        if ((rc = put_seq(cn, &key, &val, err, "writing a tree node")))
+            return rc;
+        if (*depth < 2 || levels[*depth - 2] != level)
+            return XP_OK;
+        (*depth)--;
+        xp_merkle_node_hash(stack[*depth - 1], stack[*depth], stack[*depth - 1]);
+        levels[*depth - 1] = level + 1;
+    }
+}
+
+enum { ST_NEW = 0, ST_DUP = 1, ST_DUP_HERE = 2 };
+
 static int append_body(xp_store *s, MDB_txn *t, void *vctx, xp_error *err)
 {
     append_ctx *c = vctx;
     xp_ds_state st;
     int rc = xp_store_state_get(s, t, c->ds, &st, err);
-    if (rc)
+    if (rc || c->n == 0)
         return rc;
     /* The frontier: roots of the perfect subtrees making up the log, largest first. */
     uint8_t stack[65][32];
@@ -138,82 +209,112 @@ static int append_body(xp_store *s, MDB_txn *t, void *vctx, xp_error *err)
         levels[depth++] = (unsigned)level;
         start += 1ull << level;
     }
-    MDB_cursor *cr = NULL, *cn = NULL;
-    if ((rc = mdb_cursor_open(t, s->dbi[T_RECORDS], &cr)) ||
-        (rc = mdb_cursor_open(t, s->dbi[T_NODES], &cn))) {
-        if (cr)
-            mdb_cursor_close(cr);
-        return xp_store_mdb_fail(err, rc, "opening a cursor");
+    size_t n = c->n;
+    sort_key *keys = malloc(n * sizeof *keys);
+    uint64_t *idx = malloc(n * sizeof *idx);
+    uint8_t *state = malloc(n);
+    MDB_cursor *cr = NULL, *cn = NULL, *cs = NULL, *cp = NULL;
+    if (!keys || !idx || !state) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory appending %zu records", n);
+        goto done;
     }
-    for (size_t i = 0; i < c->n && !rc; i++) {
-        const xp_record *r = &c->recs[i];
-        uint8_t sk[36], ib[8];
-        xp_be32_put(sk, c->ds);
-        memcpy(sk + 4, r->symhash, 32);
-        xp_be64_put(ib, st.size);
-        MDB_val key = {36, sk}, val = {8, ib};
-        int m = mdb_put(t, s->dbi[T_SYMHASH], &key, &val, MDB_NOOVERWRITE);
-        if (m == MDB_KEYEXIST) {
-            if (c->status)
-                c->status[i] = XP_APPEND_DUPLICATE;
-            if (c->index)
-                c->index[i] = val.mv_size == 8 ? xp_be64_get(val.mv_data) : UINT64_MAX;
+    int m;
+    if ((m = mdb_cursor_open(t, s->dbi[T_RECORDS], &cr)) ||
+        (m = mdb_cursor_open(t, s->dbi[T_NODES], &cn)) ||
+        (m = mdb_cursor_open(t, s->dbi[T_SYMHASH], &cs)) ||
+        (m = mdb_cursor_open(t, s->dbi[T_PROTOHASH], &cp))) {
+        rc = xp_store_mdb_fail(err, m, "opening a cursor");
+        goto done;
+    }
+    /* 1. which symhashes are there already, or earlier in this batch */
+    for (size_t i = 0; i < n; i++) {
+        xp_be32_put(keys[i].k, c->ds);
+        memcpy(keys[i].k + 4, c->recs[i].symhash, 32);
+        keys[i].pos = (uint32_t)i;
+    }
+    qsort(keys, n, sizeof *keys, cmp_sym);
+    for (size_t j = 0; j < n; j++) {
+        uint32_t i = keys[j].pos;
+        if (j > 0 && memcmp(keys[j].k, keys[j - 1].k, 36) == 0) {
+            state[i] = ST_DUP_HERE;
             continue;
         }
-        if (m) {
-            rc = xp_store_mdb_fail(err, m, "writing the symhash index");
-            break;
+        MDB_val key = {36, keys[j].k}, val;
+        m = mdb_cursor_get(cs, &key, &val, MDB_SET_KEY);
+        if (m == 0 && val.mv_size == 8) {
+            state[i] = ST_DUP;
+            idx[i] = xp_be64_get(val.mv_data);
+        } else if (m == MDB_NOTFOUND) {
+            state[i] = ST_NEW;
+        } else {
+            rc = m ? xp_store_mdb_fail(err, m, "reading the symhash index")
+                   : xp_error_set(err, XP_EIO, "store: a symhash index entry is damaged");
+            goto done;
         }
-        uint64_t idx = st.size;
-        uint8_t pk[44];
-        memcpy(pk, r->protohash, 32);
-        xp_be32_put(pk + 32, c->ds);
-        xp_be64_put(pk + 36, idx);
-        key.mv_size = 44;
-        key.mv_data = pk;
-        val.mv_size = 0;
-        val.mv_data = ib;
-        if ((m = mdb_put(t, s->dbi[T_PROTOHASH], &key, &val, 0))) {
-            rc = xp_store_mdb_fail(err, m, "writing the protohash index");
-            break;
-        }
-        uint8_t rk[12], data[XP_RECORD_LEN];
-        rec_key(rk, c->ds, idx);
-        xp_record_encode(r, data);
-        key.mv_size = 12;
-        key.mv_data = rk;
-        val.mv_size = XP_RECORD_LEN;
-        val.mv_data = data;
-        if ((rc = put_seq(cr, &key, &val, err, "writing a record")))
-            break;
-        /* the leaf, then each subtree it completes */
-        xp_merkle_leaf_hash(data, sizeof data, stack[depth]);
-        levels[depth++] = 0;
-        uint64_t end = idx + 1;
-        for (unsigned level = 0;; level++) {
-            uint8_t nk[13];
-            node_key(nk, c->ds, end, level);
-            key.mv_size = 13;
-            key.mv_data = nk;
-            val.mv_size = 32;
-            val.mv_data = stack[depth - 1];
-            if ((rc = put_seq(cn, &key, &val, err, "writing a tree node")))
-                break;
-            if (depth < 2 || levels[depth - 2] != level)
-                break;
-            depth--;
-            xp_merkle_node_hash(stack[depth - 1], stack[depth], stack[depth - 1]);
-            levels[depth - 1] = level + 1;
-        }
-        if (c->status)
-            c->status[i] = XP_APPEND_ADDED;
-        if (c->index)
-            c->index[i] = idx;
-        st.size++;
     }
-    mdb_cursor_close(cr);
-    mdb_cursor_close(cn);
-    return rc ? rc : xp_store_state_put(s, t, c->ds, &st, err);
+    /* 2. the new records in their order: record, leaf, nodes */
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] != ST_NEW)
+            continue;
+        idx[i] = st.size++;
+        if ((rc = append_leaf(cr, cn, c->ds, idx[i], &c->recs[i], stack, levels, &depth, err)))
+            goto done;
+    }
+    /* 3. the symhash index, in key order; a repeat takes its first's index */
+    for (size_t j = 0; j < n; j++) {
+        uint32_t i = keys[j].pos;
+        if (state[i] == ST_DUP_HERE) {
+            idx[i] = idx[keys[j - 1].pos];
+            continue;
+        }
+        if (state[i] != ST_NEW)
+            continue;
+        uint8_t ib[8];
+        xp_be64_put(ib, idx[i]);
+        MDB_val key = {36, keys[j].k}, val = {8, ib};
+        if ((m = mdb_cursor_put(cs, &key, &val, MDB_NOOVERWRITE))) {
+            rc = xp_store_mdb_fail(err, m, "writing the symhash index");
+            goto done;
+        }
+    }
+    /* 4. the protohash index of the new records, in key order */
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (state[i] != ST_NEW)
+            continue;
+        memcpy(keys[np].k, c->recs[i].protohash, 32);
+        xp_be32_put(keys[np].k + 32, c->ds);
+        xp_be64_put(keys[np].k + 36, idx[i]);
+        np++;
+    }
+    qsort(keys, np, sizeof *keys, cmp_proto);
+    for (size_t j = 0; j < np; j++) {
+        MDB_val key = {44, keys[j].k}, val = {0, NULL};
+        if ((m = mdb_cursor_put(cp, &key, &val, 0))) {
+            rc = xp_store_mdb_fail(err, m, "writing the protohash index");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (c->status)
+            c->status[i] = state[i] == ST_NEW ? XP_APPEND_ADDED : XP_APPEND_DUPLICATE;
+        if (c->index)
+            c->index[i] = idx[i];
+    }
+    rc = xp_store_state_put(s, t, c->ds, &st, err);
+done:
+    if (cr)
+        mdb_cursor_close(cr);
+    if (cn)
+        mdb_cursor_close(cn);
+    if (cs)
+        mdb_cursor_close(cs);
+    if (cp)
+        mdb_cursor_close(cp);
+    free(keys);
+    free(idx);
+    free(state);
+    return rc;
 }
 
 int xp_store_append(xp_store *s, uint32_t ds, const xp_record *recs, size_t n, uint8_t *status,

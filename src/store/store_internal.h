@@ -23,13 +23,24 @@ typedef struct xp_node_slot {
     uint8_t hash[32];
 } xp_node_slot;
 
+/* Likewise the roots of ranges that are not one perfect subtree (the suffixes [a, size) along
+ * a tree's right edge, which every proof of that size needs, each folded from several nodes). */
+#define XP_RANGE_CACHE 4096
+typedef struct xp_range_slot {
+    uint64_t a, b;
+    uint32_t ds;
+    uint8_t used;
+    uint8_t hash[32];
+} xp_range_slot;
+
 struct xp_store {
     MDB_env *env;
     MDB_dbi dbi[T_COUNT];
     MDB_txn *rtxn; /* the one read transaction, reset between reads */
     int rdepth;    /* reads nested in it (a scan's callback reading more) */
     char path[4096];
-    xp_node_slot *cache; /* XP_NODE_CACHE slots, or NULL */
+    xp_node_slot *cache;        /* XP_NODE_CACHE slots, or NULL */
+    xp_range_slot *range_cache; /* XP_RANGE_CACHE slots, or NULL */
 };
 
 /* Maps an LMDB code to XP_STORE_EFULL or an XP_EIO sentence naming what failed. */
