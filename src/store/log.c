@@ -5,8 +5,10 @@
  * ending before leaf `end`. Appending leaf i completes the subtrees ending at i + 1 of levels
  * 0 up to the trailing zeros of i + 1, so the keys of one append come in increasing order and
  * the log's tail is always the end of the table (LMDB's append mode, full pages). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 #include "xtalproof/keccak.h"
@@ -135,6 +137,7 @@ typedef struct append_ctx {
     size_t n;
     uint8_t *status;
     uint64_t *index;
+    const uint8_t (*leaf)[32]; /* the records' leaf hashes, computed before the transaction */
 } append_ctx;
 
 /* Index keys are written in sorted order, so that LMDB's cursor finds each next key on the
@@ -158,8 +161,8 @@ static int cmp_proto(const void *a, const void *b)
 
 /* Appends one record's data and the tree nodes it completes; stack/levels is the frontier. */
 static int append_leaf(MDB_cursor *cr, MDB_cursor *cn, uint32_t ds, uint64_t idx,
-                       const xp_record *r, uint8_t (*stack)[32], unsigned *levels,
-                       unsigned *depth, xp_error *err)
+                       const xp_record *r, const uint8_t leaf[32], uint8_t (*stack)[32],
+                       unsigned *levels, unsigned *depth, xp_error *err)
 {
     uint8_t rk[12], data[XP_RECORD_LEN];
     rec_key(rk, ds, idx);
@@ -169,7 +172,7 @@ static int append_leaf(MDB_cursor *cr, MDB_cursor *cn, uint32_t ds, uint64_t idx
     if (rc)
         return rc;
     /* the leaf, then each subtree it completes */
-    xp_merkle_leaf_hash(data, sizeof data, stack[*depth]);
+    memcpy(stack[*depth], leaf, 32);
     levels[(*depth)++] = 0;
     for (unsigned level = 0;; level++) {
         uint8_t nk[13];
@@ -257,7 +260,8 @@ static int append_body(xp_store *s, MDB_txn *t, void *vctx, xp_error *err)
         if (state[i] != ST_NEW)
             continue;
         idx[i] = st.size++;
-        if ((rc = append_leaf(cr, cn, c->ds, idx[i], &c->recs[i], stack, levels, &depth, err)))
+        if ((rc = append_leaf(cr, cn, c->ds, idx[i], &c->recs[i], c->leaf[i], stack, levels,
+                              &depth, err)))
             goto done;
     }
     /* 3. the symhash index, in key order; a repeat takes its first's index */
@@ -317,11 +321,60 @@ done:
     return rc;
 }
 
+/* Leaf hashes of a large batch on several threads: they depend on nothing else. */
+typedef struct leaf_job {
+    const xp_record *recs;
+    uint8_t (*leaf)[32];
+    size_t from, to;
+} leaf_job;
+
+static void *leaf_run(void *arg)
+{
+    leaf_job *j = arg;
+    for (size_t i = j->from; i < j->to; i++)
+        xp_record_leaf_hash(&j->recs[i], j->leaf[i]);
+    return NULL;
+}
+
+static void leaf_hashes(const xp_record *recs, size_t n, uint8_t (*leaf)[32])
+{
+    enum { MAX_THREADS = 8, MIN_PER_THREAD = 2048 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus > 1 ? (size_t)cpus : 1;
+    if (nt > MAX_THREADS)
+        nt = MAX_THREADS;
+    if (nt > n / MIN_PER_THREAD)
+        nt = n / MIN_PER_THREAD ? n / MIN_PER_THREAD : 1;
+    leaf_job jobs[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (size_t k = 0; k < nt; k++) {
+        jobs[k] = (leaf_job){recs, leaf, n * k / nt, n * (k + 1) / nt};
+        if (k > 0)
+            started[k] = pthread_create(&tid[k], NULL, leaf_run, &jobs[k]) == 0;
+    }
+    leaf_run(&jobs[0]);
+    for (size_t k = 1; k < nt; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            leaf_run(&jobs[k]); /* no thread: do it here */
+    }
+}
+
 int xp_store_append(xp_store *s, uint32_t ds, const xp_record *recs, size_t n, uint8_t *status,
                     uint64_t *index, xp_error *err)
 {
-    append_ctx c = {ds, recs, n, status, index};
-    return xp_store_write(s, append_body, &c, err);
+    if (n > UINT32_MAX)
+        return xp_error_set(err, XP_EINVAL, "an append batch holds at most 2^32 - 1 records");
+    uint8_t(*leaf)[32] = malloc((n ? n : 1) * 32);
+    if (!leaf)
+        return xp_error_set(err, XP_ENOMEM, "out of memory appending %zu records", n);
+    leaf_hashes(recs, n, leaf);
+    append_ctx c = {ds, recs, n, status, index, (const uint8_t(*)[32])leaf};
+    int rc = xp_store_write(s, append_body, &c, err);
+    free(leaf);
+    return rc;
 }
 
 typedef struct cut_ctx {

@@ -280,6 +280,42 @@ static void versions_and_proofs(void **state)
     xp_store_close(s);
 }
 
+/* A batch large enough for the leaf hashes to be computed on several threads, with repeats. */
+static void big_batch(void **state)
+{
+    (void)state;
+    enum { N = 9000 };
+    static xp_record recs[N];
+    static uint8_t leaves[N][32], status[N];
+    static uint64_t index[N];
+    size_t distinct = 0;
+    for (size_t i = 0; i < N; i++) {
+        int repeat = i % 7 == 6; /* every 7th repeats the one before */
+        fill_record(&recs[i], (uint32_t)(repeat ? i - 1 : i));
+        if (!repeat)
+            xp_record_leaf_hash(&recs[i], leaves[distinct++]);
+    }
+    xp_store *s;
+    xp_error err = {0};
+    xp_dataset d;
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "big", "MIT", NULL, NULL, 1, &d, &err), 0);
+    assert_int_equal(xp_store_append(s, d.id, recs, N, status, index, &err), 0);
+    size_t added = 0;
+    for (size_t i = 0; i < N; i++)
+        added += status[i] == XP_APPEND_ADDED;
+    assert_int_equal(added, distinct);
+    uint8_t want[32], got[32];
+    assert_int_equal(xp_merkle_root((const uint8_t(*)[32])leaves, distinct, want, &err), 0);
+    assert_int_equal(xp_store_root(s, d.id, distinct, got, &err), 0);
+    assert_memory_equal(got, want, 32);
+    assert_int_equal(status[13], XP_APPEND_DUPLICATE); /* 13 repeats 12, the 12th added */
+    assert_int_equal(status[12], XP_APPEND_ADDED);
+    assert_int_equal(index[12], 11);
+    assert_int_equal(index[13], 11);
+    xp_store_close(s);
+}
+
 int cb(void *ctx, uint32_t ds, uint64_t idx, const xp_record *rec)
 {
     (void)ds;
@@ -295,6 +331,7 @@ int main(void)
         cmocka_unit_test(record_bytes),
         cmocka_unit_test(meta_json),
         cmocka_unit_test_setup_teardown(versions_and_proofs, make_home, remove_home),
+        cmocka_unit_test_setup_teardown(big_batch, make_home, remove_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
