@@ -39,7 +39,7 @@ static const char USAGE[] =
     "  consistency --dataset NAME --from M --to N | --verify PROOF.json\n"
     "                                JSON proof that version N only appended to M; check one\n"
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
-    "  bench merkle [--leaves N] [--batch B] [--proofs P] [--home DIR]\n"
+    "  bench merkle [--leaves N] [--batch B] [--proofs P] [--threads T] [--home DIR]\n"
     "                                store appends, proofs, roots, size and memory, as JSON\n"
     "  bench dedup [--registered N] PATH...\n"
     "                                lookups in an index of N registered structures, as JSON\n"
