@@ -130,23 +130,38 @@ static json_t *dataset_json(xp_store *s, const xp_dataset *d, xp_error *err)
                      vs);
 }
 
-static int cmd_show(int argc, char **argv)
+/* dataset show|check NAME: the options, the store and the dataset. */
+static int open_named(const char *cmd, int argc, char **argv, xp_opt *o, int nopts, xp_store **s,
+                      xp_dataset *d)
 {
-    xp_opt o[] = {{"json", 1, 0}};
     const char *pos[1];
     int npos;
-    if (xp_cli_parse("dataset show", argc, argv, o, 1, pos, 1, &npos))
+    if (xp_cli_parse(cmd, argc, argv, o, nopts, pos, 1, &npos))
         return XP_EXIT_USAGE;
     if (npos != 1)
-        return xp_cli_usage("dataset show: give NAME");
-    xp_store *s;
-    int rc = xp_cli_store_open(&s);
+        return xp_cli_usage("%s: give NAME", cmd);
+    int rc = xp_cli_store_open(s);
     if (rc)
         return rc;
     xp_error err = {0};
+    if (xp_dataset_get(*s, pos[0], d, &err)) {
+        xp_store_close(*s);
+        return xp_cli_fail(&err);
+    }
+    return XP_EXIT_OK;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    xp_opt o[] = {{"json", 1, 0}};
+    xp_store *s;
     xp_dataset d;
-    json_t *j = NULL;
-    if (xp_dataset_get(s, pos[0], &d, &err) || !(j = dataset_json(s, &d, &err))) {
+    int rc = open_named("dataset show", argc, argv, o, 1, &s, &d);
+    if (rc)
+        return rc;
+    xp_error err = {0};
+    json_t *j = dataset_json(s, &d, &err);
+    if (!j) {
         xp_store_close(s);
         return xp_cli_fail(&err);
     }
@@ -238,19 +253,13 @@ static int check_dataset(xp_store *s, const xp_dataset *d, xp_error *err)
 
 static int cmd_check(int argc, char **argv)
 {
-    const char *pos[1];
-    int npos;
-    if (xp_cli_parse("dataset check", argc, argv, NULL, 0, pos, 1, &npos))
-        return XP_EXIT_USAGE;
-    if (npos != 1)
-        return xp_cli_usage("dataset check: give NAME");
     xp_store *s;
-    int rc = xp_cli_store_open(&s);
+    xp_dataset d;
+    int rc = open_named("dataset check", argc, argv, NULL, 0, &s, &d);
     if (rc)
         return rc;
     xp_error err = {0};
-    xp_dataset d;
-    if (xp_dataset_get(s, pos[0], &d, &err) || check_dataset(s, &d, &err)) {
+    if (check_dataset(s, &d, &err)) {
         xp_store_close(s);
         return xp_cli_fail(&err);
     }

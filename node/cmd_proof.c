@@ -72,6 +72,41 @@ static int make_inclusion(xp_store *s, const char *name, uint32_t number, const 
     return xp_inclusion_doc_verify(doc, NULL, err);
 }
 
+/* What proof and consistency print: the document a builder makes from the store. */
+typedef struct doc_args {
+    const char *dataset, *target;
+    uint32_t a, b;
+} doc_args;
+typedef char *(*doc_builder)(xp_store *s, const doc_args *args, xp_error *err);
+
+static int print_doc(doc_builder build, const doc_args *args)
+{
+    xp_store *s;
+    int rc = xp_cli_store_open(&s);
+    if (rc)
+        return rc;
+    xp_error err = {0};
+    char *json = build(s, args, &err);
+    if (json)
+        fputs(json, stdout);
+    else
+        rc = xp_cli_fail(&err);
+    free(json);
+    xp_store_close(s);
+    return rc;
+}
+
+static char *inclusion_json(xp_store *s, const doc_args *args, xp_error *err)
+{
+    xp_inclusion_doc doc;
+    if (make_inclusion(s, args->dataset, args->a, args->target, &doc, err))
+        return NULL;
+    char *json = xp_inclusion_doc_json(&doc);
+    if (!json)
+        xp_error_set(err, XP_ENOMEM, "out of memory writing the proof");
+    return json;
+}
+
 int xp_cmd_proof(int argc, char **argv)
 {
     xp_opt o[] = {{"dataset", 0, 0}, {"version", 0, 0}};
@@ -85,22 +120,8 @@ int xp_cmd_proof(int argc, char **argv)
     if (xp_cli_get(o, 2, "version") &&
         parse_u32("proof", "version", xp_cli_get(o, 2, "version"), &number))
         return XP_EXIT_USAGE;
-    xp_store *s;
-    int rc = xp_cli_store_open(&s);
-    if (rc)
-        return rc;
-    xp_error err = {0};
-    xp_inclusion_doc doc;
-    char *json = NULL;
-    if (make_inclusion(s, xp_cli_get(o, 2, "dataset"), number, pos[0], &doc, &err))
-        rc = xp_cli_fail(&err);
-    else if (!(json = xp_inclusion_doc_json(&doc)))
-        rc = XP_EXIT_FAIL;
-    else
-        fputs(json, stdout);
-    free(json);
-    xp_store_close(s);
-    return rc;
+    doc_args args = {xp_cli_get(o, 2, "dataset"), pos[0], number, 0};
+    return print_doc(inclusion_json, &args);
 }
 
 static int invalid(const xp_error *err)
@@ -201,6 +222,17 @@ static int make_consistency(xp_store *s, const char *name, uint32_t from, uint32
     return xp_consistency_doc_verify(doc, err);
 }
 
+static char *consistency_json(xp_store *s, const doc_args *args, xp_error *err)
+{
+    xp_consistency_doc doc;
+    if (make_consistency(s, args->dataset, args->a, args->b, &doc, err))
+        return NULL;
+    char *json = xp_consistency_doc_json(&doc);
+    if (!json)
+        xp_error_set(err, XP_ENOMEM, "out of memory writing the proof");
+    return json;
+}
+
 int xp_cmd_consistency(int argc, char **argv)
 {
     xp_opt o[] = {{"dataset", 0, 0}, {"from", 0, 0}, {"to", 0, 0}, {"verify", 0, 0}};
@@ -220,20 +252,6 @@ int xp_cmd_consistency(int argc, char **argv)
     if (parse_u32("consistency", "from", xp_cli_get(o, 4, "from"), &from) ||
         parse_u32("consistency", "to", xp_cli_get(o, 4, "to"), &to))
         return XP_EXIT_USAGE;
-    xp_store *s;
-    int rc = xp_cli_store_open(&s);
-    if (rc)
-        return rc;
-    xp_error err = {0};
-    xp_consistency_doc doc;
-    char *json = NULL;
-    if (make_consistency(s, xp_cli_get(o, 4, "dataset"), from, to, &doc, &err))
-        rc = xp_cli_fail(&err);
-    else if (!(json = xp_consistency_doc_json(&doc)))
-        rc = XP_EXIT_FAIL;
-    else
-        fputs(json, stdout);
-    free(json);
-    xp_store_close(s);
-    return rc;
+    doc_args args = {xp_cli_get(o, 4, "dataset"), NULL, from, to};
+    return print_doc(consistency_json, &args);
 }
