@@ -98,9 +98,6 @@ static int flush(reg *g, xp_error *err)
 /* Adds a file's records to the batch (flushing first if they would not fit). */
 static int add_file(reg *g, const char *file, const xp_file_ids *ids, xp_error *err)
 {
-    if (ids->n > BATCH)
-        return xp_error_set(err, XP_EINVAL, "%s holds %zu structures, more than %d", file,
-                            ids->n, BATCH);
     int rc;
     if (g->n + ids->n > g->batch && (rc = flush(g, err)))
         return rc;
@@ -175,7 +172,15 @@ int xp_cmd_register(int argc, char **argv)
         xp_error ferr = {0};
         if (progress && f % 64 == 0)
             fprintf(stderr, "\rregister: %zu of %zu files", f, files.n);
-        if (xp_cli_hash_file(file, &ids, &ferr)) {
+        /* a file's records go into one transaction, so a file may hold at most BATCH */
+        int hashed = xp_cli_hash_file(file, &ids, &ferr) == 0;
+        if (hashed && ids.n > BATCH) {
+            xp_error_set(&ferr, XP_EINVAL, "%s holds %zu structures, more than %d", file, ids.n,
+                         BATCH);
+            xp_cli_file_ids_free(&ids);
+            hashed = 0;
+        }
+        if (!hashed) {
             g->failed++;
             char text[XP_ERROR_MAX + 16];
             snprintf(text, sizeof text, "failed %s", ferr.msg);
