@@ -85,6 +85,17 @@ expect "proof by symhash" 0 "$XP" proof --dataset lab1 "$sym"
 cmp -s "$T/out" "$T/p1.json" && ok "same proof by symhash" || bad "proof by symhash differs"
 expect "proof of a crystal not in the dataset" 1 "$XP" proof --dataset lab1 "0x$(printf '%064x' 7)"
 
+# another implementation: js-sha3 (npm, under testnet/ after scripts/bootstrap.sh) and the
+# RFC's path fold written in JavaScript
+js=${XP_JS_SHA3:-$(dirname "$0")/../../testnet/node_modules/js-sha3}
+if command -v node >/dev/null && [ -d "$js" ]; then
+  js=$(cd "$js" && pwd)
+  expect "js-sha3 agrees with the proof" 0 node "$(dirname "$0")/test_store_proofcheck.js" "$js" "$T/p1.json"
+  jq '.path[-1] = "0x" + ("2" * 64)' "$T/p1.json" > "$T/js.json"
+  expect "js-sha3 refuses a changed path" 1 node "$(dirname "$0")/test_store_proofcheck.js" "$js" "$T/js.json"
+else
+  echo "skip js-sha3 cross-check: no node or no $js (run scripts/bootstrap.sh)"
+fi
 expect "verify-proof" 0 "$XP" verify-proof "$T/p1.json"
 grep -q '^valid: ' "$T/out" && ok "says valid" || bad "verify: $(cat "$T/out")"
 expect "verify-proof --structure, another writing" 0 "$XP" verify-proof "$T/p1.json" --structure "$(find "${set1[0]}" -name perm.vasp)"
