@@ -81,6 +81,9 @@ sha=$(sha256sum "$f1" | cut -d' ' -f1)
 [ "0x${leaf:66:64}" = "$sym" ] && ok "leaf word 1: the file's symhash" || bad "symhash word"
 [ "${leaf:194:64}" = "$sha" ] && ok "leaf word 3: SHA-256 of the file" || bad "sha word ${leaf:194:64} vs $sha"
 [ "0x${leaf:282:40}" = "$owner" ] && [ "${leaf:258:24}" = "000000000000000000000000" ] && ok "leaf word 4: the owner's address" || bad "contributor word ${leaf:258:64} vs $owner"
+[ "${leaf:386:64}" = "$(printf '%064x' 0)" ] && ok "leaf word 6: no parent" || bad "parent word ${leaf:386:64}"
+# word 7: keccak of the canonical metadata (keys sorted, no blanks), whatever order it came in
+[ "0x${leaf:450:64}" = "$("$XP" keccak --text '{"method":"pymatgen","source":"bench"}')" ] && ok "leaf word 7: metadata hash" || bad "meta word ${leaf:450:64}"
 expect "proof by symhash" 0 "$XP" proof --dataset lab1 "$sym"
 cmp -s "$T/out" "$T/p1.json" && ok "same proof by symhash" || bad "proof by symhash differs"
 expect "proof of a crystal not in the dataset" 1 "$XP" proof --dataset lab1 "0x$(printf '%064x' 7)"
