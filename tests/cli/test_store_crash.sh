@@ -44,23 +44,34 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 
 export XTALPROOF_HOME=$T/home
 "$XP" dataset create crash --license CC0-1.0 >/dev/null
-killed=0 broken=0 sizes=""
-for i in $(seq 1 "$kills"); do
-  delay=$(( RANDOM % (2 * ms / kills + 60) ))
+# Run r registers folders r - 1 and r (the last ones again once all are used). A run that ends
+# before its kill does not count, and the next delay is drawn from a shorter range. Every
+# fifth run is left to finish, so that versions are cut between the kills.
+killed=0 broken=0 sizes="" r=0 range=$(( 2 * ms / kills + 60 ))
+while [ "$killed" -lt "$kills" ] && [ "$r" -lt $(( 3 * kills )) ]; do
+  r=$((r+1)); i=$(( r < kills ? r : kills ))
+  delay=$(( RANDOM % range ))
   dirs=("$T/files/$(printf %03d "$i")")
   [ "$i" -gt 1 ] && dirs=("$T/files/$(printf %03d $((i - 1)))" "${dirs[@]}")
   "$XP" register --dataset crash "${dirs[@]}" > /dev/null 2>&1 &
   pid=$!
-  sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-  if kill -KILL "$pid" 2>/dev/null; then killed=$((killed+1)); fi
-  wait "$pid" 2>/dev/null
-  if ! "$XP" dataset check crash > "$T/check" 2>&1; then
-    broken=$((broken+1)); echo "  after kill $i (at ${delay} ms): $(cat "$T/check")"
+  if [ $((r % 5)) = 0 ]; then
+    wait "$pid"; st=$?
+  else
+    sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null; st=$?
+    if [ "$st" = 137 ]; then killed=$((killed+1)); else range=$(( range * 3 / 4 + 5 )); fi
   fi
-  sizes="$sizes $("$XP" dataset show crash --json | jq -r '"\(.records)/v\(.versions | length)"')"
+  if ! "$XP" dataset check crash > "$T/check" 2>&1; then
+    broken=$((broken+1)); echo "  after run $r (kill at ${delay} ms, exit $st): $(cat "$T/check")"
+  fi
+  sizes="$sizes $("$XP" dataset show crash --json | jq -r '"\(.records)/v\(.versions | length)"')$([ "$st" = 137 ] || echo '(done)')"
 done
-echo "  records/versions after each kill:$sizes"
-[ "$killed" -ge $(( kills * 2 / 3 )) ] && ok "$killed of $kills runs killed mid-way" || bad "only $killed of $kills runs were still running when killed"
+echo "  records/versions after each run:$sizes"
+[ "$killed" -ge "$kills" ] && ok "$killed runs killed by SIGKILL mid-way ($r runs)" || bad "only $killed of $r runs were killed mid-way"
+versions=$("$XP" dataset show crash --json | jq '.versions | length')
+[ "$versions" -ge 2 ] && ok "$versions versions cut between the kills" || bad "only $versions versions"
 [ "$broken" = 0 ] && ok "after every kill: the store opens, roots and tables check out" || bad "$broken checks failed"
 
 expect "re-run to the end" 0 "$XP" register --json --dataset crash "$T/files"
