@@ -90,8 +90,8 @@ static void synth(xp_record *r, uint64_t i)
 
 int xp_cmd_bench_merkle(int argc, char **argv)
 {
-    xp_opt o[] = {{"leaves", 0, 0}, {"batch", 0, 0}, {"proofs", 0, 0}, {"home", 0, 0},
-                  {"threads", 0, 0}};
+    xp_opt o[] = {
+        {"leaves", 0, 0}, {"batch", 0, 0}, {"proofs", 0, 0}, {"home", 0, 0}, {"threads", 0, 0}};
     const char *pos[1];
     int npos;
     uint64_t n, batch, nproofs, threads;
@@ -243,8 +243,8 @@ int xp_cmd_bench_merkle(int argc, char **argv)
            (unsigned long long)nproofs, t_proof, (double)nproofs / t_proof,
            (double)nproofs / c_proof, (unsigned long long)nverify, (double)nverify / t_verify1,
            (double)nverify / c_verify1, (unsigned long long)threads,
-           (double)(nverify / threads * threads) / t_verify, t_cons * 1e6,
-           (unsigned long long)used, file, map, (double)used / (double)n, ru.ru_maxrss);
+           (double)(nverify / threads * threads) / t_verify, t_cons * 1e6, (unsigned long long)used,
+           file, map, (double)used / (double)n, ru.ru_maxrss);
     rc = XP_EXIT_OK;
     goto done;
 fail:

@@ -42,8 +42,8 @@ static int keystore_address(const char *file, const char *pwfile, uint8_t addr[X
 
 static int cmd_create(int argc, char **argv)
 {
-    xp_opt o[] = {{"license", 0, 0}, {"description", 0, 0}, {"keystore", 0, 0},
-                  {"password-file", 0, 0}};
+    xp_opt o[] = {
+        {"license", 0, 0}, {"description", 0, 0}, {"keystore", 0, 0}, {"password-file", 0, 0}};
     const char *pos[1];
     int npos;
     if (xp_cli_parse("dataset create", argc, argv, o, 4, pos, 1, &npos))
@@ -126,8 +126,7 @@ static json_t *dataset_json(xp_store *s, const xp_dataset *d, xp_error *err)
     return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:o}", "name", d->name, "license",
                      d->license, "description", d->description, "owner",
                      d->has_owner ? owner : NULL, "created", (json_int_t)d->created, "records",
-                     (json_int_t)d->size, "pending", (json_int_t)(d->size - last), "versions",
-                     vs);
+                     (json_int_t)d->size, "pending", (json_int_t)(d->size - last), "versions", vs);
 }
 
 /* dataset show|check NAME: the options, the store and the dataset. */
@@ -228,8 +227,9 @@ static int check_dataset(xp_store *s, const xp_dataset *d, xp_error *err)
             break;
         xp_merkle_leaf_hash(data, sizeof data, leaves[i]);
         if (memcmp(stored, leaves[i], 32) || at != i)
-            rc = xp_error_set(err, XP_EIO, "dataset %s: record %llu disagrees with its leaf "
-                                           "node or its symhash index",
+            rc = xp_error_set(err, XP_EIO,
+                              "dataset %s: record %llu disagrees with its leaf "
+                              "node or its symhash index",
                               d->name, (unsigned long long)i);
     }
     uint64_t prev = 0;
@@ -242,8 +242,9 @@ static int check_dataset(xp_store *s, const xp_dataset *d, xp_error *err)
             break;
         if (ver.size <= prev || ver.size > n || memcmp(root, ver.root, 32) ||
             memcmp(stored, ver.root, 32))
-            rc = xp_error_set(err, XP_EIO, "dataset %s: version %u (size %llu) does not match "
-                                           "the root of its records",
+            rc = xp_error_set(err, XP_EIO,
+                              "dataset %s: version %u (size %llu) does not match "
+                              "the root of its records",
                               d->name, v, (unsigned long long)ver.size);
         prev = ver.size;
     }

@@ -30,8 +30,8 @@ static int target_symhash(const char *arg, uint8_t symhash[32], xp_error *err)
     if (rc)
         return rc;
     if (ids.n != 1)
-        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures; give the SYMHASH of one",
-                          arg, ids.n);
+        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures; give the SYMHASH of one", arg,
+                          ids.n);
     else
         memcpy(symhash, ids.symhash[0], 32);
     xp_cli_file_ids_free(&ids);
@@ -162,8 +162,10 @@ int xp_cmd_verify_proof(int argc, char **argv)
         same_bytes = memcmp(ids.sha256, rec.content_sha256, 32) == 0;
         xp_cli_file_ids_free(&ids);
         if (!found) {
-            xp_error_set(&err, XP_ECRYPTO, "%s is not the structure of the leaf (its symhash "
-                                           "differs)", file);
+            xp_error_set(&err, XP_ECRYPTO,
+                         "%s is not the structure of the leaf (its symhash "
+                         "differs)",
+                         file);
             return invalid(&err);
         }
     }

@@ -80,15 +80,15 @@ static int flush(reg *g, xp_error *err)
             snprintf(text, sizeof text, "duplicate %s: already record %llu", g->file[i],
                      (unsigned long long)index[i]);
             emit(g,
-                 json_pack("{s:s, s:s, s:I}", "file", g->file[i], "status", "duplicate",
-                           "index", (json_int_t)index[i]),
+                 json_pack("{s:s, s:s, s:I}", "file", g->file[i], "status", "duplicate", "index",
+                           (json_int_t)index[i]),
                  text);
             continue;
         }
         g->added++;
         void *ctx[3] = {g, &g->recs[i], (void *)g->file[i]};
-        if ((rc = xp_store_protohash_each(g->s, g->recs[i].protohash, g->d.id, match_one, ctx,
-                                          err)))
+        if ((rc =
+                 xp_store_protohash_each(g->s, g->recs[i].protohash, g->d.id, match_one, ctx, err)))
             return rc;
     }
     g->n = 0;
@@ -184,8 +184,8 @@ int xp_cmd_register(int argc, char **argv)
             g->failed++;
             char text[XP_ERROR_MAX + 16];
             snprintf(text, sizeof text, "failed %s", ferr.msg);
-            emit(g, json_pack("{s:s, s:s, s:s}", "file", file, "status", "failed", "error",
-                              ferr.msg),
+            emit(g,
+                 json_pack("{s:s, s:s, s:s}", "file", file, "status", "failed", "error", ferr.msg),
                  text);
             continue;
         }
@@ -206,18 +206,18 @@ int xp_cmd_register(int argc, char **argv)
         xp_hex_encode(v.root, 32, root, 1);
     if (g->json)
         emit(g,
-             json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}", "dataset",
-                       g->d.name, "files", (json_int_t)files.n, "added", (json_int_t)g->added,
-                       "duplicates", (json_int_t)g->dups, "failed", (json_int_t)g->failed,
-                       "matches", (json_int_t)g->matches, "newVersion", cut, "version",
-                       (json_int_t)v.number, "size", (json_int_t)v.size, "root", root),
+             json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}", "dataset", g->d.name,
+                       "files", (json_int_t)files.n, "added", (json_int_t)g->added, "duplicates",
+                       (json_int_t)g->dups, "failed", (json_int_t)g->failed, "matches",
+                       (json_int_t)g->matches, "newVersion", cut, "version", (json_int_t)v.number,
+                       "size", (json_int_t)v.size, "root", root),
              NULL);
     else
         printf("%s: %zu files: added %llu, duplicates %llu, failed %llu; %s %u, size %llu, root "
                "%s\n",
                g->d.name, files.n, (unsigned long long)g->added, (unsigned long long)g->dups,
-               (unsigned long long)g->failed, cut ? "new version" : "version unchanged",
-               v.number, (unsigned long long)v.size, root);
+               (unsigned long long)g->failed, cut ? "new version" : "version unchanged", v.number,
+               (unsigned long long)v.size, root);
     rc = g->failed ? XP_EXIT_FAIL : XP_EXIT_OK;
     goto done;
 fail:

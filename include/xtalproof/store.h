@@ -32,8 +32,8 @@ typedef struct xp_record {
     uint8_t protohash[32];
     uint8_t content_sha256[32];
     uint8_t contributor[XP_ADDRESS_LEN];
-    uint64_t timestamp; /* seconds since 1970 (UTC) */
-    uint8_t parent[32]; /* symhash of the structure it was derived from, or zeros */
+    uint64_t timestamp;    /* seconds since 1970 (UTC) */
+    uint8_t parent[32];    /* symhash of the structure it was derived from, or zeros */
     uint8_t meta_hash[32]; /* keccak of the canonical metadata JSON, or zeros */
 } xp_record;
 

@@ -117,8 +117,7 @@ static int leaves_range(void *ctx, uint64_t a, uint64_t b, uint8_t out[32], xp_e
     return xp_merkle_range_root((const xp_merkle_source *)ctx, a, b, out, err);
 }
 
-static int push_root(const ranger *src, uint64_t a, uint64_t b, xp_merkle_proof *p,
-                     xp_error *err)
+static int push_root(const ranger *src, uint64_t a, uint64_t b, xp_merkle_proof *p, xp_error *err)
 {
     if (p->len >= XP_MERKLE_MAX_PROOF)
         return xp_error_set(err, XP_EINVAL, "merkle proof longer than %d hashes",

@@ -41,8 +41,7 @@ int xp_store_state_get(xp_store *s, MDB_txn *t, uint32_t ds, xp_ds_state *st, xp
     return XP_OK;
 }
 
-int xp_store_state_put(xp_store *s, MDB_txn *t, uint32_t ds, const xp_ds_state *st,
-                       xp_error *err)
+int xp_store_state_put(xp_store *s, MDB_txn *t, uint32_t ds, const xp_ds_state *st, xp_error *err)
 {
     uint8_t k[4], v[12 + XP_DATASET_NAME_MAX];
     size_t n = strlen(st->name);
@@ -67,8 +66,8 @@ static int decode_dataset(const MDB_val *key, const MDB_val *val, xp_dataset *d,
     json_t *o = json_loadb((const char *)val->mv_data + 4, val->mv_size - 4, 0, &je);
     const char *lic = NULL, *desc = NULL, *owner = NULL;
     json_int_t created = 0;
-    if (!o || json_unpack(o, "{s:s, s:s, s?s, s:I}", "license", &lic, "description", &desc,
-                          "owner", &owner, "created", &created)) {
+    if (!o || json_unpack(o, "{s:s, s:s, s?s, s:I}", "license", &lic, "description", &desc, "owner",
+                          &owner, "created", &created)) {
         json_decref(o);
         return xp_error_set(err, XP_EIO, "store: dataset %s's entry is damaged", d->name);
     }
@@ -149,8 +148,10 @@ int xp_dataset_create(xp_store *s, const char *name, const char *license, const 
                             "starting with . or -",
                             name, XP_DATASET_NAME_MAX);
     if (!license || !*license || strlen(license) > XP_LICENSE_MAX)
-        return xp_error_set(err, XP_EINVAL, "a licence (SPDX identifier, at most %d characters) "
-                                            "is needed", XP_LICENSE_MAX);
+        return xp_error_set(err, XP_EINVAL,
+                            "a licence (SPDX identifier, at most %d characters) "
+                            "is needed",
+                            XP_LICENSE_MAX);
     if (!description)
         description = "";
     if (strlen(description) > XP_DESCRIPTION_MAX)
@@ -249,11 +250,10 @@ int xp_dataset_version(xp_store *s, uint32_t ds, uint32_t number, xp_version *ou
     if (number == 0)
         number = st.versions;
     if (number == 0 || number > st.versions) {
-        rc = st.versions ? xp_error_set(err, XP_ENOTFOUND,
-                                        "dataset %s has no version %u (it has 1 to %u)", st.name,
-                                        number, st.versions)
-                         : xp_error_set(err, XP_ENOTFOUND, "dataset %s has no version yet",
-                                        st.name);
+        rc = st.versions
+                 ? xp_error_set(err, XP_ENOTFOUND, "dataset %s has no version %u (it has 1 to %u)",
+                                st.name, number, st.versions)
+                 : xp_error_set(err, XP_ENOTFOUND, "dataset %s has no version yet", st.name);
         goto done;
     }
     uint8_t k[8];

@@ -9,8 +9,8 @@
 
 #define DEFAULT_MAP ((size_t)64 << 20)
 
-static const char *const TABLES[T_COUNT] = {"meta",    "datasets", "dataset_state",
-                                            "versions", "records", "nodes",
+static const char *const TABLES[T_COUNT] = {"meta",       "datasets",     "dataset_state",
+                                            "versions",   "records",      "nodes",
                                             "by_symhash", "by_protohash", "metadata"};
 
 void xp_be32_put(uint8_t *p, uint32_t v)
@@ -193,8 +193,8 @@ int xp_store_read_begin(xp_store *s, MDB_txn **t, xp_error *err)
         return XP_OK;
     }
     for (int tries = 0; tries < 2; tries++) {
-        int rc = s->rtxn ? mdb_txn_renew(s->rtxn)
-                         : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+        int rc =
+            s->rtxn ? mdb_txn_renew(s->rtxn) : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
         if (rc == MDB_MAP_RESIZED) {
             if (s->rtxn) {
                 mdb_txn_abort(s->rtxn);

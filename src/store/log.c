@@ -260,8 +260,8 @@ static int append_body(xp_store *s, MDB_txn *t, void *vctx, xp_error *err)
         if (state[i] != ST_NEW)
             continue;
         idx[i] = st.size++;
-        if ((rc = append_leaf(cr, cn, c->ds, idx[i], &c->recs[i], c->leaf[i], stack, levels,
-                              &depth, err)))
+        if ((rc = append_leaf(cr, cn, c->ds, idx[i], &c->recs[i], c->leaf[i], stack, levels, &depth,
+                              err)))
             goto done;
     }
     /* 3. the symhash index, in key order; a repeat takes its first's index */

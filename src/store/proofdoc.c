@@ -44,8 +44,8 @@ char *xp_inclusion_doc_json(const xp_inclusion_doc *d)
     return dump(json_pack("{s:s, s:I, s:I, s:o, s:I, s:o, s:o, s:o}", "dataset", d->dataset,
                           "version", (json_int_t)d->version, "size", (json_int_t)d->size, "root",
                           hex_json(d->root, 32), "index", (json_int_t)d->index, "leaf",
-                          hex_json(d->leaf, XP_RECORD_LEN), "leafHash",
-                          hex_json(d->leaf_hash, 32), "path", path_json(&d->path)));
+                          hex_json(d->leaf, XP_RECORD_LEN), "leafHash", hex_json(d->leaf_hash, 32),
+                          "path", path_json(&d->path)));
 }
 
 char *xp_consistency_doc_json(const xp_consistency_doc *d)
@@ -53,9 +53,8 @@ char *xp_consistency_doc_json(const xp_consistency_doc *d)
     return dump(json_pack("{s:s, s:I, s:I, s:o, s:I, s:I, s:o, s:o}", "dataset", d->dataset,
                           "fromVersion", (json_int_t)d->from_version, "fromSize",
                           (json_int_t)d->from_size, "fromRoot", hex_json(d->from_root, 32),
-                          "toVersion", (json_int_t)d->to_version, "toSize",
-                          (json_int_t)d->to_size, "toRoot", hex_json(d->to_root, 32), "proof",
-                          path_json(&d->proof)));
+                          "toVersion", (json_int_t)d->to_version, "toSize", (json_int_t)d->to_size,
+                          "toRoot", hex_json(d->to_root, 32), "proof", path_json(&d->proof)));
 }
 
 /* ---- reading -------------------------------------------------------------------------- */
@@ -74,8 +73,7 @@ static int get_uint(json_t *o, const char *name, uint64_t max, uint64_t *out, xp
     int rc = get_field(o, name, &v, err);
     if (rc)
         return rc;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        (uint64_t)json_integer_value(v) > max)
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
         return xp_error_set(err, XP_EINVAL, "proof JSON \"%s\" must be an integer from 0 to %llu",
                             name, (unsigned long long)max);
     *out = (uint64_t)json_integer_value(v);
@@ -86,8 +84,8 @@ static int hex_value(json_t *v, const char *name, uint8_t *out, size_t n, xp_err
 {
     const char *s = json_string_value(v);
     if (!s || strncmp(s, "0x", 2) != 0 || json_string_length(v) != 2 + 2 * n)
-        return xp_error_set(err, XP_EINVAL, "proof JSON \"%s\" must be 0x and %zu hex digits",
-                            name, 2 * n);
+        return xp_error_set(err, XP_EINVAL, "proof JSON \"%s\" must be 0x and %zu hex digits", name,
+                            2 * n);
     if (xp_hex_decode_exact(s, out, n, err))
         return xp_error_prefix(err, "proof JSON \"%s\"", name);
     return XP_OK;
@@ -107,8 +105,10 @@ static int get_path(json_t *o, const char *name, xp_merkle_proof *p, xp_error *e
     if (rc)
         return rc;
     if (!json_is_array(v) || json_array_size(v) > XP_MERKLE_MAX_PROOF)
-        return xp_error_set(err, XP_EINVAL, "proof JSON \"%s\" must be an array of at most %d "
-                                            "hashes", name, XP_MERKLE_MAX_PROOF);
+        return xp_error_set(err, XP_EINVAL,
+                            "proof JSON \"%s\" must be an array of at most %d "
+                            "hashes",
+                            name, XP_MERKLE_MAX_PROOF);
     p->len = json_array_size(v);
     for (size_t i = 0; i < p->len; i++)
         if ((rc = hex_value(json_array_get(v, i), name, p->hash[i], 32, err)))
@@ -124,8 +124,10 @@ static int get_name(json_t *o, char out[XP_DATASET_NAME_MAX + 1], xp_error *err)
         return rc;
     const char *s = json_string_value(v);
     if (!s || json_string_length(v) > XP_DATASET_NAME_MAX || strlen(s) != json_string_length(v))
-        return xp_error_set(err, XP_EINVAL, "proof JSON \"dataset\" must be a name of at most %d "
-                                            "characters", XP_DATASET_NAME_MAX);
+        return xp_error_set(err, XP_EINVAL,
+                            "proof JSON \"dataset\" must be a name of at most %d "
+                            "characters",
+                            XP_DATASET_NAME_MAX);
     memcpy(out, s, strlen(s) + 1);
     return XP_OK;
 }
@@ -135,8 +137,8 @@ static json_t *load(const char *text, size_t len, xp_error *err)
     json_error_t je;
     json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!o) {
-        xp_error_set(err, XP_EINVAL, "proof is not JSON: %s (line %d, column %d)", je.text,
-                     je.line, je.column);
+        xp_error_set(err, XP_EINVAL, "proof is not JSON: %s (line %d, column %d)", je.text, je.line,
+                     je.column);
         return NULL;
     }
     if (!json_is_object(o)) {
@@ -211,8 +213,8 @@ int xp_inclusion_doc_verify(const xp_inclusion_doc *d, xp_record *rec, xp_error 
 int xp_consistency_doc_verify(const xp_consistency_doc *d, xp_error *err)
 {
     if (d->from_version > d->to_version)
-        return xp_error_set(err, XP_EINVAL, "fromVersion %u is after toVersion %u",
-                            d->from_version, d->to_version);
+        return xp_error_set(err, XP_EINVAL, "fromVersion %u is after toVersion %u", d->from_version,
+                            d->to_version);
     int rc = xp_merkle_verify_consistency(d->from_size, d->to_size, d->from_root, d->to_root,
                                           &d->proof, err);
     if (rc)

@@ -47,8 +47,8 @@ int xp_record_decode(const uint8_t *d, size_t len, xp_record *r, xp_error *err)
     if (!zeros(d + 160, 24))
         return xp_error_set(err, XP_EINVAL, "record timestamp word is not a uint64");
     if (d[31] != XP_RECORD_VERSION)
-        return xp_error_set(err, XP_EINVAL, "record version %u is not supported (only %d)",
-                            d[31], XP_RECORD_VERSION);
+        return xp_error_set(err, XP_EINVAL, "record version %u is not supported (only %d)", d[31],
+                            XP_RECORD_VERSION);
     r->version = d[31];
     memcpy(r->symhash, d + 32, 32);
     memcpy(r->protohash, d + 64, 32);

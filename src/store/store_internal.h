@@ -9,8 +9,18 @@
 /* Returned by a write body when LMDB ran out of map: the map grows and the body runs again. */
 #define XP_STORE_EFULL (-100)
 
-enum { T_META, T_DATASETS, T_STATE, T_VERSIONS, T_RECORDS, T_NODES, T_SYMHASH, T_PROTOHASH,
-       T_METADATA, T_COUNT };
+enum {
+    T_META,
+    T_DATASETS,
+    T_STATE,
+    T_VERSIONS,
+    T_RECORDS,
+    T_NODES,
+    T_SYMHASH,
+    T_PROTOHASH,
+    T_METADATA,
+    T_COUNT
+};
 
 /* Stored tree nodes never change once committed (the log only grows), so the upper levels,
  * which every proof and root reads, are kept here after their first read. */
@@ -69,8 +79,7 @@ typedef struct xp_ds_state {
     char name[XP_DATASET_NAME_MAX + 1];
 } xp_ds_state;
 int xp_store_state_get(xp_store *s, MDB_txn *t, uint32_t ds, xp_ds_state *st, xp_error *err);
-int xp_store_state_put(xp_store *s, MDB_txn *t, uint32_t ds, const xp_ds_state *st,
-                       xp_error *err);
+int xp_store_state_put(xp_store *s, MDB_txn *t, uint32_t ds, const xp_ds_state *st, xp_error *err);
 
 /* MTH(D[a:b]) of a dataset's log from its stored perfect-subtree roots. */
 int xp_store_range_root(xp_store *s, MDB_txn *t, uint32_t ds, uint64_t a, uint64_t b,

@@ -69,15 +69,14 @@ static void record_bytes(void **state)
     memset(r.meta_hash, 0x66, 32);
     /* abi.encode(uint8, bytes32, bytes32, bytes32, address, uint64, bytes32, bytes32) written
      * out by hand: eight 32-byte words, integers and the address right-aligned. */
-    const char *want =
-        "0000000000000000000000000000000000000000000000000000000000000001"
-        "1111111111111111111111111111111111111111111111111111111111111111"
-        "2222222222222222222222222222222222222222222222222222222222222222"
-        "3333333333333333333333333333333333333333333333333333333333333333"
-        "0000000000000000000000004444444444444444444444444444444444444444"
-        "0000000000000000000000000000000000000000000000000102030405060708"
-        "5555555555555555555555555555555555555555555555555555555555555555"
-        "6666666666666666666666666666666666666666666666666666666666666666";
+    const char *want = "0000000000000000000000000000000000000000000000000000000000000001"
+                       "1111111111111111111111111111111111111111111111111111111111111111"
+                       "2222222222222222222222222222222222222222222222222222222222222222"
+                       "3333333333333333333333333333333333333333333333333333333333333333"
+                       "0000000000000000000000004444444444444444444444444444444444444444"
+                       "0000000000000000000000000000000000000000000000000102030405060708"
+                       "5555555555555555555555555555555555555555555555555555555555555555"
+                       "6666666666666666666666666666666666666666666666666666666666666666";
     uint8_t enc[XP_RECORD_LEN];
     char hex[2 * XP_RECORD_LEN + 1];
     xp_record_encode(&r, enc);
@@ -181,9 +180,8 @@ static void check_version(xp_store *s, uint32_t ds, const xp_version *v, size_t 
         assert_int_equal(xp_merkle_consistency_proof(&src, all[j].size, v->size, &q, &err), 0);
         assert_int_equal(p.len, q.len);
         assert_memory_equal(p.hash, q.hash, 32 * p.len);
-        assert_int_equal(xp_merkle_verify_consistency(all[j].size, v->size, all[j].root, v->root,
-                                                      &p, &err),
-                         0);
+        assert_int_equal(
+            xp_merkle_verify_consistency(all[j].size, v->size, all[j].root, v->root, &p, &err), 0);
     }
 }
 
@@ -202,8 +200,7 @@ static void versions_and_proofs(void **state)
     assert_int_equal(xp_dataset_create(s, "beta", "MIT", NULL, NULL, 2, &b, &err), 0);
     assert_int_equal(xp_dataset_create(s, "alpha", "MIT", NULL, NULL, 3, NULL, &err), XP_EEXIST);
     assert_int_equal(xp_dataset_create(s, "-bad", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
-    assert_int_equal(xp_dataset_create(s, "bad name", "MIT", NULL, NULL, 3, NULL, &err),
-                     XP_EINVAL);
+    assert_int_equal(xp_dataset_create(s, "bad name", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
     assert_true(a.has_owner && !b.has_owner && a.owner[2] == 3);
 
     xp_version vs[64];
