@@ -2,6 +2,9 @@
 #ifndef XTALPROOF_NODE_CLI_H
 #define XTALPROOF_NODE_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "xtalproof/error.h"
 
 enum { XP_EXIT_OK = 0, XP_EXIT_FAIL = 1, XP_EXIT_USAGE = 2 };
@@ -44,5 +47,24 @@ int xp_cmd_model(int argc, char **argv);
 int xp_cmd_models(int argc, char **argv);
 int xp_cmd_predict(int argc, char **argv);
 int xp_cmd_bench_infer(int argc, char **argv);
+
+/* The provenance store's commands (issue 4) and their shared helpers (cmd_store_util.c). */
+struct xp_store;
+int xp_cli_store_open(struct xp_store **s);
+typedef struct xp_file_ids {
+    uint8_t sha256[32]; /* of the file's bytes */
+    size_t n;           /* structures in the file */
+    uint8_t (*symhash)[32];
+    uint8_t (*protohash)[32];
+} xp_file_ids;
+/* Reads and hashes every structure of a file; on any failure nothing is returned. */
+int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err);
+void xp_cli_file_ids_free(xp_file_ids *ids);
+int xp_cmd_dataset(int argc, char **argv);
+int xp_cmd_register(int argc, char **argv);
+int xp_cmd_proof(int argc, char **argv);
+int xp_cmd_verify_proof(int argc, char **argv);
+int xp_cmd_consistency(int argc, char **argv);
+int xp_cmd_bench_merkle(int argc, char **argv);
 
 #endif

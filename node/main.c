@@ -26,7 +26,22 @@ static const char USAGE[] =
     "  same [--json] [--ltol F] [--stol F] [--angle-tol D] [--prim-tol X] A B\n"
     "                                same material? (loose match; exit 0 same, 1 different,\n"
     "                                2 error); defaults ltol 0.2, stol 0.3, angle 5°\n"
+    "  dataset create NAME --license SPDX [--description TEXT] [--keystore FILE]\n"
+    "                 [--password-file F]\n"
+    "                                a new dataset, owned by the keystore's address\n"
+    "  dataset list | show NAME [--json] | check NAME\n"
+    "                                datasets; versions with size and root; recheck a log\n"
+    "  register --dataset NAME [--parent SYMHASH] [--meta JSON] [--json] PATH...\n"
+    "                                append the structures under PATH, cut a new version\n"
+    "  proof --dataset NAME [--version N] FILE|SYMHASH\n"
+    "                                JSON inclusion proof of a structure in a version\n"
+    "  verify-proof PROOF.json [--structure FILE]\n"
+    "                                check an inclusion proof (exit 0 valid, 1 invalid)\n"
+    "  consistency --dataset NAME --from M --to N | --verify PROOF.json\n"
+    "                                JSON proof that version N only appended to M; check one\n"
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
+    "  bench merkle [--leaves N] [--batch B] [--proofs P] [--threads T] [--home DIR]\n"
+    "                                store appends, proofs, roots, size and memory, as JSON\n"
     "  bench dedup [--registered N] PATH...\n"
     "                                lookups in an index of N registered structures, as JSON\n"
     "  model import --from DIR [--name N] [--property P --unit U] [--out F] [--force]\n"
@@ -70,14 +85,27 @@ int main(int argc, char **argv)
         return xp_cmd_models(argc - 2, argv + 2);
     if (!strcmp(cmd, "predict"))
         return xp_cmd_predict(argc - 2, argv + 2);
+    if (!strcmp(cmd, "dataset"))
+        return xp_cmd_dataset(argc - 2, argv + 2);
+    if (!strcmp(cmd, "register"))
+        return xp_cmd_register(argc - 2, argv + 2);
+    if (!strcmp(cmd, "proof"))
+        return xp_cmd_proof(argc - 2, argv + 2);
+    if (!strcmp(cmd, "verify-proof"))
+        return xp_cmd_verify_proof(argc - 2, argv + 2);
+    if (!strcmp(cmd, "consistency"))
+        return xp_cmd_consistency(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "infer"))
             return xp_cmd_bench_infer(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "merkle"))
+            return xp_cmd_bench_merkle(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "hash"))
             return xp_cmd_bench_hash(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "dedup"))
             return xp_cmd_bench_dedup(argc - 3, argv + 3);
-        return xp_cli_usage("bench: expected \"bench hash\" or \"bench dedup\"");
+        return xp_cli_usage(
+            "bench: expected \"bench hash\", \"bench dedup\", \"bench merkle\" or \"bench infer\"");
     }
     return xp_cli_usage("unknown command \"%s\"", cmd);
 }

@@ -52,6 +52,17 @@ int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, ui
 int xp_merkle_inclusion_proof(const xp_merkle_source *src, uint64_t index, uint64_t size,
                               xp_merkle_proof *proof, xp_error *err);
 
+/* The same proofs from a source of range roots: fn(ctx, a, b) gives MTH(D[a:b]) for the ranges
+ * the RFC's recursion meets (every one is a perfect subtree aligned to its size, or a suffix
+ * [a, size) with a a multiple of a power of two at least b - a), so a store that keeps the
+ * perfect subtree roots answers each from O(log n) of them instead of the leaves. */
+typedef int (*xp_merkle_range_fn)(void *ctx, uint64_t a, uint64_t b, uint8_t out[32],
+                                  xp_error *err);
+int xp_merkle_inclusion_proof_by_range(xp_merkle_range_fn fn, void *ctx, uint64_t index,
+                                       uint64_t size, xp_merkle_proof *proof, xp_error *err);
+int xp_merkle_consistency_proof_by_range(xp_merkle_range_fn fn, void *ctx, uint64_t first,
+                                         uint64_t second, xp_merkle_proof *proof, xp_error *err);
+
 /* RFC 9162 §2.1.3.2. 0 if leaf_hash at index is in the tree of size with root; XP_ECRYPTO if
  * the proof does not lead to root; XP_EINVAL if index ≥ size or the proof's length is not the
  * one that index and size call for (the RFC's algorithm refuses those too). The size is not

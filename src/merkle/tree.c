@@ -106,20 +106,30 @@ int xp_merkle_range_root(const xp_merkle_source *src, uint64_t a, uint64_t b, ui
     return rc;
 }
 
-static int push_root(const xp_merkle_source *src, uint64_t a, uint64_t b, xp_merkle_proof *p,
-                     xp_error *err)
+/* Proof generation asks one range root at a time; plain sources fold their leaves. */
+typedef struct ranger {
+    xp_merkle_range_fn fn;
+    void *ctx;
+} ranger;
+
+static int leaves_range(void *ctx, uint64_t a, uint64_t b, uint8_t out[32], xp_error *err)
+{
+    return xp_merkle_range_root((const xp_merkle_source *)ctx, a, b, out, err);
+}
+
+static int push_root(const ranger *src, uint64_t a, uint64_t b, xp_merkle_proof *p, xp_error *err)
 {
     if (p->len >= XP_MERKLE_MAX_PROOF)
         return xp_error_set(err, XP_EINVAL, "merkle proof longer than %d hashes",
                             XP_MERKLE_MAX_PROOF);
-    int rc = xp_merkle_range_root(src, a, b, p->hash[p->len], err);
+    int rc = src->fn(src->ctx, a, b, p->hash[p->len], err);
     if (!rc)
         p->len++;
     return rc;
 }
 
 /* PATH(m, D[a:b]): the deeper siblings first. */
-static int path(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b, xp_merkle_proof *p,
+static int path(const ranger *src, uint64_t m, uint64_t a, uint64_t b, xp_merkle_proof *p,
                 xp_error *err)
 {
     if (b - a <= 1)
@@ -134,18 +144,19 @@ static int path(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b,
     return rc ? rc : push_root(src, a, a + k, p, err);
 }
 
-int xp_merkle_inclusion_proof(const xp_merkle_source *src, uint64_t index, uint64_t size,
-                              xp_merkle_proof *proof, xp_error *err)
+int xp_merkle_inclusion_proof_by_range(xp_merkle_range_fn fn, void *ctx, uint64_t index,
+                                       uint64_t size, xp_merkle_proof *proof, xp_error *err)
 {
+    ranger src = {fn, ctx};
     proof->len = 0;
     if (index >= size)
         return xp_error_set(err, XP_EINVAL, "leaf index %llu is not in a tree of %llu leaves",
                             (unsigned long long)index, (unsigned long long)size);
-    return path(src, index, 0, size, proof, err);
+    return path(&src, index, 0, size, proof, err);
 }
 
 /* SUBPROOF(m, D[a:b], whole): whole says D[a:a+m] is a subtree the verifier already knows. */
-static int subproof(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_t b, int whole,
+static int subproof(const ranger *src, uint64_t m, uint64_t a, uint64_t b, int whole,
                     xp_merkle_proof *p, xp_error *err)
 {
     uint64_t n = b - a;
@@ -161,14 +172,28 @@ static int subproof(const xp_merkle_source *src, uint64_t m, uint64_t a, uint64_
     return rc ? rc : push_root(src, a, a + k, p, err);
 }
 
-int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,
-                                xp_merkle_proof *proof, xp_error *err)
+int xp_merkle_consistency_proof_by_range(xp_merkle_range_fn fn, void *ctx, uint64_t first,
+                                         uint64_t second, xp_merkle_proof *proof, xp_error *err)
 {
+    ranger src = {fn, ctx};
     proof->len = 0;
     if (first == 0 || first > second)
         return xp_error_set(err, XP_EINVAL,
                             "no consistency proof from %llu to %llu leaves (need 0 < first <= "
                             "second)",
                             (unsigned long long)first, (unsigned long long)second);
-    return subproof(src, first, 0, second, 1, proof, err);
+    return subproof(&src, first, 0, second, 1, proof, err);
+}
+
+int xp_merkle_inclusion_proof(const xp_merkle_source *src, uint64_t index, uint64_t size,
+                              xp_merkle_proof *proof, xp_error *err)
+{
+    return xp_merkle_inclusion_proof_by_range(leaves_range, (void *)src, index, size, proof, err);
+}
+
+int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,
+                                xp_merkle_proof *proof, xp_error *err)
+{
+    return xp_merkle_consistency_proof_by_range(leaves_range, (void *)src, first, second, proof,
+                                                err);
 }

@@ -1,0 +1,230 @@
+/* xtalproof register: hashes structure files and appends their records to a dataset's log in
+ * batches, each batch one transaction, then cuts a version. A file counts as a whole: if any
+ * of its structures fails, none of them is added. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/keccak.h"
+#include "xtalproof/store.h"
+#include "xtalproof/walk.h"
+
+#define BATCH 1024 /* records per transaction; XTALPROOF_REGISTER_BATCH may lower it (tests) */
+
+typedef struct reg {
+    xp_store *s;
+    xp_dataset d;
+    xp_record tmpl; /* contributor, timestamp, parent, metaHash */
+    int json;
+    xp_record recs[BATCH];
+    const char *file[BATCH];
+    size_t n, batch;
+    uint64_t added, dups, failed, matches;
+} reg;
+
+static void emit(const reg *g, json_t *o, const char *text)
+{
+    if (g->json) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+    } else if (text) {
+        printf("%s\n", text);
+    }
+    json_decref(o);
+}
+
+static int match_one(void *ctx, uint32_t ds, uint64_t index, const xp_record *r)
+{
+    void **a = ctx;
+    reg *g = a[0];
+    const xp_record *mine = a[1];
+    const char *file = a[2];
+    xp_error err = {0};
+    xp_dataset other;
+    if (xp_dataset_get_id(g->s, ds, &other, &err))
+        return 0;
+    int same = memcmp(r->symhash, mine->symhash, 32) == 0;
+    const char *what = same ? "same crystal" : "same prototype";
+    char text[512];
+    snprintf(text, sizeof text, "match %s: %s as record %llu of dataset %s", file, what,
+             (unsigned long long)index, other.name);
+    emit(g,
+         json_pack("{s:s, s:s, s:s, s:s, s:I}", "file", file, "status", "match", "kind",
+                   same ? "symhash" : "protohash", "dataset", other.name, "index",
+                   (json_int_t)index),
+         text);
+    g->matches++;
+    return 0;
+}
+
+static int flush(reg *g, xp_error *err)
+{
+    if (g->n == 0)
+        return XP_OK;
+    uint8_t status[BATCH];
+    uint64_t index[BATCH];
+    int rc = xp_store_append(g->s, g->d.id, g->recs, g->n, status, index, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < g->n; i++) {
+        char text[512];
+        if (status[i] == XP_APPEND_DUPLICATE) {
+            g->dups++;
+            snprintf(text, sizeof text, "duplicate %s: already record %llu", g->file[i],
+                     (unsigned long long)index[i]);
+            emit(g,
+                 json_pack("{s:s, s:s, s:I}", "file", g->file[i], "status", "duplicate", "index",
+                           (json_int_t)index[i]),
+                 text);
+            continue;
+        }
+        g->added++;
+        void *ctx[3] = {g, &g->recs[i], (void *)g->file[i]};
+        if ((rc =
+                 xp_store_protohash_each(g->s, g->recs[i].protohash, g->d.id, match_one, ctx, err)))
+            return rc;
+    }
+    g->n = 0;
+    return XP_OK;
+}
+
+/* Adds a file's records to the batch (flushing first if they would not fit). */
+static int add_file(reg *g, const char *file, const xp_file_ids *ids, xp_error *err)
+{
+    int rc;
+    if (g->n + ids->n > g->batch && (rc = flush(g, err)))
+        return rc;
+    for (size_t i = 0; i < ids->n; i++) {
+        xp_record *r = &g->recs[g->n];
+        *r = g->tmpl;
+        memcpy(r->symhash, ids->symhash[i], 32);
+        memcpy(r->protohash, ids->protohash[i], 32);
+        memcpy(r->content_sha256, ids->sha256, 32);
+        g->file[g->n++] = file;
+    }
+    return XP_OK;
+}
+
+static int setup(reg *g, const xp_opt *o, int nopts, xp_error *err)
+{
+    const char *meta = xp_cli_get(o, nopts, "meta"), *parent = xp_cli_get(o, nopts, "parent");
+    int rc = xp_dataset_get(g->s, xp_cli_get(o, nopts, "dataset"), &g->d, err);
+    if (rc)
+        return rc;
+    memset(&g->tmpl, 0, sizeof g->tmpl);
+    g->tmpl.version = XP_RECORD_VERSION;
+    if (g->d.has_owner)
+        memcpy(g->tmpl.contributor, g->d.owner, XP_ADDRESS_LEN);
+    g->tmpl.timestamp = (uint64_t)time(NULL);
+    if (parent && xp_hex_decode_exact(parent, g->tmpl.parent, 32, err))
+        return xp_error_prefix(err, "--parent must be a symhash (0x and 64 hex digits)");
+    if (meta) {
+        char *canon;
+        if ((rc = xp_meta_canonical(meta, &canon, err)))
+            return xp_error_prefix(err, "--meta");
+        xp_keccak256(canon, strlen(canon), g->tmpl.meta_hash);
+        rc = xp_store_put_meta(g->s, g->tmpl.meta_hash, canon, err);
+        free(canon);
+    }
+    return rc;
+}
+
+int xp_cmd_register(int argc, char **argv)
+{
+    xp_opt o[] = {{"dataset", 0, 0}, {"parent", 0, 0}, {"meta", 0, 0}, {"json", 1, 0}};
+    const char *pos[4096];
+    int npos;
+    if (xp_cli_parse("register", argc, argv, o, 4, pos, 4096, &npos))
+        return XP_EXIT_USAGE;
+    if (!xp_cli_get(o, 4, "dataset") || npos == 0)
+        return xp_cli_usage("register: give --dataset NAME and at least one PATH");
+    reg *g = calloc(1, sizeof *g);
+    if (!g)
+        return XP_EXIT_FAIL;
+    g->json = xp_cli_get(o, 4, "json") != NULL;
+    const char *bs = getenv("XTALPROOF_REGISTER_BATCH");
+    g->batch = bs ? strtoul(bs, NULL, 10) : BATCH;
+    if (g->batch < 1 || g->batch > BATCH)
+        g->batch = BATCH;
+    xp_error err = {0};
+    xp_path_list files = {0};
+    int rc = xp_cli_store_open(&g->s);
+    if (rc) {
+        free(g);
+        return rc;
+    }
+    if ((rc = setup(g, o, 4, &err)))
+        goto fail;
+    for (int i = 0; i < npos; i++)
+        if ((rc = xp_path_list_add(&files, pos[i], &err)))
+            goto fail;
+    int progress = !g->json && isatty(2);
+    for (size_t f = 0; f < files.n; f++) {
+        const char *file = files.paths[f];
+        xp_file_ids ids;
+        xp_error ferr = {0};
+        if (progress && f % 64 == 0)
+            fprintf(stderr, "\rregister: %zu of %zu files", f, files.n);
+        /* a file's records go into one transaction, so a file may hold at most BATCH */
+        int hashed = xp_cli_hash_file(file, &ids, &ferr) == 0;
+        if (hashed && ids.n > BATCH) {
+            xp_error_set(&ferr, XP_EINVAL, "%s holds %zu structures, more than %d", file, ids.n,
+                         BATCH);
+            xp_cli_file_ids_free(&ids);
+            hashed = 0;
+        }
+        if (!hashed) {
+            g->failed++;
+            char text[XP_ERROR_MAX + 16];
+            snprintf(text, sizeof text, "failed %s", ferr.msg);
+            emit(g,
+                 json_pack("{s:s, s:s, s:s}", "file", file, "status", "failed", "error", ferr.msg),
+                 text);
+            continue;
+        }
+        rc = add_file(g, file, &ids, &err);
+        xp_cli_file_ids_free(&ids);
+        if (rc)
+            goto fail;
+    }
+    if (progress)
+        fprintf(stderr, "\rregister: %zu of %zu files\n", files.n, files.n);
+    xp_version v;
+    int cut;
+    if ((rc = flush(g, &err)) ||
+        (rc = xp_store_cut_version(g->s, g->d.id, (uint64_t)time(NULL), &v, &cut, &err)))
+        goto fail;
+    char root[67] = "-";
+    if (v.number)
+        xp_hex_encode(v.root, 32, root, 1);
+    if (g->json)
+        emit(g,
+             json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}", "dataset", g->d.name,
+                       "files", (json_int_t)files.n, "added", (json_int_t)g->added, "duplicates",
+                       (json_int_t)g->dups, "failed", (json_int_t)g->failed, "matches",
+                       (json_int_t)g->matches, "newVersion", cut, "version", (json_int_t)v.number,
+                       "size", (json_int_t)v.size, "root", root),
+             NULL);
+    else
+        printf("%s: %zu files: added %llu, duplicates %llu, failed %llu; %s %u, size %llu, root "
+               "%s\n",
+               g->d.name, files.n, (unsigned long long)g->added, (unsigned long long)g->dups,
+               (unsigned long long)g->failed, cut ? "new version" : "version unchanged", v.number,
+               (unsigned long long)v.size, root);
+    rc = g->failed ? XP_EXIT_FAIL : XP_EXIT_OK;
+    goto done;
+fail:
+    rc = xp_cli_fail(&err);
+done:
+    xp_path_list_free(&files);
+    xp_store_close(g->s);
+    free(g);
+    return rc;
+}

@@ -1,0 +1,66 @@
+/* Helpers of the store's commands: opening the store, hashing one structure file. */
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/reader.h"
+#include "xtalproof/store.h"
+#include "xtalproof/symhash.h"
+
+#define MAX_FILE ((size_t)256 << 20)
+
+int xp_cli_store_open(struct xp_store **s)
+{
+    xp_error err = {0};
+    if (xp_store_open(NULL, 0, s, &err))
+        return xp_cli_fail(&err);
+    return XP_EXIT_OK;
+}
+
+int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err)
+{
+    memset(ids, 0, sizeof *ids);
+    char *data;
+    size_t len;
+    int rc = xp_file_read(path, MAX_FILE, &data, &len, err);
+    if (rc)
+        return rc;
+    SHA256((const unsigned char *)data, len, ids->sha256);
+    xp_structure_list list;
+    rc = xp_read_structures_mem(path, data, len, NULL, &list, err);
+    free(data);
+    if (rc)
+        return rc;
+    if (list.n == 0) {
+        xp_structure_list_free(&list);
+        return xp_error_set(err, XP_EINVAL, "%s holds no structure", path);
+    }
+    ids->symhash = calloc(list.n, 32);
+    ids->protohash = calloc(list.n, 32);
+    if (!ids->symhash || !ids->protohash)
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory hashing %s", path);
+    for (size_t i = 0; !rc && i < list.n; i++) {
+        xp_xtal_id id;
+        if ((rc = xp_xtal_identify(list.items[i], NULL, &id, err))) {
+            xp_error_prefix(err, "%s", path);
+            break;
+        }
+        memcpy(ids->symhash[i], id.symhash, 32);
+        memcpy(ids->protohash[i], id.protohash, 32);
+        xp_xtal_id_clear(&id);
+    }
+    ids->n = list.n;
+    xp_structure_list_free(&list);
+    if (rc)
+        xp_cli_file_ids_free(ids);
+    return rc;
+}
+
+void xp_cli_file_ids_free(xp_file_ids *ids)
+{
+    free(ids->symhash);
+    free(ids->protohash);
+    memset(ids, 0, sizeof *ids);
+}

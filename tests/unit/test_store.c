@@ -1,0 +1,363 @@
+/* The store: record bytes against a hand-written abi.encode, roots of every version against
+ * xp_merkle_root of the leaves, proofs of old versions after later appends, duplicates, two
+ * datasets interleaved, map growth from a tiny map, reopening, and canonical metadata. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "xtalproof/bytes.h"
+#include "xtalproof/keccak.h"
+#include "xtalproof/merkle.h"
+#include "xtalproof/store.h"
+#include "testutil.h"
+
+static char home[256];
+
+static int make_home(void **state)
+{
+    (void)state;
+    snprintf(home, sizeof home, "/tmp/xp-test-store-XXXXXX");
+    assert_non_null(mkdtemp(home));
+    return 0;
+}
+
+static int remove_home(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static void fill_record(xp_record *r, uint32_t seed)
+{
+    memset(r, 0, sizeof *r);
+    r->version = XP_RECORD_VERSION;
+    uint8_t s[8];
+    memcpy(s, &seed, 4);
+    memcpy(s + 4, "sym", 4);
+    xp_keccak256(s, 8, r->symhash);
+    memcpy(s + 4, "pro", 4);
+    xp_keccak256(s, 8, r->protohash);
+    r->protohash[0] = (uint8_t)(seed % 7); /* a few share a protohash */
+    memset(r->protohash + 1, 0, 31);
+    memcpy(s + 4, "sha", 4);
+    xp_keccak256(s, 8, r->content_sha256);
+    memset(r->contributor, 0xab, sizeof r->contributor);
+    r->timestamp = 1700000000u + seed;
+}
+
+static void record_bytes(void **state)
+{
+    (void)state;
+    xp_record r;
+    r.version = 1;
+    memset(r.symhash, 0x11, 32);
+    memset(r.protohash, 0x22, 32);
+    memset(r.content_sha256, 0x33, 32);
+    memset(r.contributor, 0x44, 20);
+    r.timestamp = 0x0102030405060708ull;
+    memset(r.parent, 0x55, 32);
+    memset(r.meta_hash, 0x66, 32);
+    /* abi.encode(uint8, bytes32, bytes32, bytes32, address, uint64, bytes32, bytes32) written
+     * out by hand: eight 32-byte words, integers and the address right-aligned. */
+    const char *want = "0000000000000000000000000000000000000000000000000000000000000001"
+                       "1111111111111111111111111111111111111111111111111111111111111111"
+                       "2222222222222222222222222222222222222222222222222222222222222222"
+                       "3333333333333333333333333333333333333333333333333333333333333333"
+                       "0000000000000000000000004444444444444444444444444444444444444444"
+                       "0000000000000000000000000000000000000000000000000102030405060708"
+                       "5555555555555555555555555555555555555555555555555555555555555555"
+                       "6666666666666666666666666666666666666666666666666666666666666666";
+    uint8_t enc[XP_RECORD_LEN];
+    char hex[2 * XP_RECORD_LEN + 1];
+    xp_record_encode(&r, enc);
+    assert_string_equal(xp_hex_encode(enc, sizeof enc, hex, 0), want);
+    xp_record back;
+    xp_error err = {0};
+    assert_int_equal(xp_record_decode(enc, sizeof enc, &back, &err), 0);
+    assert_memory_equal(&back.timestamp, &r.timestamp, 8);
+    assert_memory_equal(back.contributor, r.contributor, 20);
+    assert_memory_equal(back.meta_hash, r.meta_hash, 32);
+    /* leaf hash = keccak(0x00 ‖ data) */
+    uint8_t pre[1 + XP_RECORD_LEN] = {0}, h1[32], h2[32];
+    memcpy(pre + 1, enc, XP_RECORD_LEN);
+    xp_keccak256(pre, sizeof pre, h1);
+    xp_record_leaf_hash(&r, h2);
+    assert_memory_equal(h1, h2, 32);
+    /* refusals: padding, version, length */
+    enc[130] = 1;
+    assert_int_equal(xp_record_decode(enc, sizeof enc, &back, &err), XP_EINVAL);
+    enc[130] = 0;
+    enc[31] = 2;
+    assert_int_equal(xp_record_decode(enc, sizeof enc, &back, &err), XP_EINVAL);
+    enc[31] = 1;
+    assert_int_equal(xp_record_decode(enc, 255, &back, &err), XP_EINVAL);
+    enc[170] = 9;
+    assert_int_equal(xp_record_decode(enc, sizeof enc, &back, &err), XP_EINVAL);
+}
+
+/* The vectors: leaf bytes by hand, hashes by another implementation (ORIGIN.md there). */
+static void record_vectors(void **state)
+{
+    (void)state;
+    xp_vec_file vf;
+    xp_vec_load(XP_TEST_VECTORS "/store/record-leaf.txt", &vf);
+    assert_true(vf.count >= 3);
+    for (size_t i = 0; i < vf.count; i++) {
+        size_t dl, hl;
+        uint8_t *data = xp_test_unhex(vf.lines[i].field[0], &dl);
+        uint8_t *hash = xp_test_unhex(vf.lines[i].field[1], &hl);
+        assert_int_equal(dl, XP_RECORD_LEN);
+        assert_int_equal(hl, 32);
+        xp_record r;
+        xp_error err = {0};
+        uint8_t enc[XP_RECORD_LEN], h[32];
+        assert_int_equal(xp_record_decode(data, dl, &r, &err), 0);
+        xp_record_encode(&r, enc);
+        assert_memory_equal(enc, data, XP_RECORD_LEN);
+        xp_record_leaf_hash(&r, h);
+        assert_memory_equal(h, hash, 32);
+        free(data);
+        free(hash);
+    }
+    xp_vec_free(&vf);
+}
+
+static void meta_json(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    xp_error err = {0};
+    assert_int_equal(xp_meta_canonical(" { \"source\" : \"COD\", \"doi\": \"10.1/x\", \"n\": [2, "
+                                       "{\"b\":true,\"a\":null}] }",
+                                       &out, &err),
+                     0);
+    assert_string_equal(out, "{\"doi\":\"10.1/x\",\"n\":[2,{\"a\":null,\"b\":true}],"
+                             "\"source\":\"COD\"}");
+    free(out);
+    assert_int_equal(xp_meta_canonical("{\"x\": 1.5}", &out, &err), XP_EINVAL);
+    assert_int_equal(xp_meta_canonical("[1]", &out, &err), XP_EINVAL);
+    assert_int_equal(xp_meta_canonical("{\"a\":1,\"a\":2}", &out, &err), XP_EINVAL);
+    assert_int_equal(xp_meta_canonical("{", &out, &err), XP_EINVAL);
+    assert_null(out);
+}
+
+#define TOTAL 300
+static uint8_t leaf[TOTAL][32];
+
+static void check_version(xp_store *s, uint32_t ds, const xp_version *v, size_t nversions,
+                          const xp_version *all)
+{
+    xp_error err = {0};
+    uint8_t want[32], got[32];
+    assert_int_equal(xp_merkle_root((const uint8_t(*)[32])leaf, v->size, want, &err), 0);
+    assert_memory_equal(v->root, want, 32);
+    assert_int_equal(xp_store_root(s, ds, v->size, got, &err), 0);
+    assert_memory_equal(got, want, 32);
+    xp_merkle_source src = xp_merkle_array_source((const uint8_t(*)[32])leaf);
+    for (uint64_t i = 0; i < v->size; i++) {
+        xp_merkle_proof p, q;
+        assert_int_equal(xp_store_inclusion_proof(s, ds, i, v->size, &p, &err), 0);
+        assert_int_equal(xp_merkle_inclusion_proof(&src, i, v->size, &q, &err), 0);
+        assert_int_equal(p.len, q.len);
+        assert_memory_equal(p.hash, q.hash, 32 * p.len);
+        assert_int_equal(xp_merkle_verify_inclusion(leaf[i], i, v->size, &p, v->root, &err), 0);
+    }
+    for (size_t j = 0; j < nversions; j++) {
+        if (all[j].size > v->size)
+            continue;
+        xp_merkle_proof p, q;
+        assert_int_equal(xp_store_consistency_proof(s, ds, all[j].size, v->size, &p, &err), 0);
+        assert_int_equal(xp_merkle_consistency_proof(&src, all[j].size, v->size, &q, &err), 0);
+        assert_int_equal(p.len, q.len);
+        assert_memory_equal(p.hash, q.hash, 32 * p.len);
+        assert_int_equal(
+            xp_merkle_verify_consistency(all[j].size, v->size, all[j].root, v->root, &p, &err), 0);
+    }
+}
+
+static void versions_and_proofs(void **state)
+{
+    (void)state;
+    xp_store *s;
+    xp_error err = {0};
+    /* a tiny map: the store must grow it many times */
+    assert_int_equal(xp_store_open(home, 64 * 1024, &s, &err), 0);
+    size_t map0;
+    xp_store_sizes(s, &map0, NULL);
+    xp_dataset a, b;
+    uint8_t owner[20] = {1, 2, 3};
+    assert_int_equal(xp_dataset_create(s, "alpha", "CC-BY-4.0", "first", owner, 1, &a, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "beta", "MIT", NULL, NULL, 2, &b, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "alpha", "MIT", NULL, NULL, 3, NULL, &err), XP_EEXIST);
+    assert_int_equal(xp_dataset_create(s, "-bad", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
+    assert_int_equal(xp_dataset_create(s, "bad name", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
+    assert_true(a.has_owner && !b.has_owner && a.owner[2] == 3);
+
+    xp_version vs[64];
+    size_t nv = 0, n = 0;
+    xp_record recs[40];
+    uint8_t status[40];
+    uint64_t index[40];
+    /* batches of 1, 2, 3, ...; beta gets the same records interleaved, so both logs' keys mix */
+    for (size_t batch = 1; n < TOTAL; batch++) {
+        size_t k = batch < 40 ? batch : 40;
+        if (k > TOTAL - n)
+            k = TOTAL - n;
+        for (size_t i = 0; i < k; i++) {
+            fill_record(&recs[i], (uint32_t)(n + i));
+            xp_record_leaf_hash(&recs[i], leaf[n + i]);
+        }
+        assert_int_equal(xp_store_append(s, a.id, recs, k, status, index, &err), 0);
+        for (size_t i = 0; i < k; i++) {
+            assert_int_equal(status[i], XP_APPEND_ADDED);
+            assert_int_equal(index[i], n + i);
+        }
+        assert_int_equal(xp_store_append(s, b.id, recs, k, NULL, NULL, &err), 0);
+        n += k;
+        int cut;
+        assert_int_equal(xp_store_cut_version(s, a.id, 100 + batch, &vs[nv], &cut, &err), 0);
+        assert_int_equal(cut, 1);
+        assert_int_equal(vs[nv].number, nv + 1);
+        assert_int_equal(vs[nv].size, n);
+        nv++;
+        check_version(s, a.id, &vs[nv - 1], nv, vs);
+    }
+    /* after all appends, every old version still proves */
+    for (size_t j = 0; j < nv; j++) {
+        xp_version v;
+        assert_int_equal(xp_dataset_version(s, a.id, (uint32_t)(j + 1), &v, &err), 0);
+        assert_memory_equal(&v, &vs[j], sizeof v);
+        check_version(s, a.id, &v, nv, vs);
+    }
+    uint8_t r[32];
+    assert_int_equal(xp_store_root(s, b.id, TOTAL, r, &err), 0);
+    assert_memory_equal(r, vs[nv - 1].root, 32);
+    assert_int_equal(xp_store_root(s, b.id, TOTAL + 1, r, &err), XP_EINVAL);
+
+    /* duplicates: one already in, one twice in the batch, one new */
+    fill_record(&recs[0], 5);
+    fill_record(&recs[1], 1000);
+    fill_record(&recs[2], 1000);
+    recs[2].timestamp = 7;
+    assert_int_equal(xp_store_append(s, a.id, recs, 3, status, index, &err), 0);
+    assert_int_equal(status[0], XP_APPEND_DUPLICATE);
+    assert_int_equal(index[0], 5);
+    assert_int_equal(status[1], XP_APPEND_ADDED);
+    assert_int_equal(index[1], TOTAL);
+    assert_int_equal(status[2], XP_APPEND_DUPLICATE);
+    assert_int_equal(index[2], TOTAL);
+    uint64_t found;
+    assert_int_equal(xp_store_find(s, a.id, recs[1].symhash, &found, &err), 0);
+    assert_int_equal(found, TOTAL);
+    uint8_t data[XP_RECORD_LEN], enc[XP_RECORD_LEN];
+    assert_int_equal(xp_store_record(s, a.id, TOTAL, data, &err), 0);
+    xp_record_encode(&recs[1], enc);
+    assert_memory_equal(data, enc, sizeof enc);
+    int cut;
+    xp_version v;
+    assert_int_equal(xp_store_cut_version(s, a.id, 9, &v, &cut, &err), 0);
+    assert_int_equal(cut, 1);
+    assert_int_equal(xp_store_cut_version(s, a.id, 9, &v, &cut, &err), 0);
+    assert_int_equal(cut, 0);
+    assert_int_equal(v.size, TOTAL + 1);
+
+    /* the other dataset's records of the same protohash */
+    int hits = 0;
+    int cb(void *ctx, uint32_t ds, uint64_t idx, const xp_record *rec);
+    assert_int_equal(xp_store_protohash_each(s, recs[1].protohash, a.id, cb, &hits, &err), 0);
+    assert_true(hits > 30 && hits < 60);
+
+    xp_dataset_counts c;
+    assert_int_equal(xp_store_counts(s, a.id, &c, &err), 0);
+    assert_int_equal(c.records, TOTAL + 1);
+    assert_int_equal(c.leaves, TOTAL + 1);
+    assert_int_equal(c.by_symhash, TOTAL + 1);
+    assert_int_equal(c.by_protohash, TOTAL + 1);
+    assert_int_equal(c.nodes, 2 * (TOTAL + 1) - __builtin_popcount(TOTAL + 1));
+    assert_int_equal(c.versions, nv + 1);
+
+    size_t map1;
+    xp_store_sizes(s, &map1, NULL);
+    assert_true(map1 > map0);
+    xp_store_close(s);
+
+    /* reopened (with a map smaller than the file): the same roots */
+    int orc = xp_store_open(home, 64 * 1024, &s, &err);
+    if (orc)
+        fail_msg("%s", err.msg);
+    assert_int_equal(xp_dataset_get(s, "alpha", &a, &err), 0);
+    assert_int_equal(a.size, TOTAL + 1);
+    assert_int_equal(a.versions, nv + 1);
+    assert_string_equal(a.license, "CC-BY-4.0");
+    assert_string_equal(a.description, "first");
+    check_version(s, a.id, &vs[nv / 2], nv, vs);
+    assert_int_equal(xp_dataset_get(s, "gamma", &a, &err), XP_ENOTFOUND);
+    xp_store_close(s);
+}
+
+/* A batch large enough for the leaf hashes to be computed on several threads, with repeats. */
+static void big_batch(void **state)
+{
+    (void)state;
+    enum { N = 9000 };
+    static xp_record recs[N];
+    static uint8_t leaves[N][32], status[N];
+    static uint64_t index[N];
+    size_t distinct = 0;
+    for (size_t i = 0; i < N; i++) {
+        int repeat = i % 7 == 6; /* every 7th repeats the one before */
+        fill_record(&recs[i], (uint32_t)(repeat ? i - 1 : i));
+        if (!repeat)
+            xp_record_leaf_hash(&recs[i], leaves[distinct++]);
+    }
+    xp_store *s;
+    xp_error err = {0};
+    xp_dataset d;
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "big", "MIT", NULL, NULL, 1, &d, &err), 0);
+    assert_int_equal(xp_store_append(s, d.id, recs, N, status, index, &err), 0);
+    size_t added = 0;
+    for (size_t i = 0; i < N; i++)
+        added += status[i] == XP_APPEND_ADDED;
+    assert_int_equal(added, distinct);
+    uint8_t want[32], got[32];
+    assert_int_equal(xp_merkle_root((const uint8_t(*)[32])leaves, distinct, want, &err), 0);
+    assert_int_equal(xp_store_root(s, d.id, distinct, got, &err), 0);
+    assert_memory_equal(got, want, 32);
+    assert_int_equal(status[13], XP_APPEND_DUPLICATE); /* 13 repeats 12, the 12th added */
+    assert_int_equal(status[12], XP_APPEND_ADDED);
+    assert_int_equal(index[12], 11);
+    assert_int_equal(index[13], 11);
+    xp_store_close(s);
+}
+
+int cb(void *ctx, uint32_t ds, uint64_t idx, const xp_record *rec)
+{
+    (void)ds;
+    (void)idx;
+    (void)rec;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(record_bytes),
+        cmocka_unit_test(record_vectors),
+        cmocka_unit_test(meta_json),
+        cmocka_unit_test_setup_teardown(versions_and_proofs, make_home, remove_home),
+        cmocka_unit_test_setup_teardown(big_batch, make_home, remove_home),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
