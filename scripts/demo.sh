@@ -47,5 +47,26 @@ if [ -d "$B" ]; then
     printf '%-12s ' "$v"; "$XP" same "$B/orig.vasp" "$B/$v" || true
   done
 fi
+
+export XTALPROOF_HOME=$work/home
+if [ -d "$SHARED/data/cgcnn/sample-cifs" ]; then
+  step "a dataset of the sample structures in the append-only Merkle log (LMDB)"
+  "$XP" dataset create demo-samples --license CC-BY-4.0 --description "COD sample structures" \
+    --keystore "$work/demo-key.json" --password-file "$work/pw"
+  "$XP" register --dataset demo-samples "$SHARED"/data/cgcnn/sample-cifs
+  "$XP" register --dataset demo-samples "$SHARED"/data/cgcnn/sample-cifs   # adds nothing
+  "$XP" dataset show demo-samples
+  first=$(ls "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -1)
+  step "an inclusion proof for $(basename "$first"), checked against the file"
+  "$XP" proof --dataset demo-samples "$first" > "$work/proof.json"
+  jq -c '{dataset, version, size, index, root, pathLength: (.path | length)}' "$work/proof.json"
+  "$XP" verify-proof "$work/proof.json" --structure "$first"
+
+  step "fixed-point CGCNN predictions (formation energy per atom, band gap)"
+  for m in formation-energy-per-atom band-gap; do
+    "$XP" predict --model "$m" --json $(ls "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -3) |
+      jq -r '"\(.file | split("/") | last)  \(.property) = \(.value) \(.unit)  traceRoot \(.traceRoot[0:18])…"'
+  done
+fi
 echo
 echo "demo: done"
