@@ -36,4 +36,9 @@ int xp_cmd_bench_hash(int argc, char **argv);
 int xp_cmd_same(int argc, char **argv);
 int xp_cmd_bench_dedup(int argc, char **argv);
 
+/* Ethereum client (node/cmd_eth*.c) */
+int xp_cmd_eth(int argc, char **argv);
+int xp_cmd_bench_chain(int argc, char **argv);
+int xp_cmd_bench_tx(int argc, char **argv);
+
 #endif

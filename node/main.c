@@ -28,6 +28,17 @@ static const char USAGE[] =
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
     "  bench dedup [--registered N] PATH...\n"
     "                                lookups in an index of N registered structures, as JSON\n"
+    "  eth keccak HEX | --text S     keccak-256 of bytes or a string\n"
+    "  eth rlp-decode HEX            RLP to JSON (strings as 0x hex, lists as arrays)\n"
+    "  eth tx-decode [--chain-id N] RAWHEX\n"
+    "                                a signed transaction's fields, sender and hash as JSON;\n"
+    "                                exit 1 with the reason when invalid (latest fork rules)\n"
+    "  eth abi-encode SIG ARG...     calldata for a function signature, e.g. 'f(uint256,bool)'\n"
+    "  eth send --rpc URL --keystore F --password-file P --to ADDR [--value WEI] [--data HEX]\n"
+    "                                sign, journal and send a transaction; wait for its receipt\n"
+    "  eth balance --rpc URL ADDR    balance in wei\n"
+    "  bench tx                      signed and encoded transactions per second, as JSON\n"
+    "  bench chain [--rpc URL]       transactions sent and confirmed per second, as JSON\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -56,11 +67,17 @@ int main(int argc, char **argv)
         return xp_cmd_hash(argc - 2, argv + 2);
     if (!strcmp(cmd, "same"))
         return xp_cmd_same(argc - 2, argv + 2);
+    if (!strcmp(cmd, "eth"))
+        return xp_cmd_eth(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "hash"))
             return xp_cmd_bench_hash(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "dedup"))
             return xp_cmd_bench_dedup(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "chain"))
+            return xp_cmd_bench_chain(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "tx"))
+            return xp_cmd_bench_tx(argc - 3, argv + 3);
         return xp_cli_usage("bench: expected \"bench hash\" or \"bench dedup\"");
     }
     return xp_cli_usage("unknown command \"%s\"", cmd);

@@ -1,0 +1,28 @@
+/* Placeholders for eth subcommands still to come. */
+#include "cli.h"
+#include "eth_cmds.h"
+
+int xp_cmd_eth_abi_encode(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return xp_cli_usage("eth abi-encode: not built yet");
+}
+int xp_cmd_eth_send(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return xp_cli_usage("eth send: not built yet");
+}
+int xp_cmd_eth_balance(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return xp_cli_usage("eth balance: not built yet");
+}
+int xp_cmd_bench_chain(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return xp_cli_usage("bench chain: not built yet");
+}
