@@ -2,12 +2,6 @@
 #include "cli.h"
 #include "eth_cmds.h"
 
-int xp_cmd_eth_abi_encode(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return xp_cli_usage("eth abi-encode: not built yet");
-}
 int xp_cmd_eth_send(int argc, char **argv)
 {
     (void)argc;
