@@ -135,6 +135,8 @@ int xp_cmd_eth(int argc, char **argv)
         return xp_cmd_eth_abi_encode(argc, argv);
     if (!strcmp(sub, "send"))
         return xp_cmd_eth_send(argc, argv);
+    if (!strcmp(sub, "logs"))
+        return xp_cmd_eth_logs(argc, argv);
     if (!strcmp(sub, "balance"))
         return xp_cmd_eth_balance(argc, argv);
     return xp_cli_usage("eth: unknown subcommand \"%s\"", sub);

@@ -2,18 +2,6 @@
 #include "cli.h"
 #include "eth_cmds.h"
 
-int xp_cmd_eth_send(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return xp_cli_usage("eth send: not built yet");
-}
-int xp_cmd_eth_balance(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return xp_cli_usage("eth balance: not built yet");
-}
 int xp_cmd_bench_chain(int argc, char **argv)
 {
     (void)argc;

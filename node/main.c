@@ -37,6 +37,8 @@ static const char USAGE[] =
     "  eth send --rpc URL --keystore F --password-file P --to ADDR [--value WEI] [--data HEX]\n"
     "                                sign, journal and send a transaction; wait for its receipt\n"
     "  eth balance --rpc URL ADDR    balance in wei\n"
+    "  eth logs --rpc URL [--address A] [--event SIG] [--from N] [--to N] [--step N]\n"
+    "                                logs as JSON lines, decoded when --event is given\n"
     "  bench tx                      signed and encoded transactions per second, as JSON\n"
     "  bench chain [--rpc URL]       transactions sent and confirmed per second, as JSON\n"
     "\n"
