@@ -442,10 +442,19 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
         }
         json_t *receipt = NULL;
         uint8_t h[32];
-        int found = find_receipt(s, rec, &receipt, h, err);
+        xp_error le = {0};
+        int found = find_receipt(s, rec, &receipt, h, &le);
         if (found < 0) {
+            /* the node is unreachable or answers garbage: the journal holds the state, so
+             * keep trying until the deadline */
             json_decref(rec);
-            return found;
+            if (now_ms() - start > s->o.timeout_ms)
+                return xp_error_set(err, le.code, "nonce %llu not confirmed in time: %s",
+                                    (unsigned long long)nonce, le.msg);
+            fprintf(stderr, "xtalproof: nonce %llu: %s; trying again\n",
+                    (unsigned long long)nonce, le.msg);
+            sleep_ms(s->o.poll_ms);
+            continue;
         }
         int sleep_now = 1;
         if (found) {
@@ -467,8 +476,12 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                 if ((rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err)))
                     goto out;
             }
-            if ((rc = xp_eth_block_number(s->rpc, &head, err)))
-                goto out;
+            if (xp_eth_block_number(s->rpc, &head, &le)) {
+                json_decref(receipt);
+                json_decref(rec);
+                sleep_ms(s->o.poll_ms);
+                continue;
+            }
             if (head + 1 >= block + s->o.confirmations) {
                 set_state(rec, "confirmed");
                 if ((rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err)))
