@@ -769,7 +769,7 @@ static int dec(const xp_abi_type *t, const uint8_t *p, size_t n, json_t **out, i
 {
     if (depth > MAX_DEPTH)
         return xp_error_set(err, XP_EINVAL, "data nested deeper than %d", MAX_DEPTH);
-    if (n < 32)
+    if (n < 32 && t->kind != XP_ABI_TUPLE && t->kind != XP_ABI_FARRAY)
         return xp_error_set(err, XP_EINVAL, "data ends before a 32-byte word");
     switch (t->kind) {
     case XP_ABI_UINT:
