@@ -111,6 +111,20 @@ expect "restart after crash 2" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 9 -
 expect "resume finds nothing left" 0 "${SEND[@]}" --rpc "$URL" --resume-only
 grep -q '"resumed":0' "$T/out" && ok "journal all confirmed" || bad "resume: $(cat "$T/out")"
 
+# reorg: the block that mined the transaction is rolled back before it is 3 blocks deep; the
+# sender notices the receipt is gone and sends it again
+SNAP=$(rpc evm_snapshot '[]')
+before=$(nonce)
+"${SEND[@]}" --rpc "$URL" --to "$B" --value 13 --confirmations 3 >"$T/reorg.out" 2>"$T/reorg.err" &
+SPID=$!
+for _ in $(seq 1 50); do [ "$(nonce)" = $((before + 1)) ] && break; sleep 0.1; done
+rpc evm_revert "[\"$SNAP\"]" >/dev/null
+sleep 1.5
+rpc evm_mine '[]' >/dev/null; rpc evm_mine '[]' >/dev/null
+wait "$SPID" && ok "confirmed after the reorg" || bad "reorg: $(cat "$T/reorg.out" "$T/reorg.err")"
+grep -q 'receipt disappeared (reorg)' "$T/reorg.err" && ok "reorg noticed" || bad "no reorg seen: $(cat "$T/reorg.err")"
+[ "$(nonce)" = $((before + 1)) ] && ok "one transaction after the reorg" || bad "nonce $(nonce)"
+
 # fee bump: with mining paused the transaction is stuck, so it is replaced under its nonce
 rpc evm_setAutomine '[false]' >/dev/null
 before=$(nonce)
