@@ -212,6 +212,11 @@ static json_t *build(uint64_t nonce, void *vctx, xp_error *err)
     json_object_set_new(rec, "tip", jdec(&c->tip));
     json_object_set_new(rec, "bumps", json_integer(0));
     json_object_set_new(rec, "created", json_integer((json_int_t)time(NULL)));
+    /* fee bumps stop at ten times the first fee cap: a wallet never bids without limit */
+    xp_u256 limit;
+    if (xp_u256_mul_u64(&limit, &c->max_fee, 10))
+        memset(limit.b, 0xff, 32);
+    json_object_set_new(rec, "feeLimit", jdec(&limit));
     xp_tx tx;
     int rc = rec_to_tx(c->s, rec, nonce, &tx, err);
     if (!rc)
@@ -405,8 +410,21 @@ static int bump(xp_sender *s, json_t *rec, uint64_t nonce, xp_error *err)
         if (xp_u256_cmp(&stip, &tip) > 0)
             tip = stip;
     }
+    xp_u256 limit;
+    const char *ls = json_string_value(json_object_get(rec, "feeLimit"));
+    if (!ls || xp_u256_parse(ls, &limit, NULL)) { /* entries written before the limit */
+        if (xp_u256_mul_u64(&limit, &tx.max_fee, 10))
+            memset(limit.b, 0xff, 32);
+        json_object_set_new(rec, "feeLimit", jdec(&limit));
+    }
+    if (xp_u256_cmp(&fee, &limit) > 0)
+        fee = limit;
     if (xp_u256_cmp(&tip, &fee) > 0)
         tip = fee;
+    if (xp_u256_cmp(&fee, &tx.max_fee) <= 0) { /* at the limit: keep broadcasting as it is */
+        xp_tx_clear(&tx);
+        return 0;
+    }
     tx.max_fee = fee;
     tx.max_priority = tip;
     uint8_t h[32];
@@ -428,7 +446,8 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
         int rc = xp_jr_get(s->j, s->chain, s->from, nonce, &rec, err);
         if (rc)
             return rc;
-        const char *st = state_of(rec);
+        char st[16]; /* a copy: set_state replaces the string the record holds */
+        snprintf(st, sizeof st, "%s", state_of(rec));
         if (!strcmp(st, "confirmed")) {
             fill_out(rec, nonce, out);
             json_decref(rec);
@@ -537,8 +556,9 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                     last_bcast = -1e18;
                     sleep_now = 0;
                 } else if (b == B_UNDERPRICED) {
-                    force_bump = 1;
-                    sleep_now = 0;
+                    fprintf(stderr, "xtalproof: nonce %llu: %s\n", (unsigned long long)nonce,
+                            xp_rpc_last_error(s->rpc)->message);
+                    force_bump = 1; /* at the next turn, after the pause */
                 } else {
                     fprintf(stderr, "xtalproof: nonce %llu: broadcast failed, will retry: %s\n",
                             (unsigned long long)nonce, be.msg);
@@ -574,7 +594,8 @@ int xp_sender_resume(xp_sender *s, unsigned *count, xp_error *err)
     json_t *rec;
     json_array_foreach(arr, i, rec)
     {
-        const char *st = state_of(rec);
+        char st[16]; /* a copy: set_state replaces the string the record holds */
+        snprintf(st, sizeof st, "%s", state_of(rec));
         if (!strcmp(st, "confirmed") || !strcmp(st, "failed"))
             continue;
         xp_sent sent;
