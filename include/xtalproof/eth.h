@@ -24,6 +24,8 @@ int xp_u256_add(xp_u256 *out, const xp_u256 *a, const xp_u256 *b);
 int xp_u256_mul_u64(xp_u256 *out, const xp_u256 *a, uint64_t m);
 /* out = a * b; returns 1 on overflow past 2^256. */
 int xp_u256_mul(xp_u256 *out, const xp_u256 *a, const xp_u256 *b);
+/* q = a / d for 0 < d < 2^23; returns the remainder. q may be a. */
+unsigned xp_u256_div_small(xp_u256 *q, const xp_u256 *a, unsigned d);
 /* Big-endian bytes of any length up to 32 (leading zeros allowed) into x. */
 int xp_u256_from_be(xp_u256 *x, const uint8_t *p, size_t n);
 /* Number of significant bytes (0 for zero): x's minimal big-endian form is b + 32 - n. */

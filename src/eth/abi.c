@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ethjson.h"
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/eth.h"
@@ -701,17 +702,6 @@ int xp_abi_encode_call(const char *sig, const json_t *args, uint8_t **out, size_
 
 /* ---- decoding ------------------------------------------------------------------------------ */
 
-static json_t *hexstr(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    xp_hex_encode(p, n, s, 1);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
 /* a 32-byte word as a size, refusing anything past 2^32 (no real data is that long) */
 static int word_size(const uint8_t *w, size_t *v, xp_error *err)
 {
@@ -793,7 +783,7 @@ static int dec(const xp_abi_type *t, const uint8_t *p, size_t n, json_t **out, i
         for (int i = 0; i < 12; i++)
             if (p[i])
                 return xp_error_set(err, XP_EINVAL, "address with non-zero high bytes");
-        *out = hexstr(p + 12, 20);
+        *out = xp_eth_jhex(p + 12, 20);
         return *out ? 0 : xp_error_set(err, XP_ENOMEM, "out of memory");
     case XP_ABI_BOOL:
         for (int i = 0; i < 31; i++)
@@ -807,7 +797,7 @@ static int dec(const xp_abi_type *t, const uint8_t *p, size_t n, json_t **out, i
         for (unsigned i = t->bits; i < 32; i++)
             if (p[i])
                 return xp_error_set(err, XP_EINVAL, "bytes%u with non-zero padding", t->bits);
-        *out = hexstr(p, t->bits);
+        *out = xp_eth_jhex(p, t->bits);
         return *out ? 0 : xp_error_set(err, XP_ENOMEM, "out of memory");
     case XP_ABI_BYTES:
     case XP_ABI_STRING: {
@@ -820,7 +810,7 @@ static int dec(const xp_abi_type *t, const uint8_t *p, size_t n, json_t **out, i
         if (t->kind == XP_ABI_STRING) {
             *out = json_stringn_nocheck((const char *)p + 32, len);
         } else {
-            *out = hexstr(p + 32, len);
+            *out = xp_eth_jhex(p + 32, len);
         }
         return *out ? 0 : xp_error_set(err, XP_ENOMEM, "out of memory");
     }

@@ -3,19 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ethjson.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/rpc.h"
-
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    xp_hex_encode(p, n, s, 1);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
 
 static int want_u64(const char *method, json_t *res, uint64_t *v, xp_error *err)
 {
@@ -67,7 +57,7 @@ int xp_eth_get_transaction_count(xp_rpc *rpc, const uint8_t addr[20], const char
 {
     json_t *res;
     int rc = xp_rpc_call(rpc, "eth_getTransactionCount",
-                         json_pack("[o,s]", jhex(addr, 20), block), &res, err);
+                         json_pack("[o,s]", xp_eth_jhex(addr, 20), block), &res, err);
     return rc ? rc : want_u64("eth_getTransactionCount", res, nonce, err);
 }
 
@@ -75,7 +65,7 @@ int xp_eth_get_balance(xp_rpc *rpc, const uint8_t addr[20], const char *block, x
                        xp_error *err)
 {
     json_t *res;
-    int rc = xp_rpc_call(rpc, "eth_getBalance", json_pack("[o,s]", jhex(addr, 20), block), &res,
+    int rc = xp_rpc_call(rpc, "eth_getBalance", json_pack("[o,s]", xp_eth_jhex(addr, 20), block), &res,
                          err);
     return rc ? rc : want_u256("eth_getBalance", res, wei, err);
 }
@@ -164,7 +154,7 @@ int xp_eth_call(xp_rpc *rpc, const json_t *call, const char *block, uint8_t **ou
 int xp_eth_send_raw(xp_rpc *rpc, const uint8_t *raw, size_t n, uint8_t hash[32], xp_error *err)
 {
     json_t *res;
-    int rc = xp_rpc_call(rpc, "eth_sendRawTransaction", json_pack("[o]", jhex(raw, n)), &res,
+    int rc = xp_rpc_call(rpc, "eth_sendRawTransaction", json_pack("[o]", xp_eth_jhex(raw, n)), &res,
                          err);
     if (rc)
         return rc;
@@ -179,7 +169,7 @@ int xp_eth_send_raw(xp_rpc *rpc, const uint8_t *raw, size_t n, uint8_t hash[32],
 int xp_eth_get_receipt(xp_rpc *rpc, const uint8_t hash[32], json_t **receipt, xp_error *err)
 {
     json_t *res;
-    int rc = xp_rpc_call(rpc, "eth_getTransactionReceipt", json_pack("[o]", jhex(hash, 32)),
+    int rc = xp_rpc_call(rpc, "eth_getTransactionReceipt", json_pack("[o]", xp_eth_jhex(hash, 32)),
                          &res, err);
     if (rc)
         return rc;

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ethjson.h"
 #include "journal.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/keccak.h"
@@ -97,24 +98,6 @@ const uint8_t *xp_sender_address(const xp_sender *s)
 
 /* ---- records ---------------------------------------------------------------------------- */
 
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *t = malloc(2 * n + 3);
-    if (!t)
-        return NULL;
-    xp_hex_encode(p, n, t, 1);
-    json_t *j = json_string(t);
-    free(t);
-    return j;
-}
-
-static json_t *jdec(const xp_u256 *x)
-{
-    char d[80];
-    xp_u256_to_dec(x, d);
-    return json_string(d);
-}
-
 static const char *state_of(const json_t *rec)
 {
     const char *st = json_string_value(json_object_get(rec, "state"));
@@ -177,10 +160,10 @@ static int sign_into(const xp_sender *s, xp_tx *tx, json_t *rec, uint8_t hash[32
         json_object_set_new(rec, "raws", raws = json_array());
     if (!hashes)
         json_object_set_new(rec, "hashes", hashes = json_array());
-    json_array_append_new(raws, jhex(b.p, b.len));
-    json_array_append_new(hashes, jhex(hash, 32));
-    json_object_set_new(rec, "maxFee", jdec(&tx->max_fee));
-    json_object_set_new(rec, "tip", jdec(&tx->max_priority));
+    json_array_append_new(raws, xp_eth_jhex(b.p, b.len));
+    json_array_append_new(hashes, xp_eth_jhex(hash, 32));
+    json_object_set_new(rec, "maxFee", xp_eth_jdec(&tx->max_fee));
+    json_object_set_new(rec, "tip", xp_eth_jdec(&tx->max_priority));
     xp_rlp_buf_free(&b);
     return 0;
 }
@@ -204,19 +187,19 @@ static json_t *build(uint64_t nonce, void *vctx, xp_error *err)
     json_object_set_new(rec, "idem", c->req->idem_key ? json_string(c->req->idem_key)
                                                       : json_null());
     json_object_set_new(rec, "type", json_integer(2));
-    json_object_set_new(rec, "to", c->req->has_to ? jhex(c->req->to, 20) : json_null());
-    json_object_set_new(rec, "value", jdec(&c->req->value));
-    json_object_set_new(rec, "data", jhex(c->req->data, c->req->data_len));
+    json_object_set_new(rec, "to", c->req->has_to ? xp_eth_jhex(c->req->to, 20) : json_null());
+    json_object_set_new(rec, "value", xp_eth_jdec(&c->req->value));
+    json_object_set_new(rec, "data", xp_eth_jhex(c->req->data, c->req->data_len));
     json_object_set_new(rec, "gas", json_integer((json_int_t)c->gas));
-    json_object_set_new(rec, "maxFee", jdec(&c->max_fee));
-    json_object_set_new(rec, "tip", jdec(&c->tip));
+    json_object_set_new(rec, "maxFee", xp_eth_jdec(&c->max_fee));
+    json_object_set_new(rec, "tip", xp_eth_jdec(&c->tip));
     json_object_set_new(rec, "bumps", json_integer(0));
     json_object_set_new(rec, "created", json_integer((json_int_t)time(NULL)));
     /* fee bumps stop at ten times the first fee cap: a wallet never bids without limit */
     xp_u256 limit;
     if (xp_u256_mul_u64(&limit, &c->max_fee, 10))
         memset(limit.b, 0xff, 32);
-    json_object_set_new(rec, "feeLimit", jdec(&limit));
+    json_object_set_new(rec, "feeLimit", xp_eth_jdec(&limit));
     xp_tx tx;
     int rc = rec_to_tx(c->s, rec, nonce, &tx, err);
     if (!rc)
@@ -326,13 +309,13 @@ int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error 
     if ((rc = xp_eth_suggest_fees(s->rpc, &c.max_fee, &c.tip, err)))
         return rc;
     if (!c.gas) {
-        json_t *call = json_pack("{s:o, s:o, s:o}", "from", jhex(s->from, 20), "value",
-                                 jdec(&req->value), "data", jhex(req->data, req->data_len));
+        json_t *call = json_pack("{s:o, s:o, s:o}", "from", xp_eth_jhex(s->from, 20), "value",
+                                 xp_eth_jdec(&req->value), "data", xp_eth_jhex(req->data, req->data_len));
         char q[68];
         xp_u256_to_quantity(&req->value, q);
         json_object_set_new(call, "value", json_string(q));
         if (req->has_to)
-            json_object_set_new(call, "to", jhex(req->to, 20));
+            json_object_set_new(call, "to", xp_eth_jhex(req->to, 20));
         rc = xp_eth_estimate_gas(s->rpc, call, &c.gas, err);
         json_decref(call);
         if (rc)
@@ -382,23 +365,9 @@ static int bump(xp_sender *s, json_t *rec, uint64_t nonce, xp_error *err)
     /* +20 % on both fees (nodes ask for at least +10 %), and never below today's suggestion */
     xp_u256 fee, tip, t;
     xp_u256_mul_u64(&t, &tx.max_fee, 6);
-    {
-        unsigned rem = 0;
-        for (int i = 0; i < 32; i++) {
-            unsigned cur = rem << 8 | t.b[i];
-            fee.b[i] = (uint8_t)(cur / 5);
-            rem = cur % 5;
-        }
-    }
+    xp_u256_div_small(&fee, &t, 5);
     xp_u256_mul_u64(&t, &tx.max_priority, 6);
-    {
-        unsigned rem = 0;
-        for (int i = 0; i < 32; i++) {
-            unsigned cur = rem << 8 | t.b[i];
-            tip.b[i] = (uint8_t)(cur / 5);
-            rem = cur % 5;
-        }
-    }
+    xp_u256_div_small(&tip, &t, 5);
     xp_u256 one;
     xp_u256_from_u64(&one, 1);
     xp_u256_add(&fee, &fee, &one);
@@ -415,7 +384,7 @@ static int bump(xp_sender *s, json_t *rec, uint64_t nonce, xp_error *err)
     if (!ls || xp_u256_parse(ls, &limit, NULL)) { /* entries written before the limit */
         if (xp_u256_mul_u64(&limit, &tx.max_fee, 10))
             memset(limit.b, 0xff, 32);
-        json_object_set_new(rec, "feeLimit", jdec(&limit));
+        json_object_set_new(rec, "feeLimit", xp_eth_jdec(&limit));
     }
     if (xp_u256_cmp(&fee, &limit) > 0)
         fee = limit;
@@ -488,7 +457,7 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
             json_t *m = json_object_get(rec, "mined");
             if (!m || strcmp(json_string_value(json_object_get(m, "blockHash")), bh)) {
                 json_object_set_new(rec, "mined",
-                                    json_pack("{s:o, s:I, s:s, s:I}", "hash", jhex(h, 32),
+                                    json_pack("{s:o, s:I, s:s, s:I}", "hash", xp_eth_jhex(h, 32),
                                               "block", (json_int_t)block, "blockHash", bh,
                                               "status", (json_int_t)status));
                 set_state(rec, "mined");

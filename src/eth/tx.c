@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ethjson.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/keys.h"
@@ -438,24 +439,6 @@ int xp_tx_parse_raw(const uint8_t *raw, size_t n, uint64_t chain_id, xp_tx *tx,
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
-static json_t *jdec(const xp_u256 *x)
-{
-    char d[80];
-    xp_u256_to_dec(x, d);
-    return json_string(d);
-}
-
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    xp_hex_encode(p, n, s, 1);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
 char *xp_tx_to_json(const xp_tx *tx, const uint8_t *sender, const uint8_t *hash)
 {
     json_t *o = json_object();
@@ -470,10 +453,10 @@ char *xp_tx_to_json(const xp_tx *tx, const uint8_t *sender, const uint8_t *hash)
     snprintf(q, sizeof q, "%llu", (unsigned long long)tx->nonce);
     json_object_set_new(o, "nonce", json_string(q));
     if (tx->type == XP_TX_1559) {
-        json_object_set_new(o, "maxPriorityFeePerGas", jdec(&tx->max_priority));
-        json_object_set_new(o, "maxFeePerGas", jdec(&tx->max_fee));
+        json_object_set_new(o, "maxPriorityFeePerGas", xp_eth_jdec(&tx->max_priority));
+        json_object_set_new(o, "maxFeePerGas", xp_eth_jdec(&tx->max_fee));
     } else {
-        json_object_set_new(o, "gasPrice", jdec(&tx->gas_price));
+        json_object_set_new(o, "gasPrice", xp_eth_jdec(&tx->gas_price));
     }
     snprintf(q, sizeof q, "%llu", (unsigned long long)tx->gas_limit);
     json_object_set_new(o, "gasLimit", json_string(q));
@@ -484,16 +467,16 @@ char *xp_tx_to_json(const xp_tx *tx, const uint8_t *sender, const uint8_t *hash)
     } else {
         json_object_set_new(o, "to", json_null());
     }
-    json_object_set_new(o, "value", jdec(&tx->value));
-    json_object_set_new(o, "data", jhex(tx->data, tx->data_len));
+    json_object_set_new(o, "value", xp_eth_jdec(&tx->value));
+    json_object_set_new(o, "data", xp_eth_jhex(tx->data, tx->data_len));
     if (tx->type != XP_TX_LEGACY) {
         json_t *al = json_array();
         for (size_t i = 0; i < tx->naccess; i++) {
             json_t *keys = json_array();
             for (size_t j = 0; j < tx->access[i].nkeys; j++)
-                json_array_append_new(keys, jhex(tx->access[i].keys[j], 32));
+                json_array_append_new(keys, xp_eth_jhex(tx->access[i].keys[j], 32));
             json_array_append_new(al, json_pack("{s:o, s:o}", "address",
-                                                jhex(tx->access[i].address, 20),
+                                                xp_eth_jhex(tx->access[i].address, 20),
                                                 "storageKeys", keys));
         }
         json_object_set_new(o, "accessList", al);
@@ -514,7 +497,7 @@ char *xp_tx_to_json(const xp_tx *tx, const uint8_t *sender, const uint8_t *hash)
         json_object_set_new(o, "sender", json_string(a));
     }
     if (hash)
-        json_object_set_new(o, "hash", jhex(hash, 32));
+        json_object_set_new(o, "hash", xp_eth_jhex(hash, 32));
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "xtalproof/bytes.h"
 #include "xtalproof/eth.h"
 
 void xp_u256_from_u64(xp_u256 *x, uint64_t v)
@@ -111,14 +112,13 @@ size_t xp_u256_bytelen(const xp_u256 *x)
     return 32 - i;
 }
 
-/* x = x / 10, returning the remainder */
-static unsigned div10(xp_u256 *x)
+unsigned xp_u256_div_small(xp_u256 *q, const xp_u256 *a, unsigned d)
 {
     unsigned rem = 0;
     for (int i = 0; i < 32; i++) {
-        unsigned cur = rem << 8 | x->b[i];
-        x->b[i] = (uint8_t)(cur / 10);
-        rem = cur % 10;
+        unsigned cur = rem << 8 | a->b[i];
+        q->b[i] = (uint8_t)(cur / d);
+        rem = cur % d;
     }
     return rem;
 }
@@ -129,7 +129,7 @@ void xp_u256_to_dec(const xp_u256 *x, char out[80])
     char tmp[80];
     int n = 0;
     do {
-        tmp[n++] = (char)('0' + div10(&t));
+        tmp[n++] = (char)('0' + xp_u256_div_small(&t, &t, 10));
     } while (!xp_u256_is_zero(&t));
     for (int i = 0; i < n; i++)
         out[i] = tmp[n - 1 - i];
@@ -159,15 +159,25 @@ void xp_u256_to_quantity(const xp_u256 *x, char out[68])
     *p = '\0';
 }
 
-static int hexval(char c)
+/* Hex digits (odd count allowed, leading zeros skipped) right-aligned into out[0..cap). */
+static int hex_be(const char *h, uint8_t *out, size_t cap)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    size_t n = strlen(h);
+    if (!n)
+        return XP_EINVAL;
+    while (n > 1 && *h == '0') {
+        h++;
+        n--;
+    }
+    if (n > 2 * cap)
+        return XP_EINVAL;
+    char pad[2 * 32 + 1];
+    size_t m = (n + 1) / 2 * 2; /* an even count: one leading '0' when odd */
+    memset(pad, '0', m - n);
+    memcpy(pad + m - n, h, n);
+    memset(out, 0, cap);
+    size_t got;
+    return xp_hex_decode(pad, m, out + cap - m / 2, m / 2, &got, NULL);
 }
 
 int xp_u256_parse(const char *text, xp_u256 *x, xp_error *err)
@@ -176,22 +186,9 @@ int xp_u256_parse(const char *text, xp_u256 *x, xp_error *err)
     if (!text || !*text)
         return xp_error_set(err, XP_EINVAL, "expected a number, got nothing");
     if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-        const char *h = text + 2;
-        size_t n = strlen(h);
-        if (!n)
-            return xp_error_set(err, XP_EINVAL, "\"%.40s\" has no hex digits", text);
-        while (n > 64 && *h == '0') {
-            h++;
-            n--;
-        }
-        if (n > 64)
-            return xp_error_set(err, XP_EINVAL, "\"%.40s…\" is larger than 2^256-1", text);
-        for (size_t i = 0; i < n; i++) {
-            int v = hexval(h[n - 1 - i]);
-            if (v < 0)
-                return xp_error_set(err, XP_EINVAL, "\"%.40s\" is not a hex number", text);
-            x->b[31 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
-        }
+        if (hex_be(text + 2, x->b, 32))
+            return xp_error_set(err, XP_EINVAL, "\"%.40s\" is not a hex number below 2^256",
+                                text);
         return 0;
     }
     for (const char *p = text; *p; p++) {
@@ -210,16 +207,12 @@ int xp_quantity_parse_u64(const char *text, uint64_t *v, xp_error *err)
     if (!text || text[0] != '0' || (text[1] != 'x' && text[1] != 'X') || !text[2])
         return xp_error_set(err, XP_EINVAL, "expected a 0x quantity, got \"%.40s\"",
                             text ? text : "(null)");
+    uint8_t be[8];
+    if (hex_be(text + 2, be, 8))
+        return xp_error_set(err, XP_EINVAL, "\"%.40s\" is not a hex quantity below 2^64", text);
     uint64_t r = 0;
-    size_t n = strlen(text + 2);
-    if (n > 16)
-        return xp_error_set(err, XP_EINVAL, "quantity \"%.40s\" does not fit in 64 bits", text);
-    for (size_t i = 0; i < n; i++) {
-        int d = hexval(text[2 + i]);
-        if (d < 0)
-            return xp_error_set(err, XP_EINVAL, "\"%.40s\" is not a hex quantity", text);
-        r = r << 4 | (uint64_t)d;
-    }
+    for (int i = 0; i < 8; i++)
+        r = r << 8 | be[i];
     *v = r;
     return 0;
 }

@@ -111,7 +111,7 @@ static char *forward(int port, const char *body, size_t blen, size_t *rlen)
     return out;
 }
 
-static void reply(int fd, int code, const char *body, size_t n)
+static void reply_head(int fd, int code, size_t n)
 {
     char head[256];
     int hn = snprintf(head, sizeof head,
@@ -119,6 +119,11 @@ static void reply(int fd, int code, const char *body, size_t n)
                       "%zu\r\nConnection: close\r\n\r\n",
                       code, code == 200 ? "OK" : "Service Unavailable", n);
     write_all(fd, head, (size_t)hn);
+}
+
+static void reply(int fd, int code, const char *body, size_t n)
+{
+    reply_head(fd, code, n);
     write_all(fd, body, n);
 }
 
@@ -166,12 +171,7 @@ int main(int argc, char **argv)
             nanosleep(&ts, NULL);
             reply(c, 200, resp, rlen);
         } else if (fault == 3) { /* cut short: headers promise all, half comes */
-            char head[160];
-            int hn = snprintf(head, sizeof head,
-                              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                              "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                              rlen);
-            write_all(c, head, (size_t)hn);
+            reply_head(c, 200, rlen);
             write_all(c, resp, rlen / 2);
         } else if (fault == 4) {
             if (rlen)
