@@ -266,20 +266,56 @@ static int hexarg(const json_t *v, uint8_t *out, size_t n)
 }
 
 /* Looks for a receipt of any hash of the record, newest first. 1 found, 0 none, <0 error. */
+/* Looks for a receipt of any hash of the record, newest first: one request, a batch when the
+ * transaction was replaced. 1 found, 0 none, <0 error. */
 static int find_receipt(xp_sender *s, const json_t *rec, json_t **receipt, uint8_t hash[32],
                         xp_error *err)
 {
     json_t *hashes = json_object_get(rec, "hashes");
-    for (size_t i = json_array_size(hashes); i-- > 0;) {
-        if (hexarg(json_array_get(hashes, i), hash, 32))
+    size_t n = json_array_size(hashes);
+    *receipt = NULL;
+    if (n == 0)
+        return xp_error_set(err, XP_EIO, "journal entry has no hash");
+    if (n == 1) {
+        if (hexarg(json_array_get(hashes, 0), hash, 32))
             return xp_error_set(err, XP_EIO, "journal: bad hash");
         int rc = xp_eth_get_receipt(s->rpc, hash, receipt, err);
-        if (rc)
-            return rc;
-        if (*receipt)
-            return 1;
+        return rc ? rc : *receipt != NULL;
     }
-    return 0;
+    const char **methods = calloc(n, sizeof *methods);
+    json_t **params = calloc(n, sizeof *params), **res = calloc(n, sizeof *res);
+    xp_error *errs = calloc(n, sizeof *errs);
+    int rc = 0, found = 0;
+    if (!methods || !params || !res || !errs) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        methods[i] = "eth_getTransactionReceipt";
+        params[i] = json_pack("[O]", json_array_get(hashes, i));
+    }
+    if ((rc = xp_rpc_batch(s->rpc, n, methods, params, res, errs, err)))
+        goto done;
+    for (size_t i = n; i-- > 0 && !found;) {
+        if (!res[i]) { /* that call failed: try again at the next turn */
+            rc = xp_error_set(err, XP_EIO, "%s", errs[i].msg);
+            break;
+        }
+        if (json_is_object(res[i]) && json_is_string(json_object_get(res[i], "blockNumber")) &&
+            json_is_string(json_object_get(res[i], "blockHash")) &&
+            hexarg(json_array_get(hashes, i), hash, 32) == 0) {
+            *receipt = json_incref(res[i]);
+            found = 1;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(res[i]);
+done:
+    free(methods);
+    free(params);
+    free(res);
+    free(errs);
+    return rc ? rc : found;
 }
 
 static void fill_out(const json_t *rec, uint64_t nonce, xp_sent *out)
