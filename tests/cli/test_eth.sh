@@ -32,6 +32,8 @@ grep -q '^0xa9059cbb000000000000000000000000111111111111111111111111111111111111
   && ok "abi-encode selector and address" || bad "abi-encode: $(cat "$T/out")"
 expect "abi-encode out of range" 1 "$X" eth abi-encode 'f(uint8)' 256
 expect "eth usage" 2 "$X" eth frobnicate
+expect "bench tx" 0 "$X" bench tx --count 200
+grep -q '"tx_per_s":' "$T/out" && ok "bench tx JSON" || bad "bench tx: $(cat "$T/out")"
 
 # ---- against anvil -----------------------------------------------------------------------------
 if [ ! -x "$TN/node_modules/.bin/anvil" ]; then
@@ -164,6 +166,9 @@ if [ -n "$PROXY" ] && [ -x "$PROXY" ]; then
   expect "journal consistent after faults" 0 "${SEND[@]}" --rpc "$URL" --resume-only
   grep -q '"resumed":0' "$T/out" && ok "nothing left to resume" || bad "resume: $(cat "$T/out")"
 fi
+
+expect "bench chain" 0 "$X" bench chain --rpc "$URL" --count 20 --journalled 5
+grep -q '"client_confirmed_per_s":' "$T/out" && ok "bench chain JSON" || bad "bench chain: $(cat "$T/out")"
 
 expect "anvil down" 0 "$TN/anvil-down"
 kill -0 "$APID" 2>/dev/null && bad "anvil pid $APID still alive" || ok "anvil pid $APID stopped"
