@@ -78,21 +78,25 @@ static int cmd_rlp_decode(int argc, char **argv)
 
 static int cmd_tx_decode(int argc, char **argv)
 {
-    xp_opt o[] = {{"chain-id", 0, 0}};
+    xp_opt o[] = {{"chain-id", 0, 0}, {"fork", 0, 0}};
     const char *pos[2];
     int npos;
-    if (xp_cli_parse("eth tx-decode", argc, argv, o, 1, pos, 2, &npos))
+    if (xp_cli_parse("eth tx-decode", argc, argv, o, 2, pos, 2, &npos))
         return XP_EXIT_USAGE;
     if (npos != 1)
         return xp_cli_usage("eth tx-decode: give one RAWHEX argument");
-    uint64_t chain = 0;
-    const char *c = xp_cli_get(o, 1, "chain-id");
+    /* chain id 1 unless told, as go-ethereum's transaction tool (evm t9n) assumes; 0: any */
+    uint64_t chain = 1;
+    const char *c = xp_cli_get(o, 2, "chain-id"), *f = xp_cli_get(o, 2, "fork");
     if (c) {
         char *end;
         chain = strtoull(c, &end, 10);
-        if (!*c || *end || !chain)
-            return xp_cli_usage("eth tx-decode: --chain-id must be a positive integer");
+        if (!*c || *end)
+            return xp_cli_usage("eth tx-decode: --chain-id must be an integer (0: any)");
     }
+    int fork = f ? xp_fork_parse(f) : XP_FORK_CANCUN;
+    if (fork < 0)
+        return xp_cli_usage("eth tx-decode: --fork must be cancun, prague, osaka or latest");
     uint8_t *buf;
     size_t n;
     xp_error err = {0};
@@ -100,7 +104,7 @@ static int cmd_tx_decode(int argc, char **argv)
         return xp_cli_fail(&err);
     xp_tx tx;
     uint8_t sender[20], hash[32];
-    int rc = xp_tx_parse_raw(buf, n, chain, &tx, sender, hash, &err);
+    int rc = xp_tx_parse_raw(buf, n, chain, fork, &tx, sender, hash, &err);
     free(buf);
     if (rc) {
         xp_error_prefix(&err, "invalid transaction");

@@ -64,14 +64,21 @@ int xp_tx_sender(const xp_tx *tx, uint8_t addr[20], xp_error *err);
  * init code), 4 per zero and 16 per non-zero data byte, 2400 per access-list address and
  * 1900 per storage key. *floor gets the EIP-7623 calldata floor (21000 + 10 per token). */
 int xp_tx_intrinsic_gas(const xp_tx *tx, uint64_t *gas, uint64_t *floor, xp_error *err);
-/* Validity as a node of the latest fork judges a transaction on its own: signature and
+/* The rule sets validity can be judged by. Cancun is the newest fork of the ethereum/tests
+ * transaction files; Prague adds the EIP-7623 calldata floor, Osaka the EIP-7825 gas cap. */
+enum { XP_FORK_CANCUN = 0, XP_FORK_PRAGUE = 1, XP_FORK_OSAKA = 2, XP_FORK_LATEST = XP_FORK_OSAKA };
+/* Parses "cancun", "prague", "osaka" or "latest"; -1 for anything else. */
+int xp_fork_parse(const char *name);
+const char *xp_fork_name(int fork);
+
+/* Validity as a node judges a transaction on its own, by the rules of fork: signature and
  * sender, chain id (when chain_id is not 0), nonce below 2^64-1 (EIP-2681), gas limit at
- * least the intrinsic gas and the calldata floor and at most 2^24 (EIP-7825), init code at
- * most 49152 bytes (EIP-3860), priority fee not above the fee cap, gas limit × fee cap within
- * 256 bits. The sentence names the rule that failed. */
-int xp_tx_validate(const xp_tx *tx, uint64_t chain_id, xp_error *err);
+ * least the intrinsic gas (and, from Prague, the calldata floor; from Osaka, at most 2^24),
+ * init code at most 49152 bytes (EIP-3860), priority fee not above the fee cap, gas limit ×
+ * fee cap within 256 bits. The sentence names the rule that failed. */
+int xp_tx_validate(const xp_tx *tx, uint64_t chain_id, int fork, xp_error *err);
 /* Decode + validate + sender + hash in one step (hash = keccak of the raw bytes). */
-int xp_tx_parse_raw(const uint8_t *raw, size_t n, uint64_t chain_id, xp_tx *tx,
+int xp_tx_parse_raw(const uint8_t *raw, size_t n, uint64_t chain_id, int fork, xp_tx *tx,
                     uint8_t sender[20], uint8_t hash[32], xp_error *err);
 /* The decoded transaction as a JSON object text (type, chainId, nonce, fees, gas, to, value,
  * data, accessList, v/yParity, r, s, and sender and hash when given). malloc'd. */

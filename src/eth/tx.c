@@ -387,7 +387,21 @@ int xp_tx_intrinsic_gas(const xp_tx *tx, uint64_t *gas, uint64_t *floor, xp_erro
     return 0;
 }
 
-int xp_tx_validate(const xp_tx *tx, uint64_t chain_id, xp_error *err)
+int xp_fork_parse(const char *name)
+{
+    static const char *const names[] = {"cancun", "prague", "osaka"};
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, names[i]))
+            return i;
+    return !strcmp(name, "latest") ? XP_FORK_LATEST : -1;
+}
+
+const char *xp_fork_name(int fork)
+{
+    return fork == XP_FORK_CANCUN ? "cancun" : fork == XP_FORK_PRAGUE ? "prague" : "osaka";
+}
+
+int xp_tx_validate(const xp_tx *tx, uint64_t chain_id, int fork, xp_error *err)
 {
     uint8_t addr[20];
     int rc;
@@ -406,11 +420,11 @@ int xp_tx_validate(const xp_tx *tx, uint64_t chain_id, xp_error *err)
     if (tx->gas_limit < gas)
         return xp_error_set(err, XP_EINVAL, "intrinsic gas too low: gas limit %llu < %llu",
                             (unsigned long long)tx->gas_limit, (unsigned long long)gas);
-    if (tx->gas_limit < floor)
+    if (fork >= XP_FORK_PRAGUE && tx->gas_limit < floor)
         return xp_error_set(err, XP_EINVAL,
                             "gas limit %llu below the calldata floor %llu (EIP-7623)",
                             (unsigned long long)tx->gas_limit, (unsigned long long)floor);
-    if (tx->gas_limit > MAX_TX_GAS)
+    if (fork >= XP_FORK_OSAKA && tx->gas_limit > MAX_TX_GAS)
         return xp_error_set(err, XP_EINVAL, "gas limit %llu above the cap 2^24 (EIP-7825)",
                             (unsigned long long)tx->gas_limit);
     const xp_u256 *cap = tx->type == XP_TX_1559 ? &tx->max_fee : &tx->gas_price;
@@ -423,13 +437,13 @@ int xp_tx_validate(const xp_tx *tx, uint64_t chain_id, xp_error *err)
     return 0;
 }
 
-int xp_tx_parse_raw(const uint8_t *raw, size_t n, uint64_t chain_id, xp_tx *tx,
+int xp_tx_parse_raw(const uint8_t *raw, size_t n, uint64_t chain_id, int fork, xp_tx *tx,
                     uint8_t sender[20], uint8_t hash[32], xp_error *err)
 {
     int rc = xp_tx_decode(raw, n, tx, err);
     if (rc)
         return rc;
-    if ((rc = xp_tx_validate(tx, chain_id, err)) || (rc = xp_tx_sender(tx, sender, err))) {
+    if ((rc = xp_tx_validate(tx, chain_id, fork, err)) || (rc = xp_tx_sender(tx, sender, err))) {
         xp_tx_clear(tx);
         return rc;
     }

@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (xp_tx_decode(data, size, &tx, &err) != 0)
         return 0;
     uint8_t sender[20];
-    xp_tx_validate(&tx, 0, &err);
+    xp_tx_validate(&tx, 0, XP_FORK_LATEST, &err);
     xp_tx_sender(&tx, sender, &err);
     uint64_t g, f;
     xp_tx_intrinsic_gas(&tx, &g, &f, &err);

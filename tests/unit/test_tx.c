@@ -67,7 +67,7 @@ static void official(void **state)
         xp_tx tx;
         uint8_t sender[20], h[32];
         xp_error err = {0};
-        int rc = xp_tx_parse_raw(raw, n, 1, &tx, sender, h, &err);
+        int rc = xp_tx_parse_raw(raw, n, 1, XP_FORK_CANCUN, &tx, sender, h, &err);
         if (hash && !over) {
             if (rc)
                 fail_msg("%s: refused a valid transaction: %s", name, err.msg);
@@ -219,23 +219,25 @@ static void rules(void **state)
     assert_int_equal(fl, 61000);
     assert_int_equal(xp_tx_sign(&tx, key, NULL), 0);
     xp_error err = {0};
-    assert_int_not_equal(xp_tx_validate(&tx, 1, &err), 0);
+    assert_int_not_equal(xp_tx_validate(&tx, 1, XP_FORK_OSAKA, &err), 0);
     assert_non_null(strstr(err.msg, "floor"));
+    assert_int_equal(xp_tx_validate(&tx, 1, XP_FORK_CANCUN, &err), 0); /* no floor before */
     tx.gas_limit = 61000;
     assert_int_equal(xp_tx_sign(&tx, key, NULL), 0);
-    assert_int_equal(xp_tx_validate(&tx, 1, &err), 0);
-    assert_int_not_equal(xp_tx_validate(&tx, 5, &err), 0); /* wrong chain */
+    assert_int_equal(xp_tx_validate(&tx, 1, XP_FORK_OSAKA, &err), 0);
+    assert_int_not_equal(xp_tx_validate(&tx, 5, XP_FORK_OSAKA, &err), 0); /* wrong chain */
     tx.gas_limit = (1u << 24) + 1;
     assert_int_equal(xp_tx_sign(&tx, key, NULL), 0);
-    assert_int_not_equal(xp_tx_validate(&tx, 1, &err), 0); /* EIP-7825 cap */
+    assert_int_not_equal(xp_tx_validate(&tx, 1, XP_FORK_OSAKA, &err), 0); /* EIP-7825 cap */
+    assert_int_equal(xp_tx_validate(&tx, 1, XP_FORK_PRAGUE, &err), 0);
     tx.gas_limit = 61000;
     xp_u256_from_u64(&tx.max_priority, 11);
     assert_int_equal(xp_tx_sign(&tx, key, NULL), 0);
-    assert_int_not_equal(xp_tx_validate(&tx, 1, &err), 0); /* tip above cap */
+    assert_int_not_equal(xp_tx_validate(&tx, 1, XP_FORK_OSAKA, &err), 0); /* tip above cap */
     xp_u256_from_u64(&tx.max_priority, 1);
     tx.nonce = UINT64_MAX;
     assert_int_equal(xp_tx_sign(&tx, key, NULL), 0);
-    assert_int_not_equal(xp_tx_validate(&tx, 1, &err), 0); /* EIP-2681 */
+    assert_int_not_equal(xp_tx_validate(&tx, 1, XP_FORK_OSAKA, &err), 0); /* EIP-2681 */
     /* creation: 53000 + 2 per init-code word; more than 49152 bytes refused (EIP-3860) */
     tx.nonce = 0;
     tx.has_to = 0;
