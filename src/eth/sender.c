@@ -204,6 +204,8 @@ static json_t *build(uint64_t nonce, void *vctx, xp_error *err)
     int rc = rec_to_tx(c->s, rec, nonce, &tx, err);
     if (!rc)
         rc = sign_into(c->s, &tx, rec, c->hash, err);
+    if (!rc) /* what no node would take is refused before it is journalled */
+        rc = xp_tx_validate(&tx, c->s->chain, XP_FORK_LATEST, err);
     xp_tx_clear(&tx);
     if (rc) {
         json_decref(rec);

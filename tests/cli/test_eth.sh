@@ -83,6 +83,9 @@ expect "balance" 0 "$X" eth balance --rpc "$URL" "$B"
 [ "$(cat "$T/out")" = 10001000000000000000000 ] && ok "balance grew by 1 ether" || bad "balance $(cat "$T/out")"
 expect "balance of a bad address" 1 "$X" eth balance --rpc "$URL" 0x1234
 
+expect "too little gas is refused before sending" 1 "${SEND[@]}" --rpc "$URL" --to "$B" --gas 20000
+grep -q 'intrinsic gas too low' "$T/err" && ok "reason: intrinsic gas" || bad "reason: $(cat "$T/err")"
+
 # idempotency: the same key sends once
 expect "send with a key" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 5 --idempotency-key once
 H1=$(sed -n 's/.*"hash":"\([^"]*\)".*/\1/p' "$T/out")
