@@ -46,6 +46,8 @@ static const char *latest_override(const char *name)
     /* nonce of 32 bytes: go-ethereum decodes the nonce as a uint64 (and EIP-2681 caps it) */
     if (!strcmp(name, "TransactionWithHihghNonce256"))
         return "nonce";
+    if (!strcmp(name, "TransactionWithGasLimitxPriceOverflow"))
+        return "gasLimit";
     return NULL;
 }
 
