@@ -337,6 +337,21 @@ static void fill_out(const json_t *rec, uint64_t nonce, xp_sent *out)
     out->replaced = (int)json_integer_value(json_object_get(rec, "bumps"));
 }
 
+/* A node refused an entry that no node ever accepted (state intent, one signed version): it
+ * is nowhere, so the entry fails and its nonce is free again. 1 when that happened. */
+static int refuse_unsent(xp_sender *s, json_t *rec, uint64_t nonce, const xp_error *why,
+                         xp_error *err)
+{
+    if (strcmp(state_of(rec), "intent") || json_array_size(json_object_get(rec, "raws")) != 1)
+        return 0;
+    set_state(rec, "failed");
+    json_object_set_new(rec, "reason", json_string(why->msg));
+    if (xp_jr_put(s->j, s->chain, s->from, nonce, rec, err) == 0)
+        xp_error_set(err, XP_EINVAL, "nonce %llu refused by the node, not sent: %s",
+                     (unsigned long long)nonce, why->msg);
+    return 1;
+}
+
 int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error *err)
 {
     build_ctx c = {s, req, req->gas_limit, {{0}}, {{0}}, {0}};
@@ -377,12 +392,16 @@ int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error 
         return 0;
     }
     crash_point("after-journal");
-    rc = broadcast(s, rec, err);
+    xp_error be = {0};
+    rc = broadcast(s, rec, &be);
     if (rc == B_OK) {
         set_state(rec, "sent");
         rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err);
     } else if (rc > 0) {
         rc = 0; /* nonce too low or underpriced: xp_sender_wait sorts it out */
+    } else if (rc == XP_ERPC && refuse_unsent(s, rec, nonce, &be, err)) {
+        json_decref(rec);
+        return XP_EINVAL;
     } else {
         /* transport failure: the entry stays as an intent and is broadcast again by wait or
          * resume */
@@ -566,6 +585,9 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                     fprintf(stderr, "xtalproof: nonce %llu: %s\n", (unsigned long long)nonce,
                             xp_rpc_last_error(s->rpc)->message);
                     force_bump = 1; /* at the next turn, after the pause */
+                } else if (b == XP_ERPC && refuse_unsent(s, rec, nonce, &be, err)) {
+                    rc = XP_EINVAL;
+                    goto out;
                 } else {
                     fprintf(stderr, "xtalproof: nonce %llu: broadcast failed, will retry: %s\n",
                             (unsigned long long)nonce, be.msg);

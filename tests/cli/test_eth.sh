@@ -86,13 +86,20 @@ expect "balance of a bad address" 1 "$X" eth balance --rpc "$URL" 0x1234
 expect "too little gas is refused before sending" 1 "${SEND[@]}" --rpc "$URL" --to "$B" --gas 20000
 grep -q 'intrinsic gas too low' "$T/err" && ok "reason: intrinsic gas" || bad "reason: $(cat "$T/err")"
 
+# a transaction the node refuses (more value than the balance) fails and frees its nonce
+before=$(nonce)
+expect "refused by the node" 1 "${SEND[@]}" --rpc "$URL" --to "$B" --value 1000000000000000000000000000000
+grep -q 'refused by the node, not sent' "$T/err" && ok "reason: refused, not sent" || bad "reason: $(cat "$T/err")"
+expect "next send after a refusal" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 1
+[ "$(nonce)" = $((before + 1)) ] && ok "no nonce gap after a refusal" || bad "nonce $(nonce), expected $((before + 1))"
+
 # idempotency: the same key sends once
 expect "send with a key" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 5 --idempotency-key once
 H1=$(sed -n 's/.*"hash":"\([^"]*\)".*/\1/p' "$T/out")
 expect "send the key again" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 5 --idempotency-key once
 grep -q '"reused":true' "$T/out" && grep -q "$H1" "$T/out" && ok "second send reused the first" \
   || bad "not reused: $(cat "$T/out")"
-[ "$(nonce)" = 2 ] && ok "two transactions on chain" || bad "nonce $(nonce)"
+[ "$(nonce)" = 3 ] && ok "three transactions on chain" || bad "nonce $(nonce)"
 
 # logs: a creation transaction whose init code emits Ping(uint256 value = 42)
 TOPIC=$("$X" eth keccak --text 'Ping(uint256)')
