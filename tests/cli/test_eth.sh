@@ -120,6 +120,16 @@ XTALPROOF_ETH_CRASH=after-broadcast expect "crash after the broadcast" 75 \
   "${SEND[@]}" --rpc "$URL" --to "$B" --value 9 --idempotency-key crash2
 expect "restart after crash 2" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 9 --idempotency-key crash2
 [ "$(nonce)" = $((before + 2)) ] && ok "sent exactly once after a broadcast crash" || bad "nonce $(nonce)"
+# a real kill -9 while the sender waits for confirmations that do not come
+before=$(nonce)
+"${SEND[@]}" --rpc "$URL" --to "$B" --value 17 --idempotency-key killed --confirmations 5 \
+  >"$T/k9.out" 2>"$T/k9.err" &
+KPID=$!
+for _ in $(seq 1 50); do [ "$(nonce)" = $((before + 1)) ] && break; sleep 0.1; done
+kill -9 "$KPID"; wait "$KPID" 2>/dev/null
+expect "restart after kill -9" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 17 --idempotency-key killed
+grep -q '"reused":true' "$T/out" && ok "the killed send was finished, not repeated" || bad "restart: $(cat "$T/out")"
+[ "$(nonce)" = $((before + 1)) ] && ok "sent exactly once after kill -9" || bad "nonce $(nonce)"
 expect "resume finds nothing left" 0 "${SEND[@]}" --rpc "$URL" --resume-only
 grep -q '"resumed":0' "$T/out" && ok "journal all confirmed" || bad "resume: $(cat "$T/out")"
 
