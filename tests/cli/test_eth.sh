@@ -27,6 +27,13 @@ grep -q '"value": "1000000000000000000"' "$T/out" && ok "tx-decode value" || bad
 expect "tx-decode wrong chain" 1 "$X" eth tx-decode --chain-id 5 "$RAW"
 expect "tx-decode v=26" 1 "$X" eth tx-decode 0xf85f800182520894b94f5374fce5edbc8e2a8697c15331677e6ebf0b0a801aa098ff921201554726367d2be8c804a7ff89ccf285ebc57dff8ae4c44b9c19ac4aa01887321be575c8095f789dd4c743dfe42c1820f9231f98a962b210e3ac2452a3
 grep -q 'v = 26' "$T/err" && ok "reason names v" || bad "reason: $(cat "$T/err")"
+# gas limit 2^63 (ethereum/tests EIP155 VRule TransactionWithGasLimitOverflow2): valid in
+# Cancun, above the 2^24 cap of Osaka (EIP-7825)
+BIG=0xf865800188800000000000000094095e7baea6a6c7c4c2dfeb977efac326af552d870b8025a048b55bfa915ac795c431978d8a6a992b628d557da5ff759b307d495a36649353a01887321be575c8095f789dd4c743dfe42c1820f9231f98a962b210e3ac2452a3
+expect "tx-decode by cancun rules" 0 "$X" eth tx-decode "$BIG"
+expect "tx-decode by osaka rules" 1 "$X" eth tx-decode --fork osaka "$BIG"
+grep -q 'EIP-7825' "$T/err" && ok "osaka names the gas cap" || bad "reason: $(cat "$T/err")"
+expect "tx-decode bad fork" 2 "$X" eth tx-decode --fork frontier "$BIG"
 expect "abi-encode" 0 "$X" eth abi-encode 'transfer(address,uint256)' 0x1111111111111111111111111111111111111111 1000
 grep -q '^0xa9059cbb0000000000000000000000001111111111111111111111111111111111111111' "$T/out" \
   && ok "abi-encode selector and address" || bad "abi-encode: $(cat "$T/out")"
