@@ -58,7 +58,8 @@ int xp_cmd_eth_send(int argc, char **argv)
                   {"to", 0, 0},            {"value", 0, 0},         {"data", 0, 0},
                   {"gas", 0, 0},           {"idempotency-key", 0, 0}, {"confirmations", 0, 0},
                   {"journal", 0, 0},       {"timeout", 0, 0},       {"bump-after", 0, 0},
-                  {"no-wait", 1, 0},       {"resume-only", 1, 0}};
+                  {"no-wait", 1, 0},       {"resume-only", 1, 0},   {"rpc-timeout", 0, 0},
+                  {"rpc-retries", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[1];
     int npos;
@@ -73,8 +74,11 @@ int xp_cmd_eth_send(int argc, char **argv)
         return xp_cli_usage("%s: give --rpc URL, --keystore F and --to ADDR (or --data to "
                             "create a contract)",
                             cmd);
-    unsigned long gas = 0, conf = 1, timeout = 300, bump_after = 30;
+    unsigned long gas = 0, conf = 1, timeout = 300, bump_after = 30, rpc_timeout = 10,
+                  rpc_retries = 6;
     if (parse_uint(cmd, "gas", xp_cli_get(o, no, "gas"), &gas) ||
+        parse_uint(cmd, "rpc-timeout", xp_cli_get(o, no, "rpc-timeout"), &rpc_timeout) ||
+        parse_uint(cmd, "rpc-retries", xp_cli_get(o, no, "rpc-retries"), &rpc_retries) ||
         parse_uint(cmd, "confirmations", xp_cli_get(o, no, "confirmations"), &conf) ||
         parse_uint(cmd, "timeout", xp_cli_get(o, no, "timeout"), &timeout) ||
         parse_uint(cmd, "bump-after", xp_cli_get(o, no, "bump-after"), &bump_after))
@@ -107,7 +111,9 @@ int xp_cmd_eth_send(int argc, char **argv)
         free(dbytes);
         return xp_cli_fail(&err);
     }
-    xp_rpc_opts ro = {.url = url};
+    xp_rpc_opts ro = {.url = url,
+                      .timeout_ms = (long)(rpc_timeout ? rpc_timeout : 10) * 1000,
+                      .retries = rpc_retries ? (int)rpc_retries : -1};
     xp_rpc *rpc = NULL;
     xp_journal *j = NULL;
     xp_sender *s = NULL;

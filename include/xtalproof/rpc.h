@@ -15,7 +15,7 @@ typedef struct xp_rpc_opts {
     const char *url;
     long timeout_ms;         /* whole request; default 10000 */
     long connect_timeout_ms; /* default 3000 */
-    int retries;             /* further tries after the first; default 6 */
+    int retries;             /* further tries after the first; 0: the default 6, < 0: none */
     long backoff_ms;         /* first pause, doubled each time up to 4 s; default 100 */
     const char *const *errors; /* custom error signatures to name in revert data (optional) */
     size_t nerrors;
