@@ -180,7 +180,7 @@ int xp_cmd_bench_chain(int argc, char **argv)
                       ? "testnet/node_modules/.bin/anvil"
                       : "anvil";
         srand((unsigned)time(NULL) ^ (unsigned)getpid());
-        int port = 20000 + rand() % 40000;
+        int port = 20000 + rand() % 12000; /* below the ephemeral ports */
         if ((anvil = start_anvil(bin, port, &err)) < 0)
             return xp_cli_fail(&err);
         snprintf(own_url, sizeof own_url, "http://127.0.0.1:%d", port);

@@ -2,7 +2,8 @@
  * node and, for a share of them, drops the request, drops the answer after forwarding, delays
  * it, cuts it short, garbles it (an invalid UTF-8 byte in the JSON) or answers HTTP 503.
  * One request per connection. usage: eth_fault_proxy LISTEN_PORT UPSTREAM_PORT PERCENT SEED
- * It prints "ready" once listening and counts its faults to stderr when killed (SIGTERM). */
+ * LISTEN_PORT 0 takes a free port from the system. It prints "ready PORT" once listening and
+ * counts its faults to stderr when killed (SIGTERM). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -145,7 +146,9 @@ int main(int argc, char **argv)
         perror("eth_fault_proxy: bind");
         return 1;
     }
-    printf("ready\n");
+    socklen_t al = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &al);
+    printf("ready %d\n", ntohs(a.sin_port));
     fflush(stdout);
     while (!stop) {
         int c = accept(s, NULL, NULL);

@@ -53,7 +53,7 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768 and up)
     listening "$p" || { echo "$p"; return; }
   done
 }
@@ -168,10 +168,11 @@ rpc evm_setAutomine '[true]' >/dev/null
 
 # fault test: every transaction confirmed exactly once, no nonce gap, through a bad network
 if [ -n "$PROXY" ] && [ -x "$PROXY" ]; then
-  PP=$(free_port)
-  "$PROXY" "$PP" "$PORT" 35 7 >"$T/proxy.out" 2>"$T/proxy.err" &
+  "$PROXY" 0 "$PORT" 35 7 >"$T/proxy.out" 2>"$T/proxy.err" &
   PROXY_PID=$!
   for _ in $(seq 1 50); do grep -q ready "$T/proxy.out" 2>/dev/null && break; sleep 0.1; done
+  PP=$(sed -n 's/^ready //p' "$T/proxy.out")
+  [ -n "$PP" ] && ok "fault proxy listening on port $PP" || bad "fault proxy: $(cat "$T/proxy.err")"
   C=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
   cbefore=$(rpc eth_getBalance "[\"$C\",\"latest\"]")
   before=$(nonce)
