@@ -67,4 +67,9 @@ int xp_cmd_verify_proof(int argc, char **argv);
 int xp_cmd_consistency(int argc, char **argv);
 int xp_cmd_bench_merkle(int argc, char **argv);
 
+/* Ethereum client (node/cmd_eth*.c) */
+int xp_cmd_eth(int argc, char **argv);
+int xp_cmd_bench_chain(int argc, char **argv);
+int xp_cmd_bench_tx(int argc, char **argv);
+
 #endif

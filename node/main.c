@@ -51,6 +51,23 @@ static const char USAGE[] =
     "                                predict a property with the fixed-point network\n"
     "  bench infer --model NAME [--device cpu|gpu|auto] [--threads N] PATH...\n"
     "                                featurize, forward and end-to-end rates, as JSON\n"
+    "  eth keccak HEX | --text S     keccak-256 of bytes or a string\n"
+    "  eth rlp-decode HEX            RLP to JSON (strings as 0x hex, lists as arrays)\n"
+    "  eth tx-decode [--chain-id N] [--fork F] RAWHEX\n"
+    "                                a signed transaction's fields, sender and hash as JSON;\n"
+    "                                exit 1 with the reason when invalid; chain id 1 unless\n"
+    "                                given (0: any); fork cancun (default), prague or osaka\n"
+    "  eth abi-encode SIG ARG...     calldata for a function signature, e.g. 'f(uint256,bool)'\n"
+    "  eth send --rpc URL --keystore F --password-file P --to ADDR [--value WEI] [--data HEX]\n"
+    "             [--idempotency-key K] [--confirmations N] [--gas N] [--bump-after S]\n"
+    "             [--timeout S] [--rpc-timeout S] [--rpc-retries N] [--journal F] [--no-wait]\n"
+    "             [--resume-only]\n"
+    "                                sign, journal and send a transaction; wait for its receipt\n"
+    "  eth balance --rpc URL ADDR    balance in wei\n"
+    "  eth logs --rpc URL [--address A] [--event SIG] [--from N] [--to N] [--step N]\n"
+    "                                logs as JSON lines, decoded when --event is given\n"
+    "  bench tx                      signed and encoded transactions per second, as JSON\n"
+    "  bench chain [--rpc URL]       transactions sent and confirmed per second, as JSON\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -95,6 +112,8 @@ int main(int argc, char **argv)
         return xp_cmd_verify_proof(argc - 2, argv + 2);
     if (!strcmp(cmd, "consistency"))
         return xp_cmd_consistency(argc - 2, argv + 2);
+    if (!strcmp(cmd, "eth"))
+        return xp_cmd_eth(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "infer"))
             return xp_cmd_bench_infer(argc - 3, argv + 3);
@@ -104,8 +123,12 @@ int main(int argc, char **argv)
             return xp_cmd_bench_hash(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "dedup"))
             return xp_cmd_bench_dedup(argc - 3, argv + 3);
-        return xp_cli_usage(
-            "bench: expected \"bench hash\", \"bench dedup\", \"bench merkle\" or \"bench infer\"");
+        if (argc >= 3 && !strcmp(argv[2], "chain"))
+            return xp_cmd_bench_chain(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "tx"))
+            return xp_cmd_bench_tx(argc - 3, argv + 3);
+        return xp_cli_usage("bench: expected \"bench hash\", \"bench dedup\", \"bench merkle\", "
+                            "\"bench infer\", \"bench tx\" or \"bench chain\"");
     }
     return xp_cli_usage("unknown command \"%s\"", cmd);
 }
