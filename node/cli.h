@@ -67,4 +67,15 @@ int xp_cmd_verify_proof(int argc, char **argv);
 int xp_cmd_consistency(int argc, char **argv);
 int xp_cmd_bench_merkle(int argc, char **argv);
 
+/* Prediction records (issue 8): prove, verify, trace openings. */
+struct xp_inclusion_doc;
+/* The inclusion proof of FILE|SYMHASH in version `number` (0: the latest) of a dataset
+ * (cmd_proof.c, shared with prove --dataset). */
+int xp_cli_make_inclusion(struct xp_store *s, const char *name, uint32_t number, const char *arg,
+                          struct xp_inclusion_doc *doc, xp_error *err);
+int xp_cmd_prove(int argc, char **argv);
+int xp_cmd_verify(int argc, char **argv);
+int xp_cmd_bench_verify(int argc, char **argv);
+int xp_cmd_trace(int argc, char **argv);
+
 #endif

@@ -1,0 +1,188 @@
+/* xtalproof verify | bench verify: every offline check of a prediction record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/prover.h"
+
+#define MAX_STRUCTURE ((size_t)64 << 20)
+
+typedef struct verify_args {
+    const char *record, *structure, *model, *opening;
+} verify_args;
+
+typedef struct verify_run {
+    xp_pred_record rec;
+    xp_trace_opening opening;
+    xp_verify_report rep;
+    int parsed; /* the record could be read */
+    char why[XP_ERROR_MAX];
+} verify_run;
+
+/* The model to re-run: --model, else the record's model name among the model files when its
+ * keccak is modelHash (a file of that name with another hash is not the record's model). */
+static int open_model(const verify_args *a, const xp_pred_record *r, xp_model **m, xp_error *err)
+{
+    char path[4096];
+    *m = NULL;
+    if (a->model)
+        return xp_cli_model_open(a->model, m, path, sizeof path, err);
+    xp_error ignore = {0};
+    if (strchr(r->model_name, '/') ||
+        xp_cli_model_open(r->model_name, m, path, sizeof path, &ignore) != 0)
+        return XP_OK;
+    if (memcmp((*m)->hash, r->model_hash, 32) != 0) {
+        xp_model_free(*m);
+        *m = NULL;
+    }
+    return XP_OK;
+}
+
+/* One whole verification; returns 0 with the outcome in v, or a usage-level failure (an input
+ * file that cannot be read at all) in err. */
+static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
+{
+    char *text = NULL, *sdata = NULL;
+    size_t len = 0, slen = 0;
+    xp_model *m = NULL;
+    int rc, have_opening = 0;
+    memset(v, 0, sizeof *v);
+    if ((rc = xp_file_read(a->record, XP_PRED_MAX_BYTES, &text, &len, err)))
+        return rc;
+    xp_error e = {0};
+    v->parsed = xp_pred_record_parse(text, len, &v->rec, &e) == 0;
+    free(text);
+    if (!v->parsed) {
+        snprintf(v->why, sizeof v->why, "%s", e.msg);
+        return XP_OK;
+    }
+    if (a->opening) {
+        if ((rc = xp_file_read(a->opening, XP_PRED_MAX_BYTES, &text, &len, err)))
+            return rc;
+        xp_error oe = {0};
+        int bad = xp_trace_opening_parse(text, len, &v->opening, &oe) != 0;
+        free(text);
+        if (bad)
+            snprintf(v->why, sizeof v->why, "%.200s: %.300s", a->opening, oe.msg);
+        have_opening = !bad;
+    }
+    if (a->structure && (rc = xp_file_read(a->structure, MAX_STRUCTURE, &sdata, &slen, err)))
+        return rc;
+    if ((rc = open_model(a, &v->rec, &m, err))) {
+        free(sdata);
+        return rc;
+    }
+    xp_verify_in in = {a->structure, sdata, slen, m, have_opening ? &v->opening : NULL};
+    rc = xp_pred_verify(&v->rec, &in, &v->rep, err);
+    for (size_t i = 0; !rc && a->opening && !have_opening && i < v->rep.n; i++)
+        if (!strcmp(v->rep.check[i].name, "opening")) { /* an opening that cannot be read */
+            v->rep.check[i].status = XP_CHECK_FAIL;
+            snprintf(v->rep.check[i].reason, sizeof v->rep.check[i].reason, "%s", v->why);
+            v->rep.failed++;
+        }
+    xp_model_free(m);
+    free(sdata);
+    return rc;
+}
+
+static int parse_args(const char *cmd, int argc, char **argv, verify_args *a, int *repeat)
+{
+    xp_opt o[] = {{"structure", 0, 0}, {"model", 0, 0}, {"opening", 0, 0}, {"repeat", 0, 0}};
+    const int no = repeat ? 4 : 3;
+    const char *pos[1];
+    int npos;
+    if (xp_cli_parse(cmd, argc, argv, o, no, pos, 1, &npos))
+        return XP_EXIT_USAGE;
+    if (npos != 1)
+        return xp_cli_usage("%s: give one RECORD.json", cmd);
+    a->record = pos[0];
+    a->structure = xp_cli_get(o, no, "structure");
+    a->model = xp_cli_get(o, no, "model");
+    a->opening = xp_cli_get(o, no, "opening");
+    if (repeat) {
+        const char *r = xp_cli_get(o, no, "repeat");
+        char *end;
+        *repeat = r ? (int)strtol(r, &end, 10) : 100;
+        if (r && (*end || *repeat < 1 || *repeat > 100000))
+            return xp_cli_usage("%s: --repeat must be 1..100000", cmd);
+    }
+    return 0;
+}
+
+static const char *const STATUS[] = {"PASS", "FAIL", "SKIP"};
+
+int xp_cmd_verify(int argc, char **argv)
+{
+    verify_args a;
+    if (parse_args("verify", argc, argv, &a, NULL))
+        return XP_EXIT_USAGE;
+    verify_run *v = calloc(1, sizeof *v);
+    if (!v)
+        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory"});
+    xp_error err = {0};
+    int rc = verify_once(&a, v, &err);
+    if (rc) {
+        free(v);
+        return xp_cli_fail(&err);
+    }
+    if (!v->parsed) {
+        printf("FAIL record      %s\n", v->why);
+        free(v);
+        return XP_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < v->rep.n; i++)
+        printf("%s %-10s %s\n", STATUS[v->rep.check[i].status], v->rep.check[i].name,
+               v->rep.check[i].reason);
+    rc = v->rep.failed ? XP_EXIT_FAIL : XP_EXIT_OK;
+    free(v);
+    return rc;
+}
+
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Whole verifications (reading the files, loading the model, every check) in a loop. */
+int xp_cmd_bench_verify(int argc, char **argv)
+{
+    verify_args a;
+    int repeat;
+    if (parse_args("bench verify", argc, argv, &a, &repeat))
+        return XP_EXIT_USAGE;
+    verify_run *v = calloc(1, sizeof *v);
+    if (!v)
+        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory"});
+    xp_error err = {0};
+    double worst = 0, total = 0;
+    size_t failed = 0, checks = 0;
+    for (int i = 0; i < repeat; i++) {
+        double t0 = cpu_now();
+        if (verify_once(&a, v, &err)) {
+            free(v);
+            return xp_cli_fail(&err);
+        }
+        double t = cpu_now() - t0;
+        total += t;
+        worst = t > worst ? t : worst;
+        failed = v->parsed ? v->rep.failed : 1;
+        checks = v->rep.n;
+    }
+    size_t passed = 0;
+    for (size_t i = 0; i < v->rep.n; i++)
+        passed += v->rep.check[i].status == XP_CHECK_PASS;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("{\"bench\":\"verify\",\"repeat\":%d,\"atoms\":%u,\"checks\":%zu,\"passed\":%zu,"
+           "\"failed\":%zu,\"cpu_ms_mean\":%.3f,\"cpu_ms_max\":%.3f,\"peak_rss_kib\":%ld}\n",
+           repeat, v->parsed ? v->rec.atoms : 0, checks, passed, failed, 1e3 * total / repeat,
+           1e3 * worst, ru.ru_maxrss);
+    free(v);
+    return failed ? XP_EXIT_FAIL : XP_EXIT_OK;
+}
