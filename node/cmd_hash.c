@@ -27,11 +27,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, xp_hash_opts *ho, 
         return xp_cli_usage("%s: --symprec must be a number of Å in (0, 1]", cmd);
     if (at && !strcmp(at, "none"))
         ho->angle_tolerance = -1;
-    else if (at && (!(ho->angle_tolerance = strtod(at, &end)) || *end || ho->angle_tolerance <= 0 ||
-                    ho->angle_tolerance > 90))
+    else if (at && (!(ho->angle_tolerance = strtod(at, &end)) || *end ||
+                    ho->angle_tolerance <= 0 || ho->angle_tolerance > 90))
         return xp_cli_usage("%s: --angle-tolerance must be a number of degrees in (0, 90], "
-                            "or \"none\"",
-                            cmd);
+                            "or \"none\"", cmd);
     ro->species = xp_cli_get(o, 4, "species");
     if (*npos == 0)
         return xp_cli_usage("%s: give at least one PATH", cmd);
@@ -100,10 +99,10 @@ int xp_cmd_hash(int argc, char **argv)
             xp_hex_encode(id.protohash, 32, proto, 1);
             const char *block = list.items[i]->block ? list.items[i]->block : "";
             if (json) {
-                json_t *o =
-                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "file", file, "block", block,
-                              "symhash", sym, "protohash", proto, "spacegroup", id.spacegroup,
-                              "formula", id.formula, "natoms", (json_int_t)id.natoms);
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "file", file, "block",
+                                      block, "symhash", sym, "protohash", proto, "spacegroup",
+                                      id.spacegroup, "formula", id.formula, "natoms",
+                                      (json_int_t)id.natoms);
                 char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                 if (s)
                     printf("%s\n", s);

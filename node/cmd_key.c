@@ -27,8 +27,8 @@ static int save_and_print(const char *keystore, const char *pwfile, int light, u
     char *pw = NULL;
     int rc = xp_cli_password(pwfile, 1, &pw, &err);
     if (!rc)
-        rc = xp_keystore_save(keystore, priv, pw, light ? XP_KDF_COST_LIGHT : XP_KDF_COST_STANDARD,
-                              &err);
+        rc = xp_keystore_save(keystore, priv, pw,
+                              light ? XP_KDF_COST_LIGHT : XP_KDF_COST_STANDARD, &err);
     xp_cli_password_free(pw);
     if (rc) {
         xp_wipe(priv, 32);

@@ -25,8 +25,8 @@ int xp_cmd_version(int argc, char **argv)
            JANSSON_VERSION);
     if (ci.compiled)
         printf("cuda: kernels built (runtime %d.%d); %s%s%s\n", ci.runtime_version / 1000,
-               (ci.runtime_version % 1000) / 10, ci.status, ci.device_count ? ", device 0: " : "",
-               ci.device_name);
+               (ci.runtime_version % 1000) / 10, ci.status,
+               ci.device_count ? ", device 0: " : "", ci.device_name);
     else
         printf("cuda: %s\n", ci.status);
     return XP_EXIT_OK;

@@ -34,10 +34,8 @@ static int read_one(const char *path, const xp_read_opts *ro, xp_structure_list 
     if (xp_read_structures(path, ro, list, err))
         return -1;
     if (list->n != 1) {
-        xp_error_set(err, XP_EINVAL,
-                     "%s: holds %zu structures; same compares files of one "
-                     "structure each",
-                     path, list->n);
+        xp_error_set(err, XP_EINVAL, "%s: holds %zu structures; same compares files of one "
+                     "structure each", path, list->n);
         xp_structure_list_free(list);
         return -1;
     }
@@ -51,7 +49,7 @@ static json_t *num_or_null(double x)
 
 int xp_cmd_same(int argc, char **argv)
 {
-    xp_opt o[] = {{"json", 1, 0},      {"ltol", 0, 0},     {"stol", 0, 0},
+    xp_opt o[] = {{"json", 1, 0},     {"ltol", 0, 0},     {"stol", 0, 0},
                   {"angle-tol", 0, 0}, {"prim-tol", 0, 0}, {"species", 0, 0}};
     const int no = 6;
     const char *pos[3];
@@ -106,12 +104,10 @@ int xp_cmd_same(int argc, char **argv)
         json_t *j = json_object();
         json_object_set_new(j, "same", json_boolean(r.same));
         json_object_set_new(j, "reason", json_string(xp_match_reason_name(r.reason)));
-        json_object_set_new(j, "a",
-                            json_pack("{s:s, s:s, s:I}", "file", pos[0], "formula", ca.formula,
-                                      "primitive_atoms", (json_int_t)ca.n));
-        json_object_set_new(j, "b",
-                            json_pack("{s:s, s:s, s:I}", "file", pos[1], "formula", cb.formula,
-                                      "primitive_atoms", (json_int_t)cb.n));
+        json_object_set_new(j, "a", json_pack("{s:s, s:s, s:I}", "file", pos[0], "formula",
+                                              ca.formula, "primitive_atoms", (json_int_t)ca.n));
+        json_object_set_new(j, "b", json_pack("{s:s, s:s, s:I}", "file", pos[1], "formula",
+                                              cb.formula, "primitive_atoms", (json_int_t)cb.n));
         json_object_set_new(j, "rms", num_or_null(r.rms));
         json_object_set_new(j, "max_dist", num_or_null(r.max_dist));
         json_object_set_new(j, "rms_angstrom", num_or_null(r.rms_angstrom));
@@ -126,8 +122,8 @@ int xp_cmd_same(int argc, char **argv)
         free(s);
         json_decref(j);
     } else if (r.same) {
-        printf("same material (RMS displacement %.4f, largest %.4f, in (V/n)^1/3; %.4f Å)\n", r.rms,
-               r.max_dist, r.rms_angstrom);
+        printf("same material (RMS displacement %.4f, largest %.4f, in (V/n)^1/3; %.4f Å)\n",
+               r.rms, r.max_dist, r.rms_angstrom);
     } else {
         switch (r.reason) {
         case XP_MATCH_COMPOSITION:
@@ -138,18 +134,15 @@ int xp_cmd_same(int argc, char **argv)
             break;
         case XP_MATCH_LATTICE:
             printf("different: no basis of one lattice within ltol %g and angle_tol %g° of the "
-                   "other\n",
-                   eff.ltol, eff.angle_tol);
+                   "other\n", eff.ltol, eff.angle_tol);
             break;
         default:
             if (r.max_dist >= 0)
                 printf("different: sites; best alignment moves a site by %.4f (stol %g), RMS "
-                       "%.4f, in (V/n)^1/3\n",
-                       r.max_dist, eff.stol, r.rms);
+                       "%.4f, in (V/n)^1/3\n", r.max_dist, eff.stol, r.rms);
             else
                 printf("different: sites; no alignment of %ld lattices brings every site within "
-                       "2 stol\n",
-                       r.lattices_tried);
+                       "2 stol\n", r.lattices_tried);
         }
     }
     xp_match_cell_clear(&ca);
@@ -179,11 +172,11 @@ typedef struct known {
 
 /* Elements used for the substitutions that make up the registered set: the metals and
  * non-metals of common inorganic crystals (no noble gases, no Tc, Pm, no actinides past U). */
-static const int POOL[] = {1,  3,  4,  5,  6,  7,  8,  9,  11, 12, 13, 14, 15, 16, 17, 19,
-                           20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
-                           37, 38, 39, 40, 41, 42, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
-                           55, 56, 57, 58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71,
-                           72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 90, 92};
+static const int POOL[] = {1,  3,  4,  5,  6,  7,  8,  9,  11, 12, 13, 14, 15, 16, 17, 19, 20,
+                           21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 37, 38,
+                           39, 40, 41, 42, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 55, 56, 57,
+                           58, 59, 60, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75,
+                           76, 77, 78, 79, 80, 81, 82, 83, 90, 92};
 #define NPOOL (sizeof POOL / sizeof POOL[0])
 
 int xp_cmd_bench_dedup(int argc, char **argv)
@@ -266,8 +259,8 @@ int xp_cmd_bench_dedup(int argc, char **argv)
         return xp_cli_usage("bench dedup: no structure could be read from the paths");
     }
 
-    /* the registered set: the distinct crystals (by symhash) of the files chosen below, then
-     * species substitutions of them (another element on every site of a species, injectively) until
+    /* the registered set: the distinct crystals (by symhash) of the files chosen below, then species
+     * substitutions of them (another element on every site of a species, injectively) until
      * nreg entries. A substituted cell is the base cell relabelled (the primitive search does
      * not look at labels); its keys are derived from the base's hashes and the substitution,
      * since only the index is measured here. */
@@ -418,14 +411,12 @@ int xp_cmd_bench_dedup(int argc, char **argv)
            "\"comp_buckets\":%zu,\"largest_proto_bucket\":%zu,\"largest_comp_bucket\":%zu,"
            "\"slowest\":{\"file\":\"%s\",\"us\":%.1f,\"hit\":\"%s\",\"compared\":%zu},"
            "\"peak_rss_kib\":%ld,\"threads\":1}\n",
-           st.entries, nbase, nq, errors, t_prepare, 1e3 * t_prepare / (double)nq, t_build, t_query,
-           1e6 * t_query / (double)nq, lat[nq / 2], lat[(size_t)(0.99 * (double)(nq - 1))],
+           st.entries, nbase, nq, errors, t_prepare, 1e3 * t_prepare / (double)nq, t_build,
+           t_query, 1e6 * t_query / (double)nq, lat[nq / 2], lat[(size_t)(0.99 * (double)(nq - 1))],
            lat[nq - 1], exact, matched, none, (double)compared_sum / (double)nq, compared_max,
            st.proto_buckets, st.comp_buckets, st.largest_proto_bucket, st.largest_comp_bucket,
            files.paths[qfile[slowest]], slowest_us,
-           slowest_hit == XP_INDEX_EXACT   ? "exact"
-           : slowest_hit == XP_INDEX_MATCH ? "match"
-                                           : "none",
+           slowest_hit == XP_INDEX_EXACT ? "exact" : slowest_hit == XP_INDEX_MATCH ? "match" : "none",
            slowest_compared, ru.ru_maxrss);
     free(lat);
     free(base);
