@@ -110,6 +110,16 @@ expect "prove --dataset, not registered" 1 "$XP" prove --model formation-energy-
 expect "bench verify" 0 "$XP" bench verify rev.json --structure "$S" --model "$M" --opening op.json --repeat 20
 [ "$(jq -r '.bench + " " + (.failed|tostring) + " " + (.passed|tostring)' "$T/out")" = "verify 0 9" ] && ok "bench verify: 9 checks pass, inclusion skipped" || bad "$(cat "$T/out")"
 
+# a 60-atom structure (spg-hexagonal-169 doubled along a): the verify target's size; the CPU
+# time is printed (measured by bench verify, not asserted here)
+N=$C/dev-structures/spg-hexagonal-169.vasp
+{ echo "In24 Se36 2x1x1"; echo 1.0; sed -n 3p "$N" | awk '{printf "%.12f %.12f %.12f\n",2*$1,2*$2,2*$3}'
+  sed -n 4,5p "$N"; echo "In Se"; echo "24 36"; echo direct
+  sed -n '9,38p' "$N" | awk '{for(i=0;i<2;i++) printf "%.12f %.12f %.12f %s\n", ($1+i)/2, $2, $3, $4}'; } > sc60.vasp
+expect "prove 60 atoms" 0 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file pw --out r60.json sc60.vasp
+expect "bench verify 60 atoms" 0 "$XP" bench verify r60.json --structure sc60.vasp --model "$M" --repeat 20
+[ "$(jq .atoms "$T/out")" = 60 ] && ok "60 atoms: $(jq -c '{cpu_ms_mean, cpu_ms_max}' "$T/out")" || bad "$(cat "$T/out")"
+
 # bad input
 expect "wrong password" 1 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file <(echo nope) "$S"
 expect "no model" 1 "$XP" prove --model nosuch --keystore ks.json --password-file pw "$S"
