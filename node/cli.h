@@ -73,6 +73,9 @@ struct xp_inclusion_doc;
  * (cmd_proof.c, shared with prove --dataset). */
 int xp_cli_make_inclusion(struct xp_store *s, const char *name, uint32_t number, const char *arg,
                           struct xp_inclusion_doc *doc, xp_error *err);
+/* Writes text (malloc'd, freed here; NULL: out of memory writing `what`) to a new file `out`,
+ * never over an existing one, or to standard output; returns the exit status. */
+int xp_cli_emit(const char *out, char *text, const char *what);
 int xp_cmd_prove(int argc, char **argv);
 int xp_cmd_verify(int argc, char **argv);
 int xp_cmd_bench_verify(int argc, char **argv);

@@ -148,14 +148,21 @@ int xp_cmd_prove(int argc, char **argv)
     int rc = make_record(&a, r, &err);
     char *json = rc ? NULL : xp_pred_record_json(r);
     free(r);
-    if (rc)
+    return rc ? xp_cli_fail(&err) : xp_cli_emit(a.out, json, "the record");
+}
+
+int xp_cli_emit(const char *out, char *text, const char *what)
+{
+    xp_error err = {0};
+    int rc = 0;
+    if (!text) {
+        xp_error_set(&err, XP_ENOMEM, "out of memory writing %s", what);
         return xp_cli_fail(&err);
-    if (!json)
-        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory writing the record"});
-    if (a.out)
-        rc = xp_file_create_atomic(a.out, json, strlen(json), 0644, &err);
+    }
+    if (out)
+        rc = xp_file_create_atomic(out, text, strlen(text), 0644, &err);
     else
-        fputs(json, stdout);
-    free(json);
+        fputs(text, stdout);
+    free(text);
     return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }

@@ -80,15 +80,5 @@ int xp_cmd_trace(int argc, char **argv)
                 : xp_error_set(&err, XP_ENOMEM, "out of memory");
     char *json = rc ? NULL : xp_trace_opening_json(op);
     free(op);
-    if (rc)
-        return xp_cli_fail(&err);
-    if (!json)
-        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory writing the opening"});
-    const char *out = xp_cli_get(o, no, "out");
-    if (out)
-        rc = xp_file_create_atomic(out, json, strlen(json), 0644, &err);
-    else
-        fputs(json, stdout);
-    free(json);
-    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
+    return rc ? xp_cli_fail(&err) : xp_cli_emit(xp_cli_get(o, no, "out"), json, "the opening");
 }

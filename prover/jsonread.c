@@ -1,10 +1,25 @@
 /* Strict JSON field readers of the prover's documents. */
 #include "jsonread.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/keys.h"
+
+char *xp_jr_dump(json_t *o, size_t flags)
+{
+    char *s = o ? json_dumps(o, flags) : NULL;
+    json_decref(o);
+    size_t n = s ? strlen(s) : 0;
+    char *t = s ? realloc(s, n + 2) : NULL;
+    if (!t) {
+        free(s);
+        return NULL;
+    }
+    memcpy(t + n, "\n", 2);
+    return t;
+}
 
 json_t *xp_jr_load(const char *what, const char *text, size_t len, xp_error *err)
 {

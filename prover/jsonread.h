@@ -8,6 +8,9 @@
 
 #include "xtalproof/error.h"
 
+/* Writes o (and releases it) with the flags, a newline after it; malloc'd, NULL when out of
+ * memory or o is NULL. */
+char *xp_jr_dump(json_t *o, size_t flags);
 /* Loads an object, refusing duplicate keys and anything but an object. */
 json_t *xp_jr_load(const char *what, const char *text, size_t len, xp_error *err);
 /* Refuses keys other than the NULL-terminated list. */

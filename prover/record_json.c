@@ -80,19 +80,11 @@ char *xp_pred_record_json(const xp_pred_record *r)
         bad = bad || set(o, "dataset", dataset_json(&r->dataset));
     if (r->has_anchor)
         bad = bad || set(o, "anchor", anchor_json(&r->anchor));
-    char *s =
-        bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (!t) {
-        free(s);
+    if (bad) {
+        json_decref(o);
         return NULL;
     }
-    memcpy(t + n, "\n", 2);
-    return t;
+    return xp_jr_dump(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 }
 
 /* ---- reading -------------------------------------------------------------------------- */

@@ -163,30 +163,27 @@ char *xp_trace_opening_json(const xp_trace_opening *o)
         layer = json_string("output");
     else
         layer = json_integer(o->layer);
-    for (size_t i = 0; vals && i < o->nvalues; i++)
-        json_array_append_new(vals, json_integer(o->values[i]));
-    for (size_t i = 0; path && i < o->path.len; i++)
-        json_array_append_new(path, json_string(xp_hex_encode(o->path.hash[i], 32, hex, 1)));
-    json_object_set_new(j, "traceRoot", json_string(xp_hex_encode(o->trace_root, 32, hex, 1)));
-    json_object_set_new(j, "atoms", json_integer(o->atoms));
-    json_object_set_new(j, "layer", layer);
+    int bad = !j || !vals || !path || !layer;
+    for (size_t i = 0; !bad && i < o->nvalues; i++)
+        bad = json_array_append_new(vals, json_integer(o->values[i])) != 0;
+    for (size_t i = 0; !bad && i < o->path.len; i++)
+        bad = json_array_append_new(path, json_string(xp_hex_encode(o->path.hash[i], 32, hex, 1)));
+    bad = bad || json_object_set_new(j, "traceRoot",
+                                     json_string(xp_hex_encode(o->trace_root, 32, hex, 1)));
+    bad = bad || json_object_set_new(j, "atoms", json_integer(o->atoms));
+    bad = bad || json_object_set(j, "layer", layer);
     if (o->layer < XP_TRACE_LAYERS)
-        json_object_set_new(j, "atom", json_integer(o->atom));
-    json_object_set_new(j, "index", json_integer((json_int_t)o->index));
-    json_object_set_new(j, "values", vals);
-    json_object_set_new(j, "path", path);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (!t) {
-        free(s);
+        bad = bad || json_object_set_new(j, "atom", json_integer(o->atom));
+    bad = bad || json_object_set_new(j, "index", json_integer((json_int_t)o->index));
+    bad = bad || json_object_set(j, "values", vals) || json_object_set(j, "path", path);
+    json_decref(layer);
+    json_decref(vals);
+    json_decref(path);
+    if (bad) {
+        json_decref(j);
         return NULL;
     }
-    memcpy(t + n, "\n", 2);
-    return t;
+    return xp_jr_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 }
 
 #define OWHAT "trace opening"
