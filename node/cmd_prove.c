@@ -55,7 +55,8 @@ static int slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t s
 
 typedef struct prove_args {
     const char *model, *keystore, *password_file, *out, *dataset, *file;
-    int reveal;
+    int reveal, has_model_id;
+    uint64_t model_id;
     xp_prove_in in;
 } prove_args;
 
@@ -103,6 +104,10 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
             goto done;
         r->has_dataset = 1;
     }
+    if (a->has_model_id) { /* known from ModelRegistry; checked against the chain */
+        r->has_anchor = r->anchor.has_model_id = 1;
+        r->anchor.model_id = a->model_id;
+    }
     rc = xp_pred_record_sign(r, priv, err);
 done:
     xp_wipe(priv, sizeof priv);
@@ -117,8 +122,8 @@ int xp_cmd_prove(int argc, char **argv)
 {
     xp_opt o[] = {{"model", 0, 0},  {"keystore", 0, 0}, {"password-file", 0, 0},   {"round", 0, 0},
                   {"target", 0, 0}, {"chain-id", 0, 0}, {"rounds-contract", 0, 0}, {"reveal", 1, 0},
-                  {"out", 0, 0},    {"dataset", 0, 0}};
-    const int no = 10;
+                  {"out", 0, 0},    {"dataset", 0, 0},  {"model-id", 0, 0}};
+    const int no = 11;
     const char *pos[1];
     int npos;
     if (xp_cli_parse("prove", argc, argv, o, no, pos, 1, &npos))
@@ -134,8 +139,10 @@ int xp_cmd_prove(int argc, char **argv)
     a.file = pos[0];
     if (parse_u64("round", xp_cli_get(o, no, "round"), &a.in.round) ||
         parse_u64("target", xp_cli_get(o, no, "target"), &a.in.target) ||
-        parse_u64("chain-id", xp_cli_get(o, no, "chain-id"), &a.in.chain_id))
+        parse_u64("chain-id", xp_cli_get(o, no, "chain-id"), &a.in.chain_id) ||
+        parse_u64("model-id", xp_cli_get(o, no, "model-id"), &a.model_id))
         return XP_EXIT_USAGE;
+    a.has_model_id = xp_cli_get(o, no, "model-id") != NULL;
     if (xp_cli_get(o, no, "target") && !xp_cli_get(o, no, "round"))
         return xp_cli_usage("prove: --target needs --round");
     xp_error err = {0};

@@ -52,7 +52,7 @@ static const char USAGE[] =
     "  bench infer --model NAME [--device cpu|gpu|auto] [--threads N] PATH...\n"
     "                                featurize, forward and end-to-end rates, as JSON\n"
     "  prove --model NAME --keystore F [--password-file P] [--round R [--target I]]\n"
-    "        [--chain-id C] [--rounds-contract ADDR] [--dataset NAME] [--reveal]\n"
+    "        [--chain-id C] [--rounds-contract ADDR] [--model-id N] [--dataset NAME] [--reveal]\n"
     "        [--out RECORD.json] FILE\n"
     "                                a signed prediction record; the salt stays in the store\n"
     "                                until --reveal writes the record with it\n"

@@ -98,7 +98,9 @@ expect "verify the outside record" 0 "$XP" verify outside.json --structure "$S" 
 # dataset inclusion proof in the record
 expect "dataset create" 0 "$XP" dataset create set1 --license CC-BY-4.0
 expect "register" 0 "$XP" register --dataset set1 "$C/sample-cifs"
-expect "prove --dataset" 0 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file pw --dataset set1 --reveal "${ROUND[@]}" --out ds.json "$S"
+expect "prove --dataset" 0 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file pw --dataset set1 --model-id 2 --reveal "${ROUND[@]}" --out ds.json "$S"
+[ "$(jq -c .anchor ds.json)" = '{"modelId":2}' ] && ok "anchor.modelId" || bad "anchor: $(jq -c .anchor ds.json)"
+[ "$(jq .signature ds.json)" = "$(jq .signature rev.json)" ] && ok "dataset proof and anchor are outside the signature" || bad "signature differs"
 expect "verify with inclusion" 0 "$XP" verify ds.json --structure "$S" --model "$M"
 grep -q '^PASS inclusion.*dataset set1 version 1' "$T/out" && ok "inclusion PASS" || bad "$(cat "$T/out")"
 jq '.dataset.path[0] = .dataset.root' ds.json > bad.json
