@@ -89,7 +89,7 @@ static void check_structure(const xp_pred_record *r, const xp_verify_in *in, con
             rc ? "" : " and its sites are the record's atoms");
 }
 
-static void check_inclusion(const xp_pred_record *r, int have_run, const xp_run *run,
+static void check_inclusion(const xp_pred_record *r, int file_ref, const xp_run *run,
                             xp_verify_report *rep)
 {
     if (!r->has_dataset) {
@@ -100,14 +100,14 @@ static void check_inclusion(const xp_pred_record *r, int have_run, const xp_run 
     xp_record leaf;
     xp_error e = {0};
     char h[67];
-    /* the file, when given, is the authority on which crystal was predicted */
-    const uint8_t *symhash = have_run ? run->symhash : r->symhash;
+    /* the file the prediction ran on, when given, is the authority on the crystal */
+    const uint8_t *symhash = file_ref ? run->symhash : r->symhash;
     if (xp_inclusion_doc_verify(d, &leaf, &e))
         add(rep, "inclusion", XP_CHECK_FAIL, "dataset %s version %u: %s", d->dataset, d->version,
             e.msg);
     else if (memcmp(leaf.symhash, symhash, 32) != 0)
         add(rep, "inclusion", XP_CHECK_FAIL, "the proof's record is the crystal %s, not the %s's",
-            hex32(leaf.symhash, h), have_run ? "structure file" : "record");
+            hex32(leaf.symhash, h), file_ref ? "structure file" : "record");
     else
         add(rep, "inclusion", XP_CHECK_PASS,
             "record %llu of dataset %s version %u (%llu records, root %s; compare the root with "
@@ -174,17 +174,18 @@ static void check_commitment(const xp_pred_record *r, xp_verify_report *rep)
             (unsigned long long)r->chain_id, (unsigned long long)r->round);
 }
 
-static void check_opening(const xp_pred_record *r, const xp_verify_in *in, int have_run,
-                          const xp_run *run, xp_verify_report *rep)
+static void check_opening(const xp_pred_record *r, const xp_verify_in *in, int file_ref,
+                          int rerun_ref, const xp_run *run, xp_verify_report *rep)
 {
     const xp_trace_opening *o = in->opening;
     if (!o) {
         add(rep, "opening", XP_CHECK_SKIP, "no trace opening given (--opening FILE)");
         return;
     }
-    /* the re-run's root and the file's atoms, when there are, are the references */
-    const uint8_t *root = run->inferred ? run->out.trace_root : r->trace_root;
-    uint32_t atoms = have_run ? run->atoms : r->atoms;
+    /* the re-run's root (with the record's model) and the record's file's atoms, when there
+       are, are the references */
+    const uint8_t *root = rerun_ref ? run->out.trace_root : r->trace_root;
+    uint32_t atoms = file_ref ? run->atoms : r->atoms;
     xp_error e = {0};
     char what[64];
     if (o->layer == XP_TRACE_POOLED || o->layer == XP_TRACE_OUTPUT)
@@ -214,11 +215,14 @@ int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_re
     if (in->structure_data)
         xp_run_structure(in->model, in->structure_name, in->structure_data, in->structure_len, &run,
                          &e);
+    /* the file is the record's when its bytes are; the re-run is the record's model's */
+    int file_ref = run.hashed && !memcmp(run.content_hash, r->content_hash, 32);
+    int rerun_ref = file_ref && run.inferred && !memcmp(in->model->hash, r->model_hash, 32);
     check_structure(r, in, &e, &run, rep);
-    check_inclusion(r, run.hashed, &run, rep);
+    check_inclusion(r, file_ref, &run, rep);
     check_model(r, in->model, rep);
     check_inference(r, in, &e, &run, rep);
     check_commitment(r, rep);
-    check_opening(r, in, run.hashed, &run, rep);
+    check_opening(r, in, file_ref, rerun_ref, &run, rep);
     return XP_OK;
 }

@@ -534,6 +534,38 @@ static void test_without_files(void **state)
             assert_string_equal(rep.check[i].name, "inclusion");
 }
 
+/* Wrong files fail the checks of the file and the re-run only: the record's other claims are
+ * then checked against the record. */
+static void test_other_files(void **state)
+{
+    fixture *f = *state;
+    xp_model *other;
+    xp_error err = {0};
+    char *data, failed[256];
+    size_t len;
+    xp_verify_report rep;
+    assert_int_equal(xp_model_load(XP_TEST_VECTORS "/../../models/band-gap.xpm", &other, &err), 0);
+    xp_verify_in in = {STRUCTURE, f->data, f->len, other, &f->opening};
+    assert_int_equal(xp_pred_verify(&f->rec, &in, &rep, &err), 0);
+    failed[0] = '\0';
+    for (size_t i = 0; i < rep.n; i++)
+        if (rep.check[i].status == XP_CHECK_FAIL)
+            strncat(strncat(failed, rep.check[i].name, 100), " ", 2);
+    assert_string_equal(failed, "model inference ");
+    xp_model_free(other);
+    assert_int_equal(xp_file_read(XP_SHARED_DIR "/data/cgcnn/sample-cifs/1000050.cif", 1 << 24,
+                                  &data, &len, &err),
+                     0);
+    xp_verify_in in2 = {"1000050.cif", data, len, f->model, &f->opening};
+    assert_int_equal(xp_pred_verify(&f->rec, &in2, &rep, &err), 0);
+    failed[0] = '\0';
+    for (size_t i = 0; i < rep.n; i++)
+        if (rep.check[i].status == XP_CHECK_FAIL)
+            strncat(strncat(failed, rep.check[i].name, 100), " ", 2);
+    assert_string_equal(failed, "structure file inference ");
+    free(data);
+}
+
 static void test_secrets(void **state)
 {
     (void)state;
@@ -573,7 +605,7 @@ int main(void)
     const struct CMUnitTest fixture_tests[] = {
         cmocka_unit_test(test_valid_record),  cmocka_unit_test(test_trace_openings),
         cmocka_unit_test(test_tamper_record), cmocka_unit_test(test_tamper_opening),
-        cmocka_unit_test(test_without_files),
+        cmocka_unit_test(test_without_files), cmocka_unit_test(test_other_files),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     return failed + cmocka_run_group_tests(fixture_tests, fixture_setup, fixture_teardown);
