@@ -26,7 +26,7 @@ static int parse_layer(const char *text, int *layer)
 static int open_leaf(const char *record, const char *structure, const char *model, int layer,
                      uint32_t atom, xp_trace_opening *o, xp_error *err)
 {
-    char *text = NULL, *data = NULL, path[4096];
+    char *text = NULL, *data = NULL;
     size_t len, slen;
     xp_pred_record *r = calloc(1, sizeof *r);
     xp_model *m = NULL;
@@ -34,9 +34,10 @@ static int open_leaf(const char *record, const char *structure, const char *mode
     if (!rc && !(rc = xp_file_read(record, XP_PRED_MAX_BYTES, &text, &len, err)))
         rc = xp_pred_record_parse(text, len, r, err);
     if (!rc)
-        rc = xp_cli_model_open(model ? model : r->model_name, &m, path, sizeof path, err);
+        rc = xp_cli_record_model(model, r, &m, err);
     if (!rc && memcmp(m->hash, r->model_hash, 32) != 0)
-        rc = xp_error_set(err, XP_EINVAL, "%s is not the record's model (modelHash differs)", path);
+        rc =
+            xp_error_set(err, XP_EINVAL, "%s is not the record's model (modelHash differs)", model);
     if (!rc && !(rc = xp_file_read(structure, MAX_STRUCTURE, &data, &slen, err)))
         rc = xp_trace_open(m, structure, data, slen, layer, atom, o, err);
     if (!rc && memcmp(o->trace_root, r->trace_root, 32) != 0)

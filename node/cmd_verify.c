@@ -23,21 +23,29 @@ typedef struct verify_run {
     char why[XP_ERROR_MAX];
 } verify_run;
 
-/* The model to re-run: --model, else the record's model name among the model files when its
- * keccak is modelHash (a file of that name with another hash is not the record's model). */
-static int open_model(const verify_args *a, const xp_pred_record *r, xp_model **m, xp_error *err)
+/* The model a record names: the file given, else the record's modelName among the model files
+ * when its keccak is modelHash. A name that would be read as a path is not looked up (the record
+ * is outside input). *m is NULL when there is none; XP_ENOTFOUND says why. */
+int xp_cli_record_model(const char *given, const xp_pred_record *r, xp_model **m, xp_error *err)
 {
     char path[4096];
+    size_t n = strlen(r->model_name);
     *m = NULL;
-    if (a->model)
-        return xp_cli_model_open(a->model, m, path, sizeof path, err);
-    xp_error ignore = {0};
-    if (strchr(r->model_name, '/') ||
-        xp_cli_model_open(r->model_name, m, path, sizeof path, &ignore) != 0)
-        return XP_OK;
+    if (given)
+        return xp_cli_model_open(given, m, path, sizeof path, err);
+    if (strchr(r->model_name, '/') || (n > 4 && !strcmp(r->model_name + n - 4, ".xpm")))
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "the record's modelName is not a model name; give --model FILE");
+    int rc = xp_cli_model_open(r->model_name, m, path, sizeof path, err);
+    if (rc)
+        return rc;
     if (memcmp((*m)->hash, r->model_hash, 32) != 0) {
         xp_model_free(*m);
         *m = NULL;
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "%s is not the record's model (its keccak is not modelHash); give "
+                            "--model FILE",
+                            path);
     }
     return XP_OK;
 }
@@ -72,7 +80,9 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
     }
     if (a->structure && (rc = xp_file_read(a->structure, MAX_STRUCTURE, &sdata, &slen, err)))
         return rc;
-    if ((rc = open_model(a, &v->rec, &m, err))) {
+    /* without --model a missing model only skips the checks that need it */
+    xp_error ignore = {0};
+    if ((rc = xp_cli_record_model(a->model, &v->rec, &m, a->model ? err : &ignore)) && a->model) {
         free(sdata);
         return rc;
     }

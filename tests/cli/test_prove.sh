@@ -90,6 +90,12 @@ expect "trace open, atom out of range" 1 "$XP" trace open rev.json --structure "
 expect "trace open, no atom" 2 "$XP" trace open rev.json --structure "$S" --layer 0
 expect "trace open, another structure" 1 "$XP" trace open rev.json --structure "$C/sample-cifs/1000050.cif" --layer pooled
 
+jq '.modelName = "/etc/passwd"' rev.json > pathname.json
+expect "trace open, modelName a path" 1 "$XP" trace open pathname.json --structure "$S" --layer pooled
+grep -q "not a model name" "$T/err" && ok "a path in modelName is not opened" || bad "$(cat "$T/err")"
+expect "verify, modelName a path" 1 "$XP" verify pathname.json --structure "$S"
+grep -q '^SKIP model' "$T/out" && ok "model SKIP" || bad "$(cat "$T/out")"
+
 # a record made outside xtalproof verifies
 jq .record "$SRC/tests/vectors/prover/vectors.json" > outside.json
 expect "verify the outside record" 0 "$XP" verify outside.json --structure "$S" --model "$M"
