@@ -17,7 +17,10 @@ typedef struct verify_args {
 
 typedef struct verify_run {
     xp_pred_record rec;
-    xp_trace_opening opening;
+    xp_trace_opening openings[XP_VERIFY_MAX_OPENINGS];
+    size_t nopenings;
+    char bad_openings[4][XP_ERROR_MAX]; /* the first lines that could not be read */
+    size_t nbad;
     xp_verify_report rep;
     int parsed; /* the record could be read */
     char why[XP_ERROR_MAX];
@@ -50,6 +53,42 @@ int xp_cli_record_model(const char *given, const xp_pred_record *r, xp_model **m
     return XP_OK;
 }
 
+/* An openings file: one opening, or one per line (trace open's output lines put together). */
+static void read_openings(const char *path, const char *text, size_t len, verify_run *v)
+{
+    xp_error e = {0};
+    if (xp_trace_opening_parse(text, len, &v->openings[0], &e) == 0) {
+        v->nopenings = 1;
+        return;
+    }
+    size_t lines = 0;
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        int blank = 1;
+        for (size_t i = 0; i < n && blank; i++)
+            blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\r';
+        lines++;
+        if (!blank) {
+            if (v->nopenings == XP_VERIFY_MAX_OPENINGS) {
+                e.msg[0] = '\0';
+                xp_error_set(&e, XP_EINVAL, "more than %d openings", XP_VERIFY_MAX_OPENINGS);
+            } else if (xp_trace_opening_parse(p, n, &v->openings[v->nopenings], &e) == 0) {
+                v->nopenings++;
+                e.msg[0] = '\0';
+            }
+            if (e.msg[0] && v->nbad < 4)
+                snprintf(v->bad_openings[v->nbad++], XP_ERROR_MAX, "%.200s line %zu: %.280s", path,
+                         lines, e.msg);
+            if (e.msg[0] && v->nopenings == XP_VERIFY_MAX_OPENINGS)
+                break;
+        }
+        p += n + 1;
+    }
+    if (v->nopenings == 0 && v->nbad == 0)
+        snprintf(v->bad_openings[v->nbad++], XP_ERROR_MAX, "%.200s holds no opening", path);
+}
+
 /* One whole verification; returns 0 with the outcome in v, or a usage-level failure (an input
  * file that cannot be read at all) in err. */
 static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
@@ -57,7 +96,7 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
     char *text = NULL, *sdata = NULL;
     size_t len = 0, slen = 0;
     xp_model *m = NULL;
-    int rc, have_opening = 0;
+    int rc;
     memset(v, 0, sizeof *v);
     if ((rc = xp_file_read(a->record, XP_PRED_MAX_BYTES, &text, &len, err)))
         return rc;
@@ -71,12 +110,8 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
     if (a->opening) {
         if ((rc = xp_file_read(a->opening, XP_PRED_MAX_BYTES, &text, &len, err)))
             return rc;
-        xp_error oe = {0};
-        int bad = xp_trace_opening_parse(text, len, &v->opening, &oe) != 0;
+        read_openings(a->opening, text, len, v);
         free(text);
-        if (bad)
-            snprintf(v->why, sizeof v->why, "%.200s: %.300s", a->opening, oe.msg);
-        have_opening = !bad;
     }
     if (a->structure && (rc = xp_file_read(a->structure, MAX_STRUCTURE, &sdata, &slen, err)))
         return rc;
@@ -86,14 +121,20 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
         free(sdata);
         return rc;
     }
-    xp_verify_in in = {a->structure, sdata, slen, m, have_opening ? &v->opening : NULL};
+    xp_verify_in in = {a->structure, sdata, slen, m, v->openings, v->nopenings};
     rc = xp_pred_verify(&v->rec, &in, &v->rep, err);
-    for (size_t i = 0; !rc && a->opening && !have_opening && i < v->rep.n; i++)
-        if (!strcmp(v->rep.check[i].name, "opening")) { /* an opening that cannot be read */
-            v->rep.check[i].status = XP_CHECK_FAIL;
-            snprintf(v->rep.check[i].reason, sizeof v->rep.check[i].reason, "%s", v->why);
+    if (!rc && v->nbad) { /* openings that cannot be read fail in place of the SKIP line */
+        if (v->nopenings == 0) {
+            v->rep.n--;
+        }
+        for (size_t i = 0; i < v->nbad && v->rep.n < XP_VERIFY_MAX_CHECKS; i++) {
+            xp_check *c = &v->rep.check[v->rep.n++];
+            c->name = "opening";
+            c->status = XP_CHECK_FAIL;
+            snprintf(c->reason, sizeof c->reason, "%s", v->bad_openings[i]);
             v->rep.failed++;
         }
+    }
     xp_model_free(m);
     free(sdata);
     return rc;

@@ -174,15 +174,10 @@ static void check_commitment(const xp_pred_record *r, xp_verify_report *rep)
             (unsigned long long)r->chain_id, (unsigned long long)r->round);
 }
 
-static void check_opening(const xp_pred_record *r, const xp_verify_in *in, int file_ref,
+static void check_opening(const xp_pred_record *r, const xp_trace_opening *o, int file_ref,
                           int rerun_ref, const xp_run *run, xp_verify_report *rep)
 {
-    const xp_trace_opening *o = in->opening;
-    if (!o) {
-        add(rep, "opening", XP_CHECK_SKIP, "no trace opening given (--opening FILE)");
-        return;
-    }
-    /* the re-run's root (with the record's model) and the record's file's atoms, when there
+    /* the re-run's root (with the record's files) and the record's file's atoms, when there
        are, are the references */
     const uint8_t *root = rerun_ref ? run->out.trace_root : r->trace_root;
     uint32_t atoms = file_ref ? run->atoms : r->atoms;
@@ -198,6 +193,19 @@ static void check_opening(const xp_pred_record *r, const xp_verify_in *in, int f
     else
         add(rep, "opening", XP_CHECK_PASS, "%s (leaf %llu of %llu) is in the trace root", what,
             (unsigned long long)o->index, (unsigned long long)(5ull * atoms + 2));
+}
+
+static void check_openings(const xp_pred_record *r, const xp_verify_in *in, int file_ref,
+                           int rerun_ref, const xp_run *run, xp_verify_report *rep)
+{
+    if (in->nopenings == 0)
+        add(rep, "opening", XP_CHECK_SKIP, "no trace opening given (--opening FILE)");
+    else if (in->nopenings > XP_VERIFY_MAX_OPENINGS)
+        add(rep, "opening", XP_CHECK_FAIL, "%zu openings, more than %d at once", in->nopenings,
+            XP_VERIFY_MAX_OPENINGS);
+    else
+        for (size_t i = 0; i < in->nopenings; i++)
+            check_opening(r, &in->openings[i], file_ref, rerun_ref, run, rep);
 }
 
 int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,
@@ -223,6 +231,6 @@ int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_re
     check_model(r, in->model, rep);
     check_inference(r, in, &e, &run, rep);
     check_commitment(r, rep);
-    check_opening(r, in, file_ref, rerun_ref, &run, rep);
+    check_openings(r, in, file_ref, rerun_ref, &run, rep);
     return XP_OK;
 }

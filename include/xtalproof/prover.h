@@ -143,10 +143,11 @@ int xp_prove_draw_salt(uint8_t salt[32], xp_error *err);
 
 typedef enum { XP_CHECK_PASS = 0, XP_CHECK_FAIL = 1, XP_CHECK_SKIP = 2 } xp_check_status;
 
-#define XP_VERIFY_MAX_CHECKS 16
+#define XP_VERIFY_MAX_OPENINGS 64
+#define XP_VERIFY_MAX_CHECKS (16 + XP_VERIFY_MAX_OPENINGS)
 typedef struct xp_check {
     const char *name; /* record, signature, value, structure, file, inclusion, model,
-                         inference, commitment, opening */
+                         inference, commitment, opening (one per opening) */
     xp_check_status status;
     char reason[XP_ERROR_MAX];
 } xp_check;
@@ -155,8 +156,9 @@ typedef struct xp_verify_in {
     const char *structure_name; /* the structure file, or NULL */
     const char *structure_data;
     size_t structure_len;
-    const xp_model *model;           /* the model file, or NULL */
-    const xp_trace_opening *opening; /* or NULL */
+    const xp_model *model;            /* the model file, or NULL */
+    const xp_trace_opening *openings; /* nopenings of them (at most XP_VERIFY_MAX_OPENINGS) */
+    size_t nopenings;
 } xp_verify_in;
 
 typedef struct xp_verify_report {

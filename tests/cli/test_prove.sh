@@ -80,9 +80,16 @@ expect "verify with the opening" 0 "$XP" verify rev.json --opening op.json
 grep -q '^PASS opening' "$T/out" && ok "opening PASS" || bad "$(cat "$T/out")"
 expect "trace open output" 0 "$XP" trace open rev.json --structure "$S" --layer output
 [ "$(jq '.values[1]' "$T/out")" = "$(jq .valueQ rev.json)" ] && ok "the output leaf holds valueQ" || bad "output leaf"
-jq '.values[0] += 1' op.json > badop.json
+jq -c '.values[0] += 1' op.json > badop.json
 expect "altered opening" 1 "$XP" verify rev.json --structure "$S" --model "$M" --opening badop.json
 [ "$(checks_failed)" = opening ] && ok "altered leaf: only the opening" || bad "opening: $(checks_failed)"
+"$XP" trace open rev.json --structure "$S" --layer pooled > op3.json
+cat op.json op3.json > ops.json
+expect "verify two openings" 0 "$XP" verify rev.json --structure "$S" --model "$M" --opening ops.json
+[ "$(grep -c '^PASS opening' "$T/out")" = 2 ] && ok "one line per opening" || bad "$(cat "$T/out")"
+cat op.json badop.json op3.json > ops.json
+expect "one bad opening of three" 1 "$XP" verify rev.json --structure "$S" --model "$M" --opening ops.json
+[ "$(grep -c '^PASS opening' "$T/out") $(checks_failed)" = "2 opening" ] && ok "only the bad one fails" || bad "$(cat "$T/out")"
 echo '{' > junk.json
 expect "unreadable opening" 1 "$XP" verify rev.json --opening junk.json
 [ "$(checks_failed)" = opening ] && ok "unreadable opening FAILs the opening check" || bad "$(cat "$T/out")"

@@ -304,7 +304,7 @@ static void failed_in(const xp_pred_record *r, const xp_verify_in *in, char *out
 static void failed_checks(fixture *f, const xp_pred_record *r, const xp_trace_opening *o, char *out,
                           size_t cap)
 {
-    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, o};
+    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, o, o ? 1 : 0};
     failed_in(r, &in, out, cap);
 }
 
@@ -352,7 +352,7 @@ static void test_valid_record(void **state)
 {
     fixture *f = *state;
     char failed[256];
-    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, &f->opening};
+    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, &f->opening, 1};
     xp_verify_report rep;
     xp_error err = {0};
     assert_int_equal(xp_pred_verify(&f->rec, &in, &rep, &err), 0);
@@ -526,7 +526,8 @@ static void test_without_files(void **state)
     fixture *f = *state;
     xp_pred_record r = f->rec;
     xp_verify_in in = {0};
-    in.opening = &f->opening;
+    in.openings = &f->opening;
+    in.nopenings = 1;
     xp_verify_report rep;
     xp_error err = {0};
     assert_int_equal(xp_pred_verify(&r, &in, &rep, &err), 0);
@@ -550,14 +551,14 @@ static void test_other_files(void **state)
     char *data, failed[256];
     size_t len;
     assert_int_equal(xp_model_load(XP_TEST_VECTORS "/../../models/band-gap.xpm", &other, &err), 0);
-    xp_verify_in in = {STRUCTURE, f->data, f->len, other, &f->opening};
+    xp_verify_in in = {STRUCTURE, f->data, f->len, other, &f->opening, 1};
     failed_in(&f->rec, &in, failed, sizeof failed);
     assert_string_equal(failed, "model inference");
     xp_model_free(other);
     assert_int_equal(xp_file_read(XP_SHARED_DIR "/data/cgcnn/sample-cifs/1000050.cif", 1 << 24,
                                   &data, &len, &err),
                      0);
-    xp_verify_in in2 = {"1000050.cif", data, len, f->model, &f->opening};
+    xp_verify_in in2 = {"1000050.cif", data, len, f->model, &f->opening, 1};
     failed_in(&f->rec, &in2, failed, sizeof failed);
     assert_string_equal(failed, "structure file inference");
     free(data);
