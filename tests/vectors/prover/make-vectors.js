@@ -8,13 +8,14 @@
 // The record's fields are those of a real prediction (sample-cifs/1000041.cif with
 // formation-energy-per-atom), so the record also passes the structure, model and inference
 // checks; the predictor is anvil's account 0 and the salt keccak("xtalproof test salt").
+// Required as a module it lends its encodings to tests/tools/prove-chain-check.js.
 'use strict';
 const path = require('path');
 const http = require('http');
 const tn = process.env.TESTNET_DIR || path.join(__dirname, '..', '..', '..', 'testnet');
 const { keccak256 } = require(path.join(tn, 'node_modules', 'js-sha3'));
 
-const url = new URL(process.argv[2] || 'http://127.0.0.1:8545');
+const url = new URL((require.main === module && process.argv[2]) || 'http://127.0.0.1:8545');
 function rpc(method, params) {
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
   return new Promise((resolve, reject) => {
@@ -104,4 +105,5 @@ async function main() {
   };
   console.log(JSON.stringify(out, null, 2));
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+module.exports = { rpcAt: (u) => { url.host = new URL(u).host; return rpc; }, commitment, canonical, kHex, h };
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
