@@ -72,4 +72,23 @@ int xp_cmd_eth(int argc, char **argv);
 int xp_cmd_bench_chain(int argc, char **argv);
 int xp_cmd_bench_tx(int argc, char **argv);
 
+/* Prediction records (issue 8): prove, verify, trace openings. */
+struct xp_inclusion_doc;
+/* The inclusion proof of FILE|SYMHASH in version `number` (0: the latest) of a dataset
+ * (cmd_proof.c, shared with prove --dataset). */
+int xp_cli_make_inclusion(struct xp_store *s, const char *name, uint32_t number, const char *arg,
+                          struct xp_inclusion_doc *doc, xp_error *err);
+/* Writes text (malloc'd, freed here; NULL: out of memory writing `what`) to a new file `out`,
+ * never over an existing one, or to standard output; returns the exit status. */
+int xp_cli_emit(const char *out, char *text, const char *what);
+struct xp_pred_record;
+/* The model of a record: `given` (--model), else its modelName when that file's keccak is the
+ * record's modelHash (cmd_verify.c). */
+int xp_cli_record_model(const char *given, const struct xp_pred_record *r, struct xp_model **m,
+                        xp_error *err);
+int xp_cmd_prove(int argc, char **argv);
+int xp_cmd_verify(int argc, char **argv);
+int xp_cmd_bench_verify(int argc, char **argv);
+int xp_cmd_trace(int argc, char **argv);
+
 #endif

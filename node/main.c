@@ -68,6 +68,19 @@ static const char USAGE[] =
     "                                logs as JSON lines, decoded when --event is given\n"
     "  bench tx                      signed and encoded transactions per second, as JSON\n"
     "  bench chain [--rpc URL]       transactions sent and confirmed per second, as JSON\n"
+    "  prove --model NAME --keystore F [--password-file P] [--round R [--target I]]\n"
+    "        [--chain-id C] [--rounds-contract ADDR] [--model-id N] [--dataset NAME] [--reveal]\n"
+    "        [--out RECORD.json] FILE\n"
+    "                                a signed prediction record; the salt stays in the store\n"
+    "                                until --reveal writes the record with it\n"
+    "  verify RECORD.json [--structure FILE] [--model FILE] [--opening OPENINGS]\n"
+    "                                every offline check, one PASS/FAIL/SKIP line each;\n"
+    "                                OPENINGS: trace open's lines, one opening a line\n"
+    "  trace open RECORD.json --structure FILE --layer 0..4|pooled|output [--atom A]\n"
+    "             [--model FILE] [--out F]\n"
+    "                                one trace leaf and its Merkle path to traceRoot\n"
+    "  bench verify RECORD.json [--structure F] [--model F] [--opening F] [--repeat N]\n"
+    "                                CPU time of whole verifications, as JSON\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -114,7 +127,15 @@ int main(int argc, char **argv)
         return xp_cmd_consistency(argc - 2, argv + 2);
     if (!strcmp(cmd, "eth"))
         return xp_cmd_eth(argc - 2, argv + 2);
+    if (!strcmp(cmd, "prove"))
+        return xp_cmd_prove(argc - 2, argv + 2);
+    if (!strcmp(cmd, "verify"))
+        return xp_cmd_verify(argc - 2, argv + 2);
+    if (!strcmp(cmd, "trace"))
+        return xp_cmd_trace(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
+        if (argc >= 3 && !strcmp(argv[2], "verify"))
+            return xp_cmd_bench_verify(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "infer"))
             return xp_cmd_bench_infer(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "merkle"))

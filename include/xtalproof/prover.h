@@ -1,0 +1,177 @@
+/* Prediction records: what a predictor publishes about one prediction (the crystal, the model,
+ * the number, the trace root, the commitment, the predictor's EIP-191 signature and, once
+ * revealed, the salt), their canonical bytes, the commitment of the Rounds contract, trace
+ * openings, and the offline verification of all of it. docs/formats.md ("Prediction records")
+ * is the normative text. */
+#ifndef XTALPROOF_PROVER_H
+#define XTALPROOF_PROVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtalproof/error.h"
+#include "xtalproof/keys.h"
+#include "xtalproof/merkle.h"
+#include "xtalproof/model.h"
+#include "xtalproof/proofdoc.h"
+
+#define XP_PRED_RECORD_VERSION 1
+#define XP_PRED_CANON_WORDS 19
+#define XP_PRED_CANON_LEN (32 * XP_PRED_CANON_WORDS)
+#define XP_PRED_MAX_BYTES (1 << 20) /* a record file larger than this is refused */
+#define XP_PRED_MAX_ATOMS 100000
+
+/* The chain facts of a record that come after it is signed (checked against the chain, not
+ * signed): each optional. */
+typedef struct xp_pred_anchor {
+    int has_model_id, has_commit_tx, has_commit_block;
+    uint64_t model_id;
+    uint8_t commit_tx[32];
+    uint64_t commit_block;
+} xp_pred_anchor;
+
+typedef struct xp_pred_record {
+    uint32_t version; /* XP_PRED_RECORD_VERSION */
+    /* the crystal */
+    uint8_t symhash[32], protohash[32];
+    uint8_t content_hash[32]; /* SHA-256 of the structure file's bytes */
+    uint32_t atoms;           /* sites of the structure the network ran on */
+    /* the model */
+    uint8_t model_hash[32];
+    char model_name[49], architecture[17], property[49], unit[17];
+    /* the output */
+    double value;    /* valueQ / 2^16, as written */
+    int64_t value_q; /* Q16.16 */
+    uint8_t trace_root[32];
+    /* the round the commitment is for (all zero: none) */
+    uint64_t chain_id;
+    uint8_t rounds[XP_ADDRESS_LEN];
+    uint64_t round, target;
+    uint8_t commitment[32];
+    int has_salt; /* revealed */
+    uint8_t salt[32];
+    uint8_t predictor[XP_ADDRESS_LEN];
+    uint8_t signature[XP_SIG_LEN];
+    int has_dataset; /* an inclusion proof of the structure in a dataset version */
+    xp_inclusion_doc dataset;
+    int has_anchor;
+    xp_pred_anchor anchor;
+} xp_pred_record;
+
+/* commitment = keccak256(abi.encode(COMMIT_DOMAIN, chainId, rounds, roundId, symhash,
+ * modelHash, int256 valueQ, salt, predictor)), as Rounds.commitmentHash. */
+void xp_pred_commitment(uint64_t chain_id, const uint8_t rounds[XP_ADDRESS_LEN], uint64_t round,
+                        const uint8_t symhash[32], const uint8_t model_hash[32], int64_t value_q,
+                        const uint8_t salt[32], const uint8_t predictor[XP_ADDRESS_LEN],
+                        uint8_t out[32]);
+/* The commitment of a record from its own fields and the given salt. */
+void xp_pred_record_commitment(const xp_pred_record *r, const uint8_t salt[32], uint8_t out[32]);
+
+/* The canonical bytes (XP_PRED_CANON_LEN, abi.encode of 19 static words) and their keccak. */
+void xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN]);
+void xp_pred_record_hash(const xp_pred_record *r, uint8_t out[32]);
+
+/* EIP-191 personal_sign digest of a message: keccak256("\x19Ethereum Signed Message:\n" ‖
+ * decimal length ‖ message). */
+void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32]);
+
+/* Sets predictor to priv's address and signature to the personal signature of the record's
+ * hash. */
+int xp_pred_record_sign(xp_pred_record *r, const uint8_t priv[32], xp_error *err);
+/* The address the signature recovers to. */
+int xp_pred_record_signer(const xp_pred_record *r, uint8_t addr[XP_ADDRESS_LEN], xp_error *err);
+
+/* JSON text (fields in the documented order, two-space indent, a final newline); malloc'd. */
+char *xp_pred_record_json(const xp_pred_record *r);
+/* Strict reader of outside bytes: every field typed and ranged, no unknown or duplicate keys. */
+int xp_pred_record_parse(const char *text, size_t len, xp_pred_record *r, xp_error *err);
+
+/* ---- trace openings ------------------------------------------------------------------ */
+
+/* Leaves of the trace: XP_TRACE_LAYERS layers of `atoms` leaves, then these two. */
+enum { XP_TRACE_POOLED = 5, XP_TRACE_OUTPUT = 6 };
+
+typedef struct xp_trace_opening {
+    uint8_t trace_root[32];
+    uint32_t atoms;
+    int layer;     /* 0 (embedding) .. 4 (last convolution), XP_TRACE_POOLED, XP_TRACE_OUTPUT */
+    uint32_t atom; /* for layers 0..4; 0 otherwise */
+    uint64_t index;
+    int32_t values[XP_CG_F]; /* 64 values; the output leaf has 2 (outQ, valueQ) */
+    size_t nvalues;
+    xp_merkle_proof path;
+} xp_trace_opening;
+
+/* The leaf index of (layer, atom) in a trace of `atoms` atoms; XP_EINVAL when out of range. */
+int xp_trace_leaf_index(uint32_t atoms, int layer, uint32_t atom, uint64_t *index, xp_error *err);
+/* The leaf's bytes: the values as int32 little-endian; returns their length. */
+size_t xp_trace_leaf_bytes(const int32_t *values, size_t nvalues, uint8_t *out);
+
+/* Runs the network on a structure file's one structure and opens (layer, atom). */
+int xp_trace_open(const xp_model *m, const char *name, const char *data, size_t len, int layer,
+                  uint32_t atom, xp_trace_opening *o, xp_error *err);
+/* Checks an opening against a root and atom count: the index is (layer, atom)'s and the path
+ * leads from the leaf to root in the tree of 5·atoms + 2 leaves. */
+int xp_trace_opening_check(const xp_trace_opening *o, const uint8_t root[32], uint32_t atoms,
+                           xp_error *err);
+char *xp_trace_opening_json(const xp_trace_opening *o);
+int xp_trace_opening_parse(const char *text, size_t len, xp_trace_opening *o, xp_error *err);
+
+/* ---- making a record ----------------------------------------------------------------- */
+
+typedef struct xp_prove_in {
+    const char *name; /* the structure file's name (messages, format by extension) */
+    const char *data; /* its bytes */
+    size_t len;
+    const xp_model *model;
+    uint64_t chain_id, round, target;
+    uint8_t rounds[XP_ADDRESS_LEN];
+} xp_prove_in;
+
+/* Reads the file's one structure, hashes it and runs the network: fills every field of the
+ * record before the commitment (crystal, model, output, round). */
+int xp_prove_fill(const xp_prove_in *in, xp_pred_record *r, xp_error *err);
+
+/* The store key of the salt of a prediction slot: keccak256 of "xtalproof.salt.v1" and
+ * abi.encode(chainId, rounds, round, target, symhash, modelHash, predictor). One salt per slot,
+ * so proving again (or revealing) gives the same commitment. */
+void xp_prove_salt_key(const xp_pred_record *r, uint8_t out[32]);
+/* 32 bytes from libsodium's generator. */
+int xp_prove_draw_salt(uint8_t salt[32], xp_error *err);
+
+/* ---- verifying ----------------------------------------------------------------------- */
+
+typedef enum { XP_CHECK_PASS = 0, XP_CHECK_FAIL = 1, XP_CHECK_SKIP = 2 } xp_check_status;
+
+#define XP_VERIFY_MAX_OPENINGS 64
+#define XP_VERIFY_MAX_CHECKS (16 + XP_VERIFY_MAX_OPENINGS)
+typedef struct xp_check {
+    const char *name; /* record, signature, value, structure, file, inclusion, model,
+                         inference, commitment, opening (one per opening) */
+    xp_check_status status;
+    char reason[XP_ERROR_MAX];
+} xp_check;
+
+typedef struct xp_verify_in {
+    const char *structure_name; /* the structure file, or NULL */
+    const char *structure_data;
+    size_t structure_len;
+    const xp_model *model;            /* the model file, or NULL */
+    const xp_trace_opening *openings; /* nopenings of them (at most XP_VERIFY_MAX_OPENINGS) */
+    size_t nopenings;
+} xp_verify_in;
+
+typedef struct xp_verify_report {
+    size_t n;
+    xp_check check[XP_VERIFY_MAX_CHECKS];
+    size_t failed;
+} xp_verify_report;
+
+/* Runs every check the inputs allow on a parsed record. Where a source of truth is given it
+ * is the reference of the checks that depend on it (the structure file for the inclusion
+ * proof and the openings' atom count, the re-run trace root for the openings), so one false
+ * claim fails one check. Returns 0 (the outcome is in the report) or XP_ENOMEM. */
+int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,
+                   xp_error *err);
+
+#endif

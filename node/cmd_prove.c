@@ -1,0 +1,175 @@
+/* xtalproof prove: a signed prediction record of one structure, its salt kept in the store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/keystore.h"
+#include "xtalproof/proofdoc.h"
+#include "xtalproof/prover.h"
+#include "xtalproof/secrets.h"
+#include "xtalproof/store.h"
+
+#define MAX_STRUCTURE ((size_t)64 << 20)
+
+static int parse_u64(const char *opt, const char *text, uint64_t *out)
+{
+    char *end;
+    if (!text)
+        return 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] == '-' || v > (unsigned long long)INT64_MAX)
+        return xp_cli_usage("prove: --%s must be an integer from 0", opt);
+    *out = v;
+    return 0;
+}
+
+/* The salt of the record's slot: the stored one, or (not revealing) a new one stored first. */
+static int slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t salt[32],
+                     xp_error *err)
+{
+    uint8_t key[32], fresh[32], got[XP_SECRET_MAX];
+    size_t len = 0;
+    int rc;
+    xp_prove_salt_key(r, key);
+    if (reveal) {
+        rc = xp_secret_get(s, key, got, &len, err);
+        if (rc == XP_ENOTFOUND)
+            return xp_error_set(err, XP_ENOTFOUND,
+                                "this store holds no salt for this prediction (same structure, "
+                                "model, round and key): run prove without --reveal first");
+    } else {
+        if ((rc = xp_prove_draw_salt(fresh, err)))
+            return rc;
+        rc = xp_secret_put_once(s, key, fresh, 32, got, &len, err);
+        xp_wipe(fresh, sizeof fresh);
+    }
+    if (!rc && len != 32)
+        rc = xp_error_set(err, XP_EIO, "store: the salt of this prediction is damaged");
+    if (!rc)
+        memcpy(salt, got, 32);
+    xp_wipe(got, sizeof got);
+    return rc;
+}
+
+typedef struct prove_args {
+    const char *model, *keystore, *password_file, *out, *dataset, *file;
+    int reveal, has_model_id;
+    uint64_t model_id;
+    xp_prove_in in;
+} prove_args;
+
+static int load_key(const prove_args *a, uint8_t priv[32], xp_error *err)
+{
+    char *pw;
+    int rc = xp_cli_password(a->password_file, 0, &pw, err);
+    if (rc)
+        return rc;
+    rc = xp_keystore_load(a->keystore, pw, priv, err);
+    xp_cli_password_free(pw);
+    return rc;
+}
+
+static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
+{
+    uint8_t priv[32], salt[32];
+    xp_model *m = NULL;
+    char mpath[4096], *data = NULL;
+    size_t len;
+    xp_store *s = NULL;
+    int rc;
+    if ((rc = load_key(a, priv, err)))
+        return rc;
+    if ((rc = xp_cli_model_open(a->model, &m, mpath, sizeof mpath, err)) ||
+        (rc = xp_file_read(a->file, MAX_STRUCTURE, &data, &len, err)))
+        goto done;
+    a->in.name = a->file;
+    a->in.data = data;
+    a->in.len = len;
+    a->in.model = m;
+    if ((rc = xp_prove_fill(&a->in, r, err)) ||
+        (rc = xp_privkey_to_address(priv, r->predictor, err)) ||
+        (rc = xp_store_open(NULL, 0, &s, err)) || (rc = slot_salt(s, r, a->reveal, salt, err)))
+        goto done;
+    xp_pred_record_commitment(r, salt, r->commitment);
+    if (a->reveal) {
+        r->has_salt = 1;
+        memcpy(r->salt, salt, 32);
+    }
+    if (a->dataset) {
+        char sym[67];
+        xp_hex_encode(r->symhash, 32, sym, 1);
+        if ((rc = xp_cli_make_inclusion(s, a->dataset, 0, sym, &r->dataset, err)))
+            goto done;
+        r->has_dataset = 1;
+    }
+    if (a->has_model_id) { /* known from ModelRegistry; checked against the chain */
+        r->has_anchor = r->anchor.has_model_id = 1;
+        r->anchor.model_id = a->model_id;
+    }
+    rc = xp_pred_record_sign(r, priv, err);
+done:
+    xp_wipe(priv, sizeof priv);
+    xp_wipe(salt, sizeof salt);
+    xp_store_close(s);
+    xp_model_free(m);
+    free(data);
+    return rc;
+}
+
+int xp_cmd_prove(int argc, char **argv)
+{
+    xp_opt o[] = {{"model", 0, 0},  {"keystore", 0, 0}, {"password-file", 0, 0},   {"round", 0, 0},
+                  {"target", 0, 0}, {"chain-id", 0, 0}, {"rounds-contract", 0, 0}, {"reveal", 1, 0},
+                  {"out", 0, 0},    {"dataset", 0, 0},  {"model-id", 0, 0}};
+    const int no = 11;
+    const char *pos[1];
+    int npos;
+    if (xp_cli_parse("prove", argc, argv, o, no, pos, 1, &npos))
+        return XP_EXIT_USAGE;
+    prove_args a = {.model = xp_cli_get(o, no, "model"),
+                    .keystore = xp_cli_get(o, no, "keystore"),
+                    .password_file = xp_cli_get(o, no, "password-file"),
+                    .out = xp_cli_get(o, no, "out"),
+                    .dataset = xp_cli_get(o, no, "dataset"),
+                    .reveal = xp_cli_get(o, no, "reveal") != NULL};
+    if (!a.model || !a.keystore || npos != 1)
+        return xp_cli_usage("prove: give --model NAME, --keystore FILE and one structure FILE");
+    a.file = pos[0];
+    if (parse_u64("round", xp_cli_get(o, no, "round"), &a.in.round) ||
+        parse_u64("target", xp_cli_get(o, no, "target"), &a.in.target) ||
+        parse_u64("chain-id", xp_cli_get(o, no, "chain-id"), &a.in.chain_id) ||
+        parse_u64("model-id", xp_cli_get(o, no, "model-id"), &a.model_id))
+        return XP_EXIT_USAGE;
+    a.has_model_id = xp_cli_get(o, no, "model-id") != NULL;
+    if (xp_cli_get(o, no, "target") && !xp_cli_get(o, no, "round"))
+        return xp_cli_usage("prove: --target needs --round");
+    xp_error err = {0};
+    const char *rc_addr = xp_cli_get(o, no, "rounds-contract");
+    if (rc_addr && xp_address_parse(rc_addr, a.in.rounds, &err))
+        return xp_cli_usage("prove: --rounds-contract: %s", err.msg);
+    xp_pred_record *r = calloc(1, sizeof *r);
+    if (!r)
+        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory"});
+    int rc = make_record(&a, r, &err);
+    char *json = rc ? NULL : xp_pred_record_json(r);
+    free(r);
+    return rc ? xp_cli_fail(&err) : xp_cli_emit(a.out, json, "the record");
+}
+
+int xp_cli_emit(const char *out, char *text, const char *what)
+{
+    xp_error err = {0};
+    int rc = 0;
+    if (!text) {
+        xp_error_set(&err, XP_ENOMEM, "out of memory writing %s", what);
+        return xp_cli_fail(&err);
+    }
+    if (out)
+        rc = xp_file_create_atomic(out, text, strlen(text), 0644, &err);
+    else
+        fputs(text, stdout);
+    free(text);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
+}

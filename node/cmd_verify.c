@@ -1,0 +1,239 @@
+/* xtalproof verify | bench verify: every offline check of a prediction record. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/prover.h"
+
+#define MAX_STRUCTURE ((size_t)64 << 20)
+
+typedef struct verify_args {
+    const char *record, *structure, *model, *opening;
+} verify_args;
+
+typedef struct verify_run {
+    xp_pred_record rec;
+    xp_trace_opening openings[XP_VERIFY_MAX_OPENINGS];
+    size_t nopenings;
+    char bad_openings[4][XP_ERROR_MAX]; /* the first lines that could not be read */
+    size_t nbad;
+    xp_verify_report rep;
+    int parsed; /* the record could be read */
+    char why[XP_ERROR_MAX];
+} verify_run;
+
+/* The model a record names: the file given, else the record's modelName among the model files
+ * when its keccak is modelHash. A name that would be read as a path is not looked up (the record
+ * is outside input). *m is NULL when there is none; XP_ENOTFOUND says why. */
+int xp_cli_record_model(const char *given, const xp_pred_record *r, xp_model **m, xp_error *err)
+{
+    char path[4096];
+    size_t n = strlen(r->model_name);
+    *m = NULL;
+    if (given)
+        return xp_cli_model_open(given, m, path, sizeof path, err);
+    if (strchr(r->model_name, '/') || (n > 4 && !strcmp(r->model_name + n - 4, ".xpm")))
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "the record's modelName is not a model name; give --model FILE");
+    int rc = xp_cli_model_open(r->model_name, m, path, sizeof path, err);
+    if (rc)
+        return rc;
+    if (memcmp((*m)->hash, r->model_hash, 32) != 0) {
+        xp_model_free(*m);
+        *m = NULL;
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "%s is not the record's model (its keccak is not modelHash); give "
+                            "--model FILE",
+                            path);
+    }
+    return XP_OK;
+}
+
+/* An openings file: one opening, or one per line (trace open's output lines put together). */
+static void read_openings(const char *path, const char *text, size_t len, verify_run *v)
+{
+    xp_error e = {0};
+    if (xp_trace_opening_parse(text, len, &v->openings[0], &e) == 0) {
+        v->nopenings = 1;
+        return;
+    }
+    size_t lines = 0;
+    for (const char *p = text, *end = text + len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        int blank = 1;
+        for (size_t i = 0; i < n && blank; i++)
+            blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\r';
+        lines++;
+        if (!blank) {
+            if (v->nopenings == XP_VERIFY_MAX_OPENINGS) {
+                e.msg[0] = '\0';
+                xp_error_set(&e, XP_EINVAL, "more than %d openings", XP_VERIFY_MAX_OPENINGS);
+            } else if (xp_trace_opening_parse(p, n, &v->openings[v->nopenings], &e) == 0) {
+                v->nopenings++;
+                e.msg[0] = '\0';
+            }
+            if (e.msg[0] && v->nbad < 4)
+                snprintf(v->bad_openings[v->nbad++], XP_ERROR_MAX, "%.200s line %zu: %.280s", path,
+                         lines, e.msg);
+            if (e.msg[0] && v->nopenings == XP_VERIFY_MAX_OPENINGS)
+                break;
+        }
+        p += n + 1;
+    }
+    if (v->nopenings == 0 && v->nbad == 0)
+        snprintf(v->bad_openings[v->nbad++], XP_ERROR_MAX, "%.200s holds no opening", path);
+}
+
+/* One whole verification; returns 0 with the outcome in v, or a usage-level failure (an input
+ * file that cannot be read at all) in err. */
+static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
+{
+    char *text = NULL, *sdata = NULL;
+    size_t len = 0, slen = 0;
+    xp_model *m = NULL;
+    int rc;
+    memset(v, 0, sizeof *v);
+    if ((rc = xp_file_read(a->record, XP_PRED_MAX_BYTES, &text, &len, err)))
+        return rc;
+    xp_error e = {0};
+    v->parsed = xp_pred_record_parse(text, len, &v->rec, &e) == 0;
+    free(text);
+    if (!v->parsed) {
+        snprintf(v->why, sizeof v->why, "%s", e.msg);
+        return XP_OK;
+    }
+    if (a->opening) {
+        if ((rc = xp_file_read(a->opening, XP_PRED_MAX_BYTES, &text, &len, err)))
+            return rc;
+        read_openings(a->opening, text, len, v);
+        free(text);
+    }
+    if (a->structure && (rc = xp_file_read(a->structure, MAX_STRUCTURE, &sdata, &slen, err)))
+        return rc;
+    /* without --model a missing model only skips the checks that need it */
+    xp_error ignore = {0};
+    if ((rc = xp_cli_record_model(a->model, &v->rec, &m, a->model ? err : &ignore)) && a->model) {
+        free(sdata);
+        return rc;
+    }
+    xp_verify_in in = {a->structure, sdata, slen, m, v->openings, v->nopenings};
+    rc = xp_pred_verify(&v->rec, &in, &v->rep, err);
+    if (!rc && v->nbad) { /* openings that cannot be read fail in place of the SKIP line */
+        if (v->nopenings == 0) {
+            v->rep.n--;
+        }
+        for (size_t i = 0; i < v->nbad && v->rep.n < XP_VERIFY_MAX_CHECKS; i++) {
+            xp_check *c = &v->rep.check[v->rep.n++];
+            c->name = "opening";
+            c->status = XP_CHECK_FAIL;
+            snprintf(c->reason, sizeof c->reason, "%s", v->bad_openings[i]);
+            v->rep.failed++;
+        }
+    }
+    xp_model_free(m);
+    free(sdata);
+    return rc;
+}
+
+static int parse_args(const char *cmd, int argc, char **argv, verify_args *a, int *repeat)
+{
+    xp_opt o[] = {{"structure", 0, 0}, {"model", 0, 0}, {"opening", 0, 0}, {"repeat", 0, 0}};
+    const int no = repeat ? 4 : 3;
+    const char *pos[1];
+    int npos;
+    if (xp_cli_parse(cmd, argc, argv, o, no, pos, 1, &npos))
+        return XP_EXIT_USAGE;
+    if (npos != 1)
+        return xp_cli_usage("%s: give one RECORD.json", cmd);
+    a->record = pos[0];
+    a->structure = xp_cli_get(o, no, "structure");
+    a->model = xp_cli_get(o, no, "model");
+    a->opening = xp_cli_get(o, no, "opening");
+    if (repeat) {
+        const char *r = xp_cli_get(o, no, "repeat");
+        char *end;
+        *repeat = r ? (int)strtol(r, &end, 10) : 100;
+        if (r && (*end || *repeat < 1 || *repeat > 100000))
+            return xp_cli_usage("%s: --repeat must be 1..100000", cmd);
+    }
+    return 0;
+}
+
+static const char *const STATUS[] = {"PASS", "FAIL", "SKIP"};
+
+int xp_cmd_verify(int argc, char **argv)
+{
+    verify_args a;
+    if (parse_args("verify", argc, argv, &a, NULL))
+        return XP_EXIT_USAGE;
+    verify_run *v = calloc(1, sizeof *v);
+    if (!v)
+        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory"});
+    xp_error err = {0};
+    int rc = verify_once(&a, v, &err);
+    if (rc) {
+        free(v);
+        return xp_cli_fail(&err);
+    }
+    if (!v->parsed) {
+        printf("FAIL record      %s\n", v->why);
+        free(v);
+        return XP_EXIT_FAIL;
+    }
+    for (size_t i = 0; i < v->rep.n; i++)
+        printf("%s %-10s %s\n", STATUS[v->rep.check[i].status], v->rep.check[i].name,
+               v->rep.check[i].reason);
+    rc = v->rep.failed ? XP_EXIT_FAIL : XP_EXIT_OK;
+    free(v);
+    return rc;
+}
+
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Whole verifications (reading the files, loading the model, every check) in a loop. */
+int xp_cmd_bench_verify(int argc, char **argv)
+{
+    verify_args a;
+    int repeat;
+    if (parse_args("bench verify", argc, argv, &a, &repeat))
+        return XP_EXIT_USAGE;
+    verify_run *v = calloc(1, sizeof *v);
+    if (!v)
+        return xp_cli_fail(&(xp_error){XP_ENOMEM, "out of memory"});
+    xp_error err = {0};
+    double worst = 0, total = 0;
+    size_t failed = 0, checks = 0;
+    for (int i = 0; i < repeat; i++) {
+        double t0 = cpu_now();
+        if (verify_once(&a, v, &err)) {
+            free(v);
+            return xp_cli_fail(&err);
+        }
+        double t = cpu_now() - t0;
+        total += t;
+        worst = t > worst ? t : worst;
+        failed = v->parsed ? v->rep.failed : 1;
+        checks = v->rep.n;
+    }
+    size_t passed = 0;
+    for (size_t i = 0; i < v->rep.n; i++)
+        passed += v->rep.check[i].status == XP_CHECK_PASS;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("{\"bench\":\"verify\",\"repeat\":%d,\"atoms\":%u,\"checks\":%zu,\"passed\":%zu,"
+           "\"failed\":%zu,\"cpu_ms_mean\":%.3f,\"cpu_ms_max\":%.3f,\"peak_rss_kib\":%ld}\n",
+           repeat, v->parsed ? v->rec.atoms : 0, checks, passed, failed, 1e3 * total / repeat,
+           1e3 * worst, ru.ru_maxrss);
+    free(v);
+    return failed ? XP_EXIT_FAIL : XP_EXIT_OK;
+}

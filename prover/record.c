@@ -1,0 +1,131 @@
+/* Prediction records: the commitment, the canonical bytes and the predictor's signature. */
+#include <stdio.h>
+#include <string.h>
+
+#include "xtalproof/keccak.h"
+#include "xtalproof/prover.h"
+
+static void word_u64(uint8_t w[32], uint64_t v)
+{
+    memset(w, 0, 32);
+    for (int i = 0; i < 8; i++)
+        w[31 - i] = (uint8_t)(v >> (8 * i));
+}
+
+static void word_i64(uint8_t w[32], int64_t v)
+{
+    memset(w, v < 0 ? 0xff : 0, 32);
+    uint64_t u = (uint64_t)v;
+    for (int i = 0; i < 8; i++)
+        w[31 - i] = (uint8_t)(u >> (8 * i));
+}
+
+static void word_addr(uint8_t w[32], const uint8_t a[XP_ADDRESS_LEN])
+{
+    memset(w, 0, 12);
+    memcpy(w + 12, a, XP_ADDRESS_LEN);
+}
+
+static void word_string_hash(uint8_t w[32], const char *s)
+{
+    xp_keccak256(s, strlen(s), w);
+}
+
+void xp_pred_commitment(uint64_t chain_id, const uint8_t rounds[XP_ADDRESS_LEN], uint64_t round,
+                        const uint8_t symhash[32], const uint8_t model_hash[32], int64_t value_q,
+                        const uint8_t salt[32], const uint8_t predictor[XP_ADDRESS_LEN],
+                        uint8_t out[32])
+{
+    static const char domain[] = "xtalproof.prediction.v1";
+    uint8_t b[9][32];
+    xp_keccak256(domain, sizeof domain - 1, b[0]);
+    word_u64(b[1], chain_id);
+    word_addr(b[2], rounds);
+    word_u64(b[3], round);
+    memcpy(b[4], symhash, 32);
+    memcpy(b[5], model_hash, 32);
+    word_i64(b[6], value_q);
+    memcpy(b[7], salt, 32);
+    word_addr(b[8], predictor);
+    xp_keccak256(b, sizeof b, out);
+}
+
+void xp_pred_record_commitment(const xp_pred_record *r, const uint8_t salt[32], uint8_t out[32])
+{
+    xp_pred_commitment(r->chain_id, r->rounds, r->round, r->symhash, r->model_hash, r->value_q,
+                       salt, r->predictor, out);
+}
+
+void xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN])
+{
+    static const char domain[] = "xtalproof.record.v1";
+    uint8_t(*w)[32] = (uint8_t(*)[32])out;
+    xp_keccak256(domain, sizeof domain - 1, w[0]);
+    word_u64(w[1], r->version);
+    memcpy(w[2], r->symhash, 32);
+    memcpy(w[3], r->protohash, 32);
+    memcpy(w[4], r->content_hash, 32);
+    word_u64(w[5], r->atoms);
+    memcpy(w[6], r->model_hash, 32);
+    word_string_hash(w[7], r->architecture);
+    word_string_hash(w[8], r->model_name);
+    word_string_hash(w[9], r->property);
+    word_string_hash(w[10], r->unit);
+    word_i64(w[11], r->value_q);
+    memcpy(w[12], r->trace_root, 32);
+    word_u64(w[13], r->chain_id);
+    word_addr(w[14], r->rounds);
+    word_u64(w[15], r->round);
+    word_u64(w[16], r->target);
+    memcpy(w[17], r->commitment, 32);
+    word_addr(w[18], r->predictor);
+}
+
+void xp_pred_record_hash(const xp_pred_record *r, uint8_t out[32])
+{
+    uint8_t b[XP_PRED_CANON_LEN];
+    xp_pred_record_canonical(r, b);
+    xp_keccak256(b, sizeof b, out);
+}
+
+void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32])
+{
+    char prefix[64];
+    int n = snprintf(prefix, sizeof prefix,
+                     "\x19"
+                     "Ethereum Signed Message:\n%zu",
+                     len);
+    xp_keccak256_ctx c;
+    xp_keccak256_init(&c);
+    xp_keccak256_update(&c, prefix, (size_t)n);
+    xp_keccak256_update(&c, msg, len);
+    xp_keccak256_final(&c, out);
+}
+
+static void record_digest(const xp_pred_record *r, uint8_t out[32])
+{
+    uint8_t h[32];
+    xp_pred_record_hash(r, h);
+    xp_personal_digest(h, 32, out);
+}
+
+int xp_pred_record_sign(xp_pred_record *r, const uint8_t priv[32], xp_error *err)
+{
+    uint8_t d[32], sig[XP_SIG_LEN];
+    int rc = xp_privkey_to_address(priv, r->predictor, err);
+    if (rc)
+        return rc;
+    record_digest(r, d);
+    if ((rc = xp_sign_digest(priv, d, sig, err)))
+        return rc;
+    sig[64] = (uint8_t)(sig[64] + 27); /* written as Ethereum wallets write it */
+    memcpy(r->signature, sig, XP_SIG_LEN);
+    return XP_OK;
+}
+
+int xp_pred_record_signer(const xp_pred_record *r, uint8_t addr[XP_ADDRESS_LEN], xp_error *err)
+{
+    uint8_t d[32];
+    record_digest(r, d);
+    return xp_recover_address(d, r->signature, addr, err);
+}

@@ -1,0 +1,21 @@
+/* The prover's one pass over a structure file: its identity and, with a model, the network's
+ * output. Shared by prove and verify so both run exactly the same steps. */
+#ifndef XTALPROOF_PROVER_RUN_H
+#define XTALPROOF_PROVER_RUN_H
+
+#include "xtalproof/infer.h"
+#include "xtalproof/prover.h"
+
+typedef struct xp_run {
+    uint8_t symhash[32], protohash[32], content_hash[32];
+    uint32_t atoms;
+    int hashed;   /* read and hashed: the fields above are filled */
+    int inferred; /* out is filled */
+    xp_infer_out out;
+} xp_run;
+
+/* Reads the file's one structure, hashes it, and with m (not NULL) runs the network. */
+int xp_run_structure(const xp_model *m, const char *name, const char *data, size_t len, xp_run *run,
+                     xp_error *err);
+
+#endif

@@ -1,0 +1,236 @@
+/* Offline verification of a prediction record: one check per claim. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "run.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/prover.h"
+
+static void add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt, ...)
+{
+    if (rep->n >= XP_VERIFY_MAX_CHECKS)
+        return;
+    xp_check *c = &rep->check[rep->n++];
+    c->name = name;
+    c->status = st;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    va_end(ap);
+    if (st == XP_CHECK_FAIL)
+        rep->failed++;
+}
+
+static const char *hex32(const uint8_t b[32], char out[67])
+{
+    return xp_hex_encode(b, 32, out, 1);
+}
+
+static void check_signature(const xp_pred_record *r, xp_verify_report *rep)
+{
+    uint8_t addr[XP_ADDRESS_LEN];
+    char a[XP_ADDRESS_HEX_LEN], p[XP_ADDRESS_HEX_LEN];
+    xp_error e = {0};
+    xp_address_to_checksum(r->predictor, p);
+    if (xp_pred_record_signer(r, addr, &e))
+        add(rep, "signature", XP_CHECK_FAIL, "does not recover a signer: %s", e.msg);
+    else if (memcmp(addr, r->predictor, XP_ADDRESS_LEN) != 0)
+        add(rep, "signature", XP_CHECK_FAIL, "signed by %s, not by the predictor %s",
+            (xp_address_to_checksum(addr, a), a), p);
+    else
+        add(rep, "signature", XP_CHECK_PASS, "the predictor %s signed the record", p);
+}
+
+static void check_value(const xp_pred_record *r, xp_verify_report *rep)
+{
+    double want = (double)r->value_q / 65536.0;
+    if (r->value == want)
+        add(rep, "value", XP_CHECK_PASS, "%.10g %s = valueQ %lld / 2^16", r->value, r->unit,
+            (long long)r->value_q);
+    else
+        add(rep, "value", XP_CHECK_FAIL, "value %.17g is not valueQ %lld / 2^16 = %.17g", r->value,
+            (long long)r->value_q, want);
+}
+
+static void check_structure(const xp_pred_record *r, const xp_verify_in *in, const xp_error *e,
+                            const xp_run *run, xp_verify_report *rep)
+{
+    char h[67];
+    if (!in->structure_data) {
+        add(rep, "structure", XP_CHECK_SKIP, "no structure file given (--structure FILE)");
+        add(rep, "file", XP_CHECK_SKIP, "no structure file given (--structure FILE)");
+        return;
+    }
+    int rc = !run->hashed;
+    if (rc)
+        add(rep, "structure", XP_CHECK_FAIL, "%s", e->msg);
+    else if (memcmp(run->symhash, r->symhash, 32) != 0)
+        add(rep, "structure", XP_CHECK_FAIL, "the file's symhash is %s, not the record's",
+            hex32(run->symhash, h));
+    else if (memcmp(run->protohash, r->protohash, 32) != 0)
+        add(rep, "structure", XP_CHECK_FAIL, "the file's protohash is %s, not the record's",
+            hex32(run->protohash, h));
+    else
+        add(rep, "structure", XP_CHECK_PASS, "%s is the crystal %s", in->structure_name,
+            hex32(r->symhash, h));
+    if (memcmp(run->content_hash, r->content_hash, 32) != 0)
+        add(rep, "file", XP_CHECK_FAIL,
+            "the file's SHA-256 is %s, not contentHash: not the file the prediction ran on",
+            hex32(run->content_hash, h));
+    else if (!rc && run->atoms != r->atoms)
+        add(rep, "file", XP_CHECK_FAIL, "the file has %u sites, the record says %u", run->atoms,
+            r->atoms);
+    else
+        add(rep, "file", XP_CHECK_PASS, "the file's SHA-256 is contentHash%s",
+            rc ? "" : " and its sites are the record's atoms");
+}
+
+static void check_inclusion(const xp_pred_record *r, int file_ref, const xp_run *run,
+                            xp_verify_report *rep)
+{
+    if (!r->has_dataset) {
+        add(rep, "inclusion", XP_CHECK_SKIP, "the record has no dataset proof");
+        return;
+    }
+    const xp_inclusion_doc *d = &r->dataset;
+    xp_record leaf;
+    xp_error e = {0};
+    char h[67];
+    /* the file the prediction ran on, when given, is the authority on the crystal */
+    const uint8_t *symhash = file_ref ? run->symhash : r->symhash;
+    if (xp_inclusion_doc_verify(d, &leaf, &e))
+        add(rep, "inclusion", XP_CHECK_FAIL, "dataset %s version %u: %s", d->dataset, d->version,
+            e.msg);
+    else if (memcmp(leaf.symhash, symhash, 32) != 0)
+        add(rep, "inclusion", XP_CHECK_FAIL, "the proof's record is the crystal %s, not the %s's",
+            hex32(leaf.symhash, h), file_ref ? "structure file" : "record");
+    else
+        add(rep, "inclusion", XP_CHECK_PASS,
+            "record %llu of dataset %s version %u (%llu records, root %s; compare the root with "
+            "the anchored one)",
+            (unsigned long long)d->index, d->dataset, d->version, (unsigned long long)d->size,
+            hex32(d->root, h));
+}
+
+static void check_model(const xp_pred_record *r, const xp_model *m, xp_verify_report *rep)
+{
+    char h[67];
+    if (!m)
+        add(rep, "model", XP_CHECK_SKIP, "no model file given (--model FILE)");
+    else if (memcmp(m->hash, r->model_hash, 32) != 0)
+        add(rep, "model", XP_CHECK_FAIL, "the model file's keccak is %s, not modelHash",
+            hex32(m->hash, h));
+    else if (strcmp(m->name, r->model_name) || strcmp(XP_CGCNN_ARCH, r->architecture) ||
+             strcmp(m->property, r->property) || strcmp(m->unit, r->unit))
+        add(rep, "model", XP_CHECK_FAIL,
+            "the model file is %s (%s, %s in %s), the record says %s (%s, %s in %s)", m->name,
+            XP_CGCNN_ARCH, m->property, m->unit, r->model_name, r->architecture, r->property,
+            r->unit);
+    else
+        add(rep, "model", XP_CHECK_PASS, "the model file %s is modelHash %s", m->name,
+            hex32(m->hash, h));
+}
+
+static void check_inference(const xp_pred_record *r, const xp_verify_in *in, const xp_error *e,
+                            const xp_run *run, xp_verify_report *rep)
+{
+    char h[67];
+    if (!in->structure_data || !in->model)
+        add(rep, "inference", XP_CHECK_SKIP, "re-running needs %s",
+            in->model ? "--structure FILE" : "--structure FILE and --model FILE");
+    else if (!run->inferred)
+        add(rep, "inference", run->hashed ? XP_CHECK_FAIL : XP_CHECK_SKIP, "%s",
+            run->hashed ? e->msg : "the structure could not be read");
+    else if (run->out.value_q != r->value_q)
+        add(rep, "inference", XP_CHECK_FAIL, "the network gives valueQ %d, the record says %lld",
+            run->out.value_q, (long long)r->value_q);
+    else if (memcmp(run->out.trace_root, r->trace_root, 32) != 0)
+        add(rep, "inference", XP_CHECK_FAIL, "the network's trace root is %s, not traceRoot",
+            hex32(run->out.trace_root, h));
+    else
+        add(rep, "inference", XP_CHECK_PASS, "re-run gives valueQ %lld and traceRoot %s",
+            (long long)r->value_q, hex32(r->trace_root, h));
+}
+
+static void check_commitment(const xp_pred_record *r, xp_verify_report *rep)
+{
+    uint8_t c[32];
+    char h[67];
+    if (!r->has_salt) {
+        add(rep, "commitment", XP_CHECK_SKIP, "not revealed: the record has no salt");
+        return;
+    }
+    xp_pred_record_commitment(r, r->salt, c);
+    if (memcmp(c, r->commitment, 32) != 0)
+        add(rep, "commitment", XP_CHECK_FAIL,
+            "the fields and the salt give %s, not the record's commitment", hex32(c, h));
+    else
+        add(rep, "commitment", XP_CHECK_PASS,
+            "opens with the salt (chain %llu, round %llu, symhash, modelHash, valueQ, predictor)",
+            (unsigned long long)r->chain_id, (unsigned long long)r->round);
+}
+
+static void check_opening(const xp_pred_record *r, const xp_trace_opening *o, int file_ref,
+                          int rerun_ref, const xp_run *run, xp_verify_report *rep)
+{
+    /* the re-run's root (with the record's files) and the record's file's atoms, when there
+       are, are the references */
+    const uint8_t *root = rerun_ref ? run->out.trace_root : r->trace_root;
+    uint32_t atoms = file_ref ? run->atoms : r->atoms;
+    xp_error e = {0};
+    char what[64];
+    if (o->layer == XP_TRACE_POOLED || o->layer == XP_TRACE_OUTPUT)
+        snprintf(what, sizeof what, "the %s leaf",
+                 o->layer == XP_TRACE_POOLED ? "pooled" : "output");
+    else
+        snprintf(what, sizeof what, "layer %d atom %u", o->layer, o->atom);
+    if (xp_trace_opening_check(o, root, atoms, &e))
+        add(rep, "opening", XP_CHECK_FAIL, "%s: %s", what, e.msg);
+    else
+        add(rep, "opening", XP_CHECK_PASS, "%s (leaf %llu of %llu) is in the trace root", what,
+            (unsigned long long)o->index, (unsigned long long)(5ull * atoms + 2));
+}
+
+static void check_openings(const xp_pred_record *r, const xp_verify_in *in, int file_ref,
+                           int rerun_ref, const xp_run *run, xp_verify_report *rep)
+{
+    if (in->nopenings == 0)
+        add(rep, "opening", XP_CHECK_SKIP, "no trace opening given (--opening FILE)");
+    else if (in->nopenings > XP_VERIFY_MAX_OPENINGS)
+        add(rep, "opening", XP_CHECK_FAIL, "%zu openings, more than %d at once", in->nopenings,
+            XP_VERIFY_MAX_OPENINGS);
+    else
+        for (size_t i = 0; i < in->nopenings; i++)
+            check_opening(r, &in->openings[i], file_ref, rerun_ref, run, rep);
+}
+
+int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,
+                   xp_error *err)
+{
+    (void)err;
+    memset(rep, 0, sizeof *rep);
+    add(rep, "record", XP_CHECK_PASS, "version %u, %s", r->version,
+        r->has_salt ? "revealed" : "not revealed");
+    check_signature(r, rep);
+    check_value(r, rep);
+    xp_run run;
+    xp_error e = {0};
+    memset(&run, 0, sizeof run);
+    if (in->structure_data)
+        xp_run_structure(in->model, in->structure_name, in->structure_data, in->structure_len, &run,
+                         &e);
+    /* the file is the record's when its bytes are; the re-run is the record's model's */
+    int file_ref = run.hashed && !memcmp(run.content_hash, r->content_hash, 32);
+    int rerun_ref = file_ref && run.inferred && !memcmp(in->model->hash, r->model_hash, 32);
+    check_structure(r, in, &e, &run, rep);
+    check_inclusion(r, file_ref, &run, rep);
+    check_model(r, in->model, rep);
+    check_inference(r, in, &e, &run, rep);
+    check_commitment(r, rep);
+    check_openings(r, in, file_ref, rerun_ref, &run, rep);
+    return XP_OK;
+}

@@ -1,0 +1,610 @@
+/* Prediction records: commitments and a whole signed record against vectors made outside
+ * (tests/vectors/prover/vectors.json: js-sha3 and anvil's eth_sign), the strict reader's
+ * refusals, trace openings, the salt table, and the tamper tests: for every field of a valid
+ * record, an altered copy fails exactly the check that owns that field. */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/keccak.h"
+#include "xtalproof/merkle.h"
+#include "xtalproof/prover.h"
+#include "xtalproof/secrets.h"
+#include "xtalproof/store.h"
+
+#define VECTORS XP_TEST_VECTORS "/prover/vectors.json"
+#define MODEL XP_TEST_VECTORS "/../../models/formation-energy-per-atom.xpm"
+#define STRUCTURE XP_SHARED_DIR "/data/cgcnn/sample-cifs/1000041.cif"
+
+static json_t *vectors(void)
+{
+    json_error_t je;
+    json_t *v = json_load_file(VECTORS, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        fail_msg("%s: %s", VECTORS, je.text);
+    return v;
+}
+
+static void unhex_exact(const char *hex, uint8_t *out, size_t n)
+{
+    xp_error err = {0};
+    if (xp_hex_decode_exact(hex, out, n, &err))
+        fail_msg("bad hex in the vectors: %s", err.msg);
+}
+
+static const char *vstr(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    assert_non_null(s);
+    return s;
+}
+
+static void test_commitment_vectors(void **state)
+{
+    (void)state;
+    json_t *v = vectors();
+    json_t *list = json_object_get(v, "commitments"), *c;
+    size_t i;
+    assert_true(json_array_size(list) >= 3);
+    json_array_foreach(list, i, c)
+    {
+        uint8_t rounds[20], sym[32], mh[32], salt[32], pred[20], want[32], got[32];
+        unhex_exact(vstr(c, "rounds"), rounds, 20);
+        unhex_exact(vstr(c, "symhash"), sym, 32);
+        unhex_exact(vstr(c, "modelHash"), mh, 32);
+        unhex_exact(vstr(c, "salt"), salt, 32);
+        unhex_exact(vstr(c, "predictor"), pred, 20);
+        unhex_exact(vstr(c, "commitment"), want, 32);
+        xp_pred_commitment((uint64_t)json_integer_value(json_object_get(c, "chainId")), rounds,
+                           (uint64_t)json_integer_value(json_object_get(c, "round")), sym, mh,
+                           json_integer_value(json_object_get(c, "valueQ")), salt, pred, got);
+        assert_memory_equal(got, want, 32);
+    }
+    json_decref(v);
+}
+
+/* The vector record as text, parsed by the reader under test. */
+static void vector_record(xp_pred_record *r, json_t **v)
+{
+    *v = vectors();
+    char *text = json_dumps(json_object_get(*v, "record"), JSON_INDENT(2));
+    xp_error err = {0};
+    assert_non_null(text);
+    if (xp_pred_record_parse(text, strlen(text), r, &err))
+        fail_msg("vector record refused: %s", err.msg);
+    free(text);
+}
+
+static void test_record_vector(void **state)
+{
+    (void)state;
+    json_t *v;
+    xp_pred_record *r = calloc(1, sizeof *r);
+    vector_record(r, &v);
+    uint8_t canon[XP_PRED_CANON_LEN], want[XP_PRED_CANON_LEN], h[32], wh[32], d[32], wd[32];
+    xp_pred_record_canonical(r, canon);
+    unhex_exact(vstr(v, "canonical"), want, sizeof want);
+    assert_memory_equal(canon, want, sizeof want);
+    xp_pred_record_hash(r, h);
+    unhex_exact(vstr(v, "recordHash"), wh, 32);
+    assert_memory_equal(h, wh, 32);
+    xp_personal_digest(h, 32, d);
+    unhex_exact(vstr(v, "personalDigest"), wd, 32);
+    assert_memory_equal(d, wd, 32);
+    /* anvil's signature recovers the predictor, and ours is the same bytes (RFC 6979) */
+    uint8_t addr[20], sig[65], priv[32];
+    xp_error err = {0};
+    assert_int_equal(xp_pred_record_signer(r, addr, &err), 0);
+    assert_memory_equal(addr, r->predictor, 20);
+    memcpy(sig, r->signature, 65);
+    unhex_exact(vstr(v, "privateKey"), priv, 32);
+    assert_int_equal(xp_pred_record_sign(r, priv, &err), 0);
+    assert_memory_equal(r->signature, sig, 65);
+    /* the offline checks that need no files */
+    xp_verify_report rep;
+    xp_verify_in in = {0};
+    assert_int_equal(xp_pred_verify(r, &in, &rep, &err), 0);
+    assert_int_equal(rep.failed, 0);
+    for (size_t i = 0; i < rep.n; i++)
+        if (!strcmp(rep.check[i].name, "signature") || !strcmp(rep.check[i].name, "value") ||
+            !strcmp(rep.check[i].name, "commitment"))
+            assert_int_equal(rep.check[i].status, XP_CHECK_PASS);
+    /* written and read back: the same text */
+    char *a = xp_pred_record_json(r);
+    xp_pred_record *r2 = calloc(1, sizeof *r2);
+    assert_int_equal(xp_pred_record_parse(a, strlen(a), r2, &err), 0);
+    char *b = xp_pred_record_json(r2);
+    assert_string_equal(a, b);
+    assert_true(strlen(a) < 4096);
+    free(a);
+    free(b);
+    free(r2);
+    free(r);
+    json_decref(v);
+}
+
+/* ---- the reader's refusals ------------------------------------------------------------ */
+
+static void expect_refused(json_t *rec, int code, const char *words)
+{
+    char *text = json_dumps(rec, 0);
+    xp_pred_record *r = calloc(1, sizeof *r);
+    xp_error err = {0};
+    int rc = xp_pred_record_parse(text, strlen(text), r, &err);
+    if (rc != code || !strstr(err.msg, words))
+        fail_msg("wanted %d \"%s\", got %d \"%s\"", code, words, rc, err.msg);
+    free(text);
+    free(r);
+}
+
+static void test_parse_refusals(void **state)
+{
+    (void)state;
+    json_t *v = vectors(), *rec = json_object_get(v, "record"), *c;
+    struct {
+        const char *key;
+        json_t *value; /* NULL: removed */
+        int code;
+        const char *words;
+    } cases[] = {
+        {"symhash", NULL, XP_EINVAL, "has no \"symhash\""},
+        {"signature", NULL, XP_EINVAL, "has no \"signature\""},
+        {"extra", json_true(), XP_EINVAL, "unknown field \"extra\""},
+        {"recordVersion", json_integer(2), XP_EUNSUPPORTED, "version 2"},
+        {"symhash", json_string("0x1234"), XP_EINVAL, "\"symhash\" must be 0x and 64 hex"},
+        {"traceRoot", json_integer(1), XP_EINVAL, "\"traceRoot\" must be 0x"},
+        {"atoms", json_integer(0), XP_EINVAL, "\"atoms\" must be an integer from 1"},
+        {"valueQ", json_real(1.5), XP_EINVAL, "\"valueQ\" must be an integer"},
+        {"value", json_string("1"), XP_EINVAL, "\"value\" must be a number"},
+        {"chainId", json_integer(-1), XP_EINVAL, "\"chainId\" must be an integer"},
+        {"modelName", json_string(""), XP_EINVAL, "\"modelName\" must be 1 to 48"},
+        {"unit", json_string("eV\x01"), XP_EINVAL, "printable ASCII"},
+        {"predictor", json_string("0xF39fd6e51aad88f6f4ce6ab8827279cfffb92266"), XP_EINVAL,
+         "\"predictor\""},
+        {"roundsContract", json_string("0x12"), XP_EINVAL, "must be an address"},
+        {"salt", json_string("0x00"), XP_EINVAL, "\"salt\" must be 0x"},
+        {"dataset", json_integer(1), XP_EINVAL, "\"dataset\" must be an object"},
+        {"dataset", json_object(), XP_EINVAL, "\"dataset\": proof JSON has no"},
+        {"anchor", json_pack("{s:i}", "x", 1), XP_EINVAL, "unknown field \"x\""},
+        {"anchor", json_pack("{s:s}", "commitTx", "0x1"), XP_EINVAL, "\"commitTx\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        c = json_deep_copy(rec);
+        if (cases[i].value)
+            json_object_set_new(c, cases[i].key, cases[i].value);
+        else
+            json_object_del(c, cases[i].key);
+        expect_refused(c, cases[i].code, cases[i].words);
+        json_decref(c);
+    }
+    xp_pred_record *r = calloc(1, sizeof *r);
+    xp_error err = {0};
+    const char *bad[] = {"", "[]", "{\"symhash\":1,\"symhash\":2}", "{", "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(xp_pred_record_parse(bad[i], strlen(bad[i]), r, &err), XP_EINVAL);
+        assert_true(err.msg[0] != '\0');
+    }
+    free(r);
+    json_decref(v);
+}
+
+/* ---- a valid record of a real prediction, for the trace and tamper tests --------------- */
+
+typedef struct fixture {
+    xp_model *model;
+    char *data;
+    size_t len;
+    uint8_t priv[32], other[32];
+    xp_pred_record rec;
+    xp_trace_opening opening;
+} fixture;
+
+/* A dataset of 5 records with the structure's at index 3, and the proof of it. */
+static void make_dataset(xp_pred_record *r)
+{
+    uint8_t leaves[5][32];
+    xp_record rec[5];
+    memset(rec, 0, sizeof rec);
+    for (int i = 0; i < 5; i++) {
+        rec[i].version = XP_RECORD_VERSION;
+        memset(rec[i].symhash, i + 1, 32);
+        memset(rec[i].protohash, 0x70 + i, 32);
+        rec[i].timestamp = 1764460800;
+    }
+    memcpy(rec[3].symhash, r->symhash, 32);
+    memcpy(rec[3].protohash, r->protohash, 32);
+    memcpy(rec[3].content_sha256, r->content_hash, 32);
+    for (int i = 0; i < 5; i++)
+        xp_record_leaf_hash(&rec[i], leaves[i]);
+    xp_inclusion_doc *d = &r->dataset;
+    xp_error err = {0};
+    memset(d, 0, sizeof *d);
+    snprintf(d->dataset, sizeof d->dataset, "test-set");
+    d->version = 1;
+    d->size = 5;
+    d->index = 3;
+    xp_record_encode(&rec[3], d->leaf);
+    memcpy(d->leaf_hash, leaves[3], 32);
+    xp_merkle_source src = xp_merkle_array_source((const uint8_t(*)[32])leaves);
+    assert_int_equal(xp_merkle_root((const uint8_t(*)[32])leaves, 5, d->root, &err), 0);
+    assert_int_equal(xp_merkle_inclusion_proof(&src, 3, 5, &d->path, &err), 0);
+    r->has_dataset = 1;
+}
+
+static void reseal(fixture *f, xp_pred_record *r)
+{
+    xp_error err = {0};
+    xp_pred_record_commitment(r, r->salt, r->commitment);
+    assert_int_equal(xp_pred_record_sign(r, f->priv, &err), 0);
+}
+
+static int fixture_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    xp_error err = {0};
+    assert_int_equal(xp_model_load(MODEL, &f->model, &err), 0);
+    assert_int_equal(xp_file_read(STRUCTURE, 1 << 24, &f->data, &f->len, &err), 0);
+    unhex_exact("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", f->priv, 32);
+    unhex_exact("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", f->other, 32);
+    xp_prove_in in = {.name = STRUCTURE,
+                      .data = f->data,
+                      .len = f->len,
+                      .model = f->model,
+                      .chain_id = 31337,
+                      .round = 3,
+                      .target = 1};
+    memset(in.rounds, 0x5f, 20);
+    assert_int_equal(xp_prove_fill(&in, &f->rec, &err), 0);
+    assert_int_equal(xp_privkey_to_address(f->priv, f->rec.predictor, &err), 0);
+    memset(f->rec.salt, 0xa5, 32);
+    f->rec.has_salt = 1;
+    make_dataset(&f->rec);
+    reseal(f, &f->rec);
+    if (xp_trace_open(f->model, STRUCTURE, f->data, f->len, 1, 2, &f->opening, &err))
+        fail_msg("%s", err.msg);
+    *state = f;
+    return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+    fixture *f = *state;
+    xp_model_free(f->model);
+    free(f->data);
+    free(f);
+    return 0;
+}
+
+/* The names of the failed checks, space-separated, in report order. */
+static void failed_in(const xp_pred_record *r, const xp_verify_in *in, char *out, size_t cap)
+{
+    xp_verify_report rep;
+    xp_error err = {0};
+    assert_int_equal(xp_pred_verify(r, in, &rep, &err), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < rep.n; i++)
+        if (rep.check[i].status == XP_CHECK_FAIL) {
+            if (out[0])
+                strncat(out, " ", cap - strlen(out) - 1);
+            strncat(out, rep.check[i].name, cap - strlen(out) - 1);
+        }
+}
+
+/* The same with the record's own structure and model files. */
+static void failed_checks(fixture *f, const xp_pred_record *r, const xp_trace_opening *o, char *out,
+                          size_t cap)
+{
+    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, o, o ? 1 : 0};
+    failed_in(r, &in, out, cap);
+}
+
+static void test_trace_openings(void **state)
+{
+    fixture *f = *state;
+    xp_error err = {0};
+    uint32_t n = f->rec.atoms;
+    assert_int_equal(n, 8);
+    int layers[] = {0, 4, XP_TRACE_POOLED, XP_TRACE_OUTPUT};
+    uint32_t atoms[] = {0, 7, 0, 0};
+    uint64_t want[] = {0, 4 * 8 + 7, 40, 41};
+    for (int k = 0; k < 4; k++) {
+        xp_trace_opening o;
+        assert_int_equal(
+            xp_trace_open(f->model, STRUCTURE, f->data, f->len, layers[k], atoms[k], &o, &err), 0);
+        assert_memory_equal(o.trace_root, f->rec.trace_root, 32);
+        assert_int_equal(o.index, want[k]);
+        assert_int_equal(xp_trace_opening_check(&o, f->rec.trace_root, n, &err), 0);
+        if (layers[k] == XP_TRACE_OUTPUT) {
+            assert_int_equal(o.nvalues, 2);
+            assert_int_equal(o.values[1], f->rec.value_q);
+        }
+        char *j = xp_trace_opening_json(&o);
+        xp_trace_opening o2;
+        assert_int_equal(xp_trace_opening_parse(j, strlen(j), &o2, &err), 0);
+        assert_int_equal(xp_trace_opening_check(&o2, f->rec.trace_root, n, &err), 0);
+        free(j);
+    }
+    uint64_t idx;
+    assert_int_equal(xp_trace_leaf_index(8, 5, 1, &idx, &err), XP_EINVAL);
+    assert_int_equal(xp_trace_leaf_index(8, 2, 8, &idx, &err), XP_EINVAL);
+    assert_int_equal(xp_trace_leaf_index(8, 7, 0, &idx, &err), XP_EINVAL);
+    xp_trace_opening o;
+    assert_int_equal(xp_trace_open(f->model, STRUCTURE, f->data, f->len, 0, 8, &o, &err),
+                     XP_EINVAL);
+    const char *bad[] = {"{}", "{\"traceRoot\":1}", "[1]",
+                         "{\"traceRoot\":\"0x00\",\"atoms\":1,\"layer\":0,\"atom\":0,"
+                         "\"index\":0,\"values\":[],\"path\":[]}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(xp_trace_opening_parse(bad[i], strlen(bad[i]), &o, &err), XP_EINVAL);
+}
+
+static void test_valid_record(void **state)
+{
+    fixture *f = *state;
+    char failed[256];
+    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, &f->opening, 1};
+    xp_verify_report rep;
+    xp_error err = {0};
+    assert_int_equal(xp_pred_verify(&f->rec, &in, &rep, &err), 0);
+    for (size_t i = 0; i < rep.n; i++)
+        if (rep.check[i].status != XP_CHECK_PASS)
+            fail_msg("%s: %s", rep.check[i].name, rep.check[i].reason);
+    assert_int_equal(rep.n, 10);
+    failed_checks(f, &f->rec, &f->opening, failed, sizeof failed);
+    assert_string_equal(failed, "");
+}
+
+/* ---- tamper tests --------------------------------------------------------------------- */
+
+enum { NO_SEAL, SEAL, SIGN_ONLY, SIGN_OTHER };
+
+typedef struct tamper {
+    const char *field;
+    void (*alter)(xp_pred_record *r);
+    int seal;             /* what the forger redoes after the change */
+    const char *expected; /* the failed checks */
+} tamper;
+
+#define FLIP(name, member)                                                                         \
+    static void alter_##name(xp_pred_record *r)                                                    \
+    {                                                                                              \
+        r->member[0] ^= 1;                                                                         \
+    }
+FLIP(symhash, symhash)
+FLIP(protohash, protohash)
+FLIP(content, content_hash)
+FLIP(model_hash, model_hash)
+FLIP(trace_root, trace_root)
+FLIP(rounds, rounds)
+FLIP(commitment, commitment)
+FLIP(salt, salt)
+FLIP(sig_r, signature)
+FLIP(ds_root, dataset.root)
+FLIP(ds_leaf, dataset.leaf)
+FLIP(ds_leaf_hash, dataset.leaf_hash)
+FLIP(ds_path, dataset.path.hash[0])
+#define SETTER(name, stmt)                                                                         \
+    static void alter_##name(xp_pred_record *r)                                                    \
+    {                                                                                              \
+        stmt;                                                                                      \
+    }
+SETTER(atoms, r->atoms++)
+SETTER(model_name, r->model_name[0] = 'F')
+SETTER(arch, r->architecture[0] = 'C')
+SETTER(property, r->property[0] = 'F')
+SETTER(unit, snprintf(r->unit, sizeof r->unit, "eV"))
+SETTER(value, r->value += 1.0 / 65536)
+SETTER(value_q, (r->value_q++, r->value = (double)r->value_q / 65536))
+SETTER(chain_id, r->chain_id++)
+SETTER(round, r->round++)
+SETTER(target, r->target++)
+SETTER(sig_v, r->signature[64] ^= 1)
+SETTER(sig_s, r->signature[40] ^= 1)
+SETTER(ds_index, r->dataset.index--)
+SETTER(ds_size, r->dataset.size--)
+SETTER(predictor, (void)r)
+
+static const tamper TAMPERS[] = {
+    /* a predictor who lies and re-seals (recomputes the commitment, signs again) */
+    {"symhash", alter_symhash, SEAL, "structure"},
+    {"protohash", alter_protohash, SEAL, "structure"},
+    {"contentHash", alter_content, SEAL, "file"},
+    {"atoms", alter_atoms, SEAL, "file"},
+    {"modelHash", alter_model_hash, SEAL, "model"},
+    {"modelName", alter_model_name, SEAL, "model"},
+    {"architecture", alter_arch, SEAL, "model"},
+    {"property", alter_property, SEAL, "model"},
+    {"unit", alter_unit, SEAL, "model"},
+    {"valueQ", alter_value_q, SEAL, "inference"},
+    {"traceRoot", alter_trace_root, SEAL, "inference"},
+    {"commitment", alter_commitment, SIGN_ONLY, "commitment"},
+    {"predictor", alter_predictor, SIGN_OTHER, "commitment"},
+    /* fields outside the signature: no re-sealing needed */
+    {"value", alter_value, NO_SEAL, "value"},
+    {"salt", alter_salt, NO_SEAL, "commitment"},
+    {"signature r", alter_sig_r, NO_SEAL, "signature"},
+    {"signature s", alter_sig_s, NO_SEAL, "signature"},
+    {"signature v", alter_sig_v, NO_SEAL, "signature"},
+    {"dataset.root", alter_ds_root, NO_SEAL, "inclusion"},
+    {"dataset.leaf", alter_ds_leaf, NO_SEAL, "inclusion"},
+    {"dataset.leafHash", alter_ds_leaf_hash, NO_SEAL, "inclusion"},
+    {"dataset.path", alter_ds_path, NO_SEAL, "inclusion"},
+    {"dataset.index", alter_ds_index, NO_SEAL, "inclusion"},
+    /* a size of another shape; one of the same shape (5 -> 6 here) fits the same path, so the
+       size is checked with the root against the anchored version (--rpc), as is "version" */
+    {"dataset.size", alter_ds_size, NO_SEAL, "inclusion"},
+    /* someone else altering a signed field: the signature, and what depends on the field */
+    {"symhash", alter_symhash, NO_SEAL, "signature structure commitment"},
+    {"contentHash", alter_content, NO_SEAL, "signature file"},
+    {"modelName", alter_model_name, NO_SEAL, "signature model"},
+    {"valueQ", alter_value_q, NO_SEAL, "signature inference commitment"},
+    {"traceRoot", alter_trace_root, NO_SEAL, "signature inference"},
+    {"commitment", alter_commitment, NO_SEAL, "signature commitment"},
+    /* the round: bound by the commitment offline; re-sealed, only the chain can tell (--rpc) */
+    {"chainId", alter_chain_id, NO_SEAL, "signature commitment"},
+    {"roundsContract", alter_rounds, NO_SEAL, "signature commitment"},
+    {"round", alter_round, NO_SEAL, "signature commitment"},
+    {"target", alter_target, NO_SEAL, "signature"},
+};
+
+static void test_tamper_record(void **state)
+{
+    fixture *f = *state;
+    xp_pred_record *r = calloc(1, sizeof *r);
+    xp_error err = {0};
+    char failed[256];
+    for (size_t i = 0; i < sizeof TAMPERS / sizeof TAMPERS[0]; i++) {
+        const tamper *t = &TAMPERS[i];
+        *r = f->rec;
+        t->alter(r);
+        if (t->seal == SEAL)
+            reseal(f, r);
+        else if (t->seal == SIGN_ONLY)
+            assert_int_equal(xp_pred_record_sign(r, f->priv, &err), 0);
+        else if (t->seal == SIGN_OTHER) /* claims the prediction as another key's */
+            assert_int_equal(xp_pred_record_sign(r, f->other, &err), 0);
+        failed_checks(f, r, &f->opening, failed, sizeof failed);
+        if (strcmp(failed, t->expected) != 0)
+            fail_msg("%s (%s): failed \"%s\", wanted \"%s\"", t->field,
+                     t->seal == NO_SEAL ? "as found" : "re-sealed", failed, t->expected);
+    }
+    free(r);
+}
+
+static void test_tamper_opening(void **state)
+{
+    fixture *f = *state;
+    char failed[256];
+    for (int k = 0; k < 8; k++) {
+        xp_trace_opening o = f->opening;
+        switch (k) {
+        case 0:
+            o.trace_root[5] ^= 1;
+            break;
+        case 1:
+            o.atoms++;
+            break;
+        case 2:
+            o.layer = 2;
+            break;
+        case 3:
+            o.atom = 3;
+            break;
+        case 4:
+            o.index++;
+            break;
+        case 5:
+            o.values[7]++;
+            break;
+        case 6:
+            o.path.hash[0][0] ^= 1;
+            break;
+        case 7:
+            o.path.len--;
+            break;
+        }
+        failed_checks(f, &f->rec, &o, failed, sizeof failed);
+        if (strcmp(failed, "opening") != 0)
+            fail_msg("opening tamper %d: failed \"%s\"", k, failed);
+    }
+}
+
+/* With no structure file, the record's claims are the references: the opening follows the
+ * record's atoms and the inclusion proof the record's symhash. */
+static void test_without_files(void **state)
+{
+    fixture *f = *state;
+    xp_pred_record r = f->rec;
+    xp_verify_in in = {0};
+    in.openings = &f->opening;
+    in.nopenings = 1;
+    xp_verify_report rep;
+    xp_error err = {0};
+    assert_int_equal(xp_pred_verify(&r, &in, &rep, &err), 0);
+    assert_int_equal(rep.failed, 0);
+    r.symhash[0] ^= 1;
+    reseal(f, &r);
+    assert_int_equal(xp_pred_verify(&r, &in, &rep, &err), 0);
+    assert_int_equal(rep.failed, 1);
+    for (size_t i = 0; i < rep.n; i++)
+        if (rep.check[i].status == XP_CHECK_FAIL)
+            assert_string_equal(rep.check[i].name, "inclusion");
+}
+
+/* Wrong files fail the checks of the file and the re-run only: the record's other claims are
+ * then checked against the record. */
+static void test_other_files(void **state)
+{
+    fixture *f = *state;
+    xp_model *other;
+    xp_error err = {0};
+    char *data, failed[256];
+    size_t len;
+    assert_int_equal(xp_model_load(XP_TEST_VECTORS "/../../models/band-gap.xpm", &other, &err), 0);
+    xp_verify_in in = {STRUCTURE, f->data, f->len, other, &f->opening, 1};
+    failed_in(&f->rec, &in, failed, sizeof failed);
+    assert_string_equal(failed, "model inference");
+    xp_model_free(other);
+    assert_int_equal(xp_file_read(XP_SHARED_DIR "/data/cgcnn/sample-cifs/1000050.cif", 1 << 24,
+                                  &data, &len, &err),
+                     0);
+    xp_verify_in in2 = {"1000050.cif", data, len, f->model, &f->opening, 1};
+    failed_in(&f->rec, &in2, failed, sizeof failed);
+    assert_string_equal(failed, "structure file inference");
+    free(data);
+}
+
+static void test_secrets(void **state)
+{
+    (void)state;
+    char home[] = "/tmp/xp-test-prover-XXXXXX", cmd[64];
+    assert_non_null(mkdtemp(home));
+    xp_store *s;
+    xp_error err = {0};
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    uint8_t key[32] = {1}, a[32], b[32], got[XP_SECRET_MAX];
+    size_t len;
+    memset(a, 0xaa, 32);
+    memset(b, 0xbb, 32);
+    assert_int_equal(xp_secret_get(s, key, got, &len, &err), XP_ENOTFOUND);
+    assert_int_equal(xp_secret_put_once(s, key, a, 32, got, &len, &err), 0);
+    assert_memory_equal(got, a, 32);
+    assert_int_equal(xp_secret_put_once(s, key, b, 32, got, &len, &err), 0);
+    assert_memory_equal(got, a, 32); /* the first value stays */
+    xp_store_close(s);
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_secret_get(s, key, got, &len, &err), 0);
+    assert_int_equal(len, 32);
+    assert_memory_equal(got, a, 32);
+    assert_int_equal(xp_secret_put_once(s, key, a, 0, got, &len, &err), XP_EINVAL);
+    xp_store_close(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", home);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commitment_vectors),
+        cmocka_unit_test(test_record_vector),
+        cmocka_unit_test(test_parse_refusals),
+        cmocka_unit_test(test_secrets),
+    };
+    const struct CMUnitTest fixture_tests[] = {
+        cmocka_unit_test(test_valid_record),  cmocka_unit_test(test_trace_openings),
+        cmocka_unit_test(test_tamper_record), cmocka_unit_test(test_tamper_opening),
+        cmocka_unit_test(test_without_files), cmocka_unit_test(test_other_files),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + cmocka_run_group_tests(fixture_tests, fixture_setup, fixture_teardown);
+}
