@@ -342,8 +342,8 @@ static void test_trace_openings(void **state)
     assert_int_equal(xp_trace_open(f->model, STRUCTURE, f->data, f->len, 0, 8, &o, &err),
                      XP_EINVAL);
     const char *bad[] = {"{}", "{\"traceRoot\":1}", "[1]",
-                         "{\"traceRoot\":\"0x00\",\"atoms\":1,\"layer\":0,\"atom\":0,"
-                         "\"index\":0,\"values\":[],\"path\":[]}"};
+                         ("{\"traceRoot\":\"0x00\",\"atoms\":1,\"layer\":0,\"atom\":0,"
+                          "\"index\":0,\"values\":[],\"path\":[]}")};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(xp_trace_opening_parse(bad[i], strlen(bad[i]), &o, &err), XP_EINVAL);
 }
