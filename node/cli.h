@@ -67,4 +67,19 @@ int xp_cmd_verify_proof(int argc, char **argv);
 int xp_cmd_consistency(int argc, char **argv);
 int xp_cmd_bench_merkle(int argc, char **argv);
 
+/* The node daemon (cmd_node*.c) and what it shares with the store's commands. */
+struct xp_read_opts;
+struct xp_inclusion_doc;
+struct json_t;
+struct xp_dataset;
+/* xp_cli_hash_file on bytes in memory; name is for messages and the format by extension. */
+int xp_cli_hash_mem(const char *name, const char *data, size_t len,
+                    const struct xp_read_opts *opts, xp_file_ids *ids, xp_error *err);
+/* What `dataset show --json` prints (cmd_dataset.c). */
+struct json_t *xp_cli_dataset_json(struct xp_store *s, const struct xp_dataset *d, xp_error *err);
+/* What `proof` prints, before it is written as JSON: arg is a FILE or a SYMHASH (cmd_proof.c). */
+int xp_cli_make_inclusion(struct xp_store *s, const char *name, uint32_t number, const char *arg,
+                          struct xp_inclusion_doc *doc, xp_error *err);
+int xp_cmd_node(int argc, char **argv);
+
 #endif

@@ -38,7 +38,7 @@ static int target_symhash(const char *arg, uint8_t symhash[32], xp_error *err)
     return rc;
 }
 
-static int make_inclusion(xp_store *s, const char *name, uint32_t number, const char *arg,
+int xp_cli_make_inclusion(xp_store *s, const char *name, uint32_t number, const char *arg,
                           xp_inclusion_doc *doc, xp_error *err)
 {
     xp_dataset d;
@@ -99,7 +99,7 @@ static int print_doc(doc_builder build, const doc_args *args)
 static char *inclusion_json(xp_store *s, const doc_args *args, xp_error *err)
 {
     xp_inclusion_doc doc;
-    if (make_inclusion(s, args->dataset, args->a, args->target, &doc, err))
+    if (xp_cli_make_inclusion(s, args->dataset, args->a, args->target, &doc, err))
         return NULL;
     char *json = xp_inclusion_doc_json(&doc);
     if (!json)

@@ -51,6 +51,8 @@ static const char USAGE[] =
     "                                predict a property with the fixed-point network\n"
     "  bench infer --model NAME [--device cpu|gpu|auto] [--threads N] PATH...\n"
     "                                featurize, forward and end-to-end rates, as JSON\n"
+    "  node [--config FILE] [--port P] [--port-file F] [--token-file F]\n"
+    "                                the daemon: HTTP API on 127.0.0.1 (docs/api.md)\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -95,6 +97,8 @@ int main(int argc, char **argv)
         return xp_cmd_verify_proof(argc - 2, argv + 2);
     if (!strcmp(cmd, "consistency"))
         return xp_cmd_consistency(argc - 2, argv + 2);
+    if (!strcmp(cmd, "node"))
+        return xp_cmd_node(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "infer"))
             return xp_cmd_bench_infer(argc - 3, argv + 3);
