@@ -742,6 +742,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* Decodes %XX in place, except %00 and %2F, which stay as they are: a NUL would cut the path
+ * short and a decoded slash would make a new segment; kept, they make a name invalid. */
+static int hexval(char ch)
+{
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi, lo;
+        if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 &&
+            hi * 16 + lo != 0 && hi * 16 + lo != '/') {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else
+            *w++ = *p;
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 /* ---- start and stop ---------------------------------------------------------------------- */
 static int write_atomic(const char *path, const char *text, mode_t mode, xp_error *err)
 {
@@ -916,7 +944,8 @@ int xp_cmd_node(int argc, char **argv)
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_request, n, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_CONNECTION_LIMIT, n->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        n->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, n, MHD_OPTION_END);
+        n->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, n,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!d) {
         xp_error_set(&err, XP_EIO, "cannot listen on 127.0.0.1:%d (in use?)", n->cfg.port);
         node_free(n);
