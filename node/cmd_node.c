@@ -562,40 +562,29 @@ done:
     xp_api_submission_free(&sub);
 }
 
-static void dispatch(ctx *c, const char *method, answer *a)
+static void h_datasets(ctx *c, answer *a)
 {
-    int post = !strcmp(method, "POST");
-    switch (c->r->route.id) {
-    case XP_ROUTE_HEALTHZ:
-        h_healthz(c, a);
-        break;
-    case XP_ROUTE_METRICS:
-        h_metrics(c, a);
-        break;
-    case XP_ROUTE_DATASETS:
-        post ? h_datasets_post(c, a) : h_datasets_get(c, a);
-        break;
-    case XP_ROUTE_DATASET:
-        h_dataset(c, a);
-        break;
-    case XP_ROUTE_STRUCTURES:
-        h_structures(c, a);
-        break;
-    case XP_ROUTE_VERSIONS:
-        h_versions(c, a);
-        break;
-    case XP_ROUTE_RECORD:
-        h_record(c, a);
-        break;
-    case XP_ROUTE_PROOF:
-        h_proof(c, a);
-        break;
-    case XP_ROUTE_PREDICT:
-        h_predict(c, a);
-        break;
-    default:
+    if (c->r->route.write)
+        h_datasets_post(c, a);
+    else
+        h_datasets_get(c, a);
+}
+
+typedef void (*handler)(ctx *c, answer *a);
+static const handler HANDLERS[XP_ROUTE_COUNT] = {
+    [XP_ROUTE_HEALTHZ] = h_healthz,       [XP_ROUTE_METRICS] = h_metrics,
+    [XP_ROUTE_DATASETS] = h_datasets,     [XP_ROUTE_DATASET] = h_dataset,
+    [XP_ROUTE_STRUCTURES] = h_structures, [XP_ROUTE_VERSIONS] = h_versions,
+    [XP_ROUTE_RECORD] = h_record,         [XP_ROUTE_PROOF] = h_proof,
+    [XP_ROUTE_PREDICT] = h_predict};
+
+static void dispatch(ctx *c, answer *a)
+{
+    xp_route_id id = c->r->route.id;
+    if (id < XP_ROUTE_COUNT && HANDLERS[id])
+        HANDLERS[id](c, a);
+    else
         set_error(a, 404, "no such route");
-    }
 }
 
 /* ---- the server ------------------------------------------------------------------------- */
@@ -722,7 +711,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     answer a = {0};
     ctx c = {n, conn, r};
-    dispatch(&c, method, &a);
+    dispatch(&c, &a);
     return send_answer(n, conn, r, &a);
 }
 

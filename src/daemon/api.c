@@ -103,16 +103,7 @@ const char *xp_route_label(xp_route_id id)
 
 int xp_api_valid_name(const char *name)
 {
-    size_t n = strlen(name);
-    if (n < 1 || n > XP_DATASET_NAME_MAX || name[0] == '.' || name[0] == '-')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = name[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '.' || ch == '_' || ch == '-'))
-            return 0;
-    }
-    return 1;
+    return xp_dataset_name_ok(name);
 }
 
 #define MAX_SEGS 6
