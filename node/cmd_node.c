@@ -49,6 +49,7 @@ typedef struct node {
     xp_metrics *metrics;
     double started;
     atomic_int stopping;
+    atomic_int inflight; /* requests between their headers and their completion */
 } node;
 
 /* One request: its route, its body as it arrives, and the answer's status for the metrics. */
@@ -647,6 +648,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r)
             return MHD_NO;
         *con_cls = r;
+        atomic_fetch_add(&n->inflight, 1);
         r->t0 = now_s();
         xp_error err = {0};
         const char *allow;
@@ -729,6 +731,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->body);
     free(r);
     *con_cls = NULL;
+    atomic_fetch_sub(&n->inflight, 1);
 }
 
 /* Decodes %XX in place, except %00 and %2F, which stay as they are: a NUL would cut the path
@@ -960,10 +963,8 @@ int xp_cmd_node(int argc, char **argv)
     fprintf(stderr, "xtalproof node: signal %d: finishing the requests in flight\n", sig);
     MHD_socket ls = MHD_quiesce_daemon(d);
     double until = now_s() + n->cfg.grace_s;
-    while (now_s() < until) {
-        info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!info || info->num_connections == 0)
-            break;
+    /* requests in flight finish; idle keep-alive connections are closed by the stop */
+    while (now_s() < until && atomic_load(&n->inflight) > 0) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
