@@ -6,7 +6,7 @@
 # SIGTERM lets a slow upload in flight finish and exits 0; SIGKILL during a stream of
 # submissions loses nothing that was answered, and `dataset check` passes after each restart.
 # usage: test_node_api.sh PATH/TO/xtalproof SHARED_DIR
-# XP_NODE_KILLS (default 20) kill -9 restarts; XP_NODE_SOAK_SECONDS (default 0: none) runs a
+# XP_NODE_KILLS (default 20) kill -9 restarts; XP_NODE_SOAK_SECONDS (default 5; 0: none) runs a
 # soak of mixed traffic that long and prints the daemon's RSS at its start and end.
 set -u
 XP=$1
@@ -15,7 +15,7 @@ T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || { echo "jq is needed (scripts/bootstrap.sh installs it)"; exit 1; }
 command -v curl >/dev/null || { echo "curl is needed (scripts/bootstrap.sh installs it)"; exit 1; }
-kills=${XP_NODE_KILLS:-20} soak=${XP_NODE_SOAK_SECONDS:-0}
+kills=${XP_NODE_KILLS:-20} soak=${XP_NODE_SOAK_SECONDS:-5}
 # under ASan, freed blocks wait in a quarantine (256 MiB) that would read as growth in a soak
 [ "$soak" -gt 0 ] && export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1
 export XTALPROOF_HOME=$T/home
