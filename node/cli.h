@@ -91,4 +91,15 @@ int xp_cmd_verify(int argc, char **argv);
 int xp_cmd_bench_verify(int argc, char **argv);
 int xp_cmd_trace(int argc, char **argv);
 
+/* The node daemon (cmd_node*.c) and what it shares with the store's commands. */
+struct xp_read_opts;
+struct json_t;
+struct xp_dataset;
+/* xp_cli_hash_file on bytes in memory; name is for messages and the format by extension. */
+int xp_cli_hash_mem(const char *name, const char *data, size_t len,
+                    const struct xp_read_opts *opts, xp_file_ids *ids, xp_error *err);
+/* What `dataset show --json` prints (cmd_dataset.c). */
+struct json_t *xp_cli_dataset_json(struct xp_store *s, const struct xp_dataset *d, xp_error *err);
+int xp_cmd_node(int argc, char **argv);
+
 #endif

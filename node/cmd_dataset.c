@@ -103,7 +103,7 @@ static int cmd_list(int argc, char **argv)
     return rc;
 }
 
-static json_t *dataset_json(xp_store *s, const xp_dataset *d, xp_error *err)
+json_t *xp_cli_dataset_json(xp_store *s, const xp_dataset *d, xp_error *err)
 {
     char owner[XP_ADDRESS_HEX_LEN];
     if (d->has_owner)
@@ -159,7 +159,7 @@ static int cmd_show(int argc, char **argv)
     if (rc)
         return rc;
     xp_error err = {0};
-    json_t *j = dataset_json(s, &d, &err);
+    json_t *j = xp_cli_dataset_json(s, &d, &err);
     if (!j) {
         xp_store_close(s);
         return xp_cli_fail(&err);

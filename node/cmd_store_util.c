@@ -27,24 +27,32 @@ int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err)
     int rc = xp_file_read(path, MAX_FILE, &data, &len, err);
     if (rc)
         return rc;
+    rc = xp_cli_hash_mem(path, data, len, NULL, ids, err);
+    free(data);
+    return rc;
+}
+
+int xp_cli_hash_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
+                    xp_file_ids *ids, xp_error *err)
+{
+    memset(ids, 0, sizeof *ids);
     SHA256((const unsigned char *)data, len, ids->sha256);
     xp_structure_list list;
-    rc = xp_read_structures_mem(path, data, len, NULL, &list, err);
-    free(data);
+    int rc = xp_read_structures_mem(name, data, len, opts, &list, err);
     if (rc)
         return rc;
     if (list.n == 0) {
         xp_structure_list_free(&list);
-        return xp_error_set(err, XP_EINVAL, "%s holds no structure", path);
+        return xp_error_set(err, XP_EINVAL, "%s holds no structure", name);
     }
     ids->symhash = calloc(list.n, 32);
     ids->protohash = calloc(list.n, 32);
     if (!ids->symhash || !ids->protohash)
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory hashing %s", path);
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory hashing %s", name);
     for (size_t i = 0; !rc && i < list.n; i++) {
         xp_xtal_id id;
         if ((rc = xp_xtal_identify(list.items[i], NULL, &id, err))) {
-            xp_error_prefix(err, "%s", path);
+            xp_error_prefix(err, "%s", name);
             break;
         }
         memcpy(ids->symhash[i], id.symhash, 32);

@@ -81,6 +81,8 @@ static const char USAGE[] =
     "                                one trace leaf and its Merkle path to traceRoot\n"
     "  bench verify RECORD.json [--structure F] [--model F] [--opening F] [--repeat N]\n"
     "                                CPU time of whole verifications, as JSON\n"
+    "  node [--config FILE] [--port P] [--port-file F] [--token-file F]\n"
+    "                                the daemon: HTTP API on 127.0.0.1 (docs/api.md)\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -133,6 +135,8 @@ int main(int argc, char **argv)
         return xp_cmd_verify(argc - 2, argv + 2);
     if (!strcmp(cmd, "trace"))
         return xp_cmd_trace(argc - 2, argv + 2);
+    if (!strcmp(cmd, "node"))
+        return xp_cmd_node(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "verify"))
             return xp_cmd_bench_verify(argc - 3, argv + 3);

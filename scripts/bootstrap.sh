@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: the libraries of DESIGN.md, the build tools, clang for fuzzing.
 PKGS=(
-  build-essential cmake pkg-config git ca-certificates jq
+  build-essential cmake pkg-config git ca-certificates jq curl
   libsecp256k1-dev libsodium-dev libssl-dev liblmdb-dev libcurl4-openssl-dev zlib1g-dev
   libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcif-dev
   clang libclang-rt-14-dev

@@ -78,7 +78,9 @@ typedef struct xp_version {
     uint64_t timestamp;
 } xp_version;
 
-/* Names: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. XP_EEXIST if taken. */
+/* Names: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-' (1 if name is one). */
+int xp_dataset_name_ok(const char *name);
+/* Refuses a bad name (XP_EINVAL); XP_EEXIST if taken. */
 int xp_dataset_create(xp_store *s, const char *name, const char *license, const char *description,
                       const uint8_t *owner, uint64_t created, xp_dataset *out, xp_error *err);
 int xp_dataset_get(xp_store *s, const char *name, xp_dataset *out, xp_error *err);

@@ -7,7 +7,7 @@
 #include "store_internal.h"
 #include "xtalproof/bytes.h"
 
-static int name_ok(const char *name)
+int xp_dataset_name_ok(const char *name)
 {
     size_t n = strlen(name);
     if (n == 0 || n > XP_DATASET_NAME_MAX || name[0] == '.' || name[0] == '-')
@@ -142,7 +142,7 @@ static int create_body(xp_store *s, MDB_txn *t, void *vctx, xp_error *err)
 int xp_dataset_create(xp_store *s, const char *name, const char *license, const char *description,
                       const uint8_t *owner, uint64_t created, xp_dataset *out, xp_error *err)
 {
-    if (!name_ok(name))
+    if (!xp_dataset_name_ok(name))
         return xp_error_set(err, XP_EINVAL,
                             "dataset name \"%.80s\" must be 1 to %d of A-Z a-z 0-9 . _ -, not "
                             "starting with . or -",

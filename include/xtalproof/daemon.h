@@ -1,0 +1,135 @@
+/* The node daemon's pieces that need no HTTP server: its configuration file, the routes of the
+ * HTTP API (docs/api.md), the parsers of request bodies (outside bytes: strict types, bounded
+ * counts) and the Prometheus metrics. The server itself is node/cmd_node.c. */
+#ifndef XTALPROOF_DAEMON_H
+#define XTALPROOF_DAEMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtalproof/error.h"
+#include "xtalproof/reader.h"
+#include "xtalproof/store.h"
+
+#define XP_NODE_PATH_MAX 4096
+#define XP_API_DEFAULT_MAX_BODY ((size_t)4 << 20)
+#define XP_API_MAX_FILES 1024    /* structure files in one submission */
+#define XP_API_FILE_NAME_MAX 128 /* the names given to submitted files, for messages */
+#define XP_API_MODEL_NAME_MAX 64
+
+/* docs/operations.md, "Configuration": a JSON object, every key optional. */
+typedef struct xp_node_config {
+    char home[XP_NODE_PATH_MAX];       /* "home": the node's home ("" = $XTALPROOF_HOME) */
+    int port;                          /* "port": 0..65535, 0 = any free port (default 8547) */
+    char port_file[XP_NODE_PATH_MAX];  /* "portFile": where the bound port is written */
+    char token_file[XP_NODE_PATH_MAX]; /* "tokenFile": default HOME/api-token */
+    size_t max_body;                   /* "maxBodyBytes": 1 KiB .. 1 GiB, default 4 MiB */
+    unsigned max_connections;          /* "maxConnections": 1..10000, default 64 */
+    unsigned timeout_s;                /* "connectionTimeoutSeconds": 1..3600, default 30 */
+    unsigned grace_s;                  /* "shutdownGraceSeconds": 0..600, default 10 */
+} xp_node_config;
+
+void xp_node_config_defaults(xp_node_config *c);
+/* Reads the keys present over what c holds; unknown keys and wrong types are refused. */
+int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_error *err);
+
+/* ---- routes ---------------------------------------------------------------------------- */
+typedef enum xp_route_id {
+    XP_ROUTE_UNKNOWN = 0,
+    XP_ROUTE_HEALTHZ,    /* GET /healthz */
+    XP_ROUTE_METRICS,    /* GET /metrics */
+    XP_ROUTE_DATASETS,   /* GET, POST /v1/datasets */
+    XP_ROUTE_DATASET,    /* GET /v1/datasets/{name} */
+    XP_ROUTE_STRUCTURES, /* POST /v1/datasets/{name}/structures */
+    XP_ROUTE_VERSIONS,   /* POST /v1/datasets/{name}/versions */
+    XP_ROUTE_RECORD,     /* GET /v1/datasets/{name}/records/{symhash} */
+    XP_ROUTE_PROOF,      /* GET /v1/datasets/{name}/proof/{symhash} */
+    XP_ROUTE_PREDICT,    /* POST /v1/predict */
+    XP_ROUTE_COUNT
+} xp_route_id;
+
+typedef struct xp_route {
+    xp_route_id id;
+    int write; /* the method changes the store: needs the bearer token */
+    char dataset[XP_DATASET_NAME_MAX + 1];
+    uint8_t symhash[32];
+} xp_route;
+
+/* The label of a route in the metrics, such as "/v1/datasets/{name}". */
+const char *xp_route_label(xp_route_id id);
+
+/* Matches a method and a (decoded) path. Returns 0 with r filled, or the HTTP status to answer
+ * with err's sentence: 404 no such route, 405 a route that does not take the method (*allow
+ * then lists those it takes), 400 a dataset name or symhash that is malformed. */
+int xp_api_route(const char *method, const char *path, xp_route *r, const char **allow,
+                 xp_error *err);
+
+/* Dataset and model names: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int xp_api_valid_name(const char *name);
+
+/* ---- request bodies -------------------------------------------------------------------- */
+typedef struct xp_api_file {
+    char name[XP_API_FILE_NAME_MAX + 1];
+    xp_format format;
+    const char *data; /* points into the body or into the parsed JSON (kept in the submission) */
+    size_t len;
+} xp_api_file;
+
+typedef struct xp_api_submission {
+    size_t n;
+    xp_api_file *files;
+    int has_parent;
+    uint8_t parent[32];
+    char *meta; /* canonical metadata JSON (xp_meta_canonical), or NULL */
+    int cut;    /* cut a version after appending (default 1) */
+    void *json; /* owner of the strings of a JSON body */
+} xp_api_submission;
+
+/* "cif", "poscar" or "auto" (NULL too) into *f; XP_EINVAL otherwise. */
+int xp_api_parse_format(const char *text, xp_format *f, xp_error *err);
+
+/* A submission body: with a content type of application/json, the object
+ * {"files": [{"name", "format", "content"}...], "parent", "meta", "cut"}; otherwise the body is
+ * one structure file, in the format the query's format names (or sniffed), called name_q (or
+ * "body"). cut_q is the query's "cut" ("true"/"false", NULL: default). The body must outlive
+ * the submission. */
+int xp_api_parse_submission(const char *body, size_t len, const char *content_type,
+                            const char *format_q, const char *name_q, const char *cut_q,
+                            xp_api_submission *out, xp_error *err);
+void xp_api_submission_free(xp_api_submission *s);
+
+typedef struct xp_api_dataset_req {
+    char name[XP_DATASET_NAME_MAX + 1];
+    char license[XP_LICENSE_MAX + 1];
+    char description[XP_DESCRIPTION_MAX + 1];
+} xp_api_dataset_req;
+
+/* POST /v1/datasets: {"name": ..., "license": ..., "description": ...} (description optional). */
+int xp_api_parse_dataset_req(const char *body, size_t len, xp_api_dataset_req *out, xp_error *err);
+
+/* A version number from a query ("1".."4294967295"); NULL or "" leaves *out at 0 (latest). */
+int xp_api_parse_version(const char *text, uint32_t *out, xp_error *err);
+
+/* ---- metrics --------------------------------------------------------------------------- */
+#define XP_METRICS_BUCKETS 12
+extern const double xp_metrics_bucket_le[XP_METRICS_BUCKETS]; /* seconds */
+
+typedef struct xp_metrics {
+    uint64_t requests[XP_ROUTE_COUNT][600]; /* by route and status 100..599 */
+    uint64_t bucket[XP_ROUTE_COUNT][XP_METRICS_BUCKETS];
+    uint64_t count[XP_ROUTE_COUNT];
+    double sum[XP_ROUTE_COUNT];
+} xp_metrics;
+
+typedef struct xp_metrics_gauges {
+    uint64_t datasets, records, rss_bytes, store_bytes;
+    double uptime_s;
+} xp_metrics_gauges;
+
+void xp_metrics_observe(xp_metrics *m, xp_route_id route, unsigned status, double seconds);
+/* Prometheus text exposition format 0.0.4; malloc'd, NULL when out of memory. */
+char *xp_metrics_render(const xp_metrics *m, const xp_metrics_gauges *g);
+/* The resident set of this process in bytes (from /proc/self/statm), 0 if unknown. */
+uint64_t xp_process_rss(void);
+
+#endif
