@@ -17,6 +17,8 @@
 
 #define MAX_RET 4096 /* longest eth_call answer read */
 
+_Static_assert(XP_CHAIN_ANSWERS == 10, "the first batch's 8 answers, then idOf and the datasets' logs");
+
 enum { C_CHAIN, C_COMMITTED, C_RESULT, C_REVEALED, C_OPEN, C_TARGET, C_MODELS, C_PROV, N1 };
 
 typedef struct chain_log {
@@ -180,7 +182,8 @@ typedef struct chain_ctx {
     const xp_pred_record *r;
     const xp_verify_chain_in *in;
     xp_verify_report *rep;
-    xp_rpc *rpc;
+    xp_rpc *rpc;              /* NULL: the answers are given (fuzzing) */
+    json_t *const *given;     /* then: XP_CHAIN_ANSWERS of them */
     json_t *res[N1];
     xp_error errs[N1];
     /* what the first batch established */
@@ -443,7 +446,17 @@ static int second_batch(chain_ctx *c, xp_error *err)
                 json_decref(params[k]);
             return xp_error_set(err, XP_ENOMEM, "out of memory");
         }
-    int brc = n ? xp_rpc_batch(c->rpc, n, methods, params, res, errs, &why) : 0;
+    int brc = 0;
+    if (c->rpc) {
+        brc = n ? xp_rpc_batch(c->rpc, n, methods, params, res, errs, &why) : 0;
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            json_decref(params[i]);
+            res[i] = json_incref(c->given[N1 + ((int)i == ip)]);
+            if (!res[i])
+                xp_error_set(&errs[i], XP_EIO, "no answer");
+        }
+    }
     char h[67];
     uint8_t ret[MAX_RET];
 
@@ -534,6 +547,8 @@ static int second_batch(chain_ctx *c, xp_error *err)
     return 0;
 }
 
+static int judge(chain_ctx *c, xp_error *err);
+
 int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
                          xp_verify_report *rep, xp_error *err)
 {
@@ -596,42 +611,70 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
         skip_all(rep, "no answer from the node");
         goto done;
     }
-    uint64_t chain = 0;
-    const char *cs = json_string_value(c.res[C_CHAIN]);
-    if (!cs || xp_quantity_parse_u64(cs, &chain, NULL)) {
-        xp_verify_add(rep, "chain", XP_CHECK_FAIL, "eth_chainId: %s",
-                      c.res[C_CHAIN] ? "malformed answer" : c.errs[C_CHAIN].msg);
-        skip_all(rep, "no chain id");
-        goto done;
-    }
-    if (chain != r->chain_id) {
-        xp_verify_add(rep, "chain", XP_CHECK_FAIL, "the node is on chain %llu, the record's is %llu",
-                      (unsigned long long)chain, (unsigned long long)r->chain_id);
-        skip_all(rep, "another chain");
-        goto done;
-    }
-    char a[XP_ADDRESS_HEX_LEN];
-    xp_address_to_checksum(r->rounds, a);
-    xp_verify_add(rep, "chain", XP_CHECK_PASS, "chain %llu, Rounds at %s",
-                  (unsigned long long)chain, a);
-    check_committed(&c);
-    check_timing(&c);
-    check_revealed(&c);
-    xp_error why = {0};
-    c.has_models = address_of(c.res[C_MODELS], &c.errs[C_MODELS], c.models, &why) == 0;
-    c.errs[C_MODELS] = why;
-    if (in->has_provenance) {
-        c.has_prov = 1;
-        memcpy(c.prov, in->provenance, XP_ADDRESS_LEN);
-    } else {
-        why = (xp_error){0};
-        c.has_prov = address_of(c.res[C_PROV], &c.errs[C_PROV], c.prov, &why) == 0;
-        c.errs[C_PROV] = why;
-    }
-    rc = second_batch(&c, err);
+    rc = judge(&c, err);
 done:
     for (int i = 0; i < N1; i++)
         json_decref(c.res[i]);
     xp_rpc_free(c.rpc);
     return rc;
+}
+
+int xp_verify_chain_answers(const xp_pred_record *r, const xp_verify_chain_in *in,
+                            json_t *const answers[XP_CHAIN_ANSWERS], xp_verify_report *rep,
+                            xp_error *err)
+{
+    chain_ctx c;
+    memset(&c, 0, sizeof c);
+    c.r = r;
+    c.in = in;
+    c.rep = rep;
+    c.given = answers;
+    for (int i = 0; i < N1; i++)
+        if (!(c.res[i] = json_incref(answers[i])))
+            xp_error_set(&c.errs[i], XP_EIO, "no answer");
+    int rc = judge(&c, err);
+    for (int i = 0; i < N1; i++)
+        json_decref(c.res[i]);
+    return rc;
+}
+
+/* Everything after the first batch's answers: the checks, and the second batch. */
+static int judge(chain_ctx *c, xp_error *err)
+{
+    const xp_pred_record *r = c->r;
+    const xp_verify_chain_in *in = c->in;
+    xp_verify_report *rep = c->rep;
+    uint64_t chain = 0;
+    const char *cs = json_string_value(c->res[C_CHAIN]);
+    if (!cs || xp_quantity_parse_u64(cs, &chain, NULL)) {
+        xp_verify_add(rep, "chain", XP_CHECK_FAIL, "eth_chainId: %s",
+                      c->res[C_CHAIN] ? "malformed answer" : c->errs[C_CHAIN].msg);
+        skip_all(rep, "no chain id");
+        return 0;
+    }
+    if (chain != r->chain_id) {
+        xp_verify_add(rep, "chain", XP_CHECK_FAIL, "the node is on chain %llu, the record's is %llu",
+                      (unsigned long long)chain, (unsigned long long)r->chain_id);
+        skip_all(rep, "another chain");
+        return 0;
+    }
+    char a[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(r->rounds, a);
+    xp_verify_add(rep, "chain", XP_CHECK_PASS, "chain %llu, Rounds at %s",
+                  (unsigned long long)chain, a);
+    check_committed(c);
+    check_timing(c);
+    check_revealed(c);
+    xp_error why = {0};
+    c->has_models = address_of(c->res[C_MODELS], &c->errs[C_MODELS], c->models, &why) == 0;
+    c->errs[C_MODELS] = why;
+    if (in->has_provenance) {
+        c->has_prov = 1;
+        memcpy(c->prov, in->provenance, XP_ADDRESS_LEN);
+    } else {
+        why = (xp_error){0};
+        c->has_prov = address_of(c->res[C_PROV], &c->errs[C_PROV], c->prov, &why) == 0;
+        c->errs[C_PROV] = why;
+    }
+    return second_batch(c, err);
 }

@@ -6,6 +6,7 @@
 #ifndef XTALPROOF_PROVER_H
 #define XTALPROOF_PROVER_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -191,5 +192,14 @@ typedef struct xp_verify_chain_in {
  * or XP_ENOMEM. */
 int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
                          xp_verify_report *rep, xp_error *err);
+
+/* The judging half of verify --rpc on given answers instead of a node's (for fuzzing): the
+ * first batch's eight (eth_chainId; eth_getLogs of Committed, ResultPosted, Revealed;
+ * commitmentOf; eth_getLogs of RoundOpened; models(); provenance()), then idOf(modelHash) and
+ * the datasets' eth_getLogs; NULL for a call that failed. */
+#define XP_CHAIN_ANSWERS 10
+int xp_verify_chain_answers(const xp_pred_record *r, const xp_verify_chain_in *in,
+                            json_t *const answers[XP_CHAIN_ANSWERS], xp_verify_report *rep,
+                            xp_error *err);
 
 #endif
