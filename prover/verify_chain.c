@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/eth/ethjson.h" /* xp_eth_jhex, of the same library */
 #include "run.h"
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
@@ -33,17 +34,6 @@ typedef struct chain_log {
 static const char *hex32(const uint8_t b[32], char out[67])
 {
     return xp_hex_encode(b, 32, out, 1);
-}
-
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    xp_hex_encode(p, n, s, 1);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
 }
 
 static void word_u64(uint64_t v, uint8_t w[32])
@@ -93,8 +83,8 @@ static json_t *call_params(const uint8_t to[XP_ADDRESS_LEN], const char *sig,
     json_t *call = json_object();
     if (!call)
         return NULL;
-    json_object_set_new(call, "to", jhex(to, XP_ADDRESS_LEN));
-    json_object_set_new(call, "data", jhex(data, 4 + 32 * nwords));
+    json_object_set_new(call, "to", xp_eth_jhex(to, XP_ADDRESS_LEN));
+    json_object_set_new(call, "data", xp_eth_jhex(data, 4 + 32 * nwords));
     return json_pack("[o,s]", call, "latest");
 }
 
@@ -108,17 +98,17 @@ static json_t *logs_params(const uint8_t addr[XP_ADDRESS_LEN], const char *ev1, 
         goto fail;
     if (xp_abi_event_topic(ev1, t0, NULL))
         goto fail;
-    json_array_append_new(first, jhex(t0, 32));
+    json_array_append_new(first, xp_eth_jhex(t0, 32));
     if (ev2) {
         if (xp_abi_event_topic(ev2, t0, NULL))
             goto fail;
-        json_array_append_new(first, jhex(t0, 32));
+        json_array_append_new(first, xp_eth_jhex(t0, 32));
     }
     json_array_append_new(ts, first);
     first = NULL;
     for (size_t i = 0; i < ntopics; i++)
-        json_array_append_new(ts, jhex(topics[i], 32));
-    json_object_set_new(f, "address", jhex(addr, XP_ADDRESS_LEN));
+        json_array_append_new(ts, xp_eth_jhex(topics[i], 32));
+    json_object_set_new(f, "address", xp_eth_jhex(addr, XP_ADDRESS_LEN));
     json_object_set_new(f, "fromBlock", json_string("0x0"));
     json_object_set_new(f, "toBlock", json_string("latest"));
     json_object_set_new(f, "topics", ts);
@@ -282,7 +272,7 @@ static void check_committed(chain_ctx *c)
                       (unsigned long long)l.block, (unsigned long long)r->anchor.commit_block);
     else {
         /* commitmentOf: still open, or consumed by the reveal */
-        const char *state = "";
+        const char *state = " (commitmentOf unreadable)";
         if (!call_bytes(c->res[C_OPEN], &c->errs[C_OPEN], ret, 32, &why)) {
             static const uint8_t zero[32];
             state = memcmp(ret, r->commitment, 32) == 0 ? " (open: commitmentOf holds it)"
