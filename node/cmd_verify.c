@@ -144,12 +144,24 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
     return rc;
 }
 
+/* A decimal number 0 .. 2^64 - 1, nothing else. */
+static int parse_count(const char *text, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(text, &end, 10);
+    if (!*text || *end || errno || text[0] < '0' || text[0] > '9')
+        return -1;
+    *v = n;
+    return 0;
+}
+
 static int parse_args(const char *cmd, int argc, char **argv, verify_args *a, int *repeat)
 {
     xp_opt o[] = {{"structure", 0, 0}, {"model", 0, 0},      {"opening", 0, 0},
                   {"rpc", 0, 0},       {"provenance", 0, 0}, {"dataset-id", 0, 0},
-                  {"repeat", 0, 0}};
-    const int no = repeat ? 7 : 6;
+                  {"from-block", 0, 0}, {"repeat", 0, 0}};
+    const int no = repeat ? 8 : 7;
     const char *pos[1];
     int npos;
     if (xp_cli_parse(cmd, argc, argv, o, no, pos, 1, &npos))
@@ -163,8 +175,10 @@ static int parse_args(const char *cmd, int argc, char **argv, verify_args *a, in
     memset(&a->chain, 0, sizeof a->chain);
     a->chain.url = xp_cli_get(o, no, "rpc");
     const char *prov = xp_cli_get(o, no, "provenance"), *dsid = xp_cli_get(o, no, "dataset-id");
-    if ((prov || dsid) && !a->chain.url)
-        return xp_cli_usage("%s: --provenance and --dataset-id go with --rpc URL", cmd);
+    const char *from = xp_cli_get(o, no, "from-block");
+    if ((prov || dsid || from) && !a->chain.url)
+        return xp_cli_usage("%s: --provenance, --dataset-id and --from-block go with --rpc URL",
+                            cmd);
     if (prov) {
         xp_error e = {0};
         if (xp_address_parse(prov, a->chain.provenance, &e))
@@ -172,14 +186,12 @@ static int parse_args(const char *cmd, int argc, char **argv, verify_args *a, in
         a->chain.has_provenance = 1;
     }
     if (dsid) {
-        char *end;
-        errno = 0;
-        unsigned long long id = strtoull(dsid, &end, 10);
-        if (!*dsid || *end || errno || dsid[0] == '-')
+        if (parse_count(dsid, &a->chain.dataset_id))
             return xp_cli_usage("%s: --dataset-id must be a dataset id (a number)", cmd);
-        a->chain.dataset_id = id;
         a->chain.has_dataset_id = 1;
     }
+    if (from && parse_count(from, &a->chain.from_block))
+        return xp_cli_usage("%s: --from-block must be a block number", cmd);
     if (repeat) {
         const char *r = xp_cli_get(o, no, "repeat");
         char *end;

@@ -76,7 +76,7 @@ static const char USAGE[] =
     "  verify RECORD.json [--structure FILE] [--model FILE] [--opening OPENINGS]\n"
     "                                every offline check, one PASS/FAIL/SKIP line each;\n"
     "                                OPENINGS: trace open's lines, one opening a line\n"
-    "         [--rpc URL [--provenance ADDR] [--dataset-id N]]\n"
+    "         [--rpc URL [--provenance ADDR] [--dataset-id N] [--from-block N]]\n"
     "                                and the checks against the chain: commitment, result\n"
     "                                order, reveal, registered model, anchored dataset root\n"
     "  trace open RECORD.json --structure FILE --layer 0..4|pooled|output [--atom A]\n"

@@ -89,9 +89,11 @@ static json_t *call_params(const uint8_t to[XP_ADDRESS_LEN], const char *sig,
 }
 
 /* eth_getLogs params: the address, topic 0 of one or two events, then exact topics. */
-static json_t *logs_params(const uint8_t addr[XP_ADDRESS_LEN], const char *ev1, const char *ev2,
-                           const uint8_t (*topics)[32], size_t ntopics)
+static json_t *logs_params(uint64_t from, const uint8_t addr[XP_ADDRESS_LEN], const char *ev1,
+                           const char *ev2, const uint8_t (*topics)[32], size_t ntopics)
 {
+    char fb[24];
+    snprintf(fb, sizeof fb, "0x%llx", (unsigned long long)from);
     uint8_t t0[32];
     json_t *ts = json_array(), *first = json_array(), *f = json_object();
     if (!ts || !first || !f)
@@ -109,7 +111,7 @@ static json_t *logs_params(const uint8_t addr[XP_ADDRESS_LEN], const char *ev1, 
     for (size_t i = 0; i < ntopics; i++)
         json_array_append_new(ts, xp_eth_jhex(topics[i], 32));
     json_object_set_new(f, "address", xp_eth_jhex(addr, XP_ADDRESS_LEN));
-    json_object_set_new(f, "fromBlock", json_string("0x0"));
+    json_object_set_new(f, "fromBlock", json_string(fb));
     json_object_set_new(f, "toBlock", json_string("latest"));
     json_object_set_new(f, "topics", ts);
     return json_pack("[o]", f);
@@ -425,7 +427,7 @@ static int second_batch(chain_ctx *c, xp_error *err)
         word_u64(c->in->dataset_id, t[0]);
         methods[n] = "eth_getLogs";
         params[n] = logs_params(
-            c->prov, "DatasetCreated(uint256,address,bytes32,uint64,bytes32,string)",
+            c->in->from_block, c->prov, "DatasetCreated(uint256,address,bytes32,uint64,bytes32,string)",
             "DatasetExtended(uint256,uint256,bytes32,uint64)", (const uint8_t(*)[32])t,
             c->in->has_dataset_id ? 1 : 0);
         ip = (int)n++;
@@ -573,18 +575,18 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
     json_t *params[N1];
     params[C_CHAIN] = json_array();
     params[C_COMMITTED] =
-        logs_params(r->rounds, "Committed(uint256,uint256,address,bytes32)", NULL,
+        logs_params(in->from_block, r->rounds, "Committed(uint256,uint256,address,bytes32)", NULL,
                     (const uint8_t(*)[32])w, 3);
     params[C_RESULT] = logs_params(
-        r->rounds, "ResultPosted(uint256,uint256,int256,uint256,bytes32,bytes32,uint64,uint64)",
+        in->from_block, r->rounds, "ResultPosted(uint256,uint256,int256,uint256,bytes32,bytes32,uint64,uint64)",
         NULL, (const uint8_t(*)[32])w, 2);
     params[C_REVEALED] = logs_params(
-        r->rounds, "Revealed(uint256,uint256,address,uint256,int256,bytes32,bytes32,bool)", NULL,
+        in->from_block, r->rounds, "Revealed(uint256,uint256,address,uint256,int256,bytes32,bytes32,bool)", NULL,
         (const uint8_t(*)[32])w, 3);
     params[C_OPEN] = call_params(r->rounds, "commitmentOf(uint256,uint256,address)",
                                  (const uint8_t(*)[32])w, 3);
     params[C_TARGET] = logs_params(
-        r->rounds,
+        in->from_block, r->rounds,
         "RoundOpened(uint256,address,address,address,bytes32,uint64,uint128,bytes32[])", NULL,
         (const uint8_t(*)[32])w, 1);
     params[C_MODELS] = call_params(r->rounds, "models()", NULL, 0);

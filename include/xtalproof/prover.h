@@ -184,6 +184,7 @@ typedef struct xp_verify_chain_in {
     uint8_t provenance[XP_ADDRESS_LEN];
     int has_dataset_id;     /* --dataset-id N: the ProvenanceRegistry id of the record's dataset */
     uint64_t dataset_id;
+    uint64_t from_block; /* --from-block N: events are read from block N (default 0) */
 } xp_verify_chain_in;
 
 /* Appends the checks against the chain (docs/formats.md "verify --rpc"): chain, committed,

@@ -102,6 +102,9 @@ want "committed record, revealed on chain" PASS PASS PASS PASS PASS PASS
 expect "--dataset-id $DSID" 0 "$XP" "${V[@]}" --dataset-id "$DSID" "$T/rev0.json"
 grep -q "^PASS anchored .*dataset $DSID version 0" "$T/out" && ok "anchored as dataset $DSID version 0" || bad "$(cat "$T/out")"
 expect "--provenance $PROV" 0 "$XP" "${V[@]}" --provenance "$PROV" "$T/rev0.json"
+expect "--from-block 1" 0 "$XP" "${V[@]}" --from-block 1 "$T/rev0.json"
+expect "--from-block after the commit" 1 "$XP" "${V[@]}" --from-block $((BLK0 + 1)) "$T/rev0.json"
+grep -q "^FAIL committed .*no round $ROUND" "$T/out" && ok "nothing seen after block $BLK0: no round, no commitment" || bad "$(cat "$T/out")"
 
 # each false claim fails its own chain check, and only it
 expect "a reveal on chain that differs" 1 "$XP" "${V[@]}" "$T/rev1.json"
@@ -139,6 +142,7 @@ expect "no node at the URL" 1 "$XP" verify --rpc http://127.0.0.1:1 "$T/rev0.jso
 expect "--provenance without --rpc" 2 "$XP" verify --provenance "$PROV" "$T/rev0.json"
 expect "--provenance not an address" 2 "$XP" verify --rpc "$URL" --provenance 0x12 "$T/rev0.json"
 expect "--dataset-id not a number" 2 "$XP" verify --rpc "$URL" --dataset-id x "$T/rev0.json"
+expect "--from-block negative" 2 "$XP" verify --rpc "$URL" --from-block -1 "$T/rev0.json"
 
 # the time of verify --rpc of a 60-atom structure (spg-hexagonal-169 doubled along a, as in
 # test_prove.sh) whose record went through the whole flow (anchored dataset, commit, result,
