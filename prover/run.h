@@ -18,4 +18,8 @@ typedef struct xp_run {
 int xp_run_structure(const xp_model *m, const char *name, const char *data, size_t len, xp_run *run,
                      xp_error *err);
 
+/* Appends one check line to a report (verify.c, verify_chain.c). */
+void xp_verify_add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -7,10 +7,10 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/prover.h"
 
-static void add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+#define add xp_verify_add
 
-static void add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt, ...)
+void xp_verify_add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt,
+                   ...)
 {
     if (rep->n >= XP_VERIFY_MAX_CHECKS)
         return;

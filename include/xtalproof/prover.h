@@ -6,6 +6,7 @@
 #ifndef XTALPROOF_PROVER_H
 #define XTALPROOF_PROVER_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -144,7 +145,7 @@ int xp_prove_draw_salt(uint8_t salt[32], xp_error *err);
 typedef enum { XP_CHECK_PASS = 0, XP_CHECK_FAIL = 1, XP_CHECK_SKIP = 2 } xp_check_status;
 
 #define XP_VERIFY_MAX_OPENINGS 64
-#define XP_VERIFY_MAX_CHECKS (16 + XP_VERIFY_MAX_OPENINGS)
+#define XP_VERIFY_MAX_CHECKS (24 + XP_VERIFY_MAX_OPENINGS)
 typedef struct xp_check {
     const char *name; /* record, signature, value, structure, file, inclusion, model,
                          inference, commitment, opening (one per opening) */
@@ -173,5 +174,33 @@ typedef struct xp_verify_report {
  * claim fails one check. Returns 0 (the outcome is in the report) or XP_ENOMEM. */
 int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,
                    xp_error *err);
+
+/* ---- verifying against the chain ------------------------------------------------------ */
+
+typedef struct xp_verify_chain_in {
+    const char *url;        /* the JSON-RPC endpoint */
+    long timeout_ms;        /* per request; 0: 5000 */
+    int has_provenance;     /* --provenance ADDR, else Rounds.provenance() */
+    uint8_t provenance[XP_ADDRESS_LEN];
+    int has_dataset_id;     /* --dataset-id N: the ProvenanceRegistry id of the record's dataset */
+    uint64_t dataset_id;
+    uint64_t from_block; /* --from-block N: events are read from block N (default 0) */
+} xp_verify_chain_in;
+
+/* Appends the checks against the chain (docs/formats.md "verify --rpc"): chain, committed,
+ * timing, revealed, registered, anchored; each PASS, FAIL or SKIP with its reason. A node that
+ * cannot be reached fails `chain` and skips the rest. Returns 0 (the outcome is in the report)
+ * or XP_ENOMEM. */
+int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
+                         xp_verify_report *rep, xp_error *err);
+
+/* The judging half of verify --rpc on given answers instead of a node's (for fuzzing): the
+ * first batch's eight (eth_chainId; eth_getLogs of Committed, ResultPosted, Revealed;
+ * commitmentOf; eth_getLogs of RoundOpened; models(); provenance()), then idOf(modelHash) and
+ * the datasets' eth_getLogs; NULL for a call that failed. */
+#define XP_CHAIN_ANSWERS 10
+int xp_verify_chain_answers(const xp_pred_record *r, const xp_verify_chain_in *in,
+                            json_t *const answers[XP_CHAIN_ANSWERS], xp_verify_report *rep,
+                            xp_error *err);
 
 #endif

@@ -209,6 +209,28 @@ static void batch(void **state)
     stop(&s);
 }
 
+/* anvil writes custom-error revert messages with NUL characters (\u0000) in them: the answer
+ * still parses, as a JSON-RPC error with its code and data. */
+static void nul_in_message(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":3,"
+                               "\"message\":\"execution reverted: \\u0000\\u0001x\","
+                               "\"data\":\"0x12345678\"}}";
+    json_t *res = NULL;
+    xp_rpc_error rerr;
+    memset(&rerr, 0, sizeof rerr);
+    xp_error err = {0};
+    int rc = xp_rpc_parse_response(body, sizeof body - 1, 7, &res, &rerr, &err);
+    assert_int_not_equal(rc, 0);
+    assert_int_equal(rerr.present, 1);
+    assert_int_equal(rerr.code, 3);
+    assert_int_equal(rerr.data_len, 4);
+    assert_int_equal(rerr.data[0], 0x12);
+    assert_null(res);
+    free(rerr.data);
+}
+
 static void refused(void **state)
 {
     (void)state;
@@ -229,6 +251,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retries), cmocka_unit_test(gives_up), cmocka_unit_test(revert),
         cmocka_unit_test(batch),   cmocka_unit_test(refused),
+        cmocka_unit_test(nul_in_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
