@@ -91,4 +91,12 @@ int xp_cmd_verify(int argc, char **argv);
 int xp_cmd_bench_verify(int argc, char **argv);
 int xp_cmd_trace(int argc, char **argv);
 
+/* Deployment and the chain commands (issue 9): node/cmd_deploy.c, node/cmd_chain*.c */
+int xp_cmd_deploy(int argc, char **argv);
+int xp_cmd_devnet(int argc, char **argv);
+int xp_cmd_anchor(int argc, char **argv);
+int xp_cmd_model_register(int argc, char **argv);
+int xp_cmd_round(int argc, char **argv);
+int xp_cmd_oracle(int argc, char **argv);
+
 #endif

@@ -109,6 +109,8 @@ int main(int argc, char **argv)
         return xp_cmd_hash(argc - 2, argv + 2);
     if (!strcmp(cmd, "same"))
         return xp_cmd_same(argc - 2, argv + 2);
+    if (!strcmp(cmd, "model") && argc >= 3 && !strcmp(argv[2], "register"))
+        return xp_cmd_model_register(argc - 3, argv + 3);
     if (!strcmp(cmd, "model"))
         return xp_cmd_model(argc - 2, argv + 2);
     if (!strcmp(cmd, "models"))
@@ -125,6 +127,16 @@ int main(int argc, char **argv)
         return xp_cmd_verify_proof(argc - 2, argv + 2);
     if (!strcmp(cmd, "consistency"))
         return xp_cmd_consistency(argc - 2, argv + 2);
+    if (!strcmp(cmd, "deploy"))
+        return xp_cmd_deploy(argc - 2, argv + 2);
+    if (!strcmp(cmd, "devnet"))
+        return xp_cmd_devnet(argc - 2, argv + 2);
+    if (!strcmp(cmd, "anchor"))
+        return xp_cmd_anchor(argc - 2, argv + 2);
+    if (!strcmp(cmd, "round"))
+        return xp_cmd_round(argc - 2, argv + 2);
+    if (!strcmp(cmd, "oracle"))
+        return xp_cmd_oracle(argc - 2, argv + 2);
     if (!strcmp(cmd, "eth"))
         return xp_cmd_eth(argc - 2, argv + 2);
     if (!strcmp(cmd, "prove"))
