@@ -173,8 +173,10 @@ int xp_chain_send_data(xp_chain *c, const uint8_t *to, const uint8_t *data, size
         memcpy(req.to, to, 20);
     }
     int rc = xp_sender_send(c->sender, &req, &out->sent, err);
+    int reused = out->sent.reused;
     if (!rc)
         rc = xp_sender_wait(c->sender, out->sent.nonce, &out->sent, err);
+    out->sent.reused = reused;
     if (rc)
         return rc;
     if ((rc = xp_eth_get_receipt(c->rpc, out->sent.hash, &out->receipt, err)))

@@ -200,7 +200,7 @@ int xp_rpc_parse_response(const char *text, size_t len, long long id, json_t **r
                           xp_rpc_error *rerr, xp_error *err)
 {
     json_error_t je;
-    json_t *o = json_loadb(text, len, 0, &je);
+    json_t *o = json_loadb(text, len, JSON_ALLOW_NUL, &je);
     if (!o)
         return xp_error_set(err, XP_EIO, "answer is not JSON (%s)", je.text);
     int rc = parse_one(o, id, result, rerr, err);
@@ -309,7 +309,7 @@ static int parse_batch(xp_rpc *r, const body *b, void *ctx, xp_error *err)
 {
     batch_ctx *c = ctx;
     json_error_t je;
-    json_t *arr = b->p ? json_loadb(b->p, b->len, 0, &je) : NULL;
+    json_t *arr = b->p ? json_loadb(b->p, b->len, JSON_ALLOW_NUL, &je) : NULL;
     if (!json_is_array(arr)) {
         json_decref(arr);
         return xp_error_set(err, XP_EIO, "batch answer is not a JSON array");
