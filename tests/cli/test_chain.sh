@@ -22,7 +22,12 @@ A=(--password-file "$PW")
 rpc() { curl -s -H 'content-type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$URL" | jq -r .result; }
 call() { "$XP" eth abi-encode "$2" "${@:3}" > "$T/cd" && rpc eth_call "[{\"to\":\"$1\",\"data\":\"$(cat "$T/cd")\"},\"latest\"]"; }
 
-expect "devnet up (anvil + deploy)" 0 "$XP" devnet up --port "$PORT"
+# a port taken between the check and anvil's bind: try another
+for try in 1 2 3; do
+  "$XP" devnet up --port "$PORT" >"$T/out" 2>"$T/err" && break
+  PORT=$(free_port); URL=http://127.0.0.1:$PORT
+done
+[ "$try" != 3 ] || "$XP" devnet status >/dev/null && ok "devnet up (anvil + deploy)" || bad "devnet up: $(cat "$T/err")"
 DEP=$XTALPROOF_HOME/deployment-31337.json
 ROUNDS=$(jq -r .contracts.Rounds.address "$DEP"); PROV=$(jq -r .contracts.ProvenanceRegistry.address "$DEP")
 COMM=$(jq -r .contracts.OracleCommittee.address "$DEP")
