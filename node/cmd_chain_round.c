@@ -2,12 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain_cmds.h"
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/prover.h"
+#include "xtalproof/store.h"
 
 #define ROUND_TUPLE                                                                              \
     "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"     \
@@ -322,6 +325,59 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
     return 0;
 }
 
+
+/* No --record: make it with prove (the stored salt gives the same commitment each time) into
+ * $XTALPROOF_HOME/records/, for --model NAME and the structure FILE of --target. */
+static int make_record(xp_chain *c, int reveal, xp_opt *o, int no, const char **pos, int npos,
+                       char *path, size_t cap, xp_error *err)
+{
+    const char *model = xp_cli_get(o, no, "model"), *round = xp_cli_get(o, no, "round");
+    const char *target = xp_cli_get(o, no, "target"), *mid = xp_cli_get(o, no, "model-id");
+    if (!model || !round || !target || npos != 1)
+        return xp_error_set(err, XP_EINVAL,
+                            "give --record REC.json, or --model NAME --round R --target I and "
+                            "the structure FILE to make it");
+    char home[4096], chain[24], addr[XP_ADDRESS_HEX_LEN], rounds[XP_ADDRESS_HEX_LEN], idbuf[24];
+    if (xp_store_home(home, sizeof home, err))
+        return XP_EINVAL;
+    json_t *state = NULL;
+    if (!mid && !xp_chain_state_load(c, &state, NULL)) {
+        json_t *id = json_object_get(json_object_get(state, "models"), model);
+        if (json_is_integer(id)) {
+            snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(id));
+            mid = idbuf;
+        }
+    }
+    json_decref(state);
+    xp_address_to_checksum(xp_sender_address(c->sender), addr);
+    xp_address_to_checksum(c->d.address[XP_C_ROUNDS], rounds);
+    snprintf(chain, sizeof chain, "%llu", (unsigned long long)c->d.chain_id);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%.4096s/records", home);
+    mkdir(dir, 0700);
+    snprintf(path, cap, "%s/%s-r%s-t%s-%.48s-%.10s%s.json", dir, chain, round, target, model, addr,
+             reveal ? "-revealed" : "");
+    unlink(path);
+    char *av[24];
+    int n = 0;
+    av[n++] = "--model", av[n++] = (char *)model;
+    av[n++] = "--keystore", av[n++] = (char *)xp_cli_get(o, no, "keystore");
+    if (xp_cli_get(o, no, "password-file"))
+        av[n++] = "--password-file", av[n++] = (char *)xp_cli_get(o, no, "password-file");
+    av[n++] = "--round", av[n++] = (char *)round, av[n++] = "--target", av[n++] = (char *)target;
+    av[n++] = "--chain-id", av[n++] = chain, av[n++] = "--rounds-contract", av[n++] = rounds;
+    if (mid)
+        av[n++] = "--model-id", av[n++] = (char *)mid;
+    if (reveal)
+        av[n++] = "--reveal";
+    av[n++] = "--out", av[n++] = path;
+    av[n++] = (char *)pos[0];
+    av[n] = NULL;
+    if (xp_cmd_prove(n, av) != XP_EXIT_OK)
+        return xp_error_set(err, XP_EINVAL, "prove did not make the record (see above)");
+    return 0;
+}
+
 static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *err)
 {
     json_t *r = NULL;
@@ -408,7 +464,7 @@ int xp_cmd_round(int argc, char **argv)
                   {"record", 0, 0},        {"model-id", 0, 0},      {"property", 0, 0},
                   {"reward", 0, 0},        {"stake", 0, 0},         {"tolerance", 0, 0},
                   {"commit-window", 0, 0}, {"result-window", 0, 0}, {"reveal-window", 0, 0},
-                  {"royalty-bps", 0, 0},   {"committee", 0, 0}};
+                  {"royalty-bps", 0, 0},   {"committee", 0, 0},     {"model", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[XP_REPORT_MAX_ROWS];
     int npos;
@@ -431,9 +487,11 @@ int xp_cmd_round(int argc, char **argv)
         return xp_cli_usage("%s: give --keystore F", cmd);
     if ((is_show || !strcmp(sub, "settle")) && !rs)
         return xp_cli_usage("%s: give --round R", cmd);
-    if ((!strcmp(sub, "commit") || !strcmp(sub, "reveal")) && !xp_cli_get(o, no, "record"))
-        return xp_cli_usage("%s: give --record RECORD.json (made by `xtalproof prove%s`)", cmd,
-                            strcmp(sub, "reveal") ? "" : " --reveal");
+    if ((!strcmp(sub, "commit") || !strcmp(sub, "reveal")) && !xp_cli_get(o, no, "record") &&
+        !xp_cli_get(o, no, "model"))
+        return xp_cli_usage("%s: give --record RECORD.json (made by `xtalproof prove%s`), or "
+                            "--model NAME --target I and the structure FILE",
+                            cmd, strcmp(sub, "reveal") ? "" : " --reveal");
     xp_error err = {0};
     xp_chain c;
     int rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"),
@@ -444,9 +502,15 @@ int xp_cmd_round(int argc, char **argv)
         rc = cmd_open(&c, o, no, pos, npos, &err);
     else if (is_show)
         rc = cmd_show(&c, round, &err);
-    else if (!strcmp(sub, "commit") || !strcmp(sub, "reveal"))
-        rc = cmd_commit_reveal(&c, !strcmp(sub, "reveal"), xp_cli_get(o, no, "record"),
-                               xp_cli_get(o, no, "model-id"), &err);
+    else if (!strcmp(sub, "commit") || !strcmp(sub, "reveal")) {
+        int rev = !strcmp(sub, "reveal");
+        char made[4600];
+        const char *rec = xp_cli_get(o, no, "record");
+        if (!rec && !(rc = make_record(&c, rev, o, no, pos, npos, made, sizeof made, &err)))
+            rec = made;
+        if (!rc)
+            rc = cmd_commit_reveal(&c, rev, rec, xp_cli_get(o, no, "model-id"), &err);
+    }
     else if (!strcmp(sub, "settle"))
         rc = cmd_settle(&c, round, xp_cli_get(o, no, "target"), &err);
     else

@@ -81,7 +81,12 @@ for who in 1 5; do
     f=$S/9011998.cif; [ $t = 1 ] && f=$S/9011050.cif
     P=(prove --model band-gap --keystore "$K/account$who.json" "${A[@]}" --round "$RID" --target $t --chain-id $CH --rounds-contract "$ROUNDS" --model-id "$MID")
     "$XP" "${P[@]}" --out "$T/c$who-$t.json" "$f" 2>"$T/err" || bad "prove $who $t: $(cat "$T/err")"
-    expect "commit by account$who on target $t" 0 "$XP" round commit --round "$RID" --record "$T/c$who-$t.json" --keystore "$K/account$who.json" "${A[@]}"
+    if [ $who = 1 ]; then
+      expect "commit by account$who on target $t (record by prove)" 0 "$XP" round commit --round "$RID" --record "$T/c$who-$t.json" --keystore "$K/account$who.json" "${A[@]}"
+    else
+      expect "commit by account$who on target $t (record made by round commit)" 0 "$XP" round commit --round "$RID" --target $t --model band-gap --keystore "$K/account$who.json" "${A[@]}" "$f"
+      [ "$(jq -r .commitment "$T/out")" = "$(jq -r .commitment "$T/c$who-$t.json")" ] && ok "same commitment as prove's" || bad "commitment differs: $(cat "$T/out")"
+    fi
     "$XP" "${P[@]}" --reveal --out "$T/r$who-$t.json" "$f" 2>"$T/err" || bad "prove --reveal $who $t: $(cat "$T/err")"
   done
 done
@@ -116,10 +121,10 @@ expect "oracle submit 2 of 3" 0 "$XP" oracle submit --report "$T/bt/r.csv" --rou
 [ "$(grep -c '"signatures":2' "$T/out")" = 2 ] && ok "both results posted with 2 signatures" || bad "submit: $(cat "$T/out")"
 
 # reveals: account5 does not reveal target 1 (its stake goes to the pot)
-for x in 1-0 1-1 5-0; do
-  who=${x%-*}
-  expect "reveal $x" 0 "$XP" round reveal --round "$RID" --record "$T/r$x.json" --keystore "$K/account$who.json" "${A[@]}"
+for x in 1-0 1-1; do
+  expect "reveal $x" 0 "$XP" round reveal --round "$RID" --record "$T/r$x.json" --keystore "$K/account1.json" "${A[@]}"
 done
+expect "reveal 5-0 (record made by round reveal)" 0 "$XP" round reveal --round "$RID" --target 0 --model band-gap --keystore "$K/account5.json" "${A[@]}" "$S/9011998.cif"
 expect "settle before the reveal deadline is refused" 1 "$XP" round settle --round "$RID" "${O[@]}"
 grep -q 'RevealOpen' "$T/err" && ok "RevealOpen named" || bad "reason: $(cat "$T/err")"
 "$XP" devnet warp 86401 >/dev/null
