@@ -7,7 +7,8 @@
 # usage: demo.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
-XP=$PWD/${1:-build}/bin/xtalproof
+B=${1:-build}; case $B in /*) ;; *) B=$PWD/$B ;; esac
+XP=$B/bin/xtalproof
 SHARED=${XTALPROOF_SHARED:-../shared}
 S=$SHARED/data/cgcnn/sample-cifs
 work=$(mktemp -d)
