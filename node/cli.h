@@ -102,4 +102,12 @@ int xp_cli_hash_mem(const char *name, const char *data, size_t len,
 struct json_t *xp_cli_dataset_json(struct xp_store *s, const struct xp_dataset *d, xp_error *err);
 int xp_cmd_node(int argc, char **argv);
 
+/* Deployment and the chain commands (issue 9): node/cmd_deploy.c, node/cmd_chain*.c */
+int xp_cmd_deploy(int argc, char **argv);
+int xp_cmd_devnet(int argc, char **argv);
+int xp_cmd_anchor(int argc, char **argv);
+int xp_cmd_model_register(int argc, char **argv);
+int xp_cmd_round(int argc, char **argv);
+int xp_cmd_oracle(int argc, char **argv);
+
 #endif

@@ -86,6 +86,21 @@ static const char USAGE[] =
     "               [--rpc URL ...]  CPU and wall time of whole verifications, as JSON\n"
     "  node [--config FILE] [--port P] [--port-file F] [--token-file F]\n"
     "                                the daemon: HTTP API on 127.0.0.1 (docs/api.md)\n"
+    "  deploy --rpc URL --keystore F [--password-file P] [--committee A,B,... --threshold K]\n"
+    "         [--out FILE] [--artifacts DIR]\n"
+    "                                deploy the four contracts; write the deployment file\n"
+    "  devnet up [--port N] | down | status | warp SECONDS\n"
+    "                                local anvil with the contracts and dev keys\n"
+    "  anchor --dataset NAME --keystore F [--uri U]\n"
+    "                                create or extend the dataset on chain (once per version)\n"
+    "  model register NAME --keystore F [--uri U] [--training-dataset NAME]...\n"
+    "  round open --property P --reward WEI --tolerance X [--stake WEI] [--commit-window S]\n"
+    "             [--result-window S] [--reveal-window S] [--royalty-bps N] --keystore F TARGET...\n"
+    "  round show R | commit|reveal --round R --record REC.json --keystore F [--model-id N]\n"
+    "  round settle --round R [--target I] --keystore F | withdraw --keystore F\n"
+    "  oracle sign --report R.json|R.csv --round N --keystore K [--out SIG]\n"
+    "  oracle submit --report R --round N --keystore K SIG...\n"
+    "                                chain commands: --deployment FILE, --rpc URL override\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -114,6 +129,8 @@ int main(int argc, char **argv)
         return xp_cmd_hash(argc - 2, argv + 2);
     if (!strcmp(cmd, "same"))
         return xp_cmd_same(argc - 2, argv + 2);
+    if (!strcmp(cmd, "model") && argc >= 3 && !strcmp(argv[2], "register"))
+        return xp_cmd_model_register(argc - 3, argv + 3);
     if (!strcmp(cmd, "model"))
         return xp_cmd_model(argc - 2, argv + 2);
     if (!strcmp(cmd, "models"))
@@ -130,6 +147,16 @@ int main(int argc, char **argv)
         return xp_cmd_verify_proof(argc - 2, argv + 2);
     if (!strcmp(cmd, "consistency"))
         return xp_cmd_consistency(argc - 2, argv + 2);
+    if (!strcmp(cmd, "deploy"))
+        return xp_cmd_deploy(argc - 2, argv + 2);
+    if (!strcmp(cmd, "devnet"))
+        return xp_cmd_devnet(argc - 2, argv + 2);
+    if (!strcmp(cmd, "anchor"))
+        return xp_cmd_anchor(argc - 2, argv + 2);
+    if (!strcmp(cmd, "round"))
+        return xp_cmd_round(argc - 2, argv + 2);
+    if (!strcmp(cmd, "oracle"))
+        return xp_cmd_oracle(argc - 2, argv + 2);
     if (!strcmp(cmd, "eth"))
         return xp_cmd_eth(argc - 2, argv + 2);
     if (!strcmp(cmd, "prove"))

@@ -1,72 +1,122 @@
 #!/usr/bin/env bash
-# The main job, as far as the project goes today: make a key, read the outside keystore
-# vectors back to their addresses, give the sample structures their symmetry-invariant hashes,
-# and tell which files of one crystal are the same material.
+# The main job: the whole story on a local anvil. A dataset of real structures (the CGCNN
+# sample CIFs, COD entries) registered and anchored, two models registered, a round with an
+# ETH reward over three targets, two predictors committing, a 2-of-3 oracle committee posting
+# the bundled beamtime results (examples/beamtime), reveal, settle, withdraw, and an offline
+# verification of one published prediction. The chain is stopped at the end, whatever happens.
 # usage: demo.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
-XP=${1:-build}/bin/xtalproof
+B=${1:-build}; case $B in /*) ;; *) B=$PWD/$B ;; esac
+XP=$B/bin/xtalproof
 SHARED=${XTALPROOF_SHARED:-../shared}
+S=$SHARED/data/cgcnn/sample-cifs
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
+export XTALPROOF_HOME=$work/home XTALPROOF_TESTNET=$PWD/testnet XTALPROOF_CONTRACTS=$PWD/contracts
+trap '"$XP" devnet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+start=$SECONDS
 step() { printf '\n== %s\n' "$*"; }
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+  done
+  return 1
+}
+[ -d "$S" ] || { echo "demo: no sample structures at $S"; exit 1; }
 
-step "xtalproof version"
-"$XP" version
-
-step "a new key in a V3 keystore (cheap scrypt for the demo)"
-printf 'demo password\n' > "$work/pw"
-addr=$("$XP" key new --keystore "$work/demo-key.json" --password-file "$work/pw" --light-kdf)
-echo "address: $addr   (file mode $(stat -c %a "$work/demo-key.json"))"
-echo "read back: $("$XP" key address --keystore "$work/demo-key.json" --password-file "$work/pw")"
-
-step "the ethereum/tests keystore vectors open to their stated address"
-for v in scrypt pbkdf2; do
-  printf '%-7s %s\n' "$v" "$("$XP" key address --keystore "$SHARED/vectors/keystore/$v.json" \
-                              --password-file "$SHARED/vectors/keystore/$v.password")"
+step "local chain (anvil) and the four contracts deployed by the node's own client"
+# a port taken between the check and anvil's bind: try another
+for try in 1 2 3; do
+  port=${DEMO_PORT:-$(free_port)}
+  "$XP" devnet up --port "$port" >/dev/null 2>"$work/devnet.log" && break
+  [ "$try" = 3 ] && { cat "$work/devnet.log"; exit 1; }
 done
-printf 'wrong\n' > "$work/wrong"
-"$XP" key address --keystore "$SHARED/vectors/keystore/scrypt.json" --password-file "$work/wrong" \
-  || echo "(exit $? on a wrong password, as it should)"
+echo "  anvil on 127.0.0.1:$port"
+cp "$XTALPROOF_HOME/deployment-31337.json" "$work/deploy.json"
+jq -r '.contracts | to_entries[] | "  \(.key)  \(.value.address)"' "$work/deploy.json"
+K=$XTALPROOF_HOME/devnet/keys
+A=(--password-file "$XTALPROOF_HOME/devnet/password")
+addr() { "$XP" key address --keystore "$K/account$1.json" "${A[@]}"; }
+OWNER=(--keystore "$K/account0.json" "${A[@]}")
+ROUNDS=$(jq -r .contracts.Rounds.address "$work/deploy.json")
 
-step "symhash of the sample structures (CIF; the same crystal written another way hashes equal)"
-if [ -d "$SHARED/data/cgcnn/sample-cifs" ]; then
-  "$XP" hash "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -10
-else
-  echo "(no sample structures at $SHARED/data/cgcnn/sample-cifs)"
-fi
-B=$SHARED/data/structures/bench/spg-cubic-225
-if [ -d "$B" ]; then
-  step "one crystal (K2SnCl6) written six ways: one symhash; strained and displaced copies differ"
-  for v in orig.vasp perm.vasp rot.vasp prim.vasp super.vasp cifsym.cif strain.vasp disp.vasp; do
-    "$XP" hash "$B/$v"
-  done
-  step "same material? (loose match: the strained and displaced copies are, the swapped one is not)"
-  for v in strain.vasp disp.vasp swap.vasp; do
-    printf '%-12s ' "$v"; "$XP" same "$B/orig.vasp" "$B/$v" || true
-  done
-fi
+step "dataset of the ten sample structures, registered in the Merkle log and anchored"
+"$XP" dataset create cod-sample --license CC0-1.0 --description "CGCNN sample structures (COD)" "${OWNER[@]}" >/dev/null
+"$XP" register --dataset cod-sample "$S" | tail -1
+"$XP" anchor --dataset cod-sample "${OWNER[@]}" | tee "$work/anchor.json" | jq -c '{dataset, id, size, root, gasUsed}'
+"$XP" anchor --dataset cod-sample "${OWNER[@]}" | jq -c '{dataset, anchored, note}'
 
-export XTALPROOF_HOME=$work/home
-if [ -d "$SHARED/data/cgcnn/sample-cifs" ]; then
-  step "a dataset of the sample structures in the append-only Merkle log (LMDB)"
-  "$XP" dataset create demo-samples --license CC-BY-4.0 --description "COD sample structures" \
-    --keystore "$work/demo-key.json" --password-file "$work/pw"
-  "$XP" register --dataset demo-samples "$SHARED"/data/cgcnn/sample-cifs
-  "$XP" register --dataset demo-samples "$SHARED"/data/cgcnn/sample-cifs   # adds nothing
-  "$XP" dataset show demo-samples
-  first=$(ls "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -1)
-  step "an inclusion proof for $(basename "$first"), checked against the file"
-  "$XP" proof --dataset demo-samples "$first" > "$work/proof.json"
-  jq -c '{dataset, version, size, index, root, pathLength: (.path | length)}' "$work/proof.json"
-  "$XP" verify-proof "$work/proof.json" --structure "$first"
+step "gas: one anchor of 10 records vs 10 anchors of one record each"
+"$XP" dataset create one-by-one --license CC0-1.0 "${OWNER[@]}" >/dev/null
+gas_many=0
+for f in "$S"/*.cif; do
+  "$XP" register --dataset one-by-one "$f" >/dev/null
+  g=$("$XP" anchor --dataset one-by-one "${OWNER[@]}" | jq -r .gasUsed)
+  gas_many=$((gas_many + g))
+done
+gas_one=$(jq -r .gasUsed "$work/anchor.json")
+echo "  one anchor of 10: $gas_one gas ($((gas_one / 10)) per structure); 10 anchors: $gas_many gas ($((gas_many / 10)) per structure)"
 
-  step "fixed-point CGCNN predictions (formation energy per atom, band gap)"
-  for m in formation-energy-per-atom band-gap; do
-    "$XP" predict --model "$m" --json $(ls "$SHARED"/data/cgcnn/sample-cifs/*.cif | head -3) |
-      jq -r '"\(.file | split("/") | last)  \(.property) = \(.value) \(.unit)  traceRoot \(.traceRoot[0:18])…"'
+step "two models registered, trained on the anchored dataset"
+for m in formation-energy-per-atom band-gap; do
+  "$XP" model register "$m" --uri https://github.com/txie-93/cgcnn --training-dataset cod-sample "${OWNER[@]}" |
+    tee "$work/model-$m.json" | jq -c '{model, modelId, property, unit}'
+done
+MID=$(jq -r .modelId "$work/model-band-gap.json")
+
+step "a round on the band gap of Si, Ge and ZnS: 1 ETH per target, tolerance 0.5 eV"
+T1=$S/9011998.cif T2=$S/9011050.cif T3=$S/1101051.cif
+"$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --commit-window 600 "${OWNER[@]}" "$T1" "$T2" "$T3" |
+  tee "$work/round.json" | jq -c '{round, escrowed, committee}'
+RID=$(jq -r .round "$work/round.json")
+
+step "two predictors commit (account1 on all three targets, account5 on Si and ZnS)"
+i=0
+for t in "$T1" "$T2" "$T3"; do
+  for who in 1 5; do
+    [ "$who" = 5 ] && [ "$i" = 1 ] && continue
+    P=(prove --model band-gap --keystore "$K/account$who.json" "${A[@]}" --round "$RID" --target $i --chain-id 31337 --rounds-contract "$ROUNDS" --model-id "$MID" --dataset cod-sample)
+    "$XP" "${P[@]}" --out "$work/c$who-$i.json" "$t" 2>/dev/null
+    "$XP" round commit --round "$RID" --record "$work/c$who-$i.json" --keystore "$K/account$who.json" "${A[@]}" |
+      jq -r '"  account'$who' target \(.target): commitment \(.commitment[0:18])…"'
+    "$XP" "${P[@]}" --reveal --out "$work/r$who-$i.json" "$t" 2>/dev/null
   done
-fi
+  i=$((i + 1))
+done
+
+step "the commit window closes; 2 of the 3 committee members sign the beamtime report; one submits"
+"$XP" devnet warp 601 >/dev/null
+for m in 2 3; do
+  "$XP" oracle sign --report examples/beamtime/report.json --round "$RID" --keystore "$K/account$m.json" "${A[@]}" --out "$work/sig$m.json"
+  echo "  signed by account$m $(jq -r .signer "$work/sig$m.json")"
+done
+"$XP" oracle submit --report examples/beamtime/report.json --round "$RID" --keystore "$K/account4.json" "${A[@]}" "$work/sig2.json" "$work/sig3.json" |
+  jq -r '"  target \(.target): measured \(.property) = \(.value) \(.unit) (\(.signatures) signatures)"'
+
+step "reveal, then settle after the reveal window"
+for f in "$work"/r[0-9]-[0-9].json; do
+  who=$(basename "$f" .json); who=${who#r}; who=${who%-*}
+  "$XP" round reveal --round "$RID" --record "$f" --keystore "$K/account$who.json" "${A[@]}" |
+    jq -r '"  account'$who' target \(.target): predicted \(.value)"'
+done
+"$XP" devnet warp 86401 >/dev/null
+"$XP" round settle --round "$RID" "${OWNER[@]}" | jq -r '"  target \(.target): \(.status), \(.winners) winner(s)"'
+
+step "withdraw"
+for who in 0 1 5; do
+  "$XP" round withdraw --keystore "$K/account$who.json" "${A[@]}" | jq -r '"  account'$who' \(.account): \(.withdrawn) wei"'
+done
+
+step "verify one published prediction offline (structure, model, value, commitment, signature)"
+"$XP" verify "$work/r1-0.json" --structure "$T1"
+
+step "summary"
+echo "  dataset cod-sample: $(jq -r .size "$work/anchor.json") structures anchored as dataset $(jq -r .id "$work/anchor.json") (root $(jq -r .root "$work/anchor.json" | cut -c1-18)…)"
+echo "  models: formation-energy-per-atom #$(jq -r .modelId "$work/model-formation-energy-per-atom.json"), band-gap #$MID"
+"$XP" round show "$RID" | jq -r '.targets[] | "  target \(.index) \(.symhash[0:14])…: result \(.resultQ | tonumber / 65536 * 1000 | round / 1000) eV, \(.winners) winner(s) among \(.commits) commitments"'
+echo "  gas per anchored structure: $((gas_one / 10)) batched vs $((gas_many / 10)) one at a time"
+echo "  wall time: $((SECONDS - start)) s"
 echo
 echo "demo: done"

@@ -183,6 +183,41 @@ static int is_failed(const json_t *rec)
     return st && !strcmp(st, "failed");
 }
 
+int xp_jr_find_idem(xp_journal *j, uint64_t chain, const uint8_t from[20], const char *idem,
+                    uint64_t *nonce, xp_error *err)
+{
+    size_t il = strlen(idem);
+    if (il > 400)
+        return xp_error_set(err, XP_EINVAL, "idempotency key longer than 400 bytes");
+    MDB_txn *t;
+    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
+    if (rc)
+        return lmdb_fail(err, rc, "begin");
+    uint8_t ik[28 + 400];
+    put_be64(ik, chain);
+    memcpy(ik + 8, from, 20);
+    memcpy(ik + 28, idem, il);
+    MDB_val k = {28 + il, ik}, v;
+    rc = mdb_get(t, j->idem, &k, &v);
+    int out = XP_ENOTFOUND;
+    if (rc == 0 && v.mv_size == 8) {
+        uint64_t n = get_be64(v.mv_data);
+        uint8_t tk[36];
+        json_t *rec = NULL;
+        tx_key(tk, chain, from, n);
+        if (load(t, j->txs, tk, 36, &rec, NULL) == 0 && !is_failed(rec)) {
+            *nonce = n;
+            out = 0;
+        }
+        json_decref(rec);
+    } else if (rc && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(t);
+        return lmdb_fail(err, rc, "read");
+    }
+    mdb_txn_abort(t);
+    return out;
+}
+
 int xp_jr_allocate(xp_journal *j, uint64_t chain, const uint8_t from[20], uint64_t min_nonce,
                    const char *idem, xp_jr_build build, void *ctx, uint64_t *nonce, int *reused,
                    xp_error *err)

@@ -19,6 +19,9 @@ int xp_jr_put(xp_journal *j, uint64_t chain, const uint8_t from[20], uint64_t no
 int xp_jr_allocate(xp_journal *j, uint64_t chain, const uint8_t from[20], uint64_t min_nonce,
                    const char *idem, xp_jr_build build, void *ctx, uint64_t *nonce, int *reused,
                    xp_error *err);
+/* The live entry an idempotency key names: 0 and its nonce, or XP_ENOTFOUND. */
+int xp_jr_find_idem(xp_journal *j, uint64_t chain, const uint8_t from[20], const char *idem,
+                    uint64_t *nonce, xp_error *err);
 /* All entries of chain and sender in nonce order: a JSON array of records (each with
  * "nonce"). */
 int xp_jr_list(xp_journal *j, uint64_t chain, const uint8_t from[20], json_t **arr,

@@ -356,6 +356,19 @@ int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error 
 {
     build_ctx c = {s, req, req->gas_limit, {{0}}, {{0}}, {0}};
     uint64_t pending;
+    /* a key already journalled names its transaction: no estimate (it may revert now that the
+     * first one was mined), nothing new sent */
+    if (req->idem_key && xp_jr_find_idem(s->j, s->chain, s->from, req->idem_key, &pending,
+                                         NULL) == 0) {
+        json_t *rec;
+        int r0 = xp_jr_get(s->j, s->chain, s->from, pending, &rec, err);
+        if (r0)
+            return r0;
+        fill_out(rec, pending, out);
+        out->reused = 1;
+        json_decref(rec);
+        return 0;
+    }
     int rc = xp_eth_get_transaction_count(s->rpc, s->from, "pending", &pending, err);
     if (rc)
         return rc;

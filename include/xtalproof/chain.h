@@ -1,0 +1,163 @@
+/* The project's contracts on a chain: the deployment file that names them, typed calls and
+ * sends to them over the journalled sender, the per-deployment state (what was anchored and
+ * registered), and the beamtime reports the oracle committee signs (EIP-712).
+ * docs/formats.md ("Deployment file", "Beamtime reports") is the normative text. */
+#ifndef XTALPROOF_CHAIN_H
+#define XTALPROOF_CHAIN_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xtalproof/error.h"
+#include "xtalproof/eth.h"
+#include "xtalproof/eth_send.h"
+#include "xtalproof/keys.h"
+#include "xtalproof/rpc.h"
+
+/* ---- deployment file ---------------------------------------------------------------- */
+
+enum { XP_C_PROVENANCE = 0, XP_C_MODELS, XP_C_COMMITTEE, XP_C_ROUNDS, XP_C_COUNT };
+/* "ProvenanceRegistry", "ModelRegistry", "OracleCommittee", "Rounds" */
+extern const char *const xp_contract_names[XP_C_COUNT];
+
+typedef struct xp_deployment {
+    uint64_t chain_id;
+    uint8_t genesis[32]; /* hash of block 0: tells a fresh chain of the same id apart */
+    char rpc[512];       /* the URL it was deployed through (a default for later commands) */
+    uint8_t deployer[XP_ADDRESS_LEN];
+    uint64_t block; /* the block of the last deployment transaction */
+    uint8_t address[XP_C_COUNT][XP_ADDRESS_LEN];
+    uint8_t artifact[XP_C_COUNT][32]; /* keccak-256 of contracts/bin/<Name>.bin as committed */
+} xp_deployment;
+
+char *xp_deployment_json(const xp_deployment *d);
+int xp_deployment_parse(const char *text, size_t len, xp_deployment *d, xp_error *err);
+int xp_deployment_load(const char *path, xp_deployment *d, xp_error *err);
+/* Writes (replacing) path atomically. */
+int xp_deployment_save(const char *path, const xp_deployment *d, xp_error *err);
+/* $XTALPROOF_HOME/deployment-<chainid>.json (malloc'd). */
+char *xp_deployment_default_path(uint64_t chain_id, xp_error *err);
+/* Which deployment file to use: `given`, else $XTALPROOF_DEPLOYMENT, else the only
+ * deployment-*.json under $XTALPROOF_HOME (more than one: name one). malloc'd. */
+char *xp_deployment_find(const char *given, xp_error *err);
+
+/* Replaces path with data atomically (temporary file, fsync, rename). */
+int xp_file_replace(const char *path, const void *data, size_t len, xp_error *err);
+
+/* ---- a connection to the deployment ------------------------------------------------- */
+
+typedef struct xp_chain {
+    xp_deployment d;
+    char *deployment_path;
+    xp_rpc *rpc;
+    xp_journal *journal;
+    xp_sender *sender; /* NULL when opened without a key */
+} xp_chain;
+
+/* The custom errors of the contracts (for revert sentences). */
+extern const char *const xp_chain_errors[];
+extern const size_t xp_chain_nerrors;
+
+/* Opens the RPC (rpc_url or the deployment's), checks the chain id and genesis against the
+ * deployment, and with a key opens the journal of this chain (journal-<id>-<genesis>.mdb
+ * beside the deployment file) and a sender. */
+int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
+                  const uint8_t *priv, xp_error *err);
+void xp_chain_close(xp_chain *c);
+/* The journal path of a chain (malloc'd). */
+char *xp_chain_journal_path(const char *deployment_path, uint64_t chain_id,
+                            const uint8_t genesis[32]);
+
+/* eth_call of sig ("name(types)") with args (JSON array, borrowed) at `to`; the answer is
+ * decoded as the tuple `returns` ("(uint256,bool)") into *out. */
+int xp_chain_call(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig,
+                  const json_t *args, const char *returns, json_t **out, xp_error *err);
+
+typedef struct xp_chain_tx {
+    xp_sent sent;
+    uint64_t gas_used;
+    json_t *receipt; /* owned; NULL when not fetched */
+} xp_chain_tx;
+void xp_chain_tx_clear(xp_chain_tx *t);
+
+/* Sends calldata to `to` (NULL: contract creation) with value (NULL: 0) under an idempotency
+ * key (optional), waits for it, fetches the receipt, and fails with the contract's reason
+ * when it reverts (the reason comes from gas estimation, before anything is signed). */
+int xp_chain_send_data(xp_chain *c, const uint8_t *to, const uint8_t *data, size_t len,
+                       const xp_u256 *value, const char *idem, xp_chain_tx *out, xp_error *err);
+int xp_chain_send(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig,
+                  const json_t *args, const xp_u256 *value, const char *idem, xp_chain_tx *out,
+                  xp_error *err);
+/* Topic `n` (1..3) of the first log of the receipt emitted by `from` with topic 0 = keccak
+ * of event_sig, as a u256. */
+int xp_chain_log_topic(const json_t *receipt, const uint8_t from[XP_ADDRESS_LEN],
+                       const char *event_sig, int n, xp_u256 *out, xp_error *err);
+
+/* ---- per-deployment state (what this node anchored and registered) ------------------ */
+
+/* <deployment path without .json>.state.json: {"provenance": addr, "datasets": {name: {id,
+ * version, size, root}}, "models": {name: id}}. Stale state of another deployment is
+ * ignored. *state is a new object. */
+int xp_chain_state_load(const xp_chain *c, json_t **state, xp_error *err);
+int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err);
+
+/* ---- short names, Q16.16 ------------------------------------------------------------ */
+
+/* bytes32 of an ASCII name (left-aligned, zero-padded); longer than 32 bytes: XP_EINVAL. */
+int xp_short_name(const char *name, uint8_t out[32], xp_error *err);
+/* Decimal text to Q16.16: the nearest integer to value · 65536 (ties away from zero). */
+int xp_q16_parse(const char *text, int64_t *q, xp_error *err);
+/* Q16.16 to decimal text with 6 decimals. */
+void xp_q16_format(int64_t q, char out[40]);
+
+/* ---- beamtime reports and oracle signatures ------------------------------------------ */
+
+#define XP_REPORT_MAX_BYTES (1 << 20)
+#define XP_REPORT_MAX_ROWS 64
+#define XP_REPORT_MAX_RAW 8
+
+typedef struct xp_measurement {
+    char target[256];  /* a structure file (relative to the report's folder), or "" */
+    int has_symhash;   /* given as a symhash instead */
+    uint8_t symhash[32];
+    char property[33], unit[33], facility[33], beamline[33], proposal[65];
+    char value[40], uncertainty[40]; /* decimal text as written */
+    int64_t value_q, uncertainty_q;
+    uint64_t measured_at; /* unix seconds */
+    size_t nraw;
+    char raw[XP_REPORT_MAX_RAW][256]; /* raw data files, relative to the report's folder */
+} xp_measurement;
+
+typedef struct xp_report {
+    size_t n;
+    xp_measurement *m; /* n of them, malloc'd */
+} xp_report;
+
+/* Reads a report: JSON ({"version":1,"measurements":[...]}) when the text starts with '{',
+ * else CSV with the header line of docs/formats.md. Strict: unknown fields, missing ones,
+ * bad numbers or dates are refused with the row and field. */
+int xp_report_parse(const char *text, size_t len, xp_report *r, xp_error *err);
+void xp_report_free(xp_report *r);
+/* ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" or unix seconds. */
+int xp_time_parse(const char *text, uint64_t *t, xp_error *err);
+/* "FACILITY/BEAMLINE" as bytes32 (at most 32 bytes). */
+int xp_report_facility(const xp_measurement *m, uint8_t out[32], xp_error *err);
+
+/* The on-chain OracleCommittee.Report of one measurement. */
+typedef struct xp_oracle_report {
+    uint64_t round;
+    uint8_t symhash[32], property[32];
+    int64_t value_q;
+    uint64_t uncertainty_q;
+    uint8_t raw_data_hash[32], facility[32];
+    uint64_t measured_at;
+} xp_oracle_report;
+
+/* EIP-712 digest of the report for the committee at `committee` on chain_id. */
+void xp_oracle_digest(const xp_oracle_report *r, uint64_t chain_id,
+                      const uint8_t committee[XP_ADDRESS_LEN], uint8_t out[32]);
+/* The report as the JSON tuple of postResult's argument. */
+json_t *xp_oracle_report_tuple(const xp_oracle_report *r);
+
+#endif

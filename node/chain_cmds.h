@@ -1,0 +1,19 @@
+/* The chain commands (node/cmd_deploy.c, node/cmd_chain*.c) and their shared helpers. */
+#ifndef XTALPROOF_NODE_CHAIN_CMDS_H
+#define XTALPROOF_NODE_CHAIN_CMDS_H
+
+#include "xtalproof/chain.h"
+
+/* Opens the deployment (--deployment, --rpc) with the key of --keystore/--password-file when
+ * keystore is not NULL. */
+int xp_cli_chain_open(xp_chain *c, const char *deployment, const char *rpc, const char *keystore,
+                      const char *password_file, xp_error *err);
+/* One JSON line of the object (stolen) on standard output. */
+void xp_cli_print_json(json_t *o);
+/* A folder of the source tree beside the program (contracts, testnet): $env, else
+ * <exe>/../../<name>, else ./<name>; NULL when none holds `probe`. malloc'd. */
+char *xp_cli_tree_dir(const char *env, const char *name, const char *probe);
+/* Parses a decimal u64 option (absent: keeps *v). */
+int xp_cli_u64(const char *cmd, const char *name, const char *text, uint64_t *v);
+
+#endif

@@ -1,0 +1,520 @@
+/* xtalproof round open|show|commit|reveal|settle|withdraw: the Rounds contract. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain_cmds.h"
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/prover.h"
+#include "xtalproof/store.h"
+
+#define ROUND_TUPLE                                                                              \
+    "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"     \
+    "uint128))"
+#define TARGET_TUPLE "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))"
+static const char *const status_names[] = {"open", "resulted", "settled", "cancelled"};
+
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+    char hx[67];
+    return json_string(xp_hex_encode(p, n, hx, 1));
+}
+
+static json_t *u64s(uint64_t v)
+{
+    char n[24];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)v);
+    return json_string(n);
+}
+
+/* getRound(r) as its JSON tuple (a new reference) */
+static int get_round(xp_chain *c, uint64_t round, json_t **r, xp_error *err)
+{
+    json_t *a = json_pack("[o]", u64s(round)), *out = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getRound(uint256)", a, ROUND_TUPLE,
+                           &out, err);
+    json_decref(a);
+    if (!rc) {
+        *r = json_incref(json_array_get(out, 0));
+        json_decref(out);
+    }
+    return rc;
+}
+
+static int get_target(xp_chain *c, uint64_t round, uint64_t t, json_t **r, xp_error *err)
+{
+    json_t *a = json_pack("[o, o]", u64s(round), u64s(t)), *out = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getTarget(uint256,uint256)", a,
+                           TARGET_TUPLE, &out, err);
+    json_decref(a);
+    if (!rc) {
+        *r = json_incref(json_array_get(out, 0));
+        json_decref(out);
+    }
+    return rc;
+}
+
+static const char *field(json_t *tuple, size_t i)
+{
+    const char *s = json_string_value(json_array_get(tuple, i));
+    return s ? s : "";
+}
+
+static int status_of(json_t *target)
+{
+    json_t *s = json_array_get(target, 6);
+    long v = json_is_string(s) ? strtol(json_string_value(s), NULL, 10) : json_integer_value(s);
+    return v >= 0 && v <= 3 ? (int)v : 0;
+}
+
+/* targets: structure files (hashed) or 0x symhashes */
+static int target_symhash(const char *arg, char out[67], xp_error *err)
+{
+    uint8_t h[32];
+    if (!strncmp(arg, "0x", 2) && strlen(arg) == 66) {
+        if (xp_hex_decode_exact(arg, h, 32, err))
+            return XP_EINVAL;
+    } else {
+        xp_file_ids ids;
+        int rc = xp_cli_hash_file(arg, &ids, err);
+        if (rc)
+            return rc;
+        if (ids.n != 1) {
+            xp_cli_file_ids_free(&ids);
+            return xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", arg, ids.n);
+        }
+        memcpy(h, ids.symhash[0], 32);
+        xp_cli_file_ids_free(&ids);
+    }
+    xp_hex_encode(h, 32, out, 1);
+    return 0;
+}
+
+static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, xp_error *err)
+{
+    const char *prop = xp_cli_get(o, no, "property"), *reward = xp_cli_get(o, no, "reward");
+    const char *tol = xp_cli_get(o, no, "tolerance");
+    if (!prop || !reward || !tol || npos < 1)
+        return xp_error_set(err, XP_EINVAL,
+                            "round open: give --property P --reward WEI (per target) --tolerance X "
+                            "and the targets (structure files or symhashes)");
+    uint64_t commit_window = 3600, result_window = 86400, reveal_window = 86400, royalty = 0;
+    if (xp_cli_u64("round open", "commit-window", xp_cli_get(o, no, "commit-window"),
+                   &commit_window) ||
+        xp_cli_u64("round open", "result-window", xp_cli_get(o, no, "result-window"),
+                   &result_window) ||
+        xp_cli_u64("round open", "reveal-window", xp_cli_get(o, no, "reveal-window"),
+                   &reveal_window) ||
+        xp_cli_u64("round open", "royalty-bps", xp_cli_get(o, no, "royalty-bps"), &royalty))
+        return XP_EINVAL;
+    xp_u256 rw, stake, total;
+    int64_t tq;
+    uint8_t pb[32];
+    const char *stake_s = xp_cli_get(o, no, "stake");
+    if (xp_u256_parse(reward, &rw, err) || xp_u256_parse(stake_s ? stake_s : "0", &stake, err) ||
+        xp_q16_parse(tol, &tq, err) || xp_short_name(prop, pb, err))
+        return XP_EINVAL;
+    if (tq < 0)
+        return xp_error_set(err, XP_EINVAL, "--tolerance must not be negative");
+    if (xp_u256_mul_u64(&total, &rw, (uint64_t)npos))
+        return xp_error_set(err, XP_EINVAL, "reward overflows");
+    json_t *targets = json_array();
+    for (int i = 0; i < npos; i++) {
+        char h[67];
+        if (target_symhash(pos[i], h, err)) {
+            json_decref(targets);
+            return XP_EINVAL;
+        }
+        json_array_append_new(targets, json_string(h));
+    }
+    /* the deadline from the chain's clock, not ours (a devnet may be warped) */
+    json_t *blk = NULL;
+    uint64_t now = (uint64_t)time(NULL);
+    if (!xp_eth_get_block(c->rpc, "latest", 0, &blk, NULL)) {
+        const char *ts = json_string_value(json_object_get(blk, "timestamp"));
+        if (ts)
+            xp_quantity_parse_u64(ts, &now, NULL);
+    }
+    json_decref(blk);
+    char rws[80], sks[80], tqs[24], comm[XP_ADDRESS_HEX_LEN];
+    xp_u256_to_dec(&rw, rws);
+    xp_u256_to_dec(&stake, sks);
+    snprintf(tqs, sizeof tqs, "%lld", (long long)tq);
+    const char *cm = xp_cli_get(o, no, "committee");
+    uint8_t ca[20];
+    if (cm && xp_address_parse(cm, ca, err)) {
+        json_decref(targets);
+        return XP_EINVAL;
+    }
+    xp_address_to_checksum(cm ? ca : c->d.address[XP_C_COMMITTEE], comm);
+    json_t *params = json_pack("[s, o, O, o, o, o, s, s, s, s, o]",
+                               "0x0000000000000000000000000000000000000000", hexj(pb, 32), targets,
+                               u64s(now + commit_window), u64s(result_window),
+                               u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
+    json_t *args = json_pack("[o]", params);
+    xp_chain_tx tx;
+    int rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
+                           "openRound((address,bytes32,bytes32[],uint64,uint32,uint32,uint128,"
+                           "uint96,uint128,address,uint16))",
+                           args, &total, NULL, &tx, err);
+    json_decref(args);
+    xp_u256 id;
+    uint64_t rid = 0;
+    if (!rc && !(rc = xp_chain_log_topic(tx.receipt, c->d.address[XP_C_ROUNDS],
+                                         "RoundOpened(uint256,address,address,address,bytes32,"
+                                         "uint64,uint128,bytes32[])",
+                                         1, &id, err)))
+        xp_u256_to_u64(&id, &rid);
+    if (!rc) {
+        char tot[80];
+        xp_u256_to_dec(&total, tot);
+        xp_cli_print_json(json_pack("{s:I, s:s, s:O, s:s, s:s, s:s, s:I, s:I}", "round",
+                                    (json_int_t)rid, "property", prop, "targets", targets,
+                                    "rewardPerTarget", rws, "escrowed", tot, "committee", comm,
+                                    "commitDeadline", (json_int_t)(now + commit_window),
+                                    "gasUsed", (json_int_t)tx.gas_used));
+    }
+    xp_chain_tx_clear(&tx);
+    json_decref(targets);
+    return rc;
+}
+
+static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
+{
+    json_t *r = NULL;
+    int rc = get_round(c, round, &r, err);
+    if (rc)
+        return rc;
+    uint64_t n = strtoull(field(r, 2), NULL, 10);
+    json_t *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "round",
+                            (json_int_t)round, "sponsor", field(r, 0), "commitDeadline",
+                            field(r, 1), "stake", field(r, 4), "committee", field(r, 5),
+                            "rewardPerTarget", field(r, 10), "toleranceQ", field(r, 11),
+                            "property", field(r, 9), "targets");
+    json_t *ts = json_object_get(out, "targets");
+    for (uint64_t i = 0; i < n && !rc; i++) {
+        json_t *t = NULL;
+        if ((rc = get_target(c, round, i, &t, err)))
+            break;
+        json_t *reveals = json_array();
+        uint64_t nrev = strtoull(field(t, 4), NULL, 10);
+        for (uint64_t k = 0; k < nrev && !rc; k++) {
+            json_t *a = json_pack("[o, o, o]", u64s(round), u64s(i), u64s(k)), *rv = NULL;
+            rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)",
+                               a, "((address,uint64,bool))", &rv, err);
+            json_decref(a);
+            json_t *tu = json_array_get(rv, 0);
+            if (!rc)
+                json_array_append_new(reveals,
+                                      json_pack("{s:O, s:O, s:O}", "predictor",
+                                                json_array_get(tu, 0), "modelId",
+                                                json_array_get(tu, 1), "winner",
+                                                json_array_get(tu, 2)));
+            json_decref(rv);
+        }
+        int st = status_of(t);
+        json_array_append_new(ts, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index",
+                                            (json_int_t)i, "symhash", field(t, 0), "status",
+                                            status_names[st], "resultQ", field(t, 1),
+                                            "revealDeadline", field(t, 2), "commits", field(t, 3),
+                                            "winners", field(t, 5), "reveals", reveals));
+        json_decref(t);
+    }
+    json_decref(r);
+    if (!rc) {
+        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+    }
+    json_decref(out);
+    return rc;
+}
+
+static int load_record(const char *path, xp_pred_record *r, xp_error *err)
+{
+    char *text;
+    size_t len;
+    int rc = xp_file_read(path, XP_PRED_MAX_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
+    rc = xp_pred_record_parse(text, len, r, err);
+    free(text);
+    if (rc)
+        xp_error_prefix(err, "%s", path);
+    return rc;
+}
+
+static int record_checks(xp_chain *c, const xp_pred_record *r, const char *path, xp_error *err)
+{
+    if (r->chain_id != c->d.chain_id || memcmp(r->rounds, c->d.address[XP_C_ROUNDS], 20))
+        return xp_error_set(err, XP_EINVAL,
+                            "%s is for chain %llu and another Rounds contract than this "
+                            "deployment's (prove with --chain-id %llu --rounds-contract of the "
+                            "deployment)",
+                            path, (unsigned long long)r->chain_id,
+                            (unsigned long long)c->d.chain_id);
+    if (memcmp(r->predictor, xp_sender_address(c->sender), 20))
+        return xp_error_set(err, XP_EINVAL,
+                            "%s was made by another key than --keystore's (the predictor must "
+                            "send the commitment)",
+                            path);
+    return 0;
+}
+
+static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const char *model_id,
+                             xp_error *err)
+{
+    xp_pred_record r;
+    int rc = load_record(path, &r, err);
+    if (!rc)
+        rc = record_checks(c, &r, path, err);
+    if (rc)
+        return rc;
+    char idem[200], cm[67], rh[67];
+    xp_hex_encode(r.commitment, 32, cm, 1);
+    snprintf(idem, sizeof idem, "%s:%llu:%llu:%s", reveal ? "reveal" : "commit",
+             (unsigned long long)r.round, (unsigned long long)r.target, cm);
+    xp_chain_tx tx;
+    if (!reveal) {
+        json_t *rd = NULL;
+        if ((rc = get_round(c, r.round, &rd, err)))
+            return rc;
+        xp_u256 stake;
+        rc = xp_u256_parse(field(rd, 4), &stake, err);
+        json_decref(rd);
+        json_t *args = json_pack("[o, o, s]", u64s(r.round), u64s(r.target), cm);
+        if (!rc)
+            rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "commit(uint256,uint256,bytes32)",
+                               args, &stake, idem, &tx, err);
+        json_decref(args);
+    } else {
+        if (!r.has_salt)
+            return xp_error_set(err, XP_EINVAL,
+                                "%s has no salt: make it with `xtalproof prove --reveal`", path);
+        uint64_t mid = r.anchor.model_id;
+        if (model_id && xp_cli_u64("round reveal", "model-id", model_id, &mid))
+            return XP_EINVAL;
+        if (!model_id && !r.anchor.has_model_id)
+            return xp_error_set(err, XP_EINVAL, "%s names no modelId: give --model-id N", path);
+        char vq[24];
+        snprintf(vq, sizeof vq, "%lld", (long long)r.value_q);
+        json_t *args = json_pack("[o, o, o, s, o, s]", u64s(r.round), u64s(r.target), u64s(mid),
+                                 vq, hexj(r.salt, 32), xp_hex_encode(r.trace_root, 32, rh, 1));
+        rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
+                           "reveal(uint256,uint256,uint256,int256,bytes32,bytes32)", args, NULL,
+                           idem, &tx, err);
+        json_decref(args);
+    }
+    if (rc)
+        return rc;
+    char from[XP_ADDRESS_HEX_LEN], th[67], val[40];
+    xp_address_to_checksum(r.predictor, from);
+    xp_q16_format(r.value_q, val);
+    xp_cli_print_json(json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "action",
+                                reveal ? "reveal" : "commit", "round", (json_int_t)r.round,
+                                "target", (json_int_t)r.target, "predictor", from, "model",
+                                r.model_name, "commitment", cm, "value", val, "tx",
+                                xp_hex_encode(tx.sent.hash, 32, th, 1), "gasUsed",
+                                (json_int_t)tx.gas_used, "reused", tx.sent.reused));
+    xp_chain_tx_clear(&tx);
+    return 0;
+}
+
+
+/* No --record: make it with prove (the stored salt gives the same commitment each time) into
+ * $XTALPROOF_HOME/records/, for --model NAME and the structure FILE of --target. */
+static int make_record(xp_chain *c, int reveal, xp_opt *o, int no, const char **pos, int npos,
+                       char *path, size_t cap, xp_error *err)
+{
+    const char *model = xp_cli_get(o, no, "model"), *round = xp_cli_get(o, no, "round");
+    const char *target = xp_cli_get(o, no, "target"), *mid = xp_cli_get(o, no, "model-id");
+    if (!model || !round || !target || npos != 1)
+        return xp_error_set(err, XP_EINVAL,
+                            "give --record REC.json, or --model NAME --round R --target I and "
+                            "the structure FILE to make it");
+    char home[4096], chain[24], addr[XP_ADDRESS_HEX_LEN], rounds[XP_ADDRESS_HEX_LEN], idbuf[24];
+    if (xp_store_home(home, sizeof home, err))
+        return XP_EINVAL;
+    json_t *state = NULL;
+    if (!mid && !xp_chain_state_load(c, &state, NULL)) {
+        json_t *id = json_object_get(json_object_get(state, "models"), model);
+        if (json_is_integer(id)) {
+            snprintf(idbuf, sizeof idbuf, "%lld", (long long)json_integer_value(id));
+            mid = idbuf;
+        }
+    }
+    json_decref(state);
+    xp_address_to_checksum(xp_sender_address(c->sender), addr);
+    xp_address_to_checksum(c->d.address[XP_C_ROUNDS], rounds);
+    snprintf(chain, sizeof chain, "%llu", (unsigned long long)c->d.chain_id);
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%.4096s/records", home);
+    mkdir(dir, 0700);
+    snprintf(path, cap, "%s/%s-r%s-t%s-%.48s-%.10s%s.json", dir, chain, round, target, model, addr,
+             reveal ? "-revealed" : "");
+    unlink(path);
+    char *av[24];
+    int n = 0;
+    av[n++] = "--model", av[n++] = (char *)model;
+    av[n++] = "--keystore", av[n++] = (char *)xp_cli_get(o, no, "keystore");
+    if (xp_cli_get(o, no, "password-file"))
+        av[n++] = "--password-file", av[n++] = (char *)xp_cli_get(o, no, "password-file");
+    av[n++] = "--round", av[n++] = (char *)round, av[n++] = "--target", av[n++] = (char *)target;
+    av[n++] = "--chain-id", av[n++] = chain, av[n++] = "--rounds-contract", av[n++] = rounds;
+    if (mid)
+        av[n++] = "--model-id", av[n++] = (char *)mid;
+    if (reveal)
+        av[n++] = "--reveal";
+    av[n++] = "--out", av[n++] = path;
+    av[n++] = (char *)pos[0];
+    av[n] = NULL;
+    if (xp_cmd_prove(n, av) != XP_EXIT_OK)
+        return xp_error_set(err, XP_EINVAL, "prove did not make the record (see above)");
+    return 0;
+}
+
+static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *err)
+{
+    json_t *r = NULL;
+    int rc = get_round(c, round, &r, err);
+    if (rc)
+        return rc;
+    uint64_t n = strtoull(field(r, 2), NULL, 10), from = 0, to = n;
+    json_decref(r);
+    if (only) {
+        if (xp_cli_u64("round settle", "target", only, &from))
+            return XP_EINVAL;
+        to = from + 1;
+    }
+    for (uint64_t i = from; i < to && !rc; i++) {
+        json_t *t = NULL;
+        if ((rc = get_target(c, round, i, &t, err)))
+            break;
+        int st = status_of(t);
+        json_decref(t);
+        if (st >= 2) {
+            xp_cli_print_json(json_pack("{s:I, s:I, s:s}", "round", (json_int_t)round, "target",
+                                        (json_int_t)i, "note", "already settled or cancelled"));
+            continue;
+        }
+        json_t *args = json_pack("[o, o]", u64s(round), u64s(i));
+        char idem[80];
+        snprintf(idem, sizeof idem, "settle:%llu:%llu", (unsigned long long)round,
+                 (unsigned long long)i);
+        xp_chain_tx tx;
+        rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "settle(uint256,uint256)", args, NULL,
+                           idem, &tx, err);
+        json_decref(args);
+        if (rc)
+            break;
+        json_t *t2 = NULL;
+        if (!(rc = get_target(c, round, i, &t2, err)))
+            xp_cli_print_json(json_pack("{s:I, s:I, s:s, s:s, s:I}", "round", (json_int_t)round,
+                                        "target", (json_int_t)i, "status",
+                                        status_names[status_of(t2)], "winners", field(t2, 5),
+                                        "gasUsed", (json_int_t)tx.gas_used));
+        json_decref(t2);
+        xp_chain_tx_clear(&tx);
+    }
+    return rc;
+}
+
+static int cmd_withdraw(xp_chain *c, xp_error *err)
+{
+    char me[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(xp_sender_address(c->sender), me);
+    const char *eth = "0x0000000000000000000000000000000000000000";
+    json_t *a = json_pack("[s, s]", eth, me), *bal = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "balanceOf(address,address)", a,
+                           "(uint256)", &bal, err);
+    json_decref(a);
+    if (rc)
+        return rc;
+    const char *amount = field(bal, 0);
+    if (!strcmp(amount, "0")) {
+        xp_cli_print_json(json_pack("{s:s, s:s, s:s}", "account", me, "withdrawn", "0", "note",
+                                    "nothing to withdraw"));
+        json_decref(bal);
+        return 0;
+    }
+    xp_chain_tx tx;
+    json_t *args = json_array();
+    rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "withdraw()", args, NULL, NULL, &tx, err);
+    json_decref(args);
+    if (!rc)
+        xp_cli_print_json(json_pack("{s:s, s:s, s:I}", "account", me, "withdrawn", amount,
+                                    "gasUsed", (json_int_t)tx.gas_used));
+    xp_chain_tx_clear(&tx);
+    json_decref(bal);
+    return rc;
+}
+
+int xp_cmd_round(int argc, char **argv)
+{
+    if (argc < 1)
+        return xp_cli_usage("round: expected open, show, commit, reveal, settle or withdraw");
+    const char *sub = argv[0];
+    xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},           {"keystore", 0, 0},
+                  {"password-file", 0, 0}, {"round", 0, 0},         {"target", 0, 0},
+                  {"record", 0, 0},        {"model-id", 0, 0},      {"property", 0, 0},
+                  {"reward", 0, 0},        {"stake", 0, 0},         {"tolerance", 0, 0},
+                  {"commit-window", 0, 0}, {"result-window", 0, 0}, {"reveal-window", 0, 0},
+                  {"royalty-bps", 0, 0},   {"committee", 0, 0},     {"model", 0, 0}};
+    const int no = (int)(sizeof o / sizeof o[0]);
+    const char *pos[XP_REPORT_MAX_ROWS];
+    int npos;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "round %s", sub);
+    if (xp_cli_parse(cmd, argc - 1, argv + 1, o, no, pos, XP_REPORT_MAX_ROWS, &npos))
+        return XP_EXIT_USAGE;
+    int is_show = !strcmp(sub, "show"), is_open = !strcmp(sub, "open");
+    const char *ks = xp_cli_get(o, no, "keystore");
+    uint64_t round = 0;
+    const char *rs = xp_cli_get(o, no, "round");
+    if (is_show && !rs && npos == 1)
+        rs = pos[0];
+    if (xp_cli_u64(cmd, "round", rs, &round))
+        return XP_EXIT_USAGE;
+    if (strcmp(sub, "open") && strcmp(sub, "show") && strcmp(sub, "commit") &&
+        strcmp(sub, "reveal") && strcmp(sub, "settle") && strcmp(sub, "withdraw"))
+        return xp_cli_usage("round: unknown subcommand \"%s\"", sub);
+    if (!is_show && !ks)
+        return xp_cli_usage("%s: give --keystore F", cmd);
+    if ((is_show || !strcmp(sub, "settle")) && !rs)
+        return xp_cli_usage("%s: give --round R", cmd);
+    if ((!strcmp(sub, "commit") || !strcmp(sub, "reveal")) && !xp_cli_get(o, no, "record") &&
+        !xp_cli_get(o, no, "model"))
+        return xp_cli_usage("%s: give --record RECORD.json (made by `xtalproof prove%s`), or "
+                            "--model NAME --target I and the structure FILE",
+                            cmd, strcmp(sub, "reveal") ? "" : " --reveal");
+    xp_error err = {0};
+    xp_chain c;
+    int rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"),
+                               is_show ? NULL : ks, xp_cli_get(o, no, "password-file"), &err);
+    if (rc)
+        return xp_cli_fail(&err);
+    if (is_open)
+        rc = cmd_open(&c, o, no, pos, npos, &err);
+    else if (is_show)
+        rc = cmd_show(&c, round, &err);
+    else if (!strcmp(sub, "commit") || !strcmp(sub, "reveal")) {
+        int rev = !strcmp(sub, "reveal");
+        char made[4600];
+        const char *rec = xp_cli_get(o, no, "record");
+        if (!rec && !(rc = make_record(&c, rev, o, no, pos, npos, made, sizeof made, &err)))
+            rec = made;
+        if (!rc)
+            rc = cmd_commit_reveal(&c, rev, rec, xp_cli_get(o, no, "model-id"), &err);
+    }
+    else if (!strcmp(sub, "settle"))
+        rc = cmd_settle(&c, round, xp_cli_get(o, no, "target"), &err);
+    else
+        rc = cmd_withdraw(&c, &err);
+    xp_chain_close(&c);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
+}

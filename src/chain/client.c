@@ -1,0 +1,319 @@
+/* Calls and sends to the deployed contracts, and the per-deployment state file. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xtalproof/abi.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/chain.h"
+#include "xtalproof/keccak.h"
+
+/* From the "error" entries of contracts/abi/<Name>.json. */
+const char *const xp_chain_errors[] = {
+    "AlreadyCommitted()", "AlreadyMember(address)", "BadConsistencyProof()",
+    "BadEmptyRoot(bytes32)", "BadOpening()", "BadParams(string)", "BadSignature(uint256)",
+    "BadSignatureLength(uint256,uint256)", "BadThreshold(uint256,uint256)", "CommitClosed()",
+    "CommitPhase()", "DuplicateDataset(uint256)", "DuplicateSigner(address)",
+    "InvalidShortString()", "MalleableSignature(uint256)", "ModelAlreadyRegistered(bytes32,uint256)",
+    "NoCommitment()", "NotAMember(address)", "NotAnAppend(uint64,uint64)",
+    "NotDatasetOwner(uint256,address)", "NotEnoughSignatures(uint256,uint256)",
+    "NothingToDistribute()", "NothingToWithdraw()", "OwnableInvalidOwner(address)",
+    "OwnableUnauthorizedAccount(address)", "ReentrancyGuardReentrantCall()", "ReportMismatch()",
+    "ResultWindowClosed()", "ResultWindowOpen()", "RevealClosed()", "RevealOpen()",
+    "SafeERC20FailedOperation(address)", "StringTooLong(string)",
+    "TokenTransferMismatch(uint256,uint256)", "TooManyCommits()", "TooManyDatasets(uint256)",
+    "TooManyMembers()", "TransferFailed()", "UnknownDataset(uint256)", "UnknownModel(uint256)",
+    "UnknownRound(uint256)", "UnknownTarget(uint256,uint256)", "UnknownVersion(uint256,uint256)",
+    "ValueOutOfRange()", "WrongPayment(uint256,uint256)", "WrongProperty(bytes32)",
+    "WrongStatus(uint8)", "ZeroCommitment()", "ZeroMember()", "ZeroModelHash()", "ZeroOwner()"};
+const size_t xp_chain_nerrors = sizeof xp_chain_errors / sizeof xp_chain_errors[0];
+
+char *xp_chain_journal_path(const char *deployment_path, uint64_t chain_id,
+                            const uint8_t genesis[32])
+{
+    const char *slash = strrchr(deployment_path, '/');
+    size_t dl = slash ? (size_t)(slash - deployment_path) : 1;
+    size_t n = dl + 64;
+    char *p = malloc(n);
+    char hx[67];
+    if (!p)
+        return NULL;
+    xp_hex_encode(genesis, 4, hx, 0);
+    snprintf(p, n, "%.*s/journal-%llu-%s.mdb", (int)dl, slash ? deployment_path : ".",
+             (unsigned long long)chain_id, hx);
+    return p;
+}
+
+int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
+                  const uint8_t *priv, xp_error *err)
+{
+    memset(c, 0, sizeof *c);
+    int rc;
+    if (!(c->deployment_path = xp_deployment_find(deployment_path, err)))
+        return err && err->code ? err->code : XP_ENOMEM;
+    if ((rc = xp_deployment_load(c->deployment_path, &c->d, err)))
+        goto fail;
+    xp_rpc_opts ro = {.url = rpc_url ? rpc_url : c->d.rpc,
+                      .errors = xp_chain_errors,
+                      .nerrors = xp_chain_nerrors};
+    if ((rc = xp_rpc_new(&ro, &c->rpc, err)))
+        goto fail;
+    uint64_t id;
+    if ((rc = xp_eth_chain_id(c->rpc, &id, err)))
+        goto fail;
+    if (id != c->d.chain_id) {
+        rc = xp_error_set(err, XP_EINVAL, "%s answers chain id %llu, but %s is for chain %llu",
+                          ro.url, (unsigned long long)id, c->deployment_path,
+                          (unsigned long long)c->d.chain_id);
+        goto fail;
+    }
+    json_t *b0 = NULL;
+    if ((rc = xp_eth_get_block(c->rpc, "0x0", 0, &b0, err)))
+        goto fail;
+    uint8_t g[32];
+    const char *gh = json_string_value(json_object_get(b0, "hash"));
+    rc = !gh || xp_hex_decode_exact(gh, g, 32, err);
+    json_decref(b0);
+    if (rc || memcmp(g, c->d.genesis, 32)) {
+        rc = xp_error_set(err, XP_EINVAL,
+                          "the chain at %s is not the one of %s (another genesis block: was it "
+                          "restarted? deploy again)",
+                          ro.url, c->deployment_path);
+        goto fail;
+    }
+    if (priv) {
+        char *jp = xp_chain_journal_path(c->deployment_path, id, c->d.genesis);
+        xp_sender_opts so = {.confirmations = 1, .poll_ms = 100, .timeout_ms = 120000};
+        rc = jp ? xp_journal_open(jp, &c->journal, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
+        free(jp);
+        if (!rc)
+            rc = xp_sender_new(c->rpc, c->journal, priv, &so, &c->sender, err);
+        unsigned resumed = 0;
+        if (!rc)
+            rc = xp_sender_resume(c->sender, &resumed, err);
+        if (!rc && resumed)
+            fprintf(stderr, "xtalproof: finished %u journalled transaction(s) of an earlier run\n",
+                    resumed);
+        if (rc)
+            goto fail;
+    }
+    return 0;
+fail:
+    xp_chain_close(c);
+    return rc;
+}
+
+void xp_chain_close(xp_chain *c)
+{
+    xp_sender_free(c->sender);
+    xp_journal_close(c->journal);
+    xp_rpc_free(c->rpc);
+    free(c->deployment_path);
+    memset(c, 0, sizeof *c);
+}
+
+static json_t *jhex(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    xp_hex_encode(p, n, s, 1);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+int xp_chain_call(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig,
+                  const json_t *args, const char *returns, json_t **out, xp_error *err)
+{
+    uint8_t *data = NULL, *res = NULL;
+    size_t dn, rn;
+    int rc = xp_abi_encode_call(sig, args, &data, &dn, err);
+    if (rc)
+        return rc;
+    json_t *call = json_pack("{s:o, s:o}", "to", jhex(to, 20), "data", jhex(data, dn));
+    free(data);
+    rc = xp_eth_call(c->rpc, call, "latest", &res, &rn, err);
+    json_decref(call);
+    if (rc)
+        return rc;
+    xp_abi_params p;
+    if (!(rc = xp_abi_params_parse(returns, &p, err))) {
+        rc = xp_abi_decode(p.types, p.n, res, rn, out, err);
+        xp_abi_params_free(&p);
+    }
+    free(res);
+    if (rc)
+        xp_error_prefix(err, "%s", sig);
+    return rc;
+}
+
+void xp_chain_tx_clear(xp_chain_tx *t)
+{
+    json_decref(t->receipt);
+    memset(t, 0, sizeof *t);
+}
+
+int xp_chain_send_data(xp_chain *c, const uint8_t *to, const uint8_t *data, size_t len,
+                       const xp_u256 *value, const char *idem, xp_chain_tx *out, xp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!c->sender)
+        return xp_error_set(err, XP_EINVAL, "no key to send with (give --keystore)");
+    xp_send_req req;
+    memset(&req, 0, sizeof req);
+    req.idem_key = idem;
+    req.data = data;
+    req.data_len = len;
+    if (value)
+        req.value = *value;
+    if (to) {
+        req.has_to = 1;
+        memcpy(req.to, to, 20);
+    }
+    int rc = xp_sender_send(c->sender, &req, &out->sent, err);
+    int reused = out->sent.reused;
+    if (!rc)
+        rc = xp_sender_wait(c->sender, out->sent.nonce, &out->sent, err);
+    out->sent.reused = reused;
+    if (rc)
+        return rc;
+    if ((rc = xp_eth_get_receipt(c->rpc, out->sent.hash, &out->receipt, err)))
+        return rc;
+    const char *gu = json_string_value(json_object_get(out->receipt, "gasUsed"));
+    if (gu)
+        xp_quantity_parse_u64(gu, &out->gas_used, NULL);
+    if (out->sent.status != 1) {
+        char hx[67];
+        return xp_error_set(err, XP_EINVAL, "transaction %s reverted",
+                            xp_hex_encode(out->sent.hash, 32, hx, 1));
+    }
+    return 0;
+}
+
+int xp_chain_send(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig,
+                  const json_t *args, const xp_u256 *value, const char *idem, xp_chain_tx *out,
+                  xp_error *err)
+{
+    uint8_t *data;
+    size_t dn;
+    memset(out, 0, sizeof *out);
+    int rc = xp_abi_encode_call(sig, args, &data, &dn, err);
+    if (rc)
+        return rc;
+    rc = xp_chain_send_data(c, to, data, dn, value, idem, out, err);
+    free(data);
+    if (rc) {
+        char *paren = strchr(sig, '(');
+        xp_error_prefix(err, "%.*s", paren ? (int)(paren - sig) : (int)strlen(sig), sig);
+    }
+    return rc;
+}
+
+int xp_chain_log_topic(const json_t *receipt, const uint8_t from[XP_ADDRESS_LEN],
+                       const char *event_sig, int n, xp_u256 *out, xp_error *err)
+{
+    uint8_t t0[32];
+    int rc = xp_abi_event_topic(event_sig, t0, err);
+    if (rc)
+        return rc;
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(receipt, "logs"), i, l)
+    {
+        uint8_t a[20], t[32];
+        const char *as = json_string_value(json_object_get(l, "address"));
+        json_t *ts = json_object_get(l, "topics");
+        const char *t0s = json_string_value(json_array_get(ts, 0));
+        const char *tns = json_string_value(json_array_get(ts, (size_t)n));
+        if (!as || !t0s || !tns || xp_hex_decode_exact(as, a, 20, NULL) || memcmp(a, from, 20) ||
+            xp_hex_decode_exact(t0s, t, 32, NULL) || memcmp(t, t0, 32))
+            continue;
+        if (xp_hex_decode_exact(tns, out->b, 32, err))
+            return xp_error_prefix(err, "log of %s", event_sig);
+        return 0;
+    }
+    return xp_error_set(err, XP_ENOTFOUND, "the receipt has no %s log", event_sig);
+}
+
+/* ---- state ---------------------------------------------------------------------------- */
+
+static char *state_path(const xp_chain *c)
+{
+    const char *p = c->deployment_path;
+    size_t n = strlen(p);
+    char *s = malloc(n + 16);
+    if (!s)
+        return NULL;
+    if (n > 5 && !strcmp(p + n - 5, ".json"))
+        n -= 5;
+    snprintf(s, n + 16, "%.*s.state.json", (int)n, p);
+    return s;
+}
+
+int xp_chain_state_load(const xp_chain *c, json_t **state, xp_error *err)
+{
+    char *p = state_path(c), addr[XP_ADDRESS_HEX_LEN];
+    if (!p)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    xp_address_to_checksum(c->d.address[XP_C_PROVENANCE], addr);
+    json_t *s = json_load_file(p, JSON_REJECT_DUPLICATES, NULL);
+    const char *prov = json_string_value(json_object_get(s, "provenance"));
+    if (!json_is_object(s) || !prov || strcmp(prov, addr)) {
+        json_decref(s);
+        s = json_pack("{s:s, s:{}, s:{}}", "provenance", addr, "datasets", "models");
+    }
+    free(p);
+    if (!json_is_object(json_object_get(s, "datasets")))
+        json_object_set_new(s, "datasets", json_object());
+    if (!json_is_object(json_object_get(s, "models")))
+        json_object_set_new(s, "models", json_object());
+    *state = s;
+    return 0;
+}
+
+int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err)
+{
+    char *p = state_path(c);
+    char *text = json_dumps(state, JSON_INDENT(2) | JSON_SORT_KEYS);
+    int rc = (!p || !text) ? xp_error_set(err, XP_ENOMEM, "out of memory")
+                           : xp_file_replace(p, text, strlen(text), err);
+    free(p);
+    free(text);
+    return rc;
+}
+
+/* ---- short names, Q16.16 ------------------------------------------------------------ */
+
+int xp_short_name(const char *name, uint8_t out[32], xp_error *err)
+{
+    size_t n = strlen(name);
+    if (n > 32)
+        return xp_error_set(err, XP_EINVAL, "\"%s\" is longer than 32 bytes (a bytes32 short name)",
+                            name);
+    memset(out, 0, 32);
+    memcpy(out, name, n);
+    return 0;
+}
+
+int xp_q16_parse(const char *text, int64_t *q, xp_error *err)
+{
+    char *end;
+    if (!text || !*text)
+        return xp_error_set(err, XP_EINVAL, "empty number");
+    /* decimal text only: no hex floats, infinities or NaN */
+    for (const char *p = text; *p; p++)
+        if (!strchr("0123456789+-.eE", *p))
+            return xp_error_set(err, XP_EINVAL, "\"%s\" is not a decimal number", text);
+    double v = strtod(text, &end);
+    if (*end || end == text || !isfinite(v) || fabs(v) > 1e12)
+        return xp_error_set(err, XP_EINVAL, "\"%s\" is not a decimal number of a sane size", text);
+    *q = (int64_t)llround(v * 65536.0);
+    return 0;
+}
+
+void xp_q16_format(int64_t q, char out[40])
+{
+    snprintf(out, 40, "%.6f", (double)q / 65536.0);
+}

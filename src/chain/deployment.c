@@ -1,0 +1,246 @@
+/* The deployment file: which contracts of which artifacts live where on which chain. */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xtalproof/bytes.h"
+#include "xtalproof/chain.h"
+#include "xtalproof/store.h"
+
+const char *const xp_contract_names[XP_C_COUNT] = {"ProvenanceRegistry", "ModelRegistry",
+                                                    "OracleCommittee", "Rounds"};
+
+char *xp_deployment_json(const xp_deployment *d)
+{
+    char hx[67], addr[XP_ADDRESS_HEX_LEN];
+    json_t *o = json_object(), *cs = json_object();
+    json_object_set_new(o, "version", json_integer(1));
+    json_object_set_new(o, "chainId", json_integer((json_int_t)d->chain_id));
+    json_object_set_new(o, "genesis", json_string(xp_hex_encode(d->genesis, 32, hx, 1)));
+    json_object_set_new(o, "rpc", json_string(d->rpc));
+    xp_address_to_checksum(d->deployer, addr);
+    json_object_set_new(o, "deployer", json_string(addr));
+    json_object_set_new(o, "block", json_integer((json_int_t)d->block));
+    for (int i = 0; i < XP_C_COUNT; i++) {
+        xp_address_to_checksum(d->address[i], addr);
+        json_object_set_new(cs, xp_contract_names[i],
+                            json_pack("{s:s, s:s}", "address", addr, "artifactKeccak",
+                                      xp_hex_encode(d->artifact[i], 32, hx, 1)));
+    }
+    json_object_set_new(o, "contracts", cs);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (s) {
+        size_t n = strlen(s);
+        char *t = realloc(s, n + 2);
+        if (!t) {
+            free(s);
+            return NULL;
+        }
+        t[n] = '\n';
+        t[n + 1] = 0;
+        s = t;
+    }
+    return s;
+}
+
+static int get_hex(json_t *o, const char *key, uint8_t *out, size_t n, xp_error *err)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    if (!v)
+        return xp_error_set(err, XP_EINVAL, "deployment file: \"%s\" is missing", key);
+    if (xp_hex_decode_exact(v, out, n, err))
+        return xp_error_prefix(err, "deployment file: \"%s\"", key);
+    return 0;
+}
+
+static int get_u64(json_t *o, const char *key, uint64_t *v, xp_error *err)
+{
+    json_t *x = json_object_get(o, key);
+    if (!json_is_integer(x) || json_integer_value(x) < 0)
+        return xp_error_set(err, XP_EINVAL, "deployment file: \"%s\" must be a non-negative integer",
+                            key);
+    *v = (uint64_t)json_integer_value(x);
+    return 0;
+}
+
+int xp_deployment_parse(const char *text, size_t len, xp_deployment *d, xp_error *err)
+{
+    memset(d, 0, sizeof *d);
+    json_error_t je;
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return xp_error_set(err, XP_EINVAL, "deployment file is not a JSON object (line %d: %s)",
+                            je.line, je.text);
+    }
+    uint64_t version = 0;
+    int rc = get_u64(o, "version", &version, err);
+    if (!rc && version != 1)
+        rc = xp_error_set(err, XP_EINVAL, "deployment file: version %llu is not 1",
+                          (unsigned long long)version);
+    const char *rpc = json_string_value(json_object_get(o, "rpc"));
+    const char *dep = json_string_value(json_object_get(o, "deployer"));
+    if (!rc && (!rpc || strlen(rpc) >= sizeof d->rpc))
+        rc = xp_error_set(err, XP_EINVAL, "deployment file: \"rpc\" is missing or too long");
+    if (!rc) {
+        snprintf(d->rpc, sizeof d->rpc, "%s", rpc);
+        rc = get_u64(o, "chainId", &d->chain_id, err);
+    }
+    if (!rc)
+        rc = get_u64(o, "block", &d->block, err);
+    if (!rc)
+        rc = get_hex(o, "genesis", d->genesis, 32, err);
+    if (!rc && (!dep || xp_address_parse(dep, d->deployer, err)))
+        rc = xp_error_set(err, XP_EINVAL, "deployment file: \"deployer\" is not an address");
+    json_t *cs = json_object_get(o, "contracts");
+    for (int i = 0; !rc && i < XP_C_COUNT; i++) {
+        json_t *c = json_object_get(cs, xp_contract_names[i]);
+        const char *a = json_string_value(json_object_get(c, "address"));
+        if (!a || xp_address_parse(a, d->address[i], err))
+            rc = xp_error_set(err, XP_EINVAL, "deployment file: no valid address of %s",
+                              xp_contract_names[i]);
+        else
+            rc = get_hex(c, "artifactKeccak", d->artifact[i], 32, err);
+    }
+    json_decref(o);
+    return rc;
+}
+
+int xp_deployment_load(const char *path, xp_deployment *d, xp_error *err)
+{
+    char *text;
+    size_t len;
+    int rc = xp_file_read(path, 1 << 16, &text, &len, err);
+    if (rc)
+        return rc;
+    rc = xp_deployment_parse(text, len, d, err);
+    free(text);
+    if (rc)
+        xp_error_prefix(err, "%s", path);
+    return rc;
+}
+
+int xp_file_replace(const char *path, const void *data, size_t len, xp_error *err)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp), rc = 0;
+    if (fd < 0) {
+        rc = xp_error_set(err, XP_EIO, "cannot create a file beside %s: %s", path, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left && !rc) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = XP_EIO;
+        else {
+            p += w;
+            left -= (size_t)w;
+        }
+    }
+    if (!rc && (fchmod(fd, 0644) || fsync(fd)))
+        rc = XP_EIO;
+    close(fd);
+    if (!rc && rename(tmp, path))
+        rc = XP_EIO;
+    if (rc) {
+        unlink(tmp);
+        xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
+    free(tmp);
+    return rc;
+}
+
+int xp_deployment_save(const char *path, const xp_deployment *d, xp_error *err)
+{
+    char *s = xp_deployment_json(d);
+    if (!s)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    int rc = xp_file_replace(path, s, strlen(s), err);
+    free(s);
+    return rc;
+}
+
+char *xp_deployment_default_path(uint64_t chain_id, xp_error *err)
+{
+    char home[4096];
+    if (xp_store_home(home, sizeof home, err))
+        return NULL;
+    size_t n = strlen(home) + 64;
+    char *p = malloc(n);
+    if (!p) {
+        xp_error_set(err, XP_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(p, n, "%s/deployment-%llu.json", home, (unsigned long long)chain_id);
+    return p;
+}
+
+char *xp_deployment_find(const char *given, xp_error *err)
+{
+    if (!given)
+        given = getenv("XTALPROOF_DEPLOYMENT");
+    if (given && *given) {
+        char *p = strdup(given);
+        if (!p)
+            xp_error_set(err, XP_ENOMEM, "out of memory");
+        return p;
+    }
+    char home[4096];
+    if (xp_store_home(home, sizeof home, err))
+        return NULL;
+    DIR *dir = opendir(home);
+    if (!dir) {
+        xp_error_set(err, XP_ENOTFOUND,
+                     "no deployment: %s cannot be read; run `xtalproof deploy` or "
+                     "`xtalproof devnet up`, or give --deployment FILE",
+                     home);
+        return NULL;
+    }
+    char *found = NULL;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        size_t l = strlen(e->d_name);
+        if (strncmp(e->d_name, "deployment-", 11) || l < 16 || strcmp(e->d_name + l - 5, ".json"))
+            continue;
+        if (strstr(e->d_name, ".state.json"))
+            continue;
+        count++;
+        free(found);
+        size_t n = strlen(home) + l + 2;
+        found = malloc(n);
+        if (found)
+            snprintf(found, n, "%s/%s", home, e->d_name);
+    }
+    closedir(dir);
+    if (count == 1 && found)
+        return found;
+    free(found);
+    if (err)
+        err->code = XP_ENOTFOUND;
+    if (err && count)
+        snprintf(err->msg, sizeof err->msg,
+                 "%d deployment files in %.300s: name one with --deployment FILE", count, home);
+    else if (err)
+        snprintf(err->msg, sizeof err->msg,
+                 "no deployment file in %.300s: run `xtalproof deploy` or `xtalproof devnet up`, "
+                 "or give --deployment FILE",
+                 home);
+    return NULL;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The chain commands on a fresh anvil (free port): deploy, anchor a dataset of real structures
+# and extend it, register a model, open a round with an ETH reward over 2 targets, two
+# predictors commit, 2 of 3 oracle members sign and one submits, reveal, settle, withdraw; the
+# balances against hand-derived arithmetic; and the refusals.
+# usage: test_chain.sh PATH/TO/xtalproof SHARED_DIR SOURCE_DIR
+set -u
+XP=$1
+S=$2/data/cgcnn/sample-cifs
+SRC=$3
+T=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
+  echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
+fi
+PORT=$(free_port) || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
+export XTALPROOF_HOME=$T/home XTALPROOF_TESTNET=$SRC/testnet XTALPROOF_CONTRACTS=$SRC/contracts
+trap '"$XP" devnet down >/dev/null 2>&1; rm -rf "$T"' EXIT
+URL=http://127.0.0.1:$PORT
+K=$XTALPROOF_HOME/devnet/keys PW=$XTALPROOF_HOME/devnet/password
+A=(--password-file "$PW")
+rpc() { curl -s -H 'content-type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$URL" | jq -r .result; }
+call() { "$XP" eth abi-encode "$2" "${@:3}" > "$T/cd" && rpc eth_call "[{\"to\":\"$1\",\"data\":\"$(cat "$T/cd")\"},\"latest\"]"; }
+
+# a port taken between the check and anvil's bind: try another
+for try in 1 2 3; do
+  "$XP" devnet up --port "$PORT" >"$T/out" 2>"$T/err" && break
+  PORT=$(free_port); URL=http://127.0.0.1:$PORT
+done
+[ "$try" != 3 ] || "$XP" devnet status >/dev/null && ok "devnet up (anvil + deploy)" || bad "devnet up: $(cat "$T/err")"
+DEP=$XTALPROOF_HOME/deployment-31337.json
+ROUNDS=$(jq -r .contracts.Rounds.address "$DEP"); PROV=$(jq -r .contracts.ProvenanceRegistry.address "$DEP")
+COMM=$(jq -r .contracts.OracleCommittee.address "$DEP")
+[ "$(rpc eth_getCode "[\"$ROUNDS\",\"latest\"]" | wc -c)" -gt 100 ] && ok "Rounds has code" || bad "no code at $ROUNDS"
+[ "$(jq -r .contracts.Rounds.artifactKeccak "$DEP")" = "$("$XP" keccak "$SRC/contracts/bin/Rounds.bin" | cut -d' ' -f1)" ] &&
+  ok "artifact hash is the keccak of contracts/bin/Rounds.bin" || bad "artifact hash"
+# threshold 2 of 3 members: the committee's own view
+[ "$(($(call "$COMM" 'threshold()')))" = 2 ] && ok "committee threshold 2" || bad "threshold"
+expect "deploy again: the journal answers, same addresses" 0 "$XP" deploy --rpc "$URL" --keystore "$K/account0.json" "${A[@]}" --committee "$(for i in 2 3 4; do "$XP" key address --keystore "$K/account$i.json" "${A[@]}"; done | paste -sd,)" --threshold 2
+[ "$(jq -r .contracts.Rounds.address "$T/out")" = "$ROUNDS" ] && ok "redeploy is idempotent" || bad "redeploy moved Rounds"
+
+# a dataset of real structures, anchored, extended with a consistency proof
+O=(--keystore "$K/account0.json" "${A[@]}")
+expect "dataset create" 0 "$XP" dataset create cod-sample --license CC0-1.0 "${O[@]}"
+mkdir -p "$T/first"; cp "$S/1000041.cif" "$S/1000050.cif" "$S/9011998.cif" "$T/first/"
+expect "register 3" 0 "$XP" register --dataset cod-sample "$T/first"
+expect "anchor (create)" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
+[ "$(jq -r .size "$T/out")" = 3 ] && [ "$(jq -r .anchored "$T/out")" = true ] && ok "created with size 3" || bad "create: $(cat "$T/out")"
+ROOT3=$(jq -r .root "$T/out"); G1=$(jq -r .gasUsed "$T/out")
+expect "anchor again" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
+[ "$(jq -r .anchored "$T/out")" = false ] && ok "anchoring twice does nothing" || bad "second anchor: $(cat "$T/out")"
+expect "register 2 more" 0 "$XP" register --dataset cod-sample "$S/9011050.cif" "$S/1101051.cif"
+expect "anchor (extend)" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
+[ "$(jq -r .extendedFrom "$T/out")" = 3 ] && [ "$(jq -r .size "$T/out")" = 5 ] && ok "extended 3 -> 5" || bad "extend: $(cat "$T/out")"
+ROOT5=$(jq -r .root "$T/out"); DSID=$(jq -r .id "$T/out")
+# the chain's view: version 0 has the first root, the latest the second
+L=$(call "$PROV" 'latest(uint256)' "$DSID")
+[ "${L:66:64}" = "${ROOT5:2}" ] && [ "$((16#${L:130:64}))" = 5 ] && ok "latest(id) is (1, root of 5, 5)" || bad "latest: $L"
+V0=$(call "$PROV" 'getVersion(uint256,uint256)' "$DSID" 0)
+[ "${V0:2:64}" = "${ROOT3:2}" ] && ok "version 0 keeps the root of 3" || bad "version 0: $V0"
+expect "register 1 more" 0 "$XP" register --dataset cod-sample "$S/1507756.cif"
+expect "another key cannot extend" 1 "$XP" anchor --dataset cod-sample --keystore "$K/account1.json" "${A[@]}" --deployment "$DEP"
+grep -q NotDatasetOwner "$T/err" && ok "NotDatasetOwner named" || bad "reason: $(cat "$T/err")"
+expect "the owner extends 5 -> 6" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
+
+# a model trained on the dataset
+expect "model register" 0 "$XP" model register band-gap --uri https://github.com/txie-93/cgcnn --training-dataset cod-sample "${O[@]}"
+MID=$(jq -r .modelId "$T/out")
+[ "$MID" = 1 ] && ok "model id 1" || bad "model id: $(cat "$T/out")"
+expect "model register again" 0 "$XP" model register band-gap --training-dataset cod-sample "${O[@]}"
+[ "$(jq -r .registered "$T/out")" = false ] && ok "registering twice does nothing" || bad "$(cat "$T/out")"
+
+# a round over Si and Ge: reward R per target, stake ST, tolerance 0.5 eV
+R=1000000000000000000 ST=1000
+expect "round open" 0 "$XP" round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --commit-window 600 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif"
+RID=$(jq -r .round "$T/out")
+[ "$RID" = 1 ] && [ "$(jq -r .escrowed "$T/out")" = 2000000000000000000 ] && ok "round 1 escrows 2 R" || bad "open: $(cat "$T/out")"
+CH=31337
+for who in 1 5; do
+  for t in 0 1; do
+    f=$S/9011998.cif; [ $t = 1 ] && f=$S/9011050.cif
+    P=(prove --model band-gap --keystore "$K/account$who.json" "${A[@]}" --round "$RID" --target $t --chain-id $CH --rounds-contract "$ROUNDS" --model-id "$MID")
+    "$XP" "${P[@]}" --out "$T/c$who-$t.json" "$f" 2>"$T/err" || bad "prove $who $t: $(cat "$T/err")"
+    if [ $who = 1 ]; then
+      expect "commit by account$who on target $t (record by prove)" 0 "$XP" round commit --round "$RID" --record "$T/c$who-$t.json" --keystore "$K/account$who.json" "${A[@]}"
+    else
+      expect "commit by account$who on target $t (record made by round commit)" 0 "$XP" round commit --round "$RID" --target $t --model band-gap --keystore "$K/account$who.json" "${A[@]}" "$f"
+      [ "$(jq -r .commitment "$T/out")" = "$(jq -r .commitment "$T/c$who-$t.json")" ] && ok "same commitment as prove's" || bad "commitment differs: $(cat "$T/out")"
+    fi
+    "$XP" "${P[@]}" --reveal --out "$T/r$who-$t.json" "$f" 2>"$T/err" || bad "prove --reveal $who $t: $(cat "$T/err")"
+  done
+done
+expect "commit twice: journal answers, nothing sent" 0 "$XP" round commit --round "$RID" --record "$T/c1-0.json" --keystore "$K/account1.json" "${A[@]}"
+[ "$(jq -r .reused "$T/out")" = true ] && ok "second commit reused" || bad "second commit: $(cat "$T/out")"
+expect "reveal before the result is refused" 1 "$XP" round reveal --round "$RID" --record "$T/r1-0.json" --keystore "$K/account1.json" "${A[@]}"
+grep -q 'WrongStatus' "$T/err" && ok "with the contract's reason ($(grep -o 'WrongStatus[^ ]*' "$T/err" | head -1))" || bad "reason: $(cat "$T/err")"
+
+# the oracle: report with a structure file (Si) and a symhash (Ge), in CSV
+mkdir -p "$T/bt/raw"; cp "$S/9011998.cif" "$T/bt/si.cif"; echo "scan 1" > "$T/bt/raw/a.xy"; echo "scan 2" > "$T/bt/raw/b.xy"
+GE=$("$XP" hash "$S/9011050.cif" | cut -d' ' -f1)
+cat > "$T/bt/r.csv" <<EOF
+target,symhash,property,value,uncertainty,unit,facility,beamline,proposal_id,measured_at,raw_data
+si.cif,,band gap,1.12,0.02,eV,TESTLS,BL1,P-1,2026-11-20T09:30:00Z,raw/a.xy;raw/b.xy
+,$GE,band gap,0.66,0.02,eV,TESTLS,BL1,P-1,1763631000,raw/b.xy
+EOF
+expect "post during the commit phase is refused" 1 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" /dev/null
+for m in 2 3; do
+  expect "oracle sign by account$m" 0 "$XP" oracle sign --report "$T/bt/r.csv" --round "$RID" --keystore "$K/account$m.json" "${A[@]}" --out "$T/sig$m.json"
+done
+# the digest is the contract's own hashReport of the same fields
+RAW=$("$XP" eth keccak "0x$(sha256sum "$T/bt/raw/a.xy" | cut -c1-64)$(sha256sum "$T/bt/raw/b.xy" | cut -c1-64)")
+SI=$(jq -r '.reports[0].symhash' "$T/sig2.json")
+FAC=0x$(printf 'TESTLS/BL1' | xxd -p)$(printf '0%.0s' $(seq 1 $((64 - 20))))
+PROPH=0x$(printf 'band gap' | xxd -p)$(printf '0%.0s' $(seq 1 $((64 - 16))))
+H=$(call "$COMM" 'hashReport((uint256,bytes32,bytes32,int256,uint256,bytes32,bytes32,uint64))' "($RID,$SI,$PROPH,73400,1311,$RAW,$FAC,1795167000)")
+[ "$H" = "$(jq -r '.reports[0].digest' "$T/sig2.json")" ] && ok "digest = OracleCommittee.hashReport (1.12 eV = 73400 Q16.16, 0.02 = 1311)" || bad "digest $(jq -r '.reports[0].digest' "$T/sig2.json") vs $H"
+"$XP" devnet warp 601 >/dev/null
+expect "one signature is not enough" 1 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" "$T/sig2.json"
+grep -q 'NotEnoughSignatures' "$T/err" && ok "NotEnoughSignatures named" || bad "reason: $(cat "$T/err")"
+expect "oracle submit 2 of 3" 0 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" "$T/sig2.json" "$T/sig3.json"
+[ "$(grep -c '"signatures":2' "$T/out")" = 2 ] && ok "both results posted with 2 signatures" || bad "submit: $(cat "$T/out")"
+
+# reveals: account5 does not reveal target 1 (its stake goes to the pot)
+for x in 1-0 1-1; do
+  expect "reveal $x" 0 "$XP" round reveal --round "$RID" --record "$T/r$x.json" --keystore "$K/account1.json" "${A[@]}"
+done
+expect "reveal 5-0 (record made by round reveal)" 0 "$XP" round reveal --round "$RID" --target 0 --model band-gap --keystore "$K/account5.json" "${A[@]}" "$S/9011998.cif"
+expect "settle before the reveal deadline is refused" 1 "$XP" round settle --round "$RID" "${O[@]}"
+grep -q 'RevealOpen' "$T/err" && ok "RevealOpen named" || bad "reason: $(cat "$T/err")"
+"$XP" devnet warp 86401 >/dev/null
+expect "settle" 0 "$XP" round settle --round "$RID" "${O[@]}"
+expect "round show" 0 "$XP" round show "$RID"
+[ "$(jq -r '[.targets[].status] | join(",")' "$T/out")" = settled,settled ] && ok "both targets settled" || bad "show: $(cat "$T/out")"
+[ "$(jq -r '.targets[0].winners' "$T/out")" = 2 ] && [ "$(jq -r '.targets[1].winners' "$T/out")" = 0 ] && ok "Si: 2 winners (|0.955-1.12| <= 0.5), Ge: none (|1.532-0.66| > 0.5)" || bad "winners: $(cat "$T/out")"
+
+# by hand: Si pot R shared by 2 -> R/2 each, stakes back; Ge: no winner, pot R + ST (account5's
+# unrevealed stake) to the sponsor, account1's stake back
+W1=$((ST + ST)) W5=$ST
+declare -A want=([1]=$((R / 2 + W1)) [5]=$((R / 2 + W5)) [0]=$((R + ST)))
+for who in 0 1 5; do
+  expect "withdraw account$who" 0 "$XP" round withdraw --keystore "$K/account$who.json" "${A[@]}"
+  [ "$(jq -r .withdrawn "$T/out")" = "${want[$who]}" ] && ok "account$who got ${want[$who]} wei" || bad "account$who withdrew $(jq -r .withdrawn "$T/out"), wanted ${want[$who]}"
+done
+expect "withdraw again" 0 "$XP" round withdraw --keystore "$K/account1.json" "${A[@]}"
+[ "$(jq -r .withdrawn "$T/out")" = 0 ] && ok "nothing left" || bad "second withdraw: $(cat "$T/out")"
+expect "devnet down" 0 "$XP" devnet down
+finish
