@@ -61,7 +61,17 @@ V0=$(call "$PROV" 'getVersion(uint256,uint256)' "$DSID" 0)
 expect "register 1 more" 0 "$XP" register --dataset cod-sample "$S/1507756.cif"
 expect "another key cannot extend" 1 "$XP" anchor --dataset cod-sample --keystore "$K/account1.json" "${A[@]}" --deployment "$DEP"
 grep -q NotDatasetOwner "$T/err" && ok "NotDatasetOwner named" || bad "reason: $(cat "$T/err")"
-expect "the owner extends 5 -> 6" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
+# crashes after the transaction is journalled or broadcast: the next run finishes that one
+XTALPROOF_ETH_CRASH=after-broadcast expect "anchor killed after the broadcast" 75 "$XP" anchor --dataset cod-sample "${O[@]}"
+expect "the owner extends 5 -> 6 (rerun)" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
+[ "$(jq -r .extendedFrom "$T/out")" = 5 ] && ok "the rerun records the extension" || bad "rerun: $(cat "$T/out")"
+[ "$(($(call "$PROV" 'versionCount(uint256)' "$DSID")))" = 3 ] && ok "3 versions on chain: extended once, not twice" || bad "versions: $(call "$PROV" 'versionCount(uint256)' "$DSID")"
+expect "dataset create second" 0 "$XP" dataset create second --license CC0-1.0 "${O[@]}"
+expect "register 1 in second" 0 "$XP" register --dataset second "$S/7206075.cif"
+XTALPROOF_ETH_CRASH=after-journal expect "anchor killed after the journal write" 75 "$XP" anchor --dataset second "${O[@]}"
+expect "anchor second (rerun)" 0 "$XP" anchor --dataset second "${O[@]}"
+expect "anchor second again" 0 "$XP" anchor --dataset second "${O[@]}"
+[ "$(jq -r .anchored "$T/out")" = false ] && [ "$(($(call "$PROV" 'datasetCount()')))" = 2 ] && ok "2 datasets on chain: created once" || bad "datasetCount $(call "$PROV" 'datasetCount()')"
 
 # a model trained on the dataset
 expect "model register" 0 "$XP" model register band-gap --uri https://github.com/txie-93/cgcnn --training-dataset cod-sample "${O[@]}"
