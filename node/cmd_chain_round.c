@@ -183,8 +183,27 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
     return rc;
 }
 
+/* a bytes32 short name back to its text (printable ASCII up to the first zero) */
+static const char *short_text(const char *hex, char out[33])
+{
+    uint8_t b[32];
+    out[0] = 0;
+    if (xp_hex_decode_exact(hex, b, 32, NULL))
+        return hex;
+    size_t n = 0;
+    while (n < 32 && b[n] >= 0x20 && b[n] < 0x7f)
+        n++;
+    for (size_t i = n; i < 32; i++)
+        if (b[i])
+            return hex;
+    memcpy(out, b, n);
+    out[n] = 0;
+    return out;
+}
+
 static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
 {
+    char prop[33];
     json_t *r = NULL;
     int rc = get_round(c, round, &r, err);
     if (rc)
@@ -194,7 +213,7 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
                             (json_int_t)round, "sponsor", field(r, 0), "commitDeadline",
                             field(r, 1), "stake", field(r, 4), "committee", field(r, 5),
                             "rewardPerTarget", field(r, 10), "toleranceQ", field(r, 11),
-                            "property", field(r, 9), "targets");
+                            "property", short_text(field(r, 9), prop), "targets");
     json_t *ts = json_object_get(out, "targets");
     for (uint64_t i = 0; i < n && !rc; i++) {
         json_t *t = NULL;
@@ -217,9 +236,12 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
             json_decref(rv);
         }
         int st = status_of(t);
-        json_array_append_new(ts, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index",
-                                            (json_int_t)i, "symhash", field(t, 0), "status",
-                                            status_names[st], "resultQ", field(t, 1),
+        char res[40];
+        xp_q16_format(strtoll(field(t, 1), NULL, 10), res);
+        json_array_append_new(ts, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+                                            "index", (json_int_t)i, "symhash", field(t, 0),
+                                            "status", status_names[st], "resultQ", field(t, 1),
+                                            "result", st ? res : "",
                                             "revealDeadline", field(t, 2), "commits", field(t, 3),
                                             "winners", field(t, 5), "reveals", reveals));
         json_decref(t);

@@ -115,7 +115,7 @@ step "verify one published prediction offline (structure, model, value, commitme
 step "summary"
 echo "  dataset cod-sample: $(jq -r .size "$work/anchor.json") structures anchored as dataset $(jq -r .id "$work/anchor.json") (root $(jq -r .root "$work/anchor.json" | cut -c1-18)…)"
 echo "  models: formation-energy-per-atom #$(jq -r .modelId "$work/model-formation-energy-per-atom.json"), band-gap #$MID"
-"$XP" round show "$RID" | jq -r '.targets[] | "  target \(.index) \(.symhash[0:14])…: result \(.resultQ | tonumber / 65536 * 1000 | round / 1000) eV, \(.winners) winner(s) among \(.commits) commitments"'
+"$XP" round show "$RID" | jq -r '.targets[] | "  target \(.index) \(.symhash[0:14])…: result \(.result | tonumber * 1000 | round / 1000) eV, \(.winners) winner(s) among \(.commits) commitments"'
 echo "  gas per anchored structure: $((gas_one / 10)) batched vs $((gas_many / 10)) one at a time"
 echo "  wall time: $((SECONDS - start)) s"
 echo
