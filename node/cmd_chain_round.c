@@ -446,6 +446,40 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
     return rc;
 }
 
+/* distributeRoyalties(ETH, modelId): what winners owe the model's training datasets, credited
+ * to the datasets' owners (then withdrawn as any balance) */
+static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
+{
+    uint64_t mid = 0;
+    if (!model_id || xp_cli_u64("round royalties", "model-id", model_id, &mid))
+        return xp_error_set(err, XP_EINVAL, "round royalties: give --model-id N");
+    const char *eth = "0x0000000000000000000000000000000000000000";
+    json_t *a = json_pack("[s, o]", eth, u64s(mid)), *owed = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "royaltyOwed(address,uint256)", a,
+                           "(uint256)", &owed, err);
+    json_decref(a);
+    if (rc)
+        return rc;
+    char amount[80];
+    snprintf(amount, sizeof amount, "%s", field(owed, 0));
+    json_decref(owed);
+    if (!strcmp(amount, "0")) {
+        xp_cli_print_json(json_pack("{s:I, s:s, s:s}", "modelId", (json_int_t)mid, "distributed",
+                                    "0", "note", "nothing owed"));
+        return 0;
+    }
+    xp_chain_tx tx;
+    json_t *args = json_pack("[s, o]", eth, u64s(mid));
+    rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "distributeRoyalties(address,uint256)", args,
+                       NULL, NULL, &tx, err);
+    json_decref(args);
+    if (!rc)
+        xp_cli_print_json(json_pack("{s:I, s:s, s:I}", "modelId", (json_int_t)mid, "distributed",
+                                    amount, "gasUsed", (json_int_t)tx.gas_used));
+    xp_chain_tx_clear(&tx);
+    return rc;
+}
+
 static int cmd_withdraw(xp_chain *c, xp_error *err)
 {
     char me[XP_ADDRESS_HEX_LEN];
@@ -479,7 +513,8 @@ static int cmd_withdraw(xp_chain *c, xp_error *err)
 int xp_cmd_round(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("round: expected open, show, commit, reveal, settle or withdraw");
+        return xp_cli_usage("round: expected open, show, commit, reveal, settle, royalties or "
+                            "withdraw");
     const char *sub = argv[0];
     xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},           {"keystore", 0, 0},
                   {"password-file", 0, 0}, {"round", 0, 0},         {"target", 0, 0},
@@ -503,7 +538,8 @@ int xp_cmd_round(int argc, char **argv)
     if (xp_cli_u64(cmd, "round", rs, &round))
         return XP_EXIT_USAGE;
     if (strcmp(sub, "open") && strcmp(sub, "show") && strcmp(sub, "commit") &&
-        strcmp(sub, "reveal") && strcmp(sub, "settle") && strcmp(sub, "withdraw"))
+        strcmp(sub, "reveal") && strcmp(sub, "settle") && strcmp(sub, "withdraw") &&
+        strcmp(sub, "royalties"))
         return xp_cli_usage("round: unknown subcommand \"%s\"", sub);
     if (!is_show && !ks)
         return xp_cli_usage("%s: give --keystore F", cmd);
@@ -535,6 +571,8 @@ int xp_cmd_round(int argc, char **argv)
     }
     else if (!strcmp(sub, "settle"))
         rc = cmd_settle(&c, round, xp_cli_get(o, no, "target"), &err);
+    else if (!strcmp(sub, "royalties"))
+        rc = cmd_royalties(&c, xp_cli_get(o, no, "model-id"), &err);
     else
         rc = cmd_withdraw(&c, &err);
     xp_chain_close(&c);

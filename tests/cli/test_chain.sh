@@ -82,7 +82,7 @@ expect "model register again" 0 "$XP" model register band-gap --training-dataset
 
 # a round over Si and Ge: reward R per target, stake ST, tolerance 0.5 eV
 R=1000000000000000000 ST=1000
-expect "round open" 0 "$XP" round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --commit-window 600 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif"
+expect "round open" 0 "$XP" round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --royalty-bps 1000 --commit-window 600 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif"
 RID=$(jq -r .round "$T/out")
 [ "$RID" = 1 ] && [ "$(jq -r .escrowed "$T/out")" = 2000000000000000000 ] && ok "round 1 escrows 2 R" || bad "open: $(cat "$T/out")"
 CH=31337
@@ -143,10 +143,13 @@ expect "round show" 0 "$XP" round show "$RID"
 [ "$(jq -r '[.targets[].status] | join(",")' "$T/out")" = settled,settled ] && ok "both targets settled" || bad "show: $(cat "$T/out")"
 [ "$(jq -r '.targets[0].winners' "$T/out")" = 2 ] && [ "$(jq -r '.targets[1].winners' "$T/out")" = 0 ] && ok "Si: 2 winners (|0.955-1.12| <= 0.5), Ge: none (|1.532-0.66| > 0.5)" || bad "winners: $(cat "$T/out")"
 
-# by hand: Si pot R shared by 2 -> R/2 each, stakes back; Ge: no winner, pot R + ST (account5's
-# unrevealed stake) to the sponsor, account1's stake back
-W1=$((ST + ST)) W5=$ST
-declare -A want=([1]=$((R / 2 + W1)) [5]=$((R / 2 + W5)) [0]=$((R + ST)))
+# by hand: Si pot R shared by 2 -> R/2 each, of which 10 % (royaltyBps 1000) goes to the
+# model's one training dataset, owned by account0; stakes back. Ge: no winner, pot R + ST
+# (account5's unrevealed stake) to the sponsor (account0), account1's stake back.
+expect "royalties owed to the dataset owner" 0 "$XP" round royalties --model-id "$MID" "${O[@]}"
+ROY=$((R / 2 / 10))
+[ "$(jq -r .distributed "$T/out")" = $((2 * ROY)) ] && ok "2 x R/20 distributed" || bad "royalties: $(cat "$T/out")"
+declare -A want=([1]=$((R / 2 - ROY + 2 * ST)) [5]=$((R / 2 - ROY + ST)) [0]=$((R + ST + 2 * ROY)))
 for who in 0 1 5; do
   expect "withdraw account$who" 0 "$XP" round withdraw --keystore "$K/account$who.json" "${A[@]}"
   [ "$(jq -r .withdrawn "$T/out")" = "${want[$who]}" ] && ok "account$who got ${want[$who]} wei" || bad "account$who withdrew $(jq -r .withdrawn "$T/out"), wanted ${want[$who]}"
