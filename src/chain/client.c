@@ -204,6 +204,14 @@ int xp_chain_send(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig
         return rc;
     rc = xp_chain_send_data(c, to, data, dn, value, idem, out, err);
     free(data);
+    /* Rounds' status enum by name: WrongStatus("1") -> the target's status is "resulted" */
+    static const char *const st[] = {"open", "resulted", "settled", "cancelled"};
+    const char *w = (rc && err) ? strstr(err->msg, "WrongStatus(\"") : NULL;
+    if (w && w[13] >= '0' && w[13] <= '3') {
+        size_t l = strlen(err->msg);
+        snprintf(err->msg + l, sizeof err->msg - l, "; the target's status is \"%s\"",
+                 st[w[13] - '0']);
+    }
     if (rc) {
         char *paren = strchr(sig, '(');
         xp_error_prefix(err, "%.*s", paren ? (int)(paren - sig) : (int)strlen(sig), sig);
