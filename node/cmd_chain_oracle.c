@@ -42,8 +42,8 @@ static int raw_hash(const char *dir, const xp_measurement *m, uint8_t out[32], x
     return 0;
 }
 
-static int to_report(const char *dir, uint64_t round, const xp_measurement *m,
-                     xp_oracle_report *r, xp_error *err)
+static int to_report(const char *dir, uint64_t round, const xp_measurement *m, xp_oracle_report *r,
+                     xp_error *err)
 {
     memset(r, 0, sizeof *r);
     r->round = round;
@@ -186,8 +186,8 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
         json_t *f = json_load_file(pos[i], JSON_REJECT_DUPLICATES, &je);
         json_t *rr = json_object_get(f, "reports");
         if (!json_is_array(rr))
-            rc = xp_error_set(err, XP_EINVAL, "%s is not a signature file of `oracle sign`",
-                              pos[i]);
+            rc =
+                xp_error_set(err, XP_EINVAL, "%s is not a signature file of `oracle sign`", pos[i]);
         size_t k;
         json_t *e;
         json_array_foreach(rr, k, e) json_array_append(sigs, e);
@@ -195,17 +195,16 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
     }
     xp_chain c;
     int opened = 0;
-    if (!rc && !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"),
-                                        xp_cli_get(o, no, "rpc"), ks,
-                                        xp_cli_get(o, no, "password-file"), err)))
+    if (!rc &&
+        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
+                                 xp_cli_get(o, no, "password-file"), err)))
         opened = 1;
     json_t *rd = NULL, *targets = NULL;
     const uint8_t *ra = opened ? c.d.address[XP_C_ROUNDS] : NULL;
     if (!rc) {
         json_t *a = json_pack("[I]", (json_int_t)round);
         json_array_set_new(a, 0, json_sprintf("%llu", (unsigned long long)round));
-        rc = xp_chain_call(&c, ra,
-                           "getRound(uint256)", a,
+        rc = xp_chain_call(&c, ra, "getRound(uint256)", a,
                            "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,"
                            "bytes32,uint128,uint128))",
                            &rd, err);
@@ -215,8 +214,8 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
     if (!rc)
         rc = xp_address_parse(json_string_value(json_array_get(json_array_get(rd, 0), 5)),
                               committee, err);
-    uint64_t nt = rc ? 0 : strtoull(json_string_value(json_array_get(json_array_get(rd, 0), 2)),
-                                    NULL, 10);
+    uint64_t nt =
+        rc ? 0 : strtoull(json_string_value(json_array_get(json_array_get(rd, 0), 2)), NULL, 10);
     targets = json_array();
     for (uint64_t i = 0; !rc && i < nt; i++) {
         json_t *a = json_pack("[o, o]", json_sprintf("%llu", (unsigned long long)round),
@@ -246,8 +245,9 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
         json_array_foreach(targets, ti, t) if (!strcmp(json_string_value(json_array_get(t, 0)), sh))
             idx = (int)ti;
         if (idx < 0) {
-            fprintf(stderr, "oracle submit: measurement %zu (%s) is not a target of round %llu; "
-                            "skipped\n",
+            fprintf(stderr,
+                    "oracle submit: measurement %zu (%s) is not a target of round %llu; "
+                    "skipped\n",
                     i + 1, sh, (unsigned long long)round);
             continue;
         }
@@ -280,13 +280,12 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
                            args, NULL, idem, &tx, err);
         json_decref(args);
         if (!rc)
-            xp_cli_print_json(json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "round",
-                                        (json_int_t)round, "target", idx, "symhash", sh,
-                                        "property", rep.m[i].property, "value", rep.m[i].value,
-                                        "unit", rep.m[i].unit, "signatures",
-                                        (json_int_t)json_array_size(list), "tx",
-                                        xp_hex_encode(tx.sent.hash, 32, th, 1), "gasUsed",
-                                        (json_int_t)tx.gas_used));
+            xp_cli_print_json(json_pack(
+                "{s:I, s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "round", (json_int_t)round,
+                "target", idx, "symhash", sh, "property", rep.m[i].property, "value",
+                rep.m[i].value, "unit", rep.m[i].unit, "signatures",
+                (json_int_t)json_array_size(list), "tx", xp_hex_encode(tx.sent.hash, 32, th, 1),
+                "gasUsed", (json_int_t)tx.gas_used));
         json_decref(list);
         xp_chain_tx_clear(&tx);
     }
@@ -304,9 +303,9 @@ int xp_cmd_oracle(int argc, char **argv)
     if (argc < 1)
         return xp_cli_usage("oracle: expected sign or submit");
     const char *sub = argv[0];
-    xp_opt o[] = {{"deployment", 0, 0}, {"rpc", 0, 0},   {"keystore", 0, 0},
-                  {"password-file", 0, 0}, {"report", 0, 0}, {"round", 0, 0},
-                  {"out", 0, 0},        {"committee", 0, 0}};
+    xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},      {"keystore", 0, 0},
+                  {"password-file", 0, 0}, {"report", 0, 0},   {"round", 0, 0},
+                  {"out", 0, 0},           {"committee", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[64];
     int npos;

@@ -118,8 +118,8 @@ void xp_q16_format(int64_t q, char out[40]);
 #define XP_REPORT_MAX_RAW 8
 
 typedef struct xp_measurement {
-    char target[256];  /* a structure file (relative to the report's folder), or "" */
-    int has_symhash;   /* given as a symhash instead */
+    char target[256]; /* a structure file (relative to the report's folder), or "" */
+    int has_symhash;  /* given as a symhash instead */
     uint8_t symhash[32];
     char property[33], unit[33], facility[33], beamline[33], proposal[65];
     char value[40], uncertainty[40]; /* decimal text as written */

@@ -10,23 +10,57 @@
 #include "xtalproof/keccak.h"
 
 /* From the "error" entries of contracts/abi/<Name>.json. */
-const char *const xp_chain_errors[] = {
-    "AlreadyCommitted()", "AlreadyMember(address)", "BadConsistencyProof()",
-    "BadEmptyRoot(bytes32)", "BadOpening()", "BadParams(string)", "BadSignature(uint256)",
-    "BadSignatureLength(uint256,uint256)", "BadThreshold(uint256,uint256)", "CommitClosed()",
-    "CommitPhase()", "DuplicateDataset(uint256)", "DuplicateSigner(address)",
-    "InvalidShortString()", "MalleableSignature(uint256)", "ModelAlreadyRegistered(bytes32,uint256)",
-    "NoCommitment()", "NotAMember(address)", "NotAnAppend(uint64,uint64)",
-    "NotDatasetOwner(uint256,address)", "NotEnoughSignatures(uint256,uint256)",
-    "NothingToDistribute()", "NothingToWithdraw()", "OwnableInvalidOwner(address)",
-    "OwnableUnauthorizedAccount(address)", "ReentrancyGuardReentrantCall()", "ReportMismatch()",
-    "ResultWindowClosed()", "ResultWindowOpen()", "RevealClosed()", "RevealOpen()",
-    "SafeERC20FailedOperation(address)", "StringTooLong(string)",
-    "TokenTransferMismatch(uint256,uint256)", "TooManyCommits()", "TooManyDatasets(uint256)",
-    "TooManyMembers()", "TransferFailed()", "UnknownDataset(uint256)", "UnknownModel(uint256)",
-    "UnknownRound(uint256)", "UnknownTarget(uint256,uint256)", "UnknownVersion(uint256,uint256)",
-    "ValueOutOfRange()", "WrongPayment(uint256,uint256)", "WrongProperty(bytes32)",
-    "WrongStatus(uint8)", "ZeroCommitment()", "ZeroMember()", "ZeroModelHash()", "ZeroOwner()"};
+const char *const xp_chain_errors[] = {"AlreadyCommitted()",
+                                       "AlreadyMember(address)",
+                                       "BadConsistencyProof()",
+                                       "BadEmptyRoot(bytes32)",
+                                       "BadOpening()",
+                                       "BadParams(string)",
+                                       "BadSignature(uint256)",
+                                       "BadSignatureLength(uint256,uint256)",
+                                       "BadThreshold(uint256,uint256)",
+                                       "CommitClosed()",
+                                       "CommitPhase()",
+                                       "DuplicateDataset(uint256)",
+                                       "DuplicateSigner(address)",
+                                       "InvalidShortString()",
+                                       "MalleableSignature(uint256)",
+                                       "ModelAlreadyRegistered(bytes32,uint256)",
+                                       "NoCommitment()",
+                                       "NotAMember(address)",
+                                       "NotAnAppend(uint64,uint64)",
+                                       "NotDatasetOwner(uint256,address)",
+                                       "NotEnoughSignatures(uint256,uint256)",
+                                       "NothingToDistribute()",
+                                       "NothingToWithdraw()",
+                                       "OwnableInvalidOwner(address)",
+                                       "OwnableUnauthorizedAccount(address)",
+                                       "ReentrancyGuardReentrantCall()",
+                                       "ReportMismatch()",
+                                       "ResultWindowClosed()",
+                                       "ResultWindowOpen()",
+                                       "RevealClosed()",
+                                       "RevealOpen()",
+                                       "SafeERC20FailedOperation(address)",
+                                       "StringTooLong(string)",
+                                       "TokenTransferMismatch(uint256,uint256)",
+                                       "TooManyCommits()",
+                                       "TooManyDatasets(uint256)",
+                                       "TooManyMembers()",
+                                       "TransferFailed()",
+                                       "UnknownDataset(uint256)",
+                                       "UnknownModel(uint256)",
+                                       "UnknownRound(uint256)",
+                                       "UnknownTarget(uint256,uint256)",
+                                       "UnknownVersion(uint256,uint256)",
+                                       "ValueOutOfRange()",
+                                       "WrongPayment(uint256,uint256)",
+                                       "WrongProperty(bytes32)",
+                                       "WrongStatus(uint8)",
+                                       "ZeroCommitment()",
+                                       "ZeroMember()",
+                                       "ZeroModelHash()",
+                                       "ZeroOwner()"};
 const size_t xp_chain_nerrors = sizeof xp_chain_errors / sizeof xp_chain_errors[0];
 
 char *xp_chain_journal_path(const char *deployment_path, uint64_t chain_id,
@@ -85,7 +119,8 @@ int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
     if (priv) {
         char *jp = xp_chain_journal_path(c->deployment_path, id, c->d.genesis);
         xp_sender_opts so = {.confirmations = 1, .poll_ms = 100, .timeout_ms = 120000};
-        rc = jp ? xp_journal_open(jp, &c->journal, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
+        rc = jp ? xp_journal_open(jp, &c->journal, err)
+                : xp_error_set(err, XP_ENOMEM, "out of memory");
         free(jp);
         if (!rc)
             rc = xp_sender_new(c->rpc, c->journal, priv, &so, &c->sender, err);
