@@ -1,6 +1,7 @@
 /* xtalproof oracle sign | submit: beamtime reports, EIP-712 signatures of the committee's
  * members, and postResult with k of them. */
-#include <openssl/sha.h>
+#include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,24 @@ static void report_dir(const char *path, char *out, size_t cap)
         snprintf(out, cap, ".");
 }
 
+/* SHA-256 of a file, read in pieces (raw data may be large) */
+static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return xp_error_set(err, XP_EIO, "raw data file %s: %s", path, strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    unsigned char buf[1 << 16];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n) == 1;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    return ok ? 0 : xp_error_set(err, XP_EIO, "raw data file %s could not be read", path);
+}
+
 /* rawDataHash = keccak256(sha256(file 1) ‖ … ‖ sha256(file n)); no files: zero */
 static int raw_hash(const char *dir, const xp_measurement *m, uint8_t out[32], xp_error *err)
 {
@@ -29,14 +48,11 @@ static int raw_hash(const char *dir, const xp_measurement *m, uint8_t out[32], x
         return 0;
     uint8_t cat[XP_REPORT_MAX_RAW * 32];
     for (size_t i = 0; i < m->nraw; i++) {
-        char p[4400], *data;
-        size_t len;
+        char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, m->raw[i]);
-        int rc = xp_file_read(p, (size_t)1 << 30, &data, &len, err);
+        int rc = sha256_file(p, cat + 32 * i, err);
         if (rc)
-            return xp_error_prefix(err, "raw data file");
-        SHA256((const unsigned char *)data, len, cat + 32 * i);
-        free(data);
+            return rc;
     }
     xp_keccak256(cat, 32 * m->nraw, out);
     return 0;

@@ -113,7 +113,6 @@ target,symhash,property,value,uncertainty,unit,facility,beamline,proposal_id,mea
 si.cif,,band gap,1.12,0.02,eV,TESTLS,BL1,P-1,2026-11-20T09:30:00Z,raw/a.xy;raw/b.xy
 ,$GE,band gap,0.66,0.02,eV,TESTLS,BL1,P-1,1763631000,raw/b.xy
 EOF
-expect "post during the commit phase is refused" 1 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" /dev/null
 for m in 2 3; do
   expect "oracle sign by account$m" 0 "$XP" oracle sign --report "$T/bt/r.csv" --round "$RID" --keystore "$K/account$m.json" "${A[@]}" --out "$T/sig$m.json"
 done
@@ -124,6 +123,9 @@ FAC=0x$(printf 'TESTLS/BL1' | xxd -p)$(printf '0%.0s' $(seq 1 $((64 - 20))))
 PROPH=0x$(printf 'band gap' | xxd -p)$(printf '0%.0s' $(seq 1 $((64 - 16))))
 H=$(call "$COMM" 'hashReport((uint256,bytes32,bytes32,int256,uint256,bytes32,bytes32,uint64))' "($RID,$SI,$PROPH,73400,1311,$RAW,$FAC,1795167000)")
 [ "$H" = "$(jq -r '.reports[0].digest' "$T/sig2.json")" ] && ok "digest = OracleCommittee.hashReport (1.12 eV = 73400 Q16.16, 0.02 = 1311)" || bad "digest $(jq -r '.reports[0].digest' "$T/sig2.json") vs $H"
+expect "post during the commit phase is refused" 1 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" "$T/sig2.json" "$T/sig3.json"
+grep -q 'CommitPhase' "$T/err" && ok "CommitPhase named" || bad "reason: $(cat "$T/err")"
+expect "a file that is no signature file is refused" 1 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" /dev/null
 "$XP" devnet warp 601 >/dev/null
 expect "one signature is not enough" 1 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${O[@]}" "$T/sig2.json"
 grep -q 'NotEnoughSignatures' "$T/err" && ok "NotEnoughSignatures named" || bad "reason: $(cat "$T/err")"
