@@ -115,6 +115,17 @@ done
 
 step "verify one published prediction offline (structure, model, value, commitment, signature)"
 "$XP" verify "$work/r1-0.json" --structure "$T1" | tee "$work/verify.txt"
+# the inclusion proof's root against the one on chain (ProvenanceRegistry.latest), by hand
+# until verify --rpc does it
+ds=$(jq -r .id "$work/anchor.json")
+onchain=$("$XP" eth abi-encode 'latest(uint256)' "$ds" | xargs -I{} curl -s -H 'content-type: application/json' \
+  --data '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{"to":"'"$(jq -r .contracts.ProvenanceRegistry.address "$work/deploy.json")"'","data":"{}"},"latest"]}' \
+  "http://127.0.0.1:$port" | jq -r .result | cut -c67-130)
+if [ "0x$onchain" = "$(jq -r .dataset.root "$work/r1-0.json")" ]; then
+  echo "  the record's dataset root is the root anchored on chain (dataset $ds): 0x${onchain:0:16}…"
+else
+  echo "  the record's dataset root is NOT the anchored one"; exit 1
+fi
 
 step "summary"
 echo "  registered: dataset cod-sample, $(jq -r .size "$work/anchor.json") structures, anchored as dataset $(jq -r .id "$work/anchor.json") (root $(jq -r .root "$work/anchor.json" | cut -c1-18)…)"
