@@ -193,6 +193,7 @@ int xp_cmd_deploy(int argc, char **argv)
     char *pw = NULL, *out = NULL;
     xp_chain c;
     memset(&c, 0, sizeof c);
+    c.state_lock = -1;
     int rc = xp_cli_password(xp_cli_get(o, no, "password-file"), 0, &pw, &err);
     if (!rc)
         rc = xp_keystore_load(ks, pw, priv, &err);

@@ -1,8 +1,11 @@
 /* Calls and sends to the deployed contracts, and the per-deployment state file. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
@@ -83,6 +86,7 @@ int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
                   const uint8_t *priv, xp_error *err)
 {
     memset(c, 0, sizeof *c);
+    c->state_lock = -1;
     int rc;
     if (!(c->deployment_path = xp_deployment_find(deployment_path, err)))
         return err && err->code ? err->code : XP_ENOMEM;
@@ -141,11 +145,14 @@ fail:
 
 void xp_chain_close(xp_chain *c)
 {
+    if (c->state_lock >= 0)
+        close(c->state_lock); /* releases the lock */
     xp_sender_free(c->sender);
     xp_journal_close(c->journal);
     xp_rpc_free(c->rpc);
     free(c->deployment_path);
     memset(c, 0, sizeof *c);
+    c->state_lock = -1;
 }
 
 static json_t *jhex(const uint8_t *p, size_t n)
@@ -295,11 +302,36 @@ static char *state_path(const xp_chain *c)
     return s;
 }
 
-int xp_chain_state_load(const xp_chain *c, json_t **state, xp_error *err)
+int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
 {
     char *p = state_path(c), addr[XP_ADDRESS_HEX_LEN];
     if (!p)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
+    if (c->state_lock < 0) {
+        size_t n = strlen(p) + 8;
+        char *lp = malloc(n);
+        int fd = -1;
+        if (lp) {
+            snprintf(lp, n, "%s.lock", p);
+            fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        }
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        int r = -1;
+        while (fd >= 0 && (r = fcntl(fd, F_SETLKW, &fl)) < 0 && errno == EINTR)
+            ;
+        if (fd < 0 || r < 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            free(p);
+            xp_error_set(err, XP_EIO, "cannot lock %s: %s", lp ? lp : "the state file",
+                         strerror(e));
+            free(lp);
+            return XP_EIO;
+        }
+        free(lp);
+        c->state_lock = fd;
+    }
     xp_address_to_checksum(c->d.address[XP_C_PROVENANCE], addr);
     json_t *s = json_load_file(p, JSON_REJECT_DUPLICATES, NULL);
     const char *prov = json_string_value(json_object_get(s, "provenance"));

@@ -73,6 +73,18 @@ expect "anchor second (rerun)" 0 "$XP" anchor --dataset second "${O[@]}"
 expect "anchor second again" 0 "$XP" anchor --dataset second "${O[@]}"
 [ "$(jq -r .anchored "$T/out")" = false ] && [ "$(($(call "$PROV" 'datasetCount()')))" = 2 ] && ok "2 datasets on chain: created once" || bad "datasetCount $(call "$PROV" 'datasetCount()')"
 
+# two anchors at once (two datasets): the state keeps both
+for d in p q; do
+  "$XP" dataset create $d --license CC0-1.0 "${O[@]}" >/dev/null && "$XP" register --dataset $d "$S/9012304.cif" >/dev/null
+done
+"$XP" anchor --dataset p "${O[@]}" >"$T/p.out" 2>&1 & PA=$!
+"$XP" anchor --dataset q "${O[@]}" >"$T/q.out" 2>&1 & QA=$!
+wait $PA && wait $QA && ok "two concurrent anchors" || bad "concurrent anchors: $(cat "$T/p.out" "$T/q.out")"
+for d in p q; do
+  expect "anchor $d again" 0 "$XP" anchor --dataset $d "${O[@]}"
+  [ "$(jq -r .anchored "$T/out")" = false ] && ok "$d recorded once" || bad "$d: $(cat "$T/out")"
+done
+
 # a model trained on the dataset
 expect "model register" 0 "$XP" model register band-gap --uri https://github.com/txie-93/cgcnn --training-dataset cod-sample "${O[@]}"
 MID=$(jq -r .modelId "$T/out")
