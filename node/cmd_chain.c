@@ -55,6 +55,8 @@ int xp_cmd_anchor(int argc, char **argv)
     xp_chain c;
     json_t *state = NULL;
     int opened = 0;
+    xp_chain_tx tx;
+    memset(&tx, 0, sizeof tx);
     int rc = xp_store_open(NULL, 0, &s, &err);
     if (!rc)
         rc = xp_dataset_get(s, name, &d, &err);
@@ -78,8 +80,6 @@ int xp_cmd_anchor(int argc, char **argv)
     uint64_t chain_id = (uint64_t)json_integer_value(json_object_get(ds, "id"));
     char idem[200], root[67], num[24];
     xp_hex_encode(v.root, 32, root, 1);
-    xp_chain_tx tx;
-    memset(&tx, 0, sizeof tx);
     if (ds && old_size == v.size) {
         printf("{\"dataset\":\"%s\",\"id\":%llu,\"version\":%u,\"size\":%llu,\"root\":\"%s\","
                "\"anchored\":false,\"note\":\"already anchored\"}\n",

@@ -42,6 +42,8 @@ expect "deploy again: the journal answers, same addresses" 0 "$XP" deploy --rpc 
 # a dataset of real structures, anchored, extended with a consistency proof
 O=(--keystore "$K/account0.json" "${A[@]}")
 expect "dataset create" 0 "$XP" dataset create cod-sample --license CC0-1.0 "${O[@]}"
+expect "anchor of a dataset without a version is refused" 1 "$XP" anchor --dataset cod-sample "${O[@]}"
+grep -q 'no version yet' "$T/err" && ok "and says so" || bad "no-version: $(cat "$T/err")"
 mkdir -p "$T/first"; cp "$S/1000041.cif" "$S/1000050.cif" "$S/9011998.cif" "$T/first/"
 expect "register 3" 0 "$XP" register --dataset cod-sample "$T/first"
 expect "anchor (create)" 0 "$XP" anchor --dataset cod-sample "${O[@]}"
