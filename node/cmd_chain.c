@@ -23,11 +23,12 @@ static json_t *hexj(const uint8_t *p, size_t n)
 
 static int dataset_meta_hash(const xp_dataset *d, uint8_t out[32], xp_error *err)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s}", "name", d->name, "license", d->license,
-                          "description", d->description);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "name", d->name, "license", d->license, "description",
+                          d->description);
     char *raw = json_dumps(o, JSON_COMPACT), *canon = NULL;
     json_decref(o);
-    int rc = raw ? xp_meta_canonical(raw, &canon, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
+    int rc =
+        raw ? xp_meta_canonical(raw, &canon, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
     if (!rc)
         xp_keccak256(canon, strlen(canon), out);
     free(raw);
@@ -37,8 +38,8 @@ static int dataset_meta_hash(const xp_dataset *d, uint8_t out[32], xp_error *err
 
 int xp_cmd_anchor(int argc, char **argv)
 {
-    xp_opt o[] = {chain_opts[0], chain_opts[1], chain_opts[2], chain_opts[3],
-                  {"dataset", 0, 0}, {"uri", 0, 0}};
+    xp_opt o[] = {chain_opts[0], chain_opts[1],     chain_opts[2],
+                  chain_opts[3], {"dataset", 0, 0}, {"uri", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[1];
     int npos;
@@ -54,18 +55,21 @@ int xp_cmd_anchor(int argc, char **argv)
     xp_chain c;
     json_t *state = NULL;
     int opened = 0;
+    xp_chain_tx tx;
+    memset(&tx, 0, sizeof tx);
     int rc = xp_store_open(NULL, 0, &s, &err);
     if (!rc)
         rc = xp_dataset_get(s, name, &d, &err);
     if (!rc && d.versions == 0)
-        rc = xp_error_set(&err, XP_EINVAL, "dataset %s has no version yet: register structures "
-                                           "first",
+        rc = xp_error_set(&err, XP_EINVAL,
+                          "dataset %s has no version yet: register structures "
+                          "first",
                           name);
     if (!rc)
         rc = xp_dataset_version(s, d.id, d.versions, &v, &err);
-    if (!rc && !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"),
-                                        xp_cli_get(o, no, "rpc"), ks,
-                                        xp_cli_get(o, no, "password-file"), &err)))
+    if (!rc &&
+        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
+                                 xp_cli_get(o, no, "password-file"), &err)))
         opened = 1;
     if (!rc)
         rc = xp_chain_state_load(&c, &state, &err);
@@ -76,8 +80,6 @@ int xp_cmd_anchor(int argc, char **argv)
     uint64_t chain_id = (uint64_t)json_integer_value(json_object_get(ds, "id"));
     char idem[200], root[67], num[24];
     xp_hex_encode(v.root, 32, root, 1);
-    xp_chain_tx tx;
-    memset(&tx, 0, sizeof tx);
     if (ds && old_size == v.size) {
         printf("{\"dataset\":\"%s\",\"id\":%llu,\"version\":%u,\"size\":%llu,\"root\":\"%s\","
                "\"anchored\":false,\"note\":\"already anchored\"}\n",
@@ -106,10 +108,11 @@ int xp_cmd_anchor(int argc, char **argv)
                            idem, &tx, &err);
         json_decref(args);
         xp_u256 id;
-        if (!rc && !(rc = xp_chain_log_topic(tx.receipt, prov,
-                                             "DatasetCreated(uint256,address,bytes32,uint64,bytes32,"
-                                             "string)",
-                                             1, &id, &err)))
+        if (!rc &&
+            !(rc = xp_chain_log_topic(tx.receipt, prov,
+                                      "DatasetCreated(uint256,address,bytes32,uint64,bytes32,"
+                                      "string)",
+                                      1, &id, &err)))
             xp_u256_to_u64(&id, &chain_id);
     } else {
         xp_merkle_proof pr;
@@ -122,8 +125,8 @@ int xp_cmd_anchor(int argc, char **argv)
         snprintf(idn, sizeof idn, "%llu", (unsigned long long)chain_id);
         snprintf(num, sizeof num, "%llu", (unsigned long long)v.size);
         json_t *args = json_pack("[s, s, s, o]", idn, root, num, arr);
-        rc = xp_chain_send(&c, prov, "extendDataset(uint256,bytes32,uint64,bytes32[])", args,
-                           NULL, idem, &tx, &err);
+        rc = xp_chain_send(&c, prov, "extendDataset(uint256,bytes32,uint64,bytes32[])", args, NULL,
+                           idem, &tx, &err);
         json_decref(args);
     }
     if (rc)
@@ -151,8 +154,8 @@ done:
 
 int xp_cmd_model_register(int argc, char **argv)
 {
-    xp_opt o[] = {chain_opts[0], chain_opts[1], chain_opts[2], chain_opts[3], {"uri", 0, 0},
-                  {"training-dataset", 0, 0}};
+    xp_opt o[] = {chain_opts[0], chain_opts[1], chain_opts[2],
+                  chain_opts[3], {"uri", 0, 0}, {"training-dataset", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[20];
     int npos;
@@ -197,9 +200,9 @@ int xp_cmd_model_register(int argc, char **argv)
                      xp_short_name(m->unit, unit, &err)
                  ? XP_EINVAL
                  : 0;
-    if (!rc && !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"),
-                                        xp_cli_get(o, no, "rpc"), ks,
-                                        xp_cli_get(o, no, "password-file"), &err)))
+    if (!rc &&
+        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
+                                 xp_cli_get(o, no, "password-file"), &err)))
         opened = 1;
     if (!rc)
         rc = xp_chain_state_load(&c, &state, &err);
@@ -238,9 +241,9 @@ int xp_cmd_model_register(int argc, char **argv)
         json_t *args = json_pack("[s, s, s, s, s, O]", mh, xp_hex_encode(arch, 32, ah, 1),
                                  xp_hex_encode(prop, 32, ph, 1), xp_hex_encode(unit, 32, uh, 1),
                                  uri ? uri : "", ids);
-        rc = xp_chain_send(&c, mr,
-                           "registerModel(bytes32,bytes32,bytes32,bytes32,string,uint256[])", args,
-                           NULL, idem, &tx, &err);
+        rc =
+            xp_chain_send(&c, mr, "registerModel(bytes32,bytes32,bytes32,bytes32,string,uint256[])",
+                          args, NULL, idem, &tx, &err);
         json_decref(args);
         xp_u256 idv;
         uint64_t id64 = 0;

@@ -1,6 +1,7 @@
 /* xtalproof oracle sign | submit: beamtime reports, EIP-712 signatures of the committee's
  * members, and postResult with k of them. */
-#include <openssl/sha.h>
+#include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,24 @@ static void report_dir(const char *path, char *out, size_t cap)
         snprintf(out, cap, ".");
 }
 
+/* SHA-256 of a file, read in pieces (raw data may be large) */
+static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return xp_error_set(err, XP_EIO, "raw data file %s: %s", path, strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    unsigned char buf[1 << 16];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n) == 1;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    return ok ? 0 : xp_error_set(err, XP_EIO, "raw data file %s could not be read", path);
+}
+
 /* rawDataHash = keccak256(sha256(file 1) ‖ … ‖ sha256(file n)); no files: zero */
 static int raw_hash(const char *dir, const xp_measurement *m, uint8_t out[32], xp_error *err)
 {
@@ -29,21 +48,18 @@ static int raw_hash(const char *dir, const xp_measurement *m, uint8_t out[32], x
         return 0;
     uint8_t cat[XP_REPORT_MAX_RAW * 32];
     for (size_t i = 0; i < m->nraw; i++) {
-        char p[4400], *data;
-        size_t len;
+        char p[4400];
         snprintf(p, sizeof p, "%s/%s", dir, m->raw[i]);
-        int rc = xp_file_read(p, (size_t)1 << 30, &data, &len, err);
+        int rc = sha256_file(p, cat + 32 * i, err);
         if (rc)
-            return xp_error_prefix(err, "raw data file");
-        SHA256((const unsigned char *)data, len, cat + 32 * i);
-        free(data);
+            return rc;
     }
     xp_keccak256(cat, 32 * m->nraw, out);
     return 0;
 }
 
-static int to_report(const char *dir, uint64_t round, const xp_measurement *m,
-                     xp_oracle_report *r, xp_error *err)
+static int to_report(const char *dir, uint64_t round, const xp_measurement *m, xp_oracle_report *r,
+                     xp_error *err)
 {
     memset(r, 0, sizeof *r);
     r->round = round;
@@ -186,8 +202,8 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
         json_t *f = json_load_file(pos[i], JSON_REJECT_DUPLICATES, &je);
         json_t *rr = json_object_get(f, "reports");
         if (!json_is_array(rr))
-            rc = xp_error_set(err, XP_EINVAL, "%s is not a signature file of `oracle sign`",
-                              pos[i]);
+            rc =
+                xp_error_set(err, XP_EINVAL, "%s is not a signature file of `oracle sign`", pos[i]);
         size_t k;
         json_t *e;
         json_array_foreach(rr, k, e) json_array_append(sigs, e);
@@ -195,17 +211,16 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
     }
     xp_chain c;
     int opened = 0;
-    if (!rc && !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"),
-                                        xp_cli_get(o, no, "rpc"), ks,
-                                        xp_cli_get(o, no, "password-file"), err)))
+    if (!rc &&
+        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
+                                 xp_cli_get(o, no, "password-file"), err)))
         opened = 1;
     json_t *rd = NULL, *targets = NULL;
     const uint8_t *ra = opened ? c.d.address[XP_C_ROUNDS] : NULL;
     if (!rc) {
         json_t *a = json_pack("[I]", (json_int_t)round);
         json_array_set_new(a, 0, json_sprintf("%llu", (unsigned long long)round));
-        rc = xp_chain_call(&c, ra,
-                           "getRound(uint256)", a,
+        rc = xp_chain_call(&c, ra, "getRound(uint256)", a,
                            "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,"
                            "bytes32,uint128,uint128))",
                            &rd, err);
@@ -215,8 +230,8 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
     if (!rc)
         rc = xp_address_parse(json_string_value(json_array_get(json_array_get(rd, 0), 5)),
                               committee, err);
-    uint64_t nt = rc ? 0 : strtoull(json_string_value(json_array_get(json_array_get(rd, 0), 2)),
-                                    NULL, 10);
+    uint64_t nt =
+        rc ? 0 : strtoull(json_string_value(json_array_get(json_array_get(rd, 0), 2)), NULL, 10);
     targets = json_array();
     for (uint64_t i = 0; !rc && i < nt; i++) {
         json_t *a = json_pack("[o, o]", json_sprintf("%llu", (unsigned long long)round),
@@ -246,8 +261,9 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
         json_array_foreach(targets, ti, t) if (!strcmp(json_string_value(json_array_get(t, 0)), sh))
             idx = (int)ti;
         if (idx < 0) {
-            fprintf(stderr, "oracle submit: measurement %zu (%s) is not a target of round %llu; "
-                            "skipped\n",
+            fprintf(stderr,
+                    "oracle submit: measurement %zu (%s) is not a target of round %llu; "
+                    "skipped\n",
                     i + 1, sh, (unsigned long long)round);
             continue;
         }
@@ -280,13 +296,12 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
                            args, NULL, idem, &tx, err);
         json_decref(args);
         if (!rc)
-            xp_cli_print_json(json_pack("{s:I, s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "round",
-                                        (json_int_t)round, "target", idx, "symhash", sh,
-                                        "property", rep.m[i].property, "value", rep.m[i].value,
-                                        "unit", rep.m[i].unit, "signatures",
-                                        (json_int_t)json_array_size(list), "tx",
-                                        xp_hex_encode(tx.sent.hash, 32, th, 1), "gasUsed",
-                                        (json_int_t)tx.gas_used));
+            xp_cli_print_json(json_pack(
+                "{s:I, s:i, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "round", (json_int_t)round,
+                "target", idx, "symhash", sh, "property", rep.m[i].property, "value",
+                rep.m[i].value, "unit", rep.m[i].unit, "signatures",
+                (json_int_t)json_array_size(list), "tx", xp_hex_encode(tx.sent.hash, 32, th, 1),
+                "gasUsed", (json_int_t)tx.gas_used));
         json_decref(list);
         xp_chain_tx_clear(&tx);
     }
@@ -304,9 +319,9 @@ int xp_cmd_oracle(int argc, char **argv)
     if (argc < 1)
         return xp_cli_usage("oracle: expected sign or submit");
     const char *sub = argv[0];
-    xp_opt o[] = {{"deployment", 0, 0}, {"rpc", 0, 0},   {"keystore", 0, 0},
-                  {"password-file", 0, 0}, {"report", 0, 0}, {"round", 0, 0},
-                  {"out", 0, 0},        {"committee", 0, 0}};
+    xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},      {"keystore", 0, 0},
+                  {"password-file", 0, 0}, {"report", 0, 0},   {"round", 0, 0},
+                  {"out", 0, 0},           {"committee", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[64];
     int npos;

@@ -12,8 +12,8 @@
 #include "xtalproof/prover.h"
 #include "xtalproof/store.h"
 
-#define ROUND_TUPLE                                                                              \
-    "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"     \
+#define ROUND_TUPLE                                                                                \
+    "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"         \
     "uint128))"
 #define TARGET_TUPLE "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))"
 static const char *const status_names[] = {"open", "resulted", "settled", "cancelled"};
@@ -35,8 +35,8 @@ static json_t *u64s(uint64_t v)
 static int get_round(xp_chain *c, uint64_t round, json_t **r, xp_error *err)
 {
     json_t *a = json_pack("[o]", u64s(round)), *out = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getRound(uint256)", a, ROUND_TUPLE,
-                           &out, err);
+    int rc =
+        xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getRound(uint256)", a, ROUND_TUPLE, &out, err);
     json_decref(a);
     if (!rc) {
         *r = json_incref(json_array_get(out, 0));
@@ -151,10 +151,10 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
         return XP_EINVAL;
     }
     xp_address_to_checksum(cm ? ca : c->d.address[XP_C_COMMITTEE], comm);
-    json_t *params = json_pack("[s, o, O, o, o, o, s, s, s, s, o]",
-                               "0x0000000000000000000000000000000000000000", hexj(pb, 32), targets,
-                               u64s(now + commit_window), u64s(result_window),
-                               u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
+    json_t *params =
+        json_pack("[s, o, O, o, o, o, s, s, s, s, o]", "0x0000000000000000000000000000000000000000",
+                  hexj(pb, 32), targets, u64s(now + commit_window), u64s(result_window),
+                  u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
     json_t *args = json_pack("[o]", params);
     xp_chain_tx tx;
     int rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
@@ -175,26 +175,45 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
         xp_cli_print_json(json_pack("{s:I, s:s, s:O, s:s, s:s, s:s, s:I, s:I}", "round",
                                     (json_int_t)rid, "property", prop, "targets", targets,
                                     "rewardPerTarget", rws, "escrowed", tot, "committee", comm,
-                                    "commitDeadline", (json_int_t)(now + commit_window),
-                                    "gasUsed", (json_int_t)tx.gas_used));
+                                    "commitDeadline", (json_int_t)(now + commit_window), "gasUsed",
+                                    (json_int_t)tx.gas_used));
     }
     xp_chain_tx_clear(&tx);
     json_decref(targets);
     return rc;
 }
 
+/* a bytes32 short name back to its text (printable ASCII up to the first zero) */
+static const char *short_text(const char *hex, char out[33])
+{
+    uint8_t b[32];
+    out[0] = 0;
+    if (xp_hex_decode_exact(hex, b, 32, NULL))
+        return hex;
+    size_t n = 0;
+    while (n < 32 && b[n] >= 0x20 && b[n] < 0x7f)
+        n++;
+    for (size_t i = n; i < 32; i++)
+        if (b[i])
+            return hex;
+    memcpy(out, b, n);
+    out[n] = 0;
+    return out;
+}
+
 static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
 {
+    char prop[33];
     json_t *r = NULL;
     int rc = get_round(c, round, &r, err);
     if (rc)
         return rc;
     uint64_t n = strtoull(field(r, 2), NULL, 10);
-    json_t *out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "round",
-                            (json_int_t)round, "sponsor", field(r, 0), "commitDeadline",
-                            field(r, 1), "stake", field(r, 4), "committee", field(r, 5),
-                            "rewardPerTarget", field(r, 10), "toleranceQ", field(r, 11),
-                            "property", field(r, 9), "targets");
+    json_t *out =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "round", (json_int_t)round,
+                  "sponsor", field(r, 0), "commitDeadline", field(r, 1), "stake", field(r, 4),
+                  "committee", field(r, 5), "rewardPerTarget", field(r, 10), "toleranceQ",
+                  field(r, 11), "property", short_text(field(r, 9), prop), "targets");
     json_t *ts = json_object_get(out, "targets");
     for (uint64_t i = 0; i < n && !rc; i++) {
         json_t *t = NULL;
@@ -204,24 +223,25 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
         uint64_t nrev = strtoull(field(t, 4), NULL, 10);
         for (uint64_t k = 0; k < nrev && !rc; k++) {
             json_t *a = json_pack("[o, o, o]", u64s(round), u64s(i), u64s(k)), *rv = NULL;
-            rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)",
-                               a, "((address,uint64,bool))", &rv, err);
+            rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)", a,
+                               "((address,uint64,bool))", &rv, err);
             json_decref(a);
             json_t *tu = json_array_get(rv, 0);
             if (!rc)
-                json_array_append_new(reveals,
-                                      json_pack("{s:O, s:O, s:O}", "predictor",
-                                                json_array_get(tu, 0), "modelId",
-                                                json_array_get(tu, 1), "winner",
-                                                json_array_get(tu, 2)));
+                json_array_append_new(reveals, json_pack("{s:O, s:O, s:O}", "predictor",
+                                                         json_array_get(tu, 0), "modelId",
+                                                         json_array_get(tu, 1), "winner",
+                                                         json_array_get(tu, 2)));
             json_decref(rv);
         }
         int st = status_of(t);
-        json_array_append_new(ts, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index",
-                                            (json_int_t)i, "symhash", field(t, 0), "status",
-                                            status_names[st], "resultQ", field(t, 1),
-                                            "revealDeadline", field(t, 2), "commits", field(t, 3),
-                                            "winners", field(t, 5), "reveals", reveals));
+        char res[40];
+        xp_q16_format(strtoll(field(t, 1), NULL, 10), res);
+        json_array_append_new(
+            ts, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index", (json_int_t)i,
+                          "symhash", field(t, 0), "status", status_names[st], "resultQ",
+                          field(t, 1), "result", st ? res : "", "revealDeadline", field(t, 2),
+                          "commits", field(t, 3), "winners", field(t, 5), "reveals", reveals));
         json_decref(t);
     }
     json_decref(r);
@@ -303,8 +323,8 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
             return xp_error_set(err, XP_EINVAL, "%s names no modelId: give --model-id N", path);
         char vq[24];
         snprintf(vq, sizeof vq, "%lld", (long long)r.value_q);
-        json_t *args = json_pack("[o, o, o, s, o, s]", u64s(r.round), u64s(r.target), u64s(mid),
-                                 vq, hexj(r.salt, 32), xp_hex_encode(r.trace_root, 32, rh, 1));
+        json_t *args = json_pack("[o, o, o, s, o, s]", u64s(r.round), u64s(r.target), u64s(mid), vq,
+                                 hexj(r.salt, 32), xp_hex_encode(r.trace_root, 32, rh, 1));
         rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
                            "reveal(uint256,uint256,uint256,int256,bytes32,bytes32)", args, NULL,
                            idem, &tx, err);
@@ -324,7 +344,6 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
     xp_chain_tx_clear(&tx);
     return 0;
 }
-
 
 /* No --record: make it with prove (the stored salt gives the same commitment each time) into
  * $XTALPROOF_HOME/records/, for --model NAME and the structure FILE of --target. */
@@ -424,6 +443,40 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
     return rc;
 }
 
+/* distributeRoyalties(ETH, modelId): what winners owe the model's training datasets, credited
+ * to the datasets' owners (then withdrawn as any balance) */
+static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
+{
+    uint64_t mid = 0;
+    if (!model_id || xp_cli_u64("round royalties", "model-id", model_id, &mid))
+        return xp_error_set(err, XP_EINVAL, "round royalties: give --model-id N");
+    const char *eth = "0x0000000000000000000000000000000000000000";
+    json_t *a = json_pack("[s, o]", eth, u64s(mid)), *owed = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "royaltyOwed(address,uint256)", a,
+                           "(uint256)", &owed, err);
+    json_decref(a);
+    if (rc)
+        return rc;
+    char amount[80];
+    snprintf(amount, sizeof amount, "%s", field(owed, 0));
+    json_decref(owed);
+    if (!strcmp(amount, "0")) {
+        xp_cli_print_json(json_pack("{s:I, s:s, s:s}", "modelId", (json_int_t)mid, "distributed",
+                                    "0", "note", "nothing owed"));
+        return 0;
+    }
+    xp_chain_tx tx;
+    json_t *args = json_pack("[s, o]", eth, u64s(mid));
+    rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "distributeRoyalties(address,uint256)", args,
+                       NULL, NULL, &tx, err);
+    json_decref(args);
+    if (!rc)
+        xp_cli_print_json(json_pack("{s:I, s:s, s:I}", "modelId", (json_int_t)mid, "distributed",
+                                    amount, "gasUsed", (json_int_t)tx.gas_used));
+    xp_chain_tx_clear(&tx);
+    return rc;
+}
+
 static int cmd_withdraw(xp_chain *c, xp_error *err)
 {
     char me[XP_ADDRESS_HEX_LEN];
@@ -457,7 +510,8 @@ static int cmd_withdraw(xp_chain *c, xp_error *err)
 int xp_cmd_round(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("round: expected open, show, commit, reveal, settle or withdraw");
+        return xp_cli_usage("round: expected open, show, commit, reveal, settle, royalties or "
+                            "withdraw");
     const char *sub = argv[0];
     xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},           {"keystore", 0, 0},
                   {"password-file", 0, 0}, {"round", 0, 0},         {"target", 0, 0},
@@ -481,7 +535,8 @@ int xp_cmd_round(int argc, char **argv)
     if (xp_cli_u64(cmd, "round", rs, &round))
         return XP_EXIT_USAGE;
     if (strcmp(sub, "open") && strcmp(sub, "show") && strcmp(sub, "commit") &&
-        strcmp(sub, "reveal") && strcmp(sub, "settle") && strcmp(sub, "withdraw"))
+        strcmp(sub, "reveal") && strcmp(sub, "settle") && strcmp(sub, "withdraw") &&
+        strcmp(sub, "royalties"))
         return xp_cli_usage("round: unknown subcommand \"%s\"", sub);
     if (!is_show && !ks)
         return xp_cli_usage("%s: give --keystore F", cmd);
@@ -510,9 +565,10 @@ int xp_cmd_round(int argc, char **argv)
             rec = made;
         if (!rc)
             rc = cmd_commit_reveal(&c, rev, rec, xp_cli_get(o, no, "model-id"), &err);
-    }
-    else if (!strcmp(sub, "settle"))
+    } else if (!strcmp(sub, "settle"))
         rc = cmd_settle(&c, round, xp_cli_get(o, no, "target"), &err);
+    else if (!strcmp(sub, "royalties"))
+        rc = cmd_royalties(&c, xp_cli_get(o, no, "model-id"), &err);
     else
         rc = cmd_withdraw(&c, &err);
     xp_chain_close(&c);

@@ -136,7 +136,8 @@ static int deploy_one(xp_chain *c, const char *dir, int which, const char *ctor,
         xp_hex_encode(h, 32, idem + 7, 1);
         xp_chain_tx tx;
         rc = xp_chain_send_data(c, NULL, init, cn + en, NULL, idem, &tx, err);
-        const char *ca = rc ? NULL : json_string_value(json_object_get(tx.receipt, "contractAddress"));
+        const char *ca =
+            rc ? NULL : json_string_value(json_object_get(tx.receipt, "contractAddress"));
         if (!rc && (!ca || xp_address_parse(ca, c->d.address[which], err)))
             rc = xp_error_set(err, XP_EIO, "the receipt names no contract address");
         if (!rc) {
@@ -192,6 +193,7 @@ int xp_cmd_deploy(int argc, char **argv)
     char *pw = NULL, *out = NULL;
     xp_chain c;
     memset(&c, 0, sizeof c);
+    c.state_lock = -1;
     int rc = xp_cli_password(xp_cli_get(o, no, "password-file"), 0, &pw, &err);
     if (!rc)
         rc = xp_keystore_load(ks, pw, priv, &err);
@@ -417,16 +419,17 @@ int xp_cmd_devnet(int argc, char **argv)
         char url[64];
         snprintf(url, sizeof url, "http://127.0.0.1:%s", port);
         snprintf(ks, sizeof ks, "%s/account0.json", kdir);
-        char *dargv[] = {"--rpc", url, "--keystore", ks, "--password-file", pwf,
+        char *dargv[] = {"--rpc",       url,     "--keystore",  ks, "--password-file", pwf,
                          "--committee", members, "--threshold", "2"};
-        fprintf(stderr, "devnet: anvil on %s; dev keys in %s (password in %s): account0 deploys, "
-                        "accounts 2-4 are the 2-of-3 oracle committee\n",
+        fprintf(stderr,
+                "devnet: anvil on %s; dev keys in %s (password in %s): account0 deploys, "
+                "accounts 2-4 are the 2-of-3 oracle committee\n",
                 url, kdir, pwf);
         return xp_cmd_deploy(10, dargv);
     }
     if (!strcmp(sub, "down") || !strcmp(sub, "status")) {
-        int r = run_script(testnet, !strcmp(sub, "down") ? "anvil-down" : "anvil-status", adir,
-                           port);
+        int r =
+            run_script(testnet, !strcmp(sub, "down") ? "anvil-down" : "anvil-status", adir, port);
         if (!strcmp(sub, "down")) {
             char *dp = xp_deployment_default_path(31337, NULL);
             if (dp) {
@@ -457,8 +460,8 @@ int xp_cmd_devnet(int argc, char **argv)
             json_t *res = NULL;
             int r = xp_chain_open(&c, NULL, NULL, NULL, &err), opened = r == 0;
             if (!r)
-                r = xp_rpc_call(c.rpc, "evm_increaseTime", json_pack("[I]", (json_int_t)secs),
-                                &res, &err);
+                r = xp_rpc_call(c.rpc, "evm_increaseTime", json_pack("[I]", (json_int_t)secs), &res,
+                                &err);
             json_decref(res);
             res = NULL;
             if (!r)

@@ -98,6 +98,8 @@ static const char USAGE[] =
     "             [--result-window S] [--reveal-window S] [--royalty-bps N] --keystore F TARGET...\n"
     "  round show R | commit|reveal --round R --record REC.json --keystore F [--model-id N]\n"
     "  round settle --round R [--target I] --keystore F | withdraw --keystore F\n"
+    "  round royalties --model-id N --keystore F\n"
+    "                                credit what winners owe a model's training datasets\n"
     "  oracle sign --report R.json|R.csv --round N --keystore K [--out SIG]\n"
     "  oracle submit --report R --round N --keystore K SIG...\n"
     "                                chain commands: --deployment FILE, --rpc URL override\n"

@@ -66,9 +66,9 @@ for m in formation-energy-per-atom band-gap; do
 done
 MID=$(jq -r .modelId "$work/model-band-gap.json")
 
-step "a round on the band gap of Si, Ge and ZnS: 1 ETH per target, tolerance 0.5 eV"
+step "a round on the band gap of Si, Ge and ZnS: 1 ETH per target, tolerance 0.5 eV, 10 % of wins to the training data"
 T1=$S/9011998.cif T2=$S/9011050.cif T3=$S/1101051.cif
-"$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --commit-window 600 "${OWNER[@]}" "$T1" "$T2" "$T3" |
+"$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --royalty-bps 1000 --commit-window 600 "${OWNER[@]}" "$T1" "$T2" "$T3" |
   tee "$work/round.json" | jq -c '{round, escrowed, committee}'
 RID=$(jq -r .round "$work/round.json")
 
@@ -104,18 +104,37 @@ done
 "$XP" devnet warp 86401 >/dev/null
 "$XP" round settle --round "$RID" "${OWNER[@]}" | jq -r '"  target \(.target): \(.status), \(.winners) winner(s)"'
 
+step "royalties: what the winners owe the model's training dataset, credited to its owner"
+"$XP" round royalties --model-id "$MID" "${OWNER[@]}" | jq -r '"  model #\(.modelId): \(.distributed) wei to the owners of its training datasets"'
+
 step "withdraw"
 for who in 0 1 5; do
-  "$XP" round withdraw --keystore "$K/account$who.json" "${A[@]}" | jq -r '"  account'$who' \(.account): \(.withdrawn) wei"'
+  "$XP" round withdraw --keystore "$K/account$who.json" "${A[@]}" > "$work/w$who.json"
+  jq -r '"  account'$who' \(.account): \(.withdrawn) wei"' "$work/w$who.json"
 done
 
 step "verify one published prediction offline (structure, model, value, commitment, signature)"
-"$XP" verify "$work/r1-0.json" --structure "$T1"
+"$XP" verify "$work/r1-0.json" --structure "$T1" | tee "$work/verify.txt"
+# the inclusion proof's root against the one on chain (ProvenanceRegistry.latest), by hand
+# until verify --rpc does it
+ds=$(jq -r .id "$work/anchor.json")
+onchain=$("$XP" eth abi-encode 'latest(uint256)' "$ds" | xargs -I{} curl -s -H 'content-type: application/json' \
+  --data '{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{"to":"'"$(jq -r .contracts.ProvenanceRegistry.address "$work/deploy.json")"'","data":"{}"},"latest"]}' \
+  "http://127.0.0.1:$port" | jq -r .result | cut -c67-130)
+if [ "0x$onchain" = "$(jq -r .dataset.root "$work/r1-0.json")" ]; then
+  echo "  the record's dataset root is the root anchored on chain (dataset $ds): 0x${onchain:0:16}…"
+else
+  echo "  the record's dataset root is NOT the anchored one"; exit 1
+fi
 
 step "summary"
-echo "  dataset cod-sample: $(jq -r .size "$work/anchor.json") structures anchored as dataset $(jq -r .id "$work/anchor.json") (root $(jq -r .root "$work/anchor.json" | cut -c1-18)…)"
-echo "  models: formation-energy-per-atom #$(jq -r .modelId "$work/model-formation-energy-per-atom.json"), band-gap #$MID"
-"$XP" round show "$RID" | jq -r '.targets[] | "  target \(.index) \(.symhash[0:14])…: result \(.resultQ | tonumber / 65536 * 1000 | round / 1000) eV, \(.winners) winner(s) among \(.commits) commitments"'
+echo "  registered: dataset cod-sample, $(jq -r .size "$work/anchor.json") structures, anchored as dataset $(jq -r .id "$work/anchor.json") (root $(jq -r .root "$work/anchor.json" | cut -c1-18)…)"
+echo "  models: formation-energy-per-atom #$(jq -r .modelId "$work/model-formation-energy-per-atom.json"), band-gap #$MID (training dataset cod-sample)"
+names=$(for w in 0 1 5; do printf '%s account%s\n' "$(addr $w)" $w; done | jq -Rn '[inputs | split(" ") | {(.[0] | ascii_downcase): .[1]}] | add')
+"$XP" round show "$RID" | jq -r --argjson n "$names" '.targets[] |
+  "  target \(.index) \(.symhash[0:14])…: measured \(.result | tonumber * 1000 | round / 1000) eV; \(.commits) commitment(s); revealed: \([.reveals[] | "\($n[.predictor | ascii_downcase]) \(if .winner then "won" else "missed" end)"] | join(", "))"'
+for w in 0 1 5; do echo "  account$w withdrew $(jq -r .withdrawn "$work/w$w.json") wei"; done
+echo "  verification of account1's Si prediction: $(grep -c '^PASS' "$work/verify.txt") PASS, $(grep -c '^FAIL' "$work/verify.txt") FAIL, $(grep -c '^SKIP' "$work/verify.txt") SKIP"
 echo "  gas per anchored structure: $((gas_one / 10)) batched vs $((gas_many / 10)) one at a time"
 echo "  wall time: $((SECONDS - start)) s"
 echo

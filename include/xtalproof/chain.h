@@ -53,6 +53,7 @@ typedef struct xp_chain {
     xp_rpc *rpc;
     xp_journal *journal;
     xp_sender *sender; /* NULL when opened without a key */
+    int state_lock;    /* fd of the state file's lock, held from state_load to close; -1 */
 } xp_chain;
 
 /* The custom errors of the contracts (for revert sentences). */
@@ -98,8 +99,9 @@ int xp_chain_log_topic(const json_t *receipt, const uint8_t from[XP_ADDRESS_LEN]
 
 /* <deployment path without .json>.state.json: {"provenance": addr, "datasets": {name: {id,
  * version, size, root}}, "models": {name: id}}. Stale state of another deployment is
- * ignored. *state is a new object. */
-int xp_chain_state_load(const xp_chain *c, json_t **state, xp_error *err);
+ * ignored. *state is a new object. Loading takes the state's lock (an fcntl write lock on
+ * <state>.lock), held until xp_chain_close, so two commands never lose each other's update. */
+int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err);
 int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err);
 
 /* ---- short names, Q16.16 ------------------------------------------------------------ */
@@ -118,8 +120,8 @@ void xp_q16_format(int64_t q, char out[40]);
 #define XP_REPORT_MAX_RAW 8
 
 typedef struct xp_measurement {
-    char target[256];  /* a structure file (relative to the report's folder), or "" */
-    int has_symhash;   /* given as a symhash instead */
+    char target[256]; /* a structure file (relative to the report's folder), or "" */
+    int has_symhash;  /* given as a symhash instead */
     uint8_t symhash[32];
     char property[33], unit[33], facility[33], beamline[33], proposal[65];
     char value[40], uncertainty[40]; /* decimal text as written */

@@ -1,8 +1,11 @@
 /* Calls and sends to the deployed contracts, and the per-deployment state file. */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
@@ -10,23 +13,57 @@
 #include "xtalproof/keccak.h"
 
 /* From the "error" entries of contracts/abi/<Name>.json. */
-const char *const xp_chain_errors[] = {
-    "AlreadyCommitted()", "AlreadyMember(address)", "BadConsistencyProof()",
-    "BadEmptyRoot(bytes32)", "BadOpening()", "BadParams(string)", "BadSignature(uint256)",
-    "BadSignatureLength(uint256,uint256)", "BadThreshold(uint256,uint256)", "CommitClosed()",
-    "CommitPhase()", "DuplicateDataset(uint256)", "DuplicateSigner(address)",
-    "InvalidShortString()", "MalleableSignature(uint256)", "ModelAlreadyRegistered(bytes32,uint256)",
-    "NoCommitment()", "NotAMember(address)", "NotAnAppend(uint64,uint64)",
-    "NotDatasetOwner(uint256,address)", "NotEnoughSignatures(uint256,uint256)",
-    "NothingToDistribute()", "NothingToWithdraw()", "OwnableInvalidOwner(address)",
-    "OwnableUnauthorizedAccount(address)", "ReentrancyGuardReentrantCall()", "ReportMismatch()",
-    "ResultWindowClosed()", "ResultWindowOpen()", "RevealClosed()", "RevealOpen()",
-    "SafeERC20FailedOperation(address)", "StringTooLong(string)",
-    "TokenTransferMismatch(uint256,uint256)", "TooManyCommits()", "TooManyDatasets(uint256)",
-    "TooManyMembers()", "TransferFailed()", "UnknownDataset(uint256)", "UnknownModel(uint256)",
-    "UnknownRound(uint256)", "UnknownTarget(uint256,uint256)", "UnknownVersion(uint256,uint256)",
-    "ValueOutOfRange()", "WrongPayment(uint256,uint256)", "WrongProperty(bytes32)",
-    "WrongStatus(uint8)", "ZeroCommitment()", "ZeroMember()", "ZeroModelHash()", "ZeroOwner()"};
+const char *const xp_chain_errors[] = {"AlreadyCommitted()",
+                                       "AlreadyMember(address)",
+                                       "BadConsistencyProof()",
+                                       "BadEmptyRoot(bytes32)",
+                                       "BadOpening()",
+                                       "BadParams(string)",
+                                       "BadSignature(uint256)",
+                                       "BadSignatureLength(uint256,uint256)",
+                                       "BadThreshold(uint256,uint256)",
+                                       "CommitClosed()",
+                                       "CommitPhase()",
+                                       "DuplicateDataset(uint256)",
+                                       "DuplicateSigner(address)",
+                                       "InvalidShortString()",
+                                       "MalleableSignature(uint256)",
+                                       "ModelAlreadyRegistered(bytes32,uint256)",
+                                       "NoCommitment()",
+                                       "NotAMember(address)",
+                                       "NotAnAppend(uint64,uint64)",
+                                       "NotDatasetOwner(uint256,address)",
+                                       "NotEnoughSignatures(uint256,uint256)",
+                                       "NothingToDistribute()",
+                                       "NothingToWithdraw()",
+                                       "OwnableInvalidOwner(address)",
+                                       "OwnableUnauthorizedAccount(address)",
+                                       "ReentrancyGuardReentrantCall()",
+                                       "ReportMismatch()",
+                                       "ResultWindowClosed()",
+                                       "ResultWindowOpen()",
+                                       "RevealClosed()",
+                                       "RevealOpen()",
+                                       "SafeERC20FailedOperation(address)",
+                                       "StringTooLong(string)",
+                                       "TokenTransferMismatch(uint256,uint256)",
+                                       "TooManyCommits()",
+                                       "TooManyDatasets(uint256)",
+                                       "TooManyMembers()",
+                                       "TransferFailed()",
+                                       "UnknownDataset(uint256)",
+                                       "UnknownModel(uint256)",
+                                       "UnknownRound(uint256)",
+                                       "UnknownTarget(uint256,uint256)",
+                                       "UnknownVersion(uint256,uint256)",
+                                       "ValueOutOfRange()",
+                                       "WrongPayment(uint256,uint256)",
+                                       "WrongProperty(bytes32)",
+                                       "WrongStatus(uint8)",
+                                       "ZeroCommitment()",
+                                       "ZeroMember()",
+                                       "ZeroModelHash()",
+                                       "ZeroOwner()"};
 const size_t xp_chain_nerrors = sizeof xp_chain_errors / sizeof xp_chain_errors[0];
 
 char *xp_chain_journal_path(const char *deployment_path, uint64_t chain_id,
@@ -49,6 +86,7 @@ int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
                   const uint8_t *priv, xp_error *err)
 {
     memset(c, 0, sizeof *c);
+    c->state_lock = -1;
     int rc;
     if (!(c->deployment_path = xp_deployment_find(deployment_path, err)))
         return err && err->code ? err->code : XP_ENOMEM;
@@ -85,7 +123,8 @@ int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
     if (priv) {
         char *jp = xp_chain_journal_path(c->deployment_path, id, c->d.genesis);
         xp_sender_opts so = {.confirmations = 1, .poll_ms = 100, .timeout_ms = 120000};
-        rc = jp ? xp_journal_open(jp, &c->journal, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
+        rc = jp ? xp_journal_open(jp, &c->journal, err)
+                : xp_error_set(err, XP_ENOMEM, "out of memory");
         free(jp);
         if (!rc)
             rc = xp_sender_new(c->rpc, c->journal, priv, &so, &c->sender, err);
@@ -106,11 +145,14 @@ fail:
 
 void xp_chain_close(xp_chain *c)
 {
+    if (c->state_lock >= 0)
+        close(c->state_lock); /* releases the lock */
     xp_sender_free(c->sender);
     xp_journal_close(c->journal);
     xp_rpc_free(c->rpc);
     free(c->deployment_path);
     memset(c, 0, sizeof *c);
+    c->state_lock = -1;
 }
 
 static json_t *jhex(const uint8_t *p, size_t n)
@@ -204,6 +246,14 @@ int xp_chain_send(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig
         return rc;
     rc = xp_chain_send_data(c, to, data, dn, value, idem, out, err);
     free(data);
+    /* Rounds' status enum by name: WrongStatus("1") -> the target's status is "resulted" */
+    static const char *const st[] = {"open", "resulted", "settled", "cancelled"};
+    const char *w = (rc && err) ? strstr(err->msg, "WrongStatus(\"") : NULL;
+    if (w && w[13] >= '0' && w[13] <= '3') {
+        size_t l = strlen(err->msg);
+        snprintf(err->msg + l, sizeof err->msg - l, "; the target's status is \"%s\"",
+                 st[w[13] - '0']);
+    }
     if (rc) {
         char *paren = strchr(sig, '(');
         xp_error_prefix(err, "%.*s", paren ? (int)(paren - sig) : (int)strlen(sig), sig);
@@ -252,11 +302,36 @@ static char *state_path(const xp_chain *c)
     return s;
 }
 
-int xp_chain_state_load(const xp_chain *c, json_t **state, xp_error *err)
+int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
 {
     char *p = state_path(c), addr[XP_ADDRESS_HEX_LEN];
     if (!p)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
+    if (c->state_lock < 0) {
+        size_t n = strlen(p) + 8;
+        char *lp = malloc(n);
+        int fd = -1;
+        if (lp) {
+            snprintf(lp, n, "%s.lock", p);
+            fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        }
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        int r = -1;
+        while (fd >= 0 && (r = fcntl(fd, F_SETLKW, &fl)) < 0 && errno == EINTR)
+            ;
+        if (fd < 0 || r < 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            free(p);
+            xp_error_set(err, XP_EIO, "cannot lock %s: %s", lp ? lp : "the state file",
+                         strerror(e));
+            free(lp);
+            return XP_EIO;
+        }
+        free(lp);
+        c->state_lock = fd;
+    }
     xp_address_to_checksum(c->d.address[XP_C_PROVENANCE], addr);
     json_t *s = json_load_file(p, JSON_REJECT_DUPLICATES, NULL);
     const char *prov = json_string_value(json_object_get(s, "provenance"));

@@ -14,7 +14,7 @@
 #include "xtalproof/store.h"
 
 const char *const xp_contract_names[XP_C_COUNT] = {"ProvenanceRegistry", "ModelRegistry",
-                                                    "OracleCommittee", "Rounds"};
+                                                   "OracleCommittee", "Rounds"};
 
 char *xp_deployment_json(const xp_deployment *d)
 {
@@ -64,8 +64,8 @@ static int get_u64(json_t *o, const char *key, uint64_t *v, xp_error *err)
 {
     json_t *x = json_object_get(o, key);
     if (!json_is_integer(x) || json_integer_value(x) < 0)
-        return xp_error_set(err, XP_EINVAL, "deployment file: \"%s\" must be a non-negative integer",
-                            key);
+        return xp_error_set(err, XP_EINVAL,
+                            "deployment file: \"%s\" must be a non-negative integer", key);
     *v = (uint64_t)json_integer_value(x);
     return 0;
 }

@@ -44,8 +44,8 @@ int xp_time_parse(const char *text, uint64_t *t, xp_error *err)
     if (n != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
         text[16] != ':' || text[19] != 'Z' || digits(text, 4, &y) || digits(text + 5, 2, &mo) ||
         digits(text + 8, 2, &d) || digits(text + 11, 2, &h) || digits(text + 14, 2, &mi) ||
-        digits(text + 17, 2, &s) || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-        d > mdays[mo - 1] || h > 23 || mi > 59 || s > 59)
+        digits(text + 17, 2, &s) || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+        h > 23 || mi > 59 || s > 59)
         return xp_error_set(err, XP_EINVAL,
                             "\"%.40s\" is not a UTC time YYYY-MM-DDTHH:MM:SSZ or unix seconds",
                             text);
@@ -90,9 +90,9 @@ static int raw_path(const char *v, char *out, xp_error *err)
 static int set_field(xp_measurement *m, const char *key, const char *v, unsigned *seen,
                      xp_error *err)
 {
-    static const char *const keys[] = {"target",   "symhash",    "property",    "value",
-                                       "uncertainty", "unit",     "facility",    "beamline",
-                                       "proposalId", "measuredAt", "rawData"};
+    static const char *const keys[] = {"target",      "symhash",    "property", "value",
+                                       "uncertainty", "unit",       "facility", "beamline",
+                                       "proposalId",  "measuredAt", "rawData"};
     unsigned k;
     for (k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!strcmp(key, keys[k]))
@@ -167,15 +167,16 @@ static int set_field(xp_measurement *m, const char *key, const char *v, unsigned
 
 static int check_complete(const xp_measurement *m, unsigned seen, xp_error *err)
 {
-    static const char *const need[] = {"property", "value", "uncertainty", "unit", "facility",
-                                       "measuredAt"};
+    static const char *const need[] = {"property", "value",    "uncertainty",
+                                       "unit",     "facility", "measuredAt"};
     static const int bit[] = {2, 3, 4, 5, 6, 9};
     for (int i = 0; i < 6; i++)
         if (!(seen & (1u << bit[i])))
             return xp_error_set(err, XP_EINVAL, "\"%s\" is missing", need[i]);
     if (!m->has_symhash == !m->target[0])
-        return xp_error_set(err, XP_EINVAL, "give exactly one of \"target\" (a structure file) "
-                                            "and \"symhash\"");
+        return xp_error_set(err, XP_EINVAL,
+                            "give exactly one of \"target\" (a structure file) "
+                            "and \"symhash\"");
     uint8_t b[32];
     if (xp_short_name(m->property, b, err) || xp_report_facility(m, b, err))
         return XP_EINVAL;
@@ -347,10 +348,10 @@ static int csv_line(const char **pp, const char *end, char cols[CSV_MAX_COLS][60
 }
 
 static const char *const csv_header[CSV_MAX_COLS] = {
-    "target", "symhash",  "property",    "value",      "uncertainty", "unit",
+    "target",   "symhash",  "property",    "value",       "uncertainty", "unit",
     "facility", "beamline", "proposal_id", "measured_at", "raw_data"};
 static const char *const csv_key[CSV_MAX_COLS] = {
-    "target", "symhash",  "property",   "value",      "uncertainty", "unit",
+    "target",   "symhash",  "property",   "value",      "uncertainty", "unit",
     "facility", "beamline", "proposalId", "measuredAt", "rawData"};
 
 static int parse_csv(const char *text, size_t len, xp_report *r, xp_error *err)
@@ -418,13 +419,13 @@ out:
 int xp_report_parse(const char *text, size_t len, xp_report *r, xp_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (memchr(text, 0, len)) 
+    if (memchr(text, 0, len))
         return xp_error_set(err, XP_EINVAL, "report: a NUL byte in the text");
     size_t i = 0;
     while (i < len && isspace((unsigned char)text[i]))
         i++;
-    int rc = (i < len && text[i] == '{') ? parse_json(text, len, r, err)
-                                         : parse_csv(text, len, r, err);
+    int rc =
+        (i < len && text[i] == '{') ? parse_json(text, len, r, err) : parse_csv(text, len, r, err);
     if (rc)
         xp_report_free(r);
     return rc;

@@ -29,8 +29,13 @@ static void times(void **state)
     assert_int_equal(t, 19782ull * 86400 + 1);
     assert_int_equal(xp_time_parse("1763631000", &t, &err), 0);
     assert_int_equal(t, 1763631000ull);
-    const char *bad[] = {"2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-20 09:30:00Z",
-                         "2026-11-20T24:00:00Z", "", "-5", "2026-11-20T09:30:00+01:00"};
+    const char *bad[] = {"2023-02-29T00:00:00Z",
+                         "2026-13-01T00:00:00Z",
+                         "2026-11-20 09:30:00Z",
+                         "2026-11-20T24:00:00Z",
+                         "",
+                         "-5",
+                         "2026-11-20T09:30:00+01:00"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err.msg[0] = 0;
         assert_int_not_equal(xp_time_parse(bad[i], &t, &err), 0);
@@ -138,8 +143,8 @@ static void oracle_digest(void **state)
     (void)state;
     /* OracleCommittee at 0x9fE4…a6e0 on chain 31337 (anvil), hashReport((7, 11…11,
      * "band gap", -163840, 6554, 22…22, "EXAMPLE-LS/BL-01", 1795167000)) */
-    xp_oracle_report r = {.round = 7, .value_q = -163840, .uncertainty_q = 6554,
-                          .measured_at = 1795167000};
+    xp_oracle_report r = {
+        .round = 7, .value_q = -163840, .uncertainty_q = 6554, .measured_at = 1795167000};
     memset(r.symhash, 0x11, 32);
     memset(r.raw_data_hash, 0x22, 32);
     xp_error err = {0};
@@ -149,10 +154,10 @@ static void oracle_digest(void **state)
     assert_int_equal(
         xp_address_parse("0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", committee, &err), 0);
     xp_oracle_digest(&r, 31337, committee, d);
-    assert_int_equal(xp_hex_decode_exact(
-                         "0x1a53adb9aa2242e49144d6cac5ed74a28f844edf636643cd5b11f825919d2d4f",
-                         want, 32, &err),
-                     0);
+    assert_int_equal(
+        xp_hex_decode_exact("0x1a53adb9aa2242e49144d6cac5ed74a28f844edf636643cd5b11f825919d2d4f",
+                            want, 32, &err),
+        0);
     assert_memory_equal(d, want, 32);
 }
 
@@ -182,9 +187,9 @@ static void deployment_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(times),          cmocka_unit_test(q16_and_names),
-        cmocka_unit_test(report_json),    cmocka_unit_test(report_csv),
-        cmocka_unit_test(oracle_digest),  cmocka_unit_test(deployment_roundtrip),
+        cmocka_unit_test(times),         cmocka_unit_test(q16_and_names),
+        cmocka_unit_test(report_json),   cmocka_unit_test(report_csv),
+        cmocka_unit_test(oracle_digest), cmocka_unit_test(deployment_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
