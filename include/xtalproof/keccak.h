@@ -29,4 +29,15 @@ int xp_keccak256_file(const char *path, uint8_t out[32], struct xp_error *err);
 /* The Keccak-f[1600] permutation on 25 lanes, exposed for tests. */
 void xp_keccak_f1600(uint64_t state[25]);
 
+/* Four permutations side by side (lane i of state k in state[i][k]), with AVX2 where the
+ * processor has it; each result equals xp_keccak_f1600's. */
+void xp_keccak_f1600_x4(uint64_t state[25][4]);
+/* The same on one given path (tests): 0 plain C, 1 AVX2, 2 AVX-512VL; -1 when the processor
+ * lacks it. */
+int xp_keccak_f1600_x4_isa(uint64_t state[25][4], int isa);
+
+/* keccak256 of n ≤ 4 messages, each at most 135 bytes (one block), computed together. */
+void xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
+                           uint8_t *const out[4]);
+
 #endif

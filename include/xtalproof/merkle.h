@@ -70,6 +70,12 @@ int xp_merkle_consistency_proof_by_range(xp_merkle_range_fn fn, void *ctx, uint6
 int xp_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t index, uint64_t size,
                                const xp_merkle_proof *proof, const uint8_t root[32], xp_error *err);
 
+/* Many inclusion proofs against one (size, root), four hashed side by side: ok[i] is 1 when
+ * xp_merkle_verify_inclusion would return 0 for leaf_hash[i], index[i], proof[i], else 0. */
+void xp_merkle_verify_inclusion_batch(const uint8_t root[32], uint64_t size, size_t n,
+                                      const uint8_t (*leaf_hash)[32], const uint64_t *index,
+                                      const xp_merkle_proof *proof, int *ok);
+
 /* PROOF(first, D[second]); 0 < first ≤ second (the proof for first == second is empty). A
  * consistency proof from the empty tree is not defined: first = 0 is XP_EINVAL. */
 int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,

@@ -78,9 +78,14 @@ void xp_keccak_f1600(uint64_t a[25])
 static void absorb_block(uint64_t state[25], const uint8_t *block)
 {
     for (int i = 0; i < XP_KECCAK256_RATE / 8; i++) {
-        uint64_t lane = 0;
+        uint64_t lane;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        memcpy(&lane, block + 8 * i, 8); /* lanes are little-endian */
+#else
+        lane = 0;
         for (int j = 7; j >= 0; j--)
             lane = lane << 8 | block[8 * i + j];
+#endif
         state[i] ^= lane;
     }
     xp_keccak_f1600(state);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "xtalproof/bytes.h"
+#include "xtalproof/keccak.h"
 
 /* One level of the RFC's walk up the tree (steps 4b-4c and 6b-6c): says whether this level's
  * proof hash is the left sibling, and moves fn and sn up. The walk depends only on the sizes,
@@ -74,6 +75,52 @@ int xp_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t index, uint
     if (sn != 0 || xp_memeq_ct(r, root, 32) != 0)
         return xp_error_set(err, XP_ECRYPTO, "inclusion proof does not lead to the tree's root");
     return XP_OK;
+}
+
+void xp_merkle_verify_inclusion_batch(const uint8_t root[32], uint64_t size, size_t n,
+                                      const uint8_t (*leaf_hash)[32], const uint64_t *index,
+                                      const xp_merkle_proof *proof, int *ok)
+{
+    for (size_t g = 0; g < n; g += 4) {
+        size_t m = n - g < 4 ? n - g : 4;
+        uint64_t fn[4], sn[4];
+        size_t step[4];
+        int live[4];
+        uint8_t r[4][32];
+        for (size_t k = 0; k < m; k++) {
+            size_t i = g + k;
+            /* the scalar checks on the sizes, before any hashing */
+            live[k] = proof[i].len <= XP_MERKLE_MAX_PROOF && index[i] < size &&
+                      proof[i].len == walk_len(index[i], size - 1);
+            fn[k] = index[i];
+            sn[k] = size ? size - 1 : 0;
+            step[k] = 0;
+            memcpy(r[k], leaf_hash[i], 32);
+        }
+        for (;;) {
+            uint8_t buf[4][65], *out[4];
+            const uint8_t *msg[4];
+            size_t len[4], slot = 0;
+            for (size_t k = 0; k < m; k++) {
+                if (!live[k] || step[k] == proof[g + k].len)
+                    continue;
+                const uint8_t *h = proof[g + k].hash[step[k]++];
+                int left = walk_step(&fn[k], &sn[k]);
+                buf[slot][0] = 0x01;
+                memcpy(buf[slot] + 1, left ? h : r[k], 32);
+                memcpy(buf[slot] + 33, left ? r[k] : h, 32);
+                msg[slot] = buf[slot];
+                len[slot] = 65;
+                out[slot] = r[k];
+                slot++;
+            }
+            if (slot == 0)
+                break;
+            xp_keccak256_x4_short(msg, len, slot, out);
+        }
+        for (size_t k = 0; k < m; k++)
+            ok[g + k] = live[k] && sn[k] == 0 && xp_memeq_ct(r[k], root, 32) == 0;
+    }
 }
 
 static int verify_equal_sizes(const uint8_t first_root[32], const uint8_t second_root[32],

@@ -256,6 +256,55 @@ static void inclusion_every_index(void **state)
     assert_int_equal(checked, MAXN * (MAXN + 1) / 2);
 }
 
+/* The batch verifier answers as the single one for every proof of every tree size up to MAXN,
+ * with valid and broken proofs mixed in the same groups of four (a flipped byte, the wrong
+ * leaf, the wrong index, one hash short). */
+static void inclusion_batch(void **state)
+{
+    (void)state;
+    static xp_merkle_proof proofs[4 * MAXN];
+    static uint8_t lh[4 * MAXN][32];
+    static uint64_t idx[4 * MAXN];
+    static int ok[4 * MAXN];
+    size_t valid = 0, broken = 0;
+    for (uint64_t n = 1; n <= MAXN; n++) {
+        uint8_t root[32];
+        ref_mth(L, n, root);
+        size_t c = 0;
+        for (uint64_t m = 0; m < n; m++)
+            for (int t = 0; t < 4; t++) {
+                xp_merkle_proof *p = &proofs[c];
+                memset(p, 0, sizeof *p);
+                ref_path(m, L, n, p);
+                memcpy(lh[c], leaves[m], 32);
+                idx[c] = m;
+                int kind = (int)((m + (uint64_t)t) % 5); /* 0: intact */
+                if (kind == 1 && p->len)
+                    p->hash[m % p->len][(size_t)t * 7 % 32] ^= 0x20;
+                else if (kind == 2)
+                    lh[c][0] ^= 1;
+                else if (kind == 3 && n > 1)
+                    idx[c] = (m + 1) % n;
+                else if (kind == 1 && p->len == 0)
+                    idx[c] = n; /* out of range */
+                else if (kind == 4 && p->len)
+                    p->len--;
+                c++;
+            }
+        xp_merkle_verify_inclusion_batch(root, n, c, (const uint8_t(*)[32])lh, idx, proofs, ok);
+        for (size_t i = 0; i < c; i++) {
+            int want = xp_merkle_verify_inclusion(lh[i], idx[i], n, &proofs[i], root, NULL) == 0;
+            if (ok[i] != want)
+                fail_msg("batch says %d, single %d: proof %zu of the tree of %llu", ok[i], want, i,
+                         (unsigned long long)n);
+            valid += want;
+            broken += !want;
+        }
+    }
+    print_message("batch: %zu valid and %zu broken proofs answered as one by one\n", valid, broken);
+    assert_true(valid > 1000 && broken > 1000);
+}
+
 static void consistency_tamper(uint64_t m, uint64_t n, const xp_merkle_proof *p, const uint8_t *r1,
                                const uint8_t *r2)
 {
@@ -481,6 +530,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(empty_and_small),       cmocka_unit_test(roots_match_reference),
         cmocka_unit_test(inclusion_every_index), cmocka_unit_test(consistency_every_pair),
+        cmocka_unit_test(inclusion_batch),
         cmocka_unit_test(rfc_example),           cmocka_unit_test(limits),
         cmocka_unit_test(source_errors),
     };

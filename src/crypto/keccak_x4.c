@@ -1,0 +1,140 @@
+/* Four Keccak-f[1600] permutations side by side: lane i of state k is a[i][k]. The same rounds
+ * as xp_keccak_f1600 on 4-wide vectors of 64-bit words (GCC vector extensions); built for
+ * AVX-512VL or AVX2 where the processor has them (chosen once, at the first call), plain C
+ * otherwise. Each of the four results is bit for bit the scalar permutation's, on every path
+ * (tests/unit/test_keccak.c). */
+#include "xtalproof/keccak.h"
+
+#include <string.h>
+
+typedef uint64_t v4 __attribute__((vector_size(32)));
+
+static const uint64_t RC4[24] = {
+    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
+    0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+    0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
+    0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
+    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
+    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
+};
+
+/* rho offsets and pi destinations by lane index x + 5y, as in keccak.c */
+static const unsigned RHO4[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
+                                  25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
+static const unsigned char PI4[25] = {0,  10, 20, 5,  15, 16, 1,  11, 21, 6,  7,  17, 2,
+                                      12, 22, 23, 8,  18, 3,  13, 14, 24, 9,  19, 4};
+
+/* n is a constant after unrolling; 0 (lane 0's rho) leaves the lane as it is */
+#define rotl4(v, n) ((n) ? ((v) << (n)) | ((v) >> (64 - (n))) : (v))
+
+static inline __attribute__((always_inline)) void permute(v4 a[25])
+{
+    for (int round = 0; round < 24; round++) {
+        v4 b[25], c[5], d[5];
+#pragma GCC unroll 5
+        for (int x = 0; x < 5; x++)
+            c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+#pragma GCC unroll 5
+        for (int x = 0; x < 5; x++)
+            d[x] = c[(x + 4) % 5] ^ rotl4(c[(x + 1) % 5], 1);
+#pragma GCC unroll 25
+        for (int i = 0; i < 25; i++)
+            a[i] ^= d[i % 5];
+#pragma GCC unroll 25
+        for (int i = 0; i < 25; i++)
+            b[PI4[i]] = rotl4(a[i], RHO4[i]);
+#pragma GCC unroll 25
+        for (int i = 0; i < 25; i++) {
+            int y = i - i % 5, x = i % 5;
+            a[i] = b[i] ^ (~b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
+        }
+        a[0] ^= (v4){RC4[round], RC4[round], RC4[round], RC4[round]};
+    }
+}
+
+__attribute__((target("avx2"))) static void permute_avx2(v4 a[25])
+{
+    permute(a);
+}
+
+/* AVX-512VL: the same code gets single-instruction rotations (vprolq) and three-way logic
+ * (vpternlogq) on the same 256-bit registers */
+__attribute__((target("avx512f,avx512vl"))) static void permute_avx512vl(v4 a[25])
+{
+    permute(a);
+}
+
+static void permute_plain(v4 a[25])
+{
+    permute(a);
+}
+
+static int isa_supported(int isa)
+{
+    __builtin_cpu_init();
+    if (isa == 2)
+        return __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512f");
+    if (isa == 1)
+        return __builtin_cpu_supports("avx2");
+    return isa == 0;
+}
+
+int xp_keccak_f1600_x4_isa(uint64_t state[25][4], int isa)
+{
+    if (!isa_supported(isa))
+        return -1;
+    v4 a[25];
+    memcpy(a, state, sizeof a);
+    if (isa == 2)
+        permute_avx512vl(a);
+    else if (isa == 1)
+        permute_avx2(a);
+    else
+        permute_plain(a);
+    memcpy(state, a, sizeof a);
+    return 0;
+}
+
+void xp_keccak_f1600_x4(uint64_t state[25][4])
+{
+    static int isa = -1; /* 2: AVX-512VL, 1: AVX2, 0: neither */
+    if (isa < 0)
+        isa = isa_supported(2) ? 2 : isa_supported(1) ? 1 : 0;
+    xp_keccak_f1600_x4_isa(state, isa);
+}
+
+/* keccak256 of n ≤ 4 messages of at most 135 bytes each (one block), four at a time */
+void xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
+                           uint8_t *const out[4])
+{
+    uint64_t s[25][4];
+    memset(s, 0, sizeof s);
+    for (size_t k = 0; k < n && k < 4; k++) {
+        uint8_t block[XP_KECCAK256_RATE];
+        memset(block, 0, sizeof block);
+        memcpy(block, msg[k], len[k]);
+        block[len[k]] ^= 0x01;
+        block[XP_KECCAK256_RATE - 1] ^= 0x80;
+        for (int i = 0; i < XP_KECCAK256_RATE / 8; i++) {
+            uint64_t lane;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(&lane, block + 8 * i, 8); /* lanes are little-endian */
+#else
+            lane = 0;
+            for (int j = 7; j >= 0; j--)
+                lane = lane << 8 | block[8 * i + j];
+#endif
+            s[i][k] = lane;
+        }
+    }
+    xp_keccak_f1600_x4(s);
+    for (size_t k = 0; k < n && k < 4; k++)
+        for (int i = 0; i < 4; i++) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            memcpy(out[k] + 8 * i, &s[i][k], 8);
+#else
+            for (int j = 0; j < 8; j++)
+                out[k][8 * i + j] = (uint8_t)(s[i][k] >> (8 * j));
+#endif
+        }
+}
