@@ -1,10 +1,12 @@
 /* xtalproof register: hashes structure files and appends their records to a dataset's log in
  * batches, each batch one transaction, then cuts a version. A file counts as a whole: if any
  * of its structures fails, none of them is added. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,7 +24,9 @@ typedef struct reg {
     xp_record tmpl; /* contributor, timestamp, parent, metaHash */
     int json;
     xp_record recs[BATCH];
-    const char *file[BATCH];
+    char *file[BATCH]; /* owned copies: the walk frees its names after each file */
+    size_t nfiles;
+    int progress;
     size_t n, batch;
     uint64_t added, dups, failed, matches;
 } reg;
@@ -64,6 +68,15 @@ static int match_one(void *ctx, uint32_t ds, uint64_t index, const xp_record *r)
     return 0;
 }
 
+static void drop_files(reg *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->file[i]);
+        g->file[i] = NULL;
+    }
+    g->n = 0;
+}
+
 static int flush(reg *g, xp_error *err)
 {
     if (g->n == 0)
@@ -91,7 +104,7 @@ static int flush(reg *g, xp_error *err)
                  xp_store_protohash_each(g->s, g->recs[i].protohash, g->d.id, match_one, ctx, err)))
             return rc;
     }
-    g->n = 0;
+    drop_files(g);
     return XP_OK;
 }
 
@@ -107,7 +120,9 @@ static int add_file(reg *g, const char *file, const xp_file_ids *ids, xp_error *
         memcpy(r->symhash, ids->symhash[i], 32);
         memcpy(r->protohash, ids->protohash[i], 32);
         memcpy(r->content_sha256, ids->sha256, 32);
-        g->file[g->n++] = file;
+        if (!(g->file[g->n] = strdup(file)))
+            return xp_error_set(err, XP_ENOMEM, "out of memory");
+        g->n++;
     }
     return XP_OK;
 }
@@ -136,6 +151,37 @@ static int setup(reg *g, const xp_opt *o, int nopts, xp_error *err)
     return rc;
 }
 
+/* One file of the walk: hashed, then its records added (or the failure reported); files are
+ * handled as the walk finds them, so memory does not grow with their number. */
+static int register_file(void *ctx, const char *file, xp_error *err)
+{
+    reg *g = ctx;
+    xp_file_ids ids;
+    xp_error ferr = {0};
+    if (g->progress && g->nfiles % 64 == 0)
+        fprintf(stderr, "\rregister: %zu files", g->nfiles);
+    g->nfiles++;
+    /* a file's records go into one transaction, so a file may hold at most BATCH */
+    int hashed = xp_cli_hash_file(file, &ids, &ferr) == 0;
+    if (hashed && ids.n > BATCH) {
+        xp_error_set(&ferr, XP_EINVAL, "%s holds %zu structures, more than %d", file, ids.n,
+                     BATCH);
+        xp_cli_file_ids_free(&ids);
+        hashed = 0;
+    }
+    if (!hashed) {
+        g->failed++;
+        char text[XP_ERROR_MAX + 16];
+        snprintf(text, sizeof text, "failed %s", ferr.msg);
+        emit(g, json_pack("{s:s, s:s, s:s}", "file", file, "status", "failed", "error", ferr.msg),
+             text);
+        return 0;
+    }
+    int rc = add_file(g, file, &ids, err);
+    xp_cli_file_ids_free(&ids);
+    return rc;
+}
+
 int xp_cmd_register(int argc, char **argv)
 {
     xp_opt o[] = {{"dataset", 0, 0}, {"parent", 0, 0}, {"meta", 0, 0}, {"json", 1, 0}};
@@ -154,7 +200,6 @@ int xp_cmd_register(int argc, char **argv)
     if (g->batch < 1 || g->batch > BATCH)
         g->batch = BATCH;
     xp_error err = {0};
-    xp_path_list files = {0};
     int rc = xp_cli_store_open(&g->s);
     if (rc) {
         free(g);
@@ -162,40 +207,19 @@ int xp_cmd_register(int argc, char **argv)
     }
     if ((rc = setup(g, o, 4, &err)))
         goto fail;
-    for (int i = 0; i < npos; i++)
-        if ((rc = xp_path_list_add(&files, pos[i], &err)))
+    g->progress = !g->json && isatty(2);
+    for (int i = 0; i < npos; i++) { /* every PATH exists before anything is registered */
+        struct stat st;
+        if (stat(pos[i], &st)) {
+            rc = xp_error_set(&err, XP_EIO, "%s: %s", pos[i], strerror(errno));
             goto fail;
-    int progress = !g->json && isatty(2);
-    for (size_t f = 0; f < files.n; f++) {
-        const char *file = files.paths[f];
-        xp_file_ids ids;
-        xp_error ferr = {0};
-        if (progress && f % 64 == 0)
-            fprintf(stderr, "\rregister: %zu of %zu files", f, files.n);
-        /* a file's records go into one transaction, so a file may hold at most BATCH */
-        int hashed = xp_cli_hash_file(file, &ids, &ferr) == 0;
-        if (hashed && ids.n > BATCH) {
-            xp_error_set(&ferr, XP_EINVAL, "%s holds %zu structures, more than %d", file, ids.n,
-                         BATCH);
-            xp_cli_file_ids_free(&ids);
-            hashed = 0;
         }
-        if (!hashed) {
-            g->failed++;
-            char text[XP_ERROR_MAX + 16];
-            snprintf(text, sizeof text, "failed %s", ferr.msg);
-            emit(g,
-                 json_pack("{s:s, s:s, s:s}", "file", file, "status", "failed", "error", ferr.msg),
-                 text);
-            continue;
-        }
-        rc = add_file(g, file, &ids, &err);
-        xp_cli_file_ids_free(&ids);
-        if (rc)
-            goto fail;
     }
-    if (progress)
-        fprintf(stderr, "\rregister: %zu of %zu files\n", files.n, files.n);
+    for (int i = 0; i < npos; i++)
+        if ((rc = xp_walk(pos[i], register_file, g, &err)))
+            goto fail;
+    if (g->progress)
+        fprintf(stderr, "\rregister: %zu files\n", g->nfiles);
     xp_version v;
     int cut;
     if ((rc = flush(g, &err)) ||
@@ -207,7 +231,7 @@ int xp_cmd_register(int argc, char **argv)
     if (g->json)
         emit(g,
              json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}", "dataset", g->d.name,
-                       "files", (json_int_t)files.n, "added", (json_int_t)g->added, "duplicates",
+                       "files", (json_int_t)g->nfiles, "added", (json_int_t)g->added, "duplicates",
                        (json_int_t)g->dups, "failed", (json_int_t)g->failed, "matches",
                        (json_int_t)g->matches, "newVersion", cut, "version", (json_int_t)v.number,
                        "size", (json_int_t)v.size, "root", root),
@@ -215,7 +239,7 @@ int xp_cmd_register(int argc, char **argv)
     else
         printf("%s: %zu files: added %llu, duplicates %llu, failed %llu; %s %u, size %llu, root "
                "%s\n",
-               g->d.name, files.n, (unsigned long long)g->added, (unsigned long long)g->dups,
+               g->d.name, g->nfiles, (unsigned long long)g->added, (unsigned long long)g->dups,
                (unsigned long long)g->failed, cut ? "new version" : "version unchanged", v.number,
                (unsigned long long)v.size, root);
     rc = g->failed ? XP_EXIT_FAIL : XP_EXIT_OK;
@@ -223,7 +247,7 @@ int xp_cmd_register(int argc, char **argv)
 fail:
     rc = xp_cli_fail(&err);
 done:
-    xp_path_list_free(&files);
+    drop_files(g);
     xp_store_close(g->s);
     free(g);
     return rc;

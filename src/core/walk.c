@@ -10,8 +10,9 @@
 
 #define MAX_DEPTH 64
 
-static int push(xp_path_list *list, const char *path, xp_error *err)
+static int push(void *ctx, const char *path, xp_error *err)
 {
+    xp_path_list *list = ctx;
     char **p = realloc(list->paths, (list->n + 1) * sizeof *p);
     if (!p)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
@@ -27,13 +28,13 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add(xp_path_list *list, const char *path, int depth, xp_error *err)
+static int add(xp_walk_fn fn, void *ctx, const char *path, int depth, xp_error *err)
 {
     struct stat st;
     if (stat(path, &st))
         return xp_error_set(err, XP_EIO, "%s: %s", path, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return push(list, path, err);
+        return fn(ctx, path, err);
     if (depth > MAX_DEPTH)
         return xp_error_set(err, XP_EINVAL, "%s: directories nested deeper than %d", path,
                             MAX_DEPTH);
@@ -69,7 +70,7 @@ static int add(xp_path_list *list, const char *path, int depth, xp_error *err)
         snprintf(child, len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
         struct stat cst;
         if (stat(child, &cst) == 0 && (S_ISDIR(cst.st_mode) || S_ISREG(cst.st_mode)))
-            rc = add(list, child, depth + 1, err);
+            rc = add(fn, ctx, child, depth + 1, err);
         free(child);
     }
     for (size_t i = 0; i < n; i++)
@@ -80,7 +81,12 @@ static int add(xp_path_list *list, const char *path, int depth, xp_error *err)
 
 int xp_path_list_add(xp_path_list *list, const char *path, xp_error *err)
 {
-    return add(list, path, 0, err);
+    return add(push, list, path, 0, err);
+}
+
+int xp_walk(const char *path, xp_walk_fn fn, void *ctx, xp_error *err)
+{
+    return add(fn, ctx, path, 0, err);
 }
 
 void xp_path_list_free(xp_path_list *list)
