@@ -156,11 +156,17 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
                   hexj(pb, 32), targets, u64s(now + commit_window), u64s(result_window),
                   u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
     json_t *args = json_pack("[o]", params);
+    /* --idempotency-key K: a rerun (after a crash, or by mistake) finds the round opened
+     * under K instead of escrowing the reward a second time */
+    const char *key = xp_cli_get(o, no, "idempotency-key");
+    char idem[160] = "";
+    if (key)
+        snprintf(idem, sizeof idem, "round-open:%s", key);
     xp_chain_tx tx;
     int rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
                            "openRound((address,bytes32,bytes32[],uint64,uint32,uint32,uint128,"
                            "uint96,uint128,address,uint16))",
-                           args, &total, NULL, &tx, err);
+                           args, &total, idem[0] ? idem : NULL, &tx, err);
     json_decref(args);
     xp_u256 id;
     uint64_t rid = 0;
@@ -518,7 +524,8 @@ int xp_cmd_round(int argc, char **argv)
                   {"record", 0, 0},        {"model-id", 0, 0},      {"property", 0, 0},
                   {"reward", 0, 0},        {"stake", 0, 0},         {"tolerance", 0, 0},
                   {"commit-window", 0, 0}, {"result-window", 0, 0}, {"reveal-window", 0, 0},
-                  {"royalty-bps", 0, 0},   {"committee", 0, 0},     {"model", 0, 0}};
+                  {"royalty-bps", 0, 0},   {"committee", 0, 0},     {"model", 0, 0},
+                  {"idempotency-key", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[XP_REPORT_MAX_ROWS];
     int npos;

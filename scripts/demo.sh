@@ -69,7 +69,7 @@ MID=$(jq -r .modelId "$work/model-band-gap.json")
 
 step "a round on the band gap of Si, Ge and ZnS: 1 ETH per target, tolerance 0.5 eV, 10 % of wins to the training data"
 T1=$S/9011998.cif T2=$S/9011050.cif T3=$S/1101051.cif
-"$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --royalty-bps 1000 --commit-window 600 "${OWNER[@]}" "$T1" "$T2" "$T3" |
+"$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --royalty-bps 1000 --commit-window 600 --idempotency-key demo-round "${OWNER[@]}" "$T1" "$T2" "$T3" |
   tee "$work/round.json" | jq -c '{round, escrowed, committee}'
 RID=$(jq -r .round "$work/round.json")
 

@@ -96,9 +96,14 @@ expect "model register again" 0 "$XP" model register band-gap --training-dataset
 
 # a round over Si and Ge: reward R per target, stake ST, tolerance 0.5 eV
 R=1000000000000000000 ST=1000
-expect "round open" 0 "$XP" round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --royalty-bps 1000 --commit-window 600 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif"
+OPEN=(round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --royalty-bps 1000 --commit-window 600 --idempotency-key si-ge-1 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif")
+expect "round open" 0 "$XP" "${OPEN[@]}"
 RID=$(jq -r .round "$T/out")
 [ "$RID" = 1 ] && [ "$(jq -r .escrowed "$T/out")" = 2000000000000000000 ] && ok "round 1 escrows 2 R" || bad "open: $(cat "$T/out")"
+expect "round open again, same idempotency key" 0 "$XP" "${OPEN[@]}"
+[ "$(jq -r .round "$T/out")" = 1 ] && ok "the same key finds round 1" || bad "reopen: $(cat "$T/out")"
+expect "no round 2 was opened" 1 "$XP" round show 2 "${O[@]}"
+grep -qi "round\|revert\|exist" "$T/err" && ok "round show 2: $(head -c 120 "$T/err")" || bad "round show 2 failed for another reason: $(cat "$T/err")"
 CH=31337
 for who in 1 5; do
   for t in 0 1; do
