@@ -19,6 +19,8 @@ void xp_node_config_defaults(xp_node_config *c)
     c->max_connections = 64;
     c->timeout_s = 30;
     c->grace_s = 10;
+    c->anchor_every_records = 1000;
+    c->anchor_every_s = 600;
 }
 
 static int get_int(json_t *v, const char *key, long long lo, long long hi, long long *out,
@@ -75,6 +77,24 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
         } else if (!strcmp(key, "shutdownGraceSeconds")) {
             if (!(rc = get_int(v, key, 0, 600, &n, err)))
                 c->grace_s = (unsigned)n;
+        } else if (!strcmp(key, "rpc")) {
+            const char *u = json_string_value(v);
+            if (!u || strncmp(u, "http", 4) || strlen(u) >= sizeof c->rpc)
+                rc = xp_error_set(err, XP_EINVAL, "config: \"rpc\" must be an http(s) URL");
+            else
+                strcpy(c->rpc, u);
+        } else if (!strcmp(key, "deployment"))
+            rc = get_path(v, key, c->deployment, err);
+        else if (!strcmp(key, "keystore"))
+            rc = get_path(v, key, c->keystore, err);
+        else if (!strcmp(key, "passwordFile"))
+            rc = get_path(v, key, c->password_file, err);
+        else if (!strcmp(key, "anchorEveryRecords")) {
+            if (!(rc = get_int(v, key, 1, 1LL << 32, &n, err)))
+                c->anchor_every_records = (uint64_t)n;
+        } else if (!strcmp(key, "anchorEverySeconds")) {
+            if (!(rc = get_int(v, key, 1, 86400, &n, err)))
+                c->anchor_every_s = (unsigned)n;
         } else
             rc = xp_error_set(err, XP_EINVAL, "config: unknown key \"%.64s\"", key);
         if (rc)
@@ -344,6 +364,7 @@ static int parse_json_submission(const char *body, size_t len, xp_api_submission
             if (!json_is_boolean(v))
                 return xp_error_set(err, XP_EINVAL, "body: \"cut\" must be true or false");
             s->cut = json_is_true(v);
+            s->cut_given = 1;
         } else
             return xp_error_set(err, XP_EINVAL, "body: unknown key \"%.64s\"", key);
         if (rc)
@@ -358,6 +379,7 @@ int xp_api_parse_submission(const char *body, size_t len, const char *content_ty
 {
     memset(out, 0, sizeof *out);
     out->cut = 1;
+    out->cut_given = cut_q != NULL;
     int rc = parse_bool(cut_q, &out->cut, err);
     if (!rc && is_json_type(content_type)) {
         if (format_q || name_q)
