@@ -254,7 +254,6 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
     json_t *state = NULL;
     if (!rc)
         rc = xp_chain_state_load(c, &state, err);
-    uint64_t pending = 0;
     int first = rc;
     for (size_t i = 0; !rc && i < l.n; i++) {
         const xp_dataset *d = &l.d[i];
@@ -282,20 +281,39 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
                 *err = e;
             }
         }
-        ds = json_object_get(json_object_get(state, "datasets"), d->name);
-        anchored = ds ? (uint64_t)json_integer_value(json_object_get(ds, "size")) : 0;
-        pending += d->size > anchored ? d->size - anchored : 0;
     }
     pthread_mutex_lock(&w->mu);
     if (state) {
         json_decref(w->anchored);
         w->anchored = json_deep_copy(json_object_get(state, "datasets"));
-        w->stats.pending_records = pending;
     }
     pthread_mutex_unlock(&w->mu);
     json_decref(state);
     free(l.d);
     return first;
+}
+
+/* Records not yet anchored, from the store and the last state read (also while the chain is
+ * down, when no pass runs). */
+static void refresh_pending(xp_anchor_worker *w)
+{
+    ds_list l = {0};
+    xp_error err = {0};
+    pthread_mutex_lock(w->store_lock);
+    int rc = xp_dataset_each(w->store, collect, &l, &err);
+    pthread_mutex_unlock(w->store_lock);
+    if (!rc) {
+        uint64_t pending = 0;
+        pthread_mutex_lock(&w->mu);
+        for (size_t i = 0; i < l.n; i++) {
+            json_t *ds = json_object_get(w->anchored, l.d[i].name);
+            uint64_t a = ds ? (uint64_t)json_integer_value(json_object_get(ds, "size")) : 0;
+            pending += l.d[i].size > a ? l.d[i].size - a : 0;
+        }
+        w->stats.pending_records = pending;
+        pthread_mutex_unlock(&w->mu);
+    }
+    free(l.d);
 }
 
 /* Waits up to ms for a poke or the stop; returns 1 when stopping. */
@@ -342,6 +360,7 @@ static void *run(void *arg)
         }
         if (open)
             rc = pass(w, &c, &err);
+        refresh_pending(w);
         pthread_mutex_lock(&w->mu);
         w->stats.chain_up = open && rc != XP_EIO; /* XP_EIO: the RPC did not answer */
         pthread_mutex_unlock(&w->mu);
