@@ -403,10 +403,23 @@ int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
         free(w);
         return rc;
     }
+    /* what is anchored, from the state file alone: the metrics are right while the chain is
+     * still unreachable (best effort; the first pass reads it again) */
+    xp_chain c0;
+    memset(&c0, 0, sizeof c0);
+    xp_error e0 = {0};
+    json_t *st = NULL;
+    c0.deployment_path = xp_deployment_find(cfg->deployment[0] ? cfg->deployment : NULL, &e0);
+    if (c0.deployment_path && !xp_deployment_load(c0.deployment_path, &c0.d, &e0) &&
+        !xp_chain_state_load(&c0, &st, &e0))
+        w->anchored = json_deep_copy(json_object_get(st, "datasets"));
+    json_decref(st);
+    free(c0.deployment_path);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->tid, NULL, run, w)) {
         xp_wipe(w->priv, sizeof w->priv);
+        json_decref(w->anchored);
         free(w);
         return xp_error_set(err, XP_ENOMEM, "cannot start the anchor worker thread");
     }

@@ -194,6 +194,13 @@ for i in $(seq 0 11); do submit outage "$(gen 2 "$i")" >/dev/null; done
 for _ in $(seq 1 100); do [ "$(metric xtalproof_chain_up)" = 0 ] && [ "$(metric xtalproof_anchor_pending_records)" = 12 ] && break; sleep 0.3; done
 [ "$(metric xtalproof_chain_up)" = 0 ] && ok "chain down: xtalproof_chain_up 0" || bad "chain_up: $(metric xtalproof_chain_up)"
 [ "$(metric xtalproof_anchor_pending_records)" = 12 ] && ok "12 records wait" || bad "pending: $(metric xtalproof_anchor_pending_records)"
+# SIGTERM while the chain is down, and a start without a chain: the node serves, the records wait
+t1=$SECONDS; stop_node
+echo "     SIGTERM with the chain down: stopped in $((SECONDS - t1)) s"
+start_node "$T/kill.json"
+[ -s "$T/port" ] && ok "the node starts while the chain is down" || bad "no start without a chain: $(tail -3 "$T/node.err")"
+for _ in $(seq 1 30); do [ "$(metric xtalproof_anchor_pending_records)" = 12 ] && break; sleep 0.2; done
+[ "$(metric xtalproof_anchor_pending_records)" = 12 ] && ok "after the restart: still 12 records wait" || bad "pending after restart: $(metric xtalproof_anchor_pending_records)"
 anvil_up && ok "anvil started again (same state)" || bad "anvil up: $(cat "$T/anvil.out")"
 wait_anchored outage 60 && ok "the node resumed and anchored" || bad "outage not anchored: $(tail -5 "$T/node.err")"
 check_once outage 12
