@@ -110,6 +110,7 @@ cat >"$T/batch.json" <<EOF
 EOF
 start_node "$T/batch.json"
 [ -s "$T/port" ] && ok "node with the anchor worker started" || { bad "node: $(cat "$T/node.err")"; finish; exit 1; }
+RSS0=$(metric process_resident_memory_bytes)
 [ "$(post_ds batch)" = 201 ] && [ "$(post_ds single)" = 201 ] && ok "datasets batch and single" || bad "dataset create"
 t0=$SECONDS fails=0
 for b in 0 1 2 3; do
@@ -141,6 +142,7 @@ per_b=$((GB / 200)) per_s=$(((GS[1] + GS[2] + GS[3]) / 3))
 echo "     gas: 4 batched anchors of 50 = $GB ($per_b per structure); one structure per transaction: create ${GS[0]}, extend $per_s"
 [ "$per_b" -lt "$per_s" ] && ok "batched gas per structure $per_b < $per_s unbatched ($((per_s / (per_b > 0 ? per_b : 1)))x)" || bad "gas: batched $per_b, single $per_s"
 m=$(curl -s "$U/metrics")
+echo "     RSS of the node: $((RSS0 / 1024)) KiB at start, $(($(metric process_resident_memory_bytes) / 1024)) KiB after 204 registrations and 8 anchors"
 grep -q '^xtalproof_anchor_pending_records 0$' <<<"$m" && grep -q '^xtalproof_anchor_last_block [1-9]' <<<"$m" &&
   grep -q '^xtalproof_anchor_transactions_total 8$' <<<"$m" && ok "metrics: pending 0, last block, 8 transactions" || bad "metrics: $(grep anchor <<<"$m")"
 stop_node
