@@ -35,6 +35,8 @@ typedef struct xp_node_config {
     char password_file[XP_NODE_PATH_MAX]; /* "passwordFile" */
     uint64_t anchor_every_records;        /* "anchorEveryRecords": 1..2^32, default 1000 */
     unsigned anchor_every_s;              /* "anchorEverySeconds": 1..86400, default 600 */
+    int watch_rounds;                     /* "watchRounds": settle and withdraw (default true) */
+    unsigned reorg_depth;                 /* "reorgDepth": blocks re-read, 0..10000, default 12 */
 } xp_node_config;
 
 void xp_node_config_defaults(xp_node_config *c);
@@ -159,6 +161,8 @@ typedef struct xp_anchor_stats {
     uint64_t errors;           /* failed attempts (retried) */
     uint64_t gas_used;         /* gas of those transactions */
     int chain_up;              /* the RPC answered at the last attempt */
+    uint64_t settled;          /* round targets settled by the round watcher */
+    uint64_t withdrawals;      /* withdraw() transactions of the round watcher */
 } xp_anchor_stats;
 
 /* Loads the key (a wrong password fails here) and starts the thread; the chain itself may be
@@ -172,6 +176,14 @@ void xp_anchor_worker_poke(xp_anchor_worker *w);
 void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);
 /* The anchored version of a dataset (0: none), as the state file says. */
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
+/* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
+ * the Rounds contract's events from the cursor in HOME/watch-<chainid>.json (less reorg_depth
+ * blocks), then settle of this node's targets past their reveal deadline and withdraw of its
+ * balance. Counts go into st. */
+struct xp_chain;
+int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c,
+                   xp_anchor_stats *st, xp_error *err);
+
 /* The worker's metrics in Prometheus text (malloc'd). */
 char *xp_anchor_metrics_render(const xp_anchor_stats *s);
 

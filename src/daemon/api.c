@@ -21,6 +21,8 @@ void xp_node_config_defaults(xp_node_config *c)
     c->grace_s = 10;
     c->anchor_every_records = 1000;
     c->anchor_every_s = 600;
+    c->watch_rounds = 1;
+    c->reorg_depth = 12;
 }
 
 static int get_int(json_t *v, const char *key, long long lo, long long hi, long long *out,
@@ -92,6 +94,14 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
         else if (!strcmp(key, "anchorEveryRecords")) {
             if (!(rc = get_int(v, key, 1, 1LL << 32, &n, err)))
                 c->anchor_every_records = (uint64_t)n;
+        } else if (!strcmp(key, "watchRounds")) {
+            if (!json_is_boolean(v))
+                rc = xp_error_set(err, XP_EINVAL, "config: \"watchRounds\" must be true or false");
+            else
+                c->watch_rounds = json_is_true(v);
+        } else if (!strcmp(key, "reorgDepth")) {
+            if (!(rc = get_int(v, key, 0, 10000, &n, err)))
+                c->reorg_depth = (unsigned)n;
         } else if (!strcmp(key, "anchorEverySeconds")) {
             if (!(rc = get_int(v, key, 1, 86400, &n, err)))
                 c->anchor_every_s = (unsigned)n;

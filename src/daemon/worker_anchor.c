@@ -343,6 +343,7 @@ static void *run(void *arg)
     xp_chain c;
     int open = 0;
     unsigned backoff = 500;
+    refresh_pending(w); /* from the state file read at start, before any chain I/O */
     for (;;) {
         pthread_mutex_lock(&w->mu);
         int stop = w->stopping;
@@ -360,6 +361,17 @@ static void *run(void *arg)
         }
         if (open)
             rc = pass(w, &c, &err);
+        refresh_pending(w); /* before the round watcher's RPCs: the metric follows the pass */
+        if (open && !rc && w->cfg.watch_rounds) {
+            xp_anchor_stats got = {0};
+            rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, &c, &got, &err);
+            if (rc)
+                note_error(w, "round watcher", &err);
+            pthread_mutex_lock(&w->mu);
+            w->stats.settled += got.settled;
+            w->stats.withdrawals += got.withdrawals;
+            pthread_mutex_unlock(&w->mu);
+        }
         refresh_pending(w);
         pthread_mutex_lock(&w->mu);
         w->stats.chain_up = open && rc != XP_EIO; /* XP_EIO: the RPC did not answer */
@@ -497,10 +509,17 @@ char *xp_anchor_metrics_render(const xp_anchor_stats *s)
             "xtalproof_anchor_errors_total %llu\n"
             "# HELP xtalproof_chain_up Whether the chain answered at the last attempt.\n"
             "# TYPE xtalproof_chain_up gauge\n"
-            "xtalproof_chain_up %d\n",
+            "xtalproof_chain_up %d\n"
+            "# HELP xtalproof_rounds_settled_total Round targets settled by the node.\n"
+            "# TYPE xtalproof_rounds_settled_total counter\n"
+            "xtalproof_rounds_settled_total %llu\n"
+            "# HELP xtalproof_rounds_withdrawals_total Withdrawals of the node's round balance.\n"
+            "# TYPE xtalproof_rounds_withdrawals_total counter\n"
+            "xtalproof_rounds_withdrawals_total %llu\n",
             (unsigned long long)s->pending_records, (unsigned long long)s->last_version,
             (unsigned long long)s->last_block, (unsigned long long)s->transactions,
-            (unsigned long long)s->gas_used, (unsigned long long)s->errors, s->chain_up);
+            (unsigned long long)s->gas_used, (unsigned long long)s->errors, s->chain_up,
+            (unsigned long long)s->settled, (unsigned long long)s->withdrawals);
     if (fclose(f)) {
         free(out);
         return NULL;

@@ -46,7 +46,13 @@ echo devnet >"$T/pw"; chmod 600 "$T/priv" "$T/pw"
 K=$T/owner.json
 expect "key import" 0 "$XP" key import --private-key-file "$T/priv" --keystore "$K" --password-file "$T/pw" --light-kdf
 ADDR=$("$XP" key address --keystore "$K" --password-file "$T/pw")
-expect "deploy" 0 "$XP" deploy --rpc "$URL" --keystore "$K" --password-file "$T/pw"
+# the oracle committee: accounts 1, 2, 3 of anvil, 2 of 3
+for m in 1 2 3; do
+  grep -A12 '^Private Keys' "$ANVIL_DIR/anvil.log" | grep "^($m)" | grep -o '0x[0-9a-f]\{64\}' | cut -c3- >"$T/priv$m"
+  "$XP" key import --private-key-file "$T/priv$m" --keystore "$T/m$m.json" --password-file "$T/pw" --light-kdf >/dev/null 2>&1
+done
+COMMITTEE=$(for m in 1 2 3; do "$XP" key address --keystore "$T/m$m.json" --password-file "$T/pw"; done | paste -sd,)
+expect "deploy" 0 "$XP" deploy --rpc "$URL" --keystore "$K" --password-file "$T/pw" --committee "$COMMITTEE" --threshold 2
 DEP=$XTALPROOF_HOME/deployment-31337.json
 PROV=$(jq -r .contracts.ProvenanceRegistry.address "$DEP")
 nonce() { echo $(($(rpc eth_getTransactionCount "[\"$ADDR\",\"$1\"]"))); }
@@ -222,4 +228,34 @@ kill -TERM "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null; PROXY_PID=
 echo "     proxy: $(tail -1 "$T/proxy.err")"
 [ "$(nonce latest)" = "$(nonce pending)" ] && [ "$(nonce latest)" = $((N0 + $(anchor_events))) ] &&
   ok "in the end: nonce $(nonce latest) = deploy + anchor events" || bad "nonce $(nonce latest)/$(nonce pending), events $(anchor_events), base $N0"
+
+# ---- 5. the round watcher: settle after the reveal deadline, then withdraw ----------------------
+M=(--keystore "$K" --password-file "$T/pw" --deployment "$DEP")
+warp() { rpc evm_increaseTime "[$1]" >/dev/null; rpc evm_mine '[]' >/dev/null; }
+TGT=$(gen 0 0)
+expect "model register" 0 "$XP" model register band-gap "${M[@]}"
+expect "round open (the node's key sponsors)" 0 "$XP" round open --property "band gap" --reward 1000000 --stake 1000 --tolerance 0.5 --commit-window 600 "${M[@]}" "$TGT"
+RID=$(jq -r .round "$T/out")
+expect "the node's key commits" 0 "$XP" round commit --round "$RID" --target 0 --model band-gap "${M[@]}" "$TGT"
+mkdir -p "$T/bt"; echo scan >"$T/bt/a.xy"
+cat >"$T/bt/r.csv" <<EOF
+target,symhash,property,value,uncertainty,unit,facility,beamline,proposal_id,measured_at,raw_data
+,$("$XP" hash "$TGT" | cut -d' ' -f1),band gap,1.00,0.02,eV,TESTLS,BL1,P-1,2026-11-20T09:30:00Z,a.xy
+EOF
+for m in 1 2; do
+  expect "oracle sign $m" 0 "$XP" oracle sign --report "$T/bt/r.csv" --round "$RID" --keystore "$T/m$m.json" --password-file "$T/pw" --deployment "$DEP" --out "$T/sig$m.json"
+done
+warp 601
+expect "oracle submit 2 of 3" 0 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${M[@]}" "$T/sig1.json" "$T/sig2.json"
+start_node "$T/kill.json"
+sleep 2
+[ "$(metric xtalproof_rounds_settled_total)" = 0 ] && ok "before the reveal deadline: nothing settled" || bad "settled early: $(metric xtalproof_rounds_settled_total)"
+warp 86401
+for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && break; sleep 0.3; done
+[ "$(metric xtalproof_rounds_settled_total)" = 1 ] && ok "the node settled its target after the reveal deadline" || bad "settled: $(metric xtalproof_rounds_settled_total); $(tail -3 "$T/node.err")"
+[ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && ok "and withdrew its balance" || bad "withdrawals: $(metric xtalproof_rounds_withdrawals_total); $(tail -3 "$T/node.err")"
+[ "$(jq -r '.cursor' "$XTALPROOF_HOME/watch-31337.json")" -gt 1 ] && ok "the watcher's cursor is persisted" || bad "watch file: $(cat "$XTALPROOF_HOME/watch-31337.json")"
+stop_node; start_node "$T/kill.json"; sleep 2
+[ "$(metric xtalproof_rounds_settled_total)" = 0 ] && [ "$(metric xtalproof_rounds_withdrawals_total)" = 0 ] && ok "after a restart: nothing settled or withdrawn again" || bad "again: $(tail -3 "$T/node.err")"
+stop_node
 finish

@@ -306,10 +306,18 @@ static void config(void **state)
     assert_string_equal(c.rpc, "http://127.0.0.1:8545");
     assert_int_equal(c.anchor_every_records, 50);
     assert_int_equal(c.anchor_every_s, 7);
+    assert_int_equal(c.watch_rounds, 1);
+    assert_int_equal(c.reorg_depth, 12);
+    const char *watch = "{\"watchRounds\":false,\"reorgDepth\":0}";
+    assert_int_equal(xp_node_config_parse(watch, strlen(watch), &c, &err), 0);
+    assert_int_equal(c.watch_rounds, 0);
+    assert_int_equal(c.reorg_depth, 0);
     const char *bad[] = {"{\"anchorEveryRecords\":0}",
                          "{\"anchorEverySeconds\":86401}",
                          "{\"rpc\":\"ftp://x\"}",
                          "{\"rpc\":8545}",
+                         "{\"watchRounds\":1}",
+                         "{\"reorgDepth\":10001}",
                          "{\"keystore\":\"\"}",
                          "",
                          "[]",
