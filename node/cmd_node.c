@@ -286,6 +286,26 @@ static void h_dataset(ctx *c, answer *a)
         set_json(a, 200, j);
 }
 
+static void h_round(ctx *c, answer *a)
+{
+    static const char *const known[] = {NULL};
+    if (bad_query(c, known, a))
+        return;
+    if (!c->n->anchor || !c->n->cfg.watch_rounds) {
+        set_error(a, 404, "the round watcher is off (configure a keystore; docs/operations.md)");
+        return;
+    }
+    json_t *o = xp_anchor_worker_round(c->n->anchor, c->r->route.round);
+    if (!o) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "the node has seen no event of round %llu",
+                 (unsigned long long)c->r->route.round);
+        set_error(a, 404, msg);
+        return;
+    }
+    set_json(a, 200, o);
+}
+
 /* A version cut after a write, as JSON fields added to o. */
 static int add_version(node *n, const xp_dataset *d, int do_cut, json_t *o, xp_error *err)
 {
@@ -596,7 +616,7 @@ static const handler HANDLERS[XP_ROUTE_COUNT] = {
     [XP_ROUTE_DATASETS] = h_datasets,     [XP_ROUTE_DATASET] = h_dataset,
     [XP_ROUTE_STRUCTURES] = h_structures, [XP_ROUTE_VERSIONS] = h_versions,
     [XP_ROUTE_RECORD] = h_record,         [XP_ROUTE_PROOF] = h_proof,
-    [XP_ROUTE_PREDICT] = h_predict};
+    [XP_ROUTE_PREDICT] = h_predict,       [XP_ROUTE_ROUND] = h_round};
 
 static void dispatch(ctx *c, answer *a)
 {

@@ -4,6 +4,7 @@
 #ifndef XTALPROOF_DAEMON_H
 #define XTALPROOF_DAEMON_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,7 @@ typedef enum xp_route_id {
     XP_ROUTE_RECORD,     /* GET /v1/datasets/{name}/records/{symhash} */
     XP_ROUTE_PROOF,      /* GET /v1/datasets/{name}/proof/{symhash} */
     XP_ROUTE_PREDICT,    /* POST /v1/predict */
+    XP_ROUTE_ROUND,      /* GET /v1/rounds/{id} */
     XP_ROUTE_COUNT
 } xp_route_id;
 
@@ -63,6 +65,7 @@ typedef struct xp_route {
     int write; /* the method changes the store: needs the bearer token */
     char dataset[XP_DATASET_NAME_MAX + 1];
     uint8_t symhash[32];
+    uint64_t round; /* XP_ROUTE_ROUND: 1..2^63-1 */
 } xp_route;
 
 /* The label of a route in the metrics, such as "/v1/datasets/{name}". */
@@ -179,10 +182,14 @@ uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
 /* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
  * the Rounds contract's events from the cursor in HOME/watch-<chainid>.json (less reorg_depth
  * blocks), then settle of this node's targets past their reveal deadline and withdraw of its
- * balance. Counts go into st. */
+ * balance. Counts go into st; *targets gets a copy of what it knows of each target. */
 struct xp_chain;
 int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c,
-                   xp_anchor_stats *st, xp_error *err);
+                   xp_anchor_stats *st, json_t **targets, xp_error *err);
+
+/* What the round watcher saw of a round, as JSON (a new reference), or NULL when it saw
+ * nothing of it (or is off). */
+json_t *xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round);
 
 /* The worker's metrics in Prometheus text (malloc'd). */
 char *xp_anchor_metrics_render(const xp_anchor_stats *s);

@@ -1,6 +1,7 @@
 /* The daemon's configuration, routes, request-body parsers and metrics (daemon.h). */
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,8 @@ static const char *const LABELS[XP_ROUTE_COUNT] = {"unknown",
                                                    "/v1/datasets/{name}/versions",
                                                    "/v1/datasets/{name}/records/{symhash}",
                                                    "/v1/datasets/{name}/proof/{symhash}",
-                                                   "/v1/predict"};
+                                                   "/v1/predict",
+                                                   "/v1/rounds/{id}"};
 
 const char *xp_route_label(xp_route_id id)
 {
@@ -188,6 +190,8 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         r->id = XP_ROUTE_METRICS, al = "GET, HEAD";
     else if (k == 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predict"))
         r->id = XP_ROUTE_PREDICT, al = "POST";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "rounds"))
+        r->id = XP_ROUTE_ROUND, al = "GET, HEAD";
     else if (k >= 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "datasets")) {
         if (k == 2)
             r->id = XP_ROUTE_DATASETS, al = "GET, HEAD, POST";
@@ -214,6 +218,19 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         return 405;
     }
     r->write = !strcmp(method, "POST") && r->id != XP_ROUTE_PREDICT; /* predict reads only */
+    if (r->id == XP_ROUTE_ROUND) {
+        const char *d = seg[2];
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; d[i] >= '0' && d[i] <= '9' && i < 19; i++)
+            v = v * 10 + (uint64_t)(d[i] - '0');
+        if (d[i] || i == 0 || d[0] == '0' || v > INT64_MAX) {
+            xp_error_set(err, XP_EINVAL, "bad round id: want a decimal number from 1");
+            return 400;
+        }
+        r->round = v;
+        return 0;
+    }
     if (k >= 3) {
         if (!xp_api_valid_name(seg[2])) {
             xp_error_set(err, XP_EINVAL,

@@ -40,6 +40,7 @@ struct xp_anchor_worker {
     int stopping, poked;
     xp_anchor_stats stats;
     json_t *anchored; /* copy of the state's "datasets" */
+    json_t *rounds;   /* the round watcher's targets ("R:T" -> what it saw) */
     ds_watch watch[MAX_DATASETS];
     size_t nwatch;
 };
@@ -364,12 +365,17 @@ static void *run(void *arg)
         refresh_pending(w); /* before the round watcher's RPCs: the metric follows the pass */
         if (open && !rc && w->cfg.watch_rounds) {
             xp_anchor_stats got = {0};
-            rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, &c, &got, &err);
+            json_t *seen = NULL;
+            rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, &c, &got, &seen, &err);
             if (rc)
                 note_error(w, "round watcher", &err);
             pthread_mutex_lock(&w->mu);
             w->stats.settled += got.settled;
             w->stats.withdrawals += got.withdrawals;
+            if (seen) {
+                json_decref(w->rounds);
+                w->rounds = seen;
+            }
             pthread_mutex_unlock(&w->mu);
         }
         refresh_pending(w);
@@ -449,6 +455,7 @@ void xp_anchor_worker_stop(xp_anchor_worker *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->tid, NULL);
     json_decref(w->anchored);
+    json_decref(w->rounds);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     xp_wipe(w->priv, sizeof w->priv);
@@ -479,6 +486,31 @@ uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset)
         json_object_get(json_object_get(w->anchored, dataset), "version"));
     pthread_mutex_unlock(&w->mu);
     return v;
+}
+
+json_t *xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round)
+{
+    json_t *list = json_array(), *out = NULL;
+    const char *k;
+    json_t *e;
+    pthread_mutex_lock(&w->mu);
+    json_object_foreach(w->rounds, k, e)
+    {
+        if ((uint64_t)json_integer_value(json_object_get(e, "round")) != round)
+            continue;
+        uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
+        json_array_append_new(
+            list, json_pack("{s:O, s:O, s:b, s:o, s:O}", "target", json_object_get(e, "target"),
+                            "mine", json_object_get(e, "mine"), "resultPosted", dl != 0,
+                            "revealDeadline", dl ? json_integer((json_int_t)dl) : json_null(),
+                            "settled", json_object_get(e, "done")));
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (json_array_size(list))
+        out = json_pack("{s:I, s:o}", "round", (json_int_t)round, "targets", list);
+    else
+        json_decref(list);
+    return out;
 }
 
 char *xp_anchor_metrics_render(const xp_anchor_stats *s)

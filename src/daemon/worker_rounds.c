@@ -119,7 +119,7 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
 }
 
 int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_anchor_stats *st,
-                   xp_error *err)
+                   json_t **targets, xp_error *err)
 {
     const uint8_t *me = xp_sender_address(c->sender);
     const uint8_t *rounds = c->d.address[XP_C_ROUNDS];
@@ -216,6 +216,7 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_ancho
             rc = save(path, s, err);
         }
     }
+    *targets = json_deep_copy(json_object_get(s, "targets"));
     json_decref(blk);
     json_decref(logs);
     json_decref(s);

@@ -30,6 +30,20 @@ static void routes_known(void **state)
     const char *allow;
     assert_int_equal(route("GET", "/healthz", &r, &allow), 0);
     assert_int_equal(r.id, XP_ROUTE_HEALTHZ);
+    assert_int_equal(route("GET", "/v1/rounds/42", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_ROUND);
+    assert_true(r.round == 42);
+    assert_int_equal(r.write, 0);
+    assert_int_equal(route("GET", "/v1/rounds/9223372036854775807", &r, &allow), 0);
+    assert_true(r.round == 9223372036854775807ULL);
+    /* not a round id: 0, leading zeros, signs, too large, not decimal */
+    const char *bad_ids[] = {"/v1/rounds/0", "/v1/rounds/007", "/v1/rounds/-1", "/v1/rounds/+1",
+                             "/v1/rounds/9223372036854775808", "/v1/rounds/12345678901234567890",
+                             "/v1/rounds/0x1", "/v1/rounds/1a"};
+    for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++)
+        assert_int_equal(route("GET", bad_ids[i], &r, &allow), 400);
+    assert_int_equal(route("POST", "/v1/rounds/1", &r, &allow), 405);
+    assert_int_equal(route("GET", "/v1/rounds", &r, &allow), 404);
     assert_int_equal(route("HEAD", "/metrics", &r, &allow), 0);
     assert_int_equal(r.id, XP_ROUTE_METRICS);
     assert_int_equal(route("GET", "/v1/datasets", &r, &allow), 0);
