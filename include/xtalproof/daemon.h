@@ -166,6 +166,7 @@ typedef struct xp_anchor_stats {
     int chain_up;              /* the RPC answered at the last attempt */
     uint64_t settled;          /* round targets settled by the round watcher */
     uint64_t withdrawals;      /* withdraw() transactions of the round watcher */
+    uint64_t revealed;         /* commitments revealed by the round watcher */
 } xp_anchor_stats;
 
 /* Loads the key (a wrong password fails here) and starts the thread; the chain itself may be
@@ -181,11 +182,12 @@ void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
 /* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
  * the Rounds contract's events from the cursor in HOME/watch-<chainid>.json (less reorg_depth
- * blocks), then settle of this node's targets past their reveal deadline and withdraw of its
- * balance. Counts go into st; *targets gets a copy of what it knows of each target. */
+ * blocks), then reveal of this node's commitments once their result is posted (the records
+ * under HOME/records with their salt in the store, taken under *lock), settle of its targets
+ * past their reveal deadline and withdraw of its balance. Counts go into st; *targets gets a copy of what it knows of each target. */
 struct xp_chain;
-int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c,
-                   xp_anchor_stats *st, json_t **targets, xp_error *err);
+int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c, xp_store *store,
+                   pthread_mutex_t *lock, xp_anchor_stats *st, json_t **targets, xp_error *err);
 
 /* What the round watcher saw of a round, as JSON (a new reference), or NULL when it saw
  * nothing of it (or is off). */

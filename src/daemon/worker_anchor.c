@@ -366,12 +366,14 @@ static void *run(void *arg)
         if (open && !rc && w->cfg.watch_rounds) {
             xp_anchor_stats got = {0};
             json_t *seen = NULL;
-            rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, &c, &got, &seen, &err);
+            rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, &c, w->store, w->store_lock, &got,
+                                &seen, &err);
             if (rc)
                 note_error(w, "round watcher", &err);
             pthread_mutex_lock(&w->mu);
             w->stats.settled += got.settled;
             w->stats.withdrawals += got.withdrawals;
+            w->stats.revealed += got.revealed;
             if (seen) {
                 json_decref(w->rounds);
                 w->rounds = seen;
@@ -500,10 +502,12 @@ json_t *xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round)
             continue;
         uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
         json_array_append_new(
-            list, json_pack("{s:O, s:O, s:b, s:o, s:O}", "target", json_object_get(e, "target"),
-                            "mine", json_object_get(e, "mine"), "resultPosted", dl != 0,
+            list, json_pack("{s:O, s:b, s:b, s:o, s:b, s:b}", "target",
+                            json_object_get(e, "target"), "mine",
+                            json_is_true(json_object_get(e, "mine")), "resultPosted", dl != 0,
                             "revealDeadline", dl ? json_integer((json_int_t)dl) : json_null(),
-                            "settled", json_object_get(e, "done")));
+                            "revealed", json_is_true(json_object_get(e, "revealed")), "settled",
+                            json_is_true(json_object_get(e, "done"))));
     }
     pthread_mutex_unlock(&w->mu);
     if (json_array_size(list))
@@ -547,11 +551,15 @@ char *xp_anchor_metrics_render(const xp_anchor_stats *s)
             "xtalproof_rounds_settled_total %llu\n"
             "# HELP xtalproof_rounds_withdrawals_total Withdrawals of the node's round balance.\n"
             "# TYPE xtalproof_rounds_withdrawals_total counter\n"
-            "xtalproof_rounds_withdrawals_total %llu\n",
+            "xtalproof_rounds_withdrawals_total %llu\n"
+            "# HELP xtalproof_rounds_revealed_total Commitments revealed by the node.\n"
+            "# TYPE xtalproof_rounds_revealed_total counter\n"
+            "xtalproof_rounds_revealed_total %llu\n",
             (unsigned long long)s->pending_records, (unsigned long long)s->last_version,
             (unsigned long long)s->last_block, (unsigned long long)s->transactions,
             (unsigned long long)s->gas_used, (unsigned long long)s->errors, s->chain_up,
-            (unsigned long long)s->settled, (unsigned long long)s->withdrawals);
+            (unsigned long long)s->settled, (unsigned long long)s->withdrawals,
+            (unsigned long long)s->revealed);
     if (fclose(f)) {
         free(out);
         return NULL;

@@ -7,6 +7,7 @@
  *
  * Its file, HOME/watch-<chainid>.json: {"rounds": address, "cursor": next block to read,
  * "targets": {"R:T": {"round", "target", "mine", "revealDeadline", "done"}}, "withdrawDue"}. */
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,15 @@
 #include "xtalproof/chain.h"
 #include "xtalproof/daemon.h"
 #include "xtalproof/keccak.h"
+#include "xtalproof/prover.h"
+#include "xtalproof/secrets.h"
 
 static const char *const EVENTS[] = {
     "Committed(uint256,uint256,address,bytes32)",
     "ResultPosted(uint256,uint256,int256,uint256,bytes32,bytes32,uint64,uint64)",
-    "Settled(uint256,uint256,uint256,uint256,uint256)", "Cancelled(uint256,uint256)"};
-enum { EV_COMMITTED, EV_RESULT, EV_SETTLED, EV_CANCELLED, EV_COUNT };
+    "Settled(uint256,uint256,uint256,uint256,uint256)", "Cancelled(uint256,uint256)",
+    "Revealed(uint256,uint256,address,uint256,int256,bytes32,bytes32,bool)"};
+enum { EV_COMMITTED, EV_RESULT, EV_SETTLED, EV_CANCELLED, EV_REVEALED, EV_COUNT };
 
 static char *watch_path(const char *home, const xp_chain *c)
 {
@@ -97,11 +101,11 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
     uint64_t round = word_u64(json_string_value(json_array_get(topics, 1)));
     uint64_t t = word_u64(json_string_value(json_array_get(topics, 2)));
     json_t *e = target_of(s, round, t);
-    if (ev == EV_COMMITTED) {
+    if (ev == EV_COMMITTED || ev == EV_REVEALED) {
         uint8_t who[32];
         const char *w = json_string_value(json_array_get(topics, 3));
         if (w && !xp_hex_decode_exact(w, who, 32, NULL) && !memcmp(who + 12, me, 20))
-            json_object_set_new(e, "mine", json_true());
+            json_object_set_new(e, ev == EV_COMMITTED ? "mine" : "revealed", json_true());
     } else if (ev == EV_RESULT) {
         /* data: value, uncertainty, rawDataHash, facility, measuredAt, revealDeadline */
         const char *d = json_string_value(json_object_get(log, "data"));
@@ -118,8 +122,90 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
     }
 }
 
-int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_anchor_stats *st,
-                   json_t **targets, xp_error *err)
+/* Reveals this node's commitments whose result is posted and whose reveal window is open:
+ * the records `xtalproof prove` (or `round commit --model`) wrote under HOME/records, with the
+ * salt from the store (checked against the record's commitment). */
+static int reveal_own(const char *home, xp_store *store, pthread_mutex_t *lock, xp_chain *c,
+                      json_t *s, const char *path, uint64_t now, xp_anchor_stats *st,
+                      xp_error *err)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%.4096s/records", home);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    const uint8_t *me = xp_sender_address(c->sender);
+    int rc = 0;
+    struct dirent *de;
+    while (!rc && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
+            continue;
+        char fp[4500], *text = NULL;
+        size_t len;
+        snprintf(fp, sizeof fp, "%s/%s", dir, de->d_name);
+        xp_pred_record r;
+        if (xp_file_read(fp, XP_PRED_MAX_BYTES, &text, &len, NULL))
+            continue;
+        int bad = xp_pred_record_parse(text, len, &r, NULL);
+        free(text);
+        if (bad || r.chain_id != c->d.chain_id || memcmp(r.rounds, c->d.address[XP_C_ROUNDS], 20) ||
+            memcmp(r.predictor, me, 20) || !r.anchor.has_model_id)
+            continue;
+        char k[48];
+        snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)r.round,
+                 (unsigned long long)r.target);
+        json_t *e = json_object_get(json_object_get(s, "targets"), k);
+        uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
+        if (!e || !dl || now > dl || !json_is_true(json_object_get(e, "mine")) ||
+            json_is_true(json_object_get(e, "revealed")) || json_is_true(json_object_get(e, "done")))
+            continue;
+        uint8_t key[32], salt[XP_SECRET_MAX], cm[32];
+        size_t sl = 0;
+        xp_prove_salt_key(&r, key);
+        pthread_mutex_lock(lock);
+        bad = xp_secret_get(store, key, salt, &sl, NULL);
+        pthread_mutex_unlock(lock);
+        if (bad || sl != 32)
+            continue;
+        xp_pred_record_commitment(&r, salt, cm);
+        if (memcmp(cm, r.commitment, 32)) {
+            xp_wipe(salt, sizeof salt);
+            continue; /* another record of the same target: not the one committed */
+        }
+        char idem[200], cmh[67], sh[67], th[67], vq[24], rs[24], ts[24], ms[24];
+        xp_hex_encode(r.commitment, 32, cmh, 1);
+        snprintf(idem, sizeof idem, "reveal:%llu:%llu:%s", (unsigned long long)r.round,
+                 (unsigned long long)r.target, cmh); /* the key of `round reveal` */
+        snprintf(vq, sizeof vq, "%lld", (long long)r.value_q);
+        snprintf(rs, sizeof rs, "%llu", (unsigned long long)r.round);
+        snprintf(ts, sizeof ts, "%llu", (unsigned long long)r.target);
+        snprintf(ms, sizeof ms, "%llu", (unsigned long long)r.anchor.model_id);
+        json_t *args = json_pack("[s, s, s, s, s, s]", rs, ts, ms, vq,
+                                 xp_hex_encode(salt, 32, sh, 1),
+                                 xp_hex_encode(r.trace_root, 32, th, 1));
+        xp_wipe(salt, sizeof salt);
+        xp_wipe(sh, sizeof sh);
+        xp_chain_tx tx;
+        rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
+                           "reveal(uint256,uint256,uint256,int256,bytes32,bytes32)", args, NULL,
+                           idem, &tx, err);
+        json_decref(args);
+        if (rc)
+            break;
+        fprintf(stderr, "xtalproof node: rounds: revealed round %s target %s (%s) in block %llu\n",
+                rs, ts, de->d_name, (unsigned long long)tx.sent.block);
+        xp_chain_tx_clear(&tx);
+        st->revealed++;
+        json_object_set_new(e, "revealed", json_true());
+        rc = save(path, s, err);
+    }
+    closedir(d);
+    return rc;
+}
+
+int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store *store,
+                   pthread_mutex_t *lock, xp_anchor_stats *st, json_t **targets, xp_error *err)
 {
     const uint8_t *me = xp_sender_address(c->sender);
     const uint8_t *rounds = c->d.address[XP_C_ROUNDS];
@@ -144,13 +230,14 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_ancho
     uint64_t cursor = (uint64_t)json_integer_value(json_object_get(s, "cursor"));
     uint64_t from = cursor > reorg_depth ? cursor - reorg_depth : 0;
     if (!rc && from <= latest) {
-        char addr[XP_ADDRESS_HEX_LEN], hx[4][67];
+        char addr[XP_ADDRESS_HEX_LEN], hx[EV_COUNT][67];
         xp_address_to_checksum(rounds, addr);
-        json_t *f = json_pack("{s:s, s:[[s,s,s,s]]}", "address", addr, "topics",
+        json_t *f = json_pack("{s:s, s:[[s,s,s,s,s]]}", "address", addr, "topics",
                               xp_hex_encode(t0[0], 32, hx[0], 1),
                               xp_hex_encode(t0[1], 32, hx[1], 1),
                               xp_hex_encode(t0[2], 32, hx[2], 1),
-                              xp_hex_encode(t0[3], 32, hx[3], 1));
+                              xp_hex_encode(t0[3], 32, hx[3], 1),
+                              xp_hex_encode(t0[4], 32, hx[4], 1));
         rc = xp_eth_get_logs(c->rpc, f, from, latest, 5000, &logs, err);
         json_decref(f);
         size_t i;
@@ -161,6 +248,8 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_ancho
             rc = save(path, s, err);
         }
     }
+    if (!rc)
+        rc = reveal_own(home, store, lock, c, s, path, now, st, err);
     /* settle this node's targets once their reveal deadline has passed */
     const char *k;
     json_t *e;

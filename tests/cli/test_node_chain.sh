@@ -12,8 +12,9 @@
 #  4. the node talks to anvil through the fault proxy (drops, drops after forwarding, delays,
 #     cuts, garbling, 503 on XP_NODE_CHAIN_FAULT_PCT percent of requests, default 50): anchoring completes,
 #     once;
-#  5. a round the node's key committed to: after the result and the reveal deadline the node
-#     settles it and withdraws, once (also after a restart); GET /v1/rounds/{id}.
+#  5. a round the node's key committed to (round commit --model: the record under HOME/records,
+#     the salt in the store): after the result the node reveals; after the reveal deadline it
+#     settles and withdraws, each once (also after a restart); GET /v1/rounds/{id}.
 # usage: test_node_chain.sh PATH/TO/xtalproof SOURCE_DIR PATH/TO/eth_fault_proxy
 set -u
 XP=$1 SRC=$2 PROXY=$3
@@ -250,19 +251,20 @@ done
 warp 601
 expect "oracle submit 2 of 3" 0 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${M[@]}" "$T/sig1.json" "$T/sig2.json"
 start_node "$T/kill.json"
-sleep 2
+for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_revealed_total)" = 1 ] && break; sleep 0.3; done
+[ "$(metric xtalproof_rounds_revealed_total)" = 1 ] && ok "the node revealed its commitment (record under HOME/records, salt from the store)" || bad "revealed: $(metric xtalproof_rounds_revealed_total); $(tail -3 "$T/node.err")"
 [ "$(metric xtalproof_rounds_settled_total)" = 0 ] && ok "before the reveal deadline: nothing settled" || bad "settled early: $(metric xtalproof_rounds_settled_total)"
 warp 86401
 for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && break; sleep 0.3; done
 [ "$(metric xtalproof_rounds_settled_total)" = 1 ] && ok "the node settled its target after the reveal deadline" || bad "settled: $(metric xtalproof_rounds_settled_total); $(tail -3 "$T/node.err")"
 [ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && ok "and withdrew its balance" || bad "withdrawals: $(metric xtalproof_rounds_withdrawals_total); $(tail -3 "$T/node.err")"
 curl -s "$U/v1/rounds/$RID" >"$T/round.json"
-jq -e '.round == '"$RID"' and (.targets | length) == 1 and .targets[0].mine and .targets[0].resultPosted and .targets[0].settled' "$T/round.json" >/dev/null &&
-  ok "GET /v1/rounds/$RID: the target, mine, result posted, settled" || bad "round: $(cat "$T/round.json")"
+jq -e '.round == '"$RID"' and (.targets | length) == 1 and .targets[0].mine and .targets[0].resultPosted and .targets[0].revealed and .targets[0].settled' "$T/round.json" >/dev/null &&
+  ok "GET /v1/rounds/$RID: the target, mine, result posted, revealed, settled" || bad "round: $(cat "$T/round.json")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/v1/rounds/999")" = 404 ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/v1/rounds/x")" = 400 ] &&
   ok "an unseen round: 404; a bad id: 400" || bad "round refusals"
 [ "$(jq -r '.cursor' "$XTALPROOF_HOME/watch-31337.json")" -gt 1 ] && ok "the watcher's cursor is persisted" || bad "watch file: $(cat "$XTALPROOF_HOME/watch-31337.json")"
 stop_node; start_node "$T/kill.json"; sleep 2
-[ "$(metric xtalproof_rounds_settled_total)" = 0 ] && [ "$(metric xtalproof_rounds_withdrawals_total)" = 0 ] && ok "after a restart: nothing settled or withdrawn again" || bad "again: $(tail -3 "$T/node.err")"
+[ "$(metric xtalproof_rounds_settled_total)" = 0 ] && [ "$(metric xtalproof_rounds_withdrawals_total)" = 0 ] && [ "$(metric xtalproof_rounds_revealed_total)" = 0 ] && ok "after a restart: nothing revealed, settled or withdrawn again" || bad "again: $(tail -3 "$T/node.err")"
 stop_node
 finish
