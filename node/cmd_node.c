@@ -50,6 +50,8 @@ typedef struct node {
     double started;
     atomic_int stopping;
     atomic_int inflight; /* requests between their headers and their completion */
+    pthread_mutex_t store_lock; /* the handlers and the workers take turns on the store */
+    xp_anchor_worker *anchor;   /* NULL when no keystore is configured */
 } node;
 
 /* One request: its route, its body as it arrives, and the answer's status for the metrics. */
@@ -215,6 +217,17 @@ static void h_metrics(ctx *c, answer *a)
     xp_store_sizes(c->n->store, &map, &file);
     xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file, now_s() - c->n->started};
     a->body = xp_metrics_render(c->n->metrics, &g);
+    if (a->body && c->n->anchor) {
+        xp_anchor_stats st;
+        xp_anchor_worker_stats(c->n->anchor, &st);
+        char *more = xp_anchor_metrics_render(&st);
+        char *all = more ? realloc(a->body, strlen(a->body) + strlen(more) + 1) : NULL;
+        if (all) {
+            strcat(all, more);
+            a->body = all;
+        }
+        free(more);
+    }
     a->status = a->body ? 200 : 500;
     a->type = "text/plain; version=0.0.4; charset=utf-8";
     if (!a->body)
@@ -263,10 +276,34 @@ static void h_dataset(ctx *c, answer *a)
     xp_error err = {0};
     int rc = xp_dataset_get(c->n->store, c->r->route.dataset, &d, &err);
     json_t *j = rc ? NULL : xp_cli_dataset_json(c->n->store, &d, &err);
+    if (j && c->n->anchor) {
+        uint32_t av = xp_anchor_worker_anchored(c->n->anchor, d.name);
+        json_object_set_new(j, "anchoredVersion", av ? json_integer(av) : json_null());
+    }
     if (!j)
         set_fail(a, rc ? rc : XP_EIO, &err);
     else
         set_json(a, 200, j);
+}
+
+static void h_round(ctx *c, answer *a)
+{
+    static const char *const known[] = {NULL};
+    if (bad_query(c, known, a))
+        return;
+    if (!c->n->anchor || !c->n->cfg.watch_rounds) {
+        set_error(a, 404, "the round watcher is off (configure a keystore; docs/operations.md)");
+        return;
+    }
+    json_t *o = xp_anchor_worker_round(c->n->anchor, c->r->route.round);
+    if (!o) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "the node has seen no event of round %llu",
+                 (unsigned long long)c->r->route.round);
+        set_error(a, 404, msg);
+        return;
+    }
+    set_json(a, 200, o);
 }
 
 /* A version cut after a write, as JSON fields added to o. */
@@ -367,7 +404,9 @@ static void h_structures(ctx *c, answer *a)
             }
         o = json_pack("{s:s, s:I, s:I, s:o}", "dataset", d.name, "added", (json_int_t)added,
                       "duplicates", (json_int_t)dups, "results", results);
-        rc = add_version(n, &d, sub.cut, o, &err);
+        /* with the anchor worker on, versions are cut per batch unless asked for */
+        rc = add_version(n, &d, sub.cut_given || !n->anchor ? sub.cut : 0, o, &err);
+        xp_anchor_worker_poke(n->anchor);
     }
     if (rc) {
         json_decref(o);
@@ -577,7 +616,7 @@ static const handler HANDLERS[XP_ROUTE_COUNT] = {
     [XP_ROUTE_DATASETS] = h_datasets,     [XP_ROUTE_DATASET] = h_dataset,
     [XP_ROUTE_STRUCTURES] = h_structures, [XP_ROUTE_VERSIONS] = h_versions,
     [XP_ROUTE_RECORD] = h_record,         [XP_ROUTE_PROOF] = h_proof,
-    [XP_ROUTE_PREDICT] = h_predict};
+    [XP_ROUTE_PREDICT] = h_predict,       [XP_ROUTE_ROUND] = h_round};
 
 static void dispatch(ctx *c, answer *a)
 {
@@ -713,7 +752,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     answer a = {0};
     ctx c = {n, conn, r};
+    pthread_mutex_lock(&n->store_lock);
     dispatch(&c, &a);
+    pthread_mutex_unlock(&n->store_lock);
     return send_answer(n, conn, r, &a);
 }
 
@@ -887,6 +928,7 @@ static int parse_args(node *n, int argc, char **argv)
 
 static void node_free(node *n)
 {
+    xp_anchor_worker_stop(n->anchor);
     for (int i = 0; i < n->nmodels; i++)
         xp_model_free(n->models[i].m);
     if (n->store)
@@ -911,6 +953,7 @@ int xp_cmd_node(int argc, char **argv)
     n->started = now_s();
     if (!n->metrics)
         rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
+    pthread_mutex_init(&n->store_lock, NULL);
     if (!rc && !(rc = xp_store_open(n->cfg.home, 0, &n->store, &err)))
         rc = load_token(n, &err);
     if (rc) {
@@ -926,6 +969,12 @@ int xp_cmd_node(int argc, char **argv)
     sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (n->cfg.keystore[0] &&
+        xp_anchor_worker_start(&n->cfg, n->store, &n->store_lock, &n->anchor, &err)) {
+        xp_error_prefix(&err, "anchor worker");
+        node_free(n);
+        return xp_cli_fail(&err);
+    }
 
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -973,6 +1022,8 @@ int xp_cmd_node(int argc, char **argv)
         close(ls);
     if (n->cfg.port_file[0])
         unlink(n->cfg.port_file);
+    if (n->anchor)
+        fprintf(stderr, "xtalproof node: stopping the anchor worker (a send in flight finishes)\n");
     node_free(n);
     fprintf(stderr, "xtalproof node: stopped\n");
     return XP_EXIT_OK;

@@ -4,6 +4,8 @@
 #ifndef XTALPROOF_DAEMON_H
 #define XTALPROOF_DAEMON_H
 
+#include <jansson.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +29,15 @@ typedef struct xp_node_config {
     unsigned max_connections;          /* "maxConnections": 1..10000, default 64 */
     unsigned timeout_s;                /* "connectionTimeoutSeconds": 1..3600, default 30 */
     unsigned grace_s;                  /* "shutdownGraceSeconds": 0..600, default 10 */
+    /* the anchor worker (docs/operations.md, "Anchoring"): on when a keystore is given */
+    char rpc[512];                        /* "rpc": default the deployment's URL */
+    char deployment[XP_NODE_PATH_MAX];    /* "deployment": default xp_deployment_find's */
+    char keystore[XP_NODE_PATH_MAX];      /* "keystore": the datasets' owner key */
+    char password_file[XP_NODE_PATH_MAX]; /* "passwordFile" */
+    uint64_t anchor_every_records;        /* "anchorEveryRecords": 1..2^32, default 1000 */
+    unsigned anchor_every_s;              /* "anchorEverySeconds": 1..86400, default 600 */
+    int watch_rounds;                     /* "watchRounds": settle and withdraw (default true) */
+    unsigned reorg_depth;                 /* "reorgDepth": blocks re-read, 0..10000, default 12 */
 } xp_node_config;
 
 void xp_node_config_defaults(xp_node_config *c);
@@ -45,6 +56,7 @@ typedef enum xp_route_id {
     XP_ROUTE_RECORD,     /* GET /v1/datasets/{name}/records/{symhash} */
     XP_ROUTE_PROOF,      /* GET /v1/datasets/{name}/proof/{symhash} */
     XP_ROUTE_PREDICT,    /* POST /v1/predict */
+    XP_ROUTE_ROUND,      /* GET /v1/rounds/{id} */
     XP_ROUTE_COUNT
 } xp_route_id;
 
@@ -53,6 +65,7 @@ typedef struct xp_route {
     int write; /* the method changes the store: needs the bearer token */
     char dataset[XP_DATASET_NAME_MAX + 1];
     uint8_t symhash[32];
+    uint64_t round; /* XP_ROUTE_ROUND: 1..2^63-1 */
 } xp_route;
 
 /* The label of a route in the metrics, such as "/v1/datasets/{name}". */
@@ -81,7 +94,8 @@ typedef struct xp_api_submission {
     int has_parent;
     uint8_t parent[32];
     char *meta; /* canonical metadata JSON (xp_meta_canonical), or NULL */
-    int cut;    /* cut a version after appending (default 1) */
+    int cut;       /* cut a version after appending (default 1) */
+    int cut_given; /* the query or the body named "cut" */
     void *json; /* owner of the strings of a JSON body */
 } xp_api_submission;
 
@@ -131,5 +145,55 @@ void xp_metrics_observe(xp_metrics *m, xp_route_id route, unsigned status, doubl
 char *xp_metrics_render(const xp_metrics *m, const xp_metrics_gauges *g);
 /* The resident set of this process in bytes (from /proc/self/statm), 0 if unknown. */
 uint64_t xp_process_rss(void);
+
+/* ---- the anchor worker (src/daemon/worker_anchor.c) ----------------------------------- */
+/* A thread that anchors the store's datasets in batches: once a dataset holds
+ * anchorEveryRecords records more than were anchored, or some unanchored records have waited
+ * anchorEverySeconds, it cuts one version and sends one createDataset or extendDataset
+ * transaction for it. The version about to be sent is written to the deployment's state file
+ * ("anchorPending") before anything is signed, and the send's idempotency key names the
+ * dataset and the version (size and root), so a crash at any moment resumes that very
+ * transaction instead of anchoring twice. The store is only touched under *store_lock. */
+typedef struct xp_anchor_worker xp_anchor_worker;
+
+typedef struct xp_anchor_stats {
+    uint64_t pending_records;  /* records not yet anchored, all datasets */
+    uint64_t last_version;     /* the last anchored version (of any dataset) */
+    uint64_t last_block;       /* its block */
+    uint64_t transactions;     /* anchor transactions mined by this process */
+    uint64_t errors;           /* failed attempts (retried) */
+    uint64_t gas_used;         /* gas of those transactions */
+    int chain_up;              /* the RPC answered at the last attempt */
+    uint64_t settled;          /* round targets settled by the round watcher */
+    uint64_t withdrawals;      /* withdraw() transactions of the round watcher */
+    uint64_t revealed;         /* commitments revealed by the round watcher */
+} xp_anchor_stats;
+
+/* Loads the key (a wrong password fails here) and starts the thread; the chain itself may be
+ * down: the thread retries. */
+int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
+                           pthread_mutex_t *store_lock, xp_anchor_worker **out, xp_error *err);
+/* Lets a send in flight finish, stops the thread and frees the worker (NULL: nothing). */
+void xp_anchor_worker_stop(xp_anchor_worker *w);
+/* Wakes the thread (after a submission). */
+void xp_anchor_worker_poke(xp_anchor_worker *w);
+void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);
+/* The anchored version of a dataset (0: none), as the state file says. */
+uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
+/* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
+ * the Rounds contract's events from the cursor in HOME/watch-<chainid>.json (less reorg_depth
+ * blocks), then reveal of this node's commitments once their result is posted (the records
+ * under HOME/records with their salt in the store, taken under *lock), settle of its targets
+ * past their reveal deadline and withdraw of its balance. Counts go into st; *targets gets a copy of what it knows of each target. */
+struct xp_chain;
+int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c, xp_store *store,
+                   pthread_mutex_t *lock, xp_anchor_stats *st, json_t **targets, xp_error *err);
+
+/* What the round watcher saw of a round, as JSON (a new reference), or NULL when it saw
+ * nothing of it (or is off). */
+json_t *xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round);
+
+/* The worker's metrics in Prometheus text (malloc'd). */
+char *xp_anchor_metrics_render(const xp_anchor_stats *s);
 
 #endif

@@ -1,6 +1,7 @@
 /* The daemon's configuration, routes, request-body parsers and metrics (daemon.h). */
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@ void xp_node_config_defaults(xp_node_config *c)
     c->max_connections = 64;
     c->timeout_s = 30;
     c->grace_s = 10;
+    c->anchor_every_records = 1000;
+    c->anchor_every_s = 600;
+    c->watch_rounds = 1;
+    c->reorg_depth = 12;
 }
 
 static int get_int(json_t *v, const char *key, long long lo, long long hi, long long *out,
@@ -75,6 +80,32 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
         } else if (!strcmp(key, "shutdownGraceSeconds")) {
             if (!(rc = get_int(v, key, 0, 600, &n, err)))
                 c->grace_s = (unsigned)n;
+        } else if (!strcmp(key, "rpc")) {
+            const char *u = json_string_value(v);
+            if (!u || strncmp(u, "http", 4) || strlen(u) >= sizeof c->rpc)
+                rc = xp_error_set(err, XP_EINVAL, "config: \"rpc\" must be an http(s) URL");
+            else
+                strcpy(c->rpc, u);
+        } else if (!strcmp(key, "deployment"))
+            rc = get_path(v, key, c->deployment, err);
+        else if (!strcmp(key, "keystore"))
+            rc = get_path(v, key, c->keystore, err);
+        else if (!strcmp(key, "passwordFile"))
+            rc = get_path(v, key, c->password_file, err);
+        else if (!strcmp(key, "anchorEveryRecords")) {
+            if (!(rc = get_int(v, key, 1, 1LL << 32, &n, err)))
+                c->anchor_every_records = (uint64_t)n;
+        } else if (!strcmp(key, "watchRounds")) {
+            if (!json_is_boolean(v))
+                rc = xp_error_set(err, XP_EINVAL, "config: \"watchRounds\" must be true or false");
+            else
+                c->watch_rounds = json_is_true(v);
+        } else if (!strcmp(key, "reorgDepth")) {
+            if (!(rc = get_int(v, key, 0, 10000, &n, err)))
+                c->reorg_depth = (unsigned)n;
+        } else if (!strcmp(key, "anchorEverySeconds")) {
+            if (!(rc = get_int(v, key, 1, 86400, &n, err)))
+                c->anchor_every_s = (unsigned)n;
         } else
             rc = xp_error_set(err, XP_EINVAL, "config: unknown key \"%.64s\"", key);
         if (rc)
@@ -94,7 +125,8 @@ static const char *const LABELS[XP_ROUTE_COUNT] = {"unknown",
                                                    "/v1/datasets/{name}/versions",
                                                    "/v1/datasets/{name}/records/{symhash}",
                                                    "/v1/datasets/{name}/proof/{symhash}",
-                                                   "/v1/predict"};
+                                                   "/v1/predict",
+                                                   "/v1/rounds/{id}"};
 
 const char *xp_route_label(xp_route_id id)
 {
@@ -158,6 +190,8 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         r->id = XP_ROUTE_METRICS, al = "GET, HEAD";
     else if (k == 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predict"))
         r->id = XP_ROUTE_PREDICT, al = "POST";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "rounds"))
+        r->id = XP_ROUTE_ROUND, al = "GET, HEAD";
     else if (k >= 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "datasets")) {
         if (k == 2)
             r->id = XP_ROUTE_DATASETS, al = "GET, HEAD, POST";
@@ -184,6 +218,19 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         return 405;
     }
     r->write = !strcmp(method, "POST") && r->id != XP_ROUTE_PREDICT; /* predict reads only */
+    if (r->id == XP_ROUTE_ROUND) {
+        const char *d = seg[2];
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; d[i] >= '0' && d[i] <= '9' && i < 19; i++)
+            v = v * 10 + (uint64_t)(d[i] - '0');
+        if (d[i] || i == 0 || d[0] == '0' || v > INT64_MAX) {
+            xp_error_set(err, XP_EINVAL, "bad round id: want a decimal number from 1");
+            return 400;
+        }
+        r->round = v;
+        return 0;
+    }
     if (k >= 3) {
         if (!xp_api_valid_name(seg[2])) {
             xp_error_set(err, XP_EINVAL,
@@ -344,6 +391,7 @@ static int parse_json_submission(const char *body, size_t len, xp_api_submission
             if (!json_is_boolean(v))
                 return xp_error_set(err, XP_EINVAL, "body: \"cut\" must be true or false");
             s->cut = json_is_true(v);
+            s->cut_given = 1;
         } else
             return xp_error_set(err, XP_EINVAL, "body: unknown key \"%.64s\"", key);
         if (rc)
@@ -358,6 +406,7 @@ int xp_api_parse_submission(const char *body, size_t len, const char *content_ty
 {
     memset(out, 0, sizeof *out);
     out->cut = 1;
+    out->cut_given = cut_q != NULL;
     int rc = parse_bool(cut_q, &out->cut, err);
     if (!rc && is_json_type(content_type)) {
         if (format_q || name_q)

@@ -30,6 +30,20 @@ static void routes_known(void **state)
     const char *allow;
     assert_int_equal(route("GET", "/healthz", &r, &allow), 0);
     assert_int_equal(r.id, XP_ROUTE_HEALTHZ);
+    assert_int_equal(route("GET", "/v1/rounds/42", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_ROUND);
+    assert_true(r.round == 42);
+    assert_int_equal(r.write, 0);
+    assert_int_equal(route("GET", "/v1/rounds/9223372036854775807", &r, &allow), 0);
+    assert_true(r.round == 9223372036854775807ULL);
+    /* not a round id: 0, leading zeros, signs, too large, not decimal */
+    const char *bad_ids[] = {"/v1/rounds/0", "/v1/rounds/007", "/v1/rounds/-1", "/v1/rounds/+1",
+                             "/v1/rounds/9223372036854775808", "/v1/rounds/12345678901234567890",
+                             "/v1/rounds/0x1", "/v1/rounds/1a"};
+    for (size_t i = 0; i < sizeof bad_ids / sizeof *bad_ids; i++)
+        assert_int_equal(route("GET", bad_ids[i], &r, &allow), 400);
+    assert_int_equal(route("POST", "/v1/rounds/1", &r, &allow), 405);
+    assert_int_equal(route("GET", "/v1/rounds", &r, &allow), 404);
     assert_int_equal(route("HEAD", "/metrics", &r, &allow), 0);
     assert_int_equal(r.id, XP_ROUTE_METRICS);
     assert_int_equal(route("GET", "/v1/datasets", &r, &allow), 0);
@@ -146,11 +160,13 @@ static void submission_raw(void **state)
     assert_ptr_equal(s.files[0].data, body);
     assert_int_equal(s.files[0].len, 7);
     assert_int_equal(s.cut, 1);
+    assert_int_equal(s.cut_given, 0); /* the anchor worker's default then decides */
     xp_api_submission_free(&s);
     assert_int_equal(xp_api_parse_submission(body, 7, NULL, NULL, NULL, "false", &s, &err), 0);
     assert_string_equal(s.files[0].name, "body");
     assert_int_equal(s.files[0].format, XP_FORMAT_AUTO);
     assert_int_equal(s.cut, 0);
+    assert_int_equal(s.cut_given, 1);
     xp_api_submission_free(&s);
     assert_int_equal(xp_api_parse_submission(body, 0, NULL, NULL, NULL, NULL, &s, &err), XP_EINVAL);
     assert_int_equal(xp_api_parse_submission(body, 7, NULL, "xyz", NULL, NULL, &s, &err),
@@ -192,6 +208,7 @@ static void submission_json(void **state)
     assert_int_equal(s.parent[1], 0x11);
     assert_string_equal(s.meta, "{\"a\":\"x\",\"b\":1}");
     assert_int_equal(s.cut, 0);
+    assert_int_equal(s.cut_given, 1);
     xp_api_submission_free(&s);
     const char *bad[] = {"",
                          "{",
@@ -289,7 +306,34 @@ static void config(void **state)
     assert_int_equal(c.max_connections, 3);
     assert_int_equal(c.timeout_s, 5);
     assert_int_equal(c.grace_s, 0);
-    const char *bad[] = {"",
+    /* the anchor worker's keys: off (no keystore) with defaults 1000 records, 600 s */
+    assert_string_equal(c.keystore, "");
+    assert_int_equal(c.anchor_every_records, 1000);
+    assert_int_equal(c.anchor_every_s, 600);
+    const char *anchor = "{\"keystore\":\"/k.json\",\"passwordFile\":\"/pw\","
+                         "\"deployment\":\"/d.json\",\"rpc\":\"http://127.0.0.1:8545\","
+                         "\"anchorEveryRecords\":50,\"anchorEverySeconds\":7}";
+    assert_int_equal(xp_node_config_parse(anchor, strlen(anchor), &c, &err), 0);
+    assert_string_equal(c.keystore, "/k.json");
+    assert_string_equal(c.password_file, "/pw");
+    assert_string_equal(c.deployment, "/d.json");
+    assert_string_equal(c.rpc, "http://127.0.0.1:8545");
+    assert_int_equal(c.anchor_every_records, 50);
+    assert_int_equal(c.anchor_every_s, 7);
+    assert_int_equal(c.watch_rounds, 1);
+    assert_int_equal(c.reorg_depth, 12);
+    const char *watch = "{\"watchRounds\":false,\"reorgDepth\":0}";
+    assert_int_equal(xp_node_config_parse(watch, strlen(watch), &c, &err), 0);
+    assert_int_equal(c.watch_rounds, 0);
+    assert_int_equal(c.reorg_depth, 0);
+    const char *bad[] = {"{\"anchorEveryRecords\":0}",
+                         "{\"anchorEverySeconds\":86401}",
+                         "{\"rpc\":\"ftp://x\"}",
+                         "{\"rpc\":8545}",
+                         "{\"watchRounds\":1}",
+                         "{\"reorgDepth\":10001}",
+                         "{\"keystore\":\"\"}",
+                         "",
                          "[]",
                          "{\"port\":65536}",
                          "{\"port\":-1}",
