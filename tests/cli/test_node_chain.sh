@@ -62,12 +62,13 @@ PROV=$(jq -r .contracts.ProvenanceRegistry.address "$DEP")
 nonce() { echo $(($(rpc eth_getTransactionCount "[\"$ADDR\",\"$1\"]"))); }
 N0=$(nonce latest)
 
-# structures: CsCl-type cubes of distinct cell edges (distinct crystals), phase P uses pair P
+# structures: CsCl-type orthorhombic cells of distinct edges (distinct crystals), phase P uses pair P
 gen() { # gen PHASE I -> file path
   local pairs=("Cs Cl" "Na Cl" "K Br" "Rb I" "Li F") f=$T/s/$1-$2.vasp
-  [ -f "$f" ] || printf 'p%s-%s\n1.0\n%s 0 0\n0 %s 0\n0 0 %s\n%s\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n' \
-    "$1" "$2" "$(awk "BEGIN{printf \"%.4f\", 3.0+0.01*$2}")" "$(awk "BEGIN{printf \"%.4f\", 3.0+0.01*$2}")" \
-    "$(awk "BEGIN{printf \"%.4f\", 3.0+0.01*$2}")" "${pairs[$1]}" >"$f"
+  # a in 3.00..7.95, b from 8.00 on (so a < b: no two of them are the same cell), c = 5
+  [ -f "$f" ] || printf 'p%s-%s\n1.0\n%s 0 0\n0 %s 0\n0 0 5.0\n%s\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n' \
+    "$1" "$2" "$(awk "BEGIN{printf \"%.2f\", 3.0+0.05*($2%100)}")" "$(awk "BEGIN{printf \"%.2f\", 8.0+0.05*int($2/100)}")" \
+    "${pairs[$1]}" >"$f"
   echo "$f"
 }
 
