@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The node's anchor worker on a fresh anvil that keeps its state in a file (so it can be stopped
 # and started again under the node):
-#  1. batching: 4 batches of 50 registrations, each made by single-structure API requests, give
-#     exactly 4 anchor transactions (counted in the contract's events); gas per structure against
+#  1. batching: 4 batches of 50 registrations (XP_NODE_CHAIN_BATCHES, XP_NODE_CHAIN_BATCH_SIZE),
+#     each made by single-structure API requests, give exactly 4 anchor transactions (counted in the contract's events); gas per structure against
 #     a dataset whose every record is anchored on its own;
 #  2. kill -9 of the daemon at random moments of registration and anchoring (XP_NODE_CHAIN_KILLS,
 #     default 20): no answered record lost, every dataset version on chain once, the sender's
@@ -21,6 +21,7 @@ XP=$1 SRC=$2 PROXY=$3
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 KILLS=${XP_NODE_CHAIN_KILLS:-20} FAULT=${XP_NODE_CHAIN_FAULT_PCT:-50}
+NB=${XP_NODE_CHAIN_BATCHES:-4} BS=${XP_NODE_CHAIN_BATCH_SIZE:-50} TOTAL=$((NB * BS))
 command -v jq >/dev/null && command -v curl >/dev/null || { echo "jq and curl are needed"; echo "0 passed, 1 failed"; exit 1; }
 if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
   echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
@@ -61,12 +62,13 @@ PROV=$(jq -r .contracts.ProvenanceRegistry.address "$DEP")
 nonce() { echo $(($(rpc eth_getTransactionCount "[\"$ADDR\",\"$1\"]"))); }
 N0=$(nonce latest)
 
-# structures: CsCl-type cubes of distinct cell edges (distinct crystals), phase P uses pair P
+# structures: CsCl-type orthorhombic cells of distinct edges (distinct crystals), phase P uses pair P
 gen() { # gen PHASE I -> file path
   local pairs=("Cs Cl" "Na Cl" "K Br" "Rb I" "Li F") f=$T/s/$1-$2.vasp
-  [ -f "$f" ] || printf 'p%s-%s\n1.0\n%s 0 0\n0 %s 0\n0 0 %s\n%s\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n' \
-    "$1" "$2" "$(awk "BEGIN{printf \"%.4f\", 3.0+0.01*$2}")" "$(awk "BEGIN{printf \"%.4f\", 3.0+0.01*$2}")" \
-    "$(awk "BEGIN{printf \"%.4f\", 3.0+0.01*$2}")" "${pairs[$1]}" >"$f"
+  # a in 3.00..7.95, b from 8.00 on (so a < b: no two of them are the same cell), c = 5
+  [ -f "$f" ] || printf 'p%s-%s\n1.0\n%s 0 0\n0 %s 0\n0 0 5.0\n%s\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n' \
+    "$1" "$2" "$(awk "BEGIN{printf \"%.2f\", 3.0+0.05*($2%100)}")" "$(awk "BEGIN{printf \"%.2f\", 8.0+0.05*int($2/100)}")" \
+    "${pairs[$1]}" >"$f"
   echo "$f"
 }
 
@@ -115,27 +117,28 @@ anchor_events() { logs; jq '.result | length' "$T/logs"; }
 # ---- 1. batching -------------------------------------------------------------------------------
 cat >"$T/batch.json" <<EOF
 {"keystore": "$K", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
- "anchorEveryRecords": 50, "anchorEverySeconds": 3600}
+ "anchorEveryRecords": $BS, "anchorEverySeconds": 3600}
 EOF
 start_node "$T/batch.json"
 [ -s "$T/port" ] && ok "node with the anchor worker started" || { bad "node: $(cat "$T/node.err")"; finish; exit 1; }
 RSS0=$(metric process_resident_memory_bytes)
 [ "$(post_ds batch)" = 201 ] && [ "$(post_ds single)" = 201 ] && ok "datasets batch and single" || bad "dataset create"
 t0=$SECONDS fails=0
-for b in 0 1 2 3; do
-  for i in $(seq $((b * 50)) $((b * 50 + 49))); do
+for b in $(seq 0 $((NB - 1))); do
+  for i in $(seq $((b * BS)) $((b * BS + BS - 1))); do
     r=$(submit batch "$(gen 0 "$i")")
     [ "$(jq -r .added <<<"$r")" = 1 ] && [ "$(jq -r .newVersion <<<"$r")" = false ] || fails=$((fails + 1))
   done
   wait_anchored batch 60 || bad "batch $b not anchored in 60 s: $(tail -3 "$T/node.err")"
 done
-[ "$fails" = 0 ] && ok "200 registrations, none cut a version" || bad "$fails registrations failed or cut"
-echo "     200 registrations and 4 anchors in $((SECONDS - t0)) s"
+[ "$fails" = 0 ] && ok "$TOTAL registrations, none cut a version" || bad "$fails registrations failed or cut"
+echo "     $TOTAL registrations and $NB anchors in $((SECONDS - t0)) s"
 id=$(ds_id batch)
 logs
-[ "$(sizes_of "$id" | paste -sd,)" = "50,100,150,200" ] && ok "exactly 4 anchor transactions: sizes 50,100,150,200" ||
+WANT=$(seq "$BS" "$BS" "$TOTAL" | paste -sd,)
+[ "$(sizes_of "$id" | paste -sd,)" = "$WANT" ] && ok "exactly $NB anchor transactions: sizes $WANT" ||
   bad "anchor events of batch: $(sizes_of "$id" | paste -sd,)"
-[ "$(curl -s "$U/v1/datasets/batch" | jq -r .anchoredVersion)" = 4 ] && ok "GET /v1/datasets/batch: anchoredVersion 4" || bad "anchoredVersion: $(curl -s "$U/v1/datasets/batch")"
+[ "$(curl -s "$U/v1/datasets/batch" | jq -r .anchoredVersion)" = "$NB" ] && ok "GET /v1/datasets/batch: anchoredVersion $NB" || bad "anchoredVersion: $(curl -s "$U/v1/datasets/batch")"
 gas_of() { local tx; tx=$(jq -r --arg id "$(printf '0x%064x' "$1")" '.result[] | select(.topics[1] == $id) | .transactionHash' "$T/logs");
   for h in $tx; do echo $(($(rpc eth_getTransactionReceipt "[\"$h\"]" | jq -r .gasUsed))); done; }
 GB=$(( $(gas_of "$id" | paste -sd+) ))
@@ -147,15 +150,15 @@ done
 logs
 mapfile -t GS < <(gas_of "$(ds_id single)")
 [ "${#GS[@]}" = 4 ] && ok "4 single-record anchors" || bad "single: ${#GS[@]} events"
-per_b=$((GB / 200)) per_s=$(((GS[1] + GS[2] + GS[3]) / 3))
-echo "     gas: 4 batched anchors of 50 = $GB ($per_b per structure); one structure per transaction: create ${GS[0]}, extend $per_s"
+per_b=$((GB / TOTAL)) per_s=$(((GS[1] + GS[2] + GS[3]) / 3))
+echo "     gas: $NB batched anchors of $BS = $GB ($per_b per structure); one structure per transaction: create ${GS[0]}, extend $per_s"
 [ "$per_b" -lt "$per_s" ] && ok "batched gas per structure $per_b < $per_s unbatched ($((per_s / (per_b > 0 ? per_b : 1)))x)" || bad "gas: batched $per_b, single $per_s"
 m=$(curl -s "$U/metrics")
-echo "     RSS of the node: $((RSS0 / 1024)) KiB at start, $(($(metric process_resident_memory_bytes) / 1024)) KiB after 204 registrations and 8 anchors"
+echo "     RSS of the node: $((RSS0 / 1024)) KiB at start, $(($(metric process_resident_memory_bytes) / 1024)) KiB after $((TOTAL + 4)) registrations and $((NB + 4)) anchors"
 grep -q '^xtalproof_anchor_pending_records 0$' <<<"$m" && grep -q '^xtalproof_anchor_last_block [1-9]' <<<"$m" &&
-  grep -q '^xtalproof_anchor_transactions_total 8$' <<<"$m" && ok "metrics: pending 0, last block, 8 transactions" || bad "metrics: $(grep anchor <<<"$m")"
+  grep -q "^xtalproof_anchor_transactions_total $((NB + 4))\$" <<<"$m" && ok "metrics: pending 0, last block, $((NB + 4)) transactions" || bad "metrics: $(grep anchor <<<"$m")"
 stop_node
-[ "$(nonce latest)" = $((N0 + 8)) ] && ok "nonce $((N0 + 8)): one transaction per anchor" || bad "nonce $(nonce latest), wanted $((N0 + 8))"
+[ "$(nonce latest)" = $((N0 + NB + 4)) ] && ok "nonce $((N0 + NB + 4)): one transaction per anchor" || bad "nonce $(nonce latest), wanted $((N0 + NB + 4))"
 
 # ---- 2. kill -9 during registration and anchoring -----------------------------------------------
 cat >"$T/kill.json" <<EOF

@@ -351,6 +351,31 @@ static void config(void **state)
     }
 }
 
+static void anchor_metrics(void **state)
+{
+    (void)state;
+    xp_anchor_stats st = {.pending_records = 7, .last_version = 4, .last_block = 99,
+                          .transactions = 8, .errors = 1, .gas_used = 12345, .chain_up = 1,
+                          .settled = 2, .withdrawals = 1, .revealed = 3};
+    char *t = xp_anchor_metrics_render(&st);
+    assert_non_null(t);
+    const char *want[] = {"# TYPE xtalproof_anchor_pending_records gauge\n"
+                          "xtalproof_anchor_pending_records 7\n",
+                          "\nxtalproof_anchor_last_version 4\n",
+                          "\nxtalproof_anchor_last_block 99\n",
+                          "# TYPE xtalproof_anchor_transactions_total counter\n"
+                          "xtalproof_anchor_transactions_total 8\n",
+                          "\nxtalproof_anchor_gas_used_total 12345\n",
+                          "\nxtalproof_anchor_errors_total 1\n",
+                          "\nxtalproof_chain_up 1\n",
+                          "\nxtalproof_rounds_settled_total 2\n",
+                          "\nxtalproof_rounds_withdrawals_total 1\n",
+                          "\nxtalproof_rounds_revealed_total 3\n"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        assert_non_null(strstr(t, want[i]));
+    free(t);
+}
+
 static void metrics(void **state)
 {
     (void)state;
@@ -398,7 +423,7 @@ int main(void)
         cmocka_unit_test(names),           cmocka_unit_test(submission_raw),
         cmocka_unit_test(submission_json), cmocka_unit_test(dataset_req),
         cmocka_unit_test(versions),        cmocka_unit_test(config),
-        cmocka_unit_test(metrics),
+        cmocka_unit_test(metrics),         cmocka_unit_test(anchor_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
