@@ -2,23 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "xtalproof/eth.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/prover.h"
-
-static void word_u64(uint8_t w[32], uint64_t v)
-{
-    memset(w, 0, 32);
-    for (int i = 0; i < 8; i++)
-        w[31 - i] = (uint8_t)(v >> (8 * i));
-}
-
-static void word_i64(uint8_t w[32], int64_t v)
-{
-    memset(w, v < 0 ? 0xff : 0, 32);
-    uint64_t u = (uint64_t)v;
-    for (int i = 0; i < 8; i++)
-        w[31 - i] = (uint8_t)(u >> (8 * i));
-}
 
 static void word_addr(uint8_t w[32], const uint8_t a[XP_ADDRESS_LEN])
 {
@@ -39,12 +25,12 @@ void xp_pred_commitment(uint64_t chain_id, const uint8_t rounds[XP_ADDRESS_LEN],
     static const char domain[] = "xtalproof.prediction.v1";
     uint8_t b[9][32];
     xp_keccak256(domain, sizeof domain - 1, b[0]);
-    word_u64(b[1], chain_id);
+    xp_word_u64(b[1], chain_id);
     word_addr(b[2], rounds);
-    word_u64(b[3], round);
+    xp_word_u64(b[3], round);
     memcpy(b[4], symhash, 32);
     memcpy(b[5], model_hash, 32);
-    word_i64(b[6], value_q);
+    xp_word_i64(b[6], value_q);
     memcpy(b[7], salt, 32);
     word_addr(b[8], predictor);
     xp_keccak256(b, sizeof b, out);
@@ -61,22 +47,22 @@ void xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON
     static const char domain[] = "xtalproof.record.v1";
     uint8_t(*w)[32] = (uint8_t(*)[32])out;
     xp_keccak256(domain, sizeof domain - 1, w[0]);
-    word_u64(w[1], r->version);
+    xp_word_u64(w[1], r->version);
     memcpy(w[2], r->symhash, 32);
     memcpy(w[3], r->protohash, 32);
     memcpy(w[4], r->content_hash, 32);
-    word_u64(w[5], r->atoms);
+    xp_word_u64(w[5], r->atoms);
     memcpy(w[6], r->model_hash, 32);
     word_string_hash(w[7], r->architecture);
     word_string_hash(w[8], r->model_name);
     word_string_hash(w[9], r->property);
     word_string_hash(w[10], r->unit);
-    word_i64(w[11], r->value_q);
+    xp_word_i64(w[11], r->value_q);
     memcpy(w[12], r->trace_root, 32);
-    word_u64(w[13], r->chain_id);
+    xp_word_u64(w[13], r->chain_id);
     word_addr(w[14], r->rounds);
-    word_u64(w[15], r->round);
-    word_u64(w[16], r->target);
+    xp_word_u64(w[15], r->round);
+    xp_word_u64(w[16], r->target);
     memcpy(w[17], r->commitment, 32);
     word_addr(w[18], r->predictor);
 }

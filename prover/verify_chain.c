@@ -36,13 +36,6 @@ static const char *hex32(const uint8_t b[32], char out[67])
     return xp_hex_encode(b, 32, out, 1);
 }
 
-static void word_u64(uint64_t v, uint8_t w[32])
-{
-    memset(w, 0, 32);
-    for (int i = 0; i < 8; i++)
-        w[31 - i] = (uint8_t)(v >> (8 * i));
-}
-
 static void word_addr(const uint8_t a[XP_ADDRESS_LEN], uint8_t w[32])
 {
     memset(w, 0, 12);
@@ -424,7 +417,7 @@ static int second_batch(chain_ctx *c, xp_error *err)
     int want_ds = r->has_dataset && c->has_prov;
     if (want_ds) {
         uint8_t t[1][32];
-        word_u64(c->in->dataset_id, t[0]);
+        xp_word_u64(t[0], c->in->dataset_id);
         methods[n] = "eth_getLogs";
         params[n] = logs_params(
             c->in->from_block, c->prov, "DatasetCreated(uint256,address,bytes32,uint64,bytes32,string)",
@@ -567,8 +560,8 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
     }
     /* the first batch: everything the record alone names */
     uint8_t w[3][32];
-    word_u64(r->round, w[0]);
-    word_u64(r->target, w[1]);
+    xp_word_u64(w[0], r->round);
+    xp_word_u64(w[1], r->target);
     word_addr(r->predictor, w[2]);
     const char *methods[N1] = {"eth_chainId", "eth_getLogs", "eth_getLogs", "eth_getLogs",
                                "eth_call",    "eth_getLogs", "eth_call",    "eth_call"};

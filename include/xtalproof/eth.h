@@ -14,6 +14,9 @@ typedef struct xp_u256 {
 } xp_u256;
 
 void xp_u256_from_u64(xp_u256 *x, uint64_t v);
+/* One 32-byte ABI word (big-endian) holding v: uint64, or int64 in two's complement. */
+void xp_word_u64(uint8_t w[32], uint64_t v);
+void xp_word_i64(uint8_t w[32], int64_t v);
 /* 1 when x fits in 64 bits (then *v holds it). */
 int xp_u256_to_u64(const xp_u256 *x, uint64_t *v);
 int xp_u256_is_zero(const xp_u256 *x);

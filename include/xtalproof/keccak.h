@@ -36,8 +36,9 @@ void xp_keccak_f1600_x4(uint64_t state[25][4]);
  * lacks it. */
 int xp_keccak_f1600_x4_isa(uint64_t state[25][4], int isa);
 
-/* keccak256 of n ≤ 4 messages, each at most 135 bytes (one block), computed together. */
-void xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
-                           uint8_t *const out[4]);
+/* keccak256 of n ≤ 4 messages, each at most 135 bytes (one block), computed together.
+ * Returns 0, or -1 (nothing written) for n > 4 or a longer message. */
+int xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
+                          uint8_t *const out[4]);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
+#include "xtalproof/eth.h"
 #include "xtalproof/keccak.h"
 
 /* ---- time ------------------------------------------------------------------------------ */
@@ -439,21 +440,6 @@ void xp_report_free(xp_report *r)
 
 /* ---- EIP-712 ---------------------------------------------------------------------------- */
 
-static void word_u64(uint8_t w[32], uint64_t v)
-{
-    memset(w, 0, 32);
-    for (int i = 0; i < 8; i++)
-        w[31 - i] = (uint8_t)(v >> (8 * i));
-}
-
-static void word_i64(uint8_t w[32], int64_t v)
-{
-    memset(w, v < 0 ? 0xff : 0, 32);
-    uint64_t u = (uint64_t)v;
-    for (int i = 0; i < 8; i++)
-        w[31 - i] = (uint8_t)(u >> (8 * i));
-}
-
 static void kstr(const char *s, uint8_t out[32])
 {
     xp_keccak256(s, strlen(s), out);
@@ -467,21 +453,21 @@ void xp_oracle_digest(const xp_oracle_report *r, uint64_t chain_id,
          dom[0]);
     kstr("xtalproof OracleCommittee", dom[1]);
     kstr("1", dom[2]);
-    word_u64(dom[3], chain_id);
+    xp_word_u64(dom[3], chain_id);
     memset(dom[4], 0, 32);
     memcpy(dom[4] + 12, committee, 20);
     xp_keccak256(dom, sizeof dom, ds);
     kstr("OracleReport(uint256 round,bytes32 symhash,bytes32 property,int256 value,uint256 "
          "uncertainty,bytes32 rawDataHash,bytes32 facility,uint64 measuredAt)",
          st[0]);
-    word_u64(st[1], r->round);
+    xp_word_u64(st[1], r->round);
     memcpy(st[2], r->symhash, 32);
     memcpy(st[3], r->property, 32);
-    word_i64(st[4], r->value_q);
-    word_u64(st[5], r->uncertainty_q);
+    xp_word_i64(st[4], r->value_q);
+    xp_word_u64(st[5], r->uncertainty_q);
     memcpy(st[6], r->raw_data_hash, 32);
     memcpy(st[7], r->facility, 32);
-    word_u64(st[8], r->measured_at);
+    xp_word_u64(st[8], r->measured_at);
     xp_keccak256(st, sizeof st, sh);
     msg[0] = 0x19;
     msg[1] = 0x01;

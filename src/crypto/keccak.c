@@ -8,6 +8,7 @@
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/error.h"
+#include "keccak_lane.h"
 
 static const uint64_t RC[24] = {
     0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
@@ -77,17 +78,8 @@ void xp_keccak_f1600(uint64_t a[25])
 
 static void absorb_block(uint64_t state[25], const uint8_t *block)
 {
-    for (int i = 0; i < XP_KECCAK256_RATE / 8; i++) {
-        uint64_t lane;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        memcpy(&lane, block + 8 * i, 8); /* lanes are little-endian */
-#else
-        lane = 0;
-        for (int j = 7; j >= 0; j--)
-            lane = lane << 8 | block[8 * i + j];
-#endif
-        state[i] ^= lane;
-    }
+    for (int i = 0; i < XP_KECCAK256_RATE / 8; i++)
+        state[i] ^= xp_keccak_lane_load(block + 8 * i);
     xp_keccak_f1600(state);
 }
 
@@ -130,8 +122,7 @@ void xp_keccak256_final(xp_keccak256_ctx *ctx, uint8_t out[32])
     ctx->buf[XP_KECCAK256_RATE - 1] ^= 0x80;
     absorb_block(ctx->state, ctx->buf);
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 8; j++)
-            out[8 * i + j] = (uint8_t)(ctx->state[i] >> (8 * j));
+        xp_keccak_lane_store(out + 8 * i, ctx->state[i]);
     xp_wipe(ctx, sizeof *ctx);
 }
 

@@ -5,6 +5,8 @@
  * (tests/unit/test_keccak.c). */
 #include "xtalproof/keccak.h"
 
+#include "keccak_lane.h"
+
 #include <string.h>
 
 typedef uint64_t v4 __attribute__((vector_size(32)));
@@ -104,37 +106,28 @@ void xp_keccak_f1600_x4(uint64_t state[25][4])
 }
 
 /* keccak256 of n ≤ 4 messages of at most 135 bytes each (one block), four at a time */
-void xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
-                           uint8_t *const out[4])
+int xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
+                          uint8_t *const out[4])
 {
+    if (n > 4)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (len[k] >= XP_KECCAK256_RATE)
+            return -1; /* more than one block: not for this function */
     uint64_t s[25][4];
     memset(s, 0, sizeof s);
-    for (size_t k = 0; k < n && k < 4; k++) {
+    for (size_t k = 0; k < n; k++) {
         uint8_t block[XP_KECCAK256_RATE];
         memset(block, 0, sizeof block);
         memcpy(block, msg[k], len[k]);
         block[len[k]] ^= 0x01;
         block[XP_KECCAK256_RATE - 1] ^= 0x80;
-        for (int i = 0; i < XP_KECCAK256_RATE / 8; i++) {
-            uint64_t lane;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            memcpy(&lane, block + 8 * i, 8); /* lanes are little-endian */
-#else
-            lane = 0;
-            for (int j = 7; j >= 0; j--)
-                lane = lane << 8 | block[8 * i + j];
-#endif
-            s[i][k] = lane;
-        }
+        for (int i = 0; i < XP_KECCAK256_RATE / 8; i++)
+            s[i][k] = xp_keccak_lane_load(block + 8 * i);
     }
     xp_keccak_f1600_x4(s);
-    for (size_t k = 0; k < n && k < 4; k++)
-        for (int i = 0; i < 4; i++) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            memcpy(out[k] + 8 * i, &s[i][k], 8);
-#else
-            for (int j = 0; j < 8; j++)
-                out[k][8 * i + j] = (uint8_t)(s[i][k] >> (8 * j));
-#endif
-        }
+    for (size_t k = 0; k < n; k++)
+        for (int i = 0; i < 4; i++)
+            xp_keccak_lane_store(out[k] + 8 * i, s[i][k]);
+    return 0;
 }

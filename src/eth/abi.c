@@ -51,11 +51,8 @@ static void put(buf *b, const void *d, size_t n)
 static void put_word_u64(buf *b, uint64_t v)
 {
     uint8_t *w = grow(b, 32);
-    if (!w)
-        return;
-    memset(w, 0, 32);
-    for (int i = 0; i < 8; i++)
-        w[31 - i] = (uint8_t)(v >> (8 * i));
+    if (w)
+        xp_word_u64(w, v);
 }
 
 /* ---- types -------------------------------------------------------------------------------- */

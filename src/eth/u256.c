@@ -6,11 +6,23 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/eth.h"
 
+void xp_word_u64(uint8_t w[32], uint64_t v)
+{
+    memset(w, 0, 32);
+    for (int i = 0; i < 8; i++)
+        w[31 - i] = (uint8_t)(v >> (8 * i));
+}
+
+void xp_word_i64(uint8_t w[32], int64_t v)
+{
+    xp_word_u64(w, (uint64_t)v);
+    if (v < 0)
+        memset(w, 0xff, 24); /* two's complement: the sign fills the upper bytes */
+}
+
 void xp_u256_from_u64(xp_u256 *x, uint64_t v)
 {
-    memset(x->b, 0, 32);
-    for (int i = 0; i < 8; i++)
-        x->b[31 - i] = (uint8_t)(v >> (8 * i));
+    xp_word_u64(x->b, v);
 }
 
 int xp_u256_to_u64(const xp_u256 *x, uint64_t *v)

@@ -123,13 +123,20 @@ static void permutation_x4(void **state)
     for (int k = 0; k < 4; k++)
         for (int j = 0; j < 135; j++)
             msg[k][j] = (uint8_t)(31 * k + 7 * j + 1);
+    {   /* 136 bytes would need a second block; five messages are one too many */
+        const uint8_t *m[4] = {msg[0], msg[1], msg[2], msg[3]};
+        size_t l[4] = {136, 1, 1, 1}, ok[4] = {1, 1, 1, 1};
+        uint8_t *o[4] = {got[0], got[1], got[2], got[3]};
+        assert_int_equal(xp_keccak256_x4_short(m, l, 1, o), -1);
+        assert_int_equal(xp_keccak256_x4_short(m, ok, 5, o), -1);
+    }
     for (size_t len = 0; len <= 135; len++) {
         const uint8_t *m[4] = {msg[0], msg[1], msg[2], msg[3]};
         size_t l[4] = {len, len / 2, 135 - len, len % 7};
         uint8_t *o[4] = {got[0], got[1], got[2], got[3]};
         for (size_t n = 1; n <= 4; n++) {
             memset(got, 0, sizeof got);
-            xp_keccak256_x4_short(m, l, n, o);
+            assert_int_equal(xp_keccak256_x4_short(m, l, n, o), 0);
             for (size_t k = 0; k < 4; k++) {
                 if (k < n) {
                     xp_keccak256(m[k], l[k], want);
