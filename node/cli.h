@@ -109,5 +109,7 @@ int xp_cmd_anchor(int argc, char **argv);
 int xp_cmd_model_register(int argc, char **argv);
 int xp_cmd_round(int argc, char **argv);
 int xp_cmd_oracle(int argc, char **argv);
+/* node/cmd_node_state.c */
+int xp_cmd_node_state(int argc, char **argv);
 
 #endif

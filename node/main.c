@@ -86,6 +86,7 @@ static const char USAGE[] =
     "               [--rpc URL ...]  CPU and wall time of whole verifications, as JSON\n"
     "  node [--config FILE] [--port P] [--port-file F] [--token-file F]\n"
     "                                the daemon: HTTP API on 127.0.0.1 (docs/api.md)\n"
+    "  node state [NAME]             the daemon's workers' state documents in the store\n"
     "  deploy --rpc URL --keystore F [--password-file P] [--committee A,B,... --threshold K]\n"
     "         [--out FILE] [--artifacts DIR]\n"
     "                                deploy the four contracts; write the deployment file\n"
@@ -168,6 +169,8 @@ int main(int argc, char **argv)
         return xp_cmd_verify(argc - 2, argv + 2);
     if (!strcmp(cmd, "trace"))
         return xp_cmd_trace(argc - 2, argv + 2);
+    if (!strcmp(cmd, "node") && argc >= 3 && !strcmp(argv[2], "state"))
+        return xp_cmd_node_state(argc - 3, argv + 3);
     if (!strcmp(cmd, "node"))
         return xp_cmd_node(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {

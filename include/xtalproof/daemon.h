@@ -181,8 +181,8 @@ void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);
 /* The anchored version of a dataset (0: none), as the state file says. */
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
 /* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
- * the Rounds contract's events from the cursor in HOME/watch-<chainid>.json (less reorg_depth
- * blocks), then reveal of this node's commitments once their result is posted (the records
+ * the Rounds contract's events from the cursor it keeps in the store's node_state table (less
+ * reorg_depth blocks), then reveal of this node's commitments once their result is posted (the records
  * under HOME/records with their salt in the store, taken under *lock), settle of its targets
  * past their reveal deadline and withdraw of its balance. Counts go into st; *targets gets a copy of what it knows of each target. */
 struct xp_chain;

@@ -5,18 +5,21 @@
  * worker's thread with its chain connection: one sender per key in the process, so nonces
  * never race.
  *
- * Its file, HOME/watch-<chainid>.json: {"rounds": address, "cursor": next block to read,
- * "targets": {"R:T": {"round", "target", "mine", "revealDeadline", "done"}}, "withdrawDue"}. */
+ * Its document, in the store's node_state table under "rounds-watch/<chainid>/<Rounds address>"
+ * (nodestate.h): {"rounds": address, "cursor": next block to read, "targets": {"R:T": {"round",
+ * "target", "mine", "revealDeadline", "done"}}, "withdrawDue"}. */
 #include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
 #include "xtalproof/daemon.h"
 #include "xtalproof/keccak.h"
+#include "xtalproof/nodestate.h"
 #include "xtalproof/prover.h"
 #include "xtalproof/secrets.h"
 
@@ -27,23 +30,47 @@ static const char *const EVENTS[] = {
     "Revealed(uint256,uint256,address,uint256,int256,bytes32,bytes32,bool)"};
 enum { EV_COMMITTED, EV_RESULT, EV_SETTLED, EV_CANCELLED, EV_REVEALED, EV_COUNT };
 
-static char *watch_path(const char *home, const xp_chain *c)
-{
-    size_t n = strlen(home) + 64;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/watch-%llu.json", home, (unsigned long long)c->d.chain_id);
-    return p;
-}
+/* Where the watcher keeps its document: the store's node_state table, under a name that holds
+ * the chain and the Rounds contract (another deployment starts afresh). */
+typedef struct watch_db {
+    xp_store *store;
+    pthread_mutex_t *lock;
+    char name[96];
+} watch_db;
 
-static json_t *load(const char *path, const xp_chain *c)
+static void watch_db_init(watch_db *w, xp_store *store, pthread_mutex_t *lock, const xp_chain *c)
 {
     char addr[XP_ADDRESS_HEX_LEN];
     xp_address_to_checksum(c->d.address[XP_C_ROUNDS], addr);
-    json_t *s = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-    const char *r = json_string_value(json_object_get(s, "rounds"));
-    if (!json_is_object(s) || !r || strcmp(r, addr) ||
-        !json_is_object(json_object_get(s, "targets"))) { /* none, or of another deployment */
+    w->store = store;
+    w->lock = lock;
+    snprintf(w->name, sizeof w->name, "rounds-watch/%llu/%s", (unsigned long long)c->d.chain_id,
+             addr);
+}
+
+/* The document, or a fresh one from the deployment's block; also takes over the JSON file
+ * HOME/watch-<chainid>.json of earlier versions once (then removes it). */
+static json_t *load(const watch_db *w, const char *home, const xp_chain *c, char *migrated,
+                    size_t cap)
+{
+    char addr[XP_ADDRESS_HEX_LEN], old[4200];
+    xp_address_to_checksum(c->d.address[XP_C_ROUNDS], addr);
+    json_t *s = NULL;
+    pthread_mutex_lock(w->lock);
+    int rc = xp_node_state_get(w->store, w->name, &s, NULL);
+    pthread_mutex_unlock(w->lock);
+    snprintf(old, sizeof old, "%.4096s/watch-%llu.json", home, (unsigned long long)c->d.chain_id);
+    if (rc == XP_ENOTFOUND) {
+        s = json_load_file(old, JSON_REJECT_DUPLICATES, NULL);
+        const char *r = json_string_value(json_object_get(s, "rounds"));
+        if (!r || strcmp(r, addr)) { /* none, or of another deployment */
+            json_decref(s);
+            s = NULL;
+        } else {
+            snprintf(migrated, cap, "%s", old);
+        }
+    }
+    if (!json_is_object(s) || !json_is_object(json_object_get(s, "targets"))) {
         json_decref(s);
         s = json_pack("{s:s, s:I, s:{}, s:b}", "rounds", addr, "cursor",
                       (json_int_t)c->d.block, "targets", "withdrawDue", 0);
@@ -51,12 +78,11 @@ static json_t *load(const char *path, const xp_chain *c)
     return s;
 }
 
-static int save(const char *path, json_t *s, xp_error *err)
+static int save(const watch_db *w, json_t *s, xp_error *err)
 {
-    char *text = json_dumps(s, JSON_INDENT(1) | JSON_SORT_KEYS);
-    int rc = text ? xp_file_replace(path, text, strlen(text), err)
-                  : xp_error_set(err, XP_ENOMEM, "out of memory");
-    free(text);
+    pthread_mutex_lock(w->lock);
+    int rc = xp_node_state_put(w->store, w->name, s, err);
+    pthread_mutex_unlock(w->lock);
     return rc;
 }
 
@@ -126,7 +152,7 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
  * the records `xtalproof prove` (or `round commit --model`) wrote under HOME/records, with the
  * salt from the store (checked against the record's commitment). */
 static int reveal_own(const char *home, xp_store *store, pthread_mutex_t *lock, xp_chain *c,
-                      json_t *s, const char *path, uint64_t now, xp_anchor_stats *st,
+                      json_t *s, const watch_db *w, uint64_t now, xp_anchor_stats *st,
                       xp_error *err)
 {
     char dir[4200];
@@ -198,7 +224,7 @@ static int reveal_own(const char *home, xp_store *store, pthread_mutex_t *lock, 
         xp_chain_tx_clear(&tx);
         st->revealed++;
         json_object_set_new(e, "revealed", json_true());
-        rc = save(path, s, err);
+        rc = save(w, s, err);
     }
     closedir(d);
     return rc;
@@ -209,10 +235,10 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
 {
     const uint8_t *me = xp_sender_address(c->sender);
     const uint8_t *rounds = c->d.address[XP_C_ROUNDS];
-    char *path = watch_path(home, c);
-    if (!path)
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    json_t *s = load(path, c), *logs = NULL, *blk = NULL;
+    watch_db w;
+    watch_db_init(&w, store, lock, c);
+    char migrated[4200] = "";
+    json_t *s = load(&w, home, c, migrated, sizeof migrated), *logs = NULL, *blk = NULL;
     uint8_t t0[EV_COUNT][32];
     uint64_t latest = 0, now = 0;
     int rc = 0;
@@ -245,11 +271,13 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
         json_array_foreach(rc ? NULL : logs, i, l) apply(s, l, t0, me);
         if (!rc) {
             json_object_set_new(s, "cursor", json_integer((json_int_t)latest + 1));
-            rc = save(path, s, err);
+            rc = save(&w, s, err);
+            if (!rc && migrated[0])
+                unlink(migrated); /* the store holds it now */
         }
     }
     if (!rc)
-        rc = reveal_own(home, store, lock, c, s, path, now, st, err);
+        rc = reveal_own(home, store, lock, c, s, &w, now, st, err);
     /* settle this node's targets once their reveal deadline has passed */
     const char *k;
     json_t *e;
@@ -275,7 +303,7 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
         xp_chain_tx_clear(&tx);
         json_object_set_new(e, "done", json_true());
         json_object_set_new(s, "withdrawDue", json_true());
-        if ((rc = save(path, s, err)))
+        if ((rc = save(&w, s, err)))
             break;
     }
     if (!rc && json_is_true(json_object_get(s, "withdrawDue"))) {
@@ -302,13 +330,12 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
         json_decref(bal);
         if (!rc) {
             json_object_set_new(s, "withdrawDue", json_false());
-            rc = save(path, s, err);
+            rc = save(&w, s, err);
         }
     }
     *targets = json_deep_copy(json_object_get(s, "targets"));
     json_decref(blk);
     json_decref(logs);
     json_decref(s);
-    free(path);
     return rc;
 }

@@ -266,7 +266,8 @@ jq -e '.round == '"$RID"' and (.targets | length) == 1 and .targets[0].mine and 
   ok "GET /v1/rounds/$RID: the target, mine, result posted, revealed, settled" || bad "round: $(cat "$T/round.json")"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/v1/rounds/999")" = 404 ] && [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/v1/rounds/x")" = 400 ] &&
   ok "an unseen round: 404; a bad id: 400" || bad "round refusals"
-[ "$(jq -r '.cursor' "$XTALPROOF_HOME/watch-31337.json")" -gt 1 ] && ok "the watcher's cursor is persisted" || bad "watch file: $(cat "$XTALPROOF_HOME/watch-31337.json")"
+WS=$("$XP" node state "$("$XP" node state | grep '^rounds-watch/31337/')")
+[ "$(echo "$WS" | jq -r .cursor)" -gt 1 ] && [ ! -e "$XTALPROOF_HOME/watch-31337.json" ] && ok "the watcher's cursor is persisted in the store" || bad "watch state: $WS"
 stop_node; start_node "$T/kill.json"; sleep 2
 [ "$(metric xtalproof_rounds_settled_total)" = 0 ] && [ "$(metric xtalproof_rounds_withdrawals_total)" = 0 ] && [ "$(metric xtalproof_rounds_revealed_total)" = 0 ] && ok "after a restart: nothing revealed, settled or withdrawn again" || bad "again: $(tail -3 "$T/node.err")"
 stop_node

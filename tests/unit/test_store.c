@@ -12,9 +12,12 @@
 
 #include <cmocka.h>
 
+#include <lmdb.h>
+
 #include "xtalproof/bytes.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/merkle.h"
+#include "xtalproof/nodestate.h"
 #include "xtalproof/store.h"
 #include "testutil.h"
 
@@ -350,6 +353,66 @@ int cb(void *ctx, uint32_t ds, uint64_t idx, const xp_record *rec)
     return 0;
 }
 
+/* The node_state table: replace whole, survive a reopen, names in byte order, bad names and
+ * non-objects refused, a damaged value reported instead of returned. */
+static void node_state(void **state)
+{
+    (void)state;
+    xp_store *s;
+    xp_error err = {0};
+    json_t *doc = NULL, *names = NULL;
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_node_state_get(s, "b/1", &doc, &err), XP_ENOTFOUND);
+    assert_null(doc);
+    json_t *one = json_pack("{s:i, s:[i,i]}", "cursor", 7, "seen", 1, 2);
+    json_t *two = json_pack("{s:i}", "cursor", 9);
+    assert_int_equal(xp_node_state_put(s, "b/1", one, &err), 0);
+    assert_int_equal(xp_node_state_put(s, "a", two, &err), 0);
+    assert_int_equal(xp_node_state_put(s, "b/1", two, &err), 0); /* replaced whole */
+    xp_store_close(s);
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_node_state_get(s, "b/1", &doc, &err), 0);
+    assert_int_equal(json_object_size(doc), 1);
+    assert_int_equal(json_integer_value(json_object_get(doc, "cursor")), 9);
+    json_decref(doc);
+    assert_int_equal(xp_node_state_names(s, &names, &err), 0);
+    assert_int_equal(json_array_size(names), 2);
+    assert_string_equal(json_string_value(json_array_get(names, 0)), "a");
+    assert_string_equal(json_string_value(json_array_get(names, 1)), "b/1");
+    json_decref(names);
+    json_t *arr = json_array();
+    assert_int_equal(xp_node_state_put(s, "c", arr, &err), XP_EINVAL);
+    assert_int_equal(xp_node_state_put(s, "", one, &err), XP_EINVAL);
+    assert_int_equal(xp_node_state_put(s, "has space", one, &err), XP_EINVAL);
+    char longname[XP_NODE_STATE_NAME_MAX + 2];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    assert_int_equal(xp_node_state_get(s, longname, &doc, &err), XP_EINVAL);
+    xp_store_close(s);
+    /* a value that is not JSON, written behind the API's back */
+    char path[300];
+    snprintf(path, sizeof path, "%s/store", home);
+    MDB_env *env;
+    MDB_txn *t;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &t), 0);
+    assert_int_equal(mdb_dbi_open(t, "node_state", 0, &dbi), 0);
+    MDB_val k = {1, "a"}, v = {3, "{x}"};
+    assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_node_state_get(s, "a", &doc, &err), XP_EIO);
+    assert_null(doc);
+    xp_store_close(s);
+    json_decref(arr);
+    json_decref(one);
+    json_decref(two);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +421,7 @@ int main(void)
         cmocka_unit_test(meta_json),
         cmocka_unit_test_setup_teardown(versions_and_proofs, make_home, remove_home),
         cmocka_unit_test_setup_teardown(big_batch, make_home, remove_home),
+        cmocka_unit_test_setup_teardown(node_state, make_home, remove_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
