@@ -1,7 +1,5 @@
 /* xtalproof oracle sign | submit: beamtime reports, EIP-712 signatures of the committee's
  * members, and postResult with k of them. */
-#include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,69 +20,12 @@ static void report_dir(const char *path, char *out, size_t cap)
         snprintf(out, cap, ".");
 }
 
-/* SHA-256 of a file, read in pieces (raw data may be large) */
-static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return xp_error_set(err, XP_EIO, "raw data file %s: %s", path, strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-    unsigned char buf[1 << 16];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        ok = EVP_DigestUpdate(ctx, buf, n) == 1;
-    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
-    EVP_MD_CTX_free(ctx);
-    fclose(f);
-    return ok ? 0 : xp_error_set(err, XP_EIO, "raw data file %s could not be read", path);
-}
-
-/* rawDataHash = keccak256(sha256(file 1) ‖ … ‖ sha256(file n)); no files: zero */
-static int raw_hash(const char *dir, const xp_measurement *m, uint8_t out[32], xp_error *err)
-{
-    memset(out, 0, 32);
-    if (!m->nraw)
-        return 0;
-    uint8_t cat[XP_REPORT_MAX_RAW * 32];
-    for (size_t i = 0; i < m->nraw; i++) {
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s", dir, m->raw[i]);
-        int rc = sha256_file(p, cat + 32 * i, err);
-        if (rc)
-            return rc;
-    }
-    xp_keccak256(cat, 32 * m->nraw, out);
-    return 0;
-}
-
 static int to_report(const char *dir, uint64_t round, const xp_measurement *m, xp_oracle_report *r,
                      xp_error *err)
 {
-    memset(r, 0, sizeof *r);
+    int rc = xp_report_entry(dir, m, r, err);
     r->round = round;
-    if (m->has_symhash) {
-        memcpy(r->symhash, m->symhash, 32);
-    } else {
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s", dir, m->target);
-        xp_file_ids ids;
-        int rc = xp_cli_hash_file(p, &ids, err);
-        if (rc)
-            return rc;
-        if (ids.n != 1) {
-            xp_cli_file_ids_free(&ids);
-            return xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", p, ids.n);
-        }
-        memcpy(r->symhash, ids.symhash[0], 32);
-        xp_cli_file_ids_free(&ids);
-    }
-    r->value_q = m->value_q;
-    r->uncertainty_q = (uint64_t)m->uncertainty_q;
-    r->measured_at = m->measured_at;
-    if (xp_short_name(m->property, r->property, err) || xp_report_facility(m, r->facility, err))
-        return XP_EINVAL;
-    return raw_hash(dir, m, r->raw_data_hash, err);
+    return rc;
 }
 
 static int load_report(const char *path, xp_report *rep, xp_error *err)

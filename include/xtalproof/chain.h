@@ -156,6 +156,11 @@ typedef struct xp_oracle_report {
     uint64_t measured_at;
 } xp_oracle_report;
 
+/* A measurement as a Report, all but the round (left 0): the symhash as given or of the one
+ * structure in the target file, rawDataHash = keccak256(sha256(raw 1) ‖ … ‖ sha256(raw n))
+ * (zero without raw files); the files' paths are relative to dir. */
+int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *r, xp_error *err);
+
 /* EIP-712 digest of the report for the committee at `committee` on chain_id. */
 void xp_oracle_digest(const xp_oracle_report *r, uint64_t chain_id,
                       const uint8_t committee[XP_ADDRESS_LEN], uint8_t out[32]);

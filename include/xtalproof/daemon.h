@@ -38,6 +38,10 @@ typedef struct xp_node_config {
     unsigned anchor_every_s;              /* "anchorEverySeconds": 1..86400, default 600 */
     int watch_rounds;                     /* "watchRounds": settle and withdraw (default true) */
     unsigned reorg_depth;                 /* "reorgDepth": blocks re-read, 0..10000, default 12 */
+    /* the oracle role (docs/operations.md, "Oracle"): on when oracleReports is given */
+    char oracle_reports[XP_NODE_PATH_MAX];    /* "oracleReports": the folder of beamtime reports */
+    char oracle_signatures[XP_NODE_PATH_MAX]; /* "oracleSignatures": default <reports>/signatures */
+    int oracle_submit; /* "oracleSubmit": post a result once k signatures are there (true) */
 } xp_node_config;
 
 void xp_node_config_defaults(xp_node_config *c);

@@ -1,5 +1,7 @@
 /* Beamtime reports (JSON or CSV) and the EIP-712 digest of the OracleCommittee's Report. */
 #include <ctype.h>
+#include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,8 @@
 #include "xtalproof/chain.h"
 #include "xtalproof/eth.h"
 #include "xtalproof/keccak.h"
+#include "xtalproof/reader.h"
+#include "xtalproof/symhash.h"
 
 /* ---- time ------------------------------------------------------------------------------ */
 
@@ -488,4 +492,82 @@ json_t *xp_oracle_report_tuple(const xp_oracle_report *r)
                      xp_hex_encode(r->property, 32, hx[1], 1), num[1], num[2],
                      xp_hex_encode(r->raw_data_hash, 32, rd, 1),
                      xp_hex_encode(r->facility, 32, fa, 1), mt);
+}
+
+/* ---- a measurement as the on-chain Report ------------------------------------------------ */
+
+#define XP_TARGET_FILE_MAX ((size_t)256 << 20)
+
+/* SHA-256 of a file, read in pieces (raw data may be large) */
+static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return xp_error_set(err, XP_EIO, "raw data file %s: %s", path, strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    unsigned char buf[1 << 16];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n) == 1;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, out, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    return ok ? 0 : xp_error_set(err, XP_EIO, "raw data file %s could not be read", path);
+}
+
+/* The symhash of the one structure in a target file. */
+static int target_symhash(const char *path, uint8_t out[32], xp_error *err)
+{
+    char *data;
+    size_t len;
+    int rc = xp_file_read(path, XP_TARGET_FILE_MAX, &data, &len, err);
+    if (rc)
+        return rc;
+    xp_structure_list list;
+    rc = xp_read_structures_mem(path, data, len, NULL, &list, err);
+    free(data);
+    if (rc)
+        return rc;
+    if (list.n != 1)
+        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", path, list.n);
+    xp_xtal_id id;
+    if (!rc && !(rc = xp_xtal_identify(list.items[0], NULL, &id, err))) {
+        memcpy(out, id.symhash, 32);
+        xp_xtal_id_clear(&id);
+    }
+    if (rc)
+        xp_error_prefix(err, "target %s", path);
+    xp_structure_list_free(&list);
+    return rc;
+}
+
+int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *r, xp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    char p[4400];
+    int rc = 0;
+    if (m->has_symhash) {
+        memcpy(r->symhash, m->symhash, 32);
+    } else {
+        snprintf(p, sizeof p, "%.4096s/%s", dir, m->target);
+        if ((rc = target_symhash(p, r->symhash, err)))
+            return rc;
+    }
+    r->value_q = m->value_q;
+    r->uncertainty_q = (uint64_t)m->uncertainty_q;
+    r->measured_at = m->measured_at;
+    if (xp_short_name(m->property, r->property, err) || xp_report_facility(m, r->facility, err))
+        return XP_EINVAL;
+    /* rawDataHash = keccak256(sha256(file 1) ‖ … ‖ sha256(file n)); no files: zero */
+    if (!m->nraw)
+        return 0;
+    uint8_t cat[XP_REPORT_MAX_RAW * 32];
+    for (size_t i = 0; !rc && i < m->nraw; i++) {
+        snprintf(p, sizeof p, "%.4096s/%s", dir, m->raw[i]);
+        rc = sha256_file(p, cat + 32 * i, err);
+    }
+    if (!rc)
+        xp_keccak256(cat, 32 * m->nraw, r->raw_data_hash);
+    return rc;
 }

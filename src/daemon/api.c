@@ -24,6 +24,7 @@ void xp_node_config_defaults(xp_node_config *c)
     c->anchor_every_s = 600;
     c->watch_rounds = 1;
     c->reorg_depth = 12;
+    c->oracle_submit = 1;
 }
 
 static int get_int(json_t *v, const char *key, long long lo, long long hi, long long *out,
@@ -106,6 +107,15 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
         } else if (!strcmp(key, "anchorEverySeconds")) {
             if (!(rc = get_int(v, key, 1, 86400, &n, err)))
                 c->anchor_every_s = (unsigned)n;
+        } else if (!strcmp(key, "oracleReports"))
+            rc = get_path(v, key, c->oracle_reports, err);
+        else if (!strcmp(key, "oracleSignatures"))
+            rc = get_path(v, key, c->oracle_signatures, err);
+        else if (!strcmp(key, "oracleSubmit")) {
+            if (!json_is_boolean(v))
+                rc = xp_error_set(err, XP_EINVAL, "config: \"oracleSubmit\" must be true or false");
+            else
+                c->oracle_submit = json_is_true(v);
         } else
             rc = xp_error_set(err, XP_EINVAL, "config: unknown key \"%.64s\"", key);
         if (rc)

@@ -1,0 +1,394 @@
+/* The daemon's oracle role (daemon.h): beamtime reports dropped into a folder are matched to
+ * the open round targets they measure, signed with the node's key when it is a member of the
+ * round's committee (a signature file in a folder the members share), and posted with
+ * postResult once the shared folder holds the committee's threshold of valid signatures and
+ * the round's commit phase is over. It runs on the anchor worker's thread and chain
+ * connection: one sender per key in the process.
+ *
+ * Its document, in the store's node_state table under "oracle/<chainid>/<Rounds address>":
+ *   "roundsSeen": rounds 1..roundsSeen have been read;
+ *   "rounds": {"R": {"committee", "property", "start", "end", "targets": [symhash...]}} for the
+ *             rounds whose result window (start = commitDeadline, end = start + resultWindow)
+ *             is not over;
+ *   "files": {"NAME": {"size", "mtime", "error" | "entries": [report tuple fields...]}};
+ *   "items": {"DIGEST": {"round", "target", "file", "signed", "posted", "failures"}}.
+ * Signing writes the signature file before "signed" is saved, and posting uses the
+ * idempotency key of `xtalproof oracle submit`, so a crash at any point repeats nothing. */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "xtalproof/bytes.h"
+#include "xtalproof/chain.h"
+#include "xtalproof/daemon.h"
+#include "xtalproof/keys.h"
+#include "xtalproof/nodestate.h"
+
+#define SETTLE_NS 2000000000LL /* a report must be left unchanged this long before it is read */
+#define ROUNDS_PER_PASS 64     /* new rounds read in one pass */
+#define MAX_FAILURES 5         /* postResult attempts refused by the chain before giving up */
+#define MAX_SIG_FILES 4096
+
+static const char GET_ROUND[] = "((address,uint64,uint16,address,uint96,address,uint32,uint32,"
+                                "uint16,bytes32,uint128,uint128))";
+static const char GET_TARGET[] = "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))";
+static const char POST_RESULT[] = "postResult(uint256,uint256,(uint256,bytes32,bytes32,int256,"
+                                  "uint256,bytes32,bytes32,uint64),bytes[])";
+
+typedef struct oracle_ctx {
+    const xp_node_config *cfg;
+    xp_chain *c;
+    const uint8_t *priv, *me;
+    xp_store *store;
+    pthread_mutex_t *lock;
+    xp_anchor_stats *st;
+    char name[96], sigdir[XP_NODE_PATH_MAX];
+    json_t *doc;
+    json_t *member;    /* per pass: "committee" -> true/false (this node's key), "c:addr" -> bool */
+    json_t *threshold; /* per pass: committee -> threshold */
+    json_t *sigs;      /* per pass: digest -> [signature hex...], read once when first needed */
+    uint64_t now;
+} oracle_ctx;
+
+static void note(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "xtalproof node: oracle: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+}
+
+static int save(oracle_ctx *o, xp_error *err)
+{
+    pthread_mutex_lock(o->lock);
+    int rc = xp_node_state_put(o->store, o->name, o->doc, err);
+    pthread_mutex_unlock(o->lock);
+    return rc;
+}
+
+static json_t *u64s(uint64_t v)
+{
+    return json_sprintf("%llu", (unsigned long long)v);
+}
+
+/* ---- the reports folder --------------------------------------------------------------- */
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n > k && !strcmp(s + n - k, suf);
+}
+
+/* The measurements of one report as JSON objects of hex words (round left out). */
+static json_t *read_report(const char *dir, const char *path, xp_error *err)
+{
+    char *text;
+    size_t len;
+    if (xp_file_read(path, XP_REPORT_MAX_BYTES, &text, &len, err))
+        return NULL;
+    xp_report rep = {0};
+    int rc = xp_report_parse(text, len, &rep, err);
+    free(text);
+    json_t *out = rc ? NULL : json_array();
+    for (size_t i = 0; out && i < rep.n; i++) {
+        xp_oracle_report r;
+        char h[4][67];
+        if (xp_report_entry(dir, &rep.m[i], &r, err)) {
+            xp_error_prefix(err, "measurement %zu", i + 1);
+            json_decref(out);
+            out = NULL;
+            break;
+        }
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:s}", "symhash",
+                           xp_hex_encode(r.symhash, 32, h[0], 1), "property",
+                           xp_hex_encode(r.property, 32, h[1], 1), "valueQ",
+                           (json_int_t)r.value_q, "uncertaintyQ", u64s(r.uncertainty_q),
+                           "rawDataHash", xp_hex_encode(r.raw_data_hash, 32, h[2], 1), "facility",
+                           xp_hex_encode(r.facility, 32, h[3], 1), "measuredAt",
+                           u64s(r.measured_at), "value", rep.m[i].value, "unit", rep.m[i].unit));
+    }
+    xp_report_free(&rep);
+    return out;
+}
+
+/* Reads new and changed report files into "files"; forgets the removed ones. */
+static void scan_reports(oracle_ctx *o)
+{
+    json_t *files = json_object_get(o->doc, "files"), *seen = json_object();
+    DIR *d = opendir(o->cfg->oracle_reports);
+    struct dirent *de;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    long long now_ns = (long long)wall.tv_sec * 1000000000LL + wall.tv_nsec;
+    while (d && (de = readdir(d))) {
+        const char *n = de->d_name;
+        if (n[0] == '.' || (!has_suffix(n, ".json") && !has_suffix(n, ".csv")) ||
+            strlen(n) > 255)
+            continue;
+        char path[XP_NODE_PATH_MAX + 300];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", o->cfg->oracle_reports, n);
+        if (stat(path, &sb) || !S_ISREG(sb.st_mode))
+            continue;
+        long long mt = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+        json_object_set_new(seen, n, json_true());
+        json_t *f = json_object_get(files, n);
+        if (f && json_integer_value(json_object_get(f, "size")) == (json_int_t)sb.st_size &&
+            json_integer_value(json_object_get(f, "mtime")) == (json_int_t)mt)
+            continue; /* read before, unchanged */
+        if (now_ns - mt < SETTLE_NS)
+            continue; /* perhaps still being written: a later pass reads it */
+        xp_error err = {0};
+        json_t *entries = read_report(o->cfg->oracle_reports, path, &err);
+        f = json_pack("{s:I, s:I}", "size", (json_int_t)sb.st_size, "mtime", (json_int_t)mt);
+        if (entries) {
+            json_object_set_new(f, "entries", entries);
+            o->st->oracle_reports++;
+            fprintf(stderr, "xtalproof node: oracle: read %s: %zu measurement(s)\n", n,
+                    json_array_size(entries));
+        } else {
+            json_object_set_new(f, "error", json_string(err.msg[0] ? err.msg : xp_strerror(err.code)));
+            o->st->oracle_bad_reports++;
+            note("refused %s: %s", n, err.msg);
+        }
+        json_object_set_new(files, n, f);
+    }
+    if (d)
+        closedir(d);
+    const char *k;
+    void *tmp;
+    json_t *v;
+    json_object_foreach_safe(files, tmp, k, v) if (!json_object_get(seen, k))
+        json_object_del(files, k);
+    json_decref(seen);
+}
+
+/* ---- the rounds ------------------------------------------------------------------------ */
+
+static const char *field(json_t *tuple, size_t i)
+{
+    const char *s = json_string_value(json_array_get(tuple, i));
+    return s ? s : "0";
+}
+
+static int call2(oracle_ctx *o, const uint8_t *to, const char *sig, uint64_t a, int two, uint64_t b,
+                 const char *returns, json_t **out, xp_error *err)
+{
+    json_t *args = two ? json_pack("[o, o]", u64s(a), u64s(b)) : json_pack("[o]", u64s(a));
+    int rc = xp_chain_call(o->c, to, sig, args, returns, out, err);
+    json_decref(args);
+    return rc;
+}
+
+/* Reads the rounds opened since the last pass (their targets are fixed at opening) and forgets
+ * those whose result window is over. */
+static int refresh_rounds(oracle_ctx *o, xp_error *err)
+{
+    const uint8_t *ra = o->c->d.address[XP_C_ROUNDS];
+    json_t *rounds = json_object_get(o->doc, "rounds"), *cnt = NULL, *none = json_array();
+    int rc = xp_chain_call(o->c, ra, "roundCount()", none, "(uint256)", &cnt, err);
+    json_decref(none);
+    uint64_t count = rc ? 0 : strtoull(field(cnt, 0), NULL, 10);
+    json_decref(cnt);
+    uint64_t seen = (uint64_t)json_integer_value(json_object_get(o->doc, "roundsSeen"));
+    for (uint64_t id = seen + 1; !rc && id <= count && id <= seen + ROUNDS_PER_PASS; id++) {
+        json_t *r = NULL, *targets = json_array();
+        rc = call2(o, ra, "getRound(uint256)", id, 0, 0, GET_ROUND, &r, err);
+        json_t *t0 = json_array_get(r, 0);
+        uint64_t start = strtoull(field(t0, 1), NULL, 10);
+        uint64_t end = start + strtoull(field(t0, 6), NULL, 10), n = strtoull(field(t0, 2), NULL, 10);
+        for (uint64_t i = 0; !rc && o->now < end && i < n; i++) {
+            json_t *t = NULL;
+            rc = call2(o, ra, "getTarget(uint256,uint256)", id, 1, i, GET_TARGET, &t, err);
+            json_array_append_new(targets, json_string(field(json_array_get(t, 0), 0)));
+            json_decref(t);
+        }
+        if (!rc && o->now < end) {
+            char key[24];
+            snprintf(key, sizeof key, "%llu", (unsigned long long)id);
+            json_object_set_new(rounds, key,
+                                json_pack("{s:s, s:s, s:I, s:I, s:O}", "committee", field(t0, 5),
+                                          "property", field(t0, 9), "start", (json_int_t)start,
+                                          "end", (json_int_t)end, "targets", targets));
+        }
+        json_decref(targets);
+        json_decref(r);
+        if (!rc)
+            json_object_set_new(o->doc, "roundsSeen", json_integer((json_int_t)id));
+    }
+    const char *k;
+    void *tmp;
+    json_t *v;
+    json_object_foreach_safe(rounds, tmp, k, v)
+    {
+        if (o->now >= (uint64_t)json_integer_value(json_object_get(v, "end")))
+            json_object_del(rounds, k);
+    }
+    return rc;
+}
+
+/* ---- committees ------------------------------------------------------------------------ */
+
+/* Whether `who` is a member of the committee (cached for the pass). */
+static int is_member(oracle_ctx *o, const char *committee, const uint8_t who[20], int *yes,
+                     xp_error *err)
+{
+    char key[2 * XP_ADDRESS_HEX_LEN + 2], wh[XP_ADDRESS_HEX_LEN];
+    snprintf(key, sizeof key, "%s:%s", committee, xp_address_to_checksum(who, wh));
+    json_t *hit = json_object_get(o->member, key);
+    if (hit) {
+        *yes = json_is_true(hit);
+        return 0;
+    }
+    uint8_t ca[20];
+    json_t *out = NULL, *args = json_pack("[s]", wh);
+    int rc = xp_address_parse(committee, ca, err);
+    if (!rc)
+        rc = xp_chain_call(o->c, ca, "isMember(address)", args, "(bool)", &out, err);
+    json_decref(args);
+    if (!rc) {
+        *yes = json_is_true(json_array_get(out, 0));
+        json_object_set_new(o->member, key, json_boolean(*yes));
+    }
+    json_decref(out);
+    return rc;
+}
+
+static int threshold_of(oracle_ctx *o, const char *committee, uint64_t *k, xp_error *err)
+{
+    json_t *hit = json_object_get(o->threshold, committee);
+    if (hit) {
+        *k = (uint64_t)json_integer_value(hit);
+        return 0;
+    }
+    uint8_t ca[20];
+    json_t *out = NULL, *none = json_array();
+    int rc = xp_address_parse(committee, ca, err);
+    if (!rc)
+        rc = xp_chain_call(o->c, ca, "threshold()", none, "(uint256)", &out, err);
+    json_decref(none);
+    if (!rc) {
+        *k = strtoull(field(out, 0), NULL, 10);
+        json_object_set_new(o->threshold, committee, json_integer((json_int_t)*k));
+    }
+    json_decref(out);
+    return rc;
+}
+
+/* ---- signature files ------------------------------------------------------------------- */
+
+/* Every signature of the shared folder by digest: files in the form `xtalproof oracle sign`
+ * writes ({"reports": [{"digest", "signature"}...]}); others are passed over. */
+static void read_signatures(oracle_ctx *o)
+{
+    o->sigs = json_object();
+    DIR *d = opendir(o->sigdir);
+    struct dirent *de;
+    size_t files = 0;
+    while (d && (de = readdir(d)) && files < MAX_SIG_FILES) {
+        if (de->d_name[0] == '.' || !has_suffix(de->d_name, ".json"))
+            continue;
+        char path[XP_NODE_PATH_MAX + 300], *text;
+        size_t len;
+        snprintf(path, sizeof path, "%s/%.255s", o->sigdir, de->d_name);
+        if (xp_file_read(path, XP_REPORT_MAX_BYTES, &text, &len, NULL))
+            continue;
+        files++;
+        json_t *f = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), *e;
+        free(text);
+        size_t i;
+        json_array_foreach(json_object_get(f, "reports"), i, e)
+        {
+            const char *dg = json_string_value(json_object_get(e, "digest"));
+            const char *sg = json_string_value(json_object_get(e, "signature"));
+            if (!dg || !sg || strlen(dg) != 66 || strlen(sg) != 2 + 2 * XP_SIG_LEN)
+                continue;
+            json_t *list = json_object_get(o->sigs, dg);
+            if (!list)
+                json_object_set_new(o->sigs, dg, list = json_array());
+            json_array_append_new(list, json_string(sg));
+        }
+        json_decref(f);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Writes this node's signature of one report entry for (round, target) into the shared
+ * folder, in the form of `xtalproof oracle sign`. */
+static int sign_entry(oracle_ctx *o, const xp_oracle_report *r, const uint8_t dg[32],
+                      const char *committee, json_t *entry, xp_error *err)
+{
+    uint8_t sig[XP_SIG_LEN];
+    int rc = xp_sign_digest(o->priv, dg, sig, err);
+    if (rc)
+        return rc;
+    sig[64] += 27; /* v as 27/28, the form ecrecover and wallets use */
+    char dh[67], sh[67], sgh[2 * XP_SIG_LEN + 3], me[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(o->me, me);
+    json_t *f = json_pack(
+        "{s:i, s:I, s:s, s:I, s:s, s:[{s:s, s:O, s:O, s:s, s:s}]}", "version", 1, "chainId",
+        (json_int_t)o->c->d.chain_id, "committee", committee, "round", (json_int_t)r->round,
+        "signer", me, "reports", "symhash", xp_hex_encode(r->symhash, 32, sh, 1), "property",
+        json_object_get(entry, "propertyName"), "value", json_object_get(entry, "value"),
+        "digest", xp_hex_encode(dg, 32, dh, 1), "signature",
+        xp_hex_encode(sig, XP_SIG_LEN, sgh, 1));
+    char *text = f ? json_dumps(f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(f);
+    if (!text)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    char path[XP_NODE_PATH_MAX + 200];
+    snprintf(path, sizeof path, "%s/%s-%s.json", o->sigdir, dh + 2, me);
+    if (mkdir(o->sigdir, 0700) && errno != EEXIST)
+        rc = xp_error_set(err, XP_EIO, "cannot create %s: %s", o->sigdir, strerror(errno));
+    if (!rc)
+        rc = xp_file_replace(path, text, strlen(text), err);
+    free(text);
+    if (!rc && o->sigs) { /* already read this pass: add it */
+        json_t *list = json_object_get(o->sigs, dh);
+        if (!list)
+            json_object_set_new(o->sigs, dh, list = json_array());
+        json_array_append_new(list, json_string(sgh));
+    }
+    return rc;
+}
+
+/* The distinct members' valid signatures of dg from the shared folder, as postResult's
+ * bytes[] (JSON hex strings). */
+static int gather(oracle_ctx *o, const uint8_t dg[32], const char *committee, json_t **out,
+                  xp_error *err)
+{
+    char dh[67];
+    xp_hex_encode(dg, 32, dh, 1);
+    if (!o->sigs)
+        read_signatures(o);
+    *out = json_array();
+    uint8_t signers[64][20];
+    size_t ns = 0, i;
+    json_t *s;
+    json_array_foreach(json_object_get(o->sigs, dh), i, s)
+    {
+        uint8_t sig[XP_SIG_LEN], who[20];
+        int yes = 0, dup = 0;
+        if (xp_hex_decode_exact(json_string_value(s), sig, XP_SIG_LEN, NULL) ||
+            xp_recover_address(dg, sig, who, NULL))
+            continue; /* not a signature of this digest (or a malleable twin) */
+        for (size_t j = 0; j < ns; j++)
+            dup |= !memcmp(signers[j], who, 20);
+        if (dup || ns == 64)
+            continue;
+        int rc = is_member(o, committee, who, &yes, err);
+        if (rc)
+            return rc;
+        if (!yes)
+            continue;
+        memcpy(signers[ns++], who, 20);
+        json_array_append(*out, s);
+    }
+    return 0;
+}
