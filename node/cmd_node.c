@@ -969,6 +969,12 @@ int xp_cmd_node(int argc, char **argv)
     sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (n->cfg.oracle_reports[0] && !n->cfg.keystore[0]) {
+        xp_error_set(&err, XP_EINVAL, "config: \"oracleReports\" needs \"keystore\" (a "
+                                      "committee member's key signs the reports)");
+        node_free(n);
+        return xp_cli_fail(&err);
+    }
     if (n->cfg.keystore[0] &&
         xp_anchor_worker_start(&n->cfg, n->store, &n->store_lock, &n->anchor, &err)) {
         xp_error_prefix(&err, "anchor worker");

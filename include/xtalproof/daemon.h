@@ -171,6 +171,11 @@ typedef struct xp_anchor_stats {
     uint64_t settled;          /* round targets settled by the round watcher */
     uint64_t withdrawals;      /* withdraw() transactions of the round watcher */
     uint64_t revealed;         /* commitments revealed by the round watcher */
+    uint64_t oracle_reports;     /* beamtime reports read by the oracle role */
+    uint64_t oracle_bad_reports; /* report files refused (unreadable, malformed) */
+    uint64_t oracle_signed;      /* round targets signed with the node's key */
+    uint64_t oracle_posted;      /* results posted with postResult */
+    uint64_t oracle_failures;    /* postResult attempts refused by the chain */
 } xp_anchor_stats;
 
 /* Loads the key (a wrong password fails here) and starts the thread; the chain itself may be
@@ -192,6 +197,17 @@ uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
 struct xp_chain;
 int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c, xp_store *store,
                    pthread_mutex_t *lock, xp_anchor_stats *st, json_t **targets, xp_error *err);
+
+/* The oracle role (src/daemon/worker_oracle.c), one pass on the worker's chain connection:
+ * reads new or changed report files of cfg->oracle_reports (JSON or CSV, docs/formats.md;
+ * each left unchanged for 2 s first), the rounds opened since the last pass, then for every
+ * measurement that is a target of a round whose result window is not over (same symhash and
+ * property): signs it with priv into the signatures folder when the key is a member of the
+ * round's committee, and once the commit phase is over and the folder holds the committee's
+ * threshold of valid members' signatures, posts it (cfg->oracle_submit). Its progress is the
+ * node_state document "oracle/<chainid>/<Rounds address>" (taken under *lock). */
+int xp_oracle_pass(const xp_node_config *cfg, struct xp_chain *c, const uint8_t priv[32],
+                   xp_store *store, pthread_mutex_t *lock, xp_anchor_stats *st, xp_error *err);
 
 /* What the round watcher saw of a round, as JSON (a new reference), or NULL when it saw
  * nothing of it (or is off). */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +381,19 @@ static void *run(void *arg)
             }
             pthread_mutex_unlock(&w->mu);
         }
+        if (open && !rc && w->cfg.oracle_reports[0]) {
+            xp_anchor_stats got = {0};
+            rc = xp_oracle_pass(&w->cfg, &c, w->priv, w->store, w->store_lock, &got, &err);
+            if (rc)
+                note_error(w, "oracle", &err);
+            pthread_mutex_lock(&w->mu);
+            w->stats.oracle_reports += got.oracle_reports;
+            w->stats.oracle_bad_reports += got.oracle_bad_reports;
+            w->stats.oracle_signed += got.oracle_signed;
+            w->stats.oracle_posted += got.oracle_posted;
+            w->stats.oracle_failures += got.oracle_failures;
+            pthread_mutex_unlock(&w->mu);
+        }
         refresh_pending(w);
         pthread_mutex_lock(&w->mu);
         w->stats.chain_up = open && rc != XP_EIO; /* XP_EIO: the RPC did not answer */
@@ -560,6 +574,24 @@ char *xp_anchor_metrics_render(const xp_anchor_stats *s)
             (unsigned long long)s->gas_used, (unsigned long long)s->errors, s->chain_up,
             (unsigned long long)s->settled, (unsigned long long)s->withdrawals,
             (unsigned long long)s->revealed);
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } oracle[] = {
+        {"xtalproof_oracle_reports_total", "Beamtime report files read by the oracle role.",
+         offsetof(xp_anchor_stats, oracle_reports)},
+        {"xtalproof_oracle_bad_reports_total", "Report files refused (unreadable, malformed).",
+         offsetof(xp_anchor_stats, oracle_bad_reports)},
+        {"xtalproof_oracle_signed_total", "Round targets signed with the node's key.",
+         offsetof(xp_anchor_stats, oracle_signed)},
+        {"xtalproof_oracle_posted_total", "Results posted with postResult.",
+         offsetof(xp_anchor_stats, oracle_posted)},
+        {"xtalproof_oracle_failures_total", "postResult attempts refused by the chain.",
+         offsetof(xp_anchor_stats, oracle_failures)}};
+    for (size_t i = 0; i < sizeof oracle / sizeof oracle[0]; i++)
+        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", oracle[i].name, oracle[i].help,
+                oracle[i].name, oracle[i].name,
+                (unsigned long long)*(const uint64_t *)((const char *)s + oracle[i].off));
     if (fclose(f)) {
         free(out);
         return NULL;

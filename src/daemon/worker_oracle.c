@@ -104,13 +104,14 @@ static json_t *read_report(const char *dir, const char *path, xp_error *err)
             break;
         }
         json_array_append_new(
-            out, json_pack("{s:s, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:s}", "symhash",
+            out, json_pack("{s:s, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:s, s:s}", "symhash",
                            xp_hex_encode(r.symhash, 32, h[0], 1), "property",
                            xp_hex_encode(r.property, 32, h[1], 1), "valueQ",
                            (json_int_t)r.value_q, "uncertaintyQ", u64s(r.uncertainty_q),
                            "rawDataHash", xp_hex_encode(r.raw_data_hash, 32, h[2], 1), "facility",
                            xp_hex_encode(r.facility, 32, h[3], 1), "measuredAt",
-                           u64s(r.measured_at), "value", rep.m[i].value, "unit", rep.m[i].unit));
+                           u64s(r.measured_at), "value", rep.m[i].value, "unit", rep.m[i].unit,
+                           "propertyName", rep.m[i].property));
     }
     xp_report_free(&rep);
     return out;
@@ -239,7 +240,8 @@ static int is_member(oracle_ctx *o, const char *committee, const uint8_t who[20]
                      xp_error *err)
 {
     char key[2 * XP_ADDRESS_HEX_LEN + 2], wh[XP_ADDRESS_HEX_LEN];
-    snprintf(key, sizeof key, "%s:%s", committee, xp_address_to_checksum(who, wh));
+    xp_address_to_checksum(who, wh);
+    snprintf(key, sizeof key, "%s:%s", committee, wh);
     json_t *hit = json_object_get(o->member, key);
     if (hit) {
         *yes = json_is_true(hit);
@@ -391,4 +393,209 @@ static int gather(oracle_ctx *o, const uint8_t dg[32], const char *committee, js
         json_array_append(*out, s);
     }
     return 0;
+}
+
+/* ---- one pass ------------------------------------------------------------------------- */
+
+static int hex32(json_t *e, const char *key, uint8_t out[32])
+{
+    return xp_hex_decode_exact(json_string_value(json_object_get(e, key)), out, 32, NULL);
+}
+
+static uint64_t str_u64(json_t *e, const char *key)
+{
+    const char *v = json_string_value(json_object_get(e, key));
+    return v ? strtoull(v, NULL, 10) : 0;
+}
+
+/* An entry of "files" as the Report of round. */
+static int entry_report(json_t *e, uint64_t round, xp_oracle_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->round = round;
+    r->value_q = (int64_t)json_integer_value(json_object_get(e, "valueQ"));
+    r->uncertainty_q = str_u64(e, "uncertaintyQ");
+    r->measured_at = str_u64(e, "measuredAt");
+    return hex32(e, "symhash", r->symhash) || hex32(e, "property", r->property) ||
+           hex32(e, "rawDataHash", r->raw_data_hash) || hex32(e, "facility", r->facility);
+}
+
+/* postResult for an item once k members' signatures are in the shared folder and the commit
+ * phase is over; the target's status first, so a result posted by another member (or a
+ * cancelled target) ends the item. */
+static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const uint8_t dg[32],
+                const char *committee, uint64_t target, xp_error *err)
+{
+    const uint8_t *ra = o->c->d.address[XP_C_ROUNDS];
+    uint64_t k = 0;
+    json_t *sigs = NULL, *t = NULL;
+    int rc = threshold_of(o, committee, &k, err);
+    if (!rc)
+        rc = gather(o, dg, committee, &sigs, err);
+    if (rc || json_array_size(sigs) < k || !k) {
+        json_decref(sigs);
+        return rc;
+    }
+    rc = call2(o, ra, "getTarget(uint256,uint256)", r->round, 1, target, GET_TARGET, &t, err);
+    const char *status = rc ? "0" : field(json_array_get(t, 0), 6);
+    int open = !strcmp(status, "0");
+    json_decref(t);
+    char dh[67], th[67], idem[120];
+    xp_hex_encode(dg, 32, dh, 1);
+    if (!rc && !open) { /* resulted, settled or cancelled: nothing left to post */
+        json_object_set_new(item, "posted", json_true());
+        json_decref(sigs);
+        return save(o, err);
+    }
+    snprintf(idem, sizeof idem, "postResult:%llu:%llu:%s", (unsigned long long)r->round,
+             (unsigned long long)target, dh); /* the key of `xtalproof oracle submit` */
+    json_t *args = json_pack("[o, o, o, O]", u64s(r->round), u64s(target),
+                             xp_oracle_report_tuple(r), sigs);
+    xp_chain_tx tx;
+    memset(&tx, 0, sizeof tx);
+    if (!rc)
+        rc = xp_chain_send(o->c, ra, POST_RESULT, args, NULL, idem, &tx, err);
+    json_decref(args);
+    if (!rc) {
+        fprintf(stderr,
+                "xtalproof node: oracle: posted round %llu target %llu with %zu signature(s) in "
+                "block %llu (tx %s)\n",
+                (unsigned long long)r->round, (unsigned long long)target, json_array_size(sigs),
+                (unsigned long long)tx.sent.block, xp_hex_encode(tx.sent.hash, 32, th, 1));
+        o->st->oracle_posted++;
+        json_object_set_new(item, "posted", json_true());
+        xp_chain_tx_clear(&tx);
+        rc = save(o, err);
+    } else if (rc != XP_EIO) { /* refused by the chain: counted, retried a few times */
+        json_int_t n = json_integer_value(json_object_get(item, "failures")) + 1;
+        json_object_set_new(item, "failures", json_integer(n));
+        json_object_set_new(item, "error", json_string(err->msg));
+        fprintf(stderr, "xtalproof node: oracle: postResult round %llu target %llu refused (%d of %d): %s\n",
+                (unsigned long long)r->round, (unsigned long long)target, (int)n, MAX_FAILURES,
+                err->msg);
+        o->st->oracle_failures++;
+        memset(err, 0, sizeof *err);
+        rc = save(o, err);
+    }
+    json_decref(sigs);
+    return rc;
+}
+
+/* One measurement against one round: sign when a member, post when the time has come. */
+static int handle(oracle_ctx *o, const char *file, json_t *e, uint64_t round, json_t *rd,
+                  uint64_t target, xp_error *err)
+{
+    const char *committee = json_string_value(json_object_get(rd, "committee"));
+    uint8_t ca[20], dg[32];
+    xp_oracle_report r;
+    if (!committee || xp_address_parse(committee, ca, NULL) || entry_report(e, round, &r))
+        return 0;
+    xp_oracle_digest(&r, o->c->d.chain_id, ca, dg);
+    char dh[67];
+    xp_hex_encode(dg, 32, dh, 1);
+    json_t *items = json_object_get(o->doc, "items"), *item = json_object_get(items, dh);
+    if (!item) {
+        item = json_pack("{s:I, s:I, s:s, s:b, s:b, s:i}", "round", (json_int_t)round, "target",
+                         (json_int_t)target, "file", file, "signed", 0, "posted", 0, "failures",
+                         0);
+        json_object_set_new(items, dh, item);
+    }
+    if (json_is_true(json_object_get(item, "posted")) ||
+        json_integer_value(json_object_get(item, "failures")) >= MAX_FAILURES)
+        return 0;
+    if (o->now < (uint64_t)json_integer_value(json_object_get(rd, "start")))
+        return 0; /* the commit phase is not over: the value stays unsigned, unshared */
+    int rc = 0, yes = 0;
+    if (!json_is_true(json_object_get(item, "signed"))) {
+        if ((rc = is_member(o, committee, o->me, &yes, err)))
+            return rc;
+        if (yes) {
+            if ((rc = sign_entry(o, &r, dg, committee, e, err)))
+                return rc;
+            fprintf(stderr, "xtalproof node: oracle: signed %s for round %llu target %llu\n",
+                    file, (unsigned long long)round, (unsigned long long)target);
+            o->st->oracle_signed++;
+        }
+        json_object_set_new(item, "signed", json_boolean(yes));
+        if ((rc = save(o, err)))
+            return rc;
+    }
+    return o->cfg->oracle_submit ? post(o, item, &r, dg, committee, target, err) : 0;
+}
+
+int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32],
+                   xp_store *store, pthread_mutex_t *lock, xp_anchor_stats *st, xp_error *err)
+{
+    oracle_ctx o;
+    memset(&o, 0, sizeof o);
+    o.cfg = cfg;
+    o.c = c;
+    o.priv = priv;
+    o.me = xp_sender_address(c->sender);
+    o.store = store;
+    o.lock = lock;
+    o.st = st;
+    char ra[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(c->d.address[XP_C_ROUNDS], ra);
+    snprintf(o.name, sizeof o.name, "oracle/%llu/%s", (unsigned long long)c->d.chain_id, ra);
+    if (cfg->oracle_signatures[0])
+        snprintf(o.sigdir, sizeof o.sigdir, "%s", cfg->oracle_signatures);
+    else
+        snprintf(o.sigdir, sizeof o.sigdir, "%.4000s/signatures", cfg->oracle_reports);
+    pthread_mutex_lock(lock);
+    int rc = xp_node_state_get(store, o.name, &o.doc, err);
+    pthread_mutex_unlock(lock);
+    if (rc == XP_ENOTFOUND) {
+        memset(err, 0, sizeof *err);
+        o.doc = json_pack("{s:i, s:{}, s:{}, s:{}}", "roundsSeen", 0, "rounds", "files", "items");
+        rc = 0;
+    }
+    if (rc)
+        return rc;
+    o.member = json_object();
+    o.threshold = json_object();
+    json_t *blk = NULL;
+    rc = xp_eth_get_block(c->rpc, "latest", 0, &blk, err);
+    const char *ts = json_string_value(json_object_get(blk, "timestamp"));
+    if (!rc && (!ts || xp_quantity_parse_u64(ts, &o.now, NULL)))
+        rc = xp_error_set(err, XP_EIO, "eth_getBlockByNumber: no timestamp");
+    json_decref(blk);
+    if (!rc) {
+        scan_reports(&o);
+        rc = refresh_rounds(&o, err);
+    }
+    if (!rc)
+        rc = save(&o, err);
+    /* every measurement of every readable report against every round it can be a result of */
+    const char *fname, *rid;
+    json_t *f, *rd;
+    json_object_foreach(rc ? NULL : json_object_get(o.doc, "files"), fname, f)
+    {
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(f, "entries"), i, e)
+        {
+            const char *sh = json_string_value(json_object_get(e, "symhash"));
+            const char *pr = json_string_value(json_object_get(e, "property"));
+            json_object_foreach(json_object_get(o.doc, "rounds"), rid, rd)
+            {
+                const char *rp = json_string_value(json_object_get(rd, "property"));
+                if (!sh || !pr || !rp || strcmp(rp, pr))
+                    continue;
+                size_t t;
+                json_t *ts2;
+                json_array_foreach(json_object_get(rd, "targets"), t, ts2)
+                {
+                    if (rc || strcmp(json_string_value(ts2), sh))
+                        continue;
+                    rc = handle(&o, fname, e, strtoull(rid, NULL, 10), rd, t, err);
+                }
+            }
+        }
+    }
+    json_decref(o.sigs);
+    json_decref(o.member);
+    json_decref(o.threshold);
+    json_decref(o.doc);
+    return rc;
 }
