@@ -110,4 +110,7 @@ int xp_cmd_model_register(int argc, char **argv);
 int xp_cmd_round(int argc, char **argv);
 int xp_cmd_oracle(int argc, char **argv);
 
+/* The store's prediction records (node/cmd_predictions.c) */
+int xp_cmd_predictions(int argc, char **argv);
+
 #endif

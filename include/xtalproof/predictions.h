@@ -35,6 +35,12 @@ int xp_pred_put(xp_store *s, const char *json, size_t len, uint8_t hash[32],
 int xp_pred_put_record(xp_store *s, const xp_pred_record *r, uint8_t hash[32],
                        xp_pred_put_status *status, xp_error *err);
 
+/* The salt of a record's prediction slot (xp_prove_salt_key; the record's predictor must be
+ * set): the one in the store's secrets table, or, unless `reveal`, a new one drawn and stored
+ * first. With `reveal` and no stored salt: XP_ENOTFOUND. */
+int xp_pred_slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t salt[32],
+                      xp_error *err);
+
 /* The stored JSON text under a hash (malloc'd, NUL-terminated, *len its length); XP_ENOTFOUND
  * when there is none. */
 int xp_pred_get(xp_store *s, const uint8_t hash[32], char **json, size_t *len, xp_error *err);

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "xtalproof/bytes.h"
 #include "xtalproof/predictions.h"
+#include "xtalproof/secrets.h"
 
 enum { P_MAIN, P_SYM, P_ROUND, P_COUNT };
 static const char *const NAMES[P_COUNT] = {"predictions", "predictions_by_symhash",
@@ -84,7 +86,8 @@ static int merge(xp_pred_record *out, const xp_pred_record *in, xp_error *err)
     out->has_anchor = b->has_model_id || b->has_commit_tx || b->has_commit_block;
     if (in->has_dataset) {
         if (out->has_dataset) {
-            char *x = xp_inclusion_doc_json(&out->dataset), *y = xp_inclusion_doc_json(&in->dataset);
+            char *x = xp_inclusion_doc_json(&out->dataset),
+                 *y = xp_inclusion_doc_json(&in->dataset);
             int same = x && y && !strcmp(x, y);
             free(x);
             free(y);
@@ -129,7 +132,8 @@ static int put_body(xp_store *s, MDB_txn *t, void *ctx, xp_error *err)
         MDB_val vj = {op->len, (void *)op->json}, vs = {64, sk}, vr = {ROUND_KEY, rk},
                 e = {0, (void *)""};
         if ((rc = mdb_put(t, dbi[P_MAIN], &k, &vj, MDB_NOOVERWRITE)) ||
-            (rc = mdb_put(t, dbi[P_SYM], &vs, &e, 0)) || (rc = mdb_put(t, dbi[P_ROUND], &vr, &e, 0)))
+            (rc = mdb_put(t, dbi[P_SYM], &vs, &e, 0)) ||
+            (rc = mdb_put(t, dbi[P_ROUND], &vr, &e, 0)))
             return xp_store_mdb_fail(err, rc, "writing a prediction record");
         op->status = XP_PRED_ADDED;
         return XP_OK;
@@ -205,6 +209,33 @@ int xp_pred_put_record(xp_store *s, const xp_pred_record *r, uint8_t hash[32],
         return xp_error_set(err, XP_ENOMEM, "out of memory");
     int rc = xp_pred_put(s, text, strlen(text), hash, status, err);
     free(text);
+    return rc;
+}
+
+int xp_pred_slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t salt[32],
+                      xp_error *err)
+{
+    uint8_t key[32], fresh[32], got[XP_SECRET_MAX];
+    size_t len = 0;
+    int rc;
+    xp_prove_salt_key(r, key);
+    if (reveal) {
+        rc = xp_secret_get(s, key, got, &len, err);
+        if (rc == XP_ENOTFOUND)
+            return xp_error_set(err, XP_ENOTFOUND,
+                                "this store holds no salt for this prediction (same structure, "
+                                "model, round and key): run prove without --reveal first");
+    } else {
+        if ((rc = xp_prove_draw_salt(fresh, err)))
+            return rc;
+        rc = xp_secret_put_once(s, key, fresh, 32, got, &len, err);
+        xp_wipe(fresh, sizeof fresh);
+    }
+    if (!rc && len != 32)
+        rc = xp_error_set(err, XP_EIO, "store: the salt of this prediction is damaged");
+    if (!rc)
+        memcpy(salt, got, 32);
+    xp_wipe(got, sizeof got);
     return rc;
 }
 
@@ -290,11 +321,11 @@ int xp_pred_scan(xp_store *s, const xp_pred_query *q, xp_pred_fn fn, void *arg, 
         return rc;
     uint8_t key[ROUND_KEY];
     size_t klen = 32, plen = 0, taken = 0;
-    MDB_dbi idx = q->by == XP_PRED_ALL ? dbi[P_MAIN] : q->by == XP_PRED_BY_SYMHASH ? dbi[P_SYM]
-                                                                                  : dbi[P_ROUND];
+    MDB_dbi idx = q->by == XP_PRED_ALL          ? dbi[P_MAIN]
+                  : q->by == XP_PRED_BY_SYMHASH ? dbi[P_SYM]
+                                                : dbi[P_ROUND];
     int m = 0;
-    if (!(rc = start_key(t, dbi, q, key, &klen, &plen, err)) &&
-        (m = mdb_cursor_open(t, idx, &c)))
+    if (!(rc = start_key(t, dbi, q, key, &klen, &plen, err)) && (m = mdb_cursor_open(t, idx, &c)))
         rc = xp_store_mdb_fail(err, m, "reading the predictions");
     MDB_val k = {klen, key}, v;
     MDB_cursor_op op = MDB_SET_RANGE;

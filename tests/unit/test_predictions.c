@@ -184,9 +184,9 @@ static void test_refused(void **state)
     char *other_id = edited(f, NULL, "anchor", json_pack("{s:i}", "modelId", 8));
     assert_int_equal(put(f, other_id, &st, &err), XP_EEXIST);
     /* another salt does not open the commitment */
-    char *other_salt = edited(
-        f, NULL, "salt",
-        json_string("0x1111111111111111111111111111111111111111111111111111111111111111"));
+    char *other_salt =
+        edited(f, NULL, "salt",
+               json_string("0x1111111111111111111111111111111111111111111111111111111111111111"));
     assert_int_equal(put(f, other_salt, &st, &err), XP_ECRYPTO);
     /* a signature of another record (r and s changed): does not recover to the predictor */
     json_t *o = json_loads(f->vec_text, 0, NULL);
