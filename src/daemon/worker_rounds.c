@@ -210,6 +210,8 @@ static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_
         json_t *args = json_pack("[s, s, s, s, s, s]", rs, ts, ms, vq,
                                  xp_hex_encode(salt, 32, sh, 1),
                                  xp_hex_encode(r->trace_root, 32, th, 1));
+        xp_pred_record *pub = &d.recs[i]; /* the revealed form, stored once it is sent */
+        memcpy(pub->salt, salt, 32);
         xp_wipe(salt, sizeof salt);
         xp_wipe(sh, sizeof sh);
         xp_chain_tx tx;
@@ -226,8 +228,16 @@ static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_
         xp_chain_tx_clear(&tx);
         st->revealed++;
         json_object_set_new(e, "revealed", json_true());
+        pub->has_salt = 1;
+        xp_error e2 = {0};
+        pthread_mutex_lock(lock);
+        if (xp_pred_put_record(store, pub, NULL, NULL, &e2))
+            fprintf(stderr, "xtalproof node: rounds: keeping the revealed record: %s\n", e2.msg);
+        pthread_mutex_unlock(lock);
         rc = save(path, s, err);
     }
+    for (size_t i = 0; i < d.n; i++)
+        xp_wipe(d.recs[i].salt, 32);
     free(d.recs);
     return rc;
 }
