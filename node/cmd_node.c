@@ -636,15 +636,25 @@ static uint64_t known_model_id(const node *n, const char *model)
     return v;
 }
 
-/* The summary of a stored record in a list. */
+/* The summary of a stored record in a list. A filtered list looks at PRED_VISITS records at
+ * most per request (the store lock is held meanwhile); then `next` resumes after the last. */
+#define PRED_VISITS 10000
 typedef struct pred_list {
     const char *model; /* "" = any */
     json_t *items;
+    size_t visits;
+    int capped;
+    uint8_t last[32]; /* the last record looked at */
 } pred_list;
 
 static int list_one(void *arg, const uint8_t hash[32], const char *json, size_t len)
 {
     pred_list *l = arg;
+    if (l->visits++ == PRED_VISITS) {
+        l->capped = 1;
+        return XP_PRED_STOP;
+    }
+    memcpy(l->last, hash, 32);
     xp_pred_record *r = malloc(sizeof *r);
     if (!r)
         return XP_ENOMEM;
@@ -686,7 +696,7 @@ static void h_predictions_get(ctx *c, answer *a)
                         .limit = q.limit};
     memcpy(pq.symhash, q.symhash, 32);
     memcpy(pq.after, q.after, 32);
-    pred_list l = {q.model, json_array()};
+    pred_list l = {.model = q.model, .items = json_array()};
     int more = 0;
     uint8_t next[32];
     char nx[67];
@@ -694,6 +704,10 @@ static void h_predictions_get(ctx *c, answer *a)
         json_decref(l.items);
         set_fail(a, rc, &err);
         return;
+    }
+    if (l.capped) {
+        more = 1;
+        memcpy(next, l.last, 32);
     }
     json_t *o = json_pack("{s:o, s:o}", "predictions", l.items, "next",
                           more ? json_string(hex32(next, nx)) : json_null());

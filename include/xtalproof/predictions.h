@@ -56,9 +56,11 @@ typedef struct xp_pred_query {
     uint8_t symhash[32];            /* XP_PRED_BY_SYMHASH */
     uint64_t chain_id;              /* XP_PRED_BY_ROUNDS (chainId 0 and the zero address: */
     uint8_t rounds[XP_ADDRESS_LEN]; /*   the records made for no round) */
-    int has_after;                  /* resume after this record (a hash the scan gave; */
-    uint8_t after[32];              /*   XP_EINVAL when the store holds no such record) */
-    size_t limit;                   /* records taken before the scan stops; 0: no limit */
+    int has_slot;                   /* XP_PRED_BY_ROUNDS: only this (round, target) */
+    uint64_t round, target;
+    int has_after;     /* resume after this record (a hash the scan gave; */
+    uint8_t after[32]; /*   XP_EINVAL when the store holds no such record) */
+    size_t limit;      /* records taken before the scan stops; 0: no limit */
 } xp_pred_query;
 
 /* What a scan's callback answers for one record. */

@@ -170,17 +170,30 @@ static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_
 {
     const uint8_t *me = xp_sender_address(c->sender);
     due d = {.s = s, .now = now, .me = me};
-    xp_pred_query q = {.by = XP_PRED_BY_ROUNDS, .chain_id = c->d.chain_id};
+    xp_pred_query q = {.by = XP_PRED_BY_ROUNDS, .chain_id = c->d.chain_id, .has_slot = 1};
     memcpy(q.rounds, c->d.address[XP_C_ROUNDS], 20);
-    pthread_mutex_lock(lock);
-    int rc = xp_pred_scan(store, &q, take_due, &d, NULL, NULL, err);
-    pthread_mutex_unlock(lock);
+    int rc = 0;
+    const char *k;
+    json_t *e;
+    /* only the targets due now: one range of the store's index each */
+    json_object_foreach(json_object_get(s, "targets"), k, e)
+    {
+        uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
+        if (rc || !dl || now > dl || !json_is_true(json_object_get(e, "mine")) ||
+            json_is_true(json_object_get(e, "revealed")) || json_is_true(json_object_get(e, "done")))
+            continue;
+        q.round = (uint64_t)json_integer_value(json_object_get(e, "round"));
+        q.target = (uint64_t)json_integer_value(json_object_get(e, "target"));
+        pthread_mutex_lock(lock);
+        rc = xp_pred_scan(store, &q, take_due, &d, NULL, NULL, err);
+        pthread_mutex_unlock(lock);
+    }
     for (size_t i = 0; !rc && i < d.n; i++) {
         const xp_pred_record *r = &d.recs[i];
-        char k[48];
-        snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)r->round,
+        char key_rt[48];
+        snprintf(key_rt, sizeof key_rt, "%llu:%llu", (unsigned long long)r->round,
                  (unsigned long long)r->target);
-        json_t *e = json_object_get(json_object_get(s, "targets"), k);
+        e = json_object_get(json_object_get(s, "targets"), key_rt);
         if (json_is_true(json_object_get(e, "revealed")))
             continue; /* another record of the same target, revealed just now */
         uint8_t key[32], salt[XP_SECRET_MAX], cm[32];

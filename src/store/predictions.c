@@ -14,6 +14,7 @@ static const char *const NAMES[P_COUNT] = {"predictions", "predictions_by_symhas
                                            "predictions_by_round"};
 #define ROUND_PREFIX (8 + XP_ADDRESS_LEN)
 #define ROUND_KEY (ROUND_PREFIX + 8 + 8 + 32)
+static const uint8_t ZERO[32];
 
 static int open_body(xp_store *s, MDB_txn *t, void *ctx, xp_error *err)
 {
@@ -285,8 +286,9 @@ static int start_key(MDB_txn *t, const MDB_dbi dbi[P_COUNT], const xp_pred_query
             memcpy(key + 32, q->after, 32);
         return XP_OK;
     case XP_PRED_BY_ROUNDS:
-        *klen = ROUND_KEY, *plen = ROUND_PREFIX;
-        round_key(q->chain_id, q->rounds, 0, 0, key + ROUND_PREFIX + 16, key);
+        *klen = ROUND_KEY, *plen = q->has_slot ? ROUND_PREFIX + 16 : ROUND_PREFIX;
+        round_key(q->chain_id, q->rounds, q->has_slot ? q->round : 0, q->has_slot ? q->target : 0,
+                  ZERO, key);
         if (q->has_after) { /* the record gives its round and target */
             MDB_val k = {32, (void *)q->after}, v;
             xp_pred_record *r = malloc(sizeof *r);
@@ -295,9 +297,11 @@ static int start_key(MDB_txn *t, const MDB_dbi dbi[P_COUNT], const xp_pred_query
                 rc = xp_error_set(err, XP_EINVAL, "after: the store holds no such record");
             if (!rc && xp_pred_record_parse(v.mv_data, v.mv_size, r, err))
                 rc = xp_error_prefix(err, "store: a stored prediction record is damaged");
-            if (!rc && (r->chain_id != q->chain_id || memcmp(r->rounds, q->rounds, 20)))
+            if (!rc && (r->chain_id != q->chain_id || memcmp(r->rounds, q->rounds, 20) ||
+                        (q->has_slot && (r->round != q->round || r->target != q->target))))
                 rc = xp_error_set(err, XP_EINVAL,
-                                  "after: that record is for another chain or Rounds contract");
+                                  "after: that record is for another chain, Rounds contract or "
+                                  "target");
             if (!rc)
                 round_key(r->chain_id, r->rounds, r->round, r->target, q->after, key);
             free(r);

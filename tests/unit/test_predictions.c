@@ -342,6 +342,16 @@ static void test_indexes(void **state)
         for (int i = 0; i < NREC; i++)
             assert_memory_equal(got[i], mk[slot_order[i]].hash, 32);
     }
+    /* one slot: (1, 0) holds #2 only, (0, 5) #6 only, (1, 1) nothing */
+    q.has_slot = 1, q.round = 1, q.target = 0;
+    assert_int_equal(pages(f->s, q, 5, got), 1);
+    assert_memory_equal(got[0], mk[2].hash, 32);
+    q.round = 0, q.target = 5;
+    assert_int_equal(pages(f->s, q, 1, got), 1);
+    assert_memory_equal(got[0], mk[6].hash, 32);
+    q.round = 1, q.target = 1;
+    assert_int_equal(pages(f->s, q, 1, got), 0);
+    q.has_slot = 0;
     q.chain_id = 0;
     memset(q.rounds, 0, 20);
     assert_int_equal(pages(f->s, q, 5, got), 1);
