@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_cmds.h"
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/predictions.h"
@@ -32,18 +33,13 @@ static int print_one(void *arg, const uint8_t hash[32], const char *text, size_t
         xp_hex_encode(r->symhash, 32, sym, 1);
         xp_address_to_checksum(r->predictor, who);
         snprintf(val, sizeof val, "%.17g", r->value);
-        if (l->json) {
-            json_t *o =
+        if (l->json)
+            xp_cli_print_json(
                 json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b}", "hash", h, "symhash",
                           sym, "model", r->model_name, "valueQ", (json_int_t)r->value_q, "chainId",
                           (json_int_t)r->chain_id, "round", (json_int_t)r->round, "target",
-                          (json_int_t)r->target, "predictor", who, "revealed", r->has_salt);
-            char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-            if (s)
-                printf("%s\n", s);
-            free(s);
-            json_decref(o);
-        } else
+                          (json_int_t)r->target, "predictor", who, "revealed", r->has_salt));
+        else
             printf("%s %s %s %s %llu:%llu %s%s\n", h, sym, r->model_name, val,
                    (unsigned long long)r->round, (unsigned long long)r->target, who,
                    r->has_salt ? " revealed" : "");

@@ -30,18 +30,6 @@ start_node() {
   U=http://127.0.0.1:$(cat "$T/port" 2>/dev/null)
 }
 stop_node() { kill -TERM "$NODE_PID"; wait "$NODE_PID" 2>/dev/null; NODE_PID=; }
-req() {
-  local name=$1 want=$2; shift 2
-  local got
-  got=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
-  if [ "$got" = "$want" ]; then ok "$name ($got)"; else bad "$name: status $got, wanted $want: $(head -c 300 "$T/body")"; fi
-}
-bad4xx() {
-  local name=$1 want=$2; shift 2
-  req "$name" "$want" "$@"
-  jq -e '(.error | type == "string" and length > 0) and (keys == ["error"])' "$T/body" >/dev/null 2>&1 \
-    && ok "$name: JSON error" || bad "$name: body $(head -c 300 "$T/body")"
-}
 count() { curl -s "$U/v1/predictions?limit=1000" | jq '.predictions | length'; }
 
 echo secret >pw
