@@ -122,12 +122,8 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
     }
 }
 
-/* The records of this node's key that reveal_own takes: made for this chain's Rounds contract,
- * naming a model id, for a target it committed to whose result is posted and whose reveal
- * window is open. */
+/* The records of a due target that reveal_own takes: of this node's key, naming a model id. */
 typedef struct due {
-    json_t *s;
-    uint64_t now;
     const uint8_t *me;
     xp_pred_record *recs;
     size_t n, cap;
@@ -149,14 +145,6 @@ static int take_due(void *arg, const uint8_t hash[32], const char *json, size_t 
     if (xp_pred_record_parse(json, len, r, NULL) || memcmp(r->predictor, d->me, 20) ||
         !r->anchor.has_model_id)
         return XP_PRED_SKIP;
-    char k[48];
-    snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)r->round,
-             (unsigned long long)r->target);
-    json_t *e = json_object_get(json_object_get(d->s, "targets"), k);
-    uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
-    if (!e || !dl || d->now > dl || !json_is_true(json_object_get(e, "mine")) ||
-        json_is_true(json_object_get(e, "revealed")) || json_is_true(json_object_get(e, "done")))
-        return XP_PRED_SKIP;
     d->n++;
     return XP_PRED_TAKE;
 }
@@ -169,13 +157,14 @@ static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_
                       const char *path, uint64_t now, xp_anchor_stats *st, xp_error *err)
 {
     const uint8_t *me = xp_sender_address(c->sender);
-    due d = {.s = s, .now = now, .me = me};
+    due d = {.me = me};
     xp_pred_query q = {.by = XP_PRED_BY_ROUNDS, .chain_id = c->d.chain_id, .has_slot = 1};
     memcpy(q.rounds, c->d.address[XP_C_ROUNDS], 20);
     int rc = 0;
     const char *k;
     json_t *e;
-    /* only the targets due now: one range of the store's index each */
+    /* the targets it committed to whose result is posted and whose reveal window is open: one
+     * range of the store's index by (round, target) each */
     json_object_foreach(json_object_get(s, "targets"), k, e)
     {
         uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
