@@ -82,10 +82,23 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
         r->has_anchor = r->anchor.has_model_id = 1;
         r->anchor.model_id = a->model_id;
     }
-    /* every record made is kept in the store: the round watcher reveals from there */
-    if (!(rc = xp_pred_record_sign(r, priv, err)) &&
-        (rc = xp_pred_put_record(s, r, NULL, NULL, err)))
-        xp_error_prefix(err, "storing the record");
+    /* every record made is kept in the store: the round watcher reveals from there. A record
+     * whose unsigned facts contradict the stored one (another dataset proof or model id) is
+     * still written out, with a warning: the store keeps the first. */
+    if (!(rc = xp_pred_record_sign(r, priv, err))) {
+        xp_error e2 = {0};
+        rc = xp_pred_put_record(s, r, NULL, NULL, &e2);
+        if (rc == XP_EEXIST) {
+            fprintf(stderr,
+                    "xtalproof: warning: the store keeps its own record of this "
+                    "prediction: %s\n",
+                    e2.msg);
+            rc = XP_OK;
+        } else if (rc) {
+            *err = e2;
+            xp_error_prefix(err, "storing the record");
+        }
+    }
 done:
     xp_wipe(priv, sizeof priv);
     xp_wipe(salt, sizeof salt);
