@@ -351,8 +351,9 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
     return 0;
 }
 
-/* No --record: make it with prove (the stored salt gives the same commitment each time) into
- * $XTALPROOF_HOME/records/, for --model NAME and the structure FILE of --target. */
+/* No --record: make it with prove (the stored salt gives the same commitment each time) for
+ * --model NAME and the structure FILE of --target; prove keeps it in the store (where the
+ * node's round watcher finds it) and writes it under $XTALPROOF_HOME/records/ as an export. */
 static int make_record(xp_chain *c, int reveal, xp_opt *o, int no, const char **pos, int npos,
                        char *path, size_t cap, xp_error *err)
 {

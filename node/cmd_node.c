@@ -25,11 +25,14 @@
 
 #include "cli.h"
 #include "xtalproof/bytes.h"
+#include "xtalproof/chain.h"
 #include "xtalproof/daemon.h"
 #include "xtalproof/featurize.h"
 #include "xtalproof/infer.h"
 #include "xtalproof/keccak.h"
+#include "xtalproof/keystore.h"
 #include "xtalproof/model.h"
+#include "xtalproof/predictions.h"
 #include "xtalproof/proofdoc.h"
 #include "xtalproof/symhash.h"
 
@@ -52,6 +55,12 @@ typedef struct node {
     atomic_int inflight; /* requests between their headers and their completion */
     pthread_mutex_t store_lock; /* the handlers and the workers take turns on the store */
     xp_anchor_worker *anchor;   /* NULL when no keystore is configured */
+    /* POST /v1/predictions: the node's key (config "keystore"), loaded once at start, and the
+     * deployment whose Rounds contract records are made for */
+    int has_key;
+    uint8_t priv[32], address[XP_ADDRESS_LEN];
+    char *deployment_path; /* NULL: none found */
+    xp_deployment dep;
 } node;
 
 /* One request: its route, its body as it arrives, and the answer's status for the metrics. */
@@ -602,6 +611,239 @@ done:
     xp_api_submission_free(&sub);
 }
 
+/* ---- prediction records -------------------------------------------------------------- */
+
+/* The model's id in ModelRegistry as this node's deployment state knows it (the state file
+ * `round commit` and `model register` keep beside the deployment; read without its lock: it is
+ * replaced atomically). 0 when unknown. */
+static uint64_t known_model_id(const node *n, const char *model)
+{
+    if (!n->deployment_path)
+        return 0;
+    size_t len = strlen(n->deployment_path);
+    if (len > 5 && !strcmp(n->deployment_path + len - 5, ".json"))
+        len -= 5;
+    char path[XP_NODE_PATH_MAX + 16], prov[XP_ADDRESS_HEX_LEN];
+    snprintf(path, sizeof path, "%.*s.state.json", (int)len, n->deployment_path);
+    json_t *st = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+    xp_address_to_checksum(n->dep.address[XP_C_PROVENANCE], prov);
+    const char *p = json_string_value(json_object_get(st, "provenance"));
+    json_t *id = json_object_get(json_object_get(st, "models"), model);
+    uint64_t v = p && !strcmp(p, prov) && json_is_integer(id) && json_integer_value(id) > 0
+                     ? (uint64_t)json_integer_value(id)
+                     : 0;
+    json_decref(st);
+    return v;
+}
+
+/* The summary of a stored record in a list. A filtered list looks at PRED_VISITS records at
+ * most per request (the store lock is held meanwhile); then `next` resumes after the last. */
+#define PRED_VISITS 10000
+typedef struct pred_list {
+    const char *model; /* "" = any */
+    json_t *items;
+    size_t visits;
+    int capped;
+    uint8_t last[32]; /* the last record looked at */
+} pred_list;
+
+static int list_one(void *arg, const uint8_t hash[32], const char *json, size_t len)
+{
+    pred_list *l = arg;
+    if (l->visits++ == PRED_VISITS) {
+        l->capped = 1;
+        return XP_PRED_STOP;
+    }
+    memcpy(l->last, hash, 32);
+    xp_pred_record *r = malloc(sizeof *r);
+    if (!r)
+        return XP_ENOMEM;
+    if (xp_pred_record_parse(json, len, r, NULL)) {
+        free(r);
+        return XP_PRED_SKIP; /* the store refuses such records; skip rather than fail */
+    }
+    int take = !l->model[0] || !strcmp(l->model, r->model_name);
+    if (take) {
+        char h[67], sym[67], mh[67], who[XP_ADDRESS_HEX_LEN];
+        xp_address_to_checksum(r->predictor, who);
+        json_array_append_new(
+            l->items,
+            json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:s, s:b}", "hash",
+                      hex32(hash, h), "symhash", hex32(r->symhash, sym), "model", r->model_name,
+                      "modelHash", hex32(r->model_hash, mh), "value", r->value, "valueQ",
+                      (json_int_t)r->value_q, "round", (json_int_t)r->round, "target",
+                      (json_int_t)r->target, "predictor", who, "revealed", r->has_salt));
+    }
+    free(r);
+    return take ? XP_PRED_TAKE : XP_PRED_SKIP;
+}
+
+static void h_predictions_get(ctx *c, answer *a)
+{
+    static const char *const known[] = {"symhash", "model", "limit", "after", NULL};
+    if (bad_query(c, known, a))
+        return;
+    xp_api_pred_list q;
+    xp_error err = {0};
+    int rc = xp_api_parse_pred_list(query(c, "symhash"), query(c, "model"), query(c, "limit"),
+                                    query(c, "after"), &q, &err);
+    if (rc) {
+        set_fail(a, rc, &err);
+        return;
+    }
+    xp_pred_query pq = {.by = q.has_symhash ? XP_PRED_BY_SYMHASH : XP_PRED_ALL,
+                        .has_after = q.has_after,
+                        .limit = q.limit};
+    memcpy(pq.symhash, q.symhash, 32);
+    memcpy(pq.after, q.after, 32);
+    pred_list l = {.model = q.model, .items = json_array()};
+    int more = 0;
+    uint8_t next[32];
+    char nx[67];
+    if ((rc = xp_pred_scan(c->n->store, &pq, list_one, &l, &more, next, &err))) {
+        json_decref(l.items);
+        set_fail(a, rc, &err);
+        return;
+    }
+    if (l.capped) {
+        more = 1;
+        memcpy(next, l.last, 32);
+    }
+    json_t *o = json_pack("{s:o, s:o}", "predictions", l.items, "next",
+                          more ? json_string(hex32(next, nx)) : json_null());
+    /* values as the records write them: 17 significant digits, exact */
+    char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+                : NULL;
+    json_decref(o);
+    size_t tl = t ? strlen(t) : 0;
+    char *body = t ? realloc(t, tl + 2) : NULL;
+    if (!body) {
+        free(t);
+        set_error(a, 503, "out of memory");
+        return;
+    }
+    memcpy(body + tl, "\n", 2);
+    a->status = 200;
+    a->type = "application/json";
+    a->body = body;
+}
+
+static void h_prediction(ctx *c, answer *a)
+{
+    static const char *const known[] = {NULL};
+    if (bad_query(c, known, a))
+        return;
+    xp_error err = {0};
+    char *text;
+    size_t len;
+    int rc = xp_pred_get(c->n->store, c->r->route.hash, &text, &len, &err);
+    if (rc) {
+        set_fail(a, rc, &err);
+        return;
+    }
+    a->status = 200;
+    a->type = "application/json";
+    a->body = text;
+}
+
+/* POST /v1/predictions: a signed record of the body's structure with the node's key, its salt
+ * in the secrets table (so the node can reveal it), kept in the predictions table. */
+static void h_predictions_post(ctx *c, answer *a)
+{
+    static const char *const known[] = {"model", "round", "target", "format", "name", NULL};
+    if (bad_query(c, known, a))
+        return;
+    node *n = c->n;
+    xp_api_pred_make q;
+    xp_error err = {0};
+    int rc = xp_api_parse_pred_make(query(c, "model"), query(c, "round"), query(c, "target"),
+                                    &q, &err);
+    if (rc) {
+        set_fail(a, rc, &err);
+        return;
+    }
+    if (!n->has_key) {
+        set_error(a, 409,
+                  "the node has no key to sign predictions with: configure \"keystore\" and "
+                  "\"passwordFile\" (docs/operations.md)");
+        return;
+    }
+    if (q.has_round && !n->deployment_path) {
+        set_error(a, 409,
+                  "round and target need a deployment (its chain id and Rounds contract): "
+                  "configure \"deployment\" or deploy first");
+        return;
+    }
+    xp_api_submission sub;
+    if ((rc = xp_api_parse_submission(c->r->body, c->r->len, NULL, query(c, "format"),
+                                      query(c, "name"), NULL, &sub, &err))) {
+        set_fail(a, rc, &err);
+        return;
+    }
+    xp_pred_record *r = calloc(1, sizeof *r);
+    xp_model *m;
+    uint8_t salt[32], hash[32];
+    xp_pred_put_status st = XP_PRED_ADDED;
+    char *text = NULL;
+    xp_prove_in in = {.name = sub.files[0].name, .data = sub.files[0].data, .len = sub.files[0].len};
+    if (q.has_round) {
+        in.chain_id = n->dep.chain_id;
+        memcpy(in.rounds, n->dep.address[XP_C_ROUNDS], XP_ADDRESS_LEN);
+        in.round = q.round;
+        in.target = q.target;
+    }
+    if (!r)
+        rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
+    if (!rc && !(rc = model_get(n, q.model, &m, &err))) {
+        in.model = m;
+        rc = xp_prove_fill(&in, r, &err);
+    }
+    if (!rc) {
+        memcpy(r->predictor, n->address, XP_ADDRESS_LEN);
+        rc = xp_pred_slot_salt(n->store, r, 0, salt, &err);
+    }
+    if (!rc) {
+        xp_pred_record_commitment(r, salt, r->commitment);
+        xp_wipe(salt, sizeof salt);
+        uint64_t mid = q.has_round ? known_model_id(n, q.model) : 0;
+        if (mid) /* what reveal needs; checked against the chain by verify --rpc */
+            r->has_anchor = r->anchor.has_model_id = 1, r->anchor.model_id = mid;
+        if (!(rc = xp_pred_record_sign(r, n->priv, &err)) &&
+            !(rc = xp_pred_put_record(n->store, r, hash, &st, &err)))
+            rc = xp_pred_get(n->store, hash, &text, NULL, &err);
+    }
+    if (rc) {
+        set_fail(a, rc, &err);
+    } else { /* the record as stored, byte for byte ("value" keeps its 17 digits) */
+        char h[67];
+        size_t cap = strlen(text) + 160;
+        a->body = malloc(cap);
+        if (!a->body) {
+            set_error(a, 503, "out of memory");
+        } else {
+            snprintf(a->body, cap, "{\"hash\":\"%s\",\"status\":\"%s\",\"record\":%s}\n",
+                     hex32(hash, h),
+                     st == XP_PRED_ADDED      ? "added"
+                     : st == XP_PRED_UPGRADED ? "upgraded"
+                                              : "unchanged",
+                     text);
+            a->status = st == XP_PRED_ADDED ? 201 : 200;
+            a->type = "application/json";
+        }
+    }
+    free(text);
+    free(r);
+    xp_api_submission_free(&sub);
+}
+
+static void h_predictions(ctx *c, answer *a)
+{
+    if (c->r->route.write)
+        h_predictions_post(c, a);
+    else
+        h_predictions_get(c, a);
+}
+
 static void h_datasets(ctx *c, answer *a)
 {
     if (c->r->route.write)
@@ -616,7 +858,8 @@ static const handler HANDLERS[XP_ROUTE_COUNT] = {
     [XP_ROUTE_DATASETS] = h_datasets,     [XP_ROUTE_DATASET] = h_dataset,
     [XP_ROUTE_STRUCTURES] = h_structures, [XP_ROUTE_VERSIONS] = h_versions,
     [XP_ROUTE_RECORD] = h_record,         [XP_ROUTE_PROOF] = h_proof,
-    [XP_ROUTE_PREDICT] = h_predict,       [XP_ROUTE_ROUND] = h_round};
+    [XP_ROUTE_PREDICT] = h_predict,       [XP_ROUTE_ROUND] = h_round,
+    [XP_ROUTE_PREDICTIONS] = h_predictions, [XP_ROUTE_PREDICTION] = h_prediction};
 
 static void dispatch(ctx *c, answer *a)
 {
@@ -883,6 +1126,33 @@ static int load_token(node *n, xp_error *err)
     return XP_OK;
 }
 
+/* The node's key for POST /v1/predictions (the anchor worker loads its own copy) and the
+ * deployment whose chain id and Rounds contract a record for a round names. */
+static int load_key(node *n, xp_error *err)
+{
+    char *pw = NULL;
+    int rc = n->cfg.password_file[0]
+                 ? xp_password_file_read(n->cfg.password_file, &pw, err)
+                 : xp_error_set(err, XP_EINVAL, "config: \"keystore\" needs \"passwordFile\"");
+    if (!rc)
+        rc = xp_keystore_load(n->cfg.keystore, pw, n->priv, err);
+    if (pw) {
+        xp_wipe(pw, strlen(pw));
+        free(pw);
+    }
+    if (!rc)
+        rc = xp_privkey_to_address(n->priv, n->address, err);
+    n->has_key = !rc;
+    xp_error e = {0};
+    n->deployment_path = xp_deployment_find(n->cfg.deployment[0] ? n->cfg.deployment : NULL, &e);
+    if (n->deployment_path && xp_deployment_load(n->deployment_path, &n->dep, &e)) {
+        fprintf(stderr, "xtalproof node: predictions for rounds are off: %s\n", e.msg);
+        free(n->deployment_path);
+        n->deployment_path = NULL;
+    }
+    return rc;
+}
+
 static int parse_args(node *n, int argc, char **argv)
 {
     xp_opt o[] = {{"config", 0, 0}, {"port", 0, 0}, {"port-file", 0, 0}, {"token-file", 0, 0}};
@@ -929,6 +1199,8 @@ static int parse_args(node *n, int argc, char **argv)
 static void node_free(node *n)
 {
     xp_anchor_worker_stop(n->anchor);
+    xp_wipe(n->priv, sizeof n->priv);
+    free(n->deployment_path);
     for (int i = 0; i < n->nmodels; i++)
         xp_model_free(n->models[i].m);
     if (n->store)
@@ -978,6 +1250,12 @@ int xp_cmd_node(int argc, char **argv)
     if (n->cfg.keystore[0] &&
         xp_anchor_worker_start(&n->cfg, n->store, &n->store_lock, &n->anchor, &err)) {
         xp_error_prefix(&err, "anchor worker");
+        node_free(n);
+        return xp_cli_fail(&err);
+    }
+
+    if (n->cfg.keystore[0] && load_key(n, &err)) {
+        xp_error_prefix(&err, "the node's key");
         node_free(n);
         return xp_cli_fail(&err);
     }

@@ -1,4 +1,5 @@
-/* xtalproof prove: a signed prediction record of one structure, its salt kept in the store. */
+/* xtalproof prove: a signed prediction record of one structure, kept in the store (the
+ * predictions table) with its salt (the secrets table). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,9 +7,9 @@
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/keystore.h"
+#include "xtalproof/predictions.h"
 #include "xtalproof/proofdoc.h"
 #include "xtalproof/prover.h"
-#include "xtalproof/secrets.h"
 #include "xtalproof/store.h"
 
 #define MAX_STRUCTURE ((size_t)64 << 20)
@@ -23,34 +24,6 @@ static int parse_u64(const char *opt, const char *text, uint64_t *out)
         return xp_cli_usage("prove: --%s must be an integer from 0", opt);
     *out = v;
     return 0;
-}
-
-/* The salt of the record's slot: the stored one, or (not revealing) a new one stored first. */
-static int slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t salt[32],
-                     xp_error *err)
-{
-    uint8_t key[32], fresh[32], got[XP_SECRET_MAX];
-    size_t len = 0;
-    int rc;
-    xp_prove_salt_key(r, key);
-    if (reveal) {
-        rc = xp_secret_get(s, key, got, &len, err);
-        if (rc == XP_ENOTFOUND)
-            return xp_error_set(err, XP_ENOTFOUND,
-                                "this store holds no salt for this prediction (same structure, "
-                                "model, round and key): run prove without --reveal first");
-    } else {
-        if ((rc = xp_prove_draw_salt(fresh, err)))
-            return rc;
-        rc = xp_secret_put_once(s, key, fresh, 32, got, &len, err);
-        xp_wipe(fresh, sizeof fresh);
-    }
-    if (!rc && len != 32)
-        rc = xp_error_set(err, XP_EIO, "store: the salt of this prediction is damaged");
-    if (!rc)
-        memcpy(salt, got, 32);
-    xp_wipe(got, sizeof got);
-    return rc;
 }
 
 typedef struct prove_args {
@@ -90,7 +63,8 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
     a->in.model = m;
     if ((rc = xp_prove_fill(&a->in, r, err)) ||
         (rc = xp_privkey_to_address(priv, r->predictor, err)) ||
-        (rc = xp_store_open(NULL, 0, &s, err)) || (rc = slot_salt(s, r, a->reveal, salt, err)))
+        (rc = xp_store_open(NULL, 0, &s, err)) ||
+        (rc = xp_pred_slot_salt(s, r, a->reveal, salt, err)))
         goto done;
     xp_pred_record_commitment(r, salt, r->commitment);
     if (a->reveal) {
@@ -108,7 +82,23 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
         r->has_anchor = r->anchor.has_model_id = 1;
         r->anchor.model_id = a->model_id;
     }
-    rc = xp_pred_record_sign(r, priv, err);
+    /* every record made is kept in the store: the round watcher reveals from there. A record
+     * whose unsigned facts contradict the stored one (another dataset proof or model id) is
+     * still written out, with a warning: the store keeps the first. */
+    if (!(rc = xp_pred_record_sign(r, priv, err))) {
+        xp_error e2 = {0};
+        rc = xp_pred_put_record(s, r, NULL, NULL, &e2);
+        if (rc == XP_EEXIST) {
+            fprintf(stderr,
+                    "xtalproof: warning: the store keeps its own record of this "
+                    "prediction: %s\n",
+                    e2.msg);
+            rc = XP_OK;
+        } else if (rc) {
+            *err = e2;
+            xp_error_prefix(err, "storing the record");
+        }
+    }
 done:
     xp_wipe(priv, sizeof priv);
     xp_wipe(salt, sizeof salt);

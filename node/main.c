@@ -105,6 +105,9 @@ static const char USAGE[] =
     "  oracle sign --report R.json|R.csv --round N --keystore K [--out SIG]\n"
     "  oracle submit --report R --round N --keystore K SIG...\n"
     "                                chain commands: --deployment FILE, --rpc URL override\n"
+    "  predictions [--symhash H] [--model NAME] [--limit N] [--json] | show HASH\n"
+    "              | import RECORD.json...\n"
+    "                                the prediction records in the store (prove keeps each)\n"
     "\n"
     "Without --password-file the password is asked on the terminal, or read as the first\n"
     "line of standard input. --light-kdf uses cheap scrypt parameters (n=4096, r=8, p=6),\n"
@@ -173,6 +176,8 @@ int main(int argc, char **argv)
         return xp_cmd_node_state(argc - 3, argv + 3);
     if (!strcmp(cmd, "node"))
         return xp_cmd_node(argc - 2, argv + 2);
+    if (!strcmp(cmd, "predictions"))
+        return xp_cmd_predictions(argc - 2, argv + 2);
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "verify"))
             return xp_cmd_bench_verify(argc - 3, argv + 3);

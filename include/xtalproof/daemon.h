@@ -61,6 +61,8 @@ typedef enum xp_route_id {
     XP_ROUTE_PROOF,      /* GET /v1/datasets/{name}/proof/{symhash} */
     XP_ROUTE_PREDICT,    /* POST /v1/predict */
     XP_ROUTE_ROUND,      /* GET /v1/rounds/{id} */
+    XP_ROUTE_PREDICTIONS, /* GET, POST /v1/predictions */
+    XP_ROUTE_PREDICTION,  /* GET /v1/predictions/{hash} */
     XP_ROUTE_COUNT
 } xp_route_id;
 
@@ -70,6 +72,7 @@ typedef struct xp_route {
     char dataset[XP_DATASET_NAME_MAX + 1];
     uint8_t symhash[32];
     uint64_t round; /* XP_ROUTE_ROUND: 1..2^63-1 */
+    uint8_t hash[32]; /* XP_ROUTE_PREDICTION: a prediction record's hash */
 } xp_route;
 
 /* The label of a route in the metrics, such as "/v1/datasets/{name}". */
@@ -77,7 +80,7 @@ const char *xp_route_label(xp_route_id id);
 
 /* Matches a method and a (decoded) path. Returns 0 with r filled, or the HTTP status to answer
  * with err's sentence: 404 no such route, 405 a route that does not take the method (*allow
- * then lists those it takes), 400 a dataset name or symhash that is malformed. */
+ * then lists those it takes), 400 a dataset name, symhash or record hash that is malformed. */
 int xp_api_route(const char *method, const char *path, xp_route *r, const char **allow,
                  xp_error *err);
 
@@ -127,6 +130,31 @@ int xp_api_parse_dataset_req(const char *body, size_t len, xp_api_dataset_req *o
 
 /* A version number from a query ("1".."4294967295"); NULL or "" leaves *out at 0 (latest). */
 int xp_api_parse_version(const char *text, uint32_t *out, xp_error *err);
+
+/* A hash in a path or query: "0x" and 64 hex digits (either case); XP_EINVAL otherwise. */
+int xp_api_parse_hash32(const char *text, uint8_t out[32]);
+
+#define XP_API_PRED_LIMIT_DEFAULT 100
+#define XP_API_PRED_LIMIT_MAX 1000
+
+/* GET /v1/predictions?symhash=&model=&limit=&after= (each optional; NULL when absent). */
+typedef struct xp_api_pred_list {
+    int has_symhash, has_after;
+    uint8_t symhash[32], after[32];
+    char model[XP_API_MODEL_NAME_MAX + 1]; /* "" = any */
+    size_t limit;                          /* 1..XP_API_PRED_LIMIT_MAX */
+} xp_api_pred_list;
+int xp_api_parse_pred_list(const char *symhash, const char *model, const char *limit,
+                           const char *after, xp_api_pred_list *out, xp_error *err);
+
+/* POST /v1/predictions?model=NAME[&round=R&target=T]: round and target go together. */
+typedef struct xp_api_pred_make {
+    char model[XP_API_MODEL_NAME_MAX + 1];
+    int has_round;
+    uint64_t round, target; /* 0..2^63-1 */
+} xp_api_pred_make;
+int xp_api_parse_pred_make(const char *model, const char *round, const char *target,
+                           xp_api_pred_make *out, xp_error *err);
 
 /* ---- metrics --------------------------------------------------------------------------- */
 #define XP_METRICS_BUCKETS 12
@@ -191,8 +219,8 @@ void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
 /* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
  * the Rounds contract's events from the cursor it keeps in the store's node_state table (less
- * reorg_depth blocks), then reveal of this node's commitments once their result is posted (the records
- * under HOME/records with their salt in the store, taken under *lock), settle of its targets
+ * reorg_depth blocks), then reveal of this node's commitments once their result is posted (its
+ * records in the store's predictions table with their salt, taken under *lock), settle of its targets
  * past their reveal deadline and withdraw of its balance. Counts go into st; *targets gets a copy of what it knows of each target. */
 struct xp_chain;
 int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c, xp_store *store,

@@ -136,7 +136,9 @@ static const char *const LABELS[XP_ROUTE_COUNT] = {"unknown",
                                                    "/v1/datasets/{name}/records/{symhash}",
                                                    "/v1/datasets/{name}/proof/{symhash}",
                                                    "/v1/predict",
-                                                   "/v1/rounds/{id}"};
+                                                   "/v1/rounds/{id}",
+                                                   "/v1/predictions",
+                                                   "/v1/predictions/{hash}"};
 
 const char *xp_route_label(xp_route_id id)
 {
@@ -202,6 +204,10 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         r->id = XP_ROUTE_PREDICT, al = "POST";
     else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "rounds"))
         r->id = XP_ROUTE_ROUND, al = "GET, HEAD";
+    else if (k == 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predictions"))
+        r->id = XP_ROUTE_PREDICTIONS, al = "GET, HEAD, POST";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predictions"))
+        r->id = XP_ROUTE_PREDICTION, al = "GET, HEAD";
     else if (k >= 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "datasets")) {
         if (k == 2)
             r->id = XP_ROUTE_DATASETS, al = "GET, HEAD, POST";
@@ -241,6 +247,13 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         r->round = v;
         return 0;
     }
+    if (r->id == XP_ROUTE_PREDICTION) {
+        if (xp_api_parse_hash32(seg[2], r->hash)) {
+            xp_error_set(err, XP_EINVAL, "bad record hash: want 0x and 64 hex digits");
+            return 400;
+        }
+        return 0;
+    }
     if (k >= 3) {
         if (!xp_api_valid_name(seg[2])) {
             xp_error_set(err, XP_EINVAL,
@@ -262,6 +275,14 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
 }
 
 /* ---- bodies --------------------------------------------------------------------------- */
+int xp_api_parse_hash32(const char *text, uint8_t out[32])
+{
+    if (!text || strlen(text) != 66 || strncmp(text, "0x", 2) ||
+        xp_hex_decode_exact(text, out, 32, NULL))
+        return XP_EINVAL;
+    return XP_OK;
+}
+
 int xp_api_parse_format(const char *text, xp_format *f, xp_error *err)
 {
     if (!text || !strcmp(text, "auto"))
@@ -510,6 +531,76 @@ int xp_api_parse_version(const char *text, uint32_t *out, xp_error *err)
     if (v == 0 || v > UINT32_MAX)
         return xp_error_set(err, XP_EINVAL, "version must be a number from 1 to 4294967295");
     *out = (uint32_t)v;
+    return XP_OK;
+}
+
+/* A decimal from 0 (no sign, no leading zeros, at most hi). */
+static int parse_dec(const char *text, uint64_t hi, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    if (!text)
+        return XP_EINVAL;
+    for (; text[i] >= '0' && text[i] <= '9' && i < 19; i++)
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    if (text[i] || i == 0 || (text[0] == '0' && i > 1) || v > hi)
+        return XP_EINVAL;
+    *out = v;
+    return XP_OK;
+}
+
+static int copy_model(const char *model, char *out, xp_error *err)
+{
+    if (!model || !xp_api_valid_name(model))
+        return xp_error_set(err, XP_EINVAL, "model must be a name: 1 to 64 of A-Z a-z 0-9 . _ -");
+    strcpy(out, model);
+    return XP_OK;
+}
+
+int xp_api_parse_pred_list(const char *symhash, const char *model, const char *limit,
+                           const char *after, xp_api_pred_list *out, xp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->limit = XP_API_PRED_LIMIT_DEFAULT;
+    if (symhash) {
+        if (xp_api_parse_hash32(symhash, out->symhash))
+            return xp_error_set(err, XP_EINVAL, "symhash must be 0x and 64 hex digits");
+        out->has_symhash = 1;
+    }
+    if (after) {
+        if (xp_api_parse_hash32(after, out->after))
+            return xp_error_set(err, XP_EINVAL,
+                                "after must be a record hash (0x and 64 hex digits)");
+        out->has_after = 1;
+    }
+    if (model && copy_model(model, out->model, err))
+        return XP_EINVAL;
+    uint64_t n;
+    if (limit) {
+        if (parse_dec(limit, XP_API_PRED_LIMIT_MAX, &n) || n == 0)
+            return xp_error_set(err, XP_EINVAL, "limit must be a number from 1 to %d",
+                                XP_API_PRED_LIMIT_MAX);
+        out->limit = (size_t)n;
+    }
+    return XP_OK;
+}
+
+int xp_api_parse_pred_make(const char *model, const char *round, const char *target,
+                           xp_api_pred_make *out, xp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!model)
+        return xp_error_set(err, XP_EINVAL, "give ?model=NAME");
+    if (copy_model(model, out->model, err))
+        return XP_EINVAL;
+    if (!round != !target)
+        return xp_error_set(err, XP_EINVAL, "round and target go together");
+    if (!round)
+        return XP_OK;
+    if (parse_dec(round, INT64_MAX, &out->round) || parse_dec(target, INT64_MAX, &out->target))
+        return xp_error_set(err, XP_EINVAL,
+                            "round and target must be decimal numbers from 0 to 2^63-1");
+    out->has_round = 1;
     return XP_OK;
 }
 

@@ -8,7 +8,6 @@
  * Its document, in the store's node_state table under "rounds-watch/<chainid>/<Rounds address>"
  * (nodestate.h): {"rounds": address, "cursor": next block to read, "targets": {"R:T": {"round",
  * "target", "mine", "revealDeadline", "done"}}, "withdrawDue"}. */
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "xtalproof/daemon.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/nodestate.h"
+#include "xtalproof/predictions.h"
 #include "xtalproof/prover.h"
 #include "xtalproof/secrets.h"
 
@@ -148,68 +148,98 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
     }
 }
 
-/* Reveals this node's commitments whose result is posted and whose reveal window is open:
- * the records `xtalproof prove` (or `round commit --model`) wrote under HOME/records, with the
- * salt from the store (checked against the record's commitment). */
-static int reveal_own(const char *home, xp_store *store, pthread_mutex_t *lock, xp_chain *c,
-                      json_t *s, const watch_db *w, uint64_t now, xp_anchor_stats *st,
-                      xp_error *err)
+/* The records of a due target that reveal_own takes: of this node's key, naming a model id. */
+typedef struct due {
+    const uint8_t *me;
+    xp_pred_record *recs;
+    size_t n, cap;
+} due;
+
+static int take_due(void *arg, const uint8_t hash[32], const char *json, size_t len)
 {
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%.4096s/records", home);
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
+    (void)hash;
+    due *d = arg;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 8;
+        xp_pred_record *p = realloc(d->recs, cap * sizeof *p);
+        if (!p)
+            return XP_ENOMEM;
+        d->recs = p;
+        d->cap = cap;
+    }
+    xp_pred_record *r = &d->recs[d->n];
+    if (xp_pred_record_parse(json, len, r, NULL) || memcmp(r->predictor, d->me, 20) ||
+        !r->anchor.has_model_id)
+        return XP_PRED_SKIP;
+    d->n++;
+    return XP_PRED_TAKE;
+}
+
+/* Reveals this node's commitments whose result is posted and whose reveal window is open:
+ * the prediction records of its key in the store's predictions table (`xtalproof prove`,
+ * `round commit --model` and POST /v1/predictions put them there), with the salt from the
+ * store's secrets table (checked against the record's commitment). */
+static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_t *s,
+                      const watch_db *w, uint64_t now, xp_anchor_stats *st, xp_error *err)
+{
     const uint8_t *me = xp_sender_address(c->sender);
+    due d = {.me = me};
+    xp_pred_query q = {.by = XP_PRED_BY_ROUNDS, .chain_id = c->d.chain_id, .has_slot = 1};
+    memcpy(q.rounds, c->d.address[XP_C_ROUNDS], 20);
     int rc = 0;
-    struct dirent *de;
-    while (!rc && (de = readdir(d))) {
-        size_t n = strlen(de->d_name);
-        if (n < 6 || strcmp(de->d_name + n - 5, ".json"))
-            continue;
-        char fp[4500], *text = NULL;
-        size_t len;
-        snprintf(fp, sizeof fp, "%s/%s", dir, de->d_name);
-        xp_pred_record r;
-        if (xp_file_read(fp, XP_PRED_MAX_BYTES, &text, &len, NULL))
-            continue;
-        int bad = xp_pred_record_parse(text, len, &r, NULL);
-        free(text);
-        if (bad || r.chain_id != c->d.chain_id || memcmp(r.rounds, c->d.address[XP_C_ROUNDS], 20) ||
-            memcmp(r.predictor, me, 20) || !r.anchor.has_model_id)
-            continue;
-        char k[48];
-        snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)r.round,
-                 (unsigned long long)r.target);
-        json_t *e = json_object_get(json_object_get(s, "targets"), k);
+    const char *k;
+    json_t *e;
+    /* the targets it committed to whose result is posted and whose reveal window is open: one
+     * range of the store's index by (round, target) each */
+    json_object_foreach(json_object_get(s, "targets"), k, e)
+    {
         uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
-        if (!e || !dl || now > dl || !json_is_true(json_object_get(e, "mine")) ||
+        if (rc || !dl || now > dl || !json_is_true(json_object_get(e, "mine")) ||
             json_is_true(json_object_get(e, "revealed")) || json_is_true(json_object_get(e, "done")))
             continue;
+        q.round = (uint64_t)json_integer_value(json_object_get(e, "round"));
+        q.target = (uint64_t)json_integer_value(json_object_get(e, "target"));
+        pthread_mutex_lock(lock);
+        rc = xp_pred_scan(store, &q, take_due, &d, NULL, NULL, err);
+        pthread_mutex_unlock(lock);
+    }
+    for (size_t i = 0; !rc && i < d.n; i++) {
+        const xp_pred_record *r = &d.recs[i];
+        char key_rt[48];
+        snprintf(key_rt, sizeof key_rt, "%llu:%llu", (unsigned long long)r->round,
+                 (unsigned long long)r->target);
+        e = json_object_get(json_object_get(s, "targets"), key_rt);
+        if (json_is_true(json_object_get(e, "revealed")))
+            continue; /* another record of the same target, revealed just now */
         uint8_t key[32], salt[XP_SECRET_MAX], cm[32];
         size_t sl = 0;
-        xp_prove_salt_key(&r, key);
+        xp_prove_salt_key(r, key);
         pthread_mutex_lock(lock);
-        bad = xp_secret_get(store, key, salt, &sl, NULL);
+        int bad = xp_secret_get(store, key, salt, &sl, NULL);
         pthread_mutex_unlock(lock);
         if (bad || sl != 32)
             continue;
-        xp_pred_record_commitment(&r, salt, cm);
-        if (memcmp(cm, r.commitment, 32)) {
+        xp_pred_record_commitment(r, salt, cm);
+        if (memcmp(cm, r->commitment, 32)) {
             xp_wipe(salt, sizeof salt);
             continue; /* another record of the same target: not the one committed */
         }
-        char idem[200], cmh[67], sh[67], th[67], vq[24], rs[24], ts[24], ms[24];
-        xp_hex_encode(r.commitment, 32, cmh, 1);
-        snprintf(idem, sizeof idem, "reveal:%llu:%llu:%s", (unsigned long long)r.round,
-                 (unsigned long long)r.target, cmh); /* the key of `round reveal` */
-        snprintf(vq, sizeof vq, "%lld", (long long)r.value_q);
-        snprintf(rs, sizeof rs, "%llu", (unsigned long long)r.round);
-        snprintf(ts, sizeof ts, "%llu", (unsigned long long)r.target);
-        snprintf(ms, sizeof ms, "%llu", (unsigned long long)r.anchor.model_id);
+        char idem[200], cmh[67], sh[67], th[67], vq[24], rs[24], ts[24], ms[24], rh[67];
+        uint8_t h[32];
+        xp_pred_record_hash(r, h);
+        xp_hex_encode(h, 32, rh, 1);
+        xp_hex_encode(r->commitment, 32, cmh, 1);
+        snprintf(idem, sizeof idem, "reveal:%llu:%llu:%s", (unsigned long long)r->round,
+                 (unsigned long long)r->target, cmh); /* the key of `round reveal` */
+        snprintf(vq, sizeof vq, "%lld", (long long)r->value_q);
+        snprintf(rs, sizeof rs, "%llu", (unsigned long long)r->round);
+        snprintf(ts, sizeof ts, "%llu", (unsigned long long)r->target);
+        snprintf(ms, sizeof ms, "%llu", (unsigned long long)r->anchor.model_id);
         json_t *args = json_pack("[s, s, s, s, s, s]", rs, ts, ms, vq,
                                  xp_hex_encode(salt, 32, sh, 1),
-                                 xp_hex_encode(r.trace_root, 32, th, 1));
+                                 xp_hex_encode(r->trace_root, 32, th, 1));
+        xp_pred_record *pub = &d.recs[i]; /* the revealed form, stored once it is sent */
+        memcpy(pub->salt, salt, 32);
         xp_wipe(salt, sizeof salt);
         xp_wipe(sh, sizeof sh);
         xp_chain_tx tx;
@@ -219,14 +249,24 @@ static int reveal_own(const char *home, xp_store *store, pthread_mutex_t *lock, 
         json_decref(args);
         if (rc)
             break;
-        fprintf(stderr, "xtalproof node: rounds: revealed round %s target %s (%s) in block %llu\n",
-                rs, ts, de->d_name, (unsigned long long)tx.sent.block);
+        fprintf(stderr,
+                "xtalproof node: rounds: revealed round %s target %s (record %.18s...) in block "
+                "%llu\n",
+                rs, ts, rh, (unsigned long long)tx.sent.block);
         xp_chain_tx_clear(&tx);
         st->revealed++;
         json_object_set_new(e, "revealed", json_true());
+        pub->has_salt = 1;
+        xp_error e2 = {0};
+        pthread_mutex_lock(lock);
+        if (xp_pred_put_record(store, pub, NULL, NULL, &e2))
+            fprintf(stderr, "xtalproof node: rounds: keeping the revealed record: %s\n", e2.msg);
+        pthread_mutex_unlock(lock);
         rc = save(w, s, err);
     }
-    closedir(d);
+    for (size_t i = 0; i < d.n; i++)
+        xp_wipe(d.recs[i].salt, 32);
+    free(d.recs);
     return rc;
 }
 
@@ -277,7 +317,7 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
         }
     }
     if (!rc)
-        rc = reveal_own(home, store, lock, c, s, &w, now, st, err);
+        rc = reveal_own(store, lock, c, s, &w, now, st, err);
     /* settle this node's targets once their reveal deadline has passed */
     const char *k;
     json_t *e;

@@ -32,20 +32,6 @@ start_node() {
   P=$(cat "$T/port" 2>/dev/null)
   U=http://127.0.0.1:$P
 }
-# req NAME WANT_STATUS CURL_ARGS...: the answer's body in $T/body, its status checked
-req() {
-  local name=$1 want=$2; shift 2
-  local got
-  got=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
-  if [ "$got" = "$want" ]; then ok "$name ($got)"; else bad "$name: status $got, wanted $want: $(head -c 300 "$T/body")"; fi
-}
-# bad4xx NAME WANT CURL_ARGS...: a refusal with a JSON error sentence
-bad4xx() {
-  local name=$1 want=$2; shift 2
-  req "$name" "$want" "$@"
-  jq -e '(.error | type == "string" and length > 0) and (keys == ["error"])' "$T/body" >/dev/null 2>&1 \
-    && ok "$name: JSON error" || bad "$name: body $(head -c 300 "$T/body")"
-}
 state() { curl -s "$U/v1/datasets"; for d in $(curl -s "$U/v1/datasets" | jq -r '.datasets[].name'); do curl -s "$U/v1/datasets/$d"; done; }
 
 cat >"$T/node.json" <<EOF

@@ -12,8 +12,8 @@
 #  4. the node talks to anvil through the fault proxy (drops, drops after forwarding, delays,
 #     cuts, garbling, 503 on XP_NODE_CHAIN_FAULT_PCT percent of requests, default 50): anchoring completes,
 #     once;
-#  5. a round the node's key committed to (round commit --model: the record under HOME/records,
-#     the salt in the store): after the result the node reveals; after the reveal deadline it
+#  5. a round the node's key committed to (round commit --model: the record and the salt in the
+#     store; the exported file under HOME/records is removed): after the result the node reveals; after the reveal deadline it
 #     settles and withdraws, each once (also after a restart); GET /v1/rounds/{id}.
 # usage: test_node_chain.sh PATH/TO/xtalproof SOURCE_DIR PATH/TO/eth_fault_proxy
 set -u
@@ -253,9 +253,10 @@ for m in 1 2; do
 done
 warp 601
 expect "oracle submit 2 of 3" 0 "$XP" oracle submit --report "$T/bt/r.csv" --round "$RID" "${M[@]}" "$T/sig1.json" "$T/sig2.json"
+rm -rf "$XTALPROOF_HOME/records" # an export: the node reveals from the store's predictions table
 start_node "$T/kill.json"
 for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_revealed_total)" = 1 ] && break; sleep 0.3; done
-[ "$(metric xtalproof_rounds_revealed_total)" = 1 ] && ok "the node revealed its commitment (record under HOME/records, salt from the store)" || bad "revealed: $(metric xtalproof_rounds_revealed_total); $(tail -3 "$T/node.err")"
+[ "$(metric xtalproof_rounds_revealed_total)" = 1 ] && ok "the node revealed its commitment (record and salt from the store)" || bad "revealed: $(metric xtalproof_rounds_revealed_total); $(tail -3 "$T/node.err")"
 [ "$(metric xtalproof_rounds_settled_total)" = 0 ] && ok "before the reveal deadline: nothing settled" || bad "settled early: $(metric xtalproof_rounds_settled_total)"
 warp 86401
 for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && break; sleep 0.3; done
@@ -270,5 +271,14 @@ WS=$("$XP" node state "$("$XP" node state | grep '^rounds-watch/31337/')")
 [ "$(echo "$WS" | jq -r .cursor)" -gt 1 ] && [ ! -e "$XTALPROOF_HOME/watch-31337.json" ] && ok "the watcher's cursor is persisted in the store" || bad "watch state: $WS"
 stop_node; start_node "$T/kill.json"; sleep 2
 [ "$(metric xtalproof_rounds_settled_total)" = 0 ] && [ "$(metric xtalproof_rounds_withdrawals_total)" = 0 ] && [ "$(metric xtalproof_rounds_revealed_total)" = 0 ] && ok "after a restart: nothing revealed, settled or withdrawn again" || bad "again: $(tail -3 "$T/node.err")"
+# the prediction records: the revealed form is stored; POST of the same prediction gives it back
+SYM=$("$XP" hash "$TGT" | cut -d' ' -f1)
+curl -s "$U/v1/predictions?symhash=$SYM" >"$T/preds.json"
+jq -e '.predictions | length == 1 and .[0].revealed and .[0].round == '"$RID"' and .[0].target == 0' "$T/preds.json" >/dev/null &&
+  ok "GET /v1/predictions?symhash: the node's record, revealed" || bad "predictions: $(cat "$T/preds.json")"
+code=$(curl -s -o "$T/post.json" -w '%{http_code}' -H "Authorization: Bearer $(TOKEN)" --data-binary @"$TGT" "$U/v1/predictions?model=band-gap&round=$RID&target=0&format=poscar")
+[ "$code" = 200 ] && jq -e --arg h "$(jq -r '.predictions[0].hash' "$T/preds.json")" '.status == "unchanged" and .hash == $h and
+  .record.chainId == 31337 and (.record.salt | length) == 66 and .record.anchor.modelId >= 1' "$T/post.json" >/dev/null &&
+  ok "POST /v1/predictions with the round: the same record (same salt, model id from the state)" || bad "post $code: $(head -c 400 "$T/post.json")"
 stop_node
 finish

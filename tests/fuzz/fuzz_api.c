@@ -70,6 +70,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_refusal(rc, &err);
     if (rc == 0 && (c.port < 0 || c.port > 65535 || c.max_body < 1024))
         abort();
+    /* the body as each query value of the predictions routes, alone and all at once */
+    xp_api_pred_list pl;
+    xp_api_pred_make pm;
+    const char *b = body;
+    const char *lq[5][4] = {{b, NULL, NULL, NULL},
+                            {NULL, b, NULL, NULL},
+                            {NULL, NULL, b, NULL},
+                            {NULL, NULL, NULL, b},
+                            {b, b, b, b}};
+    for (int i = 0; i < 5; i++) {
+        xp_error_clear(&err);
+        rc = xp_api_parse_pred_list(lq[i][0], lq[i][1], lq[i][2], lq[i][3], &pl, &err);
+        check_refusal(rc, &err);
+        if (rc == 0 && (pl.limit < 1 || pl.limit > XP_API_PRED_LIMIT_MAX ||
+                        (pl.model[0] && !xp_api_valid_name(pl.model))))
+            abort();
+    }
+    const char *mq[3][3] = {{b, NULL, NULL}, {"m", b, b}, {b, b, "0"}};
+    for (int i = 0; i < 3; i++) {
+        xp_error_clear(&err);
+        rc = xp_api_parse_pred_make(mq[i][0], mq[i][1], mq[i][2], &pm, &err);
+        check_refusal(rc, &err);
+        if (rc == 0 &&
+            (!xp_api_valid_name(pm.model) || pm.round > INT64_MAX || pm.target > INT64_MAX))
+            abort();
+    }
     /* the body as a path, under each method */
     const char *methods[] = {"GET", "POST", "HEAD", "DELETE"};
     for (int m = 0; m < 4; m++) {
