@@ -161,6 +161,23 @@ typedef struct xp_oracle_report {
  * (zero without raw files); the files' paths are relative to dir. */
 int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *r, xp_error *err);
 
+/* ---- rounds as the oracle sees them (src/chain/rounds_info.c) ---------------------------- */
+
+/* The Rounds contract's roundCount (rounds are numbered 1..count). */
+int xp_chain_round_count(xp_chain *c, uint64_t *count, xp_error *err);
+/* What a round fixes at opening, as a new JSON object: {"round", "committee" (address),
+ * "property" (bytes32 hex), "start" (commitDeadline), "end" (start + resultWindow),
+ * "targetCount", "targets": [symhash hex...] (empty unless with_targets)}. */
+int xp_chain_round_info(xp_chain *c, uint64_t round, int with_targets, json_t **out,
+                        xp_error *err);
+/* The round infos (with targets, oldest first) of the last `max` rounds whose result window is
+ * not over at `now` (chain time). */
+int xp_chain_open_rounds(xp_chain *c, uint64_t now, uint64_t max, json_t **out, xp_error *err);
+/* The first target index >= from of a round info with this symhash, if the round's property is
+ * `property`; -1 otherwise. */
+int xp_round_target_of(json_t *info, const uint8_t symhash[32], const uint8_t property[32],
+                       size_t from);
+
 /* EIP-712 digest of the report for the committee at `committee` on chain_id. */
 void xp_oracle_digest(const xp_oracle_report *r, uint64_t chain_id,
                       const uint8_t committee[XP_ADDRESS_LEN], uint8_t out[32]);

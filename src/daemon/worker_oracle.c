@@ -34,8 +34,6 @@
 #define MAX_FAILURES 5         /* postResult attempts refused by the chain before giving up */
 #define MAX_SIG_FILES 4096
 
-static const char GET_ROUND[] = "((address,uint64,uint16,address,uint96,address,uint32,uint32,"
-                                "uint16,bytes32,uint128,uint128))";
 static const char GET_TARGET[] = "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))";
 static const char POST_RESULT[] = "postResult(uint256,uint256,(uint256,bytes32,bytes32,int256,"
                                   "uint256,bytes32,bytes32,uint64),bytes[])";
@@ -177,50 +175,28 @@ static const char *field(json_t *tuple, size_t i)
     return s ? s : "0";
 }
 
-static int call2(oracle_ctx *o, const uint8_t *to, const char *sig, uint64_t a, int two, uint64_t b,
-                 const char *returns, json_t **out, xp_error *err)
-{
-    json_t *args = two ? json_pack("[o, o]", u64s(a), u64s(b)) : json_pack("[o]", u64s(a));
-    int rc = xp_chain_call(o->c, to, sig, args, returns, out, err);
-    json_decref(args);
-    return rc;
-}
-
 /* Reads the rounds opened since the last pass (their targets are fixed at opening) and forgets
  * those whose result window is over. */
 static int refresh_rounds(oracle_ctx *o, xp_error *err)
 {
-    const uint8_t *ra = o->c->d.address[XP_C_ROUNDS];
-    json_t *rounds = json_object_get(o->doc, "rounds"), *cnt = NULL, *none = json_array();
-    int rc = xp_chain_call(o->c, ra, "roundCount()", none, "(uint256)", &cnt, err);
-    json_decref(none);
-    uint64_t count = rc ? 0 : strtoull(field(cnt, 0), NULL, 10);
-    json_decref(cnt);
+    json_t *rounds = json_object_get(o->doc, "rounds");
+    uint64_t count = 0;
+    int rc = xp_chain_round_count(o->c, &count, err);
     uint64_t seen = (uint64_t)json_integer_value(json_object_get(o->doc, "roundsSeen"));
     for (uint64_t id = seen + 1; !rc && id <= count && id <= seen + ROUNDS_PER_PASS; id++) {
-        json_t *r = NULL, *targets = json_array();
-        rc = call2(o, ra, "getRound(uint256)", id, 0, 0, GET_ROUND, &r, err);
-        json_t *t0 = json_array_get(r, 0);
-        uint64_t start = strtoull(field(t0, 1), NULL, 10);
-        uint64_t end = start + strtoull(field(t0, 6), NULL, 10), n = strtoull(field(t0, 2), NULL, 10);
-        for (uint64_t i = 0; !rc && o->now < end && i < n; i++) {
-            json_t *t = NULL;
-            rc = call2(o, ra, "getTarget(uint256,uint256)", id, 1, i, GET_TARGET, &t, err);
-            json_array_append_new(targets, json_string(field(json_array_get(t, 0), 0)));
-            json_decref(t);
-        }
-        if (!rc && o->now < end) {
+        json_t *info = NULL;
+        if ((rc = xp_chain_round_info(o->c, id, 0, &info, err)))
+            break;
+        if (o->now < (uint64_t)json_integer_value(json_object_get(info, "end"))) {
+            json_decref(info); /* again with its targets */
+            if ((rc = xp_chain_round_info(o->c, id, 1, &info, err)))
+                break;
             char key[24];
             snprintf(key, sizeof key, "%llu", (unsigned long long)id);
-            json_object_set_new(rounds, key,
-                                json_pack("{s:s, s:s, s:I, s:I, s:O}", "committee", field(t0, 5),
-                                          "property", field(t0, 9), "start", (json_int_t)start,
-                                          "end", (json_int_t)end, "targets", targets));
+            json_object_set(rounds, key, info);
         }
-        json_decref(targets);
-        json_decref(r);
-        if (!rc)
-            json_object_set_new(o->doc, "roundsSeen", json_integer((json_int_t)id));
+        json_decref(info);
+        json_object_set_new(o->doc, "roundsSeen", json_integer((json_int_t)id));
     }
     const char *k;
     void *tmp;
@@ -334,11 +310,12 @@ static int sign_entry(oracle_ctx *o, const xp_oracle_report *r, const uint8_t dg
     char dh[67], sh[67], sgh[2 * XP_SIG_LEN + 3], me[XP_ADDRESS_HEX_LEN];
     xp_address_to_checksum(o->me, me);
     json_t *f = json_pack(
-        "{s:i, s:I, s:s, s:I, s:s, s:[{s:s, s:O, s:O, s:s, s:s}]}", "version", 1, "chainId",
-        (json_int_t)o->c->d.chain_id, "committee", committee, "round", (json_int_t)r->round,
-        "signer", me, "reports", "symhash", xp_hex_encode(r->symhash, 32, sh, 1), "property",
-        json_object_get(entry, "propertyName"), "value", json_object_get(entry, "value"),
-        "digest", xp_hex_encode(dg, 32, dh, 1), "signature",
+        "{s:i, s:I, s:s, s:I, s:s, s:[{s:s, s:O, s:O, s:I, s:s, s:s}]}", "version", 1,
+        "chainId", (json_int_t)o->c->d.chain_id, "committee", committee, "round",
+        (json_int_t)r->round, "signer", me, "reports", "symhash",
+        xp_hex_encode(r->symhash, 32, sh, 1), "property", json_object_get(entry, "propertyName"),
+        "value", json_object_get(entry, "value"), "round", (json_int_t)r->round, "digest",
+        xp_hex_encode(dg, 32, dh, 1), "signature",
         xp_hex_encode(sig, XP_SIG_LEN, sgh, 1));
     char *text = f ? json_dumps(f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(f);
@@ -436,7 +413,9 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
         json_decref(sigs);
         return rc;
     }
-    rc = call2(o, ra, "getTarget(uint256,uint256)", r->round, 1, target, GET_TARGET, &t, err);
+    json_t *ta = json_pack("[o, o]", u64s(r->round), u64s(target));
+    rc = xp_chain_call(o->c, ra, "getTarget(uint256,uint256)", ta, GET_TARGET, &t, err);
+    json_decref(ta);
     const char *status = rc ? "0" : field(json_array_get(t, 0), 6);
     int open = !strcmp(status, "0");
     json_decref(t);
@@ -575,21 +554,14 @@ int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32
         json_t *e;
         json_array_foreach(json_object_get(f, "entries"), i, e)
         {
-            const char *sh = json_string_value(json_object_get(e, "symhash"));
-            const char *pr = json_string_value(json_object_get(e, "property"));
+            uint8_t sh[32], pr[32];
+            if (hex32(e, "symhash", sh) || hex32(e, "property", pr))
+                continue;
             json_object_foreach(json_object_get(o.doc, "rounds"), rid, rd)
             {
-                const char *rp = json_string_value(json_object_get(rd, "property"));
-                if (!sh || !pr || !rp || strcmp(rp, pr))
-                    continue;
-                size_t t;
-                json_t *ts2;
-                json_array_foreach(json_object_get(rd, "targets"), t, ts2)
-                {
-                    if (rc || strcmp(json_string_value(ts2), sh))
-                        continue;
-                    rc = handle(&o, fname, e, strtoull(rid, NULL, 10), rd, t, err);
-                }
+                for (int t = xp_round_target_of(rd, sh, pr, 0); !rc && t >= 0;
+                     t = xp_round_target_of(rd, sh, pr, (size_t)t + 1))
+                    rc = handle(&o, fname, e, strtoull(rid, NULL, 10), rd, (uint64_t)t, err);
             }
         }
     }

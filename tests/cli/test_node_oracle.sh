@@ -139,6 +139,18 @@ start 0 "$T/node0.json"
 wait_metric 0 xtalproof_oracle_reports_total 1 20; sleep 2
 [ "$(metric 0 xtalproof_oracle_signed_total)" = 0 ] && [ -z "$(ls -A "$T/sigs0")" ] && ok "a node that is not a member signs nothing" || bad "non-member signed: $(ls "$T/sigs0")"
 stop 0
+# the commands without --round: every open round with the measurement as a target
+expect "a second round over the same targets" 0 "$XP" round open --property "band gap" --reward 1000 --tolerance 0.5 --commit-window 600 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif" "$S/1101051.cif"
+R2=$(jq -r .round "$T/out")
+for m in 1 2; do
+  "$XP" oracle sign --report "$SRC/examples/beamtime/report.json" --keystore "$T/k$m.json" --password-file "$T/pw" --deployment "$DEP" --out "$T/any$m.json" 2>"$T/err$m"
+done
+[ "$(jq '[.reports[] | select(.round == '"$RID"')] | length' "$T/any1.json")" = 3 ] && [ "$(jq '[.reports[] | select(.round == '"$R2"')] | length' "$T/any1.json")" = 3 ] &&
+  ok "oracle sign without --round: the 3 targets of each of the 2 open rounds" || bad "sign: $(cat "$T/any1.json" "$T/err1")"
+warp 601
+expect "oracle submit without --round" 0 "$XP" oracle submit --report "$SRC/examples/beamtime/report.json" "${O[@]}" "$T/any1.json" "$T/any2.json"
+[ "$(jq -s '[.[] | select(.round == '"$R2"' and .tx)] | length' "$T/out")" = 3 ] && [ "$(jq -s '[.[] | select(.round == '"$RID"' and .note == "result already posted")] | length' "$T/out")" = 3 ] &&
+  ok "  round $R2 posted, round $RID already posted" || bad "submit: $(cat "$T/out" "$T/err")"
 echo '{"oracleReports": "/tmp"}' >"$T/nokey.json"
 expect "oracleReports without a keystore is refused" 1 "$XP" node --config "$T/nokey.json" --port 0
 grep -q 'needs "keystore"' "$T/err" && ok "  and says why" || bad "message: $(cat "$T/err")"
