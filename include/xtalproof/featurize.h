@@ -29,6 +29,11 @@ typedef struct xp_graph {
 /* Builds the graph of an ordered structure whose elements have CGCNN features (Z <= 100). Cell
  * lists keep the work linear in the atoms for large cells. */
 int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err);
+/* For studying ties only: the same graph, except that where a tie is cut at the 12th
+ * neighbour the tied candidates are taken in an order drawn from seed (0: the documented
+ * order, as xp_featurize). The original code's choice among tied neighbours depends on
+ * floating-point noise; the tests use this to measure how much that choice moves a value. */
+int xp_featurize_shuffled(const xp_structure *s, uint64_t seed, xp_graph *g, xp_error *err);
 void xp_graph_free(xp_graph *g);
 
 #endif

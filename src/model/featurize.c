@@ -276,9 +276,20 @@ static void keep_at_cut(void *arg, const cand *c)
         a->over = 1;
 }
 
-/* Where a tie is cut, the tied candidates are taken by (colour, index, image) instead. */
+/* The order in which xp_featurize_shuffled takes tied candidates: a hash of (seed, index,
+ * image). */
+static uint64_t shuffle_key(uint64_t seed, const cand *c)
+{
+    uint64_t h = mix64(seed ^ (uint64_t)(uint32_t)c->j);
+    for (int k = 0; k < 3; k++)
+        h = mix64(h ^ (uint64_t)(uint32_t)c->n[k]);
+    return h;
+}
+
+/* Where a tie is cut, the tied candidates are taken by (colour, index, image) instead; with a
+ * seed, by shuffle_key. */
 static int resolve_ties(const search *x, edge_list *el, xp_graph *g, const int32_t *cut,
-                        xp_error *err)
+                        uint64_t seed, xp_error *err)
 {
     size_t n = g->n;
     uint64_t *col = malloc(n * sizeof *col);
@@ -308,7 +319,8 @@ static int resolve_ties(const search *x, edge_list *el, xp_graph *g, const int32
             int q = p;
             while (q > 0) {
                 const cand *b = &a->c[q - 1];
-                uint64_t cc = col[c.j], cb = col[b->j];
+                uint64_t cc = seed ? shuffle_key(seed, &c) : col[c.j];
+                uint64_t cb = seed ? shuffle_key(seed, b) : col[b->j];
                 if (cc > cb || (cc == cb && !cand_less(&c, b)))
                     break;
                 a->c[q] = a->c[q - 1];
@@ -348,6 +360,11 @@ done:
 }
 
 int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
+{
+    return xp_featurize_shuffled(s, 0, g, err);
+}
+
+int xp_featurize_shuffled(const xp_structure *s, uint64_t seed, xp_graph *g, xp_error *err)
 {
     memset(g, 0, sizeof *g);
     size_t n = s->nsites;
@@ -476,7 +493,7 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
     else if (el.fail)
         rc = xp_error_set(err, XP_ENOMEM, "out of memory for the neighbour lists");
     else if (g->nties)
-        rc = resolve_ties(&ctx, &el, g, cut, err);
+        rc = resolve_ties(&ctx, &el, g, cut, seed, err);
     free(cut);
     free(el.e);
     free(el.first);

@@ -227,17 +227,47 @@ static xp_model *load_model(const char *name)
     return m;
 }
 
-static int read_graph(const char *path, xp_graph *g)
+static int read_graph_seed(const char *path, uint64_t seed, xp_graph *g)
 {
     xp_structure_list l;
     xp_error err = {0};
     if (xp_read_structures(path, NULL, &l, &err))
         fail_msg("%s", err.msg);
-    int rc = xp_featurize(l.items[0], g, &err);
+    int rc = xp_featurize_shuffled(l.items[0], seed, g, &err);
     xp_structure_list_free(&l);
     if (rc)
         fail_msg("%s: %s", path, err.msg);
     return rc;
+}
+
+static int read_graph(const char *path, xp_graph *g)
+{
+    return read_graph_seed(path, 0, g);
+}
+
+/* Where a cut tie leaves a value more than 0.01 from the original code's: other choices among
+ * the tied neighbours (TIE_SEEDS random orders), the range of values they give and the one
+ * nearest the reference. Returns 1 when some choice comes within 0.01. */
+#define TIE_SEEDS 64
+static int tie_choices(const char *path, xp_model *m, double ref, double ours)
+{
+    double lo = ours, hi = ours, best = fabs(ours - ref);
+    for (uint64_t seed = 1; seed <= TIE_SEEDS; seed++) {
+        xp_graph g;
+        xp_infer_out o;
+        xp_error err = {0};
+        read_graph_seed(path, seed, &g);
+        assert_int_equal(xp_infer_cpu(m, &g, &o, NULL, &err), 0);
+        xp_graph_free(&g);
+        double v = o.value_q / 65536.0;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        best = fabs(v - ref) < best ? fabs(v - ref) : best;
+    }
+    printf("      other choices among the tied neighbours give %.5f .. %.5f (reference %.5f); "
+           "nearest %.5f away\n",
+           lo, hi, ref, best);
+    return best <= 0.01;
 }
 
 /* ---- import ------------------------------------------------------------------------ */
@@ -401,7 +431,7 @@ static void check_csv(const char *csv, int strict)
     fmodel_load(NAMES[0], &fm[0]);
     fmodel_load(NAMES[1], &fm[1]);
     double sum[2] = {0}, mx[2] = {0}, sum_nt[2] = {0}, mx_nt[2] = {0}, fsum[2] = {0}, fmx[2] = {0};
-    int cnt[2] = {0}, cnt_nt[2] = {0};
+    int cnt[2] = {0}, cnt_nt[2] = {0}, over = 0, explained = 0;
     while (fgets(line, sizeof line, f)) {
         char file[512], model[128];
         double ref;
@@ -429,12 +459,23 @@ static void check_csv(const char *csv, int strict)
             sum_nt[k] += d;
             mx_nt[k] = d > mx_nt[k] ? d : mx_nt[k];
             cnt_nt[k]++;
-        } else if (d > 0.002)
+        } else if (d > 0.002) {
             printf("    %s %s: %+.5f (a tie at the 12th neighbour in %zu atoms)\n", file, model,
                    v - ref, g.nties);
+            if (d > 0.01) {
+                over++;
+                explained += tie_choices(p, m[k], ref, v);
+            }
+        }
         xp_graph_free(&g);
     }
     fclose(f);
+    if (over)
+        printf("  %s: %d predictions more than 0.01 from PyTorch, all at a cut tie; %d of them "
+               "within 0.01 for another choice among the tied neighbours\n",
+               csv, over, explained);
+    /* every such gap is the tie: some choice among the tied neighbours reproduces the value */
+    assert_int_equal(explained, over);
     for (int k = 0; k < 2; k++) {
         printf("  %s %-26s vs PyTorch: %d structures mean|d| %.5f max %.5f; %d without a cut "
                "tie: mean %.5f max %.5f; vs double on our graph: mean %.6f max %.6f\n",
