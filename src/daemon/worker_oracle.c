@@ -11,7 +11,8 @@
  *             rounds whose result window (start = commitDeadline, end = start + resultWindow)
  *             is not over;
  *   "files": {"NAME": {"size", "mtime", "error" | "entries": [report tuple fields...]}};
- *   "items": {"DIGEST": {"round", "target", "file", "signed", "posted", "failures"}}.
+ *   "items": {"DIGEST": {"round", "target", "file", "signed", "done" (the result is on chain,
+ *             posted by this node or another), "failures"}}.
  * Signing writes the signature file before "signed" is saved, and posting uses the
  * idempotency key of `xtalproof oracle submit`, so a crash at any point repeats nothing. */
 #include <dirent.h>
@@ -397,6 +398,18 @@ static int entry_report(json_t *e, uint64_t round, xp_oracle_report *r)
            hex32(e, "rawDataHash", r->raw_data_hash) || hex32(e, "facility", r->facility);
 }
 
+/* Whether a round's target still waits for its result (status Open). */
+static int target_open(oracle_ctx *o, uint64_t round, uint64_t target, int *open, xp_error *err)
+{
+    json_t *t = NULL, *args = json_pack("[o, o]", u64s(round), u64s(target));
+    int rc = xp_chain_call(o->c, o->c->d.address[XP_C_ROUNDS], "getTarget(uint256,uint256)",
+                           args, GET_TARGET, &t, err);
+    json_decref(args);
+    *open = !rc && !strcmp(field(json_array_get(t, 0), 6), "0");
+    json_decref(t);
+    return rc;
+}
+
 /* postResult for an item once k members' signatures are in the shared folder and the commit
  * phase is over; the target's status first, so a result posted by another member (or a
  * cancelled target) ends the item. */
@@ -405,7 +418,7 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
 {
     const uint8_t *ra = o->c->d.address[XP_C_ROUNDS];
     uint64_t k = 0;
-    json_t *sigs = NULL, *t = NULL;
+    json_t *sigs = NULL;
     int rc = threshold_of(o, committee, &k, err);
     if (!rc)
         rc = gather(o, dg, committee, &sigs, err);
@@ -413,16 +426,11 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
         json_decref(sigs);
         return rc;
     }
-    json_t *ta = json_pack("[o, o]", u64s(r->round), u64s(target));
-    rc = xp_chain_call(o->c, ra, "getTarget(uint256,uint256)", ta, GET_TARGET, &t, err);
-    json_decref(ta);
-    const char *status = rc ? "0" : field(json_array_get(t, 0), 6);
-    int open = !strcmp(status, "0");
-    json_decref(t);
+    int open = 0;
     char dh[67], th[67], idem[120];
     xp_hex_encode(dg, 32, dh, 1);
-    if (!rc && !open) { /* resulted, settled or cancelled: nothing left to post */
-        json_object_set_new(item, "posted", json_true());
+    if (!(rc = target_open(o, r->round, target, &open, err)) && !open) {
+        json_object_set_new(item, "done", json_true()); /* posted by another member meanwhile */
         json_decref(sigs);
         return save(o, err);
     }
@@ -442,7 +450,7 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
                 (unsigned long long)r->round, (unsigned long long)target, json_array_size(sigs),
                 (unsigned long long)tx.sent.block, xp_hex_encode(tx.sent.hash, 32, th, 1));
         o->st->oracle_posted++;
-        json_object_set_new(item, "posted", json_true());
+        json_object_set_new(item, "done", json_true());
         xp_chain_tx_clear(&tx);
         rc = save(o, err);
     } else if (rc != XP_EIO) { /* refused by the chain: counted, retried a few times */
@@ -475,17 +483,23 @@ static int handle(oracle_ctx *o, const char *file, json_t *e, uint64_t round, js
     json_t *items = json_object_get(o->doc, "items"), *item = json_object_get(items, dh);
     if (!item) {
         item = json_pack("{s:I, s:I, s:s, s:b, s:b, s:i}", "round", (json_int_t)round, "target",
-                         (json_int_t)target, "file", file, "signed", 0, "posted", 0, "failures",
+                         (json_int_t)target, "file", file, "signed", 0, "done", 0, "failures",
                          0);
         json_object_set_new(items, dh, item);
     }
-    if (json_is_true(json_object_get(item, "posted")) ||
+    if (json_is_true(json_object_get(item, "done")) ||
         json_integer_value(json_object_get(item, "failures")) >= MAX_FAILURES)
         return 0;
     if (o->now < (uint64_t)json_integer_value(json_object_get(rd, "start")))
         return 0; /* the commit phase is not over: the value stays unsigned, unshared */
-    int rc = 0, yes = 0;
+    int rc = 0, yes = 0, open = 0;
     if (!json_is_true(json_object_get(item, "signed"))) {
+        if ((rc = target_open(o, round, target, &open, err)))
+            return rc;
+        if (!open) { /* resulted before this node came to it: nothing to sign */
+            json_object_set_new(item, "done", json_true());
+            return save(o, err);
+        }
         if ((rc = is_member(o, committee, o->me, &yes, err)))
             return rc;
         if (yes) {

@@ -125,7 +125,7 @@ stop 1; start 1 "$T/node1.json"; sleep 3
 [ "$(metric 1 xtalproof_oracle_signed_total)" = 0 ] && [ "$(metric 1 xtalproof_oracle_posted_total)" = 0 ] && [ "$(metric 1 xtalproof_oracle_reports_total)" = 0 ] &&
   ok "after a restart: nothing read, signed or posted again" || bad "again: $(tail -3 "$T/node1.err")"
 XTALPROOF_HOME=$T/home1 "$XP" node state "oracle/31337/$(jq -r .contracts.Rounds.address "$DEP")" >"$T/state" 2>&1
-[ "$(jq '[.items[] | select(.posted)] | length' "$T/state")" = 3 ] && ok "the store holds the progress: 3 items posted" || bad "state: $(head -c 600 "$T/state")"
+[ "$(jq '[.items[] | select(.done)] | length' "$T/state")" = 3 ] && ok "the store holds the progress: 3 items done" || bad "state: $(head -c 600 "$T/state")"
 stop 1; stop 2
 
 # a node whose key is not a member: reads, signs nothing
