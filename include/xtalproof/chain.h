@@ -103,6 +103,9 @@ int xp_chain_log_topic(const json_t *receipt, const uint8_t from[XP_ADDRESS_LEN]
  * <state>.lock), held until xp_chain_close, so two commands never lose each other's update. */
 int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err);
 int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err);
+/* Releases the state's lock before xp_chain_close (a long-running holder such as the node's
+ * worker, between passes); the next xp_chain_state_load takes it again. */
+void xp_chain_state_unlock(xp_chain *c);
 
 /* ---- short names, Q16.16 ------------------------------------------------------------ */
 

@@ -145,8 +145,7 @@ fail:
 
 void xp_chain_close(xp_chain *c)
 {
-    if (c->state_lock >= 0)
-        close(c->state_lock); /* releases the lock */
+    xp_chain_state_unlock(c);
     xp_sender_free(c->sender);
     xp_journal_close(c->journal);
     xp_rpc_free(c->rpc);
@@ -346,6 +345,15 @@ int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
         json_object_set_new(s, "models", json_object());
     *state = s;
     return 0;
+}
+
+void xp_chain_state_unlock(xp_chain *c)
+{
+    if (!c)
+        return;
+    if (c->state_lock >= 0)
+        close(c->state_lock); /* releases the lock */
+    c->state_lock = -1;
 }
 
 int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err)

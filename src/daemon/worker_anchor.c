@@ -284,6 +284,7 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
             }
         }
     }
+    xp_chain_state_unlock(c); /* commands of other processes may use the state between passes */
     pthread_mutex_lock(&w->mu);
     if (state) {
         json_decref(w->anchored);
@@ -447,6 +448,7 @@ int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
     if (c0.deployment_path && !xp_deployment_load(c0.deployment_path, &c0.d, &e0) &&
         !xp_chain_state_load(&c0, &st, &e0))
         w->anchored = json_deep_copy(json_object_get(st, "datasets"));
+    xp_chain_state_unlock(&c0);
     json_decref(st);
     free(c0.deployment_path);
     pthread_mutex_init(&w->mu, NULL);

@@ -55,15 +55,16 @@ jq -r '.measurements[].symhash' "$SRC/examples/beamtime/report.json" >"$T/want-t
 "$XP" round show "$RID" --deployment "$DEP" | jq -r '.targets[].symhash' >"$T/targets"
 cmp -s "$T/want-targets" "$T/targets" && ok "the round's targets are the report's symhashes" || bad "targets: $(cat "$T/targets")"
 
-# two members' nodes (accounts 1 and 2), each its own home (with its copy of the deployment file,
-# as on two machines: a deployment file's journal and state lock belong to one process) and
-# reports folder; one signatures folder
+# two members' nodes (accounts 1 and 2), each its own home and reports folder, one signatures
+# folder; node 1 uses the deployment file the commands below use too, node 2 its own copy (as on
+# another machine)
 mkdir -p "$T/sigs"
+cp "$DEP" "$T/dep-copy.json"
 for m in 1 2; do
   mkdir -p "$T/reports$m" "$T/home$m"
-  cp "$DEP" "$T/home$m/"
+  D=$DEP; [ "$m" = 2 ] && D=$T/dep-copy.json
   cat >"$T/node$m.json" <<EOF
-{"home": "$T/home$m", "keystore": "$T/k$m.json", "passwordFile": "$T/pw", "deployment": "$T/home$m/deployment-31337.json",
+{"home": "$T/home$m", "keystore": "$T/k$m.json", "passwordFile": "$T/pw", "deployment": "$D",
  "rpc": "$URL", "watchRounds": false, "oracleReports": "$T/reports$m", "oracleSignatures": "$T/sigs"}
 EOF
 done
@@ -82,6 +83,9 @@ for m in 1 2; do
   echo '{"version": 1, "measurements": [{"symhash": "0x12"}]}' >"$T/reports$m/broken.json"
   cp "$SRC/examples/beamtime/report.json" "$T/reports$m/.report.json.tmp" && mv "$T/reports$m/.report.json.tmp" "$T/reports$m/report.json"
 done
+# a command that updates the deployment's state file while a node on it runs (the node holds
+# the state's lock only during its passes)
+expect "model register while node 1 runs on the same deployment file" 0 timeout 60 "$XP" model register band-gap "${O[@]}"
 wait_metric() { # wait_metric M NAME VALUE SECONDS
   local until=$((SECONDS + $4))
   while [ $SECONDS -lt "$until" ]; do [ "$(metric "$1" "$2")" = "$3" ] && return 0; sleep 0.3; done
