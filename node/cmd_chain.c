@@ -152,6 +152,41 @@ done:
     return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }
 
+/* A model file is registered once, by whoever comes first: reusing that registration is right
+ * only when it says what this one would (the property, which reveals are checked against, and
+ * the training datasets, which royalties go to). */
+static int check_existing(xp_chain *c, unsigned long long id, const char *property_hex,
+                          json_t *ids, xp_error *err)
+{
+    json_t *a = json_pack("[o]", json_sprintf("%llu", id)), *got = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "getModel(uint256)", a,
+                           "((bytes32,bytes32,bytes32,bytes32,address,uint64,string,uint256[]))",
+                           &got, err);
+    json_decref(a);
+    if (rc)
+        return rc;
+    json_t *mdl = json_array_get(got, 0), *have = json_array_get(mdl, 7);
+    const char *prop = json_string_value(json_array_get(mdl, 2));
+    const char *owner = json_string_value(json_array_get(mdl, 4));
+    char *hs = json_dumps(have, JSON_COMPACT), *ws = json_dumps(ids, JSON_COMPACT);
+    if (!prop || strcmp(prop, property_hex))
+        rc = xp_error_set(err, XP_EEXIST,
+                          "this model file is already registered as model %llu by %s with "
+                          "another property (%s): reveals with it would fail; register another "
+                          "file",
+                          id, owner ? owner : "?", prop ? prop : "?");
+    else if (!hs || !ws || strcmp(hs, ws))
+        rc = xp_error_set(err, XP_EEXIST,
+                          "this model file is already registered as model %llu by %s with "
+                          "training datasets %s, not %s: its royalties go to those; use model "
+                          "id %llu as it is, or register another file",
+                          id, owner ? owner : "?", hs ? hs : "?", ws ? ws : "?", id);
+    free(hs);
+    free(ws);
+    json_decref(got);
+    return rc;
+}
+
 int xp_cmd_model_register(int argc, char **argv)
 {
     xp_opt o[] = {chain_opts[0], chain_opts[1], chain_opts[2],
@@ -224,6 +259,7 @@ int xp_cmd_model_register(int argc, char **argv)
     const uint8_t *mr = c.d.address[XP_C_MODELS];
     char mh[67], ah[67], ph[67], uh[67];
     xp_hex_encode(m->hash, 32, mh, 1);
+    xp_hex_encode(prop, 32, ph, 1);
     /* already registered (by anyone): its id */
     json_t *got = NULL;
     json_t *q = json_pack("[s]", mh);
@@ -235,11 +271,13 @@ int xp_cmd_model_register(int argc, char **argv)
     int already = existing && strcmp(existing, "0");
     unsigned long long id = existing ? strtoull(existing, NULL, 10) : 0;
     json_decref(got);
+    if (already && (rc = check_existing(&c, id, ph, ids, &err)))
+        goto done;
     if (!already) {
         char idem[120];
         snprintf(idem, sizeof idem, "model:%s", mh);
         json_t *args = json_pack("[s, s, s, s, s, O]", mh, xp_hex_encode(arch, 32, ah, 1),
-                                 xp_hex_encode(prop, 32, ph, 1), xp_hex_encode(unit, 32, uh, 1),
+                                 ph, xp_hex_encode(unit, 32, uh, 1),
                                  uri ? uri : "", ids);
         rc =
             xp_chain_send(&c, mr, "registerModel(bytes32,bytes32,bytes32,bytes32,string,uint256[])",

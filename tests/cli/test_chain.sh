@@ -93,6 +93,8 @@ MID=$(jq -r .modelId "$T/out")
 [ "$MID" = 1 ] && ok "model id 1" || bad "model id: $(cat "$T/out")"
 expect "model register again" 0 "$XP" model register band-gap --training-dataset cod-sample "${O[@]}"
 [ "$(jq -r .registered "$T/out")" = false ] && ok "registering twice does nothing" || bad "$(cat "$T/out")"
+expect "the same model file with other training datasets (none) is refused" 1 "$XP" model register band-gap "${O[@]}"
+grep -q 'already registered as model 1 .* training datasets \["1"\], not \[\]' "$T/err" && ok "  and says which registration stands" || bad "message: $(cat "$T/err")"
 
 # a round over Si and Ge: reward R per target, stake ST, tolerance 0.5 eV
 R=1000000000000000000 ST=1000

@@ -261,7 +261,7 @@ expect "dataset check crash at the end" 0 "$XP" dataset check crash
 echo "   $(cat "$T/out")"
 
 # ---- soak (optional): mixed traffic, RSS at start and end --------------------------------------
-soak_round() { # one round of mixed traffic: writes, reads, predict, refusals, metrics
+soak_round() { # one round of mixed traffic: writes, reads, predict, prediction records, refusals, metrics
   local f="$T/stream/$(( $1 % n )).vasp"
   curl -s -o /dev/null -X POST "${AUTH[@]}" --data-binary @"$f" "$U/v1/datasets/soak/structures?cut=$([ $(( $1 % 10 )) = 0 ] && echo true || echo false)"
   curl -s -o /dev/null "$U/v1/datasets/ds/proof/$sym2"
@@ -270,6 +270,9 @@ soak_round() { # one round of mixed traffic: writes, reads, predict, refusals, m
   curl -s -o /dev/null -X POST --data-binary @"$f" "$U/v1/predict?model=band-gap"
   curl -s -o /dev/null -X POST --data-binary @"$T/big" "$U/v1/datasets/ds/structures"
   curl -s -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"files": [' "$U/v1/datasets/ds/structures"
+  curl -s -o /dev/null "$U/v1/predictions?symhash=$sym2&limit=10"
+  curl -s -o /dev/null "$U/v1/predictions/0x$(printf '%064x' "$1")"
+  curl -s -o /dev/null -X POST "${AUTH[@]}" --data-binary @"$f" "$U/v1/predictions?model=band-gap"
   curl -s -o /dev/null "$U/metrics"
 }
 rss_now() { curl -s "$U/metrics" | awk '/^process_resident_memory_bytes/ {print $2}'; }
