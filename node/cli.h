@@ -111,6 +111,7 @@ int xp_cmd_round(int argc, char **argv);
 int xp_cmd_oracle(int argc, char **argv);
 /* node/cmd_node_state.c */
 int xp_cmd_node_state(int argc, char **argv);
+int xp_cmd_deploy_show(int argc, char **argv);
 
 /* The store's prediction records (node/cmd_predictions.c) */
 int xp_cmd_predictions(int argc, char **argv);

@@ -613,27 +613,12 @@ done:
 
 /* ---- prediction records -------------------------------------------------------------- */
 
-/* The model's id in ModelRegistry as this node's deployment state knows it (the state file
- * `round commit` and `model register` keep beside the deployment; read without its lock: it is
- * replaced atomically). 0 when unknown. */
+/* The model's id in ModelRegistry as the deployment's state knows it (`model register`), from
+ * the worker (it holds the deployment's journal, where the state is; LMDB allows one open per
+ * process). 0 when unknown. */
 static uint64_t known_model_id(const node *n, const char *model)
 {
-    if (!n->deployment_path)
-        return 0;
-    size_t len = strlen(n->deployment_path);
-    if (len > 5 && !strcmp(n->deployment_path + len - 5, ".json"))
-        len -= 5;
-    char path[XP_NODE_PATH_MAX + 16], prov[XP_ADDRESS_HEX_LEN];
-    snprintf(path, sizeof path, "%.*s.state.json", (int)len, n->deployment_path);
-    json_t *st = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-    xp_address_to_checksum(n->dep.address[XP_C_PROVENANCE], prov);
-    const char *p = json_string_value(json_object_get(st, "provenance"));
-    json_t *id = json_object_get(json_object_get(st, "models"), model);
-    uint64_t v = p && !strcmp(p, prov) && json_is_integer(id) && json_integer_value(id) > 0
-                     ? (uint64_t)json_integer_value(id)
-                     : 0;
-    json_decref(st);
-    return v;
+    return xp_anchor_worker_model_id(n->anchor, model);
 }
 
 /* The summary of a stored record in a list. A filtered list looks at PRED_VISITS records at

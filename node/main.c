@@ -90,6 +90,7 @@ static const char USAGE[] =
     "  deploy --rpc URL --keystore F [--password-file P] [--committee A,B,... --threshold K]\n"
     "         [--out FILE] [--artifacts DIR]\n"
     "                                deploy the four contracts; write the deployment file\n"
+    "  deploy show [--deployment FILE]  the deployment and its chain state (anchored, models)\n"
     "  devnet up [--port N] | down | status | warp SECONDS\n"
     "                                local anvil with the contracts and dev keys\n"
     "  anchor --dataset NAME --keystore F [--uri U]\n"
@@ -155,6 +156,8 @@ int main(int argc, char **argv)
         return xp_cmd_verify_proof(argc - 2, argv + 2);
     if (!strcmp(cmd, "consistency"))
         return xp_cmd_consistency(argc - 2, argv + 2);
+    if (!strcmp(cmd, "deploy") && argc >= 3 && !strcmp(argv[2], "show"))
+        return xp_cmd_deploy_show(argc - 3, argv + 3);
     if (!strcmp(cmd, "deploy"))
         return xp_cmd_deploy(argc - 2, argv + 2);
     if (!strcmp(cmd, "devnet"))

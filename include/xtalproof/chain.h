@@ -97,12 +97,19 @@ int xp_chain_log_topic(const json_t *receipt, const uint8_t from[XP_ADDRESS_LEN]
 
 /* ---- per-deployment state (what this node anchored and registered) ------------------ */
 
-/* <deployment path without .json>.state.json: {"provenance": addr, "datasets": {name: {id,
- * version, size, root}}, "models": {name: id}}. Stale state of another deployment is
- * ignored. *state is a new object. Loading takes the state's lock (an fcntl write lock on
- * <state>.lock), held until xp_chain_close, so two commands never lose each other's update. */
+/* The deployment's chain state: {"provenance": addr, "datasets": {name: {id, version, size,
+ * root}}, "models": {name: id}, "anchorPending": {...}}, a document in the deployment's journal
+ * (LMDB, beside the deployment file; the JSON file <deployment>.state.json of earlier versions
+ * is read when the journal holds none, and removed at the first save). State of another
+ * deployment is ignored. *state is a new object. Loading takes the state's lock (an fcntl
+ * write lock on <deployment>.state.json.lock), held until xp_chain_state_unlock or
+ * xp_chain_close, so two commands never lose each other's update. */
 int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err);
-int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err);
+int xp_chain_state_save(xp_chain *c, json_t *state, xp_error *err);
+/* The state as it is now, without the lock and without a connection (opens and closes the
+ * journal: not in a process that holds that journal open, as LMDB forbids). */
+int xp_chain_state_read(const char *deployment_path, const xp_deployment *d, json_t **state,
+                        xp_error *err);
 /* Releases the state's lock before xp_chain_close (a long-running holder such as the node's
  * worker, between passes); the next xp_chain_state_load takes it again. */
 void xp_chain_state_unlock(xp_chain *c);

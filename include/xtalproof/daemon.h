@@ -212,6 +212,9 @@ int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
                            pthread_mutex_t *store_lock, xp_anchor_worker **out, xp_error *err);
 /* Lets a send in flight finish, stops the thread and frees the worker (NULL: nothing). */
 void xp_anchor_worker_stop(xp_anchor_worker *w);
+/* A model's id in ModelRegistry as the deployment's state says (`model register`), as of the
+ * worker's last pass; 0 when unknown or without a worker. */
+uint64_t xp_anchor_worker_model_id(xp_anchor_worker *w, const char *model);
 /* Wakes the thread (after a submission). */
 void xp_anchor_worker_poke(xp_anchor_worker *w);
 void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);

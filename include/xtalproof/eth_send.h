@@ -10,6 +10,7 @@
 #ifndef XTALPROOF_ETH_SEND_H
 #define XTALPROOF_ETH_SEND_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,11 @@ typedef struct xp_journal xp_journal;
 /* path NULL: the default file. The folder is created (mode 0700) when missing. */
 int xp_journal_open(const char *path, xp_journal **j, xp_error *err);
 void xp_journal_close(xp_journal *j);
+/* Named JSON objects kept in the journal's environment beside the transactions (the chain
+ * state of a deployment: chain.h), each replaced whole in one transaction. get: a new
+ * reference, XP_ENOTFOUND when there is none. */
+int xp_journal_doc_get(xp_journal *j, const char *name, json_t **doc, xp_error *err);
+int xp_journal_doc_put(xp_journal *j, const char *name, const json_t *doc, xp_error *err);
 /* The default journal path (malloc'd). */
 char *xp_journal_default_path(void);
 

@@ -301,9 +301,52 @@ static char *state_path(const xp_chain *c)
     return s;
 }
 
+/* The journal of the deployment's chain, opened when the chain was opened without a key. */
+static int state_journal(xp_chain *c, xp_error *err)
+{
+    if (c->journal)
+        return 0;
+    char *jp = xp_chain_journal_path(c->deployment_path, c->d.chain_id, c->d.genesis);
+    int rc = jp ? xp_journal_open(jp, &c->journal, err)
+                : xp_error_set(err, XP_ENOMEM, "out of memory");
+    free(jp);
+    return rc;
+}
+
+/* The state document's name: it belongs to one set of contracts. */
+static void state_name(const xp_deployment *d, char out[64])
+{
+    char addr[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(d->address[XP_C_PROVENANCE], addr);
+    snprintf(out, 64, "state/%s", addr);
+}
+
+/* A state object with its maps present; an older one from the JSON file of earlier versions
+ * (<deployment>.state.json) when the journal holds none. */
+static json_t *state_complete(json_t *s, const xp_deployment *d, const char *legacy)
+{
+    char addr[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(d->address[XP_C_PROVENANCE], addr);
+    if (!s && legacy) {
+        s = json_load_file(legacy, JSON_REJECT_DUPLICATES, NULL);
+        const char *prov = json_string_value(json_object_get(s, "provenance"));
+        if (!json_is_object(s) || !prov || strcmp(prov, addr)) {
+            json_decref(s);
+            s = NULL;
+        }
+    }
+    if (!s)
+        s = json_pack("{s:s}", "provenance", addr);
+    if (!json_is_object(json_object_get(s, "datasets")))
+        json_object_set_new(s, "datasets", json_object());
+    if (!json_is_object(json_object_get(s, "models")))
+        json_object_set_new(s, "models", json_object());
+    return s;
+}
+
 int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
 {
-    char *p = state_path(c), addr[XP_ADDRESS_HEX_LEN];
+    char *p = state_path(c), name[64];
     if (!p)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
     if (c->state_lock < 0) {
@@ -331,20 +374,44 @@ int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
         free(lp);
         c->state_lock = fd;
     }
-    xp_address_to_checksum(c->d.address[XP_C_PROVENANCE], addr);
-    json_t *s = json_load_file(p, JSON_REJECT_DUPLICATES, NULL);
-    const char *prov = json_string_value(json_object_get(s, "provenance"));
-    if (!json_is_object(s) || !prov || strcmp(prov, addr)) {
-        json_decref(s);
-        s = json_pack("{s:s, s:{}, s:{}}", "provenance", addr, "datasets", "models");
+    json_t *s = NULL;
+    state_name(&c->d, name);
+    int rc = state_journal(c, err);
+    if (!rc && (rc = xp_journal_doc_get(c->journal, name, &s, err)) == XP_ENOTFOUND) {
+        memset(err, 0, sizeof *err);
+        rc = 0;
     }
+    if (!rc)
+        *state = state_complete(s, &c->d, p);
     free(p);
-    if (!json_is_object(json_object_get(s, "datasets")))
-        json_object_set_new(s, "datasets", json_object());
-    if (!json_is_object(json_object_get(s, "models")))
-        json_object_set_new(s, "models", json_object());
-    *state = s;
-    return 0;
+    return rc;
+}
+
+int xp_chain_state_read(const char *deployment_path, const xp_deployment *d, json_t **state,
+                        xp_error *err)
+{
+    xp_chain c;
+    memset(&c, 0, sizeof c);
+    c.state_lock = -1;
+    c.d = *d;
+    c.deployment_path = strdup(deployment_path);
+    char name[64];
+    json_t *s = NULL;
+    int rc = c.deployment_path ? state_journal(&c, err)
+                               : xp_error_set(err, XP_ENOMEM, "out of memory");
+    state_name(d, name);
+    if (!rc && (rc = xp_journal_doc_get(c.journal, name, &s, err)) == XP_ENOTFOUND) {
+        char *p = state_path(&c);
+        memset(err, 0, sizeof *err);
+        rc = 0;
+        s = state_complete(NULL, d, p);
+        free(p);
+    } else if (!rc) {
+        s = state_complete(s, d, NULL);
+    }
+    *state = rc ? NULL : s;
+    xp_chain_close(&c);
+    return rc;
 }
 
 void xp_chain_state_unlock(xp_chain *c)
@@ -356,14 +423,17 @@ void xp_chain_state_unlock(xp_chain *c)
     c->state_lock = -1;
 }
 
-int xp_chain_state_save(const xp_chain *c, json_t *state, xp_error *err)
+int xp_chain_state_save(xp_chain *c, json_t *state, xp_error *err)
 {
-    char *p = state_path(c);
-    char *text = json_dumps(state, JSON_INDENT(2) | JSON_SORT_KEYS);
-    int rc = (!p || !text) ? xp_error_set(err, XP_ENOMEM, "out of memory")
-                           : xp_file_replace(p, text, strlen(text), err);
+    char name[64];
+    state_name(&c->d, name);
+    int rc = state_journal(c, err);
+    if (!rc)
+        rc = xp_journal_doc_put(c->journal, name, state, err);
+    char *p = rc ? NULL : state_path(c);
+    if (p)
+        unlink(p); /* the JSON file of earlier versions, now taken over */
     free(p);
-    free(text);
     return rc;
 }
 

@@ -41,6 +41,7 @@ struct xp_anchor_worker {
     int stopping, poked;
     xp_anchor_stats stats;
     json_t *anchored; /* copy of the state's "datasets" */
+    json_t *models;   /* copy of the state's "models" */
     json_t *rounds;   /* the round watcher's targets ("R:T" -> what it saw) */
     ds_watch watch[MAX_DATASETS];
     size_t nwatch;
@@ -289,6 +290,8 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
     if (state) {
         json_decref(w->anchored);
         w->anchored = json_deep_copy(json_object_get(state, "datasets"));
+        json_decref(w->models);
+        w->models = json_deep_copy(json_object_get(state, "models"));
     }
     pthread_mutex_unlock(&w->mu);
     json_decref(state);
@@ -438,19 +441,19 @@ int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
         free(w);
         return rc;
     }
-    /* what is anchored, from the state file alone: the metrics are right while the chain is
-     * still unreachable (best effort; the first pass reads it again) */
-    xp_chain c0;
-    memset(&c0, 0, sizeof c0);
+    /* what is anchored and registered, from the deployment's state alone: the metrics are
+     * right while the chain is still unreachable (best effort; the first pass reads it again).
+     * Read before the thread opens the journal: LMDB allows one open per process. */
     xp_error e0 = {0};
+    xp_deployment d0;
     json_t *st = NULL;
-    c0.deployment_path = xp_deployment_find(cfg->deployment[0] ? cfg->deployment : NULL, &e0);
-    if (c0.deployment_path && !xp_deployment_load(c0.deployment_path, &c0.d, &e0) &&
-        !xp_chain_state_load(&c0, &st, &e0))
+    char *dp = xp_deployment_find(cfg->deployment[0] ? cfg->deployment : NULL, &e0);
+    if (dp && !xp_deployment_load(dp, &d0, &e0) && !xp_chain_state_read(dp, &d0, &st, &e0)) {
         w->anchored = json_deep_copy(json_object_get(st, "datasets"));
-    xp_chain_state_unlock(&c0);
+        w->models = json_deep_copy(json_object_get(st, "models"));
+    }
     json_decref(st);
-    free(c0.deployment_path);
+    free(dp);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->tid, NULL, run, w)) {
@@ -473,11 +476,25 @@ void xp_anchor_worker_stop(xp_anchor_worker *w)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->tid, NULL);
     json_decref(w->anchored);
+    json_decref(w->models);
     json_decref(w->rounds);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     xp_wipe(w->priv, sizeof w->priv);
     free(w);
+}
+
+uint64_t xp_anchor_worker_model_id(xp_anchor_worker *w, const char *model)
+{
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    json_t *id = json_object_get(w->models, model);
+    uint64_t v = json_is_integer(id) && json_integer_value(id) > 0
+                     ? (uint64_t)json_integer_value(id)
+                     : 0;
+    pthread_mutex_unlock(&w->mu);
+    return v;
 }
 
 void xp_anchor_worker_poke(xp_anchor_worker *w)

@@ -1,6 +1,7 @@
-/* The transaction journal: one LMDB environment in one file, two tables. "txs" maps
+/* The transaction journal: one LMDB environment in one file, three tables. "txs" maps
  * chainId (8 bytes, big-endian) || sender (20) || nonce (8, big-endian) to the entry as JSON
- * text; "idem" maps chainId || sender || idempotency key to the nonce (8, big-endian). Every
+ * text; "idem" maps chainId || sender || idempotency key to the nonce (8, big-endian); "docs"
+ * maps a name to a JSON object kept beside the transactions (a deployment's chain state). Every
  * change is one LMDB write transaction, synced on commit. */
 #include <errno.h>
 #include <lmdb.h>
@@ -13,7 +14,7 @@
 
 struct xp_journal {
     MDB_env *env;
-    MDB_dbi txs, idem;
+    MDB_dbi txs, idem, docs;
 };
 
 char *xp_journal_default_path(void)
@@ -76,7 +77,8 @@ int xp_journal_open(const char *path, xp_journal **out, xp_error *err)
     MDB_txn *t;
     if ((rc = mdb_txn_begin(j->env, NULL, 0, &t)) ||
         (rc = mdb_dbi_open(t, "txs", MDB_CREATE, &j->txs)) ||
-        (rc = mdb_dbi_open(t, "idem", MDB_CREATE, &j->idem)) || (rc = mdb_txn_commit(t))) {
+        (rc = mdb_dbi_open(t, "idem", MDB_CREATE, &j->idem)) ||
+        (rc = mdb_dbi_open(t, "docs", MDB_CREATE, &j->docs)) || (rc = mdb_txn_commit(t))) {
         lmdb_fail(err, rc, path);
         mdb_env_close(j->env);
         free(j);
@@ -141,6 +143,43 @@ static int store(MDB_txn *t, MDB_dbi dbi, const uint8_t *key, size_t klen, const
     int rc = mdb_put(t, dbi, &k, &v, 0);
     free(s);
     return rc ? lmdb_fail(err, rc, "write") : 0;
+}
+
+int xp_journal_doc_get(xp_journal *j, const char *name, json_t **doc, xp_error *err)
+{
+    MDB_txn *t;
+    *doc = NULL;
+    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
+    if (rc)
+        return lmdb_fail(err, rc, "begin");
+    rc = load(t, j->docs, (const uint8_t *)name, strlen(name), doc, err);
+    mdb_txn_abort(t);
+    if (rc == XP_ENOTFOUND)
+        xp_error_set(err, rc, "journal: no document \"%s\"", name);
+    else if (!rc && !json_is_object(*doc)) {
+        json_decref(*doc);
+        *doc = NULL;
+        rc = xp_error_set(err, XP_EIO, "journal: document \"%s\" is not an object", name);
+    }
+    return rc;
+}
+
+int xp_journal_doc_put(xp_journal *j, const char *name, const json_t *doc, xp_error *err)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 400)
+        return xp_error_set(err, XP_EINVAL, "journal: a document name is 1 to 400 bytes");
+    MDB_txn *t;
+    int rc = mdb_txn_begin(j->env, NULL, 0, &t);
+    if (rc)
+        return lmdb_fail(err, rc, "begin");
+    if ((rc = store(t, j->docs, (const uint8_t *)name, n, doc, err))) {
+        mdb_txn_abort(t);
+        return rc;
+    }
+    if ((rc = mdb_txn_commit(t)))
+        return lmdb_fail(err, rc, "commit");
+    return 0;
 }
 
 int xp_jr_get(xp_journal *j, uint64_t chain, const uint8_t from[20], uint64_t nonce,

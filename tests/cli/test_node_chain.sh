@@ -102,7 +102,7 @@ TC=$("$XP" eth keccak --text 'DatasetCreated(uint256,address,bytes32,uint64,byte
 TE=$("$XP" eth keccak --text 'DatasetExtended(uint256,uint256,bytes32,uint64)' | cut -d' ' -f1)
 logs() { curl -s -H 'content-type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\",\"params\":[{\"address\":\"$PROV\",\"fromBlock\":\"0x0\",\"toBlock\":\"latest\",\"topics\":[[\"$TC\",\"$TE\"]]}]}" "$URL" >"$T/logs"; }
 sizes_of() { jq -r --arg id "$(printf '0x%064x' "$1")" '.result[] | select(.topics[1] == $id) | .data[66:130]' "$T/logs" | while read -r h; do echo $((16#$h)); done; }
-ds_id() { jq -r --arg n "$1" '.datasets[$n].id' "$XTALPROOF_HOME/deployment-31337.state.json"; }
+ds_id() { "$XP" deploy show --deployment "$DEP" | jq -r --arg n "$1" '.state.datasets[$n].id'; }
 # a dataset's events: sizes strictly increasing (no version twice), the last = the store's size
 check_once() {
   logs

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
+#include "xtalproof/keys.h"
 
 static void times(void **state)
 {
@@ -184,12 +186,67 @@ static void deployment_roundtrip(void **state)
     assert_int_not_equal(xp_deployment_parse(bad, strlen(bad), &d2, &err), 0);
 }
 
+/* The chain state: the JSON file of earlier versions is taken over into the journal at the
+ * first save (and removed); another deployment's state is not taken; a save is read back. */
+static void state_takeover(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/xp-test-chain-XXXXXX", dep[128], legacy[160], cmd[160];
+    assert_non_null(mkdtemp(dir));
+    snprintf(dep, sizeof dep, "%s/deployment-31337.json", dir);
+    snprintf(legacy, sizeof legacy, "%s/deployment-31337.state.json", dir);
+    xp_deployment d;
+    memset(&d, 0, sizeof d);
+    d.chain_id = 31337;
+    memset(d.genesis, 0xab, 32);
+    for (int i = 0; i < XP_C_COUNT; i++)
+        memset(d.address[i], 0x11 * (i + 1), 20);
+    char prov[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(d.address[XP_C_PROVENANCE], prov);
+    FILE *f = fopen(legacy, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"provenance\": \"%s\", \"datasets\": {\"a\": {\"id\": 7}}, "
+               "\"models\": {\"m\": 3}}",
+            prov);
+    fclose(f);
+    xp_error err = {0};
+    json_t *st = NULL;
+    assert_int_equal(xp_chain_state_read(dep, &d, &st, &err), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "models"), "m")), 3);
+    json_decref(st);
+    xp_chain c;
+    memset(&c, 0, sizeof c);
+    c.state_lock = -1;
+    c.d = d;
+    c.deployment_path = strdup(dep);
+    assert_int_equal(xp_chain_state_load(&c, &st, &err), 0);
+    json_object_set_new(json_object_get(st, "models"), "n", json_integer(4));
+    assert_int_equal(xp_chain_state_save(&c, st, &err), 0);
+    json_decref(st);
+    xp_chain_close(&c);
+    f = fopen(legacy, "r");
+    assert_null(f); /* taken over */
+    assert_int_equal(xp_chain_state_read(dep, &d, &st, &err), 0);
+    json_t *ds = json_object_get(json_object_get(st, "datasets"), "a");
+    assert_int_equal(json_integer_value(json_object_get(ds, "id")), 7);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "models"), "n")), 4);
+    json_decref(st);
+    /* another deployment (other contracts) on the same chain: its own, empty state */
+    memset(d.address[XP_C_PROVENANCE], 0x99, 20);
+    assert_int_equal(xp_chain_state_read(dep, &d, &st, &err), 0);
+    assert_int_equal(json_object_size(json_object_get(st, "models")), 0);
+    json_decref(st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(times),         cmocka_unit_test(q16_and_names),
         cmocka_unit_test(report_json),   cmocka_unit_test(report_csv),
         cmocka_unit_test(oracle_digest), cmocka_unit_test(deployment_roundtrip),
+        cmocka_unit_test(state_takeover),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
