@@ -198,23 +198,18 @@ static int submit_one(xp_chain *c, const xp_oracle_report *r, const xp_measureme
     xp_oracle_digest(r, c->d.chain_id, committee, dg);
     xp_hex_encode(r->symhash, 32, sh, 1);
     xp_hex_encode(dg, 32, dh, 1);
-    json_t *a = json_pack("[o, o]", json_sprintf("%llu", (unsigned long long)r->round),
-                          json_sprintf("%d", idx)),
-           *t = NULL;
-    int rc = xp_chain_call(c, ra, "getTarget(uint256,uint256)", a,
-                           "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))", &t, err);
-    json_decref(a);
-    const char *st = rc ? NULL : json_string_value(json_array_get(json_array_get(t, 0), 6));
-    if (st && strcmp(st, "0")) {
-        xp_cli_print_json(json_pack("{s:I, s:i, s:s, s:s}", "round", (json_int_t)r->round,
-                                    "target", idx, "symhash", sh, "note",
-                                    "result already posted"));
-        json_decref(t);
-        return 0;
-    }
-    json_decref(t);
+    int status = -1;
+    int rc = xp_chain_target_status(c, r->round, (uint64_t)idx, &status, err);
     if (rc)
         return rc;
+    if (status != 0) {
+        static const char *const why[] = {"", "result already posted", "already settled",
+                                          "cancelled (no result in time)"};
+        xp_cli_print_json(json_pack("{s:I, s:i, s:s, s:s}", "round", (json_int_t)r->round,
+                                    "target", idx, "symhash", sh, "note",
+                                    status > 0 && status < 4 ? why[status] : "not open"));
+        return 0;
+    }
     json_t *list = json_array();
     size_t k;
     json_t *e;

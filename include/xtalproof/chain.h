@@ -180,6 +180,9 @@ int xp_chain_round_count(xp_chain *c, uint64_t *count, xp_error *err);
  * "targetCount", "targets": [symhash hex...] (empty unless with_targets)}. */
 int xp_chain_round_info(xp_chain *c, uint64_t round, int with_targets, json_t **out,
                         xp_error *err);
+/* The status of a round's target: 0 Open, 1 Resulted, 2 Settled, 3 Cancelled. */
+int xp_chain_target_status(xp_chain *c, uint64_t round, uint64_t target, int *status,
+                           xp_error *err);
 /* The round infos (with targets, oldest first) of the last `max` rounds whose result window is
  * not over at `now` (chain time). */
 int xp_chain_open_rounds(xp_chain *c, uint64_t now, uint64_t max, json_t **out, xp_error *err);

@@ -39,6 +39,16 @@ int xp_chain_round_count(xp_chain *c, uint64_t *count, xp_error *err)
     return rc;
 }
 
+int xp_chain_target_status(xp_chain *c, uint64_t round, uint64_t target, int *status,
+                           xp_error *err)
+{
+    json_t *t = NULL;
+    int rc = call(c, "getTarget(uint256,uint256)", round, 1, target, GET_TARGET, &t, err);
+    *status = rc ? -1 : atoi(field(json_array_get(t, 0), 6));
+    json_decref(t);
+    return rc;
+}
+
 int xp_chain_round_info(xp_chain *c, uint64_t round, int with_targets, json_t **out,
                         xp_error *err)
 {

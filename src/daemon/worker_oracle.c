@@ -35,7 +35,6 @@
 #define MAX_FAILURES 5         /* postResult attempts refused by the chain before giving up */
 #define MAX_SIG_FILES 4096
 
-static const char GET_TARGET[] = "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))";
 static const char POST_RESULT[] = "postResult(uint256,uint256,(uint256,bytes32,bytes32,int256,"
                                   "uint256,bytes32,bytes32,uint64),bytes[])";
 
@@ -401,12 +400,9 @@ static int entry_report(json_t *e, uint64_t round, xp_oracle_report *r)
 /* Whether a round's target still waits for its result (status Open). */
 static int target_open(oracle_ctx *o, uint64_t round, uint64_t target, int *open, xp_error *err)
 {
-    json_t *t = NULL, *args = json_pack("[o, o]", u64s(round), u64s(target));
-    int rc = xp_chain_call(o->c, o->c->d.address[XP_C_ROUNDS], "getTarget(uint256,uint256)",
-                           args, GET_TARGET, &t, err);
-    json_decref(args);
-    *open = !rc && !strcmp(field(json_array_get(t, 0), 6), "0");
-    json_decref(t);
+    int status = -1;
+    int rc = xp_chain_target_status(o->c, round, target, &status, err);
+    *open = status == 0;
     return rc;
 }
 
