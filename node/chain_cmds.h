@@ -2,12 +2,12 @@
 #ifndef XTALPROOF_NODE_CHAIN_CMDS_H
 #define XTALPROOF_NODE_CHAIN_CMDS_H
 
+#include "cli.h"
 #include "xtalproof/chain.h"
 
-/* Opens the deployment (--deployment, --rpc) with the key of --keystore/--password-file when
- * keystore is not NULL. */
-int xp_cli_chain_open(xp_chain *c, const char *deployment, const char *rpc, const char *keystore,
-                      const char *password_file, xp_error *err);
+/* Opens the deployment of the options' --deployment and --rpc, with the key of the keystore
+ * file (its password from --password-file, or asked) when keystore is not NULL. */
+int xp_cli_chain_open(xp_chain *c, const xp_opt *o, int no, const char *keystore, xp_error *err);
 /* One JSON line of the object (stolen) on standard output. */
 void xp_cli_print_json(json_t *o);
 /* A folder of the source tree beside the program (contracts, testnet): $env, else

@@ -1,6 +1,6 @@
 /* xtalproof anchor: a dataset's latest version on chain (created, or extended with the
  * consistency proof from the last anchored version); xtalproof model register. What was
- * anchored and registered is kept in the deployment's state file, so nothing is sent twice. */
+ * anchored and registered is kept in the deployment's chain state, so nothing is sent twice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,33 +8,11 @@
 #include "chain_cmds.h"
 #include "cli.h"
 #include "xtalproof/bytes.h"
-#include "xtalproof/keccak.h"
 #include "xtalproof/model.h"
 #include "xtalproof/store.h"
 
 static const xp_opt chain_opts[] = {
     {"deployment", 0, 0}, {"rpc", 0, 0}, {"keystore", 0, 0}, {"password-file", 0, 0}};
-
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-    char hx[67];
-    return json_string(xp_hex_encode(p, n, hx, 1));
-}
-
-static int dataset_meta_hash(const xp_dataset *d, uint8_t out[32], xp_error *err)
-{
-    json_t *o = json_pack("{s:s, s:s, s:s}", "name", d->name, "license", d->license, "description",
-                          d->description);
-    char *raw = json_dumps(o, JSON_COMPACT), *canon = NULL;
-    json_decref(o);
-    int rc =
-        raw ? xp_meta_canonical(raw, &canon, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
-    if (!rc)
-        xp_keccak256(canon, strlen(canon), out);
-    free(raw);
-    free(canon);
-    return rc;
-}
 
 int xp_cmd_anchor(int argc, char **argv)
 {
@@ -68,8 +46,7 @@ int xp_cmd_anchor(int argc, char **argv)
     if (!rc)
         rc = xp_dataset_version(s, d.id, d.versions, &v, &err);
     if (!rc &&
-        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
-                                 xp_cli_get(o, no, "password-file"), &err)))
+        !(rc = xp_cli_chain_open(&c, o, no, ks, &err)))
         opened = 1;
     if (!rc)
         rc = xp_chain_state_load(&c, &state, &err);
@@ -78,7 +55,7 @@ int xp_cmd_anchor(int argc, char **argv)
     json_t *ds = json_object_get(json_object_get(state, "datasets"), name);
     uint64_t old_size = (uint64_t)json_integer_value(json_object_get(ds, "size"));
     uint64_t chain_id = (uint64_t)json_integer_value(json_object_get(ds, "id"));
-    char idem[200], root[67], num[24];
+    char root[67];
     xp_hex_encode(v.root, 32, root, 1);
     if (ds && old_size == v.size) {
         printf("{\"dataset\":\"%s\",\"id\":%llu,\"version\":%u,\"size\":%llu,\"root\":\"%s\","
@@ -91,44 +68,11 @@ int xp_cmd_anchor(int argc, char **argv)
                           name, (unsigned long long)old_size, (unsigned long long)v.size);
         goto done;
     }
-    const uint8_t *prov = c.d.address[XP_C_PROVENANCE];
-    /* the key names the store's dataset and the version: a rerun after a crash finds the
-     * journalled transaction instead of sending another */
-    snprintf(idem, sizeof idem, "anchor:%s:%llu:%s", name, (unsigned long long)v.size, root);
-    if (!ds) {
-        uint8_t meta[32];
-        if ((rc = dataset_meta_hash(&d, meta, &err)))
-            goto done;
-        snprintf(num, sizeof num, "%llu", (unsigned long long)v.size);
-        const char *uri = xp_cli_get(o, no, "uri");
-        char defuri[128];
-        snprintf(defuri, sizeof defuri, "xtalproof:dataset/%s", name);
-        json_t *args = json_pack("[s, s, o, s]", root, num, hexj(meta, 32), uri ? uri : defuri);
-        rc = xp_chain_send(&c, prov, "createDataset(bytes32,uint64,bytes32,string)", args, NULL,
-                           idem, &tx, &err);
-        json_decref(args);
-        xp_u256 id;
-        if (!rc &&
-            !(rc = xp_chain_log_topic(tx.receipt, prov,
-                                      "DatasetCreated(uint256,address,bytes32,uint64,bytes32,"
-                                      "string)",
-                                      1, &id, &err)))
-            xp_u256_to_u64(&id, &chain_id);
-    } else {
-        xp_merkle_proof pr;
-        if ((rc = xp_store_consistency_proof(s, d.id, old_size, v.size, &pr, &err)))
-            goto done;
-        json_t *arr = json_array();
-        for (size_t i = 0; i < pr.len; i++)
-            json_array_append_new(arr, hexj(pr.hash[i], 32));
-        char idn[24];
-        snprintf(idn, sizeof idn, "%llu", (unsigned long long)chain_id);
-        snprintf(num, sizeof num, "%llu", (unsigned long long)v.size);
-        json_t *args = json_pack("[s, s, s, o]", idn, root, num, arr);
-        rc = xp_chain_send(&c, prov, "extendDataset(uint256,bytes32,uint64,bytes32[])", args, NULL,
-                           idem, &tx, &err);
-        json_decref(args);
-    }
+    xp_merkle_proof pr;
+    if (ds && (rc = xp_store_consistency_proof(s, d.id, old_size, v.size, &pr, &err)))
+        goto done;
+    rc = xp_chain_anchor(&c, &d, xp_cli_get(o, no, "uri"), v.size, v.root, ds ? &pr : NULL,
+                         &chain_id, &tx, &err);
     if (rc)
         goto done;
     json_t *entry = json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)chain_id, "version",
@@ -236,8 +180,7 @@ int xp_cmd_model_register(int argc, char **argv)
                  ? XP_EINVAL
                  : 0;
     if (!rc &&
-        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
-                                 xp_cli_get(o, no, "password-file"), &err)))
+        !(rc = xp_cli_chain_open(&c, o, no, ks, &err)))
         opened = 1;
     if (!rc)
         rc = xp_chain_state_load(&c, &state, &err);

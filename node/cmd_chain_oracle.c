@@ -100,8 +100,7 @@ static int cmd_sign(xp_opt *o, int no, xp_error *err)
             infos = json_pack("[{s:I, s:s, s:n}]", "round", (json_int_t)round, "committee", ca,
                               "property");
     } else if (!rc) {
-        if (!(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"),
-                                     NULL, NULL, err))) {
+        if (!(rc = xp_cli_chain_open(&c, o, no, NULL, err))) {
             opened = 1;
             d = c.d;
             rc = rounds_of(&c, NULL, &infos, err);
@@ -270,8 +269,7 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
     int opened = 0;
     json_t *infos = NULL;
     if (!rc &&
-        !(rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"), ks,
-                                 xp_cli_get(o, no, "password-file"), err))) {
+        !(rc = xp_cli_chain_open(&c, o, no, ks, err))) {
         opened = 1;
         rc = rounds_of(&c, rs, &infos, err);
     }

@@ -557,8 +557,7 @@ int xp_cmd_round(int argc, char **argv)
                             cmd, strcmp(sub, "reveal") ? "" : " --reveal");
     xp_error err = {0};
     xp_chain c;
-    int rc = xp_cli_chain_open(&c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"),
-                               is_show ? NULL : ks, xp_cli_get(o, no, "password-file"), &err);
+    int rc = xp_cli_chain_open(&c, o, no, is_show ? NULL : ks, &err);
     if (rc)
         return xp_cli_fail(&err);
     if (is_open)

@@ -64,20 +64,20 @@ char *xp_cli_tree_dir(const char *env, const char *name, const char *probe)
     return NULL;
 }
 
-int xp_cli_chain_open(xp_chain *c, const char *deployment, const char *rpc, const char *keystore,
-                      const char *password_file, xp_error *err)
+int xp_cli_chain_open(xp_chain *c, const xp_opt *o, int no, const char *keystore, xp_error *err)
 {
     uint8_t priv[32];
     if (keystore) {
         char *pw = NULL;
-        int rc = xp_cli_password(password_file, 0, &pw, err);
+        int rc = xp_cli_password(xp_cli_get(o, no, "password-file"), 0, &pw, err);
         if (!rc)
             rc = xp_keystore_load(keystore, pw, priv, err);
         xp_cli_password_free(pw);
         if (rc)
             return rc;
     }
-    int rc = xp_chain_open(c, deployment, rpc, keystore ? priv : NULL, err);
+    int rc = xp_chain_open(c, xp_cli_get(o, no, "deployment"), xp_cli_get(o, no, "rpc"),
+                           keystore ? priv : NULL, err);
     xp_wipe(priv, sizeof priv);
     return rc;
 }

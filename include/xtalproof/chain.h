@@ -13,7 +13,9 @@
 #include "xtalproof/eth.h"
 #include "xtalproof/eth_send.h"
 #include "xtalproof/keys.h"
+#include "xtalproof/merkle.h"
 #include "xtalproof/rpc.h"
+#include "xtalproof/store.h"
 
 /* ---- deployment file ---------------------------------------------------------------- */
 
@@ -113,6 +115,20 @@ int xp_chain_state_read(const char *deployment_path, const xp_deployment *d, jso
 /* Releases the state's lock before xp_chain_close (a long-running holder such as the node's
  * worker, between passes); the next xp_chain_state_load takes it again. */
 void xp_chain_state_unlock(xp_chain *c);
+
+/* ---- anchoring (src/chain/anchor.c) ------------------------------------------------------ */
+
+/* keccak256 of the dataset's canonical metadata {"description","license","name"}: the
+ * metaHash of createDataset (docs/formats.md). */
+int xp_dataset_meta_hash(const xp_dataset *d, uint8_t out[32], xp_error *err);
+/* Anchors version (size, root) of dataset d: without a proof createDataset(root, size,
+ * metaHash, uri, default "xtalproof:dataset/NAME") and *id gets the new on-chain id; with the
+ * consistency proof from the anchored size, extendDataset(*id, root, size, proof). The
+ * idempotency key anchor:NAME:SIZE:ROOT makes a rerun after a crash find the journalled
+ * transaction. */
+int xp_chain_anchor(xp_chain *c, const xp_dataset *d, const char *uri, uint64_t size,
+                    const uint8_t root[32], const xp_merkle_proof *proof, uint64_t *id,
+                    xp_chain_tx *tx, xp_error *err);
 
 /* ---- short names, Q16.16 ------------------------------------------------------------ */
 

@@ -85,4 +85,8 @@ int xp_eth_get_receipt(xp_rpc *rpc, const uint8_t hash[32], json_t **receipt, xp
 int xp_eth_get_logs(xp_rpc *rpc, const json_t *filter, uint64_t from, uint64_t to,
                     uint64_t step, json_t **logs, xp_error *err);
 
+/* "0x" + lowercase hex of n bytes as a JSON string, the form RPC parameters take; NULL when
+ * out of memory. */
+json_t *xp_eth_jhex(const uint8_t *p, size_t n);
+
 #endif

@@ -154,17 +154,6 @@ void xp_chain_close(xp_chain *c)
     c->state_lock = -1;
 }
 
-static json_t *jhex(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    xp_hex_encode(p, n, s, 1);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
 int xp_chain_call(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig,
                   const json_t *args, const char *returns, json_t **out, xp_error *err)
 {
@@ -173,7 +162,8 @@ int xp_chain_call(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig
     int rc = xp_abi_encode_call(sig, args, &data, &dn, err);
     if (rc)
         return rc;
-    json_t *call = json_pack("{s:o, s:o}", "to", jhex(to, 20), "data", jhex(data, dn));
+    json_t *call =
+        json_pack("{s:o, s:o}", "to", xp_eth_jhex(to, 20), "data", xp_eth_jhex(data, dn));
     free(data);
     rc = xp_eth_call(c->rpc, call, "latest", &res, &rn, err);
     json_decref(call);
@@ -307,8 +297,8 @@ static int state_journal(xp_chain *c, xp_error *err)
     if (c->journal)
         return 0;
     char *jp = xp_chain_journal_path(c->deployment_path, c->d.chain_id, c->d.genesis);
-    int rc = jp ? xp_journal_open(jp, &c->journal, err)
-                : xp_error_set(err, XP_ENOMEM, "out of memory");
+    int rc =
+        jp ? xp_journal_open(jp, &c->journal, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
     free(jp);
     return rc;
 }
@@ -397,8 +387,8 @@ int xp_chain_state_read(const char *deployment_path, const xp_deployment *d, jso
     c.deployment_path = strdup(deployment_path);
     char name[64];
     json_t *s = NULL;
-    int rc = c.deployment_path ? state_journal(&c, err)
-                               : xp_error_set(err, XP_ENOMEM, "out of memory");
+    int rc =
+        c.deployment_path ? state_journal(&c, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
     state_name(d, name);
     if (!rc && (rc = xp_journal_doc_get(c.journal, name, &s, err)) == XP_ENOTFOUND) {
         char *p = state_path(&c);

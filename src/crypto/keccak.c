@@ -10,37 +10,10 @@
 #include "xtalproof/error.h"
 #include "keccak_lane.h"
 
-static const uint64_t RC[24] = {
-    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
-    0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
-    0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
-    0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
-    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
-    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
-};
-
-/* rho offsets by lane index x + 5*y */
-static const unsigned RHO[25] = {
-    0,  1,  62, 28, 27, /* y = 0 */
-    36, 44, 6,  55, 20, /* y = 1 */
-    3,  10, 43, 25, 39, /* y = 2 */
-    41, 45, 15, 21, 8,  /* y = 3 */
-    18, 2,  61, 56, 14, /* y = 4 */
-};
-
 static inline uint64_t rotl(uint64_t v, unsigned n)
 {
     return n ? (v << n) | (v >> (64 - n)) : v;
 }
-
-/* pi: the lane at index i moves to PI_TO[i]: (x, y) -> (y, 2x + 3y mod 5) */
-static const unsigned char PI_TO[25] = {
-    0,  10, 20, 5,  15, /* y = 0 */
-    16, 1,  11, 21, 6,  /* y = 1 */
-    7,  17, 2,  12, 22, /* y = 2 */
-    23, 8,  18, 3,  13, /* y = 3 */
-    14, 24, 9,  19, 4,  /* y = 4 */
-};
 
 /* The loops are unrolled (GCC does not at -O2): the lane indices and rotation counts become
  * constants, and the permutation runs about three times as fast. */
@@ -63,7 +36,7 @@ void xp_keccak_f1600(uint64_t a[25])
                 a[y + x] ^= d[x];
 #pragma GCC unroll 25
         for (int i = 0; i < 25; i++)
-            b[PI_TO[i]] = rotl(a[i], RHO[i]);
+            b[XP_KECCAK_PI_TO[i]] = rotl(a[i], XP_KECCAK_RHO[i]);
 #pragma GCC unroll 5
         for (int y = 0; y < 25; y += 5) {
             a[y + 0] = b[y + 0] ^ (~b[y + 1] & b[y + 2]);
@@ -72,7 +45,7 @@ void xp_keccak_f1600(uint64_t a[25])
             a[y + 3] = b[y + 3] ^ (~b[y + 4] & b[y + 0]);
             a[y + 4] = b[y + 4] ^ (~b[y + 0] & b[y + 1]);
         }
-        a[0] ^= RC[round];
+        a[0] ^= XP_KECCAK_RC[round];
     }
 }
 

@@ -11,21 +11,6 @@
 
 typedef uint64_t v4 __attribute__((vector_size(32)));
 
-static const uint64_t RC4[24] = {
-    0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
-    0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
-    0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
-    0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
-    0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
-    0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull,
-};
-
-/* rho offsets and pi destinations by lane index x + 5y, as in keccak.c */
-static const unsigned RHO4[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
-                                  25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
-static const unsigned char PI4[25] = {0,  10, 20, 5,  15, 16, 1,  11, 21, 6,  7,  17, 2,
-                                      12, 22, 23, 8,  18, 3,  13, 14, 24, 9,  19, 4};
-
 /* n is a constant after unrolling; 0 (lane 0's rho) leaves the lane as it is */
 #define rotl4(v, n) ((n) ? ((v) << (n)) | ((v) >> (64 - (n))) : (v))
 
@@ -44,13 +29,14 @@ static inline __attribute__((always_inline)) void permute(v4 a[25])
             a[i] ^= d[i % 5];
 #pragma GCC unroll 25
         for (int i = 0; i < 25; i++)
-            b[PI4[i]] = rotl4(a[i], RHO4[i]);
+            b[XP_KECCAK_PI_TO[i]] = rotl4(a[i], XP_KECCAK_RHO[i]);
 #pragma GCC unroll 25
         for (int i = 0; i < 25; i++) {
             int y = i - i % 5, x = i % 5;
             a[i] = b[i] ^ (~b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
         }
-        a[0] ^= (v4){RC4[round], RC4[round], RC4[round], RC4[round]};
+        a[0] ^= (v4){XP_KECCAK_RC[round], XP_KECCAK_RC[round], XP_KECCAK_RC[round],
+                     XP_KECCAK_RC[round]};
     }
 }
 

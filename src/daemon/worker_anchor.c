@@ -19,7 +19,6 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
 #include "xtalproof/daemon.h"
-#include "xtalproof/keccak.h"
 #include "xtalproof/keystore.h"
 #include "xtalproof/merkle.h"
 
@@ -95,27 +94,6 @@ static int collect(void *arg, const xp_dataset *d)
     return 0;
 }
 
-static int dataset_meta_hash(const xp_dataset *d, uint8_t out[32], xp_error *err)
-{
-    /* the same metadata hash as `xtalproof anchor` (docs/formats.md, "Deployment state") */
-    json_t *o = json_pack("{s:s, s:s, s:s}", "name", d->name, "license", d->license,
-                          "description", d->description);
-    char *raw = o ? json_dumps(o, JSON_COMPACT) : NULL, *canon = NULL;
-    json_decref(o);
-    int rc = raw ? xp_meta_canonical(raw, &canon, err) : xp_error_set(err, XP_ENOMEM, "out of memory");
-    if (!rc)
-        xp_keccak256(canon, strlen(canon), out);
-    free(raw);
-    free(canon);
-    return rc;
-}
-
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-    char hx[67];
-    return json_string(xp_hex_encode(p, n, hx, 1));
-}
-
 /* ---- one dataset -------------------------------------------------------------------- */
 
 /* Sends the pending version `p` of dataset d ({"version","size","root"}); on success the state
@@ -131,46 +109,21 @@ static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *state, const x
     const char *root = json_string_value(json_object_get(p, "root"));
     if (!root)
         return xp_error_set(err, XP_EINVAL, "state: anchorPending.%s has no root", d->name);
-    const uint8_t *prov = c->d.address[XP_C_PROVENANCE];
-    char idem[200], num[24];
-    snprintf(idem, sizeof idem, "anchor:%s:%llu:%s", d->name, (unsigned long long)size, root);
-    snprintf(num, sizeof num, "%llu", (unsigned long long)size);
+    uint8_t rb[32];
+    if (xp_hex_decode_exact(root, rb, 32, NULL))
+        return xp_error_set(err, XP_EINVAL, "state: anchorPending.%s has a malformed root",
+                            d->name);
     xp_chain_tx tx;
-    memset(&tx, 0, sizeof tx);
-    int rc;
-    if (!ds) {
-        uint8_t meta[32];
-        char uri[128];
-        if ((rc = dataset_meta_hash(d, meta, err)))
-            return rc;
-        snprintf(uri, sizeof uri, "xtalproof:dataset/%s", d->name);
-        json_t *args = json_pack("[s, s, o, s]", root, num, hexj(meta, 32), uri);
-        rc = xp_chain_send(c, prov, "createDataset(bytes32,uint64,bytes32,string)", args, NULL,
-                           idem, &tx, err);
-        json_decref(args);
-        xp_u256 id;
-        if (!rc && !(rc = xp_chain_log_topic(tx.receipt, prov,
-                                             "DatasetCreated(uint256,address,bytes32,uint64,"
-                                             "bytes32,string)",
-                                             1, &id, err)))
-            xp_u256_to_u64(&id, &chain_id);
-    } else {
-        xp_merkle_proof pr;
+    xp_merkle_proof pr;
+    int rc = 0;
+    if (ds) {
         pthread_mutex_lock(w->store_lock);
         rc = xp_store_consistency_proof(w->store, d->id, old_size, size, &pr, err);
         pthread_mutex_unlock(w->store_lock);
         if (rc)
             return rc;
-        json_t *arr = json_array();
-        for (size_t i = 0; i < pr.len; i++)
-            json_array_append_new(arr, hexj(pr.hash[i], 32));
-        char idn[24];
-        snprintf(idn, sizeof idn, "%llu", (unsigned long long)chain_id);
-        json_t *args = json_pack("[s, s, s, o]", idn, root, num, arr);
-        rc = xp_chain_send(c, prov, "extendDataset(uint256,bytes32,uint64,bytes32[])", args, NULL,
-                           idem, &tx, err);
-        json_decref(args);
     }
+    rc = xp_chain_anchor(c, d, NULL, size, rb, ds ? &pr : NULL, &chain_id, &tx, err);
     if (!rc) {
         json_object_set_new(json_object_get(state, "datasets"), d->name,
                             json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)chain_id,

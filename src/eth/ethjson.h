@@ -7,9 +7,7 @@
 #include <stdint.h>
 
 #include "xtalproof/eth.h"
-
-/* "0x" + lowercase hex of n bytes; NULL when out of memory. */
-json_t *xp_eth_jhex(const uint8_t *p, size_t n);
+#include "xtalproof/rpc.h" /* xp_eth_jhex */
 /* The decimal text of x. */
 json_t *xp_eth_jdec(const xp_u256 *x);
 
