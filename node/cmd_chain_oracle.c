@@ -172,18 +172,9 @@ static int cmd_sign(xp_opt *o, int no, xp_error *err)
         xp_chain_close(&c);
     if (rc)
         return rc;
-    char *text = json_dumps(o2, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(o2);
-    if (!text)
+    char *t2 = xp_json_line(o2, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!t2)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
-    size_t n = strlen(text);
-    char *t2 = realloc(text, n + 2);
-    if (!t2) {
-        free(text);
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    }
-    t2[n] = '\n';
-    t2[n + 1] = 0;
     return xp_cli_emit(xp_cli_get(o, no, "out"), t2, "the signature file") ? XP_EIO : 0;
 }
 

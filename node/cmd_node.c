@@ -91,21 +91,10 @@ static double now_s(void)
 
 static void set_json(answer *a, unsigned status, json_t *o)
 {
-    char *s =
-        o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
-    json_decref(o);
+    char *s = xp_json_line(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     a->status = s ? status : 500;
     a->type = "application/json";
-    if (!s) {
-        a->body = strdup("{\"error\":\"out of memory writing the answer\"}\n");
-        return;
-    }
-    size_t n = strlen(s);
-    a->body = realloc(s, n + 2);
-    if (!a->body)
-        a->body = s;
-    else
-        strcpy(a->body + n, "\n");
+    a->body = s ? s : strdup("{\"error\":\"out of memory writing the answer\"}\n");
 }
 
 static void set_error(answer *a, unsigned status, const char *msg)
@@ -697,17 +686,11 @@ static void h_predictions_get(ctx *c, answer *a)
     json_t *o = json_pack("{s:o, s:o}", "predictions", l.items, "next",
                           more ? json_string(hex32(next, nx)) : json_null());
     /* values as the records write them: 17 significant digits, exact */
-    char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
-                : NULL;
-    json_decref(o);
-    size_t tl = t ? strlen(t) : 0;
-    char *body = t ? realloc(t, tl + 2) : NULL;
+    char *body = xp_json_line(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     if (!body) {
-        free(t);
         set_error(a, 503, "out of memory");
         return;
     }
-    memcpy(body + tl, "\n", 2);
     a->status = 200;
     a->type = "application/json";
     a->body = body;

@@ -37,6 +37,11 @@ int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_erro
 int xp_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode,
                           xp_error *err);
 
+/* The JSON text of o (the reference is stolen; NULL gives NULL) as json_dumps writes it with
+ * flags, and a closing newline; malloc'd, NULL when out of memory. */
+struct json_t;
+char *xp_json_line(struct json_t *o, size_t flags);
+
 /* Reads a password file: its first line, without the line ending. Empty is allowed. */
 int xp_password_file_read(const char *path, char **password, xp_error *err);
 

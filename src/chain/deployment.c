@@ -34,20 +34,7 @@ char *xp_deployment_json(const xp_deployment *d)
                                       xp_hex_encode(d->artifact[i], 32, hx, 1)));
     }
     json_object_set_new(o, "contracts", cs);
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    if (s) {
-        size_t n = strlen(s);
-        char *t = realloc(s, n + 2);
-        if (!t) {
-            free(s);
-            return NULL;
-        }
-        t[n] = '\n';
-        t[n + 1] = 0;
-        s = t;
-    }
-    return s;
+    return xp_json_line(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 static int get_hex(json_t *o, const char *key, uint8_t *out, size_t n, xp_error *err)

@@ -24,19 +24,7 @@ static json_t *path_json(const xp_merkle_proof *p)
 
 static char *dump(json_t *o)
 {
-    char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    char *t = realloc(s, n + 2);
-    if (!t) {
-        free(s);
-        return NULL;
-    }
-    t[n] = '\n';
-    t[n + 1] = '\0';
-    return t;
+    return xp_json_line(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 char *xp_inclusion_doc_json(const xp_inclusion_doc *d)
