@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -145,4 +146,11 @@ void xp_cli_password_free(char *password)
         xp_wipe(password, strlen(password));
         free(password);
     }
+}
+
+double xp_cli_seconds(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "xtalproof/error.h"
 
@@ -21,6 +22,9 @@ typedef struct xp_opt {
 int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts,
                  const char **pos, int maxpos, int *npos);
 const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
+/* The clock's time in seconds (CLOCK_MONOTONIC for wall time, CLOCK_PROCESS_CPUTIME_ID for CPU
+ * time), for the benchmarks and the daemon's timings. */
+double xp_cli_seconds(clockid_t id);
 
 /* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
 int xp_cli_fail(const xp_error *err);

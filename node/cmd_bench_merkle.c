@@ -15,20 +15,6 @@
 
 #define KEPT 10000 /* proofs kept for the verification loop */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static double cpu_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* Verification on several threads: each checks the kept proofs in turn. */
 typedef struct vjob {
     const uint8_t (*leaf)[32];
@@ -150,33 +136,33 @@ int xp_cmd_bench_merkle(int argc, char **argv)
         uint64_t k = n - at < batch ? n - at : batch;
         for (uint64_t i = 0; i < k; i++)
             synth(&recs[i], at + i);
-        double a = now_s(), ca = cpu_s();
+        double a = xp_cli_seconds(CLOCK_MONOTONIC), ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
         if (xp_store_append(s, d.id, recs, k, NULL, NULL, &err))
             goto fail;
-        double b = now_s();
-        c_append += cpu_s() - ca;
+        double b = xp_cli_seconds(CLOCK_MONOTONIC);
+        c_append += xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
         int cut;
         if (xp_store_cut_version(s, d.id, 1767225600u, &v, &cut, &err))
             goto fail;
         t_append += b - a;
-        t_cut += now_s() - b;
+        t_cut += xp_cli_seconds(CLOCK_MONOTONIC) - b;
     }
     /* roots of random prefixes */
     uint64_t x = 88172645463325252ull;
     uint8_t root[32];
     int nroots = 10000;
-    double a = now_s();
+    double a = xp_cli_seconds(CLOCK_MONOTONIC);
     for (int i = 0; i < nroots; i++)
         if (xp_store_root(s, d.id, 1 + rng(&x) % n, root, &err))
             goto fail;
-    double t_root = (now_s() - a) / nroots;
-    a = now_s();
+    double t_root = (xp_cli_seconds(CLOCK_MONOTONIC) - a) / nroots;
+    a = xp_cli_seconds(CLOCK_MONOTONIC);
     if (xp_store_root(s, d.id, n, root, &err))
         goto fail;
-    double t_root_full = now_s() - a;
+    double t_root_full = xp_cli_seconds(CLOCK_MONOTONIC) - a;
     /* inclusion proofs at the full size */
-    a = now_s();
-    double ca = cpu_s();
+    a = xp_cli_seconds(CLOCK_MONOTONIC);
+    double ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
     for (uint64_t i = 0; i < nproofs; i++) {
         uint64_t idx = rng(&x) % n;
         xp_merkle_proof p;
@@ -187,7 +173,7 @@ int xp_cmd_bench_merkle(int argc, char **argv)
             kept_idx[i] = idx;
         }
     }
-    double t_proof = now_s() - a, c_proof = cpu_s() - ca;
+    double t_proof = xp_cli_seconds(CLOCK_MONOTONIC) - a, c_proof = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
     size_t nkept = nproofs < KEPT ? nproofs : KEPT;
     uint8_t(*leaf)[32] = malloc(nkept * 32);
     if (!leaf)
@@ -200,19 +186,19 @@ int xp_cmd_bench_merkle(int argc, char **argv)
     uint64_t nverify = 5 * nproofs;
     /* one thread first (also by processor time), then batched, then batched on all threads */
     vjob one = {(const uint8_t(*)[32])leaf, kept_idx, kept, root, nkept, n, 0, nverify, 0, 0};
-    a = now_s();
-    ca = cpu_s();
+    a = xp_cli_seconds(CLOCK_MONOTONIC);
+    ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
     verify_run(&one);
-    double t_verify1 = now_s() - a, c_verify1 = cpu_s() - ca;
+    double t_verify1 = xp_cli_seconds(CLOCK_MONOTONIC) - a, c_verify1 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
     /* the same proofs four at a time (xp_merkle_verify_inclusion_batch), one thread */
     one.batch = 1;
-    a = now_s();
-    ca = cpu_s();
+    a = xp_cli_seconds(CLOCK_MONOTONIC);
+    ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
     verify_run(&one);
-    double t_batch1 = now_s() - a, c_batch1 = cpu_s() - ca;
+    double t_batch1 = xp_cli_seconds(CLOCK_MONOTONIC) - a, c_batch1 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
     vjob jobs[256];
     pthread_t tid[256];
-    a = now_s();
+    a = xp_cli_seconds(CLOCK_MONOTONIC);
     for (uint64_t i = 0; i < threads; i++) {
         jobs[i] = one;
         jobs[i].from = i * (nverify / threads);
@@ -225,7 +211,7 @@ int xp_cmd_bench_merkle(int argc, char **argv)
             pthread_join(tid[i], NULL);
         one.failed |= jobs[i].failed;
     }
-    double t_verify = now_s() - a;
+    double t_verify = xp_cli_seconds(CLOCK_MONOTONIC) - a;
     free(leaf);
     if (one.failed) {
         xp_error_set(&err, XP_ECRYPTO, "a kept proof did not verify");
@@ -233,14 +219,14 @@ int xp_cmd_bench_merkle(int argc, char **argv)
     }
     /* consistency proofs between random prefixes */
     int ncons = 10000;
-    a = now_s();
+    a = xp_cli_seconds(CLOCK_MONOTONIC);
     for (int i = 0; i < ncons; i++) {
         xp_merkle_proof p;
         uint64_t m = 1 + rng(&x) % n;
         if (xp_store_consistency_proof(s, d.id, m, n, &p, &err))
             goto fail;
     }
-    double t_cons = (now_s() - a) / ncons;
+    double t_cons = (xp_cli_seconds(CLOCK_MONOTONIC) - a) / ncons;
     size_t map;
     uint64_t used;
     xp_store_sizes(s, &map, &used);

@@ -7,13 +7,6 @@
 #include "cli.h"
 #include "xtalproof/tx.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int xp_cmd_bench_tx(int argc, char **argv)
 {
     xp_opt o[] = {{"count", 0, 0}};
@@ -38,7 +31,7 @@ int xp_cmd_bench_tx(int argc, char **argv)
     xp_u256_from_u64(&tx.max_priority, 1000000000ull);
     xp_error err = {0};
     size_t bytes = 0;
-    double t0 = now();
+    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
     for (long i = 0; i < count; i++) {
         tx.nonce = (uint64_t)i;
         data[67] = (uint8_t)i;
@@ -51,7 +44,7 @@ int xp_cmd_bench_tx(int argc, char **argv)
         bytes += b.len;
         xp_rlp_buf_free(&b);
     }
-    double dt = now() - t0;
+    double dt = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
     xp_tx_clear(&tx);
     printf("{\"bench\":\"tx\",\"type\":2,\"count\":%ld,\"seconds\":%.3f,\"tx_per_s\":%.0f,"
            "\"bytes_per_tx\":%.1f}\n",
@@ -210,10 +203,10 @@ int xp_cmd_bench_chain(int argc, char **argv)
     if (!rc)
         rc = xp_eth_suggest_fees(rpc, &fee, &tip, &err);
     /* 1. build and sign on one core */
-    double t0 = now();
+    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
     if (!rc)
         rc = sign_batch(key, chain, nonce0, count, &fee, &tip, raws, &err);
-    double t_sign = now() - t0;
+    double t_sign = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
     for (long i = 0; i < count; i++)
         xp_rlp_buf_free(&raws[i]);
     /* 2. a plain replay of pre-signed raw transactions, before and after the client's run so
@@ -223,30 +216,30 @@ int xp_cmd_bench_chain(int argc, char **argv)
     for (int round = 0; !rc && round < 3; round++) {
         if (round == 1) { /* 3. the client's pipeline: build, sign and send each in turn */
             xp_rlp_buf *r2 = raws + count;
-            t0 = now();
+            t0 = xp_cli_seconds(CLOCK_MONOTONIC);
             for (long i = 0; !rc && i < count; i++) {
                 rc = sign_batch(key, chain, next + (uint64_t)i, 1, &fee, &tip, &r2[i], &err);
                 if (!rc)
                     rc = send_all(rpc, &r2[i], 1, &err);
             }
-            t_pipe = now() - t0;
+            t_pipe = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
             next += (uint64_t)count;
             if (!rc)
                 rc = wait_nonce(rpc, from, next, &err);
-            t_conf1 = now() - t0;
+            t_conf1 = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
             for (long i = 0; i < count; i++)
                 xp_rlp_buf_free(&r2[i]);
             continue;
         }
         rc = sign_batch(key, chain, next, count, &fee, &tip, raws, &err);
-        t0 = now();
+        t0 = xp_cli_seconds(CLOCK_MONOTONIC);
         if (!rc)
             rc = send_all(rpc, raws, count, &err);
-        t_replay += (now() - t0) / 2;
+        t_replay += (xp_cli_seconds(CLOCK_MONOTONIC) - t0) / 2;
         next += (uint64_t)count;
         if (!rc)
             rc = wait_nonce(rpc, from, next, &err);
-        t_conf2 += (now() - t0) / 2;
+        t_conf2 += (xp_cli_seconds(CLOCK_MONOTONIC) - t0) / 2;
         for (long i = 0; i < count; i++)
             xp_rlp_buf_free(&raws[i]);
     }
@@ -267,7 +260,7 @@ int xp_cmd_bench_chain(int argc, char **argv)
         }
         if (!rc)
             rc = xp_sender_new(rpc, j, key, NULL, &s, &err);
-        t0 = now();
+        t0 = xp_cli_seconds(CLOCK_MONOTONIC);
         for (long i = 0; !rc && i < njournal; i++) {
             xp_send_req req;
             memset(&req, 0, sizeof req);
@@ -278,7 +271,7 @@ int xp_cmd_bench_chain(int argc, char **argv)
             xp_sent sent;
             rc = xp_sender_send(s, &req, &sent, &err);
         }
-        t_journal = now() - t0;
+        t_journal = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
         xp_sender_free(s);
         xp_journal_close(j);
         if (jpath) {

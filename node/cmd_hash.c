@@ -123,13 +123,6 @@ int xp_cmd_hash(int argc, char **argv)
     return failed ? XP_EXIT_FAIL : XP_EXIT_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* xtalproof bench hash PATH...: read + canonicalize + hash, one core, as JSON. */
 int xp_cmd_bench_hash(int argc, char **argv)
 {
@@ -145,13 +138,13 @@ int xp_cmd_bench_hash(int argc, char **argv)
         return rc;
     size_t structures = 0, errors = 0, atoms = 0;
     double t_read = 0, t_hash = 0;
-    double t0 = now_s();
+    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
     for (size_t f = 0; f < files.n; f++) {
         xp_structure_list list;
         xp_error err = {0};
-        double a = now_s();
+        double a = xp_cli_seconds(CLOCK_MONOTONIC);
         int r = xp_read_structures(files.paths[f], &ro, &list, &err);
-        double b = now_s();
+        double b = xp_cli_seconds(CLOCK_MONOTONIC);
         t_read += b - a;
         if (r) {
             errors++;
@@ -167,10 +160,10 @@ int xp_cmd_bench_hash(int argc, char **argv)
             atoms += id.natoms;
             xp_xtal_id_clear(&id);
         }
-        t_hash += now_s() - b;
+        t_hash += xp_cli_seconds(CLOCK_MONOTONIC) - b;
         xp_structure_list_free(&list);
     }
-    double total = now_s() - t0;
+    double total = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +

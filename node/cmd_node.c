@@ -82,13 +82,6 @@ typedef struct answer {
     const char *allow;
 } answer;
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static void set_json(answer *a, unsigned status, json_t *o)
 {
     char *s = xp_json_line(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
@@ -177,7 +170,7 @@ static void h_healthz(ctx *c, answer *a)
 {
     set_json(a, 200,
              json_pack("{s:s, s:s, s:f, s:b}", "status", "ok", "version", XP_VERSION,
-                       "uptimeSeconds", now_s() - c->n->started, "stopping",
+                       "uptimeSeconds", xp_cli_seconds(CLOCK_MONOTONIC) - c->n->started, "stopping",
                        atomic_load(&c->n->stopping)));
 }
 
@@ -213,7 +206,7 @@ static void h_metrics(ctx *c, answer *a)
     size_t map;
     uint64_t file;
     xp_store_sizes(c->n->store, &map, &file);
-    xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file, now_s() - c->n->started};
+    xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file, xp_cli_seconds(CLOCK_MONOTONIC) - c->n->started};
     a->body = xp_metrics_render(c->n->metrics, &g);
     if (a->body && c->n->anchor) {
         xp_anchor_stats st;
@@ -899,7 +892,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = r;
         atomic_fetch_add(&n->inflight, 1);
-        r->t0 = now_s();
+        r->t0 = xp_cli_seconds(CLOCK_MONOTONIC);
         xp_error err = {0};
         const char *allow;
         int st = xp_api_route(method, url, &r->route, &allow, &err);
@@ -979,7 +972,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!r)
         return;
     if (r->answered)
-        xp_metrics_observe(n->metrics, r->route.id, r->status, now_s() - r->t0);
+        xp_metrics_observe(n->metrics, r->route.id, r->status, xp_cli_seconds(CLOCK_MONOTONIC) - r->t0);
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -1190,7 +1183,7 @@ int xp_cmd_node(int argc, char **argv)
     }
     xp_error err = {0};
     n->metrics = calloc(1, sizeof *n->metrics);
-    n->started = now_s();
+    n->started = xp_cli_seconds(CLOCK_MONOTONIC);
     if (!n->metrics)
         rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
     pthread_mutex_init(&n->store_lock, NULL);
@@ -1263,9 +1256,9 @@ int xp_cmd_node(int argc, char **argv)
     atomic_store(&n->stopping, 1);
     fprintf(stderr, "xtalproof node: signal %d: finishing the requests in flight\n", sig);
     MHD_socket ls = MHD_quiesce_daemon(d);
-    double until = now_s() + n->cfg.grace_s;
+    double until = xp_cli_seconds(CLOCK_MONOTONIC) + n->cfg.grace_s;
     /* requests in flight finish; idle keep-alive connections are closed by the stop */
-    while (now_s() < until && atomic_load(&n->inflight) > 0) {
+    while (xp_cli_seconds(CLOCK_MONOTONIC) < until && atomic_load(&n->inflight) > 0) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

@@ -152,13 +152,6 @@ int xp_cmd_same(int argc, char **argv)
 
 /* ---- bench dedup --------------------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -215,7 +208,7 @@ int xp_cmd_bench_dedup(int argc, char **argv)
         regflag[f] = !reg_name || !strncmp(name, reg_name, strlen(reg_name));
     }
     size_t nq = 0, capq = 0, errors = 0;
-    double t0 = now_s();
+    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
     for (size_t f = 0; f < files.n; f++) {
         xp_structure_list list;
         if (xp_read_structures(files.paths[f], &ro, &list, &err)) {
@@ -252,7 +245,7 @@ int xp_cmd_bench_dedup(int argc, char **argv)
         }
         xp_structure_list_free(&list);
     }
-    double t_prepare = now_s() - t0;
+    double t_prepare = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
     if (nq == 0) {
         xp_path_list_free(&files);
         free(q);
@@ -284,7 +277,7 @@ int xp_cmd_bench_dedup(int argc, char **argv)
         xp_error_set(&err, XP_EINVAL, "bench dedup: no file name starts with \"%s\"", reg_name);
         goto fail;
     }
-    double t1 = now_s();
+    double t1 = xp_cli_seconds(CLOCK_MONOTONIC);
     uint64_t next_id = 0;
     for (size_t b = 0; b < nbase && next_id < nreg; b++) {
         xp_match_cell c = q[base[b]].cell, copy;
@@ -363,7 +356,7 @@ int xp_cmd_bench_dedup(int argc, char **argv)
             goto fail;
         }
     }
-    double t_build = now_s() - t1;
+    double t_build = xp_cli_seconds(CLOCK_MONOTONIC) - t1;
 
     /* the queries: every structure of the paths, timed lookups */
     double *lat = malloc(nq * sizeof *lat);
@@ -373,17 +366,17 @@ int xp_cmd_bench_dedup(int argc, char **argv)
     double slowest_us = -1;
     xp_index_hit slowest_hit = XP_INDEX_NONE;
     size_t slowest_compared = 0;
-    double t2 = now_s();
+    double t2 = xp_cli_seconds(CLOCK_MONOTONIC);
     for (size_t i = 0; i < nq; i++) {
         xp_index_hit hit;
         size_t compared = 0;
-        double a = now_s();
+        double a = xp_cli_seconds(CLOCK_MONOTONIC);
         if (xp_xtal_index_find(idx, q[i].symhash, q[i].protohash, &q[i].cell, &hit, NULL, NULL,
                                &compared, &err)) {
             free(lat);
             goto fail;
         }
-        lat[i] = (now_s() - a) * 1e6;
+        lat[i] = (xp_cli_seconds(CLOCK_MONOTONIC) - a) * 1e6;
         if (lat[i] > slowest_us) {
             slowest_us = lat[i];
             slowest = i;
@@ -396,7 +389,7 @@ int xp_cmd_bench_dedup(int argc, char **argv)
         compared_sum += compared;
         compared_max = compared > compared_max ? compared : compared_max;
     }
-    double t_query = now_s() - t2;
+    double t_query = xp_cli_seconds(CLOCK_MONOTONIC) - t2;
     qsort(lat, nq, sizeof *lat, cmp_double);
     xp_index_stats st;
     xp_xtal_index_stats(idx, &st);

@@ -231,13 +231,6 @@ int xp_cmd_verify(int argc, char **argv)
     return rc;
 }
 
-static double clock_now(clockid_t id)
-{
-    struct timespec t;
-    clock_gettime(id, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /* Whole verifications (reading the files, loading the model, every check) in a loop. */
 int xp_cmd_bench_verify(int argc, char **argv)
 {
@@ -252,12 +245,12 @@ int xp_cmd_bench_verify(int argc, char **argv)
     double worst = 0, total = 0, wall = 0, wall_worst = 0;
     size_t failed = 0, checks = 0;
     for (int i = 0; i < repeat; i++) {
-        double t0 = clock_now(CLOCK_PROCESS_CPUTIME_ID), w0 = clock_now(CLOCK_MONOTONIC);
+        double t0 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID), w0 = xp_cli_seconds(CLOCK_MONOTONIC);
         if (verify_once(&a, v, &err)) {
             free(v);
             return xp_cli_fail(&err);
         }
-        double t = clock_now(CLOCK_PROCESS_CPUTIME_ID) - t0, w = clock_now(CLOCK_MONOTONIC) - w0;
+        double t = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0, w = xp_cli_seconds(CLOCK_MONOTONIC) - w0;
         wall += w;
         wall_worst = w > wall_worst ? w : wall_worst;
         total += t;
