@@ -17,14 +17,7 @@ export XTALPROOF_HOME=$work/home XTALPROOF_TESTNET=$PWD/testnet XTALPROOF_CONTRA
 trap '"$XP" devnet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 start=$SECONDS
 step() { printf '\n== %s\n' "$*"; }
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-  done
-  return 1
-}
+. scripts/free-port.sh
 [ -d "$S" ] || { echo "demo: no sample structures at $S"; exit 1; }
 
 step "local chain (anvil) and the four contracts deployed by the node's own client"

@@ -9,15 +9,7 @@ expect() {
   if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, wanted $want; out: $(cat "$T/out"); err: $(cat "$T/err")"; fi
 }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; }
-# A free loopback port, random in 20000-59999 with nothing listening there; fails if none.
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-  done
-  return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free-port.sh"
 # The HTTP API tests (curl, jq):
 # req NAME WANT_STATUS CURL_ARGS...: the answer's body in $T/body, its status checked
 req() {

@@ -49,14 +49,6 @@ if [ ! -x "$TN/node_modules/.bin/anvil" ]; then
   finish
   exit
 fi
-listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 12000)) # below the ephemeral ports (32768 and up)
-    listening "$p" || { echo "$p"; return; }
-  done
-}
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 rpc() { # rpc METHOD PARAMS: the result field
