@@ -35,6 +35,11 @@ static int state_body(xp_store *s, MDB_txn *t, void *ctx, xp_error *err)
         return xp_store_mdb_fail(err, rc, "opening the node_state table");
     MDB_val k = {strlen(op->name), (void *)op->name}, v;
     if (op->text) {
+        /* the same document again (a worker's pass that changed nothing): no write, so the
+         * commit has nothing to sync */
+        if (!mdb_get(t, dbi, &k, &v) && v.mv_size == op->len &&
+            !memcmp(v.mv_data, op->text, op->len))
+            return XP_OK;
         v.mv_size = op->len;
         v.mv_data = (void *)op->text;
         if ((rc = mdb_put(t, dbi, &k, &v, 0)))
@@ -47,8 +52,7 @@ static int state_body(xp_store *s, MDB_txn *t, void *ctx, xp_error *err)
     if (rc)
         return xp_store_mdb_fail(err, rc, "reading the node state");
     if (v.mv_size > XP_NODE_STATE_MAX_BYTES || !(op->out = malloc(v.mv_size + 1)))
-        return xp_error_set(err, XP_ENOMEM, "node state \"%s\": %zu bytes", op->name,
-                            v.mv_size);
+        return xp_error_set(err, XP_ENOMEM, "node state \"%s\": %zu bytes", op->name, v.mv_size);
     memcpy(op->out, v.mv_data, v.mv_size);
     op->out[v.mv_size] = '\0';
     op->out_len = v.mv_size;
@@ -88,10 +92,10 @@ int xp_node_state_put(xp_store *s, const char *name, const json_t *doc, xp_error
     if (!text)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
     size_t len = strlen(text);
-    int rc = len > XP_NODE_STATE_MAX_BYTES
-                 ? xp_error_set(err, XP_EINVAL, "node state \"%s\": %zu bytes is too large", name,
-                                len)
-                 : 0;
+    int rc =
+        len > XP_NODE_STATE_MAX_BYTES
+            ? xp_error_set(err, XP_EINVAL, "node state \"%s\": %zu bytes is too large", name, len)
+            : 0;
     state_op op = {name, text, len, NULL, 0};
     if (!rc)
         rc = xp_store_write(s, state_body, &op, err);
