@@ -231,7 +231,8 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c, x
 
 /* The oracle role (src/daemon/worker_oracle.c), one pass on the worker's chain connection:
  * reads new or changed report files of cfg->oracle_reports (JSON or CSV, docs/formats.md;
- * each left unchanged for 2 s first), the rounds opened since the last pass, then for every
+ * each left unchanged for 2 s first), the rounds opened since the last pass (only while some
+ * report holds a measurement), then for every
  * measurement that is a target of a round whose result window is not over (same symhash and
  * property): signs it with priv into the signatures folder when the key is a member of the
  * round's committee, and once the commit phase is over and the folder holds the committee's
