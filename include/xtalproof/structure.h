@@ -18,7 +18,8 @@ typedef struct xp_site {
 } xp_site;
 
 typedef struct xp_structure {
-    double lattice[3][3]; /* rows are the lattice vectors a, b, c in cartesian Å */
+    double lattice[3][3]; /* rows are the lattice vectors a, b, c in cartesian Å (from CIF cell
+                             parameters: c along z, a in the xz plane; docs/formats.md) */
     size_t nsites;
     xp_site *sites;
     char *source; /* the file it was read from (owned; may be NULL) */

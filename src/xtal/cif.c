@@ -477,6 +477,8 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: the cell (%g %g %g %g %g %g) is not "
                             "a valid lattice", b->file, b->block, p[0], p[1], p[2], p[3], p[4],
                             p[5]);
+    double lat_cz[3][3]; /* the structure's cell; lat only interprets cartesian sites */
+    xp_lattice_from_params_cz(p, lat_cz);
     ssize_t nrows = value_count(db, tx[0]);
     if (value_count(db, tx[1]) != nrows || value_count(db, tx[2]) != nrows)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: the atom site coordinates have "
@@ -501,7 +503,7 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
         free(ops);
         return xp_error_set(b->err, XP_ENOMEM, "out of memory");
     }
-    memcpy(s->lattice, lat, sizeof lat);
+    memcpy(s->lattice, lat_cz, sizeof lat_cz);
     for (ssize_t r = 0; r < nrows; r++) {
         xp_site site = {.occupancy = 1.0};
         const char *label = tlabel >= 0 && r < value_count(db, tlabel) ? value_text(db, tlabel, r)

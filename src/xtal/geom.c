@@ -1,5 +1,6 @@
 /* Small geometry helpers: lattices from cell parameters, 3x3 inverses. */
 #include <math.h>
+#include <string.h>
 
 #include "xtal_internal.h"
 
@@ -23,6 +24,20 @@ int xp_mat3_inverse(const double m[3][3], double inv[3][3])
         for (int j = 0; j < 3; j++)
             inv[i][j] = c[i][j] / det;
     return 0;
+}
+
+void xp_lattice_from_params_cz(const double p[6], double lattice[3][3])
+{
+    const double deg = 3.14159265358979323846 / 180.0;
+    double ra = p[3] * deg, rb = p[4] * deg, rg = p[5] * deg;
+    double ca = cos(ra), cb = cos(rb), cg = cos(rg), sa = sin(ra), sb = sin(rb);
+    double val = (ca * cb - cg) / (sa * sb);
+    val = val > 1 ? 1 : val < -1 ? -1 : val;
+    double gs = acos(val);
+    double m[3][3] = {{p[0] * sb, 0, p[0] * cb},
+                      {-p[1] * sa * cos(gs), p[1] * sa * sin(gs), p[1] * ca},
+                      {0, 0, p[2]}};
+    memcpy(lattice, m, sizeof m);
 }
 
 int xp_lattice_from_params(const double p[6], double lattice[3][3])

@@ -24,6 +24,11 @@ int xp_symop_parse(const char *text, xp_symop *op);
  * fails when the angles do not make a cell. */
 int xp_lattice_from_params(const double p[6], double lattice[3][3]);
 
+/* The same cell set up the other way, as CIF structures are (docs/formats.md, "CIF"): c along
+ * z, a in the xz plane, by the formula of the original CGCNN code's reader, so that its
+ * distances agree to the last bit. The parameters must have passed xp_lattice_from_params. */
+void xp_lattice_from_params_cz(const double p[6], double lattice[3][3]);
+
 /* Inverse of a 3x3 matrix; fails when it is singular. */
 int xp_mat3_inverse(const double m[3][3], double inv[3][3]);
 
