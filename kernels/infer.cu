@@ -1,4 +1,4 @@
-// The CUDA backend of the fixed-point CGCNN forward pass (cgcnn-q16-v1). The arithmetic is
+// The CUDA backend of the fixed-point CGCNN forward pass (cgcnn-q16-v2). The arithmetic is
 // src/model/fixed.h, compiled for the device from the same text as the CPU's, and the sums are
 // exact int64 integer sums, so the order of the threads does not matter: each structure's
 // numbers, and so its trace root, equal the CPU's. Many structures go into one launch: their

@@ -27,15 +27,15 @@ contract ModelRegistryTest is Base {
     function test_register() public {
         uint256[] memory ds = ids(2);
         vm.expectEmit(true, true, true, true, address(models));
-        emit ModelRegistry.ModelRegistered(1, keccak256("m1"), ml, "cgcnn-q16-v1", "formation_energy", "eV/atom", "ipfs://m1", ds);
+        emit ModelRegistry.ModelRegistered(1, keccak256("m1"), ml, "cgcnn-q16-v2", "formation_energy", "eV/atom", "ipfs://m1", ds);
         vm.prank(ml);
-        uint256 id = models.registerModel(keccak256("m1"), "cgcnn-q16-v1", "formation_energy", "eV/atom", "ipfs://m1", ds);
+        uint256 id = models.registerModel(keccak256("m1"), "cgcnn-q16-v2", "formation_energy", "eV/atom", "ipfs://m1", ds);
         vm.assertEq(id, 1, "id");
         vm.assertEq(models.modelCount(), 1, "count");
         vm.assertEq(models.idOf(keccak256("m1")), 1, "idOf");
         ModelRegistry.Model memory m = models.getModel(1);
         vm.assertEq(m.modelHash, keccak256("m1"), "hash");
-        vm.assertEq(m.archId, bytes32("cgcnn-q16-v1"), "arch");
+        vm.assertEq(m.archId, bytes32("cgcnn-q16-v2"), "arch");
         vm.assertEq(m.property, bytes32("formation_energy"), "property");
         vm.assertEq(m.unit, bytes32("eV/atom"), "unit");
         vm.assertEq(m.owner, ml, "owner");

@@ -23,17 +23,12 @@ typedef struct xp_graph {
     int32_t *dist;  /* n x 12 distances, Q16.16 (padding: 9 Å) */
     size_t npadded; /* atoms with fewer than 12 neighbours within the radius */
     size_t nties;   /* atoms whose 12th and 13th nearest are at the same Q16 distance: the
-                       tie-break chose between them (the original code's choice may differ) */
+                       documented order (the original code's) chose between them */
 } xp_graph;
 
 /* Builds the graph of an ordered structure whose elements have CGCNN features (Z <= 100). Cell
  * lists keep the work linear in the atoms for large cells. */
 int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err);
-/* For studying ties only: the same graph, except that where a tie is cut at the 12th
- * neighbour the tied candidates are taken in an order drawn from seed (0: the documented
- * order, as xp_featurize). The original code's choice among tied neighbours depends on
- * floating-point noise; the tests use this to measure how much that choice moves a value. */
-int xp_featurize_shuffled(const xp_structure *s, uint64_t seed, xp_graph *g, xp_error *err);
 void xp_graph_free(xp_graph *g);
 
 #endif

@@ -1,4 +1,4 @@
-/* The fixed-point CGCNN forward pass (cgcnn-q16-v1) on the CPU and, where built and present, on
+/* The fixed-point CGCNN forward pass (cgcnn-q16-v2) on the CPU and, where built and present, on
  * a CUDA GPU. Both compute the same integers (src/model/fixed.h is shared), so a structure's
  * value and trace root are the same on either, whatever else is in its batch and however many
  * threads run. docs/formats.md ("Model inference") is the normative definition. */

@@ -1,6 +1,6 @@
 /* CGCNN model files (.xpm): the weights of a pretrained CGCNN (Xie & Grossman 2018) with the
  * BatchNorm of each convolution folded in, quantized to Q16.16, behind a header that names the
- * architecture (cgcnn-q16-v1), the property, its unit and the target normaliser. The file is
+ * architecture (cgcnn-q16-v2), the property, its unit and the target normaliser. The file is
  * the model's identity: modelHash = keccak-256 of its bytes. docs/formats.md ("Model files")
  * gives the layout. */
 #ifndef XTALPROOF_MODEL_H
@@ -11,7 +11,7 @@
 
 #include "xtalproof/error.h"
 
-#define XP_CGCNN_ARCH "cgcnn-q16-v1"
+#define XP_CGCNN_ARCH "cgcnn-q16-v2"
 #define XP_XPM_MAGIC "XPMODEL"
 #define XP_XPM_VERSION 1
 #define XP_XPM_HEADER 256
@@ -60,12 +60,12 @@ typedef struct xp_model {
 } xp_model;
 
 /* Parses and checks a model file held in memory (any bytes: refused with a sentence when not a
- * well-formed cgcnn-q16-v1 file). */
+ * well-formed cgcnn-q16-v2 file). */
 int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *err);
 int xp_model_load(const char *path, xp_model **out, xp_error *err);
 void xp_model_free(xp_model *m);
 
-/* The activation tables of cgcnn-q16-v1 (XP_CG_TAB entries each). */
+/* The activation tables of cgcnn-q16-v2 (XP_CG_TAB entries each). */
 void xp_model_tables(int32_t *sig_tab, int32_t *spl_tab);
 
 typedef struct xp_import_opts {

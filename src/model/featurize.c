@@ -1,4 +1,5 @@
-/* The crystal graph: periodic neighbour search with cell lists, 12 nearest per atom. */
+/* The crystal graph: periodic neighbour search with cell lists, 12 nearest per atom, in the
+ * order the original code's neighbour search gives (docs/formats.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,23 +7,31 @@
 #include "xtalproof/featurize.h"
 #include "xtalproof/model.h"
 
+/* A candidate neighbour of atom i: atom j at image offset o of the reference frame (below), its
+ * squared distance and distance in IEEE double, and the cell of the reference frame's 8 Å grid
+ * it lies in, relative to atom i's cell. */
 typedef struct cand {
-    int32_t dq;
+    double d;
     int32_t j;
-    int32_t n[3];
+    int32_t o[3];
+    int8_t cell[3];
 } cand;
 
-/* The documented order: distance in Q16, then neighbour index, then image n0, n1, n2. */
+/* The documented order: distance, then the cell offset (ascending), then the image offset and
+ * the atom (descending). It is the order in which the original code finds neighbours (its
+ * cell lists are linked lists filled in ascending (image, atom) order, so read backwards),
+ * which its stable sort by distance keeps among equal distances. */
 static int cand_less(const cand *a, const cand *b)
 {
-    if (a->dq != b->dq)
-        return a->dq < b->dq;
-    if (a->j != b->j)
-        return a->j < b->j;
+    if (a->d != b->d)
+        return a->d < b->d;
     for (int k = 0; k < 3; k++)
-        if (a->n[k] != b->n[k])
-            return a->n[k] < b->n[k];
-    return 0;
+        if (a->cell[k] != b->cell[k])
+            return a->cell[k] < b->cell[k];
+    for (int k = 0; k < 3; k++)
+        if (a->o[k] != b->o[k])
+            return a->o[k] > b->o[k];
+    return a->j > b->j;
 }
 
 static int floor_div_int(int a, int b)
@@ -43,6 +52,17 @@ void xp_graph_free(xp_graph *g)
     memset(g, 0, sizeof *g);
 }
 
+/* The reference frame (docs/formats.md, featurization step 2): every number as the original
+ * code computes it, so that distances agree to the last bit. */
+typedef struct frame {
+    double (*c)[3];   /* cartesian position of each atom: f·L */
+    double (*cic)[3]; /* of the atom moved into the cell: w·L */
+    int32_t (*k)[3];  /* w_search − w of each atom (an integer), to translate image offsets */
+    int32_t (*sh)[3]; /* floor(f): where the atom sits outside the cell */
+    int32_t (*cell)[3];
+    double vmin[3];
+} frame;
+
 /* The neighbour search's state: wrapped coordinates and cell lists. */
 typedef struct search {
     const xp_structure *s;
@@ -52,17 +72,43 @@ typedef struct search {
     const size_t *start;
     const int32_t *order;
     const size_t *bin_of;
+    const frame *fr;
 } search;
 
-typedef void (*cand_fn)(void *arg, const cand *c);
+static int32_t grid_cell(double x, double vmin)
+{
+    return (int32_t)floor(((x - vmin) + 1e-8) / XP_FEAT_RADIUS);
+}
 
-/* Calls fn for every candidate of atom i: every (j, image) with 1e-8 < d <= 8 Å. */
-static void candidates(const search *x, size_t i, cand_fn fn, void *arg)
+/* The 13 first candidates in the documented order. */
+typedef struct top_k {
+    cand best[XP_FEAT_NBR + 1];
+    int nbest;
+    size_t ncand;
+} top_k;
+
+static void keep_best(top_k *t, const cand *c)
+{
+    t->ncand++;
+    if (t->nbest == XP_FEAT_NBR + 1 && !cand_less(c, &t->best[t->nbest - 1]))
+        return;
+    int p = t->nbest < XP_FEAT_NBR + 1 ? t->nbest++ : t->nbest - 1;
+    while (p > 0 && cand_less(c, &t->best[p - 1])) {
+        t->best[p] = t->best[p - 1];
+        p--;
+    }
+    t->best[p] = *c;
+}
+
+/* Every candidate of atom i: every (j, image) with 1e-8 < d and d² < 64 + 1e-8, d computed in
+ * the reference frame. The cell lists only find them; the arithmetic is the frame's. */
+static void candidates(const search *x, size_t i, top_k *t)
 {
     const int *nb = x->nb, *m = x->m;
     const double(*L)[3] = x->L;
     double(*fw)[3] = x->fw;
-    const double r = XP_FEAT_RADIUS;
+    const frame *fr = x->fr;
+    const double *ci = fr->c[i];
     size_t bi = x->bin_of[i];
     int b0 = (int)(bi / ((size_t)nb[1] * nb[2])), b1 = (int)(bi / nb[2] % nb[1]),
         b2 = (int)(bi % nb[2]);
@@ -81,290 +127,85 @@ static void candidates(const search *x, size_t i, cand_fn fn, void *arg)
                     double px = df0 * L[0][0] + df1 * L[1][0] + df2 * L[2][0];
                     double py = df0 * L[0][1] + df1 * L[1][1] + df2 * L[2][1];
                     double pz = df0 * L[0][2] + df1 * L[1][2] + df2 * L[2][2];
-                    double d2 = px * px + py * py + pz * pz;
-                    if (!(d2 <= 64.0001)) /* far outside: no need for the exact test */
+                    if (!(px * px + py * py + pz * pz <= 64.001)) /* far outside */
                         continue;
-                    double d = sqrt(d2);
-                    if (!(d <= r) || d <= 1e-8)
+                    /* the same point in the reference frame */
+                    cand c = {.j = j};
+                    c.o[0] = n0 + fr->k[j][0] + fr->sh[i][0];
+                    c.o[1] = n1 + fr->k[j][1] + fr->sh[i][1];
+                    c.o[2] = n2 + fr->k[j][2] + fr->sh[i][2];
+                    double e[3], s = 0;
+                    for (int a = 0; a < 3; a++) {
+                        e[a] = (double)c.o[0] * L[0][a] + (double)c.o[1] * L[1][a] +
+                               (double)c.o[2] * L[2][a] + fr->cic[j][a];
+                        double u = e[a] - ci[a];
+                        s += u * u;
+                    }
+                    if (!(s < 64.0 + 1e-8))
                         continue;
-                    cand c = {(int32_t)floor(d * 65536.0 + 0.5), j, {n0, n1, n2}};
-                    fn(arg, &c);
+                    c.d = sqrt(s);
+                    if (c.d <= 1e-8)
+                        continue;
+                    for (int a = 0; a < 3; a++)
+                        c.cell[a] = (int8_t)(grid_cell(e[a], fr->vmin[a]) - fr->cell[i][a]);
+                    keep_best(t, &c);
                 }
             }
         }
     }
 }
 
-/* The 13 first candidates in the (distance, index, image) order. */
-typedef struct top_k {
-    cand best[XP_FEAT_NBR + 1];
-    int nbest;
-} top_k;
-
-static void keep_best(void *arg, const cand *c)
+/* x mod 1 as the reference computes it: fmod, then + 1 where negative (which may give 1). */
+static double mod1(double x)
 {
-    top_k *t = arg;
-    if (t->nbest == XP_FEAT_NBR + 1 && !cand_less(c, &t->best[t->nbest - 1]))
-        return;
-    int p = t->nbest < XP_FEAT_NBR + 1 ? t->nbest++ : t->nbest - 1;
-    while (p > 0 && cand_less(c, &t->best[p - 1])) {
-        t->best[p] = t->best[p - 1];
-        p--;
+    double r = fmod(x, 1.0);
+    if (r != 0 && r < 0)
+        r += 1.0;
+    return r;
+}
+
+/* The reference frame of docs/formats.md: positions f·L, the inverse by cofactors, coordinates
+ * back from the positions and wrapped, the 8 Å grid over the positions' bounding box. */
+static void frame_fill(const xp_structure *s, double (*fw)[3], frame *fr)
+{
+    const double(*L)[3] = s->lattice;
+    size_t n = s->nsites;
+    double det = L[0][0] * (L[1][1] * L[2][2] - L[1][2] * L[2][1]) +
+                 L[0][1] * (L[1][2] * L[2][0] - L[1][0] * L[2][2]) +
+                 L[0][2] * (L[1][0] * L[2][1] - L[1][1] * L[2][0]);
+    double inv[3][3];
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++)
+            inv[a][b] = (L[(b + 1) % 3][(a + 1) % 3] * L[(b + 2) % 3][(a + 2) % 3] -
+                         L[(b + 2) % 3][(a + 1) % 3] * L[(b + 1) % 3][(a + 2) % 3]) /
+                        det;
+    double lo[3] = {INFINITY, INFINITY, INFINITY};
+    for (size_t i = 0; i < n; i++) {
+        const double *f = s->sites[i].frac;
+        double *c = fr->c[i], w[3];
+        for (int a = 0; a < 3; a++) {
+            c[a] = f[0] * L[0][a] + f[1] * L[1][a] + f[2] * L[2][a];
+            lo[a] = c[a] < lo[a] ? c[a] : lo[a];
+        }
+        for (int a = 0; a < 3; a++)
+            w[a] = mod1(c[0] * inv[0][a] + c[1] * inv[1][a] + c[2] * inv[2][a]);
+        for (int a = 0; a < 3; a++) {
+            fr->cic[i][a] = w[0] * L[0][a] + w[1] * L[1][a] + w[2] * L[2][a];
+            fr->k[i][a] = (int32_t)nearbyint(fw[i][a] - w[a]);
+            fr->sh[i][a] = (int32_t)floor(f[a]);
+        }
     }
-    t->best[p] = *c;
+    for (int a = 0; a < 3; a++)
+        fr->vmin[a] = lo[a] - XP_FEAT_RADIUS - 1e-8;
+    for (size_t i = 0; i < n; i++)
+        for (int a = 0; a < 3; a++)
+            fr->cell[i][a] = grid_cell(fr->c[i][a], fr->vmin[a]);
 }
-
-/* ---- ties cut at the 12th neighbour: atom colours independent of the atoms' order ---- */
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-typedef struct edge_list {
-    int64_t *e; /* dq << 32 | j, all candidates of every atom */
-    size_t *first;
-    size_t n, cap;
-    size_t cur; /* where the current atom's candidates begin */
-    int fail;   /* 1: out of memory, 2: too many candidates */
-} edge_list;
 
 /* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
 #define XP_FEAT_MAX_CAND 20000
 
-static void keep_edge(void *arg, const cand *c)
-{
-    edge_list *l = arg;
-    if (l->fail)
-        return;
-    if (l->n - l->cur >= XP_FEAT_MAX_CAND) {
-        l->fail = 2;
-        return;
-    }
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 4096;
-        int64_t *ne = realloc(l->e, nc * sizeof *ne);
-        if (!ne) {
-            l->fail = 1;
-            return;
-        }
-        l->e = ne, l->cap = nc;
-    }
-    l->e[l->n++] = (int64_t)c->dq * 4294967296LL + c->j;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static size_t distinct(const uint64_t *c, uint64_t *tmp, size_t n)
-{
-    memcpy(tmp, c, n * sizeof *c);
-    qsort(tmp, n, sizeof *tmp, cmp_u64);
-    size_t k = n ? 1 : 0;
-    for (size_t i = 1; i < n; i++)
-        k += tmp[i] != tmp[i - 1];
-    return k;
-}
-
-/* Colour refinement over all candidates within the radius (labelled by Q16 distance): start
- * from the element, hash each atom's colour with the sorted (distance, colour) list of its
- * candidates, until the number of colours stops growing. Atoms of equal colour see equal
- * surroundings, so which of them a tie takes does not change the network's numbers. */
-static int colours(const search *x, edge_list *el, size_t n, uint64_t *col, xp_error *err)
-{
-    const edge_list l = *el;
-    uint64_t *next = malloc(n * sizeof *next), *tmp = malloc(n * sizeof *tmp);
-    uint64_t *run = NULL;
-    size_t runcap = 0;
-    int rc = 0;
-    if (!next || !tmp) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory for the atom colours");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++)
-        qsort(l.e + l.first[i], l.first[i + 1] - l.first[i], sizeof *l.e, cmp_i64);
-    for (size_t i = 0; i < n; i++)
-        col[i] = mix64((uint64_t)x->s->sites[i].z);
-    size_t classes = distinct(col, tmp, n);
-    for (size_t it = 0; it < n; it++) {
-        for (size_t i = 0; i < n; i++) {
-            uint64_t h = mix64(col[i] ^ 0x9e3779b97f4a7c15ULL);
-            for (size_t a = l.first[i]; a < l.first[i + 1];) {
-                size_t b = a;
-                int64_t dq = l.e[a] >> 32;
-                while (b < l.first[i + 1] && (l.e[b] >> 32) == dq)
-                    b++;
-                if (b - a > runcap) {
-                    uint64_t *nr = realloc(run, (b - a) * sizeof *nr);
-                    if (!nr) {
-                        rc = xp_error_set(err, XP_ENOMEM, "out of memory for the atom colours");
-                        goto done;
-                    }
-                    run = nr, runcap = b - a;
-                }
-                for (size_t q = a; q < b; q++) { /* runs are short: insertion sort */
-                    uint64_t v = col[l.e[q] & 0xffffffff];
-                    size_t p = q - a;
-                    while (p > 0 && run[p - 1] > v) {
-                        run[p] = run[p - 1];
-                        p--;
-                    }
-                    run[p] = v;
-                }
-                h = mix64(h ^ (uint64_t)dq);
-                for (size_t q = 0; q < b - a; q++)
-                    h = mix64(h ^ run[q]);
-                a = b;
-            }
-            next[i] = h;
-        }
-        size_t k = distinct(next, tmp, n);
-        memcpy(col, next, n * sizeof *col);
-        if (k == classes)
-            break;
-        classes = k;
-    }
-done:
-    free(next);
-    free(tmp);
-    free(run);
-    return rc;
-}
-
-typedef struct both {
-    top_k *t;
-    edge_list *el;
-} both;
-
-static void keep_both(void *arg, const cand *c)
-{
-    both *b = arg;
-    keep_best(b->t, c);
-    keep_edge(b->el, c);
-}
-
-/* The candidates of one atom at its cut distance. */
-typedef struct at_cut {
-    int32_t dq;
-    cand c[256];
-    int n;
-    int over;
-} at_cut;
-
-static void keep_at_cut(void *arg, const cand *c)
-{
-    at_cut *a = arg;
-    if (c->dq != a->dq)
-        return;
-    if (a->n < 256)
-        a->c[a->n++] = *c;
-    else
-        a->over = 1;
-}
-
-/* The order in which xp_featurize_shuffled takes tied candidates: a hash of (seed, index,
- * image). */
-static uint64_t shuffle_key(uint64_t seed, const cand *c)
-{
-    uint64_t h = mix64(seed ^ (uint64_t)(uint32_t)c->j);
-    for (int k = 0; k < 3; k++)
-        h = mix64(h ^ (uint64_t)(uint32_t)c->n[k]);
-    return h;
-}
-
-/* Where a tie is cut, the tied candidates are taken by (colour, index, image) instead; with a
- * seed, by shuffle_key. */
-static int resolve_ties(const search *x, edge_list *el, xp_graph *g, const int32_t *cut,
-                        uint64_t seed, xp_error *err)
-{
-    size_t n = g->n;
-    uint64_t *col = malloc(n * sizeof *col);
-    at_cut *a = malloc(sizeof *a);
-    int rc = 0;
-    if (!col || !a) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory for the atom colours");
-        goto done;
-    }
-    if ((rc = colours(x, el, n, col, err)))
-        goto done;
-    for (size_t i = 0; i < n; i++) {
-        if (cut[i] < 0)
-            continue;
-        a->dq = cut[i];
-        a->n = 0;
-        a->over = 0;
-        candidates(x, i, keep_at_cut, a);
-        if (a->over) {
-            rc = xp_error_set(err, XP_EINVAL,
-                              "atom %zu has more than 256 neighbours at one distance", i + 1);
-            goto done;
-        }
-        /* sort the tied by (colour, j, image): insertion sort, a->n is small */
-        for (int p = 1; p < a->n; p++) {
-            cand c = a->c[p];
-            int q = p;
-            while (q > 0) {
-                const cand *b = &a->c[q - 1];
-                uint64_t cc = seed ? shuffle_key(seed, &c) : col[c.j];
-                uint64_t cb = seed ? shuffle_key(seed, b) : col[b->j];
-                if (cc > cb || (cc == cb && !cand_less(&c, b)))
-                    break;
-                a->c[q] = a->c[q - 1];
-                q--;
-            }
-            a->c[q] = c;
-        }
-        /* keep those below the cut distance, then the first tied ones; in (dq, j, image) order */
-        int32_t *nbr = g->nbr + i * XP_FEAT_NBR, *dist = g->dist + i * XP_FEAT_NBR;
-        int below = 0;
-        while (below < XP_FEAT_NBR && dist[below] < cut[i])
-            below++;
-        cand keep[XP_FEAT_NBR];
-        int nk = 0;
-        for (int k = 0; k < below; k++)
-            keep[nk++] = (cand){dist[k], nbr[k], {0, 0, 0}};
-        for (int k = 0; nk < XP_FEAT_NBR && k < a->n; k++)
-            keep[nk++] = a->c[k];
-        for (int p = below + 1; p < nk; p++) { /* the tied part back in (j, image) order */
-            cand c = keep[p];
-            int q = p;
-            while (q > below && cand_less(&c, &keep[q - 1])) {
-                keep[q] = keep[q - 1];
-                q--;
-            }
-            keep[q] = c;
-        }
-        for (int k = below; k < nk; k++) {
-            nbr[k] = keep[k].j;
-            dist[k] = keep[k].dq;
-        }
-    }
-done:
-    free(col);
-    free(a);
-    return rc;
-}
-
 int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
-{
-    return xp_featurize_shuffled(s, 0, g, err);
-}
-
-int xp_featurize_shuffled(const xp_structure *s, uint64_t seed, xp_graph *g, xp_error *err)
 {
     memset(g, 0, sizeof *g);
     size_t n = s->nsites;
@@ -423,8 +264,11 @@ int xp_featurize_shuffled(const xp_structure *s, uint64_t seed, xp_graph *g, xp_
     g->z = malloc(n);
     g->nbr = malloc(n * XP_FEAT_NBR * sizeof *g->nbr);
     g->dist = malloc(n * XP_FEAT_NBR * sizeof *g->dist);
+    frame fr = {malloc(n * sizeof *fr.c), malloc(n * sizeof *fr.cic), malloc(n * sizeof *fr.k),
+                malloc(n * sizeof *fr.sh), malloc(n * sizeof *fr.cell), {0}};
     int rc = 0;
-    if (!fw || !bin_of || !start || !order || !g->z || !g->nbr || !g->dist) {
+    if (!fw || !bin_of || !start || !order || !g->z || !g->nbr || !g->dist || !fr.c || !fr.cic ||
+        !fr.k || !fr.sh || !fr.cell) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory for the graph of %zu atoms", n);
         goto done;
     }
@@ -450,58 +294,44 @@ int xp_featurize_shuffled(const xp_structure *s, uint64_t seed, xp_graph *g, xp_
             goto done;
         }
         memcpy(fill, start, nbins * sizeof *fill);
-        for (size_t i = 0; i < n; i++) /* ascending atom index within a bin */
+        for (size_t i = 0; i < n; i++)
             order[fill[bin_of[i]]++] = (int32_t)i;
         free(fill);
     }
-    search ctx = {s, fw, L, nb, m, start, order, bin_of};
-    int32_t *cut = malloc(n * sizeof *cut); /* the distance of the 12th, where cut in a tie */
-    if (!cut) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory for the graph of %zu atoms", n);
-        goto done;
-    }
-    edge_list el = {0};
-    el.first = malloc((n + 1) * sizeof *el.first);
-    if (!el.first) {
-        free(cut);
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory for the graph of %zu atoms", n);
-        goto done;
-    }
+    frame_fill(s, fw, &fr);
+    search ctx = {s, fw, L, nb, m, start, order, bin_of, &fr};
     for (size_t i = 0; i < n; i++) {
         top_k t = {.nbest = 0};
-        el.first[i] = el.cur = el.n;
-        both b = {&t, &el};
-        candidates(&ctx, i, keep_both, &b);
-        cut[i] = -1;
+        candidates(&ctx, i, &t);
+        if (t.ncand > XP_FEAT_MAX_CAND) {
+            rc = xp_error_set(err, XP_EINVAL,
+                              "more than %d atoms within 8 Å of one atom: atoms overlap or the "
+                              "cell is wrong",
+                              XP_FEAT_MAX_CAND);
+            goto done;
+        }
         if (t.nbest < XP_FEAT_NBR)
             g->npadded++;
-        else if (t.nbest > XP_FEAT_NBR && t.best[XP_FEAT_NBR].dq == t.best[XP_FEAT_NBR - 1].dq) {
-            g->nties++;
-            cut[i] = t.best[XP_FEAT_NBR].dq;
-        }
         for (int k = 0; k < XP_FEAT_NBR; k++) {
             g->nbr[i * XP_FEAT_NBR + k] = k < t.nbest ? t.best[k].j : 0;
-            g->dist[i * XP_FEAT_NBR + k] = k < t.nbest ? t.best[k].dq : XP_FEAT_PAD_DIST;
+            g->dist[i * XP_FEAT_NBR + k] =
+                k < t.nbest ? (int32_t)floor(t.best[k].d * 65536.0 + 0.5) : XP_FEAT_PAD_DIST;
         }
+        if (t.nbest > XP_FEAT_NBR &&
+            g->dist[i * XP_FEAT_NBR + XP_FEAT_NBR - 1] ==
+                (int32_t)floor(t.best[XP_FEAT_NBR].d * 65536.0 + 0.5))
+            g->nties++;
     }
-    el.first[n] = el.n;
-    if (el.fail == 2)
-        rc = xp_error_set(err, XP_EINVAL,
-                          "more than %d atoms within 8 Å of one atom: atoms overlap or the "
-                          "cell is wrong",
-                          XP_FEAT_MAX_CAND);
-    else if (el.fail)
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory for the neighbour lists");
-    else if (g->nties)
-        rc = resolve_ties(&ctx, &el, g, cut, seed, err);
-    free(cut);
-    free(el.e);
-    free(el.first);
 done:
     free(fw);
     free(bin_of);
     free(start);
     free(order);
+    free(fr.c);
+    free(fr.cic);
+    free(fr.k);
+    free(fr.sh);
+    free(fr.cell);
     if (rc)
         xp_graph_free(g);
     return rc;

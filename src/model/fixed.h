@@ -1,4 +1,4 @@
-/* The fixed-point arithmetic of cgcnn-q16-v1, shared word for word by the CPU backend
+/* The fixed-point arithmetic of cgcnn-q16-v2, shared word for word by the CPU backend
  * (src/model/) and the CUDA kernels (kernels/), so both compute the same integers.
  * docs/formats.md ("Model inference: fixed point") is the normative text; every function here
  * is written so that it can be checked against it line by line.

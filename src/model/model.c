@@ -114,6 +114,14 @@ int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *er
         (rc = text_field(data + 124, 16, m->unit, "unit", err)))
         goto fail;
     rc = XP_EUNSUPPORTED;
+    if (!strcmp(arch, "cgcnn-q16-v1")) {
+        xp_error_set(err, rc,
+                     "model file is cgcnn-q16-v1, whose neighbour order this version no longer "
+                     "computes (%s takes ties as the original code does): convert the model "
+                     "again with `xtalproof model import`",
+                     XP_CGCNN_ARCH);
+        goto fail;
+    }
     if (strcmp(arch, XP_CGCNN_ARCH)) {
         xp_error_set(err, rc, "model architecture \"%s\" is not supported (%s is)", arch,
                      XP_CGCNN_ARCH);

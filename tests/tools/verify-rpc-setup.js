@@ -71,7 +71,7 @@ async function main() {
     console.log(logWord(r, 1).toString());
   } else if (cmd === 'model') {
     const r = await send(admin, st.models, sel('registerModel(bytes32,bytes32,bytes32,bytes32,string,uint256[])') +
-      b32(a[0]) + name32('cgcnn-q16-v1') + name32(a[1]) + name32(a[2]) + word(0xc0) + word(0xe0) + word(0) + word(0));
+      b32(a[0]) + name32('cgcnn-q16-v2') + name32(a[1]) + name32(a[2]) + word(0xc0) + word(0xe0) + word(0) + word(0));
     console.log(logWord(r, 1).toString());
   } else if (cmd === 'open') {
     const now = BigInt((await rpc('eth_getBlockByNumber', ['latest', false])).timestamp);

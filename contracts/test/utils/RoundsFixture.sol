@@ -49,9 +49,9 @@ abstract contract RoundsFixture is Base {
         prov.createDataset(keccak256("d2"), 1, 0, "");
         uint256[] memory ds = new uint256[](2);
         (ds[0], ds[1]) = (1, 2);
-        model1 = models.registerModel(HASH1, "cgcnn-q16-v1", PROPERTY, "eV/atom", "", ds);
-        model2 = models.registerModel(HASH2, "cgcnn-q16-v1", PROPERTY, "eV/atom", "", new uint256[](0));
-        modelOther = models.registerModel(keccak256("other"), "cgcnn-q16-v1", "band_gap", "eV", "", new uint256[](0));
+        model1 = models.registerModel(HASH1, "cgcnn-q16-v2", PROPERTY, "eV/atom", "", ds);
+        model2 = models.registerModel(HASH2, "cgcnn-q16-v2", PROPERTY, "eV/atom", "", new uint256[](0));
+        modelOther = models.registerModel(keccak256("other"), "cgcnn-q16-v2", "band_gap", "eV", "", new uint256[](0));
         vm.warp(1_800_000_000);
     }
 
