@@ -10,7 +10,7 @@
 #include "xtalproof/error.h"
 #include "xtalproof/structure.h"
 
-#define XP_SYMHASH_VERSION 2
+#define XP_SYMHASH_VERSION 3
 #define XP_DEFAULT_SYMPREC 1e-3       /* Å */
 #define XP_DEFAULT_ANGLE_TOLERANCE 2.0 /* degrees: lattice angles within it are idealized */
 

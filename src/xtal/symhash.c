@@ -4,7 +4,10 @@
  *    right-handed;
  * 3. among the proper lattice automorphisms of that cell and the atoms of the rarest species
  *    as origin, the lexicographically least list of (Z, quantized fractional coordinates) is
- *    the canonical form; with the quantized cell parameters it is hashed.
+ *    the canonical form; with the quantized cell parameters it is hashed. Coordinates are
+ *    quantized in 120ths where the crystal has no symmetry (P1: only they tell a moved atom
+ *    apart) and in 12ths elsewhere (a moved atom breaks the symmetry; a coarse grid keeps
+ *    noise from crossing edges).
  * Enantiomorphs (mirror images) hash equal: improper automorphisms are used too, and the
  * enantiomorphic space-group pairs are hashed by the lower number of the pair. */
 #include <math.h>
@@ -19,9 +22,8 @@
 #include "xtalproof/keccak.h"
 #include "xtalproof/symhash.h"
 
-#ifndef COORD_GRID
-#define COORD_GRID 120 /* fractional coordinates in 1/120ths */
-#endif
+#define COORD_GRID_P1 120 /* fractional coordinates in 1/120ths in a crystal without symmetry */
+#define COORD_GRID_SYM 12 /* and in 1/12ths in one with symmetry */
 #define LENGTH_STEP 0.002     /* cell lengths: steps of 0.2% (natural log) */
 #define ANGLE_STEP 0.1        /* cell angles: 0.1 degree */
 #define DOMAIN_SYMHASH 0x53   /* 'S' */
@@ -84,16 +86,14 @@ static int keys_cmp(const atom_key *a, const atom_key *b, size_t n)
     return 0;
 }
 
-/* The bin edges sit at (k + 0.6234) / COORD_GRID: away from every fraction with a small
- * denominator (1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, ...), where special positions lie, so that
- * rounding noise of those never crosses an edge. */
-#ifndef COORD_OFFSET
+/* The bin edges sit at (k + 0.6234) / grid: away from every fraction with a small
+ * denominator (1/2, 1/3, 1/4, 1/6, 1/8, 1/12, 1/16, 1/24, ...), where special positions lie,
+ * so that rounding noise of those never crosses an edge (at either grid). */
 #define COORD_OFFSET 0.3766
-#endif
-static uint16_t quantize(double f)
+static uint16_t quantize(double f, int grid)
 {
-    long q = (long)floor(xp_wrap01(f) * COORD_GRID + COORD_OFFSET);
-    return (uint16_t)(q % COORD_GRID);
+    long q = (long)floor(xp_wrap01(f) * grid + COORD_OFFSET);
+    return (uint16_t)(q % grid);
 }
 
 /* Centring vectors of the conventional cell: rows of a primitive basis in conventional
@@ -482,6 +482,8 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
+    /* P1 (one operation in the primitive cell): the fine grid */
+    int grid = (own ? ops.nops == 1 : sg == 1) ? COORD_GRID_P1 : COORD_GRID_SYM;
     int have_best = 0, best_u = 0;
     size_t best_a = 0;
     for (int u = 0; u < nu; u++) {
@@ -494,7 +496,8 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
             for (size_t i = 0; i < np; i++) {
                 double d[3] = {pf[i][0] - pf[a][0], pf[i][1] - pf[a][1], pf[i][2] - pf[a][2]};
                 for (int k = 0; k < 3; k++)
-                    cand[i].q[k] = quantize(d[0] * Mi[0][k] + d[1] * Mi[1][k] + d[2] * Mi[2][k]);
+                    cand[i].q[k] =
+                        quantize(d[0] * Mi[0][k] + d[1] * Mi[1][k] + d[2] * Mi[2][k], grid);
                 cand[i].z = (uint8_t)pz[i];
             }
             if (have_best) { /* the least element decides most candidates without a sort */
