@@ -8,8 +8,8 @@
 #include "xtalproof/model.h"
 
 /* A candidate neighbour of atom i: atom j at image offset o of the reference frame (below), its
- * squared distance and distance in IEEE double, and the cell of the reference frame's 8 Å grid
- * it lies in, relative to atom i's cell. */
+ * distance in IEEE double, and the cube of the reference frame's 8 Å grid it lies in, relative
+ * to atom i's cube. */
 typedef struct cand {
     double d;
     int32_t j;
