@@ -63,6 +63,10 @@ typedef struct xp_file_ids {
 } xp_file_ids;
 /* Reads and hashes every structure of a file; on any failure nothing is returned. */
 int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err);
+/* The largest structure file the commands read. */
+#define XP_CLI_MAX_FILE ((size_t)256 << 20)
+/* The symhash of a file's one structure, read as the commands read files. */
+int xp_cli_symhash_of_file(const char *path, uint8_t symhash[32], xp_error *err);
 void xp_cli_file_ids_free(xp_file_ids *ids);
 int xp_cmd_dataset(int argc, char **argv);
 int xp_cmd_register(int argc, char **argv);

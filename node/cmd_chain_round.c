@@ -79,16 +79,9 @@ static int target_symhash(const char *arg, char out[67], xp_error *err)
         if (xp_hex_decode_exact(arg, h, 32, err))
             return XP_EINVAL;
     } else {
-        xp_file_ids ids;
-        int rc = xp_cli_hash_file(arg, &ids, err);
+        int rc = xp_cli_symhash_of_file(arg, h, err);
         if (rc)
             return rc;
-        if (ids.n != 1) {
-            xp_cli_file_ids_free(&ids);
-            return xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", arg, ids.n);
-        }
-        memcpy(h, ids.symhash[0], 32);
-        xp_cli_file_ids_free(&ids);
     }
     xp_hex_encode(h, 32, out, 1);
     return 0;

@@ -25,17 +25,7 @@ static int target_symhash(const char *arg, uint8_t symhash[32], xp_error *err)
 {
     if (strncmp(arg, "0x", 2) == 0 && strlen(arg) == 66)
         return xp_hex_decode_exact(arg, symhash, 32, err);
-    xp_file_ids ids;
-    int rc = xp_cli_hash_file(arg, &ids, err);
-    if (rc)
-        return rc;
-    if (ids.n != 1)
-        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures; give the SYMHASH of one", arg,
-                          ids.n);
-    else
-        memcpy(symhash, ids.symhash[0], 32);
-    xp_cli_file_ids_free(&ids);
-    return rc;
+    return xp_cli_symhash_of_file(arg, symhash, err);
 }
 
 int xp_cli_make_inclusion(xp_store *s, const char *name, uint32_t number, const char *arg,

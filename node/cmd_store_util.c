@@ -9,7 +9,6 @@
 #include "xtalproof/store.h"
 #include "xtalproof/symhash.h"
 
-#define MAX_FILE ((size_t)256 << 20)
 
 int xp_cli_store_open(struct xp_store **s)
 {
@@ -24,12 +23,18 @@ int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err)
     memset(ids, 0, sizeof *ids);
     char *data;
     size_t len;
-    int rc = xp_file_read(path, MAX_FILE, &data, &len, err);
+    int rc = xp_file_read(path, XP_CLI_MAX_FILE, &data, &len, err);
     if (rc)
         return rc;
     rc = xp_cli_hash_mem(path, data, len, NULL, ids, err);
     free(data);
     return rc;
+}
+
+int xp_cli_symhash_of_file(const char *path, uint8_t symhash[32], xp_error *err)
+{
+    xp_read_opts opts = {.max_bytes = XP_CLI_MAX_FILE};
+    return xp_symhash_of_file(path, &opts, symhash, err);
 }
 
 int xp_cli_hash_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,

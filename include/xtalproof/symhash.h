@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "xtalproof/error.h"
+#include "xtalproof/reader.h"
 #include "xtalproof/structure.h"
 
 #define XP_SYMHASH_VERSION 3
@@ -40,5 +41,10 @@ typedef struct xp_xtal_id {
 int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id,
                      xp_error *err);
 void xp_xtal_id_clear(xp_xtal_id *id);
+
+/* The symhash of the one structure in the file at path (read with opts; NULL: the defaults). A
+ * file that holds another number of structures is refused. */
+int xp_symhash_of_file(const char *path, const xp_read_opts *opts, uint8_t symhash[32],
+                       xp_error *err);
 
 #endif

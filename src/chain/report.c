@@ -519,26 +519,10 @@ static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
 /* The symhash of the one structure in a target file. */
 static int target_symhash(const char *path, uint8_t out[32], xp_error *err)
 {
-    char *data;
-    size_t len;
-    int rc = xp_file_read(path, XP_TARGET_FILE_MAX, &data, &len, err);
-    if (rc)
-        return rc;
-    xp_structure_list list;
-    rc = xp_read_structures_mem(path, data, len, NULL, &list, err);
-    free(data);
-    if (rc)
-        return rc;
-    if (list.n != 1)
-        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", path, list.n);
-    xp_xtal_id id;
-    if (!rc && !(rc = xp_xtal_identify(list.items[0], NULL, &id, err))) {
-        memcpy(out, id.symhash, 32);
-        xp_xtal_id_clear(&id);
-    }
+    xp_read_opts opts = {.max_bytes = XP_TARGET_FILE_MAX};
+    int rc = xp_symhash_of_file(path, &opts, out, err);
     if (rc)
         xp_error_prefix(err, "target %s", path);
-    xp_structure_list_free(&list);
     return rc;
 }
 

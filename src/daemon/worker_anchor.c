@@ -296,6 +296,19 @@ static int nap(xp_anchor_worker *w, unsigned ms)
     return s;
 }
 
+/* The counters of a round-watcher or oracle pass (got) added to the worker's (under w->mu). */
+static void add_counts(xp_anchor_stats *to, const xp_anchor_stats *got)
+{
+    to->settled += got->settled;
+    to->withdrawals += got->withdrawals;
+    to->revealed += got->revealed;
+    to->oracle_reports += got->oracle_reports;
+    to->oracle_bad_reports += got->oracle_bad_reports;
+    to->oracle_signed += got->oracle_signed;
+    to->oracle_posted += got->oracle_posted;
+    to->oracle_failures += got->oracle_failures;
+}
+
 static void *run(void *arg)
 {
     xp_anchor_worker *w = arg;
@@ -329,9 +342,7 @@ static void *run(void *arg)
             if (rc)
                 note_error(w, "round watcher", &err);
             pthread_mutex_lock(&w->mu);
-            w->stats.settled += got.settled;
-            w->stats.withdrawals += got.withdrawals;
-            w->stats.revealed += got.revealed;
+            add_counts(&w->stats, &got);
             if (seen) {
                 json_decref(w->rounds);
                 w->rounds = seen;
@@ -344,11 +355,7 @@ static void *run(void *arg)
             if (rc)
                 note_error(w, "oracle", &err);
             pthread_mutex_lock(&w->mu);
-            w->stats.oracle_reports += got.oracle_reports;
-            w->stats.oracle_bad_reports += got.oracle_bad_reports;
-            w->stats.oracle_signed += got.oracle_signed;
-            w->stats.oracle_posted += got.oracle_posted;
-            w->stats.oracle_failures += got.oracle_failures;
+            add_counts(&w->stats, &got);
             pthread_mutex_unlock(&w->mu);
         }
         refresh_pending(w);

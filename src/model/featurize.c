@@ -65,7 +65,6 @@ typedef struct frame {
 
 /* The neighbour search's state: wrapped coordinates and cell lists. */
 typedef struct search {
-    const xp_structure *s;
     double (*fw)[3];
     const double (*L)[3];
     const int *nb, *m;
@@ -299,7 +298,7 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
         free(fill);
     }
     frame_fill(s, fw, &fr);
-    search ctx = {s, fw, L, nb, m, start, order, bin_of, &fr};
+    search ctx = {fw, L, nb, m, start, order, bin_of, &fr};
     for (size_t i = 0; i < n; i++) {
         top_k t = {.nbest = 0};
         candidates(&ctx, i, &t);

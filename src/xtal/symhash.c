@@ -611,3 +611,21 @@ done:
     free(orbits);
     return rc;
 }
+
+int xp_symhash_of_file(const char *path, const xp_read_opts *opts, uint8_t symhash[32],
+                       xp_error *err)
+{
+    xp_structure_list list;
+    int rc = xp_read_structures(path, opts, &list, err);
+    if (rc)
+        return rc;
+    if (list.n != 1)
+        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", path, list.n);
+    xp_xtal_id id;
+    if (!rc && !(rc = xp_xtal_identify(list.items[0], NULL, &id, err))) {
+        memcpy(symhash, id.symhash, 32);
+        xp_xtal_id_clear(&id);
+    }
+    xp_structure_list_free(&list);
+    return rc;
+}

@@ -446,9 +446,10 @@ static void check_csv(const char *csv, const char *base, int with_double)
             printf("; vs double on our graph: mean %.6f max %.6f", fsum[k] / cnt[k], fmx[k]);
         printf("\n");
         assert_true(cnt[k] > 0);
-        /* the fixed point against exact arithmetic on the same graph */
-        assert_true(fsum[k] / cnt[k] <= 0.002);
-        assert_true(fmx[k] <= 0.01);
+        if (with_double) { /* the fixed point against exact arithmetic on the same graph */
+            assert_true(fsum[k] / cnt[k] <= 0.002);
+            assert_true(fmx[k] <= 0.01);
+        }
         /* against the original code: the targets */
         assert_true(sum[k] / cnt[k] <= 0.002);
         assert_true(mx[k] <= 0.01);

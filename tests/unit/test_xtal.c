@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -205,6 +206,42 @@ static void hand_equivalences(void **state)
     assert_memory_not_equal(ha, hb, 32);
     xp_structure_list_free(&a);
     xp_structure_list_free(&b);
+}
+
+/* xp_symhash_of_file: a file's one structure hashes as xp_xtal_identify hashes it; a file of
+ * two structures (two CIF blocks) is refused, and so is a missing file. */
+static void symhash_of_file(void **state)
+{
+    (void)state;
+    char path[512], two[512];
+    snprintf(path, sizeof path, "%s/data/cgcnn/sample-cifs/1000041.cif", XP_SHARED_DIR);
+    uint8_t h[32], want[32];
+    xp_error err = {0};
+    assert_int_equal(xp_symhash_of_file(path, NULL, h, &err), 0);
+    xp_structure_list l;
+    assert_int_equal(xp_read_structures(path, NULL, &l, &err), 0);
+    hash_of(l.items[0], want);
+    xp_structure_list_free(&l);
+    assert_memory_equal(h, want, 32);
+    /* the same block twice under two names */
+    char *data;
+    size_t len;
+    assert_int_equal(xp_file_read(path, 1 << 20, &data, &len, &err), 0);
+    snprintf(two, sizeof two, "%s/xp-two-blocks-%d.cif",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    FILE *f = fopen(two, "w");
+    assert_non_null(f);
+    fwrite(data, 1, len, f);
+    fprintf(f, "\n");
+    const char *blk = strstr(data, "data_");
+    assert_non_null(blk);
+    fprintf(f, "data_again%s", blk + 5 + strcspn(blk + 5, "\r\n"));
+    fclose(f);
+    free(data);
+    assert_int_not_equal(xp_symhash_of_file(two, NULL, h, &err), 0);
+    assert_non_null(strstr(err.msg, "holds 2 structures, not one"));
+    remove(two);
+    assert_int_not_equal(xp_symhash_of_file(two, NULL, h, &err), 0);
 }
 
 /* ---- the shared benchmark ----------------------------------------------------------------- */
@@ -464,6 +501,7 @@ int main(void)
         cmocka_unit_test(cif_blocks_ops_uncertainty),
         cmocka_unit_test(cif_malformed),
         cmocka_unit_test(hand_equivalences),
+        cmocka_unit_test(symhash_of_file),
         cmocka_unit_test(benchmark_manifest),
         cmocka_unit_test(generated_noise_and_moves),
     };
