@@ -113,6 +113,11 @@ static int parse_tuple_body(const char **s, xp_abi_type *t, int depth, xp_error 
     }
 }
 
+static size_t head_size(const xp_abi_type *t);
+
+/* The largest static value a type may describe (fixed arrays multiply): 1 GiB. */
+#define MAX_STATIC_SIZE ((size_t)1 << 30)
+
 static int parse_type(const char **s, xp_abi_type **out, int depth, xp_error *err)
 {
     if (depth > MAX_DEPTH)
@@ -181,6 +186,13 @@ static int parse_type(const char **s, xp_abi_type **out, int depth, xp_error *er
         }
         a->elem = t;
         t = a;
+        /* Elements that take no bytes (empty tuples) would let a count of the data, or a fixed
+         * size, stand for any number of values without data to match; no contract can declare
+         * them, so they are refused here rather than limited later. */
+        if (!xp_abi_is_dynamic(a->elem) && head_size(a->elem) == 0) {
+            rc = xp_error_set(err, XP_EINVAL, "ABI type: an array of elements without content");
+            break;
+        }
         if (**s == ']') {
             a->kind = XP_ABI_ARRAY;
         } else {
@@ -197,6 +209,10 @@ static int parse_type(const char **s, xp_abi_type **out, int depth, xp_error *er
             a->kind = XP_ABI_FARRAY;
             a->len = (size_t)k;
             *s = end;
+            if (!xp_abi_is_dynamic(a->elem) && head_size(a->elem) > MAX_STATIC_SIZE / k) {
+                rc = xp_error_set(err, XP_EINVAL, "ABI type: a fixed array larger than 1 GiB");
+                break;
+            }
         }
         (*s)++;
         if (++depth > MAX_DEPTH) {

@@ -210,6 +210,18 @@ static void strict(void **state)
     memset(w + 32, 0xff, 32); /* a huge count */
     assert_int_not_equal(xp_abi_decode(&t, 1, w, 64, &v, &err), 0);
     xp_abi_type_free(t);
+    /* arrays of elements that take no bytes (empty tuples) would let a count stand for any
+     * number of values without data to match (the fuzzer's finding): refused as types */
+    assert_int_not_equal(xp_abi_type_parse("()[]", &t, &err), 0);
+    assert_int_not_equal(xp_abi_type_parse("()[4]", &t, &err), 0);
+    assert_int_not_equal(xp_abi_type_parse("(())[]", &t, &err), 0);
+    assert_int_not_equal(xp_abi_type_parse("()[1][4][58]", &t, &err), 0);
+    assert_int_equal(xp_abi_type_parse("((),uint8)[]", &t, &err), 0);
+    xp_abi_type_free(t);
+    /* a static array of more than 1 GiB */
+    assert_int_not_equal(xp_abi_type_parse("uint256[1000000][1000000]", &t, &err), 0);
+    assert_int_equal(xp_abi_type_parse("uint256[1000][1000]", &t, &err), 0);
+    xp_abi_type_free(t);
     assert_int_not_equal(xp_abi_type_parse("uint7", &t, &err), 0);
     assert_int_not_equal(xp_abi_type_parse("bytes33", &t, &err), 0);
     assert_int_not_equal(xp_abi_type_parse("fixed128x18", &t, &err), 0);
