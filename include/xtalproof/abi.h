@@ -45,6 +45,8 @@ typedef struct xp_abi_params {
     char **names;
 } xp_abi_params;
 
+/* Refuses what no contract can declare and no data can bound: arrays whose elements take no
+ * bytes (of empty tuples), zero-length fixed arrays, and static arrays of more than 1 GiB. */
 int xp_abi_type_parse(const char *text, xp_abi_type **t, xp_error *err);
 void xp_abi_type_free(xp_abi_type *t);
 /* Canonical text (uint → uint256, tuple(...) → (...)); malloc'd. */
