@@ -37,6 +37,23 @@ int xp_check_ordered(const xp_structure *s, xp_error *err)
     return 0;
 }
 
+int xp_check_density(const xp_structure *s, double tol, xp_error *err)
+{
+    const char *src = s->source ? s->source : "structure";
+    const double(*L)[3] = (const double(*)[3])s->lattice;
+    double v = fabs(L[0][0] * (L[1][1] * L[2][2] - L[1][2] * L[2][1]) -
+                    L[0][1] * (L[1][0] * L[2][2] - L[1][2] * L[2][0]) +
+                    L[0][2] * (L[1][0] * L[2][1] - L[1][1] * L[2][0]));
+    double per = s->nsites ? v / (double)s->nsites : v;
+    double need = fmax(XP_MIN_VOLUME_PER_ATOM, tol);
+    if (!(per >= need))
+        return xp_error_set(err, XP_EINVAL, "%s%s%s: %.3g Å³ per atom (%zu atoms in %.3g Å³): "
+                            "denser than any solid; at least %.3g Å³ per atom is needed",
+                            src, s->block ? " " : "", s->block ? s->block : "", per, s->nsites,
+                            v, need);
+    return 0;
+}
+
 void xp_hill_formula(const int *z, size_t n, char *out, size_t cap)
 {
     long count[119] = {0};

@@ -99,6 +99,8 @@ int xp_match_prepare(const xp_structure *s, const xp_match_opts *opts, xp_match_
         return xp_error_set(err, XP_EINVAL, "%s: %zu sites (matching handles at most %d)", src,
                             s->nsites, XP_MATCH_MAX_ATOMS);
     int rc = xp_check_ordered(s, err);
+    if (!rc)
+        rc = xp_check_density(s, o.prim_tol, err);
     if (rc)
         return rc;
     size_t n = s->nsites;

@@ -434,7 +434,11 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     if (s->nsites > 20000)
         return xp_error_set(err, XP_EINVAL, "%s: %zu sites (hashing handles at most 20000)", src,
                             s->nsites);
+    if (!(symprec <= 1.0))
+        return xp_error_set(err, XP_EINVAL, "symprec %g Å: at most 1 Å", symprec);
     int drc = xp_check_ordered(s, err);
+    if (!drc)
+        drc = xp_check_density(s, symprec, err);
     if (drc)
         return drc;
     size_t n = s->nsites;

@@ -38,6 +38,17 @@ double xp_wrap01(double x);
 /* 0 for an ordered structure; else XP_EUNSUPPORTED naming the partially occupied sites. */
 int xp_check_ordered(const xp_structure *s, xp_error *err);
 
+/* The least volume per atom a structure may have to be hashed or matched, in Å³. No solid comes
+ * near it (diamond: 5.7; hydrides at megabar pressures: about 2), and spglib needs a primitive
+ * cell of more volume than its tolerance (its cell reduction fails below that, and
+ * spg_get_spacegroup_type_from_symmetry then reads a null pointer). */
+#define XP_MIN_VOLUME_PER_ATOM 0.5
+
+/* 0 when the cell holds at least max(XP_MIN_VOLUME_PER_ATOM, tol) Å³ per atom (tol: the
+ * tolerance in Å that spglib will be given, which is at most 1); else XP_EINVAL saying so.
+ * The primitive cell then has at least that volume as well. */
+int xp_check_density(const xp_structure *s, double tol, xp_error *err);
+
 /* Niggli-reduces the lattice (rows, in place), makes it right-handed and rewrites the n
  * fractional coordinates in the new basis (not wrapped). Fails on a degenerate cell. */
 int xp_niggli_cell(double lat[3][3], double (*frac)[3], size_t n);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "xtalproof/bytes.h"
+#include "xtalproof/match.h"
 #include "xtalproof/reader.h"
 #include "xtalproof/symhash.h"
 #include "xtalproof/walk.h"
@@ -206,6 +207,64 @@ static void hand_equivalences(void **state)
     assert_memory_not_equal(ha, hb, 32);
     xp_structure_list_free(&a);
     xp_structure_list_free(&b);
+}
+
+/* A cell denser than any solid is refused by the hash and the matcher, naming the density:
+ * the rock-salt conventional cell (8 atoms in 5.62³ Å³, 22.2 Å³ per atom) scaled by 0.0111
+ * (3.0e-5 Å³ per atom) made spglib read a null pointer before (the fuzzer's finding; spglib's
+ * cell reduction fails on a volume below its tolerance). Scaled by 0.3 (0.6 Å³ per atom) it is
+ * still hashed; by 0.25 (0.35 Å³ per atom) it is refused. */
+static void too_dense_refused(void **state)
+{
+    (void)state;
+    const double scale[4] = {0.0111, 0.25, 0.3, 1.0};
+    const int ok[4] = {0, 0, 1, 1};
+    for (int k = 0; k < 4; k++) {
+        char text[512];
+        snprintf(text, sizeof text, "NaCl\n%.4f\n5.62 0 0\n0 5.62 0\n0 0 5.62\nCl Na\n4 4\n"
+                 "Direct\n0 0 0\n0.5 0.5 0\n0.5 0 0.5\n0 0.5 0.5\n0.52 0 0\n0 0.5 0\n"
+                 "0 0 0.5\n0.5 0.5 0.5\n", scale[k]);
+        xp_structure_list l = read_ok("dense.vasp", text, NULL);
+        xp_xtal_id id;
+        xp_error err = {0};
+        int rc = xp_xtal_identify(l.items[0], NULL, &id, &err);
+        if (ok[k]) {
+            assert_int_equal(rc, 0);
+            xp_xtal_id_clear(&id);
+        } else {
+            assert_int_not_equal(rc, 0);
+            assert_non_null(strstr(err.msg, "Å³ per atom"));
+            assert_non_null(strstr(err.msg, "denser than any solid"));
+        }
+        xp_match_cell c;
+        rc = xp_match_prepare(l.items[0], NULL, &c, &err);
+        if (ok[k]) {
+            assert_int_equal(rc, 0);
+            xp_match_cell_clear(&c);
+        } else {
+            assert_int_not_equal(rc, 0);
+            assert_non_null(strstr(err.msg, "denser than any solid"));
+        }
+        xp_structure_list_free(&l);
+    }
+    /* the fuzzer's input itself (its cell is 0.115 x 0.062 x 0.062 Å) */
+    {
+        xp_structure_list f;
+        xp_error err = {0};
+        assert_int_equal(xp_read_structures(XP_TEST_VECTORS "/../fuzz/corpus/fuzz_poscar/"
+                                            "too-dense-cell", NULL, &f, &err), 0);
+        xp_xtal_id id;
+        assert_int_not_equal(xp_xtal_identify(f.items[0], NULL, &id, &err), 0);
+        assert_non_null(strstr(err.msg, "denser than any solid"));
+        xp_structure_list_free(&f);
+    }
+    /* symprec beyond 1 Å is refused by the library as by the command */
+    xp_structure_list l = read_ok("a.vasp", ROCKSALT5, NULL);
+    xp_hash_opts ho = {.symprec = 1.5};
+    xp_xtal_id id;
+    xp_error err = {0};
+    assert_int_not_equal(xp_xtal_identify(l.items[0], &ho, &id, &err), 0);
+    xp_structure_list_free(&l);
 }
 
 /* xp_symhash_of_file: a file's one structure hashes as xp_xtal_identify hashes it; a file of
@@ -501,6 +560,7 @@ int main(void)
         cmocka_unit_test(cif_blocks_ops_uncertainty),
         cmocka_unit_test(cif_malformed),
         cmocka_unit_test(hand_equivalences),
+        cmocka_unit_test(too_dense_refused),
         cmocka_unit_test(symhash_of_file),
         cmocka_unit_test(benchmark_manifest),
         cmocka_unit_test(generated_noise_and_moves),
