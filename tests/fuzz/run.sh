@@ -4,7 +4,7 @@
 set -eu
 build=$1 secs=$2
 here=$(cd "$(dirname "$0")" && pwd)
-status=0 n=0
+status=0 n=0 failed=""
 for bin in "$build"/bin/fuzz_*; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin")
@@ -23,8 +23,15 @@ for bin in "$build"/bin/fuzz_*; do
     grep -E 'stat::number_of_executed_units' "$build/$name.log" || true
   else
     echo "fuzz: $name FAILED; see $build/$name.log"; tail -30 "$build/$name.log"; status=1
+    failed="$failed $name"
   fi
   rm -rf "$work"; n=$((n+1))
 done
 [ "$n" -gt 0 ] || { echo "fuzz: no targets in $build"; exit 1; }
+# the last lines say which target failed (a log's tail is often all that is shown)
+if [ "$status" -ne 0 ]; then
+  echo "fuzz: FAILED:$failed (inputs: $build/<target>-crash-*, -oom-*, -timeout-*)"
+else
+  echo "fuzz: $n targets ran, none failed"
+fi
 exit $status
