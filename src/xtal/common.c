@@ -40,10 +40,7 @@ int xp_check_ordered(const xp_structure *s, xp_error *err)
 int xp_check_density(const xp_structure *s, double tol, xp_error *err)
 {
     const char *src = s->source ? s->source : "structure";
-    const double(*L)[3] = (const double(*)[3])s->lattice;
-    double v = fabs(L[0][0] * (L[1][1] * L[2][2] - L[1][2] * L[2][1]) -
-                    L[0][1] * (L[1][0] * L[2][2] - L[1][2] * L[2][0]) +
-                    L[0][2] * (L[1][0] * L[2][1] - L[1][1] * L[2][0]));
+    double v = fabs(xp_structure_volume(s));
     double per = s->nsites ? v / (double)s->nsites : v;
     double need = fmax(XP_MIN_VOLUME_PER_ATOM, tol);
     if (!(per >= need))
