@@ -101,6 +101,13 @@ static void keep_best(top_k *t, const cand *c)
 
 /* Every candidate of atom i: every (j, image) with 1e-8 < d and d² < 64 + 1e-8, d computed in
  * the reference frame. The cell lists only find them; the arithmetic is the frame's. */
+/* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
+#define XP_FEAT_MAX_CAND 20000
+/* Points the neighbour search may test per atom (see xp_featurize). */
+#define XP_FEAT_MAX_TESTS 1e7
+
+/* The points within 8 Å of atom i, into t; stops once there are more than XP_FEAT_MAX_CAND
+ * (the caller refuses the structure then, so a cell dense with images costs no more). */
 static void candidates(const search *x, size_t i, top_k *t)
 {
     const int *nb = x->nb, *m = x->m;
@@ -148,6 +155,8 @@ static void candidates(const search *x, size_t i, top_k *t)
                     for (int a = 0; a < 3; a++)
                         c.cell[a] = (int8_t)(grid_cell(e[a], fr->vmin[a]) - fr->cell[i][a]);
                     keep_best(t, &c);
+                    if (t->ncand > XP_FEAT_MAX_CAND)
+                        return;
                 }
             }
         }
@@ -201,9 +210,6 @@ static void frame_fill(const xp_structure *s, double (*fw)[3], frame *fr)
             fr->cell[i][a] = grid_cell(fr->c[i][a], fr->vmin[a]);
 }
 
-/* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
-#define XP_FEAT_MAX_CAND 20000
-
 int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
 {
     memset(g, 0, sizeof *g);
@@ -255,6 +261,17 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
     }
     for (int k = 0; k < 3; k++)
         m[k] = (int)floor(r * nb[k] / h[k]) + 1;
+    /* The search tests every atom of (2m+1)^3 bins per atom. A cell that asks too many
+     * (skewed, or tiny with many atoms) is refused before the work: the most skewed cells of the
+     * benchmark (its random changes of basis) ask 2.2e5 per atom. */
+    double tests = (2.0 * m[0] + 1) * (2.0 * m[1] + 1) * (2.0 * m[2] + 1) * (double)n /
+                   ((double)nb[0] * nb[1] * nb[2]);
+    if (!(tests <= XP_FEAT_MAX_TESTS))
+        return xp_error_set(err, XP_EINVAL,
+                            "the cell is too small or too skewed for the 8 Å neighbour search "
+                            "(%.3g points to test per atom, at most %.0e): atoms overlap, or "
+                            "a reduced cell of the crystal is needed",
+                            tests, XP_FEAT_MAX_TESTS);
 
     size_t nbins = (size_t)nb[0] * nb[1] * nb[2];
     double(*fw)[3] = malloc(n * sizeof *fw);

@@ -21,6 +21,12 @@ static int32_t q16(double d)
     return (int32_t)floor(d * 65536.0 + 0.5);
 }
 
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
 static xp_structure *cubic1(double a, int z)
 {
     xp_structure *s = xp_structure_new(1);
@@ -314,6 +320,50 @@ static void test_refused(void **state)
     xp_structure_free(s);
 }
 
+/* A cell whose search would test too many points is refused before the work: the fuzzer's
+ * input (24 atoms in 0.36 Å³, heights 0.06, 0.055 and 0.10 Å: about 7e9 tests, which took 17 s
+ * under the fuzzer) is refused with the sentence. The most skewed cell of the benchmark (a
+ * random change of basis, 2.2e5 tests per atom) is still featurized, and gives the distances
+ * of the same crystal written plainly. */
+static void test_too_many_tests_refused(void **state)
+{
+    (void)state;
+    xp_structure_list l;
+    xp_error err = {0};
+    xp_graph g;
+    assert_int_equal(xp_read_structures(XP_TEST_VECTORS "/../fuzz/corpus/fuzz_featurize/"
+                                        "dense-skewed-cell", NULL, &l, &err), 0);
+    assert_int_not_equal(xp_featurize(l.items[0], &g, &err), 0);
+    assert_non_null(strstr(err.msg, "too small or too skewed"));
+    xp_structure_list_free(&l);
+
+    xp_structure_list c, o;
+    assert_int_equal(xp_read_structures(XP_SHARED_DIR "/data/structures/bench/"
+                                        "spg-tetragonal-107-3/cell.vasp", NULL, &c, &err), 0);
+    assert_int_equal(xp_read_structures(XP_SHARED_DIR "/data/structures/bench/"
+                                        "spg-tetragonal-107-3/orig.vasp", NULL, &o, &err), 0);
+    xp_graph gc, go;
+    if (xp_featurize(c.items[0], &gc, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(xp_featurize(o.items[0], &go, &err), 0);
+    assert_int_equal(gc.n, go.n);
+    /* the multiset of each atom's distances is the crystal's: compare the sorted lists of all */
+    size_t nd = gc.n * XP_FEAT_NBR;
+    int32_t *a = malloc(nd * sizeof *a), *b = malloc(nd * sizeof *b);
+    memcpy(a, gc.dist, nd * sizeof *a);
+    memcpy(b, go.dist, nd * sizeof *b);
+    qsort(a, nd, sizeof *a, cmp_i32);
+    qsort(b, nd, sizeof *b, cmp_i32);
+    for (size_t i = 0; i < nd; i++)
+        assert_true(abs(a[i] - b[i]) <= 1);
+    free(a);
+    free(b);
+    xp_graph_free(&gc);
+    xp_graph_free(&go);
+    xp_structure_list_free(&c);
+    xp_structure_list_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_supercell_consistent),
         cmocka_unit_test(test_tie_documented_order),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_too_many_tests_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
