@@ -533,6 +533,11 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                 set_state(rec, "mined");
                 if ((rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err)))
                     goto out;
+                if (s->o.confirmations > 1)
+                    fprintf(stderr, "xtalproof: nonce %llu: mined in block %llu, waiting for %u "
+                                    "confirmations\n",
+                            (unsigned long long)nonce, (unsigned long long)block,
+                            (unsigned)s->o.confirmations);
             }
             if (xp_eth_block_number(s->rpc, &head, &le)) {
                 json_decref(receipt);

@@ -124,7 +124,7 @@ before=$(nonce)
 "${SEND[@]}" --rpc "$URL" --to "$B" --value 17 --idempotency-key killed --confirmations 5 \
   >"$T/k9.out" 2>"$T/k9.err" &
 KPID=$!
-for _ in $(seq 1 50); do [ "$(nonce)" = $((before + 1)) ] && break; sleep 0.1; done
+for _ in $(seq 1 300); do [ "$(nonce)" = $((before + 1)) ] && break; sleep 0.1; done
 kill -9 "$KPID"; wait "$KPID" 2>/dev/null
 expect "restart after kill -9" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value 17 --idempotency-key killed
 grep -q '"reused":true' "$T/out" && ok "the killed send was finished, not repeated" || bad "restart: $(cat "$T/out")"
@@ -138,10 +138,16 @@ SNAP=$(rpc evm_snapshot '[]')
 before=$(nonce)
 "${SEND[@]}" --rpc "$URL" --to "$B" --value 13 --confirmations 3 >"$T/reorg.out" 2>"$T/reorg.err" &
 SPID=$!
-for _ in $(seq 1 50); do [ "$(nonce)" = $((before + 1)) ] && break; sleep 0.1; done
+# the sender must have seen its receipt before the block goes (else there is no reorg to see)
+for _ in $(seq 1 300); do grep -q 'mined in block' "$T/reorg.err" && break; sleep 0.1; done
 rpc evm_revert "[\"$SNAP\"]" >/dev/null
-sleep 1.5
-rpc evm_mine '[]' >/dev/null; rpc evm_mine '[]' >/dev/null
+# once the sender has seen the receipt go, blocks come while it waits (fixed pauses here let
+# a slow sender miss the receipt, or resend after the last block and wait for none)
+for _ in $(seq 1 300); do grep -q 'receipt disappeared (reorg)' "$T/reorg.err" && break; sleep 0.1; done
+for _ in $(seq 1 200); do
+  kill -0 "$SPID" 2>/dev/null || break
+  rpc evm_mine '[]' >/dev/null; sleep 0.3
+done
 wait "$SPID" && ok "confirmed after the reorg" || bad "reorg: $(cat "$T/reorg.out" "$T/reorg.err")"
 grep -q 'receipt disappeared (reorg)' "$T/reorg.err" && ok "reorg noticed" || bad "no reorg seen: $(cat "$T/reorg.err")"
 [ "$(nonce)" = $((before + 1)) ] && ok "one transaction after the reorg" || bad "nonce $(nonce)"
