@@ -74,6 +74,12 @@ typedef struct search {
     const frame *fr;
 } search;
 
+/* A distance in Q16.16, rounded half up (formats.md). */
+static int32_t q16(double d)
+{
+    return (int32_t)floor(d * 65536.0 + 0.5);
+}
+
 static int32_t grid_cell(double x, double vmin)
 {
     return (int32_t)floor(((x - vmin) + 1e-8) / XP_FEAT_RADIUS);
@@ -99,15 +105,15 @@ static void keep_best(top_k *t, const cand *c)
     t->best[p] = *c;
 }
 
-/* Every candidate of atom i: every (j, image) with 1e-8 < d and d² < 64 + 1e-8, d computed in
- * the reference frame. The cell lists only find them; the arithmetic is the frame's. */
 /* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
 #define XP_FEAT_MAX_CAND 20000
 /* Points the neighbour search may test per atom (see xp_featurize). */
 #define XP_FEAT_MAX_TESTS 1e7
 
-/* The points within 8 Å of atom i, into t; stops once there are more than XP_FEAT_MAX_CAND
- * (the caller refuses the structure then, so a cell dense with images costs no more). */
+/* Every candidate of atom i into t: every (j, image) with 1e-8 < d and d² < 64 + 1e-8, d
+ * computed in the reference frame (the cell lists only find them; the arithmetic is the
+ * frame's). Stops once there are more than XP_FEAT_MAX_CAND: the caller refuses the structure
+ * then, so a cell dense with images costs no more. */
 static void candidates(const search *x, size_t i, top_k *t)
 {
     const int *nb = x->nb, *m = x->m;
@@ -330,12 +336,10 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
             g->npadded++;
         for (int k = 0; k < XP_FEAT_NBR; k++) {
             g->nbr[i * XP_FEAT_NBR + k] = k < t.nbest ? t.best[k].j : 0;
-            g->dist[i * XP_FEAT_NBR + k] =
-                k < t.nbest ? (int32_t)floor(t.best[k].d * 65536.0 + 0.5) : XP_FEAT_PAD_DIST;
+            g->dist[i * XP_FEAT_NBR + k] = k < t.nbest ? q16(t.best[k].d) : XP_FEAT_PAD_DIST;
         }
         if (t.nbest > XP_FEAT_NBR &&
-            g->dist[i * XP_FEAT_NBR + XP_FEAT_NBR - 1] ==
-                (int32_t)floor(t.best[XP_FEAT_NBR].d * 65536.0 + 0.5))
+            g->dist[i * XP_FEAT_NBR + XP_FEAT_NBR - 1] == q16(t.best[XP_FEAT_NBR].d))
             g->nties++;
     }
 done:

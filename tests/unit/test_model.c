@@ -355,6 +355,10 @@ static void test_traces(void **state)
                 same += eq;
             }
             printf("  %s: %zu of %zu neighbour lists identical\n", files[t][0], same, g.n);
+            /* a POSCAR's atoms are numbered alike by both; the original's CIF reader groups the
+             * sites by element, so a CIF's numbering may differ (1000041.cif) */
+            if (strstr(files[t][0], ".vasp"))
+                assert_int_equal(same, g.n);
             int32_t *layers = malloc(5 * g.n * 64 * sizeof *layers);
             xp_infer_out o;
             xp_error err = {0};
