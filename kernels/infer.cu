@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "xtalproof/infer.h"
+#include "xtalproof/steps.h"
 }
 #include "infer_elems.h"
 
@@ -51,12 +52,12 @@ __global__ void k_self_nbr(const int32_t *x, size_t natoms, const int32_t *ws, c
 __global__ void k_conv(int l, xp_dev_model m, const int32_t *x, size_t natoms, const int32_t *nbr,
                        const int64_t *ab, const int32_t *ek0, const int32_t *ecnt,
                        const int32_t *eg, const uint32_t *struct_of, uint32_t *sat_count,
-                       int32_t *xn)
+                       int32_t *xn, int64_t *msg)
 {
     size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
     if (t >= natoms * XP_CG_F)
         return;
-    uint32_t sat = xp_k_conv(t, l, &m, x, nbr, ab, ek0, ecnt, eg, xn);
+    uint32_t sat = xp_k_conv(t, l, &m, x, nbr, ab, ek0, ecnt, eg, xn, msg);
     if (sat)
         atomicAdd(&sat_count[struct_of[t / XP_CG_F]], sat);
 }
@@ -156,13 +157,15 @@ static unsigned blocks(size_t n, unsigned per)
     return (unsigned)((n + per - 1) / per);
 }
 
-// Trace roots of a pack, many structures per thread: each gathers its structure's layers
-// into the CPU's layout and hashes them.
+// Trace roots of a pack, many structures per thread: cgcnn-q16-v3 hashes every leaf from the
+// copied-back layers, projections and messages (xp_pack_trace3); v2 gathers the structure's
+// layers into the CPU's layout and hashes them.
 struct roots_job {
     const xp_graph *const *g;
     size_t s0, s1, natoms;
     const uint32_t *start;
     const int32_t *layers;
+    const int64_t *ab, *msg; // v3 only
     xp_infer_out *out;
     pthread_mutex_t mu;
     size_t next;
@@ -181,20 +184,26 @@ static void *roots_worker(void *arg)
         if (s >= j->s1)
             break;
         size_t n = j->g[s]->n, o = j->start[s - j->s0];
-        if (n > cap) {
-            int32_t *nl = (int32_t *)realloc(tl, XP_TRACE_LAYERS * n * XP_CG_F * 4);
-            if (!nl) {
-                pthread_mutex_lock(&j->mu);
-                j->rc = XP_ENOMEM;
-                pthread_mutex_unlock(&j->mu);
-                break;
-            }
-            tl = nl, cap = n;
-        }
-        xp_gather_layers(j->layers, j->natoms, o, n, tl);
         xp_infer_out *r = &j->out[s];
         xp_error e = {0};
-        if (xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, &e)) {
+        int rc;
+        if (j->msg) {
+            rc = xp_pack_trace3(j->g[s], j->natoms, o, j->layers, j->ab, j->msg, r, &e);
+        } else {
+            if (n > cap) {
+                int32_t *nl = (int32_t *)realloc(tl, XP_TRACE_LAYERS * n * XP_CG_F * 4);
+                if (!nl) {
+                    pthread_mutex_lock(&j->mu);
+                    j->rc = XP_ENOMEM;
+                    pthread_mutex_unlock(&j->mu);
+                    break;
+                }
+                tl = nl, cap = n;
+            }
+            xp_gather_layers(j->layers, j->natoms, o, n, tl);
+            rc = xp_trace_root(tl, n, r->pooled, r->out_q, r->value_q, r->trace_root, &e);
+        }
+        if (rc) {
             pthread_mutex_lock(&j->mu);
             j->rc = e.code ? e.code : XP_ENOMEM;
             pthread_mutex_unlock(&j->mu);
@@ -205,8 +214,8 @@ static void *roots_worker(void *arg)
 }
 
 // One pack of structures [s0, s1) with natoms atoms in all.
-static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0, size_t s1,
-                    size_t natoms, xp_infer_out *out, xp_error *err)
+static int run_pack(const xp_dev_model *dm, int v3, const xp_graph *const *g, size_t s0,
+                    size_t s1, size_t natoms, xp_infer_out *out, xp_error *err)
 {
     size_t ns = s1 - s0, ne = natoms * XP_CG_NBR;
     uint8_t *hz = (uint8_t *)malloc(natoms);
@@ -217,6 +226,12 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
             *hhid = (int32_t *)malloc(ns * XP_CG_H * 4);
     int32_t *hout = (int32_t *)malloc(ns * 2 * 4);
     uint32_t *hsat = (uint32_t *)malloc(ns * 4);
+    // v3: every layer's projections and messages come back for the trace
+    size_t nab = (size_t)(v3 ? XP_CG_NCONV : 1) * natoms * 2 * XP_CG_F2,
+           nmsg = v3 ? (size_t)XP_CG_NCONV * ne * XP_CG_F : 0;
+    int64_t *hab = v3 ? (int64_t *)malloc(nab * 8) : NULL,
+            *hmsg = v3 ? (int64_t *)malloc(nmsg * 8) : NULL;
+    int64_t *dmsg = NULL;
     uint8_t *dz = NULL;
     int32_t *dnbr = NULL, *ddist = NULL, *dk0 = NULL, *dcnt = NULL, *dg = NULL, *dx = NULL;
     int32_t *dpool = NULL, *dhid = NULL, *dout = NULL;
@@ -225,7 +240,7 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
     int rc = 0;
     const unsigned T = 256;
     if (!hz || !hnbr || !hdist || !hstart || !hsof || !hlayers || !hpool || !hhid || !hout ||
-        !hsat) {
+        !hsat || (v3 && (!hab || !hmsg))) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory packing %zu atoms", natoms);
         goto done;
     }
@@ -237,7 +252,9 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
     CK(cudaMalloc((void **)&dcnt, ne * 4));
     CK(cudaMalloc((void **)&dg, ne * XP_GMAX * 4));
     CK(cudaMalloc((void **)&dx, XP_TRACE_LAYERS * natoms * XP_CG_F * 4));
-    CK(cudaMalloc((void **)&dab, natoms * 2 * XP_CG_F2 * 8));
+    CK(cudaMalloc((void **)&dab, nab * 8));
+    if (v3)
+        CK(cudaMalloc((void **)&dmsg, nmsg * 8));
     CK(cudaMalloc((void **)&dstart, (ns + 1) * 4));
     CK(cudaMalloc((void **)&dsof, natoms * 4));
     CK(cudaMalloc((void **)&dsat, ns * 4));
@@ -254,11 +271,13 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
     k_embed<<<blocks(natoms * XP_CG_F, T), T>>>(dz, natoms, dm->emb_z, dx);
     for (int l = 0; l < XP_CG_NCONV; l++) {
         int32_t *x = dx + (size_t)l * natoms * XP_CG_F, *xn = x + natoms * XP_CG_F;
+        int64_t *ab = dab + (v3 ? (size_t)l * natoms * 2 * XP_CG_F2 : 0);
+        int64_t *msg = v3 ? dmsg + (size_t)l * ne * XP_CG_F : NULL;
         k_self_nbr<<<blocks(natoms * XP_CG_F2, T), T>>>(
             x, natoms, dm->wt_self + (size_t)l * XP_CG_F * XP_CG_F2,
-            dm->wt_nbr + (size_t)l * XP_CG_F * XP_CG_F2, dab);
-        k_conv<<<blocks(natoms * XP_CG_F, T), T>>>(l, *dm, x, natoms, dnbr, dab, dk0, dcnt, dg,
-                                                   dsof, dsat, xn);
+            dm->wt_nbr + (size_t)l * XP_CG_F * XP_CG_F2, ab);
+        k_conv<<<blocks(natoms * XP_CG_F, T), T>>>(l, *dm, x, natoms, dnbr, ab, dk0, dcnt, dg,
+                                                   dsof, dsat, xn, msg);
     }
     k_head<<<blocks(ns, 128), 128>>>(dx + (size_t)XP_CG_NCONV * natoms * XP_CG_F, dstart, ns, *dm,
                                      dpool, dhid, dout, dsat);
@@ -268,12 +287,17 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
     CK(cudaMemcpy(hhid, dhid, ns * XP_CG_H * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(hout, dout, ns * 2 * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(hsat, dsat, ns * 4, cudaMemcpyDeviceToHost));
+    if (v3) {
+        CK(cudaMemcpy(hab, dab, nab * 8, cudaMemcpyDeviceToHost));
+        CK(cudaMemcpy(hmsg, dmsg, nmsg * 8, cudaMemcpyDeviceToHost));
+    }
     // per structure: its results, then the trace roots on all host threads
     for (size_t s = s0; s < s1; s++)
         xp_unpack_out(s - s0, hpool, hhid, hout, hsat, &out[s]);
     {
         roots_job j;
         j.g = g, j.s0 = s0, j.s1 = s1, j.natoms = natoms, j.start = hstart, j.layers = hlayers;
+        j.ab = hab, j.msg = hmsg;
         j.out = out, j.next = s0, j.rc = 0;
         pthread_mutex_init(&j.mu, NULL);
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
@@ -287,14 +311,15 @@ static int run_pack(const xp_dev_model *dm, const xp_graph *const *g, size_t s0,
             pthread_join(tid[t], NULL);
         pthread_mutex_destroy(&j.mu);
         if (j.rc)
-            rc = xp_error_set(err, j.rc, "out of memory hashing the traces");
+            rc = xp_error_set(err, j.rc, "the traces of a pack could not be hashed (%s)",
+                              j.rc == XP_ENOMEM ? "out of memory" : "the pooled vectors differ");
     }
 done:
     free(hz), free(hnbr), free(hdist), free(hstart), free(hsof), free(hlayers), free(hpool);
-    free(hhid), free(hout), free(hsat);
+    free(hhid), free(hout), free(hsat), free(hab), free(hmsg);
     cudaFree(dz), cudaFree(dnbr), cudaFree(ddist), cudaFree(dk0), cudaFree(dcnt), cudaFree(dg);
     cudaFree(dx), cudaFree(dab), cudaFree(dstart), cudaFree(dsof), cudaFree(dsat);
-    cudaFree(dpool), cudaFree(dhid), cudaFree(dout);
+    cudaFree(dpool), cudaFree(dhid), cudaFree(dout), cudaFree(dmsg);
     return rc;
 }
 
@@ -304,8 +329,10 @@ extern "C" int xp_infer_gpu_batch(const xp_model *m, const xp_graph *const *g, s
     char why[256];
     if (!xp_infer_gpu_available(why, sizeof why))
         return xp_error_set(err, XP_EUNSUPPORTED, "%s", why);
+    int v3 = m->arch == 3;
+    // v3 brings back 32 KiB of projections and messages per atom: smaller packs
     if (max_atoms == 0)
-        max_atoms = (size_t)1 << 20;
+        max_atoms = (size_t)1 << (v3 ? 15 : 20);
     for (size_t i = 0; i < n; i++) {
         if (g[i]->n == 0 || g[i]->n > max_atoms)
             return xp_error_set(err, XP_EINVAL, "structure %zu: %zu atoms (1..%zu per launch)",
@@ -317,6 +344,10 @@ extern "C" int xp_infer_gpu_batch(const xp_model *m, const xp_graph *const *g, s
         for (size_t e = 0; e < g[i]->n * XP_CG_NBR; e++)
             if (g[i]->nbr[e] < 0 || (size_t)g[i]->nbr[e] >= g[i]->n || g[i]->dist[e] < 0)
                 return xp_error_set(err, XP_EINVAL, "structure %zu: a bad neighbour entry", i + 1);
+        if (v3 != (g[i]->img != NULL && g[i]->count != NULL))
+            return xp_error_set(err, XP_EINVAL,
+                                "structure %zu: the graph was made for another architecture",
+                                i + 1);
     }
     xp_dev_model dm;
     int rc = model_upload(m, &dm, err);
@@ -327,7 +358,7 @@ extern "C" int xp_infer_gpu_batch(const xp_model *m, const xp_graph *const *g, s
         size_t s1 = s0, atoms = 0;
         while (s1 < n && atoms + g[s1]->n <= max_atoms)
             atoms += g[s1++]->n;
-        rc = run_pack(&dm, g, s0, s1, atoms, out, err);
+        rc = run_pack(&dm, v3, g, s0, s1, atoms, out, err);
         s0 = s1;
     }
     model_free(&dm);

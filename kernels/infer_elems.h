@@ -6,12 +6,14 @@
 #define XTALPROOF_KERNELS_INFER_ELEMS_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/fixed.h"
 #include "xtalproof/featurize.h"
 #include "xtalproof/infer.h"
 #include "xtalproof/model.h"
+#include "xtalproof/steps.h"
 
 #define XP_GMAX 16
 
@@ -66,6 +68,41 @@ static inline void xp_gather_layers(const int32_t *layers, size_t natoms, size_t
                n * XP_CG_F * sizeof *dst);
 }
 
+/* Structure s of a pack, atoms o .. o + g->n - 1 of its natoms: the v3 trace from the copied-back
+ * layers (5 x natoms x 64), projections (4 x natoms x 256: per atom 128 self, 128 pair) and
+ * messages (4 x natoms x 12 x 64), every leaf hashed as the CPU does; r's pooled vector, from the
+ * head kernel, must be the pooling tree's. Host only. */
+static inline int xp_pack_trace3(const xp_graph *g, size_t natoms, size_t o, const int32_t *x,
+                                 const int64_t *ab, const int64_t *msg, xp_infer_out *r,
+                                 xp_error *err)
+{
+    xp_t3_sink *sk = (xp_t3_sink *)malloc(sizeof *sk);
+    if (!sk)
+        return xp_error_set(err, XP_ENOMEM, "out of memory for a trace");
+    int rc = xp_t3_sink_init(sk, g->n, err);
+    if (!rc) {
+        int32_t pooled[XP_CG_F];
+        xp_t3_put_nbrs(sk, g);
+        for (int l = 0; l < XP_TRACE_LAYERS; l++)
+            xp_t3_put_xs(sk, l, x + ((size_t)l * natoms + o) * XP_CG_F);
+        for (int l = 0; l < XP_CG_NCONV; l++) {
+            xp_t3_put_ps(sk, l, ab + ((size_t)l * natoms + o) * 2 * XP_CG_F2);
+            for (size_t i = 0; i < g->n; i++)
+                xp_t3_put_m(sk, l, i,
+                            (const int64_t(*)[XP_CG_F])(msg + ((size_t)l * natoms + o + i) *
+                                                                 XP_CG_NBR * XP_CG_F));
+        }
+        rc = xp_t3_put_pool(sk, x + ((size_t)XP_CG_NCONV * natoms + o) * XP_CG_F, pooled, err);
+        if (!rc && memcmp(pooled, r->pooled, sizeof pooled))
+            rc = xp_error_set(err, XP_EIO, "the pooled vector differs from the pooling tree's");
+        if (!rc)
+            rc = xp_t3_put_out(sk, r->out_q, r->value_q, r->trace_root, err);
+        xp_t3_sink_free(sk);
+    }
+    free(sk);
+    return rc;
+}
+
 /* Edge e: its nonzero Gaussians, as the CPU's edge_gauss. */
 XP_HD void xp_k_gauss(size_t e, const int32_t *dist, int32_t *k0, int32_t *cnt, int32_t *g)
 {
@@ -111,10 +148,11 @@ XP_HD void xp_k_self_nbr(size_t t, const int32_t *x, const int32_t *ws, const in
 }
 
 /* t = atom 64 + channel: the gated sum over the 12 neighbours, bn2 and the residual softplus of
- * convolution l. Returns the saturations it met. */
+ * convolution l; msg (when not NULL) gets each neighbour's message, (atom 12 + neighbour) 64 +
+ * channel, for the v3 trace. Returns the saturations it met. */
 XP_HD uint32_t xp_k_conv(size_t t, int l, const xp_dev_model *m, const int32_t *x,
                          const int32_t *nbr, const int64_t *ab, const int32_t *ek0,
-                         const int32_t *ecnt, const int32_t *eg, int32_t *xn)
+                         const int32_t *ecnt, const int32_t *eg, int32_t *xn, int64_t *msg)
 {
     size_t a = t / XP_CG_F;
     int c = (int)(t % XP_CG_F);
@@ -137,6 +175,8 @@ XP_HD uint32_t xp_k_conv(size_t t, int l, const xp_dev_model *m, const int32_t *
         int32_t f = xp_sigmoid_q(m->sig, xp_q_round32(zf, &sat));
         int32_t co = xp_softplus_q(m->spl, xp_q_round32(zc, &sat), &sat);
         s += (int64_t)f * co;
+        if (msg)
+            msg[e * XP_CG_F + (size_t)c] = (int64_t)f * co;
     }
     int32_t sc = xp_q_round32(s, &sat);
     int32_t y = xp_q_round32((int64_t)m->bn_scale[l * XP_CG_F + c] * sc +

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/reader.h"
+#include "xtalproof/steps.h"
 #include "xtalproof/symhash.h"
 #include "xtalproof/walk.h"
 
@@ -99,9 +100,18 @@ int xp_cmd_hash(int argc, char **argv)
             xp_hex_encode(id.protohash, 32, proto, 1);
             const char *block = list.items[i]->block ? list.items[i]->block : "";
             if (json) {
-                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I}", "file", file, "block",
-                                      block, "symhash", sym, "protohash", proto, "spacegroup",
-                                      id.spacegroup, "formula", id.formula, "natoms",
+                /* the committed crystal of cgcnn-q16-v3 (null where it has none: a disordered
+                   site, a huge cell) */
+                uint8_t sr[32];
+                char root[67];
+                xp_error rerr = {0};
+                int has_root = xp_structure_root(list.items[i], sr, &rerr) == 0;
+                if (has_root)
+                    xp_hex_encode(sr, 32, root, 1);
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:I}", "file", file,
+                                      "block", block, "symhash", sym, "protohash", proto,
+                                      "structureRoot", has_root ? json_string(root) : json_null(),
+                                      "spacegroup", id.spacegroup, "formula", id.formula, "natoms",
                                       (json_int_t)id.natoms);
                 char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                 if (s)

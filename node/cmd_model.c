@@ -165,20 +165,23 @@ int xp_cmd_models(int argc, char **argv)
             xp_model *m;
             xp_error err = {0};
             if (names[i] && xp_model_load(path, &m, &err) == 0) {
-                char hex[67];
+                char hex[67], wr[67];
                 xp_hex_encode(m->hash, 32, hex, 1);
+                xp_hex_encode(m->weights_root, 32, wr, 1);
                 if (json) {
-                    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "name", m->name,
-                                          "property", m->property, "unit", m->unit, "modelHash",
-                                          hex, "arch", XP_CGCNN_ARCH, "file", path, "bytes",
-                                          (json_int_t)m->file_size);
+                    json_t *j = json_pack(
+                        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "name", m->name, "property",
+                        m->property, "unit", m->unit, "modelHash", hex, "weightsRoot", wr, "arch",
+                        m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file", path, "bytes",
+                        (json_int_t)m->file_size);
                     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                     if (s)
                         printf("%s\n", s);
                     free(s);
                     json_decref(j);
                 } else
-                    printf("%-28s %-28s %-11s %s\n", m->name, m->property, m->unit, hex);
+                    printf("%-28s %-28s %-11s %s  weightsRoot %s\n", m->name, m->property, m->unit,
+                           hex, wr);
                 xp_model_free(m);
             } else if (names[i]) {
                 fprintf(stderr, "xtalproof: %s\n", err.msg);

@@ -8,6 +8,7 @@
 #include "xtalproof/featurize.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/reader.h"
+#include "xtalproof/steps.h"
 #include "xtalproof/symhash.h"
 
 int xp_run_structure(const xp_model *m, const char *name, const char *data, size_t len, xp_run *run,
@@ -42,9 +43,11 @@ int xp_run_structure(const xp_model *m, const char *name, const char *data, size
     memcpy(run->protohash, id.protohash, 32);
     xp_xtal_id_clear(&id);
     run->hashed = 1;
+    xp_error re = {0};
+    run->has_root = xp_structure_root(s, run->structure_root, &re) == 0;
     if (m) {
         xp_graph g;
-        if (!(rc = xp_featurize(s, &g, err))) {
+        if (!(rc = m->arch == 3 ? xp_featurize(s, &g, err) : xp_featurize_v2(s, &g, err))) {
             rc = xp_infer_cpu(m, &g, &run->out, NULL, err);
             xp_graph_free(&g);
         }
@@ -60,6 +63,11 @@ int xp_run_structure(const xp_model *m, const char *name, const char *data, size
 int xp_prove_fill(const xp_prove_in *in, xp_pred_record *r, xp_error *err)
 {
     memset(r, 0, sizeof *r);
+    if (in->model->arch != 3)
+        return xp_error_set(err, XP_EUNSUPPORTED,
+                            "the model %s is %s, whose records (version 1) are verified but no "
+                            "longer made: convert it again with `xtalproof model import` (%s)",
+                            in->model->name, XP_CGCNN_ARCH_V2, XP_CGCNN_ARCH);
     xp_run run;
     int rc = xp_run_structure(in->model, in->name, in->data, in->len, &run, err);
     if (rc)
@@ -73,9 +81,11 @@ int xp_prove_fill(const xp_prove_in *in, xp_pred_record *r, xp_error *err)
     r->version = XP_PRED_RECORD_VERSION;
     memcpy(r->symhash, run.symhash, 32);
     memcpy(r->protohash, run.protohash, 32);
+    memcpy(r->structure_root, run.structure_root, 32);
     memcpy(r->content_hash, run.content_hash, 32);
     r->atoms = run.atoms;
     memcpy(r->model_hash, m->hash, 32);
+    memcpy(r->weights_root, m->weights_root, 32);
     snprintf(r->model_name, sizeof r->model_name, "%s", m->name);
     snprintf(r->architecture, sizeof r->architecture, "%s", XP_CGCNN_ARCH);
     snprintf(r->property, sizeof r->property, "%s", m->property);

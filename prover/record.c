@@ -42,36 +42,41 @@ void xp_pred_record_commitment(const xp_pred_record *r, const uint8_t salt[32], 
                        salt, r->predictor, out);
 }
 
-void xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN])
+size_t xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN])
 {
-    static const char domain[] = "xtalproof.record.v1";
+    int v2 = r->version >= 2;
     uint8_t(*w)[32] = (uint8_t(*)[32])out;
-    xp_keccak256(domain, sizeof domain - 1, w[0]);
-    xp_word_u64(w[1], r->version);
-    memcpy(w[2], r->symhash, 32);
-    memcpy(w[3], r->protohash, 32);
-    memcpy(w[4], r->content_hash, 32);
-    xp_word_u64(w[5], r->atoms);
-    memcpy(w[6], r->model_hash, 32);
-    word_string_hash(w[7], r->architecture);
-    word_string_hash(w[8], r->model_name);
-    word_string_hash(w[9], r->property);
-    word_string_hash(w[10], r->unit);
-    xp_word_i64(w[11], r->value_q);
-    memcpy(w[12], r->trace_root, 32);
-    xp_word_u64(w[13], r->chain_id);
-    word_addr(w[14], r->rounds);
-    xp_word_u64(w[15], r->round);
-    xp_word_u64(w[16], r->target);
-    memcpy(w[17], r->commitment, 32);
-    word_addr(w[18], r->predictor);
+    size_t n = 0;
+    xp_keccak256(v2 ? "xtalproof.record.v2" : "xtalproof.record.v1", 19, w[n++]);
+    xp_word_u64(w[n++], r->version);
+    memcpy(w[n++], r->symhash, 32);
+    memcpy(w[n++], r->protohash, 32);
+    if (v2)
+        memcpy(w[n++], r->structure_root, 32);
+    memcpy(w[n++], r->content_hash, 32);
+    xp_word_u64(w[n++], r->atoms);
+    memcpy(w[n++], r->model_hash, 32);
+    if (v2)
+        memcpy(w[n++], r->weights_root, 32);
+    word_string_hash(w[n++], r->architecture);
+    word_string_hash(w[n++], r->model_name);
+    word_string_hash(w[n++], r->property);
+    word_string_hash(w[n++], r->unit);
+    xp_word_i64(w[n++], r->value_q);
+    memcpy(w[n++], r->trace_root, 32);
+    xp_word_u64(w[n++], r->chain_id);
+    word_addr(w[n++], r->rounds);
+    xp_word_u64(w[n++], r->round);
+    xp_word_u64(w[n++], r->target);
+    memcpy(w[n++], r->commitment, 32);
+    word_addr(w[n++], r->predictor);
+    return 32 * n;
 }
 
 void xp_pred_record_hash(const xp_pred_record *r, uint8_t out[32])
 {
     uint8_t b[XP_PRED_CANON_LEN];
-    xp_pred_record_canonical(r, b);
-    xp_keccak256(b, sizeof b, out);
+    xp_keccak256(b, xp_pred_record_canonical(r, b), out);
 }
 
 void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32])

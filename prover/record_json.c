@@ -57,9 +57,13 @@ char *xp_pred_record_json(const xp_pred_record *r)
     bad = bad || set(o, "recordVersion", json_integer(r->version));
     bad = bad || set(o, "symhash", hexj(r->symhash, 32));
     bad = bad || set(o, "protohash", hexj(r->protohash, 32));
+    if (r->version >= 2)
+        bad = bad || set(o, "structureRoot", hexj(r->structure_root, 32));
     bad = bad || set(o, "contentHash", hexj(r->content_hash, 32));
     bad = bad || set(o, "atoms", json_integer(r->atoms));
     bad = bad || set(o, "modelHash", hexj(r->model_hash, 32));
+    if (r->version >= 2)
+        bad = bad || set(o, "weightsRoot", hexj(r->weights_root, 32));
     bad = bad || set(o, "modelName", json_string(r->model_name));
     bad = bad || set(o, "architecture", json_string(r->architecture));
     bad = bad || set(o, "property", json_string(r->property));
@@ -97,6 +101,13 @@ static const char *const RECORD_KEYS[] = {
     "modelName",     "architecture", "property",       "unit",        "value",  "valueQ",
     "traceRoot",     "chainId",      "roundsContract", "round",       "target", "commitment",
     "salt",          "predictor",    "signature",      "dataset",     "anchor", NULL};
+/* version 2 adds these two */
+static const char *const RECORD_KEYS_V2[] = {
+    "recordVersion", "symhash",      "protohash",      "structureRoot",  "contentHash", "atoms",
+    "modelHash",     "weightsRoot",  "modelName",      "architecture",   "property",    "unit",
+    "value",         "valueQ",       "traceRoot",      "chainId",        "roundsContract",
+    "round",         "target",       "commitment",     "salt",           "predictor",
+    "signature",     "dataset",      "anchor",         NULL};
 static const char *const ANCHOR_KEYS[] = {"modelId", "commitTx", "commitBlock", NULL};
 
 static int read_anchor(json_t *a, xp_pred_anchor *out, xp_error *err)
@@ -136,21 +147,25 @@ static int read_fields(json_t *o, xp_pred_record *r, xp_error *err)
 {
     uint64_t u;
     int rc;
-    if ((rc = xp_jr_known(WHAT, o, RECORD_KEYS, err)) ||
-        (rc = xp_jr_uint(WHAT, o, "recordVersion", 0, UINT32_MAX, &u, err)))
+    if ((rc = xp_jr_uint(WHAT, o, "recordVersion", 0, UINT32_MAX, &u, err)))
         return rc;
-    if (u != XP_PRED_RECORD_VERSION)
+    if (u != 1 && u != 2)
         return xp_error_set(err, XP_EUNSUPPORTED,
-                            WHAT " version %llu is not known here (this build reads version %d)",
-                            (unsigned long long)u, XP_PRED_RECORD_VERSION);
+                            WHAT " version %llu is not known here (this build reads versions 1 and "
+                                 "2)",
+                            (unsigned long long)u);
     r->version = (uint32_t)u;
-    if ((rc = xp_jr_hex(WHAT, o, "symhash", r->symhash, 32, err)) ||
+    int v2 = r->version == 2;
+    if ((rc = xp_jr_known(WHAT, o, v2 ? RECORD_KEYS_V2 : RECORD_KEYS, err)) ||
+        (rc = xp_jr_hex(WHAT, o, "symhash", r->symhash, 32, err)) ||
         (rc = xp_jr_hex(WHAT, o, "protohash", r->protohash, 32, err)) ||
+        (v2 && (rc = xp_jr_hex(WHAT, o, "structureRoot", r->structure_root, 32, err))) ||
         (rc = xp_jr_hex(WHAT, o, "contentHash", r->content_hash, 32, err)) ||
         (rc = xp_jr_uint(WHAT, o, "atoms", 1, XP_PRED_MAX_ATOMS, &u, err)))
         return rc;
     r->atoms = (uint32_t)u;
     if ((rc = xp_jr_hex(WHAT, o, "modelHash", r->model_hash, 32, err)) ||
+        (v2 && (rc = xp_jr_hex(WHAT, o, "weightsRoot", r->weights_root, 32, err))) ||
         (rc = xp_jr_text(WHAT, o, "modelName", r->model_name, 48, err)) ||
         (rc = xp_jr_text(WHAT, o, "architecture", r->architecture, 16, err)) ||
         (rc = xp_jr_text(WHAT, o, "property", r->property, 48, err)) ||

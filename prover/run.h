@@ -8,13 +8,16 @@
 
 typedef struct xp_run {
     uint8_t symhash[32], protohash[32], content_hash[32];
+    uint8_t structure_root[32]; /* the committed crystal (has_root) */
+    int has_root;
     uint32_t atoms;
     int hashed;   /* read and hashed: the fields above are filled */
     int inferred; /* out is filled */
     xp_infer_out out;
 } xp_run;
 
-/* Reads the file's one structure, hashes it, and with m (not NULL) runs the network. */
+/* Reads the file's one structure, hashes it (symhash, protohash, structureRoot where the crystal
+ * can be committed), and with m (not NULL) runs the network in m's architecture. */
 int xp_run_structure(const xp_model *m, const char *name, const char *data, size_t len, xp_run *run,
                      xp_error *err);
 

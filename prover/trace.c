@@ -75,7 +75,14 @@ int xp_trace_open(const xp_model *m, const char *name, const char *data, size_t 
     xp_infer_out out;
     int32_t *layers = NULL;
     uint8_t(*leaves)[32] = NULL;
-    if ((rc = xp_featurize(l.items[0], &g, err)))
+    if (m->arch != 2) {
+        rc = xp_error_set(err, XP_EUNSUPPORTED,
+                          "layer openings are of %s traces (version-1 records); a %s trace opens "
+                          "by steps",
+                          XP_CGCNN_ARCH_V2, XP_CGCNN_ARCH);
+        goto done;
+    }
+    if ((rc = xp_featurize_v2(l.items[0], &g, err)))
         goto done;
     if (g.n > XP_PRED_MAX_ATOMS) {
         rc = xp_error_set(err, XP_EINVAL, "%s has %zu atoms, more than %d", name, g.n,

@@ -6,6 +6,7 @@
 #include "run.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/prover.h"
+#include "xtalproof/steps.h"
 
 #define add xp_verify_add
 
@@ -28,6 +29,11 @@ void xp_verify_add(xp_verify_report *rep, const char *name, xp_check_status st, 
 static const char *hex32(const uint8_t b[32], char out[67])
 {
     return xp_hex_encode(b, 32, out, 1);
+}
+
+static const char *arch_of(const xp_model *m)
+{
+    return m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2;
 }
 
 static void check_signature(const xp_pred_record *r, xp_verify_report *rep)
@@ -74,9 +80,15 @@ static void check_structure(const xp_pred_record *r, const xp_verify_in *in, con
     else if (memcmp(run->protohash, r->protohash, 32) != 0)
         add(rep, "structure", XP_CHECK_FAIL, "the file's protohash is %s, not the record's",
             hex32(run->protohash, h));
+    else if (r->version >= 2 && !run->has_root)
+        add(rep, "structure", XP_CHECK_FAIL, "the file's crystal cannot be committed (no "
+                                             "structureRoot)");
+    else if (r->version >= 2 && memcmp(run->structure_root, r->structure_root, 32) != 0)
+        add(rep, "structure", XP_CHECK_FAIL, "the file's structureRoot is %s, not the record's",
+            hex32(run->structure_root, h));
     else
-        add(rep, "structure", XP_CHECK_PASS, "%s is the crystal %s", in->structure_name,
-            hex32(r->symhash, h));
+        add(rep, "structure", XP_CHECK_PASS, "%s is the crystal %s%s", in->structure_name,
+            hex32(r->symhash, h), r->version >= 2 ? " and its structureRoot" : "");
     if (memcmp(run->content_hash, r->content_hash, 32) != 0)
         add(rep, "file", XP_CHECK_FAIL,
             "the file's SHA-256 is %s, not contentHash: not the file the prediction ran on",
@@ -124,12 +136,15 @@ static void check_model(const xp_pred_record *r, const xp_model *m, xp_verify_re
     else if (memcmp(m->hash, r->model_hash, 32) != 0)
         add(rep, "model", XP_CHECK_FAIL, "the model file's keccak is %s, not modelHash",
             hex32(m->hash, h));
-    else if (strcmp(m->name, r->model_name) || strcmp(XP_CGCNN_ARCH, r->architecture) ||
+    else if (strcmp(m->name, r->model_name) || strcmp(arch_of(m), r->architecture) ||
              strcmp(m->property, r->property) || strcmp(m->unit, r->unit))
         add(rep, "model", XP_CHECK_FAIL,
             "the model file is %s (%s, %s in %s), the record says %s (%s, %s in %s)", m->name,
-            XP_CGCNN_ARCH, m->property, m->unit, r->model_name, r->architecture, r->property,
+            arch_of(m), m->property, m->unit, r->model_name, r->architecture, r->property,
             r->unit);
+    else if (r->version >= 2 && memcmp(m->weights_root, r->weights_root, 32) != 0)
+        add(rep, "model", XP_CHECK_FAIL, "the model file's weightsRoot is %s, not the record's",
+            hex32(m->weights_root, h));
     else
         add(rep, "model", XP_CHECK_PASS, "the model file %s is modelHash %s", m->name,
             hex32(m->hash, h));
@@ -195,17 +210,75 @@ static void check_opening(const xp_pred_record *r, const xp_trace_opening *o, in
             (unsigned long long)o->index, (unsigned long long)(5ull * atoms + 2));
 }
 
+static void check_step_opening(const xp_pred_record *r, const xp_verify_in *in,
+                               const xp_step_opening *o, int file_ref, int rerun_ref,
+                               const xp_run *run, xp_verify_report *rep)
+{
+    /* the references: the re-run's trace root, the file's crystal and the model file's weights
+       where they are the record's, else the record's own */
+    const uint8_t *troot = rerun_ref ? run->out.trace_root : r->trace_root;
+    const uint8_t *sroot = file_ref && run->has_root ? run->structure_root : r->structure_root;
+    const uint8_t *wroot =
+        in->model && !memcmp(in->model->hash, r->model_hash, 32) ? in->model->weights_root
+                                                                 : r->weights_root;
+    char what[96], why[256] = "";
+    xp_error e = {0};
+    if (o->step.kind == XP_STEP_EDGE)
+        snprintf(what, sizeof what, "step edge (layer %d, atom %u, neighbour %d)", o->step.layer,
+                 o->step.atom, o->step.k);
+    else if (o->step.kind == XP_STEP_SUM)
+        snprintf(what, sizeof what, "step sum (level %d, node %u)", o->step.layer, o->step.atom);
+    else if (o->step.kind >= XP_STEP_SELF && o->step.kind <= XP_STEP_UPDATE)
+        snprintf(what, sizeof what, "step %s (layer %d, atom %u)", xp_step_kind_name(o->step.kind),
+                 o->step.layer, o->step.atom);
+    else if (o->step.kind <= XP_STEP_EMBED)
+        snprintf(what, sizeof what, "step %s (atom %u)", xp_step_kind_name(o->step.kind),
+                 o->step.atom);
+    else
+        snprintf(what, sizeof what, "step %s", xp_step_kind_name(o->step.kind));
+    if (memcmp(o->trace_root, troot, 32) || memcmp(o->structure_root, sroot, 32) ||
+        memcmp(o->weights_root, wroot, 32))
+        add(rep, "opening", XP_CHECK_FAIL, "%s: the opening is of another %s", what,
+            memcmp(o->trace_root, troot, 32)       ? "trace root"
+            : memcmp(o->structure_root, sroot, 32) ? "structureRoot"
+                                                   : "weightsRoot");
+    else {
+        int rc = xp_step_opening_check(o, troot, sroot, wroot, why, sizeof why, &e);
+        if (rc == XP_ECRYPTO && why[0])
+            add(rep, "opening", XP_CHECK_FAIL, "%s does not hold: %s", what, why);
+        else if (rc)
+            add(rep, "opening", XP_CHECK_FAIL, "%s: %s", what, e.msg);
+        else
+            add(rep, "opening", XP_CHECK_PASS,
+                "%s holds: its %zu input leaves and its output are in their trees, and the step "
+                "recomputed from them gives its output",
+                what, o->ninputs);
+    }
+}
+
 static void check_openings(const xp_pred_record *r, const xp_verify_in *in, int file_ref,
                            int rerun_ref, const xp_run *run, xp_verify_report *rep)
 {
-    if (in->nopenings == 0)
+    size_t total = in->nopenings + in->nstep_openings;
+    if (total == 0)
         add(rep, "opening", XP_CHECK_SKIP, "no trace opening given (--opening FILE)");
-    else if (in->nopenings > XP_VERIFY_MAX_OPENINGS)
-        add(rep, "opening", XP_CHECK_FAIL, "%zu openings, more than %d at once", in->nopenings,
+    else if (total > XP_VERIFY_MAX_OPENINGS)
+        add(rep, "opening", XP_CHECK_FAIL, "%zu openings, more than %d at once", total,
             XP_VERIFY_MAX_OPENINGS);
-    else
+    else {
         for (size_t i = 0; i < in->nopenings; i++)
-            check_opening(r, &in->openings[i], file_ref, rerun_ref, run, rep);
+            if (r->version >= 2)
+                add(rep, "opening", XP_CHECK_FAIL,
+                    "a layer opening, but a version-2 record's trace opens by steps");
+            else
+                check_opening(r, &in->openings[i], file_ref, rerun_ref, run, rep);
+        for (size_t i = 0; i < in->nstep_openings; i++)
+            if (r->version < 2)
+                add(rep, "opening", XP_CHECK_FAIL,
+                    "a step opening, but a version-1 record's trace has layers");
+            else
+                check_step_opening(r, in, &in->step_openings[i], file_ref, rerun_ref, run, rep);
+    }
 }
 
 int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,

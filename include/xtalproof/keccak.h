@@ -40,5 +40,10 @@ int xp_keccak_f1600_x4_isa(uint64_t state[25][4], int isa);
  * Returns 0, or -1 (nothing written) for n > 4 or a longer message. */
 int xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size_t n,
                           uint8_t *const out[4]);
+/* keccak256 of n ≤ 4 messages of the same length (any), computed together; with _prefixed, of
+ * each message after one byte `prefix` (a Merkle leaf: prefix 0x00). -1 for n > 4. */
+int xp_keccak256_x4(const uint8_t *const msg[4], size_t len, size_t n, uint8_t *const out[4]);
+int xp_keccak256_x4_prefixed(uint8_t prefix, const uint8_t *const msg[4], size_t len, size_t n,
+                             uint8_t *const out[4]);
 
 #endif

@@ -76,6 +76,19 @@ void xp_merkle_verify_inclusion_batch(const uint8_t root[32], uint64_t size, siz
                                       const uint8_t (*leaf_hash)[32], const uint64_t *index,
                                       const xp_merkle_proof *proof, int *ok);
 
+/* A whole tree in memory (every aligned perfect subtree's root), for many inclusion proofs of one
+ * tree in O(log n) each. The leaves stay the caller's and must outlive the tree. */
+typedef struct xp_merkle_tree {
+    uint64_t n;
+    const uint8_t (*leaves)[32];
+    uint8_t (*level[XP_MERKLE_MAX_PROOF])[32]; /* level[k]: roots of 2^k leaves (k >= 1) */
+} xp_merkle_tree;
+int xp_merkle_tree_build(const uint8_t (*leaves)[32], uint64_t n, xp_merkle_tree *t,
+                         xp_error *err);
+void xp_merkle_tree_free(xp_merkle_tree *t);
+int xp_merkle_tree_root(const xp_merkle_tree *t, uint8_t out[32], xp_error *err);
+int xp_merkle_tree_path(const xp_merkle_tree *t, uint64_t index, xp_merkle_proof *p,
+                        xp_error *err);
 /* PROOF(first, D[second]); 0 < first ≤ second (the proof for first == second is empty). A
  * consistency proof from the empty tree is not defined: first = 0 is XP_EINVAL. */
 int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uint64_t second,

@@ -1,8 +1,8 @@
 /* CGCNN model files (.xpm): the weights of a pretrained CGCNN (Xie & Grossman 2018) with the
  * BatchNorm of each convolution folded in, quantized to Q16.16, behind a header that names the
- * architecture (cgcnn-q16-v2), the property, its unit and the target normaliser. The file is
- * the model's identity: modelHash = keccak-256 of its bytes. docs/formats.md ("Model files")
- * gives the layout. */
+ * architecture (cgcnn-q16-v3; v2 files are still read, for version-1 prediction records), the
+ * property, its unit and the target normaliser. The file is the model's identity: modelHash =
+ * keccak-256 of its bytes. docs/formats.md ("Model files") gives the layout. */
 #ifndef XTALPROOF_MODEL_H
 #define XTALPROOF_MODEL_H
 
@@ -11,7 +11,8 @@
 
 #include "xtalproof/error.h"
 
-#define XP_CGCNN_ARCH "cgcnn-q16-v2"
+#define XP_CGCNN_ARCH "cgcnn-q16-v3"    /* what import writes and prove runs */
+#define XP_CGCNN_ARCH_V2 "cgcnn-q16-v2" /* read for version-1 records */
 #define XP_XPM_MAGIC "XPMODEL"
 #define XP_XPM_VERSION 1
 #define XP_XPM_HEADER 256
@@ -47,8 +48,10 @@ typedef struct xp_model {
     xp_cg_conv conv[XP_CG_NCONV];
     int32_t fc_w[XP_CG_H][XP_CG_F], fc_b[XP_CG_H];
     int32_t out_w[XP_CG_H], out_b;
+    int arch;            /* 3 (cgcnn-q16-v3) or 2 (cgcnn-q16-v2) */
     /* derived when loaded */
-    uint8_t hash[32]; /* keccak-256 of the file */
+    uint8_t hash[32];         /* keccak-256 of the file */
+    uint8_t weights_root[32]; /* the weights tree (include/xtalproof/steps.h) */
     size_t file_size;
     int32_t sig_tab[XP_CG_TAB];                 /* sigmoid at -16 + k/256 */
     int32_t spl_tab[XP_CG_TAB];                 /* log(1 + e^-a) at a = k/256 */
@@ -60,12 +63,12 @@ typedef struct xp_model {
 } xp_model;
 
 /* Parses and checks a model file held in memory (any bytes: refused with a sentence when not a
- * well-formed cgcnn-q16-v2 file). */
+ * well-formed cgcnn-q16-v3 or -v2 file). */
 int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *err);
 int xp_model_load(const char *path, xp_model **out, xp_error *err);
 void xp_model_free(xp_model *m);
 
-/* The activation tables of cgcnn-q16-v2 (XP_CG_TAB entries each). */
+/* The activation tables of cgcnn-q16-v2 and -v3 (XP_CG_TAB entries each). */
 void xp_model_tables(int32_t *sig_tab, int32_t *spl_tab);
 
 typedef struct xp_import_opts {
@@ -76,8 +79,8 @@ typedef struct xp_import_opts {
     const char *unit;      /* NULL: known from the name */
 } xp_import_opts;
 
-/* Folds, quantizes and serializes a checkpoint; *bytes is malloc'd. A pure function of the
- * input files. */
+/* Folds, quantizes and serializes a checkpoint (a cgcnn-q16-v3 file); *bytes is malloc'd. A pure
+ * function of the input files. */
 int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_error *err);
 
 /* Property and unit of the known CGCNN models by folder name; 0 if known. */

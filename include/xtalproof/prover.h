@@ -16,9 +16,10 @@
 #include "xtalproof/model.h"
 #include "xtalproof/proofdoc.h"
 
-#define XP_PRED_RECORD_VERSION 1
-#define XP_PRED_CANON_WORDS 19
-#define XP_PRED_CANON_LEN (32 * XP_PRED_CANON_WORDS)
+#define XP_PRED_RECORD_VERSION 2 /* what prove writes; version 1 is still read and verified */
+#define XP_PRED_CANON_WORDS_V1 19
+#define XP_PRED_CANON_WORDS 21
+#define XP_PRED_CANON_LEN (32 * XP_PRED_CANON_WORDS) /* the longest: version 2 */
 #define XP_PRED_MAX_BYTES (1 << 20) /* a record file larger than this is refused */
 #define XP_PRED_MAX_ATOMS 100000
 
@@ -32,13 +33,15 @@ typedef struct xp_pred_anchor {
 } xp_pred_anchor;
 
 typedef struct xp_pred_record {
-    uint32_t version; /* XP_PRED_RECORD_VERSION */
+    uint32_t version; /* 2 (cgcnn-q16-v3), or 1 (cgcnn-q16-v2, read and verified) */
     /* the crystal */
     uint8_t symhash[32], protohash[32];
+    uint8_t structure_root[32]; /* version 2: the committed crystal */
     uint8_t content_hash[32]; /* SHA-256 of the structure file's bytes */
     uint32_t atoms;           /* sites of the structure the network ran on */
     /* the model */
     uint8_t model_hash[32];
+    uint8_t weights_root[32]; /* version 2: the weights tree */
     char model_name[49], architecture[17], property[49], unit[17];
     /* the output */
     double value;    /* valueQ / 2^16, as written */
@@ -68,8 +71,9 @@ void xp_pred_commitment(uint64_t chain_id, const uint8_t rounds[XP_ADDRESS_LEN],
 /* The commitment of a record from its own fields and the given salt. */
 void xp_pred_record_commitment(const xp_pred_record *r, const uint8_t salt[32], uint8_t out[32]);
 
-/* The canonical bytes (XP_PRED_CANON_LEN, abi.encode of 19 static words) and their keccak. */
-void xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN]);
+/* The canonical bytes (abi.encode of 21 static words, 19 for version 1) and their keccak; returns
+ * their length (at most XP_PRED_CANON_LEN). */
+size_t xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN]);
 void xp_pred_record_hash(const xp_pred_record *r, uint8_t out[32]);
 
 /* EIP-191 personal_sign digest of a message: keccak256("\x19Ethereum Signed Message:\n" ‖
@@ -118,6 +122,68 @@ int xp_trace_opening_check(const xp_trace_opening *o, const uint8_t root[32], ui
 char *xp_trace_opening_json(const xp_trace_opening *o);
 int xp_trace_opening_parse(const char *text, size_t len, xp_trace_opening *o, xp_error *err);
 
+/* ---- step openings (cgcnn-q16-v3) ------------------------------------------------------ */
+
+/* The trees a leaf belongs to. */
+enum { XP_TREE_TRACE = 0, XP_TREE_STRUCTURE = 1, XP_TREE_WEIGHTS = 2 };
+
+typedef enum {
+    XP_STEP_NBR,
+    XP_STEP_EMBED,
+    XP_STEP_SELF,
+    XP_STEP_PAIR,
+    XP_STEP_EDGE,
+    XP_STEP_UPDATE,
+    XP_STEP_SUM,
+    XP_STEP_MEAN,
+    XP_STEP_HEAD
+} xp_step_kind;
+
+/* A step: nbr and embed (atom), self, pair and update (layer, atom), edge (layer, atom, k),
+ * sum (layer = the pooling tree's level h, atom = the node t), mean, head. */
+typedef struct xp_step_id {
+    xp_step_kind kind;
+    int layer;
+    uint32_t atom;
+    int k;
+} xp_step_id;
+
+const char *xp_step_kind_name(xp_step_kind k);
+int xp_step_kind_parse(const char *s, xp_step_kind *k); /* 0, or -1 for an unknown name */
+
+#define XP_STEP_MAX_INPUTS 20
+typedef struct xp_opened_leaf {
+    int tree; /* XP_TREE_* */
+    uint64_t index;
+    size_t len;
+    uint8_t *bytes; /* malloc'd */
+    xp_merkle_proof path;
+} xp_opened_leaf;
+
+typedef struct xp_step_opening {
+    uint8_t trace_root[32], structure_root[32], weights_root[32];
+    uint32_t atoms;
+    xp_step_id step;
+    xp_opened_leaf output;
+    size_t ninputs;
+    xp_opened_leaf inputs[XP_STEP_MAX_INPUTS];
+} xp_step_opening;
+
+/* Runs the network on a structure file's one structure (a v3 model) and opens one step: its
+ * output leaf and every leaf it reads (the cell leaf first, for the atom count), with paths. */
+int xp_step_open(const xp_model *m, const char *name, const char *data, size_t len,
+                 const xp_step_id *id, xp_step_opening *o, xp_error *err);
+/* What a contract checks: every leaf at the index its own bytes give and its path to its root,
+ * the inputs the ones the step reads, and the step recomputed from them equal to the output (for
+ * nbr: the list passes the rules). 0 when the step holds; XP_ECRYPTO with a sentence in why when
+ * it does not; another code (with err) when the opening is malformed or a path fails. */
+int xp_step_opening_check(const xp_step_opening *o, const uint8_t trace_root[32],
+                          const uint8_t structure_root[32], const uint8_t weights_root[32],
+                          char *why, size_t cap, xp_error *err);
+char *xp_step_opening_json(const xp_step_opening *o);
+int xp_step_opening_parse(const char *text, size_t len, xp_step_opening *o, xp_error *err);
+void xp_step_opening_free(xp_step_opening *o);
+
 /* ---- making a record ----------------------------------------------------------------- */
 
 typedef struct xp_prove_in {
@@ -160,6 +226,8 @@ typedef struct xp_verify_in {
     const xp_model *model;            /* the model file, or NULL */
     const xp_trace_opening *openings; /* nopenings of them (at most XP_VERIFY_MAX_OPENINGS) */
     size_t nopenings;
+    const xp_step_opening *step_openings; /* of a version-2 record's trace */
+    size_t nstep_openings;
 } xp_verify_in;
 
 typedef struct xp_verify_report {

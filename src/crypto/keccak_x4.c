@@ -117,3 +117,65 @@ int xp_keccak256_x4_short(const uint8_t *const msg[4], const size_t len[4], size
             xp_keccak_lane_store(out[k] + 8 * i, s[i][k]);
     return 0;
 }
+
+/* n ≤ 4 byte strings, each `prefix` (when has_prefix) then len bytes of msg[k], absorbed side by
+ * side: all have the same length, so every block of each is at the same offset. */
+static void copy_stream(uint8_t *dst, int has_prefix, uint8_t prefix, const uint8_t *msg,
+                        size_t off, size_t cnt)
+{
+    if (has_prefix && off == 0 && cnt > 0) {
+        *dst++ = prefix;
+        cnt--;
+    } else if (has_prefix) {
+        off--;
+    }
+    memcpy(dst, msg + off, cnt);
+}
+
+static void absorb_x4(int has_prefix, uint8_t prefix, const uint8_t *const msg[4], size_t len,
+                      size_t n, uint8_t *const out[4])
+{
+    uint64_t s[25][4];
+    memset(s, 0, sizeof s);
+    size_t total = len + (has_prefix ? 1 : 0), off = 0;
+    uint8_t block[XP_KECCAK256_RATE];
+    for (;;) {
+        size_t take = total - off < XP_KECCAK256_RATE ? total - off : XP_KECCAK256_RATE;
+        int last = take < XP_KECCAK256_RATE;
+        for (size_t k = 0; k < n; k++) {
+            if (last)
+                memset(block, 0, sizeof block);
+            copy_stream(block, has_prefix, prefix, msg[k], off, take);
+            if (last) {
+                block[take] ^= 0x01;
+                block[XP_KECCAK256_RATE - 1] ^= 0x80;
+            }
+            for (int i = 0; i < XP_KECCAK256_RATE / 8; i++)
+                s[i][k] ^= xp_keccak_lane_load(block + 8 * i);
+        }
+        xp_keccak_f1600_x4(s);
+        if (last)
+            break;
+        off += take;
+    }
+    for (size_t k = 0; k < n; k++)
+        for (int i = 0; i < 4; i++)
+            xp_keccak_lane_store(out[k] + 8 * i, s[i][k]);
+}
+
+int xp_keccak256_x4(const uint8_t *const msg[4], size_t len, size_t n, uint8_t *const out[4])
+{
+    if (n > 4)
+        return -1;
+    absorb_x4(0, 0, msg, len, n, out);
+    return 0;
+}
+
+int xp_keccak256_x4_prefixed(uint8_t prefix, const uint8_t *const msg[4], size_t len, size_t n,
+                             uint8_t *const out[4])
+{
+    if (n > 4)
+        return -1;
+    absorb_x4(1, prefix, msg, len, n, out);
+    return 0;
+}

@@ -1,6 +1,7 @@
 /* Tree hashing and proof generation, written from the definitions of RFC 9162 §2.1. */
 #include "xtalproof/merkle.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "xtalproof/keccak.h"
@@ -196,4 +197,70 @@ int xp_merkle_consistency_proof(const xp_merkle_source *src, uint64_t first, uin
 {
     return xp_merkle_consistency_proof_by_range(leaves_range, (void *)src, first, second, proof,
                                                 err);
+}
+
+/* ---- a whole tree kept in memory, for many proofs --------------------------------------- */
+
+void xp_merkle_tree_free(xp_merkle_tree *t)
+{
+    for (int k = 0; k < XP_MERKLE_MAX_PROOF; k++)
+        free(t->level[k]);
+    memset(t, 0, sizeof *t);
+}
+
+int xp_merkle_tree_build(const uint8_t (*leaves)[32], uint64_t n, xp_merkle_tree *t, xp_error *err)
+{
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    t->leaves = leaves;
+    /* level k holds the roots of the aligned perfect subtrees of 2^k leaves */
+    uint64_t w = n;
+    const uint8_t(*below)[32] = leaves;
+    for (int k = 1; k < XP_MERKLE_MAX_PROOF && (w >>= 1) > 0; k++) {
+        t->level[k] = malloc((size_t)w * 32);
+        if (!t->level[k]) {
+            xp_merkle_tree_free(t);
+            return xp_error_set(err, XP_ENOMEM, "out of memory for a tree of %llu leaves",
+                                (unsigned long long)n);
+        }
+        for (uint64_t i = 0; i < w; i++)
+            xp_merkle_node_hash(below[2 * i], below[2 * i + 1], t->level[k][i]);
+        below = (const uint8_t(*)[32])t->level[k];
+    }
+    return XP_OK;
+}
+
+static int tree_range(void *ctx, uint64_t a, uint64_t b, uint8_t out[32], xp_error *err)
+{
+    const xp_merkle_tree *t = ctx;
+    uint64_t w = b - a;
+    if (w == 0) {
+        xp_keccak256("", 0, out);
+        return XP_OK;
+    }
+    if ((w & (w - 1)) == 0 && a % w == 0) {
+        int k = 0;
+        while (((uint64_t)1 << k) < w)
+            k++;
+        memcpy(out, k ? t->level[k][a >> k] : t->leaves[a], 32);
+        return XP_OK;
+    }
+    uint64_t s = split(w);
+    uint8_t l[32], r[32];
+    int rc = tree_range(ctx, a, a + s, l, err);
+    if (!rc)
+        rc = tree_range(ctx, a + s, b, r, err);
+    if (!rc)
+        xp_merkle_node_hash(l, r, out);
+    return rc;
+}
+
+int xp_merkle_tree_root(const xp_merkle_tree *t, uint8_t out[32], xp_error *err)
+{
+    return tree_range((void *)t, 0, t->n, out, err);
+}
+
+int xp_merkle_tree_path(const xp_merkle_tree *t, uint64_t index, xp_merkle_proof *p, xp_error *err)
+{
+    return xp_merkle_inclusion_proof_by_range(tree_range, (void *)t, index, t->n, p, err);
 }

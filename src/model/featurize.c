@@ -1,9 +1,11 @@
-/* The crystal graph: periodic neighbour search with cell lists, 12 nearest per atom, in the
- * order the original code's neighbour search gives (docs/formats.md). */
+/* The crystal graph of cgcnn-q16-v2 (kept for version-1 prediction records): periodic neighbour
+ * search with cell lists, 12 nearest per atom, in the order the original code's neighbour
+ * search gives (docs/formats.md). The cell lists themselves are shared with v3. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/cells.h"
 #include "xtalproof/featurize.h"
 #include "xtalproof/model.h"
 
@@ -34,14 +36,6 @@ static int cand_less(const cand *a, const cand *b)
     return a->j > b->j;
 }
 
-static int floor_div_int(int a, int b)
-{
-    int q = a / b;
-    if ((a % b) && a < 0)
-        q--;
-    return q;
-}
-
 void xp_graph_free(xp_graph *g)
 {
     if (!g)
@@ -49,6 +43,8 @@ void xp_graph_free(xp_graph *g)
     free(g->z);
     free(g->nbr);
     free(g->dist);
+    free(g->img);
+    free(g->count);
     memset(g, 0, sizeof *g);
 }
 
@@ -63,16 +59,6 @@ typedef struct frame {
     double vmin[3];
 } frame;
 
-/* The neighbour search's state: wrapped coordinates and cell lists. */
-typedef struct search {
-    double (*fw)[3];
-    const double (*L)[3];
-    const int *nb, *m;
-    const size_t *start;
-    const int32_t *order;
-    const size_t *bin_of;
-    const frame *fr;
-} search;
 
 /* A distance in Q16.16, rounded half up (formats.md). */
 static int32_t q16(double d)
@@ -105,68 +91,43 @@ static void keep_best(top_k *t, const cand *c)
     t->best[p] = *c;
 }
 
-/* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
-#define XP_FEAT_MAX_CAND 20000
-/* Points the neighbour search may test per atom (see xp_featurize). */
-#define XP_FEAT_MAX_TESTS 1e7
+/* One candidate of atom i from the cell lists: every (j, image) with 1e-8 < d and
+ * d² < 64 + 1e-8, d computed in the reference frame (the cell lists only find them; the
+ * arithmetic is the frame's). Stops once there are more than XP_FEAT_MAX_CAND: the caller refuses
+ * the structure then, so a cell dense with images costs no more. */
+typedef struct v2_ctx {
+    const double (*L)[3];
+    const frame *fr;
+    size_t i;
+    top_k *t;
+} v2_ctx;
 
-/* Every candidate of atom i into t: every (j, image) with 1e-8 < d and d² < 64 + 1e-8, d
- * computed in the reference frame (the cell lists only find them; the arithmetic is the
- * frame's). Stops once there are more than XP_FEAT_MAX_CAND: the caller refuses the structure
- * then, so a cell dense with images costs no more. */
-static void candidates(const search *x, size_t i, top_k *t)
+static int v2_candidate(void *arg, int32_t j, const int img[3])
 {
-    const int *nb = x->nb, *m = x->m;
-    const double(*L)[3] = x->L;
-    double(*fw)[3] = x->fw;
+    v2_ctx *x = arg;
     const frame *fr = x->fr;
-    const double *ci = fr->c[i];
-    size_t bi = x->bin_of[i];
-    int b0 = (int)(bi / ((size_t)nb[1] * nb[2])), b1 = (int)(bi / nb[2] % nb[1]),
-        b2 = (int)(bi % nb[2]);
-    for (int d0 = -m[0]; d0 <= m[0]; d0++) {
-        int t0 = b0 + d0, n0 = floor_div_int(t0, nb[0]), c0 = t0 - n0 * nb[0];
-        for (int d1 = -m[1]; d1 <= m[1]; d1++) {
-            int t1 = b1 + d1, n1 = floor_div_int(t1, nb[1]), c1 = t1 - n1 * nb[1];
-            for (int d2 = -m[2]; d2 <= m[2]; d2++) {
-                int t2 = b2 + d2, n2 = floor_div_int(t2, nb[2]), c2 = t2 - n2 * nb[2];
-                size_t cb = ((size_t)c0 * nb[1] + c1) * nb[2] + c2;
-                for (size_t q = x->start[cb]; q < x->start[cb + 1]; q++) {
-                    int32_t j = x->order[q];
-                    double df0 = (fw[j][0] + n0) - fw[i][0];
-                    double df1 = (fw[j][1] + n1) - fw[i][1];
-                    double df2 = (fw[j][2] + n2) - fw[i][2];
-                    double px = df0 * L[0][0] + df1 * L[1][0] + df2 * L[2][0];
-                    double py = df0 * L[0][1] + df1 * L[1][1] + df2 * L[2][1];
-                    double pz = df0 * L[0][2] + df1 * L[1][2] + df2 * L[2][2];
-                    if (!(px * px + py * py + pz * pz <= 64.001)) /* far outside */
-                        continue;
-                    /* the same point in the reference frame */
-                    cand c = {.j = j};
-                    c.o[0] = n0 + fr->k[j][0] + fr->sh[i][0];
-                    c.o[1] = n1 + fr->k[j][1] + fr->sh[i][1];
-                    c.o[2] = n2 + fr->k[j][2] + fr->sh[i][2];
-                    double e[3], s = 0;
-                    for (int a = 0; a < 3; a++) {
-                        e[a] = (double)c.o[0] * L[0][a] + (double)c.o[1] * L[1][a] +
-                               (double)c.o[2] * L[2][a] + fr->cic[j][a];
-                        double u = e[a] - ci[a];
-                        s += u * u;
-                    }
-                    if (!(s < 64.0 + 1e-8))
-                        continue;
-                    c.d = sqrt(s);
-                    if (c.d <= 1e-8)
-                        continue;
-                    for (int a = 0; a < 3; a++)
-                        c.cell[a] = (int8_t)(grid_cell(e[a], fr->vmin[a]) - fr->cell[i][a]);
-                    keep_best(t, &c);
-                    if (t->ncand > XP_FEAT_MAX_CAND)
-                        return;
-                }
-            }
-        }
+    const double(*L)[3] = x->L;
+    const double *ci = fr->c[x->i];
+    /* the same point in the reference frame */
+    cand c = {.j = j};
+    for (int a = 0; a < 3; a++)
+        c.o[a] = img[a] + fr->k[j][a] + fr->sh[x->i][a];
+    double e[3], s = 0;
+    for (int a = 0; a < 3; a++) {
+        e[a] = (double)c.o[0] * L[0][a] + (double)c.o[1] * L[1][a] + (double)c.o[2] * L[2][a] +
+               fr->cic[j][a];
+        double u = e[a] - ci[a];
+        s += u * u;
     }
+    if (!(s < 64.0 + 1e-8))
+        return 0;
+    c.d = sqrt(s);
+    if (c.d <= 1e-8)
+        return 0;
+    for (int a = 0; a < 3; a++)
+        c.cell[a] = (int8_t)(grid_cell(e[a], fr->vmin[a]) - fr->cell[x->i][a]);
+    keep_best(x->t, &c);
+    return x->t->ncand > XP_FEAT_MAX_CAND;
 }
 
 /* x mod 1 as the reference computes it: fmod, then + 1 where negative (which may give 1). */
@@ -216,28 +177,18 @@ static void frame_fill(const xp_structure *s, double (*fw)[3], frame *fr)
             fr->cell[i][a] = grid_cell(fr->c[i][a], fr->vmin[a]);
 }
 
-int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
+void xp_cells_free(xp_cells *c)
 {
-    memset(g, 0, sizeof *g);
-    size_t n = s->nsites;
-    if (n == 0)
-        return xp_error_set(err, XP_EINVAL, "the structure has no atoms");
-    if (n > 1000000)
-        return xp_error_set(err, XP_EINVAL, "the structure has %zu atoms, more than 10^6", n);
-    for (size_t i = 0; i < n; i++) {
-        const xp_site *st = &s->sites[i];
-        if (st->occupancy < 1.0 || st->occupancy > 1.0)
-            return xp_error_set(err, XP_EINVAL,
-                                "site %zu (%s) has occupancy %g: CGCNN needs an ordered structure",
-                                i + 1, st->label, st->occupancy);
-        if (st->z < 1 || st->z > XP_CG_ELEMENTS)
-            return xp_error_set(err, XP_EINVAL, "site %zu: element Z=%d has no CGCNN features",
-                                i + 1, st->z);
-        for (int k = 0; k < 3; k++)
-            if (!isfinite(st->frac[k]) || fabs(st->frac[k]) > 1e6)
-                return xp_error_set(err, XP_EINVAL, "site %zu: coordinate out of range", i + 1);
-    }
-    const double(*L)[3] = s->lattice;
+    free(c->start);
+    free(c->order);
+    free(c->bin_of);
+    memset(c, 0, sizeof *c);
+}
+
+int xp_cells_make(const double L[3][3], const double (*fw)[3], size_t n, xp_cells *c,
+                  xp_error *err)
+{
+    memset(c, 0, sizeof *c);
     double cr[3][3]; /* cr[k] = a_{k+1} x a_{k+2} */
     for (int k = 0; k < 3; k++) {
         const double *u = L[(k + 1) % 3], *v = L[(k + 2) % 3];
@@ -249,7 +200,7 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
     if (!(vol > 1e-3))
         return xp_error_set(err, XP_EINVAL, "the cell has no volume");
     const double r = XP_FEAT_RADIUS;
-    int nb[3], m[3];
+    int *nb = c->nb, *m = c->m;
     double h[3];
     for (int k = 0; k < 3; k++) {
         h[k] = vol / sqrt(cr[k][0] * cr[k][0] + cr[k][1] * cr[k][1] + cr[k][2] * cr[k][2]);
@@ -278,54 +229,85 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
                             "(%.3g points to test per atom, at most %.0e): atoms overlap, or "
                             "a reduced cell of the crystal is needed",
                             tests, XP_FEAT_MAX_TESTS);
+    c->nbins = (size_t)nb[0] * nb[1] * nb[2];
+    c->bin_of = malloc(n * sizeof *c->bin_of);
+    c->start = calloc(c->nbins + 1, sizeof *c->start);
+    c->order = malloc(n * sizeof *c->order);
+    size_t *fill = malloc(c->nbins * sizeof *fill);
+    if (!c->bin_of || !c->start || !c->order || !fill) {
+        free(fill);
+        xp_cells_free(c);
+        return xp_error_set(err, XP_ENOMEM, "out of memory for the cell lists of %zu atoms", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        int b[3];
+        for (int k = 0; k < 3; k++) {
+            int bk = (int)floor(fw[i][k] * nb[k]);
+            b[k] = bk < 0 ? 0 : bk >= nb[k] ? nb[k] - 1 : bk;
+        }
+        c->bin_of[i] = ((size_t)b[0] * nb[1] + b[1]) * nb[2] + b[2];
+        c->start[c->bin_of[i] + 1]++;
+    }
+    for (size_t b = 0; b < c->nbins; b++)
+        c->start[b + 1] += c->start[b];
+    memcpy(fill, c->start, c->nbins * sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        c->order[fill[c->bin_of[i]]++] = (int32_t)i;
+    free(fill);
+    return XP_OK;
+}
 
-    size_t nbins = (size_t)nb[0] * nb[1] * nb[2];
+int xp_featurize_v2(const xp_structure *s, xp_graph *g, xp_error *err)
+{
+    memset(g, 0, sizeof *g);
+    size_t n = s->nsites;
+    if (n == 0)
+        return xp_error_set(err, XP_EINVAL, "the structure has no atoms");
+    if (n > 1000000)
+        return xp_error_set(err, XP_EINVAL, "the structure has %zu atoms, more than 10^6", n);
+    for (size_t i = 0; i < n; i++) {
+        const xp_site *st = &s->sites[i];
+        if (st->occupancy < 1.0 || st->occupancy > 1.0)
+            return xp_error_set(err, XP_EINVAL,
+                                "site %zu (%s) has occupancy %g: CGCNN needs an ordered structure",
+                                i + 1, st->label, st->occupancy);
+        if (st->z < 1 || st->z > XP_CG_ELEMENTS)
+            return xp_error_set(err, XP_EINVAL, "site %zu: element Z=%d has no CGCNN features",
+                                i + 1, st->z);
+        for (int k = 0; k < 3; k++)
+            if (!isfinite(st->frac[k]) || fabs(st->frac[k]) > 1e6)
+                return xp_error_set(err, XP_EINVAL, "site %zu: coordinate out of range", i + 1);
+    }
+    const double(*L)[3] = s->lattice;
     double(*fw)[3] = malloc(n * sizeof *fw);
-    size_t *bin_of = malloc(n * sizeof *bin_of), *start = calloc(nbins + 1, sizeof *start);
-    int32_t *order = malloc(n * sizeof *order);
+    if (!fw)
+        return xp_error_set(err, XP_ENOMEM, "out of memory for the graph of %zu atoms", n);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++)
+            fw[i][k] = s->sites[i].frac[k] - floor(s->sites[i].frac[k]);
+    xp_cells cells;
+    int rc = xp_cells_make(L, (const double(*)[3])fw, n, &cells, err);
+    if (rc) {
+        free(fw);
+        return rc;
+    }
     g->z = malloc(n);
     g->nbr = malloc(n * XP_FEAT_NBR * sizeof *g->nbr);
     g->dist = malloc(n * XP_FEAT_NBR * sizeof *g->dist);
     frame fr = {malloc(n * sizeof *fr.c), malloc(n * sizeof *fr.cic), malloc(n * sizeof *fr.k),
                 malloc(n * sizeof *fr.sh), malloc(n * sizeof *fr.cell), {0}};
-    int rc = 0;
-    if (!fw || !bin_of || !start || !order || !g->z || !g->nbr || !g->dist || !fr.c || !fr.cic ||
-        !fr.k || !fr.sh || !fr.cell) {
+    if (!g->z || !g->nbr || !g->dist || !fr.c || !fr.cic || !fr.k || !fr.sh || !fr.cell) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory for the graph of %zu atoms", n);
         goto done;
     }
     g->n = n;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         g->z[i] = (uint8_t)s->sites[i].z;
-        int b[3];
-        for (int k = 0; k < 3; k++) {
-            double f = s->sites[i].frac[k];
-            fw[i][k] = f - floor(f);
-            int bk = (int)floor(fw[i][k] * nb[k]);
-            b[k] = bk < 0 ? 0 : bk >= nb[k] ? nb[k] - 1 : bk;
-        }
-        bin_of[i] = ((size_t)b[0] * nb[1] + b[1]) * nb[2] + b[2];
-        start[bin_of[i] + 1]++;
-    }
-    for (size_t b = 0; b < nbins; b++)
-        start[b + 1] += start[b];
-    {
-        size_t *fill = malloc(nbins * sizeof *fill);
-        if (!fill) {
-            rc = xp_error_set(err, XP_ENOMEM, "out of memory for the cell lists");
-            goto done;
-        }
-        memcpy(fill, start, nbins * sizeof *fill);
-        for (size_t i = 0; i < n; i++)
-            order[fill[bin_of[i]]++] = (int32_t)i;
-        free(fill);
-    }
     frame_fill(s, fw, &fr);
-    search ctx = {fw, L, nb, m, start, order, bin_of, &fr};
     for (size_t i = 0; i < n; i++) {
         top_k t = {.nbest = 0};
-        candidates(&ctx, i, &t);
-        if (t.ncand > XP_FEAT_MAX_CAND) {
+        v2_ctx ctx = {L, &fr, i, &t};
+        if (xp_cells_visit(&cells, (const double(*)[3])fw, L, i, v2_candidate, &ctx)) {
             rc = xp_error_set(err, XP_EINVAL,
                               "more than %d atoms within 8 Å of one atom: atoms overlap or the "
                               "cell is wrong",
@@ -344,9 +326,7 @@ int xp_featurize(const xp_structure *s, xp_graph *g, xp_error *err)
     }
 done:
     free(fw);
-    free(bin_of);
-    free(start);
-    free(order);
+    xp_cells_free(&cells);
     free(fr.c);
     free(fr.cic);
     free(fr.k);

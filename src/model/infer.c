@@ -8,6 +8,7 @@
 #include "model/fixed.h"
 #include "xtalproof/infer.h"
 #include "xtalproof/merkle.h"
+#include "xtalproof/steps.h"
 
 /* The hot loops are exact integer sums, so any instruction set gives the same bits: build them
  * for AVX2 as well and let the loader pick (gcc and clang on x86-64 with ifunc support). */
@@ -115,25 +116,17 @@ int xp_trace_root(const int32_t *layers, size_t natoms, const int32_t *pooled, i
 /* The head of the network from the pooled vector: shared with the GPU path's host side. */
 static void head(const xp_model *m, xp_infer_out *out, uint32_t *sat)
 {
-    int32_t h0[XP_CG_F];
-    for (int c = 0; c < XP_CG_F; c++)
-        h0[c] = xp_softplus_q(m->spl_tab, out->pooled[c], sat);
-    for (int o = 0; o < XP_CG_H; o++) {
-        int64_t acc = (int64_t)m->fc_b[o] * 65536;
-        for (int c = 0; c < XP_CG_F; c++)
-            acc += (int64_t)m->fc_w[o][c] * h0[c];
-        out->hidden[o] = xp_softplus_q(m->spl_tab, xp_q_round32(acc, sat), sat);
-    }
-    int64_t acc = (int64_t)m->out_b * 65536;
-    for (int o = 0; o < XP_CG_H; o++)
-        acc += (int64_t)m->out_w[o] * out->hidden[o];
-    out->out_q = xp_q_round32(acc, sat);
-    out->value_q =
-        xp_q_round32((int64_t)out->out_q * m->norm_std + ((int64_t)m->norm_mean * 65536), sat);
+    xp_step_head(m, out->pooled, &out->out_q, &out->value_q, out->hidden, sat);
 }
 
 int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_t *layers,
                  xp_error *err)
+{
+    return xp_infer_cpu_keep(m, g, out, layers, NULL, err);
+}
+
+int xp_infer_cpu_keep(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_t *layers,
+                      xp_t3_sink *keep, xp_error *err)
 {
     memset(out, 0, sizeof *out);
     size_t n = g->n;
@@ -145,16 +138,32 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
     for (size_t e = 0; e < n * XP_CG_NBR; e++)
         if (g->nbr[e] < 0 || (size_t)g->nbr[e] >= n || g->dist[e] < 0)
             return xp_error_set(err, XP_EINVAL, "a graph with a bad neighbour entry");
+    int v3 = m->arch == 3;
+    if (keep && !v3)
+        return xp_error_set(err, XP_EINVAL, "only a %s trace has leaves to keep", XP_CGCNN_ARCH);
+    if (v3 != (g->img != NULL && g->count != NULL))
+        return xp_error_set(err, XP_EINVAL, "the graph was made for another architecture than %s",
+                            v3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2);
     int32_t *own = NULL;
     if (!layers && !(layers = own = malloc(XP_TRACE_LAYERS * n * XP_CG_F * sizeof *layers)))
         return xp_error_set(err, XP_ENOMEM, "out of memory for %zu atoms", n);
     int64_t *ab = malloc(n * 2 * XP_CG_F2 * sizeof *ab);
     edge_g *eg = malloc(n * XP_CG_NBR * sizeof *eg);
-    if (!ab || !eg) {
+    xp_t3_sink *sk = keep ? keep : v3 ? malloc(sizeof *sk) : NULL;
+    int rc = 0;
+    if (!ab || !eg || (v3 && !sk)) {
         free(own);
         free(ab);
         free(eg);
+        if (sk != keep)
+            free(sk);
         return xp_error_set(err, XP_ENOMEM, "out of memory for %zu atoms", n);
+    }
+    if (v3 && (rc = xp_t3_sink_init(sk, n, err))) {
+        if (sk != keep)
+            free(sk);
+        sk = NULL;
+        goto done;
     }
     uint32_t sat = 0;
     for (size_t e = 0; e < n * XP_CG_NBR; e++)
@@ -162,6 +171,10 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
     int32_t *x = layers;
     for (size_t i = 0; i < n; i++)
         memcpy(x + i * XP_CG_F, m->emb_z[g->z[i]], XP_CG_F * sizeof *x);
+    if (sk) {
+        xp_t3_put_nbrs(sk, g);
+        xp_t3_put_xs(sk, 0, x);
+    }
     for (int l = 0; l < XP_CG_NCONV; l++) {
         const xp_cg_conv *cv = &m->conv[l];
         int32_t *xn = x + n * XP_CG_F;
@@ -170,8 +183,10 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
             int64_t *A = ab + i * 2 * XP_CG_F2;
             self_nbr(m->wt_self[l], m->wt_nbr[l], x + i * XP_CG_F, A, A + XP_CG_F2);
         }
+        if (sk)
+            xp_t3_put_ps(sk, l, ab);
         for (size_t i = 0; i < n; i++) {
-            int64_t s[XP_CG_F] = {0};
+            int64_t s[XP_CG_F] = {0}, msg[XP_CG_NBR][XP_CG_F];
             const int64_t *A = ab + i * 2 * XP_CG_F2;
             for (int j = 0; j < XP_CG_NBR; j++) {
                 const int64_t *B = ab + (size_t)g->nbr[i * XP_CG_NBR + j] * 2 * XP_CG_F2 + XP_CG_F2;
@@ -182,7 +197,8 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
                     int32_t f = xp_sigmoid_q(m->sig_tab, xp_q_round32(z[c], &sat));
                     int32_t co =
                         xp_softplus_q(m->spl_tab, xp_q_round32(z[XP_CG_F + c], &sat), &sat);
-                    s[c] += (int64_t)f * co;
+                    msg[j][c] = (int64_t)f * co;
+                    s[c] += msg[j][c];
                 }
             }
             const int32_t *xi = x + i * XP_CG_F;
@@ -193,18 +209,35 @@ int xp_infer_cpu(const xp_model *m, const xp_graph *g, xp_infer_out *out, int32_
                 xn[i * XP_CG_F + c] =
                     xp_softplus_q(m->spl_tab, xp_q_sat((int64_t)xi[c] + y, &sat), &sat);
             }
+            if (sk)
+                xp_t3_put_m(sk, l, i, (const int64_t(*)[XP_CG_F])msg);
         }
+        if (sk)
+            xp_t3_put_xs(sk, l + 1, xn);
         x = xn;
     }
-    for (int c = 0; c < XP_CG_F; c++) {
-        int64_t sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += x[i * XP_CG_F + c];
-        out->pooled[c] = (int32_t)xp_floor_div(2 * sum + (int64_t)n, 2 * (int64_t)n);
+    if (sk) {
+        if ((rc = xp_t3_put_pool(sk, x, out->pooled, err)))
+            goto done;
+    } else {
+        for (int c = 0; c < XP_CG_F; c++) {
+            int64_t sum = 0;
+            for (size_t i = 0; i < n; i++)
+                sum += x[i * XP_CG_F + c];
+            out->pooled[c] = (int32_t)xp_floor_div(2 * sum + (int64_t)n, 2 * (int64_t)n);
+        }
     }
     head(m, out, &sat);
     out->saturations = sat;
-    int rc = xp_trace_root(layers, n, out->pooled, out->out_q, out->value_q, out->trace_root, err);
+    if (sk)
+        rc = xp_t3_put_out(sk, out->out_q, out->value_q, out->trace_root, err);
+    else
+        rc = xp_trace_root(layers, n, out->pooled, out->out_q, out->value_q, out->trace_root, err);
+done:
+    if (sk && (sk != keep || rc))
+        xp_t3_sink_free(sk);
+    if (sk && sk != keep)
+        free(sk);
     free(own);
     free(ab);
     free(eg);

@@ -6,6 +6,7 @@
 #include "model/fixed.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/model.h"
+#include "xtalproof/steps.h"
 
 /* Weights must stay below 256 in magnitude so that a Q32 accumulator of 169 products of an
  * int32 activation and a weight cannot overflow int64 (2^31 2^24 2^8 = 2^63). */
@@ -117,14 +118,17 @@ int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *er
     if (!strcmp(arch, "cgcnn-q16-v1")) {
         xp_error_set(err, rc,
                      "model file is cgcnn-q16-v1, whose neighbour order this version no longer "
-                     "computes (%s takes ties as the original code does): convert the model "
-                     "again with `xtalproof model import`",
+                     "computes: convert the model again with `xtalproof model import` (%s)",
                      XP_CGCNN_ARCH);
         goto fail;
     }
-    if (strcmp(arch, XP_CGCNN_ARCH)) {
-        xp_error_set(err, rc, "model architecture \"%s\" is not supported (%s is)", arch,
-                     XP_CGCNN_ARCH);
+    if (!strcmp(arch, XP_CGCNN_ARCH))
+        m->arch = 3;
+    else if (!strcmp(arch, XP_CGCNN_ARCH_V2))
+        m->arch = 2;
+    else {
+        xp_error_set(err, rc, "model architecture \"%s\" is not supported (%s and %s are)", arch,
+                     XP_CGCNN_ARCH, XP_CGCNN_ARCH_V2);
         goto fail;
     }
     for (size_t i = 0; i < sizeof DIMS / sizeof DIMS[0]; i++)
@@ -177,6 +181,7 @@ int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *er
     xp_keccak256(data, len, m->hash);
     m->file_size = len;
     derive(m);
+    xp_weights_tree(m, NULL, m->weights_root);
     *out = m;
     return 0;
 fail:

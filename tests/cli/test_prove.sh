@@ -65,25 +65,36 @@ expect "altered valueQ" 1 "$XP" verify bad.json --structure "$S" --model "$M"
 alter ".salt = \"0x$(printf '0%.0s' {1..64})\""
 expect "altered salt" 1 "$XP" verify bad.json
 [ "$(checks_failed)" = commitment ] && ok "salt: only the commitment" || bad "salt: $(checks_failed)"
-alter '.recordVersion = 2'
-expect "record version 2" 1 "$XP" verify bad.json
+alter '.recordVersion = 3'
+expect "record version 3" 1 "$XP" verify bad.json
 grep -q '^FAIL record' "$T/out" && ok "unknown version refused" || bad "$(cat "$T/out")"
+alter '.structureRoot = .traceRoot'
+expect "altered structureRoot" 1 "$XP" verify bad.json --structure "$S" --model "$M"
+[ "$(checks_failed)" = "signature structure" ] && ok "structureRoot: signature, structure" || bad "structureRoot: $(checks_failed)"
+alter '.weightsRoot = .traceRoot'
+expect "altered weightsRoot" 1 "$XP" verify bad.json --structure "$S" --model "$M"
+[ "$(checks_failed)" = "signature model" ] && ok "weightsRoot: signature, model" || bad "weightsRoot: $(checks_failed)"
+[ "$(jq -r .structureRoot rev.json)" = "$("$XP" hash --json "$S" | jq -r .structureRoot)" ] && ok "structureRoot is hash's" || bad "structureRoot"
+[ "$(jq -r .weightsRoot rev.json)" = "$("$XP" models --json | jq -r 'select(.name == "formation-energy-per-atom") | .weightsRoot')" ] && ok "weightsRoot is models'" || bad "weightsRoot"
 expect "another structure" 1 "$XP" verify rev.json --structure "$C/sample-cifs/1000050.cif" --model "$M"
 [ "$(checks_failed)" = "structure file inference" ] && ok "another crystal: structure, file, inference" || bad "other: $(checks_failed)"
 expect "another model" 1 "$XP" verify rev.json --structure "$S" --model "$SRC/models/band-gap.xpm"
 [ "$(checks_failed)" = "model inference" ] && ok "another model: model, inference" || bad "model: $(checks_failed)"
 
-# trace openings
-expect "trace open layer 2 atom 5" 0 "$XP" trace open rev.json --structure "$S" --layer 2 --atom 5 --out op.json
-[ "$(jq .index op.json)" = $((2 * 8 + 5)) ] && ok "leaf index 2·8+5" || bad "index $(jq .index op.json)"
+# step openings (a version-2 record): the step's output and the leaves it reads, with paths
+expect "trace open edge 2 5 3" 0 "$XP" trace open rev.json --structure "$S" --step edge --layer 2 --atom 5 --k 3 --out op.json
+[ "$(jq .output.index op.json)" = $((14 * 8 + 12 * (2 * 8 + 5) + 3)) ] && ok "M[2][5][3] at 14n + 12(ln + i) + k" || bad "index $(jq .output.index op.json)"
+[ "$(jq -r '[.inputs[].tree] | join(" ")' op.json)" = "structure trace trace trace weights" ] && ok "edge reads the cell, NBR, PS, PN and its weights" || bad "inputs $(jq -c '[.inputs[].tree]' op.json)"
 expect "verify with the opening" 0 "$XP" verify rev.json --opening op.json
 grep -q '^PASS opening' "$T/out" && ok "opening PASS" || bad "$(cat "$T/out")"
-expect "trace open output" 0 "$XP" trace open rev.json --structure "$S" --layer output
-[ "$(jq '.values[1]' "$T/out")" = "$(jq .valueQ rev.json)" ] && ok "the output leaf holds valueQ" || bad "output leaf"
-jq -c '.values[0] += 1' op.json > badop.json
+expect "trace open head" 0 "$XP" trace open rev.json --structure "$S" --step head
+v=$(jq -r .output.leaf "$T/out"); v=$((16#${v: -8})); [ $v -ge 2147483648 ] && v=$((v - 4294967296))
+[ "$v" = "$(jq .valueQ rev.json)" ] && ok "the OUT leaf holds valueQ" || bad "OUT leaf $v"
+# a digit of the output changed: its path no longer leads to the root
+jq -c '.output.leaf |= (.[0:20] + (if .[20:21] == "0" then "1" else "0" end) + .[21:])' op.json > badop.json
 expect "altered opening" 1 "$XP" verify rev.json --structure "$S" --model "$M" --opening badop.json
 [ "$(checks_failed)" = opening ] && ok "altered leaf: only the opening" || bad "opening: $(checks_failed)"
-"$XP" trace open rev.json --structure "$S" --layer pooled > op3.json
+"$XP" trace open rev.json --structure "$S" --step mean > op3.json
 cat op.json op3.json > ops.json
 expect "verify two openings" 0 "$XP" verify rev.json --structure "$S" --model "$M" --opening ops.json
 [ "$(grep -c '^PASS opening' "$T/out")" = 2 ] && ok "one line per opening" || bad "$(cat "$T/out")"
@@ -93,20 +104,40 @@ expect "one bad opening of three" 1 "$XP" verify rev.json --structure "$S" --mod
 echo '{' > junk.json
 expect "unreadable opening" 1 "$XP" verify rev.json --opening junk.json
 [ "$(checks_failed)" = opening ] && ok "unreadable opening FAILs the opening check" || bad "$(cat "$T/out")"
-expect "trace open, atom out of range" 1 "$XP" trace open rev.json --structure "$S" --layer 0 --atom 8
-expect "trace open, no atom" 2 "$XP" trace open rev.json --structure "$S" --layer 0
-expect "trace open, another structure" 1 "$XP" trace open rev.json --structure "$C/sample-cifs/1000050.cif" --layer pooled
+for st in "nbr --atom 7" "embed --atom 0" "self --layer 0 --atom 1" "pair --layer 3 --atom 2" "update --layer 1 --atom 6" "sum --layer 1 --atom 0"; do
+  "$XP" trace open rev.json --structure "$S" --step $st
+done > all.json
+expect "six more kinds" 0 "$XP" verify rev.json --structure "$S" --model "$M" --opening all.json
+[ "$(grep -c '^PASS opening' "$T/out")" = 6 ] && ok "nbr, embed, self, pair, update, sum open and hold" || bad "$(cat "$T/out")"
+expect "trace open, atom out of range" 1 "$XP" trace open rev.json --structure "$S" --step embed --atom 8
+expect "trace open, no atom" 2 "$XP" trace open rev.json --structure "$S" --step embed
+expect "trace open, a layer of a version-2 record" 1 "$XP" trace open rev.json --structure "$S" --layer 0 --atom 1
+expect "trace open, another structure" 1 "$XP" trace open rev.json --structure "$C/sample-cifs/1000050.cif" --step mean
+
+# version 1: a record of cgcnn-q16-v2 made outside (the model file it names is the shipped one
+# with the architecture field it had), its layer openings
+cp "$M" m2.xpm && printf 'cgcnn-q16-v2' | dd of=m2.xpm bs=1 seek=12 conv=notrunc 2>/dev/null
+jq .record "$SRC/tests/vectors/prover/vectors.json" > outside.json
+[ "$("$XP" keccak m2.xpm | cut -d' ' -f1)" = "$(jq -r .modelHash outside.json)" ] && ok "the v2 model file is the record's" || bad "v2 model hash"
+expect "verify the outside record" 0 "$XP" verify outside.json --structure "$S" --model m2.xpm
+[ "$(grep -c '^PASS' "$T/out")" = 8 ] && ok "outside version-1 record: 8 PASS" || bad "$(cat "$T/out")"
+expect "trace open layer 2 atom 5 (v1)" 0 "$XP" trace open outside.json --structure "$S" --model m2.xpm --layer 2 --atom 5 --out op1.json
+[ "$(jq .index op1.json)" = $((2 * 8 + 5)) ] && ok "leaf index 2·8+5" || bad "index $(jq .index op1.json)"
+expect "verify with the v1 opening" 0 "$XP" verify outside.json --structure "$S" --model m2.xpm --opening op1.json
+grep -q '^PASS opening' "$T/out" && ok "v1 opening PASS" || bad "$(cat "$T/out")"
+expect "trace open, a step of a version-1 record" 1 "$XP" trace open outside.json --structure "$S" --model m2.xpm --step mean
+expect "prove with a v2 model" 1 "$XP" prove --model m2.xpm --keystore ks.json --password-file pw "$S"
+grep -q "convert it again" "$T/err" && ok "prove asks to convert a v2 model" || bad "$(cat "$T/err")"
+jq .v2.record "$SRC/tests/vectors/prover/vectors.json" > outside2.json
+expect "verify the outside version-2 record" 0 "$XP" verify outside2.json --structure "$S" --model "$M"
+[ "$(grep -c '^PASS' "$T/out")" = 8 ] && ok "outside version-2 record: 8 PASS" || bad "$(cat "$T/out")"
 
 jq '.modelName = "/etc/passwd"' rev.json > pathname.json
-expect "trace open, modelName a path" 1 "$XP" trace open pathname.json --structure "$S" --layer pooled
+expect "trace open, modelName a path" 1 "$XP" trace open pathname.json --structure "$S" --step mean
 grep -q "not a model name" "$T/err" && ok "a path in modelName is not opened" || bad "$(cat "$T/err")"
 expect "verify, modelName a path" 1 "$XP" verify pathname.json --structure "$S"
 grep -q '^SKIP model' "$T/out" && ok "model SKIP" || bad "$(cat "$T/out")"
 
-# a record made outside xtalproof verifies
-jq .record "$SRC/tests/vectors/prover/vectors.json" > outside.json
-expect "verify the outside record" 0 "$XP" verify outside.json --structure "$S" --model "$M"
-[ "$(grep -c '^PASS' "$T/out")" = 8 ] && ok "outside record: 8 PASS" || bad "$(cat "$T/out")"
 
 # dataset inclusion proof in the record
 expect "dataset create" 0 "$XP" dataset create set1 --license CC-BY-4.0

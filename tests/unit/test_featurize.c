@@ -1,4 +1,5 @@
-/* The crystal graph: hand-derived small cells (shells of simple cubic, padding), the cell lists
+/* The crystal graph of cgcnn-q16-v2 (kept for version-1 records; v3's integer featurization is
+ * tested in test_steps.c): hand-derived small cells (shells of simple cubic, padding), the cell lists
  * against a brute-force search over images written here from the documented rules, a tie
  * derived by hand, supercells against their primitive cell, a flat triclinic cell, and refused
  * inputs. */
@@ -42,7 +43,7 @@ static void test_simple_cubic_shells(void **state)
     xp_structure *s = cubic1(3.0, 84);
     xp_graph g;
     xp_error err = {0};
-    assert_int_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_equal(xp_featurize_v2(s, &g, &err), 0);
     assert_int_equal(g.n, 1);
     for (int k = 0; k < 6; k++)
         assert_int_equal(g.dist[k], q16(3.0));
@@ -62,7 +63,7 @@ static void test_padding(void **state)
     xp_structure *s = cubic1(7.5, 11); /* 6 at 7.5 Å, the next at 10.6 */
     xp_graph g;
     xp_error err = {0};
-    assert_int_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_equal(xp_featurize_v2(s, &g, &err), 0);
     for (int k = 0; k < 6; k++)
         assert_int_equal(g.dist[k], q16(7.5));
     for (int k = 6; k < 12; k++) {
@@ -73,7 +74,7 @@ static void test_padding(void **state)
     xp_graph_free(&g);
     xp_structure_free(s);
     s = cubic1(20, 11); /* nothing within 8 Å */
-    assert_int_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_equal(xp_featurize_v2(s, &g, &err), 0);
     for (int k = 0; k < 12; k++)
         assert_int_equal(g.dist[k], 9 * 65536);
     xp_graph_free(&g);
@@ -194,7 +195,7 @@ static void check_brute(const xp_structure *s, int R)
 {
     xp_graph g;
     xp_error err = {0};
-    assert_int_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_equal(xp_featurize_v2(s, &g, &err), 0);
     int32_t *nbr = malloc(g.n * 12 * sizeof *nbr), *dist = malloc(g.n * 12 * sizeof *dist);
     int *cut = malloc(g.n * sizeof *cut);
     brute(s, R, nbr, dist, cut);
@@ -242,8 +243,8 @@ static void test_supercell_consistent(void **state)
     xp_structure *p = supercell(tric, 1, 1, 1), *s = supercell(tric, 3, 4, 5);
     xp_graph gp, gs;
     xp_error err = {0};
-    assert_int_equal(xp_featurize(p, &gp, &err), 0);
-    assert_int_equal(xp_featurize(s, &gs, &err), 0);
+    assert_int_equal(xp_featurize_v2(p, &gp, &err), 0);
+    assert_int_equal(xp_featurize_v2(s, &gs, &err), 0);
     for (size_t i = 0; i < gs.n; i++)
         for (int k = 0; k < 12; k++) {
             int32_t d = gs.dist[i * 12 + k] - gp.dist[(i % 4) * 12 + k];
@@ -279,7 +280,7 @@ static void test_tie_documented_order(void **state)
     }
     xp_graph g;
     xp_error err = {0};
-    assert_int_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_equal(xp_featurize_v2(s, &g, &err), 0);
     /* Ti (0,0,-1) comes before Ti (0,0,0) by its cell; the O at z = -2: O5 (1,0,-1),
      * O4 (0,1,-1), O5 (0,0,-1), O4 (0,0,-1) */
     const int32_t want[12] = {1, 1, 4, 3, 4, 3, 0, 4, 0, 3, 0, 4};
@@ -299,24 +300,24 @@ static void test_refused(void **state)
     xp_error err = {0};
     xp_structure *s = cubic1(3, 11);
     s->sites[0].occupancy = 0.5;
-    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(s, &g, &err), 0);
     assert_non_null(strstr(err.msg, "occupancy"));
     s->sites[0].occupancy = 1;
     s->sites[0].z = 110;
-    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(s, &g, &err), 0);
     assert_non_null(strstr(err.msg, "no CGCNN features"));
     s->sites[0].z = 11;
     s->lattice[2][2] = 0;
-    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(s, &g, &err), 0);
     s->lattice[2][2] = 0.01; /* 10 pm thick */
-    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(s, &g, &err), 0);
     xp_structure_free(s);
     s = cubic1(0.2, 11); /* 0.2 Å apart: 268,000 images within 8 Å */
-    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(s, &g, &err), 0);
     assert_non_null(strstr(err.msg, "overlap"));
     xp_structure_free(s);
     s = xp_structure_new(0);
-    assert_int_not_equal(xp_featurize(s, &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(s, &g, &err), 0);
     xp_structure_free(s);
 }
 
@@ -333,7 +334,7 @@ static void test_too_many_tests_refused(void **state)
     xp_graph g;
     assert_int_equal(xp_read_structures(XP_TEST_VECTORS "/../fuzz/corpus/fuzz_featurize/"
                                         "dense-skewed-cell", NULL, &l, &err), 0);
-    assert_int_not_equal(xp_featurize(l.items[0], &g, &err), 0);
+    assert_int_not_equal(xp_featurize_v2(l.items[0], &g, &err), 0);
     assert_non_null(strstr(err.msg, "too small or too skewed"));
     xp_structure_list_free(&l);
 
@@ -343,9 +344,9 @@ static void test_too_many_tests_refused(void **state)
     assert_int_equal(xp_read_structures(XP_SHARED_DIR "/data/structures/bench/"
                                         "spg-tetragonal-107-3/orig.vasp", NULL, &o, &err), 0);
     xp_graph gc, go;
-    if (xp_featurize(c.items[0], &gc, &err))
+    if (xp_featurize_v2(c.items[0], &gc, &err))
         fail_msg("%s", err.msg);
-    assert_int_equal(xp_featurize(o.items[0], &go, &err), 0);
+    assert_int_equal(xp_featurize_v2(o.items[0], &go, &err), 0);
     assert_int_equal(gc.n, go.n);
     /* the multiset of each atom's distances is the crystal's: compare the sorted lists of all */
     size_t nd = gc.n * XP_FEAT_NBR;

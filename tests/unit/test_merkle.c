@@ -524,6 +524,35 @@ static void rfc_example(void **state)
     }
 }
 
+/* The in-memory tree gives the proofs and root that the leaf-by-leaf generation gives, for every
+ * index of every size up to 70. */
+static void tree_cache_paths(void **state)
+{
+    (void)state;
+    uint8_t leaves[70][32];
+    for (int i = 0; i < 70; i++)
+        for (int b = 0; b < 32; b++)
+            leaves[i][b] = (uint8_t)(i * 31 + b * 7 + 1);
+    for (uint64_t n = 1; n <= 70; n++) {
+        xp_merkle_tree t;
+        xp_error err = {0};
+        assert_int_equal(xp_merkle_tree_build((const uint8_t(*)[32])leaves, n, &t, &err), 0);
+        uint8_t r1[32], r2[32];
+        assert_int_equal(xp_merkle_root((const uint8_t(*)[32])leaves, n, r1, &err), 0);
+        assert_int_equal(xp_merkle_tree_root(&t, r2, &err), 0);
+        assert_memory_equal(r1, r2, 32);
+        xp_merkle_source src = xp_merkle_array_source((const uint8_t(*)[32])leaves);
+        for (uint64_t i = 0; i < n; i++) {
+            xp_merkle_proof a, b;
+            assert_int_equal(xp_merkle_inclusion_proof(&src, i, n, &a, &err), 0);
+            assert_int_equal(xp_merkle_tree_path(&t, i, &b, &err), 0);
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.hash, b.hash, a.len * 32);
+        }
+        xp_merkle_tree_free(&t);
+    }
+}
+
 int main(void)
 {
     setup_leaves();
@@ -532,7 +561,7 @@ int main(void)
         cmocka_unit_test(inclusion_every_index), cmocka_unit_test(consistency_every_pair),
         cmocka_unit_test(inclusion_batch),
         cmocka_unit_test(rfc_example),           cmocka_unit_test(limits),
-        cmocka_unit_test(source_errors),
+        cmocka_unit_test(source_errors),         cmocka_unit_test(tree_cache_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

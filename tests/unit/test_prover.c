@@ -18,7 +18,10 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/merkle.h"
+#include "xtalproof/infer.h"
 #include "xtalproof/prover.h"
+#include "xtalproof/reader.h"
+#include "xtalproof/steps.h"
 #include "xtalproof/secrets.h"
 #include "xtalproof/store.h"
 
@@ -92,9 +95,10 @@ static void test_record_vector(void **state)
     xp_pred_record *r = calloc(1, sizeof *r);
     vector_record(r, &v);
     uint8_t canon[XP_PRED_CANON_LEN], want[XP_PRED_CANON_LEN], h[32], wh[32], d[32], wd[32];
-    xp_pred_record_canonical(r, canon);
-    unhex_exact(vstr(v, "canonical"), want, sizeof want);
-    assert_memory_equal(canon, want, sizeof want);
+    size_t clen = xp_pred_record_canonical(r, canon);
+    assert_int_equal(clen, 32 * XP_PRED_CANON_WORDS_V1);
+    unhex_exact(vstr(v, "canonical"), want, clen);
+    assert_memory_equal(canon, want, clen);
     xp_pred_record_hash(r, h);
     unhex_exact(vstr(v, "recordHash"), wh, 32);
     assert_memory_equal(h, wh, 32);
@@ -133,6 +137,74 @@ static void test_record_vector(void **state)
     json_decref(v);
 }
 
+/* The version-2 vector (the same prediction with cgcnn-q16-v3), and both vector records verified
+ * against the real files: version 1 with its (cgcnn-q16-v2) model, version 2 with the shipped
+ * one. Every check that can run passes. */
+static xp_model *model_v2(void);
+
+static void test_record_vector_v2(void **state)
+{
+    (void)state;
+    json_t *v = vectors(), *v2 = json_object_get(v, "v2");
+    assert_non_null(v2);
+    char *text = json_dumps(json_object_get(v2, "record"), JSON_INDENT(2));
+    xp_pred_record *r = calloc(1, sizeof *r);
+    xp_error err = {0};
+    if (xp_pred_record_parse(text, strlen(text), r, &err))
+        fail_msg("vector record refused: %s", err.msg);
+    free(text);
+    assert_int_equal(r->version, 2);
+    uint8_t canon[XP_PRED_CANON_LEN], want[XP_PRED_CANON_LEN], h[32], wh[32], d[32], wd[32];
+    assert_int_equal(xp_pred_record_canonical(r, canon), XP_PRED_CANON_LEN);
+    unhex_exact(vstr(v2, "canonical"), want, XP_PRED_CANON_LEN);
+    assert_memory_equal(canon, want, XP_PRED_CANON_LEN);
+    xp_pred_record_hash(r, h);
+    unhex_exact(vstr(v2, "recordHash"), wh, 32);
+    assert_memory_equal(h, wh, 32);
+    xp_personal_digest(h, 32, d);
+    unhex_exact(vstr(v2, "personalDigest"), wd, 32);
+    assert_memory_equal(d, wd, 32);
+    uint8_t addr[20];
+    assert_int_equal(xp_pred_record_signer(r, addr, &err), 0);
+    assert_memory_equal(addr, r->predictor, 20);
+    char *a = xp_pred_record_json(r);
+    xp_pred_record *r2 = calloc(1, sizeof *r2);
+    assert_int_equal(xp_pred_record_parse(a, strlen(a), r2, &err), 0);
+    char *b = xp_pred_record_json(r2);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    /* against the files */
+    char *data;
+    size_t len;
+    assert_int_equal(xp_file_read(STRUCTURE, 1 << 24, &data, &len, &err), 0);
+    xp_model *m3, *m2 = model_v2();
+    assert_int_equal(xp_model_load(MODEL, &m3, &err), 0);
+    vector_record(r2, &v2);
+    json_decref(v2);
+    const xp_pred_record *recs[2] = {r2, r};
+    xp_model *models[2] = {m2, m3};
+    for (int k = 0; k < 2; k++) {
+        xp_verify_in in = {STRUCTURE, data, len, models[k], NULL, 0, NULL, 0};
+        xp_verify_report rep;
+        assert_int_equal(xp_pred_verify(recs[k], &in, &rep, &err), 0);
+        int passed = 0;
+        for (size_t i = 0; i < rep.n; i++) {
+            if (rep.check[i].status == XP_CHECK_FAIL)
+                fail_msg("version %u: %s: %s", recs[k]->version, rep.check[i].name,
+                         rep.check[i].reason);
+            passed += rep.check[i].status == XP_CHECK_PASS;
+        }
+        assert_int_equal(passed, 8); /* all but inclusion and opening */
+    }
+    xp_model_free(m2);
+    xp_model_free(m3);
+    free(data);
+    free(r);
+    free(r2);
+    json_decref(v);
+}
+
 /* ---- the reader's refusals ------------------------------------------------------------ */
 
 static void expect_refused(json_t *rec, int code, const char *words)
@@ -160,7 +232,11 @@ static void test_parse_refusals(void **state)
         {"symhash", NULL, XP_EINVAL, "has no \"symhash\""},
         {"signature", NULL, XP_EINVAL, "has no \"signature\""},
         {"extra", json_true(), XP_EINVAL, "unknown field \"extra\""},
-        {"recordVersion", json_integer(2), XP_EUNSUPPORTED, "version 2"},
+        {"recordVersion", json_integer(3), XP_EUNSUPPORTED, "version 3"},
+        /* version 1 has no roots; version 2 must have them */
+        {"structureRoot", json_string("0x0b3558675155b251f9f9f4789fc1bb4d14d9d9d9369391e26681e113f9a2d1e7"),
+         XP_EINVAL, "unknown field \"structureRoot\""},
+        {"recordVersion", json_integer(2), XP_EINVAL, "has no \"structureRoot\""},
         {"symhash", json_string("0x1234"), XP_EINVAL, "\"symhash\" must be 0x and 64 hex"},
         {"traceRoot", json_integer(1), XP_EINVAL, "\"traceRoot\" must be 0x"},
         {"atoms", json_integer(0), XP_EINVAL, "\"atoms\" must be an integer from 1"},
@@ -201,13 +277,32 @@ static void test_parse_refusals(void **state)
 /* ---- a valid record of a real prediction, for the trace and tamper tests --------------- */
 
 typedef struct fixture {
+    int version; /* 2: a record of cgcnn-q16-v3; 1: of cgcnn-q16-v2 (still verified) */
     xp_model *model;
     char *data;
     size_t len;
     uint8_t priv[32], other[32];
     xp_pred_record rec;
-    xp_trace_opening opening;
+    xp_trace_opening opening; /* version 1 */
+    xp_step_opening step;     /* version 2: an edge step */
 } fixture;
+
+/* The shipped model as the cgcnn-q16-v2 file it was before (the same weights; the header's
+ * architecture field): the model of version-1 records, whose keccak the vector record names. */
+static xp_model *model_v2(void)
+{
+    char *b;
+    size_t n;
+    xp_error err = {0};
+    assert_int_equal(xp_file_read(MODEL, 1 << 24, &b, &n, &err), 0);
+    memset(b + 12, 0, 16);
+    memcpy(b + 12, XP_CGCNN_ARCH_V2, strlen(XP_CGCNN_ARCH_V2));
+    xp_model *m;
+    if (xp_model_parse((const uint8_t *)b, n, &m, &err))
+        fail_msg("%s", err.msg);
+    free(b);
+    return m;
+}
 
 /* A dataset of 5 records with the structure's at index 3, and the proof of it. */
 static void make_dataset(xp_pred_record *r)
@@ -248,37 +343,64 @@ static void reseal(fixture *f, xp_pred_record *r)
     assert_int_equal(xp_pred_record_sign(r, f->priv, &err), 0);
 }
 
-static int fixture_setup(void **state)
+static int fixture_setup(void **state, int version)
 {
     fixture *f = calloc(1, sizeof *f);
     xp_error err = {0};
-    assert_int_equal(xp_model_load(MODEL, &f->model, &err), 0);
+    f->version = version;
+    if (version == 2)
+        assert_int_equal(xp_model_load(MODEL, &f->model, &err), 0);
+    else
+        f->model = model_v2();
     assert_int_equal(xp_file_read(STRUCTURE, 1 << 24, &f->data, &f->len, &err), 0);
     unhex_exact("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80", f->priv, 32);
     unhex_exact("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d", f->other, 32);
-    xp_prove_in in = {.name = STRUCTURE,
-                      .data = f->data,
-                      .len = f->len,
-                      .model = f->model,
-                      .chain_id = 31337,
-                      .round = 3,
-                      .target = 1};
-    memset(in.rounds, 0x5f, 20);
-    assert_int_equal(xp_prove_fill(&in, &f->rec, &err), 0);
+    if (version == 2) {
+        xp_prove_in in = {.name = STRUCTURE,
+                          .data = f->data,
+                          .len = f->len,
+                          .model = f->model,
+                          .chain_id = 31337,
+                          .round = 3,
+                          .target = 1};
+        memset(in.rounds, 0x5f, 20);
+        assert_int_equal(xp_prove_fill(&in, &f->rec, &err), 0);
+        assert_int_equal(f->rec.version, 2);
+        xp_step_id id = {XP_STEP_EDGE, 1, 2, 5};
+        if (xp_step_open(f->model, STRUCTURE, f->data, f->len, &id, &f->step, &err))
+            fail_msg("%s", err.msg);
+    } else {
+        /* prove no longer makes version 1: the vector record is one, of this crystal and model */
+        json_t *v;
+        vector_record(&f->rec, &v);
+        json_decref(v);
+        f->rec.has_dataset = 0;
+        if (xp_trace_open(f->model, STRUCTURE, f->data, f->len, 1, 2, &f->opening, &err))
+            fail_msg("%s", err.msg);
+    }
     assert_int_equal(xp_privkey_to_address(f->priv, f->rec.predictor, &err), 0);
     memset(f->rec.salt, 0xa5, 32);
     f->rec.has_salt = 1;
     make_dataset(&f->rec);
     reseal(f, &f->rec);
-    if (xp_trace_open(f->model, STRUCTURE, f->data, f->len, 1, 2, &f->opening, &err))
-        fail_msg("%s", err.msg);
     *state = f;
     return 0;
+}
+
+static int setup_v1(void **state)
+{
+    return fixture_setup(state, 1);
+}
+
+static int setup_v2(void **state)
+{
+    return fixture_setup(state, 2);
 }
 
 static int fixture_teardown(void **state)
 {
     fixture *f = *state;
+    xp_step_opening_free(&f->step);
     xp_model_free(f->model);
     free(f->data);
     free(f);
@@ -300,17 +422,38 @@ static void failed_in(const xp_pred_record *r, const xp_verify_in *in, char *out
         }
 }
 
-/* The same with the record's own structure and model files. */
-static void failed_checks(fixture *f, const xp_pred_record *r, const xp_trace_opening *o, char *out,
-                          size_t cap)
+/* The verification's inputs with the fixture's files and its opening (of either kind). */
+static xp_verify_in inputs(const fixture *f, const char *name, const char *data, size_t len,
+                           const xp_model *m, const xp_trace_opening *o, const xp_step_opening *so)
 {
-    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, o, o ? 1 : 0};
+    xp_verify_in in = {name, data, len, m, o, o ? 1 : 0, so, so ? 1 : 0};
+    (void)f;
+    return in;
+}
+
+static const xp_trace_opening *layer_opening(const fixture *f)
+{
+    return f->version == 1 ? &f->opening : NULL;
+}
+
+static const xp_step_opening *step_opening(const fixture *f)
+{
+    return f->version == 2 ? &f->step : NULL;
+}
+
+/* The same with the record's own structure and model files. */
+static void failed_checks(fixture *f, const xp_pred_record *r, const xp_trace_opening *o,
+                          const xp_step_opening *so, char *out, size_t cap)
+{
+    xp_verify_in in = inputs(f, STRUCTURE, f->data, f->len, f->model, o, so);
     failed_in(r, &in, out, cap);
 }
 
 static void test_trace_openings(void **state)
 {
     fixture *f = *state;
+    if (f->version != 1)
+        skip();
     xp_error err = {0};
     uint32_t n = f->rec.atoms;
     assert_int_equal(n, 8);
@@ -352,7 +495,8 @@ static void test_valid_record(void **state)
 {
     fixture *f = *state;
     char failed[256];
-    xp_verify_in in = {STRUCTURE, f->data, f->len, f->model, &f->opening, 1};
+    xp_verify_in in =
+        inputs(f, STRUCTURE, f->data, f->len, f->model, layer_opening(f), step_opening(f));
     xp_verify_report rep;
     xp_error err = {0};
     assert_int_equal(xp_pred_verify(&f->rec, &in, &rep, &err), 0);
@@ -360,7 +504,7 @@ static void test_valid_record(void **state)
         if (rep.check[i].status != XP_CHECK_PASS)
             fail_msg("%s: %s", rep.check[i].name, rep.check[i].reason);
     assert_int_equal(rep.n, 10);
-    failed_checks(f, &f->rec, &f->opening, failed, sizeof failed);
+    failed_checks(f, &f->rec, layer_opening(f), step_opening(f), failed, sizeof failed);
     assert_string_equal(failed, "");
 }
 
@@ -381,6 +525,8 @@ typedef struct tamper {
         r->member[0] ^= 1;                                                                         \
     }
 FLIP(symhash, symhash)
+FLIP(structure_root, structure_root)
+FLIP(weights_root, weights_root)
 FLIP(protohash, protohash)
 FLIP(content, content_hash)
 FLIP(model_hash, model_hash)
@@ -457,14 +603,21 @@ static const tamper TAMPERS[] = {
     {"target", alter_target, NO_SEAL, "signature"},
 };
 
-static void test_tamper_record(void **state)
+/* version 2's own fields */
+static const tamper TAMPERS_V2[] = {
+    {"structureRoot", alter_structure_root, SEAL, "structure"},
+    {"weightsRoot", alter_weights_root, SEAL, "model"},
+    {"structureRoot", alter_structure_root, NO_SEAL, "signature structure"},
+    {"weightsRoot", alter_weights_root, NO_SEAL, "signature model"},
+};
+
+static void run_tampers(fixture *f, const tamper *list, size_t n)
 {
-    fixture *f = *state;
     xp_pred_record *r = calloc(1, sizeof *r);
     xp_error err = {0};
     char failed[256];
-    for (size_t i = 0; i < sizeof TAMPERS / sizeof TAMPERS[0]; i++) {
-        const tamper *t = &TAMPERS[i];
+    for (size_t i = 0; i < n; i++) {
+        const tamper *t = &list[i];
         *r = f->rec;
         t->alter(r);
         if (t->seal == SEAL)
@@ -473,18 +626,28 @@ static void test_tamper_record(void **state)
             assert_int_equal(xp_pred_record_sign(r, f->priv, &err), 0);
         else if (t->seal == SIGN_OTHER) /* claims the prediction as another key's */
             assert_int_equal(xp_pred_record_sign(r, f->other, &err), 0);
-        failed_checks(f, r, &f->opening, failed, sizeof failed);
+        failed_checks(f, r, layer_opening(f), step_opening(f), failed, sizeof failed);
         if (strcmp(failed, t->expected) != 0)
-            fail_msg("%s (%s): failed \"%s\", wanted \"%s\"", t->field,
+            fail_msg("version %d, %s (%s): failed \"%s\", wanted \"%s\"", f->version, t->field,
                      t->seal == NO_SEAL ? "as found" : "re-sealed", failed, t->expected);
     }
     free(r);
+}
+
+static void test_tamper_record(void **state)
+{
+    fixture *f = *state;
+    run_tampers(f, TAMPERS, sizeof TAMPERS / sizeof TAMPERS[0]);
+    if (f->version == 2)
+        run_tampers(f, TAMPERS_V2, sizeof TAMPERS_V2 / sizeof TAMPERS_V2[0]);
 }
 
 static void test_tamper_opening(void **state)
 {
     fixture *f = *state;
     char failed[256];
+    if (f->version != 1)
+        skip();
     for (int k = 0; k < 8; k++) {
         xp_trace_opening o = f->opening;
         switch (k) {
@@ -513,9 +676,166 @@ static void test_tamper_opening(void **state)
             o.path.len--;
             break;
         }
-        failed_checks(f, &f->rec, &o, failed, sizeof failed);
+        failed_checks(f, &f->rec, &o, NULL, failed, sizeof failed);
         if (strcmp(failed, "opening") != 0)
             fail_msg("opening tamper %d: failed \"%s\"", k, failed);
+    }
+}
+
+/* ---- step openings (version 2) ---------------------------------------------------------- */
+
+static void test_step_openings(void **state)
+{
+    fixture *f = *state;
+    if (f->version != 2)
+        skip();
+    xp_error err = {0};
+    assert_int_equal(f->rec.atoms, 8);
+    const struct {
+        xp_step_id id;
+        size_t ninputs;
+    } cases[] = {
+        {{XP_STEP_NBR, 0, 0, 0}, 0},    {{XP_STEP_NBR, 0, 7, 0}, 0},
+        {{XP_STEP_EMBED, 0, 3, 0}, 3},  {{XP_STEP_SELF, 0, 1, 0}, 3},
+        {{XP_STEP_PAIR, 3, 7, 0}, 3},   {{XP_STEP_EDGE, 2, 4, 11}, 5},
+        {{XP_STEP_EDGE, 0, 0, 0}, 5},   {{XP_STEP_UPDATE, 3, 5, 0}, 15},
+        {{XP_STEP_UPDATE, 0, 0, 0}, 15}, {{XP_STEP_SUM, 1, 0, 0}, 9},
+        {{XP_STEP_MEAN, 0, 0, 0}, 2},   {{XP_STEP_HEAD, 0, 0, 0}, 3},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        xp_step_opening o;
+        if (xp_step_open(f->model, STRUCTURE, f->data, f->len, &cases[c].id, &o, &err))
+            fail_msg("%s: %s", xp_step_kind_name(cases[c].id.kind), err.msg);
+        assert_memory_equal(o.trace_root, f->rec.trace_root, 32);
+        assert_memory_equal(o.structure_root, f->rec.structure_root, 32);
+        assert_memory_equal(o.weights_root, f->rec.weights_root, 32);
+        if (cases[c].ninputs)
+            assert_int_equal(o.ninputs, cases[c].ninputs);
+        char why[256];
+        if (xp_step_opening_check(&o, f->rec.trace_root, f->rec.structure_root,
+                                  f->rec.weights_root, why, sizeof why, &err))
+            fail_msg("%s: %s %s", xp_step_kind_name(o.step.kind), why, err.msg);
+        if (o.step.kind == XP_STEP_HEAD) { /* the output leaf holds the record's value */
+            const uint8_t *b = o.output.bytes + 5;
+            int32_t v = (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | b[2] << 8 | b[3]);
+            assert_int_equal(v, f->rec.value_q);
+        }
+        char *j = xp_step_opening_json(&o);
+        assert_non_null(j);
+        xp_step_opening o2;
+        if (xp_step_opening_parse(j, strlen(j), &o2, &err))
+            fail_msg("%s", err.msg);
+        assert_int_equal(xp_step_opening_check(&o2, f->rec.trace_root, f->rec.structure_root,
+                                               f->rec.weights_root, why, sizeof why, &err),
+                         0);
+        char *j2 = xp_step_opening_json(&o2);
+        assert_string_equal(j, j2);
+        free(j);
+        free(j2);
+        xp_step_opening_free(&o2);
+        xp_step_opening_free(&o);
+    }
+    /* steps that do not exist */
+    const xp_step_id bad[] = {{XP_STEP_NBR, 0, 8, 0},
+                              {XP_STEP_SELF, 4, 0, 0},
+                              {XP_STEP_EDGE, 0, 0, 12},
+                              {XP_STEP_SUM, 2, 0, 0},
+                              {XP_STEP_SUM, 1, 1, 0}};
+    for (size_t c = 0; c < sizeof bad / sizeof bad[0]; c++) {
+        xp_step_opening o;
+        assert_int_equal(xp_step_open(f->model, STRUCTURE, f->data, f->len, &bad[c], &o, &err),
+                         XP_EINVAL);
+    }
+}
+
+/* A dishonest trace: the step's output leaf altered at offset `at` (one byte + 1) and every
+ * trace path rebuilt against the new root, so that every opening holds and only the step's
+ * recomputation can tell. Returns the forged trace root. */
+static void forge(fixture *f, xp_step_opening *o, size_t at, uint8_t root[32])
+{
+    xp_structure_list l;
+    xp_graph g;
+    xp_infer_out out;
+    xp_t3_sink sk;
+    xp_error err = {0};
+    assert_int_equal(xp_read_structures_mem(STRUCTURE, f->data, f->len, NULL, &l, &err), 0);
+    assert_int_equal(xp_featurize(l.items[0], &g, &err), 0);
+    assert_int_equal(xp_infer_cpu_keep(f->model, &g, &out, NULL, &sk, &err), 0);
+    o->output.bytes[at]++;
+    xp_merkle_leaf_hash(o->output.bytes, o->output.len, sk.lh[o->output.index]);
+    xp_merkle_tree t;
+    assert_int_equal(xp_merkle_tree_build((const uint8_t(*)[32])sk.lh, sk.t.size, &t, &err), 0);
+    assert_int_equal(xp_merkle_tree_root(&t, root, &err), 0);
+    assert_int_equal(xp_merkle_tree_path(&t, o->output.index, &o->output.path, &err), 0);
+    for (size_t k = 0; k < o->ninputs; k++)
+        if (o->inputs[k].tree == XP_TREE_TRACE)
+            assert_int_equal(xp_merkle_tree_path(&t, o->inputs[k].index, &o->inputs[k].path, &err),
+                             0);
+    memcpy(o->trace_root, root, 32);
+    xp_merkle_tree_free(&t);
+    xp_t3_sink_free(&sk);
+    xp_graph_free(&g);
+    xp_structure_list_free(&l);
+}
+
+static void test_tamper_step_opening(void **state)
+{
+    fixture *f = *state;
+    if (f->version != 2)
+        skip();
+    xp_error err = {0};
+    char why[256], failed[256];
+    /* a false value of each computed step, committed in its own trace: the step does not hold */
+    const struct {
+        xp_step_id id;
+        size_t at; /* a byte of a value: the last of the first value */
+    } lies[] = {
+        {{XP_STEP_EMBED, 0, 3, 0}, 9},   {{XP_STEP_SELF, 1, 2, 0}, 13},
+        {{XP_STEP_PAIR, 2, 6, 0}, 13},   {{XP_STEP_EDGE, 1, 2, 5}, 14},
+        {{XP_STEP_UPDATE, 2, 1, 0}, 9},  {{XP_STEP_SUM, 1, 0, 0}, 13},
+        {{XP_STEP_MEAN, 0, 0, 0}, 4},    {{XP_STEP_HEAD, 0, 0, 0}, 8},
+        {{XP_STEP_NBR, 0, 4, 0}, 6 + 20 * 3 + 19}, /* a distance */
+        {{XP_STEP_NBR, 0, 4, 0}, 6 + 20 * 2 + 3},  /* an atom */
+    };
+    for (size_t c = 0; c < sizeof lies / sizeof lies[0]; c++) {
+        xp_step_opening o;
+        assert_int_equal(xp_step_open(f->model, STRUCTURE, f->data, f->len, &lies[c].id, &o, &err),
+                         0);
+        uint8_t root[32];
+        forge(f, &o, lies[c].at, root);
+        int rc = xp_step_opening_check(&o, root, f->rec.structure_root, f->rec.weights_root, why,
+                                       sizeof why, &err);
+        if (rc != XP_ECRYPTO || !why[0])
+            fail_msg("a false %s step was not caught (%d, %s)", xp_step_kind_name(o.step.kind),
+                     rc, err.msg);
+        xp_step_opening_free(&o);
+    }
+    /* an honest opening altered on its way: every kind of alteration fails "opening" */
+    for (int k = 0; k < 9; k++) {
+        xp_step_opening o;
+        const xp_step_id id = {XP_STEP_UPDATE, 1, 4, 0};
+        assert_int_equal(xp_step_open(f->model, STRUCTURE, f->data, f->len, &id, &o, &err), 0);
+        switch (k) {
+        case 0: o.trace_root[3] ^= 1; break;
+        case 1: o.output.bytes[20]++; break;
+        case 2: o.inputs[3].bytes[30]++; break;
+        case 3: o.inputs[0].bytes[4]++; break; /* the cell: another atom count */
+        case 4: o.inputs[14].bytes[40]++; break; /* the norm weights */
+        case 5: o.output.path.hash[0][0] ^= 1; break;
+        case 6: o.inputs[5].index++; break;
+        case 7: o.step.atom = 3; break;
+        case 8: { /* two messages swapped */
+            xp_opened_leaf t = o.inputs[2];
+            o.inputs[2] = o.inputs[3];
+            o.inputs[3] = t;
+            break;
+        }
+        }
+        xp_step_opening copy = o;
+        failed_checks(f, &f->rec, NULL, &copy, failed, sizeof failed);
+        if (strcmp(failed, "opening") != 0)
+            fail_msg("step opening tamper %d: failed \"%s\"", k, failed);
+        xp_step_opening_free(&o);
     }
 }
 
@@ -525,9 +845,7 @@ static void test_without_files(void **state)
 {
     fixture *f = *state;
     xp_pred_record r = f->rec;
-    xp_verify_in in = {0};
-    in.openings = &f->opening;
-    in.nopenings = 1;
+    xp_verify_in in = inputs(f, NULL, NULL, 0, NULL, layer_opening(f), step_opening(f));
     xp_verify_report rep;
     xp_error err = {0};
     assert_int_equal(xp_pred_verify(&r, &in, &rep, &err), 0);
@@ -551,14 +869,16 @@ static void test_other_files(void **state)
     char *data, failed[256];
     size_t len;
     assert_int_equal(xp_model_load(XP_TEST_VECTORS "/../../models/band-gap.xpm", &other, &err), 0);
-    xp_verify_in in = {STRUCTURE, f->data, f->len, other, &f->opening, 1};
+    xp_verify_in in =
+        inputs(f, STRUCTURE, f->data, f->len, other, layer_opening(f), step_opening(f));
     failed_in(&f->rec, &in, failed, sizeof failed);
     assert_string_equal(failed, "model inference");
     xp_model_free(other);
     assert_int_equal(xp_file_read(XP_SHARED_DIR "/data/cgcnn/sample-cifs/1000050.cif", 1 << 24,
                                   &data, &len, &err),
                      0);
-    xp_verify_in in2 = {"1000050.cif", data, len, f->model, &f->opening, 1};
+    xp_verify_in in2 =
+        inputs(f, "1000050.cif", data, len, f->model, layer_opening(f), step_opening(f));
     failed_in(&f->rec, &in2, failed, sizeof failed);
     assert_string_equal(failed, "structure file inference");
     free(data);
@@ -597,14 +917,19 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_commitment_vectors),
         cmocka_unit_test(test_record_vector),
+        cmocka_unit_test(test_record_vector_v2),
         cmocka_unit_test(test_parse_refusals),
         cmocka_unit_test(test_secrets),
     };
     const struct CMUnitTest fixture_tests[] = {
-        cmocka_unit_test(test_valid_record),  cmocka_unit_test(test_trace_openings),
-        cmocka_unit_test(test_tamper_record), cmocka_unit_test(test_tamper_opening),
-        cmocka_unit_test(test_without_files), cmocka_unit_test(test_other_files),
+        cmocka_unit_test(test_valid_record),   cmocka_unit_test(test_trace_openings),
+        cmocka_unit_test(test_step_openings),  cmocka_unit_test(test_tamper_record),
+        cmocka_unit_test(test_tamper_opening), cmocka_unit_test(test_tamper_step_opening),
+        cmocka_unit_test(test_without_files),  cmocka_unit_test(test_other_files),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    return failed + cmocka_run_group_tests(fixture_tests, fixture_setup, fixture_teardown);
+    /* records of cgcnn-q16-v3 (version 2), then the still-verified version 1 */
+    failed += cmocka_run_group_tests_name("version 2", fixture_tests, setup_v2, fixture_teardown);
+    return failed +
+           cmocka_run_group_tests_name("version 1", fixture_tests, setup_v1, fixture_teardown);
 }

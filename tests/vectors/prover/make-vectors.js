@@ -41,11 +41,26 @@ function commitment(c) {
     word(c.round) + h(c.symhash) + h(c.modelHash) + word(c.valueQ) + h(c.salt) + addrWord(c.predictor));
 }
 
+// Version 2 adds structureRoot after protohash and weightsRoot after modelHash (21 words).
 function canonical(r) {
-  return kStr('xtalproof.record.v1') + word(r.recordVersion) + h(r.symhash) + h(r.protohash) +
-    h(r.contentHash) + word(r.atoms) + h(r.modelHash) + kStr(r.architecture) + kStr(r.modelName) +
+  const v2 = r.recordVersion === 2;
+  return kStr(v2 ? 'xtalproof.record.v2' : 'xtalproof.record.v1') + word(r.recordVersion) +
+    h(r.symhash) + h(r.protohash) + (v2 ? h(r.structureRoot) : '') +
+    h(r.contentHash) + word(r.atoms) + h(r.modelHash) + (v2 ? h(r.weightsRoot) : '') +
+    kStr(r.architecture) + kStr(r.modelName) +
     kStr(r.property) + kStr(r.unit) + word(r.valueQ) + h(r.traceRoot) + word(r.chainId) +
     addrWord(r.roundsContract) + word(r.round) + word(r.target) + h(r.commitment) + addrWord(r.predictor);
+}
+
+// A record, its canonical bytes, hash, EIP-191 digest, and anvil's signature.
+async function sealed(r, acc0, salt) {
+  r.commitment = commitment({ chainId: r.chainId, rounds: r.roundsContract, round: r.round,
+    symhash: r.symhash, modelHash: r.modelHash, valueQ: r.valueQ, salt, predictor: acc0 });
+  const canon = canonical(r);
+  const recordHash = '0x' + kHex(canon);
+  const personalDigest = '0x' + kHex(Buffer.from('\x19Ethereum Signed Message:\n32').toString('hex') + h(recordHash));
+  r.signature = await rpc('eth_sign', [acc0, recordHash]);
+  return { canonical: '0x' + canon, recordHash, personalDigest, record: r };
 }
 
 async function main() {
@@ -74,12 +89,36 @@ async function main() {
     predictor: acc0,
     signature: null,
   };
-  r.commitment = commitment({ chainId: r.chainId, rounds: r.roundsContract, round: r.round,
-    symhash: r.symhash, modelHash: r.modelHash, valueQ: r.valueQ, salt, predictor: acc0 });
-  const canon = canonical(r);
-  const recordHash = '0x' + kHex(canon);
-  const personalDigest = '0x' + kHex(Buffer.from('\x19Ethereum Signed Message:\n32').toString('hex') + h(recordHash));
-  r.signature = await rpc('eth_sign', [acc0, recordHash]);
+  const v1 = await sealed(r, acc0, salt);
+  // The same prediction as a version-2 record (cgcnn-q16-v3: its model file, the committed
+  // crystal, the weights tree and the v3 trace root, as `xtalproof hash --json`, `models` and
+  // `predict --json` print them).
+  const r2 = {
+    recordVersion: 2,
+    symhash: r.symhash,
+    protohash: r.protohash,
+    structureRoot: '0x0093b6e013df3cc6909fc53add544652a09c0a86e5b2e3b30d06bd1f961f5de7',
+    contentHash: r.contentHash,
+    atoms: 8,
+    modelHash: '0x7e70d374a6be764cab87a4d91fc5c9145e326103e0afb99beabba4b0315573b5',
+    weightsRoot: '0x9883f2c8c48c6266204de03db5b10d34a4358ed57aa78b72afd54f9ec629c592',
+    modelName: r.modelName,
+    architecture: 'cgcnn-q16-v3',
+    property: r.property,
+    unit: r.unit,
+    value: -138489 / 65536,
+    valueQ: -138489,
+    traceRoot: '0xe9cc9d0b2c12e097cd29e4c4fcec356ee0f2db3b76a88cab58fdbda4fcaec001',
+    chainId: r.chainId,
+    roundsContract: r.roundsContract,
+    round: r.round,
+    target: r.target,
+    commitment: null,
+    salt,
+    predictor: acc0,
+    signature: null,
+  };
+  const v2 = await sealed(r2, acc0, salt);
 
   const commitments = [
     { chainId: 1, rounds: '0x0000000000000000000000000000000000000000', round: 0,
@@ -97,10 +136,11 @@ async function main() {
   const out = {
     source: 'tests/vectors/prover/make-vectors.js: js-sha3 and anvil eth_sign (account 0)',
     privateKey: '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
-    canonical: '0x' + canon,
-    recordHash,
-    personalDigest,
+    canonical: v1.canonical,
+    recordHash: v1.recordHash,
+    personalDigest: v1.personalDigest,
     record: r,
+    v2,
     commitments,
   };
   console.log(JSON.stringify(out, null, 2));
