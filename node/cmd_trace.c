@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "cli.h"
 #include "xtalproof/bytes.h"
@@ -191,4 +193,72 @@ int xp_cmd_trace(int argc, char **argv)
     char *json = rc ? NULL : xp_trace_opening_json(op);
     free(op);
     return rc ? xp_cli_fail(&err) : xp_cli_emit(xp_cli_get(o, no, "out"), json, "the opening");
+}
+
+/* bench open: each kind of step opened from the structure and model alone (reading the file, the
+ * network, the three trees, the step's leaves and paths), CPU time per opening. */
+int xp_cmd_bench_open(int argc, char **argv)
+{
+    xp_opt o[] = {{"model", 0, 0}, {"repeat", 0, 0}};
+    const char *pos[1];
+    int npos;
+    if (xp_cli_parse("bench open", argc, argv, o, 2, pos, 1, &npos))
+        return XP_EXIT_USAGE;
+    long repeat;
+    if (npos != 1 || !xp_cli_get(o, 2, "model"))
+        return xp_cli_usage("bench open: give --model NAME and a structure FILE");
+    if (number(xp_cli_get(o, 2, "repeat") ? xp_cli_get(o, 2, "repeat") : "5", "repeat", 1, 100000,
+               &repeat))
+        return XP_EXIT_USAGE;
+    xp_error err = {0};
+    xp_model *m = NULL;
+    char path[4096], *data = NULL;
+    size_t len;
+    if (xp_cli_model_open(xp_cli_get(o, 2, "model"), &m, path, sizeof path, &err) ||
+        xp_file_read(pos[0], MAX_STRUCTURE, &data, &len, &err)) {
+        xp_model_free(m);
+        return xp_cli_fail(&err);
+    }
+    /* one step of each kind, in the middle of the crystal and the network */
+    xp_step_opening *op = calloc(1, sizeof *op);
+    xp_step_id probe = {XP_STEP_MEAN, 0, 0, 0};
+    int rc = op ? xp_step_open(m, pos[0], data, len, &probe, op, &err) : XP_ENOMEM;
+    uint32_t n = rc ? 0 : op->atoms;
+    if (!rc)
+        xp_step_opening_free(op);
+    const xp_step_id ids[] = {{XP_STEP_NBR, 0, n / 2, 0},    {XP_STEP_EMBED, 0, n / 2, 0},
+                              {XP_STEP_SELF, 2, n / 2, 0},   {XP_STEP_PAIR, 2, n / 2, 0},
+                              {XP_STEP_EDGE, 2, n / 2, 6},   {XP_STEP_UPDATE, 2, n / 2, 0},
+                              {XP_STEP_SUM, 1, 0, 0},        {XP_STEP_MEAN, 0, 0, 0},
+                              {XP_STEP_HEAD, 0, 0, 0}};
+    printf("{\"bench\":\"open\",\"model\":\"%s\",\"atoms\":%u,\"repeat\":%ld,\"steps\":{", m->name,
+           n, repeat);
+    double worst_all = 0;
+    for (size_t k = 0; !rc && k < sizeof ids / sizeof ids[0]; k++) {
+        double total = 0, worst = 0;
+        size_t bytes = 0;
+        for (long r = 0; r < repeat && !rc; r++) {
+            double t0 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+            if ((rc = xp_step_open(m, pos[0], data, len, &ids[k], op, &err)))
+                break;
+            char *json = xp_step_opening_json(op);
+            double t = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0;
+            bytes = json ? strlen(json) : 0;
+            free(json);
+            xp_step_opening_free(op);
+            total += t;
+            worst = t > worst ? t : worst;
+        }
+        worst_all = worst > worst_all ? worst : worst_all;
+        printf("%s\"%s\":{\"cpu_ms_mean\":%.2f,\"cpu_ms_max\":%.2f,\"json_bytes\":%zu}",
+               k ? "," : "", xp_step_kind_name(ids[k].kind), 1e3 * total / repeat, 1e3 * worst,
+               bytes);
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("},\"cpu_ms_max\":%.2f,\"peak_rss_kib\":%ld}\n", 1e3 * worst_all, ru.ru_maxrss);
+    free(op);
+    free(data);
+    xp_model_free(m);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }

@@ -79,9 +79,14 @@ static const char USAGE[] =
     "         [--rpc URL [--provenance ADDR] [--dataset-id N] [--from-block N]]\n"
     "                                and the checks against the chain: commitment, result\n"
     "                                order, reveal, registered model, anchored dataset root\n"
-    "  trace open RECORD.json --structure FILE --layer 0..4|pooled|output [--atom A]\n"
+    "  trace open RECORD.json --structure FILE --step KIND [--layer L] [--atom A] [--k K]\n"
     "             [--model FILE] [--out F]\n"
-    "                                one trace leaf and its Merkle path to traceRoot\n"
+    "                                one step of the trace (nbr, embed, self, pair, edge,\n"
+    "                                update, sum, mean, head): its output and every leaf it\n"
+    "                                reads, with Merkle paths (version-1 records: --layer\n"
+    "                                0..4|pooled|output [--atom A], one leaf)\n"
+    "  bench open --model NAME [--repeat N] FILE\n"
+    "                                CPU time to open each kind of step, as JSON\n"
     "  bench verify RECORD.json [--structure F] [--model F] [--opening F] [--repeat N]\n"
     "               [--rpc URL ...]  CPU and wall time of whole verifications, as JSON\n"
     "  node [--config FILE] [--port P] [--port-file F] [--token-file F]\n"
@@ -185,6 +190,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "bench")) {
         if (argc >= 3 && !strcmp(argv[2], "verify"))
             return xp_cmd_bench_verify(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "open"))
+            return xp_cmd_bench_open(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "infer"))
             return xp_cmd_bench_infer(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "merkle"))
@@ -198,7 +205,8 @@ int main(int argc, char **argv)
         if (argc >= 3 && !strcmp(argv[2], "tx"))
             return xp_cmd_bench_tx(argc - 3, argv + 3);
         return xp_cli_usage("bench: expected \"bench hash\", \"bench dedup\", \"bench merkle\", "
-                            "\"bench infer\", \"bench tx\" or \"bench chain\"");
+                            "\"bench infer\", \"bench open\", \"bench verify\", \"bench tx\" or "
+                            "\"bench chain\"");
     }
     return xp_cli_usage("unknown command \"%s\"", cmd);
 }

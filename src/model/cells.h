@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "xtalproof/error.h"
+#include "xtalproof/structure.h"
 
 /* No real crystal has more than a few hundred atoms within 8 Å of one atom. */
 #define XP_FEAT_MAX_CAND 20000
@@ -21,6 +22,10 @@ typedef struct xp_cells {
     int32_t *order;
     size_t *bin_of; /* each atom's bin */
 } xp_cells;
+
+/* Every site ordered (occupancy exactly 1), Z in 1..zmax, coordinates finite within ±1e6; else
+ * XP_EINVAL naming the site. */
+int xp_feat_sites_check(const xp_structure *s, int zmax, xp_error *err);
 
 /* Checks the cell (volume, thickness, the search's cost: refused with formats.md's sentences)
  * and bins the n wrapped fractional coordinates fw (each in [0, 1]). */

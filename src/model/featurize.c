@@ -177,6 +177,25 @@ static void frame_fill(const xp_structure *s, double (*fw)[3], frame *fr)
             fr->cell[i][a] = grid_cell(fr->c[i][a], fr->vmin[a]);
 }
 
+int xp_feat_sites_check(const xp_structure *s, int zmax, xp_error *err)
+{
+    for (size_t i = 0; i < s->nsites; i++) {
+        const xp_site *st = &s->sites[i];
+        if (st->occupancy < 1.0 || st->occupancy > 1.0)
+            return xp_error_set(err, XP_EINVAL,
+                                "site %zu (%s) has occupancy %g: CGCNN needs an ordered structure",
+                                i + 1, st->label, st->occupancy);
+        if (st->z < 1 || st->z > zmax)
+            return xp_error_set(err, XP_EINVAL, "site %zu: element Z=%d %s", i + 1, st->z,
+                                st->z >= 1 && st->z <= 118 ? "has no CGCNN features"
+                                                           : "is not an element");
+        for (int k = 0; k < 3; k++)
+            if (!isfinite(st->frac[k]) || fabs(st->frac[k]) > 1e6)
+                return xp_error_set(err, XP_EINVAL, "site %zu: coordinate out of range", i + 1);
+    }
+    return XP_OK;
+}
+
 void xp_cells_free(xp_cells *c)
 {
     free(c->start);
@@ -265,19 +284,9 @@ int xp_featurize_v2(const xp_structure *s, xp_graph *g, xp_error *err)
         return xp_error_set(err, XP_EINVAL, "the structure has no atoms");
     if (n > 1000000)
         return xp_error_set(err, XP_EINVAL, "the structure has %zu atoms, more than 10^6", n);
-    for (size_t i = 0; i < n; i++) {
-        const xp_site *st = &s->sites[i];
-        if (st->occupancy < 1.0 || st->occupancy > 1.0)
-            return xp_error_set(err, XP_EINVAL,
-                                "site %zu (%s) has occupancy %g: CGCNN needs an ordered structure",
-                                i + 1, st->label, st->occupancy);
-        if (st->z < 1 || st->z > XP_CG_ELEMENTS)
-            return xp_error_set(err, XP_EINVAL, "site %zu: element Z=%d has no CGCNN features",
-                                i + 1, st->z);
-        for (int k = 0; k < 3; k++)
-            if (!isfinite(st->frac[k]) || fabs(st->frac[k]) > 1e6)
-                return xp_error_set(err, XP_EINVAL, "site %zu: coordinate out of range", i + 1);
-    }
+    int rc = xp_feat_sites_check(s, XP_CG_ELEMENTS, err);
+    if (rc)
+        return rc;
     const double(*L)[3] = s->lattice;
     double(*fw)[3] = malloc(n * sizeof *fw);
     if (!fw)
@@ -286,8 +295,7 @@ int xp_featurize_v2(const xp_structure *s, xp_graph *g, xp_error *err)
         for (int k = 0; k < 3; k++)
             fw[i][k] = s->sites[i].frac[k] - floor(s->sites[i].frac[k]);
     xp_cells cells;
-    int rc = xp_cells_make(L, (const double(*)[3])fw, n, &cells, err);
-    if (rc) {
+    if ((rc = xp_cells_make(L, (const double(*)[3])fw, n, &cells, err))) {
         free(fw);
         return rc;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/be.h"
 #include "model/cells.h"
 #include "xtalproof/steps.h"
 
@@ -44,18 +45,9 @@ int xp_qcrystal_make(const xp_structure *s, xp_qcrystal *q, xp_error *err)
                                     k + 1, v);
             q->lat[k][c] = q32(v);
         }
-    for (size_t i = 0; i < n; i++) {
-        const xp_site *st = &s->sites[i];
-        if (st->occupancy < 1.0 || st->occupancy > 1.0)
-            return xp_error_set(err, XP_EINVAL,
-                                "site %zu (%s) has occupancy %g: CGCNN needs an ordered structure",
-                                i + 1, st->label, st->occupancy);
-        if (st->z < 1 || st->z > 118)
-            return xp_error_set(err, XP_EINVAL, "site %zu: Z=%d is not an element", i + 1, st->z);
-        for (int k = 0; k < 3; k++)
-            if (!isfinite(st->frac[k]) || fabs(st->frac[k]) > 1e6)
-                return xp_error_set(err, XP_EINVAL, "site %zu: coordinate out of range", i + 1);
-    }
+    int rc = xp_feat_sites_check(s, 118, err);
+    if (rc)
+        return rc;
     q->pos = malloc(n * sizeof *q->pos);
     q->z = malloc(n);
     if (!q->pos || !q->z) {
@@ -76,38 +68,24 @@ int xp_qcrystal_make(const xp_structure *s, xp_qcrystal *q, xp_error *err)
     return XP_OK;
 }
 
-static uint8_t *be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-    return p + 4;
-}
-
-static uint8_t *be64(uint8_t *p, int64_t v)
-{
-    return be32(be32(p, (uint32_t)((uint64_t)v >> 32)), (uint32_t)v);
-}
-
 void xp_qcrystal_cell_leaf(const xp_qcrystal *q, uint8_t out[XP_QC_CELL_LEAF])
 {
     uint8_t *p = out;
     *p++ = XP_QC_CELL_TAG;
-    p = be32(p, (uint32_t)q->n);
+    p = xp_be32(p, (uint32_t)q->n);
     for (int k = 0; k < 3; k++)
         for (int c = 0; c < 3; c++)
-            p = be64(p, q->lat[k][c]);
+            p = xp_be64(p, (uint64_t)q->lat[k][c]);
 }
 
 void xp_qcrystal_atom_leaf(const xp_qcrystal *q, size_t i, uint8_t out[XP_QC_ATOM_LEAF])
 {
     uint8_t *p = out;
     *p++ = XP_QC_ATOM_TAG;
-    p = be32(p, (uint32_t)i);
+    p = xp_be32(p, (uint32_t)i);
     *p++ = q->z[i];
     for (int c = 0; c < 3; c++)
-        p = be64(p, q->pos[i][c]);
+        p = xp_be64(p, (uint64_t)q->pos[i][c]);
 }
 
 int xp_qcrystal_leaf_hashes(const xp_qcrystal *q, uint8_t (**out)[32], uint8_t root[32],

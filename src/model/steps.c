@@ -4,57 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/be.h"
 #include "model/fixed.h"
 #include "xtalproof/infer.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/steps.h"
 
-/* ---- big-endian writers ------------------------------------------------------------------- */
-
-static uint8_t *be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-    return p + 4;
-}
-
-static uint8_t *be64(uint8_t *p, uint64_t v)
-{
-    p = be32(p, (uint32_t)(v >> 32));
-    return be32(p, (uint32_t)v);
-}
-
-static uint8_t *be32s(uint8_t *p, const int32_t *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        p = be32(p, (uint32_t)v[i]);
-    return p;
-}
-
-static uint8_t *be64s(uint8_t *p, const int64_t *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        p = be64(p, (uint64_t)v[i]);
-    return p;
-}
-
-static uint32_t rd_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 void xp_be32_read(const uint8_t *p, int32_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        v[i] = (int32_t)rd_be32(p + 4 * i);
+        v[i] = (int32_t)xp_rd_be32(p + 4 * i);
 }
 
 void xp_be64_read(const uint8_t *p, int64_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        v[i] = (int64_t)((uint64_t)rd_be32(p + 8 * i) << 32 | rd_be32(p + 8 * i + 4));
+        v[i] = (int64_t)((uint64_t)xp_rd_be32(p + 8 * i) << 32 | xp_rd_be32(p + 8 * i + 4));
 }
 
 /* ---- the weights tree --------------------------------------------------------------------- */
@@ -65,7 +30,7 @@ size_t xp_wleaf_proj(int pair, int l, const int32_t *W, size_t stride, uint8_t *
     *p++ = (uint8_t)(pair ? XP_WL_PAIR_TAG : XP_WL_SELF_TAG);
     *p++ = (uint8_t)l;
     for (int c = 0; c < XP_CG_F2; c++)
-        p = be32s(p, W + (size_t)c * stride, XP_CG_F);
+        p = xp_be32s(p, W + (size_t)c * stride, XP_CG_F);
     return (size_t)(p - out);
 }
 
@@ -74,9 +39,9 @@ size_t xp_wleaf_edge(int l, const int32_t *bias, const int32_t *E, size_t stride
     uint8_t *p = out;
     *p++ = XP_WL_EDGE_TAG;
     *p++ = (uint8_t)l;
-    p = be32s(p, bias, XP_CG_F2);
+    p = xp_be32s(p, bias, XP_CG_F2);
     for (int c = 0; c < XP_CG_F2; c++)
-        p = be32s(p, E + (size_t)c * stride, XP_CG_BOND);
+        p = xp_be32s(p, E + (size_t)c * stride, XP_CG_BOND);
     return (size_t)(p - out);
 }
 
@@ -85,8 +50,8 @@ size_t xp_wleaf_norm(int l, const int32_t *scale, const int32_t *shift, uint8_t 
     uint8_t *p = out;
     *p++ = XP_WL_NORM_TAG;
     *p++ = (uint8_t)l;
-    p = be32s(p, scale, XP_CG_F);
-    p = be32s(p, shift, XP_CG_F);
+    p = xp_be32s(p, scale, XP_CG_F);
+    p = xp_be32s(p, shift, XP_CG_F);
     return (size_t)(p - out);
 }
 
@@ -94,12 +59,12 @@ size_t xp_wleaf_head(const xp_head_params *h, uint8_t *out)
 {
     uint8_t *p = out;
     *p++ = XP_WL_HEAD_TAG;
-    p = be32s(p, &h->fc_w[0][0], (size_t)XP_CG_H * XP_CG_F);
-    p = be32s(p, h->fc_b, XP_CG_H);
-    p = be32s(p, h->out_w, XP_CG_H);
-    p = be32(p, (uint32_t)h->out_b);
-    p = be32(p, (uint32_t)h->norm_mean);
-    p = be32(p, (uint32_t)h->norm_std);
+    p = xp_be32s(p, &h->fc_w[0][0], (size_t)XP_CG_H * XP_CG_F);
+    p = xp_be32s(p, h->fc_b, XP_CG_H);
+    p = xp_be32s(p, h->out_w, XP_CG_H);
+    p = xp_be32(p, (uint32_t)h->out_b);
+    p = xp_be32(p, (uint32_t)h->norm_mean);
+    p = xp_be32(p, (uint32_t)h->norm_std);
     return (size_t)(p - out);
 }
 
@@ -109,7 +74,7 @@ size_t xp_weights_leaf(const xp_model *m, unsigned index, uint8_t *out)
     if (index < XP_CG_ELEMENTS) {
         *p++ = XP_WL_EMB_TAG;
         *p++ = (uint8_t)(index + 1);
-        p = be32s(p, m->emb_z[index + 1], XP_CG_F);
+        p = xp_be32s(p, m->emb_z[index + 1], XP_CG_F);
         return (size_t)(p - out);
     }
     if (index < XP_WL_HEAD_INDEX) {
@@ -177,69 +142,59 @@ size_t xp_t3_leaf_nbr(const xp_graph *g, uint32_t i, uint8_t out[XP_T3_NBR_LEAF]
 {
     uint8_t *p = out;
     *p++ = XP_T3_NBR_TAG;
-    p = be32(p, i);
+    p = xp_be32(p, i);
     *p++ = g->count[i];
     for (int k = 0; k < XP_CG_NBR; k++) {
         size_t e = (size_t)i * XP_CG_NBR + (size_t)k;
-        p = be32(p, (uint32_t)g->nbr[e]);
-        p = be32s(p, g->img + 3 * e, 3);
-        p = be32(p, (uint32_t)g->dist[e]);
+        p = xp_be32(p, (uint32_t)g->nbr[e]);
+        p = xp_be32s(p, g->img + 3 * e, 3);
+        p = xp_be32(p, (uint32_t)g->dist[e]);
     }
     return (size_t)(p - out);
 }
 
+/* tag ‖ u8 layer ‖ u32 index: the start of the X, PS, PN, M and SUM leaves */
+static uint8_t *leaf_head(uint8_t *p, int tag, int l, uint32_t i)
+{
+    *p++ = (uint8_t)tag;
+    *p++ = (uint8_t)l;
+    return xp_be32(p, i);
+}
+
 size_t xp_t3_leaf_x(int l, uint32_t i, const int32_t v[XP_CG_F], uint8_t out[XP_T3_X_LEAF])
 {
-    uint8_t *p = out;
-    *p++ = XP_T3_X_TAG;
-    *p++ = (uint8_t)l;
-    p = be32(p, i);
-    p = be32s(p, v, XP_CG_F);
-    return (size_t)(p - out);
+    return (size_t)(xp_be32s(leaf_head(out, XP_T3_X_TAG, l, i), v, XP_CG_F) - out);
 }
 
 size_t xp_t3_leaf_p(int pair, int l, uint32_t i, const int64_t v[XP_CG_F2],
                     uint8_t out[XP_T3_P_LEAF])
 {
-    uint8_t *p = out;
-    *p++ = (uint8_t)(pair ? XP_T3_PN_TAG : XP_T3_PS_TAG);
-    *p++ = (uint8_t)l;
-    p = be32(p, i);
-    p = be64s(p, v, XP_CG_F2);
-    return (size_t)(p - out);
+    uint8_t *p = leaf_head(out, pair ? XP_T3_PN_TAG : XP_T3_PS_TAG, l, i);
+    return (size_t)(xp_be64s(p, v, XP_CG_F2) - out);
 }
 
 size_t xp_t3_leaf_m(int l, uint32_t i, int k, const int64_t v[XP_CG_F], uint8_t out[XP_T3_M_LEAF])
 {
-    uint8_t *p = out;
-    *p++ = XP_T3_M_TAG;
-    *p++ = (uint8_t)l;
-    p = be32(p, i);
+    uint8_t *p = leaf_head(out, XP_T3_M_TAG, l, i);
     *p++ = (uint8_t)k;
-    p = be64s(p, v, XP_CG_F);
-    return (size_t)(p - out);
+    return (size_t)(xp_be64s(p, v, XP_CG_F) - out);
 }
 
 size_t xp_t3_leaf_sum(int h, uint32_t u, const int64_t v[XP_CG_F], uint8_t out[XP_T3_SUM_LEAF])
 {
-    uint8_t *p = out;
-    *p++ = XP_T3_SUM_TAG;
-    *p++ = (uint8_t)h;
-    p = be32(p, u);
-    p = be64s(p, v, XP_CG_F);
-    return (size_t)(p - out);
+    return (size_t)(xp_be64s(leaf_head(out, XP_T3_SUM_TAG, h, u), v, XP_CG_F) - out);
 }
 
 size_t xp_t3_leaf_pool(const int32_t v[XP_CG_F], uint8_t out[XP_T3_POOL_LEAF])
 {
     out[0] = XP_T3_POOL_TAG;
-    return (size_t)(be32s(out + 1, v, XP_CG_F) - out);
+    return (size_t)(xp_be32s(out + 1, v, XP_CG_F) - out);
 }
 
 size_t xp_t3_leaf_out(int32_t out_q, int32_t value_q, uint8_t out[XP_T3_OUT_LEAF])
 {
     out[0] = XP_T3_OUT_TAG;
-    be32(be32(out + 1, (uint32_t)out_q), (uint32_t)value_q);
+    xp_be32(xp_be32(out + 1, (uint32_t)out_q), (uint32_t)value_q);
     return XP_T3_OUT_LEAF;
 }
 
@@ -374,7 +329,7 @@ static int key_cmp(const nkey *a, const nkey *b)
 int xp_step_nbr_check(const xp_qcrystal *q, uint32_t i, const uint8_t leaf[XP_T3_NBR_LEAF],
                       int has_witness, uint32_t wj, const int32_t wo[3], char *why, size_t cap)
 {
-    if (leaf[0] != XP_T3_NBR_TAG || rd_be32(leaf + 1) != i)
+    if (leaf[0] != XP_T3_NBR_TAG || xp_rd_be32(leaf + 1) != i)
         return WHY("not the neighbour leaf of atom %u", i);
     unsigned count = leaf[5];
     if (count > XP_CG_NBR)
@@ -382,9 +337,9 @@ int xp_step_nbr_check(const xp_qcrystal *q, uint32_t i, const uint8_t leaf[XP_T3
     nkey key[XP_CG_NBR];
     for (unsigned k = 0; k < XP_CG_NBR; k++) {
         const uint8_t *e = leaf + 6 + 20 * k;
-        uint32_t j = rd_be32(e);
-        int32_t o[3] = {(int32_t)rd_be32(e + 4), (int32_t)rd_be32(e + 8), (int32_t)rd_be32(e + 12)};
-        int32_t dq = (int32_t)rd_be32(e + 16);
+        uint32_t j = xp_rd_be32(e);
+        int32_t o[3] = {(int32_t)xp_rd_be32(e + 4), (int32_t)xp_rd_be32(e + 8), (int32_t)xp_rd_be32(e + 12)};
+        int32_t dq = (int32_t)xp_rd_be32(e + 16);
         if (k >= count) {
             if (j || o[0] || o[1] || o[2] || dq != XP_FEAT_PAD_DIST)
                 return WHY("entry %u is not the padding entry", k);

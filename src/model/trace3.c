@@ -36,60 +36,77 @@ static void flush(xp_t3_sink *s, size_t cnt, size_t len, const uint64_t idx[4])
     xp_keccak256_x4_prefixed(0x00, msg, len, cnt, out);
 }
 
-void xp_t3_put_nbrs(xp_t3_sink *s, const xp_graph *g)
+/* count leaves of one length, leaf k's bytes and index from fn, hashed four at a time */
+typedef struct put_ctx {
+    const xp_t3_layout *t;
+    const xp_graph *g;
+    int l;
+    uint64_t i;
+    const void *v;
+} put_ctx;
+typedef void (*leaf_fn)(const put_ctx *c, uint64_t k, uint8_t *out, uint64_t *index);
+
+static void put_many(xp_t3_sink *s, uint64_t count, size_t len, leaf_fn fn, const put_ctx *c)
 {
     uint64_t idx[4];
     size_t cnt = 0;
-    for (uint64_t i = 0; i < s->t.n; i++) {
-        xp_t3_leaf_nbr(g, (uint32_t)i, s->buf[cnt]);
-        idx[cnt++] = xp_t3_nbr(&s->t, i);
-        if (cnt == 4 || i + 1 == s->t.n) {
-            flush(s, cnt, XP_T3_NBR_LEAF, idx);
+    for (uint64_t k = 0; k < count; k++) {
+        fn(c, k, s->buf[cnt], &idx[cnt]);
+        if (++cnt == 4 || k + 1 == count) {
+            flush(s, cnt, len, idx);
             cnt = 0;
         }
     }
+}
+
+static void nbr_leaf(const put_ctx *c, uint64_t k, uint8_t *out, uint64_t *index)
+{
+    xp_t3_leaf_nbr(c->g, (uint32_t)k, out);
+    *index = xp_t3_nbr(c->t, k);
+}
+
+static void x_leaf(const put_ctx *c, uint64_t k, uint8_t *out, uint64_t *index)
+{
+    xp_t3_leaf_x(c->l, (uint32_t)k, (const int32_t *)c->v + k * XP_CG_F, out);
+    *index = xp_t3_x(c->t, c->l, k);
+}
+
+/* leaf k: atom k / 2, self (k even) or pair (odd) */
+static void p_leaf(const put_ctx *c, uint64_t k, uint8_t *out, uint64_t *index)
+{
+    int pair = (int)(k & 1);
+    xp_t3_leaf_p(pair, c->l, (uint32_t)(k / 2), (const int64_t *)c->v + k * XP_CG_F2, out);
+    *index = xp_t3_p(c->t, pair, c->l, k / 2);
+}
+
+static void m_leaf(const put_ctx *c, uint64_t k, uint8_t *out, uint64_t *index)
+{
+    xp_t3_leaf_m(c->l, (uint32_t)c->i, (int)k, (const int64_t *)c->v + k * XP_CG_F, out);
+    *index = xp_t3_m(c->t, c->l, c->i, (int)k);
+}
+
+void xp_t3_put_nbrs(xp_t3_sink *s, const xp_graph *g)
+{
+    put_ctx c = {.t = &s->t, .g = g};
+    put_many(s, s->t.n, XP_T3_NBR_LEAF, nbr_leaf, &c);
 }
 
 void xp_t3_put_xs(xp_t3_sink *s, int l, const int32_t *x)
 {
-    uint64_t idx[4];
-    size_t cnt = 0;
-    for (uint64_t i = 0; i < s->t.n; i++) {
-        xp_t3_leaf_x(l, (uint32_t)i, x + i * XP_CG_F, s->buf[cnt]);
-        idx[cnt++] = xp_t3_x(&s->t, l, i);
-        if (cnt == 4 || i + 1 == s->t.n) {
-            flush(s, cnt, XP_T3_X_LEAF, idx);
-            cnt = 0;
-        }
-    }
+    put_ctx c = {.t = &s->t, .l = l, .v = x};
+    put_many(s, s->t.n, XP_T3_X_LEAF, x_leaf, &c);
 }
 
 void xp_t3_put_ps(xp_t3_sink *s, int l, const int64_t *ab)
 {
-    uint64_t idx[4];
-    size_t cnt = 0;
-    for (uint64_t i = 0; i < s->t.n; i++)
-        for (int pair = 0; pair < 2; pair++) {
-            xp_t3_leaf_p(pair, l, (uint32_t)i, ab + (i * 2 + (uint64_t)pair) * XP_CG_F2,
-                         s->buf[cnt]);
-            idx[cnt++] = xp_t3_p(&s->t, pair, l, i);
-            if (cnt == 4 || (i + 1 == s->t.n && pair == 1)) {
-                flush(s, cnt, XP_T3_P_LEAF, idx);
-                cnt = 0;
-            }
-        }
+    put_ctx c = {.t = &s->t, .l = l, .v = ab};
+    put_many(s, 2 * s->t.n, XP_T3_P_LEAF, p_leaf, &c);
 }
 
 void xp_t3_put_m(xp_t3_sink *s, int l, uint64_t i, const int64_t (*v)[XP_CG_F])
 {
-    for (int k0 = 0; k0 < XP_CG_NBR; k0 += 4) {
-        uint64_t idx[4];
-        for (int k = 0; k < 4; k++) {
-            xp_t3_leaf_m(l, (uint32_t)i, k0 + k, v[k0 + k], s->buf[k]);
-            idx[k] = xp_t3_m(&s->t, l, i, k0 + k);
-        }
-        flush(s, 4, XP_T3_M_LEAF, idx);
-    }
+    put_ctx c = {.t = &s->t, .l = l, .i = i, .v = v};
+    put_many(s, XP_CG_NBR, XP_T3_M_LEAF, m_leaf, &c);
 }
 
 int xp_t3_put_pool(xp_t3_sink *s, const int32_t *xlast, int32_t pooled[XP_CG_F], xp_error *err)

@@ -18,8 +18,9 @@ for bin in "$build"/bin/fuzz_*; do
   extra=()
   [ -f "$here/$name.flags" ] && read -r -a extra < <(grep -v '^#' "$here/$name.flags")
   echo "fuzz: $name for ${secs}s ${extra[*]:-}"
-  if "$bin" "${extra[@]}" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -print_final_stats=1 \
-       -artifact_prefix="$build/$name-" "$work" > "$build/$name.log" 2>&1; then
+  # (a target's own flags come last, so they override these)
+  if "$bin" -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -print_final_stats=1 \
+       -artifact_prefix="$build/$name-" "${extra[@]}" "$work" > "$build/$name.log" 2>&1; then
     grep -E 'stat::number_of_executed_units' "$build/$name.log" || true
   else
     echo "fuzz: $name FAILED; see $build/$name.log"; tail -30 "$build/$name.log"; status=1

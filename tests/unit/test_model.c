@@ -217,39 +217,6 @@ static double fforward(const fmodel *f, const xp_graph *g, double *layers /* 5 n
     return o * f->std + f->mean;
 }
 
-static xp_model *load_model(const char *name)
-{
-    char p[1024];
-    snprintf(p, sizeof p, MODELS "/%s.xpm", name);
-    xp_model *m = NULL;
-    xp_error err = {0};
-    if (xp_model_load(p, &m, &err))
-        fail_msg("%s", err.msg);
-    return m;
-}
-
-/* The same weights as a cgcnn-q16-v2 file (its header's architecture field rewritten): the
- * original code's neighbour order, for the comparisons on identical graphs. */
-static xp_model *load_model_v2(const char *name)
-{
-    char p[1024];
-    snprintf(p, sizeof p, MODELS "/%s.xpm", name);
-    FILE *f = fopen(p, "rb");
-    assert_non_null(f);
-    uint8_t *b = malloc(1 << 20);
-    size_t n = fread(b, 1, 1 << 20, f);
-    fclose(f);
-    memset(b + 12, 0, 16);
-    memcpy(b + 12, XP_CGCNN_ARCH_V2, strlen(XP_CGCNN_ARCH_V2));
-    xp_model *m = NULL;
-    xp_error err = {0};
-    if (xp_model_parse(b, n, &m, &err))
-        fail_msg("%s", err.msg);
-    free(b);
-    assert_int_equal(m->arch, 2);
-    return m;
-}
-
 /* The graph of v3 (v2 = 0) or v2 (v2 = 1). */
 static int read_graph_v(const char *path, xp_graph *g, int v2)
 {
@@ -391,7 +358,7 @@ static void test_traces(void **state)
     /* On the original code's graph (the v2 featurization, which reproduces it): the arithmetic,
      * which v3 shares, against the original's layers. */
     for (int k = 0; k < 2; k++) {
-        xp_model *m = load_model_v2(NAMES[k]);
+        xp_model *m = xp_test_model_v2(NAMES[k]);
         for (size_t t = 0; t < sizeof files / sizeof files[0]; t++) {
             char p[1024];
             snprintf(p, sizeof p, CG "/trace/%s__%s.json", files[t][0], NAMES[k]);
@@ -477,7 +444,7 @@ static void check_csv(const char *csv, const char *base, int with_double, int al
     FILE *f = fopen(csv, "r");
     assert_non_null(f);
     char line[1024];
-    xp_model *m[2] = {load_model(NAMES[0]), load_model(NAMES[1])};
+    xp_model *m[2] = {xp_test_model(NAMES[0]), xp_test_model(NAMES[1])};
     fmodel fm[2];
     fmodel_load(NAMES[0], &fm[0]);
     fmodel_load(NAMES[1], &fm[1]);
@@ -577,7 +544,7 @@ static void test_held_out(void **state)
     xp_error err = {0};
     assert_int_equal(xp_path_list_add(&files, XP_SHARED_DIR "/data/structures/bench", &err), 0);
     for (int k = 0; k < 2; k++) {
-        xp_model *m = load_model(NAMES[k]);
+        xp_model *m = xp_test_model(NAMES[k]);
         fmodel fm;
         fmodel_load(NAMES[k], &fm);
         double sum = 0, mx = 0;
@@ -620,7 +587,7 @@ static void test_atom_order(void **state)
     xp_path_list files = {0};
     xp_error err = {0};
     assert_int_equal(xp_path_list_add(&files, XP_SHARED_DIR "/data/structures/bench", &err), 0);
-    xp_model *m = load_model(NAMES[0]);
+    xp_model *m = xp_test_model(NAMES[0]);
     int pairs = 0, ties = 0, moved = 0;
     for (size_t f = 0; f < files.n; f++) {
         const char *p = files.paths[f];
@@ -673,7 +640,7 @@ static void test_determinism(void **state)
         gp[i] = &g[i];
         rev[N - 1 - i] = &g[i];
     }
-    xp_model *m = load_model(NAMES[1]);
+    xp_model *m = xp_test_model(NAMES[1]);
     xp_infer_out alone[N], t1[N], t3[N], r2[N];
     xp_error err = {0};
     for (int i = 0; i < N; i++)

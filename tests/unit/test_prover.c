@@ -88,23 +88,28 @@ static void vector_record(xp_pred_record *r, json_t **v)
     free(text);
 }
 
-static void test_record_vector(void **state)
+/* The record's canonical bytes (len of them), hash and EIP-191 digest are the vector's. */
+static void check_vector_bytes(const xp_pred_record *r, json_t *v, size_t len)
 {
-    (void)state;
-    json_t *v;
-    xp_pred_record *r = calloc(1, sizeof *r);
-    vector_record(r, &v);
     uint8_t canon[XP_PRED_CANON_LEN], want[XP_PRED_CANON_LEN], h[32], wh[32], d[32], wd[32];
-    size_t clen = xp_pred_record_canonical(r, canon);
-    assert_int_equal(clen, 32 * XP_PRED_CANON_WORDS_V1);
-    unhex_exact(vstr(v, "canonical"), want, clen);
-    assert_memory_equal(canon, want, clen);
+    assert_int_equal(xp_pred_record_canonical(r, canon), len);
+    unhex_exact(vstr(v, "canonical"), want, len);
+    assert_memory_equal(canon, want, len);
     xp_pred_record_hash(r, h);
     unhex_exact(vstr(v, "recordHash"), wh, 32);
     assert_memory_equal(h, wh, 32);
     xp_personal_digest(h, 32, d);
     unhex_exact(vstr(v, "personalDigest"), wd, 32);
     assert_memory_equal(d, wd, 32);
+}
+
+static void test_record_vector(void **state)
+{
+    (void)state;
+    json_t *v;
+    xp_pred_record *r = calloc(1, sizeof *r);
+    vector_record(r, &v);
+    check_vector_bytes(r, v, 32 * XP_PRED_CANON_WORDS_V1);
     /* anvil's signature recovers the predictor, and ours is the same bytes (RFC 6979) */
     uint8_t addr[20], sig[65], priv[32];
     xp_error err = {0};
@@ -154,16 +159,7 @@ static void test_record_vector_v2(void **state)
         fail_msg("vector record refused: %s", err.msg);
     free(text);
     assert_int_equal(r->version, 2);
-    uint8_t canon[XP_PRED_CANON_LEN], want[XP_PRED_CANON_LEN], h[32], wh[32], d[32], wd[32];
-    assert_int_equal(xp_pred_record_canonical(r, canon), XP_PRED_CANON_LEN);
-    unhex_exact(vstr(v2, "canonical"), want, XP_PRED_CANON_LEN);
-    assert_memory_equal(canon, want, XP_PRED_CANON_LEN);
-    xp_pred_record_hash(r, h);
-    unhex_exact(vstr(v2, "recordHash"), wh, 32);
-    assert_memory_equal(h, wh, 32);
-    xp_personal_digest(h, 32, d);
-    unhex_exact(vstr(v2, "personalDigest"), wd, 32);
-    assert_memory_equal(d, wd, 32);
+    check_vector_bytes(r, v2, XP_PRED_CANON_LEN);
     uint8_t addr[20];
     assert_int_equal(xp_pred_record_signer(r, addr, &err), 0);
     assert_memory_equal(addr, r->predictor, 20);
@@ -287,21 +283,9 @@ typedef struct fixture {
     xp_step_opening step;     /* version 2: an edge step */
 } fixture;
 
-/* The shipped model as the cgcnn-q16-v2 file it was before (the same weights; the header's
- * architecture field): the model of version-1 records, whose keccak the vector record names. */
 static xp_model *model_v2(void)
 {
-    char *b;
-    size_t n;
-    xp_error err = {0};
-    assert_int_equal(xp_file_read(MODEL, 1 << 24, &b, &n, &err), 0);
-    memset(b + 12, 0, 16);
-    memcpy(b + 12, XP_CGCNN_ARCH_V2, strlen(XP_CGCNN_ARCH_V2));
-    xp_model *m;
-    if (xp_model_parse((const uint8_t *)b, n, &m, &err))
-        fail_msg("%s", err.msg);
-    free(b);
-    return m;
+    return xp_test_model_v2("formation-energy-per-atom");
 }
 
 /* A dataset of 5 records with the structure's at index 3, and the proof of it. */

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "model/fixed.h"
+#include "testutil.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/infer.h"
 #include "xtalproof/keccak.h"
@@ -23,18 +24,6 @@
 #include "xtalproof/steps.h"
 
 #define CG XP_SHARED_DIR "/data/cgcnn"
-#define MODELS XP_TEST_VECTORS "/../../models"
-
-static xp_model *load_model(const char *name)
-{
-    char p[1024];
-    snprintf(p, sizeof p, MODELS "/%s.xpm", name);
-    xp_model *m = NULL;
-    xp_error err = {0};
-    if (xp_model_load(p, &m, &err))
-        fail_msg("%s", err.msg);
-    return m;
-}
 
 /* ---- the committed crystal ------------------------------------------------------------- */
 
@@ -394,7 +383,7 @@ static void test_fast_equals_reference(void **state)
     int ne = scandir(CG "/dev-structures", &ents, vasp, alphasort);
     assert_true(ne > 100);
     for (int k = 0; k < 2; k++) {
-        xp_model *m = load_model(names[k]);
+        xp_model *m = xp_test_model(names[k]);
         for (int f = 0; f < ne; f++) {
             if (k == 1 && f % 4)
                 continue; /* the band gap on a quarter: the same code */

@@ -70,3 +70,41 @@ uint8_t *xp_test_unhex(const char *hex, size_t *len)
         fail_msg("bad hex in a vector: %s", err.msg);
     return buf;
 }
+
+/* ---- the shipped models ------------------------------------------------------------------ */
+
+#include "xtalproof/model.h"
+
+#define XP_TEST_MODELS XP_TEST_VECTORS "/../../models"
+
+xp_model *xp_test_model(const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, XP_TEST_MODELS "/%s.xpm", name);
+    xp_model *m = NULL;
+    xp_error err = {0};
+    if (xp_model_load(p, &m, &err))
+        fail_msg("%s", err.msg);
+    return m;
+}
+
+xp_model *xp_test_model_v2(const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, XP_TEST_MODELS "/%s.xpm", name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        fail_msg("cannot open %s", p);
+    uint8_t *b = malloc(1 << 20);
+    size_t n = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    memset(b + 12, 0, 16);
+    memcpy(b + 12, XP_CGCNN_ARCH_V2, strlen(XP_CGCNN_ARCH_V2));
+    xp_model *m = NULL;
+    xp_error err = {0};
+    if (xp_model_parse(b, n, &m, &err))
+        fail_msg("%s", err.msg);
+    free(b);
+    assert_int_equal(m->arch, 2);
+    return m;
+}

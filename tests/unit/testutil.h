@@ -29,4 +29,11 @@ uint8_t *xp_test_unhex(const char *hex, size_t *len);
 /* Reads a whole file, failing the test if it cannot; trailing white space removed. */
 char *xp_test_slurp(const char *path);
 
+/* A shipped model (models/NAME.xpm), and the same weights as the cgcnn-q16-v2 file it was before
+ * (the header's architecture field rewritten): the model of version-1 records. Fail the test if
+ * they cannot be read. */
+struct xp_model;
+struct xp_model *xp_test_model(const char *name);
+struct xp_model *xp_test_model_v2(const char *name);
+
 #endif
