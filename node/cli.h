@@ -67,6 +67,9 @@ int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err);
 #define XP_CLI_MAX_FILE ((size_t)256 << 20)
 /* The symhash of a file's one structure, read as the commands read files. */
 int xp_cli_symhash_of_file(const char *path, uint8_t symhash[32], xp_error *err);
+/* The symhash and the structureRoot (docs/formats.md, "The committed crystal") of the one
+ * structure in a file: a round's target. */
+int xp_cli_target_of_file(const char *path, uint8_t symhash[32], uint8_t root[32], xp_error *err);
 void xp_cli_file_ids_free(xp_file_ids *ids);
 int xp_cmd_dataset(int argc, char **argv);
 int xp_cmd_register(int argc, char **argv);

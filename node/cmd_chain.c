@@ -97,23 +97,32 @@ done:
 }
 
 /* A model file is registered once, by whoever comes first: reusing that registration is right
- * only when it says what this one would (the property, which reveals are checked against, and
- * the training datasets, which royalties go to). */
-static int check_existing(xp_chain *c, unsigned long long id, const char *property_hex,
-                          json_t *ids, xp_error *err)
+ * only when it says what this one would (the weights root, which verifiers check records
+ * against, the property, which reveals are checked against, and the training datasets, which
+ * royalties go to). getModel's tuple: modelHash, weightsRoot, archId, property, unit, owner,
+ * registeredAt, uri, trainingDatasetIds. */
+static int check_existing(xp_chain *c, unsigned long long id, const char *weights_hex,
+                          const char *property_hex, json_t *ids, xp_error *err)
 {
     json_t *a = json_pack("[o]", json_sprintf("%llu", id)), *got = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "getModel(uint256)", a,
-                           "((bytes32,bytes32,bytes32,bytes32,address,uint64,string,uint256[]))",
-                           &got, err);
+    int rc = xp_chain_call(
+        c, c->d.address[XP_C_MODELS], "getModel(uint256)", a,
+        "((bytes32,bytes32,bytes32,bytes32,bytes32,address,uint64,string,uint256[]))", &got, err);
     json_decref(a);
     if (rc)
         return rc;
-    json_t *mdl = json_array_get(got, 0), *have = json_array_get(mdl, 7);
-    const char *prop = json_string_value(json_array_get(mdl, 2));
-    const char *owner = json_string_value(json_array_get(mdl, 4));
+    json_t *mdl = json_array_get(got, 0), *have = json_array_get(mdl, 8);
+    const char *wr = json_string_value(json_array_get(mdl, 1));
+    const char *prop = json_string_value(json_array_get(mdl, 3));
+    const char *owner = json_string_value(json_array_get(mdl, 5));
     char *hs = json_dumps(have, JSON_COMPACT), *ws = json_dumps(ids, JSON_COMPACT);
-    if (!prop || strcmp(prop, property_hex))
+    if (!wr || strcmp(wr, weights_hex))
+        rc = xp_error_set(err, XP_EEXIST,
+                          "this model file is already registered as model %llu by %s with "
+                          "another weights root (%s, the file's is %s): verifiers would refuse "
+                          "its records; register another file",
+                          id, owner ? owner : "?", wr ? wr : "?", weights_hex);
+    else if (!prop || strcmp(prop, property_hex))
         rc = xp_error_set(err, XP_EEXIST,
                           "this model file is already registered as model %llu by %s with "
                           "another property (%s): reveals with it would fail; register another "
@@ -175,7 +184,8 @@ int xp_cmd_model_register(int argc, char **argv)
     int rc = xp_cli_model_open(pos[0], &m, path, sizeof path, &err);
     uint8_t arch[32], prop[32], unit[32];
     if (!rc)
-        rc = xp_short_name(XP_CGCNN_ARCH, arch, &err) || xp_short_name(m->property, prop, &err) ||
+        rc = xp_short_name(m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, arch, &err) ||
+                     xp_short_name(m->property, prop, &err) ||
                      xp_short_name(m->unit, unit, &err)
                  ? XP_EINVAL
                  : 0;
@@ -200,8 +210,9 @@ int xp_cmd_model_register(int argc, char **argv)
     if (rc)
         goto done;
     const uint8_t *mr = c.d.address[XP_C_MODELS];
-    char mh[67], ah[67], ph[67], uh[67];
+    char mh[67], wh[67], ah[67], ph[67], uh[67];
     xp_hex_encode(m->hash, 32, mh, 1);
+    xp_hex_encode(m->weights_root, 32, wh, 1);
     xp_hex_encode(prop, 32, ph, 1);
     /* already registered (by anyone): its id */
     json_t *got = NULL;
@@ -214,23 +225,22 @@ int xp_cmd_model_register(int argc, char **argv)
     int already = existing && strcmp(existing, "0");
     unsigned long long id = existing ? strtoull(existing, NULL, 10) : 0;
     json_decref(got);
-    if (already && (rc = check_existing(&c, id, ph, ids, &err)))
+    if (already && (rc = check_existing(&c, id, wh, ph, ids, &err)))
         goto done;
     if (!already) {
         char idem[120];
         snprintf(idem, sizeof idem, "model:%s", mh);
-        json_t *args = json_pack("[s, s, s, s, s, O]", mh, xp_hex_encode(arch, 32, ah, 1),
-                                 ph, xp_hex_encode(unit, 32, uh, 1),
-                                 uri ? uri : "", ids);
-        rc =
-            xp_chain_send(&c, mr, "registerModel(bytes32,bytes32,bytes32,bytes32,string,uint256[])",
-                          args, NULL, idem, &tx, &err);
+        json_t *args = json_pack("[s, s, s, s, s, s, O]", mh, wh, xp_hex_encode(arch, 32, ah, 1),
+                                 ph, xp_hex_encode(unit, 32, uh, 1), uri ? uri : "", ids);
+        rc = xp_chain_send(
+            &c, mr, "registerModel(bytes32,bytes32,bytes32,bytes32,bytes32,string,uint256[])", args,
+            NULL, idem, &tx, &err);
         json_decref(args);
         xp_u256 idv;
         uint64_t id64 = 0;
         if (!rc && !(rc = xp_chain_log_topic(tx.receipt, mr,
                                              "ModelRegistered(uint256,bytes32,address,bytes32,"
-                                             "bytes32,bytes32,string,uint256[])",
+                                             "bytes32,bytes32,bytes32,string,uint256[])",
                                              1, &idv, &err))) {
             xp_u256_to_u64(&idv, &id64);
             id = id64;
@@ -241,9 +251,10 @@ int xp_cmd_model_register(int argc, char **argv)
     json_object_set_new(json_object_get(state, "models"), m->name, json_integer((json_int_t)id));
     if ((rc = xp_chain_state_save(&c, state, &err)))
         goto done;
-    json_t *out = json_pack("{s:s, s:I, s:s, s:s, s:s, s:O, s:b}", "model", m->name, "modelId",
-                            (json_int_t)id, "modelHash", mh, "property", m->property, "unit",
-                            m->unit, "trainingDatasets", ids, "registered", !already);
+    json_t *out = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:O, s:b}", "model", m->name,
+                            "modelId", (json_int_t)id, "modelHash", mh, "weightsRoot", wh,
+                            "property", m->property, "unit", m->unit, "trainingDatasets", ids,
+                            "registered", !already);
     if (!already)
         json_object_set_new(out, "gasUsed", json_integer((json_int_t)tx.gas_used));
     xp_cli_print_json(out);

@@ -15,7 +15,25 @@
 #define ROUND_TUPLE                                                                                \
     "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"         \
     "uint128))"
-#define TARGET_TUPLE "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))"
+/* getRound: sponsor, commitDeadline, targetCount, token, stake, committee, resultWindow,
+ * revealWindow, royaltyBps, property, rewardPerTarget, toleranceQ */
+enum {
+    R_SPONSOR,
+    R_DEADLINE,
+    R_NTARGETS,
+    R_TOKEN,
+    R_STAKE,
+    R_COMMITTEE,
+    R_RESULT_WINDOW,
+    R_REVEAL_WINDOW,
+    R_ROYALTY,
+    R_PROPERTY,
+    R_REWARD,
+    R_TOLERANCE
+};
+/* getTarget: symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status */
+#define TARGET_TUPLE "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8))"
+enum { T_SYMHASH, T_ROOT, T_RESULT, T_REVEAL_DEADLINE, T_COMMITS, T_REVEALS, T_WINNERS, T_STATUS };
 static const char *const status_names[] = {"open", "resulted", "settled", "cancelled"};
 
 static json_t *hexj(const uint8_t *p, size_t n)
@@ -66,24 +84,40 @@ static const char *field(json_t *tuple, size_t i)
 
 static int status_of(json_t *target)
 {
-    json_t *s = json_array_get(target, 6);
+    json_t *s = json_array_get(target, T_STATUS);
     long v = json_is_string(s) ? strtol(json_string_value(s), NULL, 10) : json_integer_value(s);
     return v >= 0 && v <= 3 ? (int)v : 0;
 }
 
-/* targets: structure files (hashed) or 0x symhashes */
-static int target_symhash(const char *arg, char out[67], xp_error *err)
+/* A target: a structure file (its symhash and structureRoot computed), or SYMHASH:STRUCTUREROOT
+ * (both 0x and 64 hex digits, as `xtalproof hash --json FILE` prints them). A bare symhash is
+ * refused: the round must name the committed crystal too. */
+static int target_ids(const char *arg, char sym[67], char root[67], xp_error *err)
 {
-    uint8_t h[32];
-    if (!strncmp(arg, "0x", 2) && strlen(arg) == 66) {
-        if (xp_hex_decode_exact(arg, h, 32, err))
-            return XP_EINVAL;
+    uint8_t h[32], r[32];
+    size_t n = strlen(arg);
+    if (!strncmp(arg, "0x", 2) && n == 66)
+        return xp_error_set(err, XP_EINVAL,
+                            "target %s: a symhash alone does not name the crystal's structureRoot; "
+                            "give the structure file, or SYMHASH:STRUCTUREROOT (both from "
+                            "`xtalproof hash --json FILE`)",
+                            arg);
+    if (!strncmp(arg, "0x", 2) && n == 133 && arg[66] == ':') {
+        char a[67];
+        memcpy(a, arg, 66);
+        a[66] = 0;
+        if (xp_hex_decode_exact(a, h, 32, err) || xp_hex_decode_exact(arg + 67, r, 32, err))
+            return xp_error_set(err, XP_EINVAL, "target %s: not SYMHASH:STRUCTUREROOT in hex", arg);
+        static const uint8_t zero[32];
+        if (!memcmp(h, zero, 32) || !memcmp(r, zero, 32))
+            return xp_error_set(err, XP_EINVAL, "target %s: a zero symhash or structureRoot", arg);
     } else {
-        int rc = xp_cli_symhash_of_file(arg, h, err);
+        int rc = xp_cli_target_of_file(arg, h, r, err);
         if (rc)
             return rc;
     }
-    xp_hex_encode(h, 32, out, 1);
+    xp_hex_encode(h, 32, sym, 1);
+    xp_hex_encode(r, 32, root, 1);
     return 0;
 }
 
@@ -94,7 +128,7 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
     if (!prop || !reward || !tol || npos < 1)
         return xp_error_set(err, XP_EINVAL,
                             "round open: give --property P --reward WEI (per target) --tolerance X "
-                            "and the targets (structure files or symhashes)");
+                            "and the targets (structure files, or SYMHASH:STRUCTUREROOT)");
     uint64_t commit_window = 3600, result_window = 86400, reveal_window = 86400, royalty = 0;
     if (xp_cli_u64("round open", "commit-window", xp_cli_get(o, no, "commit-window"),
                    &commit_window) ||
@@ -108,21 +142,33 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
     int64_t tq;
     uint8_t pb[32];
     const char *stake_s = xp_cli_get(o, no, "stake");
-    if (xp_u256_parse(reward, &rw, err) || xp_u256_parse(stake_s ? stake_s : "0", &stake, err) ||
-        xp_q16_parse(tol, &tq, err) || xp_short_name(prop, pb, err))
+    if (xp_u256_parse(reward, &rw, err) || xp_q16_parse(tol, &tq, err) ||
+        xp_short_name(prop, pb, err))
         return XP_EINVAL;
+    if (stake_s) {
+        if (xp_u256_parse(stake_s, &stake, err))
+            return XP_EINVAL;
+    } else { /* the least the contract takes: ceil(reward / 64) */
+        if (xp_u256_div_small(&stake, &rw, 64)) {
+            xp_u256 one;
+            xp_u256_from_u64(&one, 1);
+            xp_u256_add(&stake, &stake, &one);
+        }
+    }
     if (tq < 0)
         return xp_error_set(err, XP_EINVAL, "--tolerance must not be negative");
     if (xp_u256_mul_u64(&total, &rw, (uint64_t)npos))
         return xp_error_set(err, XP_EINVAL, "reward overflows");
-    json_t *targets = json_array();
+    json_t *targets = json_array(), *roots = json_array();
     for (int i = 0; i < npos; i++) {
-        char h[67];
-        if (target_symhash(pos[i], h, err)) {
+        char h[67], r[67];
+        if (target_ids(pos[i], h, r, err)) {
             json_decref(targets);
+            json_decref(roots);
             return XP_EINVAL;
         }
         json_array_append_new(targets, json_string(h));
+        json_array_append_new(roots, json_string(r));
     }
     /* the deadline from the chain's clock, not ours (a devnet may be warped) */
     json_t *blk = NULL;
@@ -141,13 +187,14 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
     uint8_t ca[20];
     if (cm && xp_address_parse(cm, ca, err)) {
         json_decref(targets);
+        json_decref(roots);
         return XP_EINVAL;
     }
     xp_address_to_checksum(cm ? ca : c->d.address[XP_C_COMMITTEE], comm);
-    json_t *params =
-        json_pack("[s, o, O, o, o, o, s, s, s, s, o]", "0x0000000000000000000000000000000000000000",
-                  hexj(pb, 32), targets, u64s(now + commit_window), u64s(result_window),
-                  u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
+    json_t *params = json_pack("[s, o, O, O, o, o, o, s, s, s, s, o]",
+                               "0x0000000000000000000000000000000000000000", hexj(pb, 32), targets,
+                               roots, u64s(now + commit_window), u64s(result_window),
+                               u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
     json_t *args = json_pack("[o]", params);
     /* --idempotency-key K: a rerun (after a crash, or by mistake) finds the round opened
      * under K instead of escrowing the reward a second time */
@@ -157,28 +204,31 @@ static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, 
         snprintf(idem, sizeof idem, "round-open:%s", key);
     xp_chain_tx tx;
     int rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
-                           "openRound((address,bytes32,bytes32[],uint64,uint32,uint32,uint128,"
-                           "uint96,uint128,address,uint16))",
+                           "openRound((address,bytes32,bytes32[],bytes32[],uint64,uint32,uint32,"
+                           "uint128,uint96,uint128,address,uint16))",
                            args, &total, idem[0] ? idem : NULL, &tx, err);
     json_decref(args);
     xp_u256 id;
     uint64_t rid = 0;
     if (!rc && !(rc = xp_chain_log_topic(tx.receipt, c->d.address[XP_C_ROUNDS],
                                          "RoundOpened(uint256,address,address,address,bytes32,"
-                                         "uint64,uint128,bytes32[])",
+                                         "uint64,uint128,bytes32[],bytes32[])",
                                          1, &id, err)))
         xp_u256_to_u64(&id, &rid);
     if (!rc) {
         char tot[80];
         xp_u256_to_dec(&total, tot);
-        xp_cli_print_json(json_pack("{s:I, s:s, s:O, s:s, s:s, s:s, s:I, s:I}", "round",
-                                    (json_int_t)rid, "property", prop, "targets", targets,
-                                    "rewardPerTarget", rws, "escrowed", tot, "committee", comm,
-                                    "commitDeadline", (json_int_t)(now + commit_window), "gasUsed",
-                                    (json_int_t)tx.gas_used));
+        xp_cli_print_json(
+            json_pack("{s:I, s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "round",
+                      (json_int_t)rid, "property", prop, "targets", targets, "structureRoots",
+                      roots, "rewardPerTarget", rws, "stake", sks, "escrowed", tot, "committee",
+                      comm, "commitDeadline", (json_int_t)(now + commit_window), "resultWindow",
+                      (json_int_t)result_window, "revealWindow", (json_int_t)reveal_window,
+                      "royaltyBps", (json_int_t)royalty, "gasUsed", (json_int_t)tx.gas_used));
     }
     xp_chain_tx_clear(&tx);
     json_decref(targets);
+    json_decref(roots);
     return rc;
 }
 
@@ -200,26 +250,43 @@ static const char *short_text(const char *hex, char out[33])
     return out;
 }
 
+/* decimal text of a Q16.16 held as decimal text (an int128 or uint128 field) */
+static const char *q16_text(const char *dec, char out[40])
+{
+    xp_q16_format(strtoll(dec, NULL, 10), out);
+    return out;
+}
+
+/* Every parameter of a round (getRound), each target (getTarget) and its reveals (revealAt).
+ * Times are unix seconds; resultDeadline = commitDeadline + resultWindow. */
 static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
 {
-    char prop[33];
+    char prop[33], tol[40];
     json_t *r = NULL;
     int rc = get_round(c, round, &r, err);
     if (rc)
         return rc;
-    uint64_t n = strtoull(field(r, 2), NULL, 10);
-    json_t *out =
-        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "round", (json_int_t)round,
-                  "sponsor", field(r, 0), "commitDeadline", field(r, 1), "stake", field(r, 4),
-                  "committee", field(r, 5), "rewardPerTarget", field(r, 10), "toleranceQ",
-                  field(r, 11), "property", short_text(field(r, 9), prop), "targets");
+    uint64_t n = strtoull(field(r, R_NTARGETS), NULL, 10);
+    uint64_t deadline = strtoull(field(r, R_DEADLINE), NULL, 10);
+    uint64_t rwin = strtoull(field(r, R_RESULT_WINDOW), NULL, 10);
+    char rd[24];
+    snprintf(rd, sizeof rd, "%llu", (unsigned long long)(deadline + rwin));
+    json_t *out = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}",
+        "round", (json_int_t)round, "sponsor", field(r, R_SPONSOR), "token", field(r, R_TOKEN),
+        "committee", field(r, R_COMMITTEE), "property", short_text(field(r, R_PROPERTY), prop),
+        "propertyHex", field(r, R_PROPERTY), "rewardPerTarget", field(r, R_REWARD), "stake",
+        field(r, R_STAKE), "toleranceQ", field(r, R_TOLERANCE), "tolerance",
+        q16_text(field(r, R_TOLERANCE), tol), "royaltyBps", field(r, R_ROYALTY), "commitDeadline",
+        field(r, R_DEADLINE), "resultWindow", field(r, R_RESULT_WINDOW), "resultDeadline", rd,
+        "revealWindow", field(r, R_REVEAL_WINDOW), "targetCount", field(r, R_NTARGETS), "targets");
     json_t *ts = json_object_get(out, "targets");
     for (uint64_t i = 0; i < n && !rc; i++) {
         json_t *t = NULL;
         if ((rc = get_target(c, round, i, &t, err)))
             break;
         json_t *reveals = json_array();
-        uint64_t nrev = strtoull(field(t, 4), NULL, 10);
+        uint64_t nrev = strtoull(field(t, T_REVEALS), NULL, 10);
         for (uint64_t k = 0; k < nrev && !rc; k++) {
             json_t *a = json_pack("[o, o, o]", u64s(round), u64s(i), u64s(k)), *rv = NULL;
             rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)", a,
@@ -235,12 +302,14 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
         }
         int st = status_of(t);
         char res[40];
-        xp_q16_format(strtoll(field(t, 1), NULL, 10), res);
+        xp_q16_format(strtoll(field(t, T_RESULT), NULL, 10), res);
         json_array_append_new(
-            ts, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index", (json_int_t)i,
-                          "symhash", field(t, 0), "status", status_names[st], "resultQ",
-                          field(t, 1), "result", st ? res : "", "revealDeadline", field(t, 2),
-                          "commits", field(t, 3), "winners", field(t, 5), "reveals", reveals));
+            ts,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index", (json_int_t)i,
+                      "symhash", field(t, T_SYMHASH), "structureRoot", field(t, T_ROOT), "status",
+                      status_names[st], "resultQ", field(t, T_RESULT), "result", st ? res : "",
+                      "revealDeadline", field(t, T_REVEAL_DEADLINE), "commits", field(t, T_COMMITS),
+                      "winners", field(t, T_WINNERS), "reveals", reveals));
         json_decref(t);
     }
     json_decref(r);
@@ -285,6 +354,109 @@ static int record_checks(xp_chain *c, const xp_pred_record *r, const char *path,
     return 0;
 }
 
+/* What a commitment binds, checked before any stake is sent (docs/contracts.md, "Round
+ * parameters"): the record's crystal is the target's (symhash, and structureRoot for a version-2
+ * record); its model's property is the round's, byte for byte as a short name; the model file is
+ * registered (the contract refuses at reveal a model registered at or after the commit deadline,
+ * and a registration made after the commit could be squatted) with the round's property and, for
+ * a version-2 record, the record's weightsRoot; an anchor.modelId is that registration's id. On
+ * success *model_id is the registered id. */
+static int commit_checks(xp_chain *c, const xp_pred_record *r, const char *path, json_t *rd,
+                         uint64_t *model_id, xp_error *err)
+{
+    char h[67];
+    uint8_t rp[32], mine[32];
+    if (xp_hex_decode_exact(field(rd, R_PROPERTY), rp, 32, err))
+        return XP_EIO;
+    char rptext[33];
+    if (xp_short_name(r->property, mine, NULL) || memcmp(mine, rp, 32))
+        return xp_error_set(err, XP_EINVAL,
+                            "%s predicts \"%s\", round %llu asks for \"%s\" (%s): not the same "
+                            "property byte for byte, so the reveal would fail; refused",
+                            path, r->property, (unsigned long long)r->round,
+                            short_text(field(rd, R_PROPERTY), rptext), field(rd, R_PROPERTY));
+    json_t *t = NULL;
+    int rc = get_target(c, r->round, r->target, &t, err);
+    if (rc)
+        return rc;
+    uint8_t ts[32], troot[32];
+    int bad = xp_hex_decode_exact(field(t, T_SYMHASH), ts, 32, NULL) ||
+              xp_hex_decode_exact(field(t, T_ROOT), troot, 32, NULL);
+    json_decref(t);
+    if (bad)
+        return xp_error_set(err, XP_EIO, "getTarget answered garbage");
+    char h2[67];
+    if (memcmp(ts, r->symhash, 32))
+        return xp_error_set(err, XP_EINVAL,
+                            "%s is for the crystal %s; target %llu of round %llu is %s", path,
+                            xp_hex_encode(r->symhash, 32, h, 1), (unsigned long long)r->target,
+                            (unsigned long long)r->round, xp_hex_encode(ts, 32, h2, 1));
+    if (r->version >= 2 && memcmp(troot, r->structure_root, 32))
+        return xp_error_set(err, XP_EINVAL,
+                            "%s commits to the structureRoot %s; target %llu of round %llu is the "
+                            "committed crystal %s (another cell or setting of the same material)",
+                            path, xp_hex_encode(r->structure_root, 32, h, 1),
+                            (unsigned long long)r->target, (unsigned long long)r->round,
+                            xp_hex_encode(troot, 32, h2, 1));
+    /* the model's registration: registration(modelHash) -> (id, weightsRoot), then its facts */
+    json_t *a = json_pack("[s]", xp_hex_encode(r->model_hash, 32, h, 1)), *got = NULL;
+    rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "registration(bytes32)", a,
+                       "(uint256,bytes32)", &got, err);
+    json_decref(a);
+    if (rc)
+        return rc;
+    uint64_t id = strtoull(field(got, 0), NULL, 10);
+    uint8_t wr[32];
+    bad = xp_hex_decode_exact(field(got, 1), wr, 32, NULL);
+    json_decref(got);
+    if (bad)
+        return xp_error_set(err, XP_EIO, "ModelRegistry.registration answered garbage");
+    if (id == 0)
+        return xp_error_set(err, XP_EINVAL,
+                            "the model of %s (%s, modelHash %s) is not registered: register it "
+                            "first (`xtalproof model register %s`), a model registered after the "
+                            "commit can be squatted and after the commit deadline is refused",
+                            path, r->model_name, h, r->model_name);
+    if (r->version >= 2 && memcmp(wr, r->weights_root, 32))
+        return xp_error_set(err, XP_EINVAL,
+                            "model %llu is registered with the weightsRoot %s, not the record's: "
+                            "verifiers would refuse it; refused",
+                            (unsigned long long)id, xp_hex_encode(wr, 32, h, 1));
+    a = json_pack("[o]", u64s(id));
+    rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "revealFacts(uint256)", a,
+                       "(bytes32,bytes32,uint64)", &got, err);
+    json_decref(a);
+    if (rc)
+        return rc;
+    uint8_t mp[32];
+    bad = xp_hex_decode_exact(field(got, 1), mp, 32, NULL);
+    uint64_t at = strtoull(field(got, 2), NULL, 10);
+    char mptext[33];
+    if (!bad && memcmp(mp, rp, 32))
+        rc = xp_error_set(err, XP_EINVAL,
+                          "model %llu is registered for the property \"%s\" (%s), round %llu asks "
+                          "for %s: the reveal would fail; refused",
+                          (unsigned long long)id, short_text(field(got, 1), mptext), field(got, 1),
+                          (unsigned long long)r->round, field(rd, R_PROPERTY));
+    else if (!bad && at >= strtoull(field(rd, R_DEADLINE), NULL, 10))
+        rc = xp_error_set(err, XP_EINVAL,
+                          "model %llu was registered at %llu, not before the commit deadline %s: "
+                          "the reveal would fail; refused",
+                          (unsigned long long)id, (unsigned long long)at, field(rd, R_DEADLINE));
+    json_decref(got);
+    if (bad)
+        return xp_error_set(err, XP_EIO, "ModelRegistry.revealFacts answered garbage");
+    if (rc)
+        return rc;
+    if (r->has_anchor && r->anchor.has_model_id && r->anchor.model_id != id)
+        return xp_error_set(
+            err, XP_EINVAL,
+            "%s names model id %llu, but its model file is registered as model %llu", path,
+            (unsigned long long)r->anchor.model_id, (unsigned long long)id);
+    *model_id = id;
+    return 0;
+}
+
 static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const char *model_id,
                              xp_error *err)
 {
@@ -299,23 +471,44 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
     snprintf(idem, sizeof idem, "%s:%llu:%llu:%s", reveal ? "reveal" : "commit",
              (unsigned long long)r.round, (unsigned long long)r.target, cm);
     xp_chain_tx tx;
+    json_t *terms = NULL; /* what the commitment is made under, printed with it */
+    uint64_t mid = 0;
     if (!reveal) {
         json_t *rd = NULL;
         if ((rc = get_round(c, r.round, &rd, err)))
             return rc;
         xp_u256 stake;
-        rc = xp_u256_parse(field(rd, 4), &stake, err);
-        json_decref(rd);
-        json_t *args = json_pack("[o, o, s]", u64s(r.round), u64s(r.target), cm);
+        rc = xp_u256_parse(field(rd, R_STAKE), &stake, err);
         if (!rc)
-            rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "commit(uint256,uint256,bytes32)",
-                               args, &stake, idem, &tx, err);
+            rc = commit_checks(c, &r, path, rd, &mid, err);
+        if (!rc) {
+            char tol[40], rdl[24];
+            snprintf(rdl, sizeof rdl, "%llu",
+                     (unsigned long long)(strtoull(field(rd, R_DEADLINE), NULL, 10) +
+                                          strtoull(field(rd, R_RESULT_WINDOW), NULL, 10)));
+            terms = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "stake",
+                              field(rd, R_STAKE), "commitDeadline", field(rd, R_DEADLINE),
+                              "resultWindow", field(rd, R_RESULT_WINDOW), "resultDeadline", rdl,
+                              "revealWindow", field(rd, R_REVEAL_WINDOW), "tolerance",
+                              q16_text(field(rd, R_TOLERANCE), tol), "rewardPerTarget",
+                              field(rd, R_REWARD), "royaltyBps", field(rd, R_ROYALTY));
+        }
+        json_decref(rd);
+        if (rc)
+            return rc;
+        json_t *args = json_pack("[o, o, s]", u64s(r.round), u64s(r.target), cm);
+        rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "commit(uint256,uint256,bytes32)", args,
+                           &stake, idem, &tx, err);
         json_decref(args);
+        if (rc) {
+            json_decref(terms);
+            return rc;
+        }
     } else {
         if (!r.has_salt)
             return xp_error_set(err, XP_EINVAL,
                                 "%s has no salt: make it with `xtalproof prove --reveal`", path);
-        uint64_t mid = r.anchor.model_id;
+        mid = r.anchor.model_id;
         if (model_id && xp_cli_u64("round reveal", "model-id", model_id, &mid))
             return XP_EINVAL;
         if (!model_id && !r.anchor.has_model_id)
@@ -334,12 +527,16 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
     char from[XP_ADDRESS_HEX_LEN], th[67], val[40];
     xp_address_to_checksum(r.predictor, from);
     xp_q16_format(r.value_q, val);
-    xp_cli_print_json(json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:b}", "action",
-                                reveal ? "reveal" : "commit", "round", (json_int_t)r.round,
-                                "target", (json_int_t)r.target, "predictor", from, "model",
-                                r.model_name, "commitment", cm, "value", val, "tx",
-                                xp_hex_encode(tx.sent.hash, 32, th, 1), "gasUsed",
-                                (json_int_t)tx.gas_used, "reused", tx.sent.reused));
+    json_t *out = json_pack("{s:s, s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:b}", "action",
+                            reveal ? "reveal" : "commit", "round", (json_int_t)r.round, "target",
+                            (json_int_t)r.target, "predictor", from, "model", r.model_name,
+                            "modelId", (json_int_t)mid, "commitment", cm, "value", val, "tx",
+                            xp_hex_encode(tx.sent.hash, 32, th, 1), "gasUsed",
+                            (json_int_t)tx.gas_used, "reused", tx.sent.reused);
+    if (terms)
+        json_object_update(out, terms);
+    json_decref(terms);
+    xp_cli_print_json(out);
     xp_chain_tx_clear(&tx);
     return 0;
 }
@@ -403,7 +600,7 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
     int rc = get_round(c, round, &r, err);
     if (rc)
         return rc;
-    uint64_t n = strtoull(field(r, 2), NULL, 10), from = 0, to = n;
+    uint64_t n = strtoull(field(r, R_NTARGETS), NULL, 10), from = 0, to = n;
     json_decref(r);
     if (only) {
         if (xp_cli_u64("round settle", "target", only, &from))
@@ -435,8 +632,8 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
         if (!(rc = get_target(c, round, i, &t2, err)))
             xp_cli_print_json(json_pack("{s:I, s:I, s:s, s:s, s:I}", "round", (json_int_t)round,
                                         "target", (json_int_t)i, "status",
-                                        status_names[status_of(t2)], "winners", field(t2, 5),
-                                        "gasUsed", (json_int_t)tx.gas_used));
+                                        status_names[status_of(t2)], "winners",
+                                        field(t2, T_WINNERS), "gasUsed", (json_int_t)tx.gas_used));
         json_decref(t2);
         xp_chain_tx_clear(&tx);
     }
@@ -513,12 +710,12 @@ int xp_cmd_round(int argc, char **argv)
         return xp_cli_usage("round: expected open, show, commit, reveal, settle, royalties or "
                             "withdraw");
     const char *sub = argv[0];
-    xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},           {"keystore", 0, 0},
-                  {"password-file", 0, 0}, {"round", 0, 0},         {"target", 0, 0},
-                  {"record", 0, 0},        {"model-id", 0, 0},      {"property", 0, 0},
-                  {"reward", 0, 0},        {"stake", 0, 0},         {"tolerance", 0, 0},
-                  {"commit-window", 0, 0}, {"result-window", 0, 0}, {"reveal-window", 0, 0},
-                  {"royalty-bps", 0, 0},   {"committee", 0, 0},     {"model", 0, 0},
+    xp_opt o[] = {{"deployment", 0, 0},     {"rpc", 0, 0},           {"keystore", 0, 0},
+                  {"password-file", 0, 0},  {"round", 0, 0},         {"target", 0, 0},
+                  {"record", 0, 0},         {"model-id", 0, 0},      {"property", 0, 0},
+                  {"reward", 0, 0},         {"stake", 0, 0},         {"tolerance", 0, 0},
+                  {"commit-window", 0, 0},  {"result-window", 0, 0}, {"reveal-window", 0, 0},
+                  {"royalty-bps", 0, 0},    {"committee", 0, 0},     {"model", 0, 0},
                   {"idempotency-key", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[XP_REPORT_MAX_ROWS];

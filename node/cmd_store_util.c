@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/reader.h"
+#include "xtalproof/steps.h"
 #include "xtalproof/store.h"
 #include "xtalproof/symhash.h"
 
@@ -35,6 +36,26 @@ int xp_cli_symhash_of_file(const char *path, uint8_t symhash[32], xp_error *err)
 {
     xp_read_opts opts = {.max_bytes = XP_CLI_MAX_FILE};
     return xp_symhash_of_file(path, &opts, symhash, err);
+}
+
+int xp_cli_target_of_file(const char *path, uint8_t symhash[32], uint8_t root[32], xp_error *err)
+{
+    xp_read_opts opts = {.max_bytes = XP_CLI_MAX_FILE};
+    xp_structure_list list;
+    int rc = xp_read_structures(path, &opts, &list, err);
+    if (rc)
+        return rc;
+    if (list.n != 1)
+        rc = xp_error_set(err, XP_EINVAL, "%s holds %zu structures, not one", path, list.n);
+    xp_xtal_id id;
+    if (!rc && !(rc = xp_xtal_identify(list.items[0], NULL, &id, err))) {
+        memcpy(symhash, id.symhash, 32);
+        xp_xtal_id_clear(&id);
+        if ((rc = xp_structure_root(list.items[0], root, err)))
+            xp_error_prefix(err, "%s: no structureRoot", path);
+    }
+    xp_structure_list_free(&list);
+    return rc;
 }
 
 int xp_cli_hash_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,

@@ -104,6 +104,8 @@ static const char USAGE[] =
     "  round open --property P --reward WEI --tolerance X [--stake WEI] [--commit-window S]\n"
     "             [--result-window S] [--reveal-window S] [--royalty-bps N]\n"
     "             [--idempotency-key K] --keystore F TARGET...\n"
+    "                                TARGET: a structure file, or SYMHASH:STRUCTUREROOT (from\n"
+    "                                hash --json); stake default reward/64, the least allowed\n"
     "  round show R | commit|reveal --round R --record REC.json --keystore F [--model-id N]\n"
     "  round settle --round R [--target I] --keystore F | withdraw --keystore F\n"
     "  round royalties --model-id N --keystore F\n"

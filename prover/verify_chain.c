@@ -1,6 +1,8 @@
 /* The checks of a prediction record against the chain (verify --rpc): the chain id, the
- * commitment in the Rounds contract and its block before the result's, the revealed values,
- * the model in ModelRegistry and the dataset root in ProvenanceRegistry. Two JSON-RPC batches:
+ * commitment in the Rounds contract (for a version-2 record also the target's structureRoot)
+ * and its block before the result's, the revealed values, the model in ModelRegistry (for a
+ * version-2 record also its weightsRoot) and the dataset root in ProvenanceRegistry. Two
+ * JSON-RPC batches:
  * everything that depends only on the record, then the registry lookups. Only calls that cannot
  * revert are asked (events and plain getters): a node's revert message may hold bytes that make
  * a whole batch answer unreadable. */
@@ -18,7 +20,8 @@
 
 #define MAX_RET 4096 /* longest eth_call answer read */
 
-_Static_assert(XP_CHAIN_ANSWERS == 10, "the first batch's 8 answers, then idOf and the datasets' logs");
+_Static_assert(XP_CHAIN_ANSWERS == 10,
+               "the first batch's 8 answers, then registration and the datasets' logs");
 
 enum { C_CHAIN, C_COMMITTED, C_RESULT, C_REVEALED, C_OPEN, C_TARGET, C_MODELS, C_PROV, N1 };
 
@@ -195,7 +198,8 @@ static void check_committed(chain_ctx *c)
     uint8_t ret[MAX_RET];
     xp_error why = {0};
     /* the target of the round is the record's crystal: RoundOpened's data is committee,
-     * property, commitDeadline, rewardPerTarget, the offset of targets, their count, targets */
+     * property, commitDeadline, rewardPerTarget, the offsets of targets and structureRoots, then
+     * each array: its count and its words */
     const json_t *opened = c->res[C_TARGET];
     if (!json_is_array(opened)) {
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL, "eth_getLogs: %s", c->errs[C_TARGET].msg);
@@ -211,12 +215,18 @@ static void check_committed(chain_ctx *c)
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL, "%s", why.msg);
         return;
     }
-    uint64_t off, count;
-    int bad = ro.len < 6 * 32 || word_to_u64(ro.data + 4 * 32, &off) || off != 5 * 32 ||
-              word_to_u64(ro.data + 5 * 32, &count) || count > 64 || ro.len != (6 + count) * 32;
+    uint64_t off, off2, count, count2;
+    int bad = ro.len < 8 * 32 || word_to_u64(ro.data + 4 * 32, &off) || off != 6 * 32 ||
+              word_to_u64(ro.data + 6 * 32, &count) || count > 64 ||
+              word_to_u64(ro.data + 5 * 32, &off2) || off2 != (7 + count) * 32 ||
+              ro.len != (8 + 2 * count) * 32 || word_to_u64(ro.data + off2, &count2) ||
+              count2 != count;
     int known = !bad && r->target < count;
-    if (known)
-        memcpy(ret, ro.data + (6 + r->target) * 32, 32);
+    uint8_t root[32];
+    if (known) {
+        memcpy(ret, ro.data + (7 + r->target) * 32, 32);
+        memcpy(root, ro.data + (8 + count + r->target) * 32, 32);
+    }
     free(ro.data);
     if (bad) {
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL, "malformed RoundOpened event");
@@ -232,6 +242,13 @@ static void check_committed(chain_ctx *c)
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
                       "target %llu of round %llu is the crystal %s, not the record's",
                       (unsigned long long)r->target, (unsigned long long)r->round, hex32(ret, h));
+        return;
+    }
+    if (r->version >= 2 && memcmp(root, r->structure_root, 32) != 0) {
+        xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
+                      "target %llu of round %llu is the committed crystal with structureRoot %s, "
+                      "not the record's",
+                      (unsigned long long)r->target, (unsigned long long)r->round, hex32(root, h));
         return;
     }
     const json_t *logs = c->res[C_COMMITTED];
@@ -279,8 +296,9 @@ static void check_committed(chain_ctx *c)
             c->committed = 1;
             c->commit_block = l.block;
             xp_verify_add(c->rep, "committed", XP_CHECK_PASS,
-                          "round %llu target %llu: committed in block %llu by transaction %s%s",
+                          "round %llu target %llu%s: committed in block %llu by transaction %s%s",
                           (unsigned long long)r->round, (unsigned long long)r->target,
+                          r->version >= 2 ? " (the record's symhash and structureRoot)" : "",
                           (unsigned long long)l.block, hex32(l.tx, h), state);
         } else {
             xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
@@ -409,9 +427,11 @@ static int second_batch(chain_ctx *c, xp_error *err)
         id = r->anchor.model_id;
     else
         by_hash = 1;
-    if (c->has_models) { /* idOf(modelHash): one id per hash, one hash per id */
+    if (c->has_models) { /* registration(modelHash): one id per hash, one hash per id, and
+                            * the weightsRoot it was registered with; (0, 0) when none */
         methods[n] = "eth_call";
-        params[n] = call_params(c->models, "idOf(bytes32)", (const uint8_t(*)[32])r->model_hash, 1);
+        params[n] = call_params(c->models, "registration(bytes32)",
+                                (const uint8_t(*)[32])r->model_hash, 1);
         im = (int)n++;
     }
     int want_ds = r->has_dataset && c->has_prov;
@@ -454,22 +474,30 @@ static int second_batch(chain_ctx *c, xp_error *err)
     else {
         uint64_t found;
         const char *src = c->revealed_on_chain ? "revealed" : "anchor's";
-        if (call_bytes(res[im], &errs[im], ret, 32, &why))
-            xp_verify_add(c->rep, "registered", XP_CHECK_FAIL, "ModelRegistry.idOf: %s", why.msg);
+        if (call_bytes(res[im], &errs[im], ret, 64, &why))
+            xp_verify_add(c->rep, "registered", XP_CHECK_FAIL, "ModelRegistry.registration: %s",
+                          why.msg);
         else if (word_to_u64(ret, &found) || found == 0)
             xp_verify_add(c->rep, "registered", XP_CHECK_FAIL,
                           "no model is registered with modelHash %s", hex32(r->model_hash, h));
+        else if (r->version >= 2 && memcmp(ret + 32, r->weights_root, 32) != 0)
+            xp_verify_add(c->rep, "registered", XP_CHECK_FAIL,
+                          "modelHash is registered as model %llu with the weightsRoot %s, not the "
+                          "record's",
+                          (unsigned long long)found, hex32(ret + 32, h));
         else if (by_hash)
             xp_verify_add(c->rep, "registered", XP_CHECK_PASS,
-                          "modelHash is registered as model %llu", (unsigned long long)found);
+                          "modelHash is registered as model %llu%s", (unsigned long long)found,
+                          r->version >= 2 ? ", with the record's weightsRoot" : "");
         else if (found != id)
             xp_verify_add(c->rep, "registered", XP_CHECK_FAIL,
                           "modelHash is registered as model %llu, not as model %llu (the %s id)",
                           (unsigned long long)found, (unsigned long long)id, src);
         else
             xp_verify_add(c->rep, "registered", XP_CHECK_PASS,
-                          "model %llu (the %s id) is registered with modelHash",
-                          (unsigned long long)id, src);
+                          "model %llu (the %s id) is registered with modelHash%s",
+                          (unsigned long long)id, src,
+                          r->version >= 2 ? " and the record's weightsRoot" : "");
     }
 
     /* anchored */
@@ -580,7 +608,8 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
                                  (const uint8_t(*)[32])w, 3);
     params[C_TARGET] = logs_params(
         in->from_block, r->rounds,
-        "RoundOpened(uint256,address,address,address,bytes32,uint64,uint128,bytes32[])", NULL,
+        "RoundOpened(uint256,address,address,address,bytes32,uint64,uint128,bytes32[],bytes32[])",
+        NULL,
         (const uint8_t(*)[32])w, 1);
     params[C_MODELS] = call_params(r->rounds, "models()", NULL, 0);
     params[C_PROV] = call_params(r->rounds, "provenance()", NULL, 0);

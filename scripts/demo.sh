@@ -60,11 +60,13 @@ for m in formation-energy-per-atom band-gap; do
 done
 MID=$(jq -r .modelId "$work/model-band-gap.json")
 
-step "a round on the band gap of Si, Ge and ZnS: 1 ETH per target, tolerance 0.5 eV, 10 % of wins to the training data"
+step "a round on the band gap of Si, Ge and ZnS: 1 ETH per target, a stake of 0.02 ETH per prediction (lost when it misses), tolerance 0.5 eV, 10 % of wins to the training data"
 T1=$S/9011998.cif T2=$S/9011050.cif T3=$S/1101051.cif
-"$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --royalty-bps 1000 --commit-window 600 --idempotency-key demo-round "${OWNER[@]}" "$T1" "$T2" "$T3" |
-  tee "$work/round.json" | jq -c '{round, escrowed, committee}'
+"$XP" round open --property "band gap" --reward 1000000000000000000 --stake 20000000000000000 --tolerance 0.5 --royalty-bps 1000 --commit-window 600 --idempotency-key demo-round "${OWNER[@]}" "$T1" "$T2" "$T3" |
+  tee "$work/round.json" | jq -c '{round, escrowed, stake, committee}'
 RID=$(jq -r .round "$work/round.json")
+"$XP" round show "$RID" | jq -r '"  every parameter on chain: stake \(.stake) wei, tolerance \(.tolerance) eV, royalty \(.royaltyBps) bps, result window \(.resultWindow) s, reveal window \(.revealWindow) s",
+  (.targets[] | "  target \(.index): symhash \(.symhash[0:14])…, structureRoot \(.structureRoot[0:14])…")'
 
 step "two predictors commit (account1 on all three targets, account5 on Si and ZnS)"
 i=0
@@ -118,6 +120,8 @@ echo "  models: formation-energy-per-atom #$(jq -r .modelId "$work/model-formati
 names=$(for w in 0 1 5; do printf '%s account%s\n' "$(addr $w)" $w; done | jq -Rn '[inputs | split(" ") | {(.[0] | ascii_downcase): .[1]}] | add')
 "$XP" round show "$RID" | jq -r --argjson n "$names" '.targets[] |
   "  target \(.index) \(.symhash[0:14])…: measured \(.result | tonumber * 1000 | round / 1000) eV; \(.commits) commitment(s); revealed: \([.reveals[] | "\($n[.predictor | ascii_downcase]) \(if .winner then "won" else "missed" end)"] | join(", "))"'
+"$XP" round show "$RID" | jq -r '([.targets[].commits | tonumber] | add) as $c | ([.targets[].winners | tonumber] | add) as $w |
+  "  stakes: \($c) x \(.stake) wei; \($w) back with the winners, \($c - $w) forfeited to the sponsor (missed or never revealed)"'
 for w in 0 1 5; do echo "  account$w withdrew $(jq -r .withdrawn "$work/w$w.json") wei"; done
 echo "  verification of account1's Si prediction: $(grep -c '^PASS' "$work/verify.txt") PASS, $(grep -c '^FAIL' "$work/verify.txt") FAIL, $(grep -c '^SKIP' "$work/verify.txt") SKIP"
 echo "  gas per anchored structure: $((gas_one / 10)) batched vs $((gas_many / 10)) one at a time"

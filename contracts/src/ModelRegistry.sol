@@ -4,12 +4,14 @@ pragma solidity ^0.8.24;
 import {ProvenanceRegistry} from "./ProvenanceRegistry.sol";
 
 /// @title ModelRegistry
-/// @notice Registers prediction models by the keccak-256 of their model file, with the datasets of
-/// the ProvenanceRegistry they were trained on (whose owners receive the rounds' royalties).
+/// @notice Registers prediction models by the keccak-256 of their model file and the root of their
+/// weights tree (weightsRoot, docs/formats.md "The weights tree"), with the datasets of the
+/// ProvenanceRegistry they were trained on (whose owners receive the rounds' royalties).
 /// A registration is immutable: nothing about a model can change after it is registered.
 contract ModelRegistry {
     struct Model {
         bytes32 modelHash; // keccak256 of the model file bytes
+        bytes32 weightsRoot; // root of the model's weights tree (docs/formats.md)
         bytes32 archId; // short ASCII names, left-aligned and zero-padded (docs/formats.md)
         bytes32 property;
         bytes32 unit;
@@ -32,6 +34,7 @@ contract ModelRegistry {
         uint256 indexed id,
         bytes32 indexed modelHash,
         address indexed owner,
+        bytes32 weightsRoot,
         bytes32 archId,
         bytes32 property,
         bytes32 unit,
@@ -40,6 +43,7 @@ contract ModelRegistry {
     );
 
     error ZeroModelHash();
+    error ZeroWeightsRoot();
     error ModelAlreadyRegistered(bytes32 modelHash, uint256 id);
     error TooManyDatasets(uint256 count);
     error UnknownDataset(uint256 datasetId);
@@ -50,10 +54,12 @@ contract ModelRegistry {
         provenance = provenance_;
     }
 
-    /// @notice Registers a model; the caller is its owner. Each training dataset must exist in the
-    /// ProvenanceRegistry and appear once; a model hash can be registered once.
+    /// @notice Registers a model; the caller is its owner. The model hash and the weights root must
+    /// not be zero; each training dataset must exist in the ProvenanceRegistry and appear once; a
+    /// model hash can be registered once.
     function registerModel(
         bytes32 modelHash,
+        bytes32 weightsRoot,
         bytes32 archId,
         bytes32 property,
         bytes32 unit,
@@ -61,6 +67,7 @@ contract ModelRegistry {
         uint256[] calldata trainingDatasetIds
     ) external returns (uint256 id) {
         if (modelHash == bytes32(0)) revert ZeroModelHash();
+        if (weightsRoot == bytes32(0)) revert ZeroWeightsRoot();
         uint256 existing = idOf[modelHash];
         if (existing != 0) revert ModelAlreadyRegistered(modelHash, existing);
         uint256 n = trainingDatasetIds.length;
@@ -76,6 +83,7 @@ contract ModelRegistry {
         idOf[modelHash] = id;
         Model storage m = _models[id];
         m.modelHash = modelHash;
+        m.weightsRoot = weightsRoot;
         m.archId = archId;
         m.property = property;
         m.unit = unit;
@@ -83,7 +91,7 @@ contract ModelRegistry {
         m.registeredAt = uint64(block.timestamp);
         m.uri = uri;
         m.trainingDatasetIds = trainingDatasetIds;
-        emit ModelRegistered(id, modelHash, msg.sender, archId, property, unit, uri, trainingDatasetIds);
+        emit ModelRegistered(id, modelHash, msg.sender, weightsRoot, archId, property, unit, uri, trainingDatasetIds);
     }
 
     // ---- views ----
@@ -93,10 +101,18 @@ contract ModelRegistry {
         return m;
     }
 
-    /// @notice The two fields Rounds.reveal needs, cheaply: the model hash and its property.
-    function hashAndProperty(uint256 id) external view returns (bytes32 modelHash, bytes32 property) {
+    /// @notice What Rounds.reveal needs, cheaply: the model hash, its property and when it was
+    /// registered (a reveal refuses a model registered at or after the round's commit deadline).
+    function revealFacts(uint256 id) external view returns (bytes32 modelHash, bytes32 property, uint64 registeredAt) {
         Model storage m = _model(id);
-        return (m.modelHash, m.property);
+        return (m.modelHash, m.property, m.registeredAt);
+    }
+
+    /// @notice The id and weights root a model hash is registered with; (0, 0) when it is not.
+    /// Never reverts, so a verifier can batch it with other calls (xtalproof verify --rpc).
+    function registration(bytes32 modelHash) external view returns (uint256 id, bytes32 weightsRoot) {
+        id = idOf[modelHash];
+        weightsRoot = _models[id].weightsRoot;
     }
 
     function trainingDatasets(uint256 id) external view returns (uint256[] memory) {

@@ -10,12 +10,16 @@ import {ProvenanceRegistry} from "./ProvenanceRegistry.sol";
 
 /// @title Rounds
 /// @notice Prediction rounds settled by oracle results. A sponsor escrows a reward per target
-/// structure (ETH or one ERC-20); predictors commit to a value before the commit deadline, with a
-/// stake; a committee's k-of-n signed report posts the measured value; predictors reveal within
-/// the reveal window; settle splits each target's pot equally among the predictions within the
-/// tolerance, pays a royalty to the owners of the winning model's training datasets, returns the
-/// revealers' stakes and adds the unrevealed ones to the pot. All payouts are credited and taken
-/// with withdraw (pull payments). Formats: docs/formats.md; threats: docs/security.md.
+/// structure (ETH or one ERC-20), each target named by its symhash and its structureRoot;
+/// predictors commit to a value before the commit deadline, with a stake; a committee's k-of-n
+/// signed report posts the measured value; predictors reveal within the reveal window, with a model
+/// registered before the commit deadline; settle splits each target's reward equally among the
+/// predictions within the tolerance, pays a royalty to the owners of the winning model's training
+/// datasets and returns the winners' stakes. Every other stake (a revealed prediction outside the
+/// tolerance, or one never revealed) is forfeited to the sponsor, so every commitment that does not
+/// win costs its stake (docs/contracts.md, "Forfeits"). All payouts are credited and taken with
+/// withdraw (pull payments). Every round parameter is bounded at opening. Formats: docs/formats.md;
+/// threats: docs/security.md.
 ///
 /// Per target: commit while now < commitDeadline; postResult while commitDeadline <= now <
 /// commitDeadline + resultWindow; reveal while the result is posted and now < postedAt +
@@ -31,21 +35,32 @@ contract Rounds is ReentrancyGuardTransient {
     /// Bounds the loop of settle (a griefer filling a target pays a stake per commitment).
     uint256 public constant MAX_COMMITS_PER_TARGET = 256;
     uint256 public constant BPS = 10_000;
+    /// Bounds of openRound (docs/contracts.md, "Round parameters and their bounds").
+    uint256 public constant MAX_COMMIT_PERIOD = 365 days; // commitDeadline <= now + this
+    uint32 public constant MIN_RESULT_WINDOW = 1 hours;
+    uint32 public constant MAX_RESULT_WINDOW = 365 days;
+    uint32 public constant MIN_REVEAL_WINDOW = 1 hours;
+    uint32 public constant MAX_REVEAL_WINDOW = 30 days;
+    uint128 public constant MIN_TOLERANCE_Q = 1; // Q16.16: 0 would ask for a bit-exact match
+    uint128 public constant MAX_TOLERANCE_Q = 1 << 32; // 65536 units of the property
+    uint16 public constant MAX_ROYALTY_BPS = 5000; // a winner keeps at least half of its share
+    uint256 public constant MIN_STAKE_DIVISOR = 64; // stake >= ceil(rewardPerTarget / 64)
     /// The token address that stands for ETH in rounds and balances.
     address public constant ETH = address(0);
 
     struct RoundParams {
         address token; // ETH (address 0) or an ERC-20
         bytes32 property; // must equal the revealed model's property
-        bytes32[] targets; // target symhashes, 1..MAX_TARGETS
-        uint64 commitDeadline; // unix seconds, in the future
-        uint32 resultWindow; // seconds after commitDeadline for the result
-        uint32 revealWindow; // seconds after the result for reveals
-        uint128 toleranceQ; // Q16.16: a prediction wins when |valueQ - result| <= toleranceQ
-        uint96 stake; // per commitment, in the round's token
-        uint128 rewardPerTarget; // escrowed: rewardPerTarget * targets.length
+        bytes32[] targets; // target symhashes, 1..MAX_TARGETS, none zero
+        bytes32[] structureRoots; // each target's structureRoot (docs/formats.md), same length, none zero
+        uint64 commitDeadline; // unix seconds: now < commitDeadline <= now + MAX_COMMIT_PERIOD
+        uint32 resultWindow; // seconds after commitDeadline for the result, MIN..MAX_RESULT_WINDOW
+        uint32 revealWindow; // seconds after the result for reveals, MIN..MAX_REVEAL_WINDOW
+        uint128 toleranceQ; // Q16.16, MIN..MAX_TOLERANCE_Q: a prediction wins when |valueQ - result| <= toleranceQ
+        uint96 stake; // per commitment, in the round's token: ceil(reward / 64) <= stake <= reward
+        uint128 rewardPerTarget; // escrowed: rewardPerTarget * targets.length; not zero
         OracleCommittee committee;
-        uint16 royaltyBps; // of each winner's share, to the model's training datasets' owners
+        uint16 royaltyBps; // of each winner's share, to the model's training datasets' owners; <= MAX_ROYALTY_BPS
     }
 
     struct Round {
@@ -72,6 +87,7 @@ contract Rounds is ReentrancyGuardTransient {
 
     struct Target {
         bytes32 symhash;
+        bytes32 structureRoot; // the committed crystal (docs/formats.md "The committed crystal")
         int128 result; // Q16.16, once posted
         uint64 revealDeadline;
         uint16 commits;
@@ -114,7 +130,8 @@ contract Rounds is ReentrancyGuardTransient {
         bytes32 property,
         uint64 commitDeadline,
         uint128 rewardPerTarget,
-        bytes32[] targets
+        bytes32[] targets,
+        bytes32[] structureRoots
     );
     event Committed(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor, bytes32 commitment);
     event ResultPosted(
@@ -143,7 +160,20 @@ contract Rounds is ReentrancyGuardTransient {
     event RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount);
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
 
-    error BadParams(string what);
+    error TargetCount(uint256 count, uint256 max);
+    error StructureRootCount(uint256 targets, uint256 structureRoots);
+    error ZeroTarget(uint256 index);
+    error ZeroStructureRoot(uint256 index);
+    error ZeroProperty();
+    error NotACommittee(address committee);
+    error NotAToken(address token);
+    error ZeroReward();
+    error CommitDeadlineOutOfRange(uint64 commitDeadline, uint256 earliest, uint256 latest);
+    error ResultWindowOutOfRange(uint32 resultWindow, uint32 min, uint32 max);
+    error RevealWindowOutOfRange(uint32 revealWindow, uint32 min, uint32 max);
+    error ToleranceOutOfRange(uint128 toleranceQ, uint128 min, uint128 max);
+    error StakeOutOfRange(uint96 stake, uint256 min, uint256 max);
+    error RoyaltyOutOfRange(uint16 royaltyBps, uint16 max);
     error UnknownRound(uint256 roundId);
     error UnknownTarget(uint256 roundId, uint256 targetIndex);
     error WrongPayment(uint256 expected, uint256 given);
@@ -162,6 +192,7 @@ contract Rounds is ReentrancyGuardTransient {
     error ResultWindowOpen();
     error NoCommitment();
     error WrongProperty(bytes32 modelProperty);
+    error ModelRegisteredLate(uint256 modelId, uint64 registeredAt, uint64 commitDeadline);
     error BadOpening();
     error NothingToWithdraw();
     error NothingToDistribute();
@@ -176,15 +207,26 @@ contract Rounds is ReentrancyGuardTransient {
 
     /// @notice Opens a round and escrows rewardPerTarget for each target: msg.value for ETH, or
     /// transferFrom of the sponsor's approved tokens (a token that delivers less is refused).
+    /// Every parameter is checked against its bounds, each with its own error (docs/contracts.md).
     function openRound(RoundParams calldata p) external payable nonReentrant returns (uint256 roundId) {
         uint256 n = p.targets.length;
-        if (n == 0 || n > MAX_TARGETS) revert BadParams("targets");
-        if (p.commitDeadline <= block.timestamp) revert BadParams("commitDeadline");
-        if (p.resultWindow == 0 || p.revealWindow == 0) revert BadParams("window");
-        if (p.royaltyBps > BPS) revert BadParams("royaltyBps");
-        if (address(p.committee).code.length == 0) revert BadParams("committee");
-        if (p.rewardPerTarget == 0) revert BadParams("reward");
-        if (p.token != ETH && p.token.code.length == 0) revert BadParams("token");
+        if (n == 0 || n > MAX_TARGETS) revert TargetCount(n, MAX_TARGETS);
+        if (p.structureRoots.length != n) revert StructureRootCount(n, p.structureRoots.length);
+        if (address(p.committee).code.length == 0) revert NotACommittee(address(p.committee));
+        if (p.token != ETH && p.token.code.length == 0) revert NotAToken(p.token);
+        if (p.property == bytes32(0)) revert ZeroProperty();
+        _checkTimes(p);
+        if (p.toleranceQ < MIN_TOLERANCE_Q || p.toleranceQ > MAX_TOLERANCE_Q) {
+            revert ToleranceOutOfRange(p.toleranceQ, MIN_TOLERANCE_Q, MAX_TOLERANCE_Q);
+        }
+        if (p.rewardPerTarget == 0) revert ZeroReward();
+        // at most the reward per commitment; at least reward / 64 (rounded up), so that more than
+        // 64 commitments outside the tolerance forfeit more than the whole reward
+        uint256 minStake = (uint256(p.rewardPerTarget) + MIN_STAKE_DIVISOR - 1) / MIN_STAKE_DIVISOR;
+        if (p.stake < minStake || p.stake > p.rewardPerTarget) {
+            revert StakeOutOfRange(p.stake, minStake, p.rewardPerTarget);
+        }
+        if (p.royaltyBps > MAX_ROYALTY_BPS) revert RoyaltyOutOfRange(p.royaltyBps, MAX_ROYALTY_BPS);
 
         roundId = ++roundCount;
         _rounds[roundId] = Round({
@@ -202,16 +244,44 @@ contract Rounds is ReentrancyGuardTransient {
             toleranceQ: p.toleranceQ
         });
         for (uint256 i = 0; i < n; i++) {
-            if (p.targets[i] == bytes32(0)) revert BadParams("target symhash");
-            _targets[roundId][i].symhash = p.targets[i];
+            if (p.targets[i] == bytes32(0)) revert ZeroTarget(i);
+            if (p.structureRoots[i] == bytes32(0)) revert ZeroStructureRoot(i);
+            Target storage tg = _targets[roundId][i];
+            tg.symhash = p.targets[i];
+            tg.structureRoot = p.structureRoots[i];
         }
         uint256 total = uint256(p.rewardPerTarget) * n;
         escrowed[p.token] += total;
         _pullIn(p.token, total);
         // The other parameters are in getRound.
         emit RoundOpened(
-            roundId, msg.sender, p.token, address(p.committee), p.property, p.commitDeadline, p.rewardPerTarget, p.targets
+            roundId,
+            msg.sender,
+            p.token,
+            address(p.committee),
+            p.property,
+            p.commitDeadline,
+            p.rewardPerTarget,
+            p.targets,
+            p.structureRoots
         );
+    }
+
+    /// The bounds of the deadline and the windows: a commit phase that has not ended and ends
+    /// within MAX_COMMIT_PERIOD, result and reveal windows long enough to post and to reveal in
+    /// (a sponsor cannot post and reveal in one block and shut the others out) and short enough not
+    /// to hold stakes for years.
+    function _checkTimes(RoundParams calldata p) internal view {
+        uint256 latest = block.timestamp + MAX_COMMIT_PERIOD;
+        if (p.commitDeadline <= block.timestamp || p.commitDeadline > latest) {
+            revert CommitDeadlineOutOfRange(p.commitDeadline, block.timestamp + 1, latest);
+        }
+        if (p.resultWindow < MIN_RESULT_WINDOW || p.resultWindow > MAX_RESULT_WINDOW) {
+            revert ResultWindowOutOfRange(p.resultWindow, MIN_RESULT_WINDOW, MAX_RESULT_WINDOW);
+        }
+        if (p.revealWindow < MIN_REVEAL_WINDOW || p.revealWindow > MAX_REVEAL_WINDOW) {
+            revert RevealWindowOutOfRange(p.revealWindow, MIN_REVEAL_WINDOW, MAX_REVEAL_WINDOW);
+        }
     }
 
     // ---- predictor ----
@@ -238,9 +308,11 @@ contract Rounds is ReentrancyGuardTransient {
     }
 
     /// @notice Opens the caller's commitment once the result is posted and before the reveal
-    /// deadline. The model must be registered for the round's property; the commitment must
-    /// equal commitmentHash(roundId, symhash, modelHash, valueQ, salt, msg.sender). traceRoot is
-    /// published in the event for verifiers and is not part of the commitment.
+    /// deadline. The model must be registered for the round's property before the commit deadline
+    /// (so no registration can follow the result, nor squat a model after its predictor committed:
+    /// predictors register first, and `xtalproof round commit` refuses an unregistered model); the
+    /// commitment must equal commitmentHash(roundId, symhash, modelHash, valueQ, salt, msg.sender).
+    /// traceRoot is published in the event for verifiers and is not part of the commitment.
     function reveal(
         uint256 roundId,
         uint256 targetIndex,
@@ -270,8 +342,10 @@ contract Rounds is ReentrancyGuardTransient {
         mapping(address => bytes32) storage cs = _commitments[roundId][targetIndex];
         bytes32 c = cs[msg.sender];
         if (c == bytes32(0)) revert NoCommitment();
-        (bytes32 modelHash, bytes32 property) = models.hashAndProperty(modelId);
+        (bytes32 modelHash, bytes32 property, uint64 registeredAt) = models.revealFacts(modelId);
         if (property != r.property) revert WrongProperty(property);
+        uint64 deadline = r.commitDeadline;
+        if (registeredAt >= deadline) revert ModelRegisteredLate(modelId, registeredAt, deadline);
         if (commitmentHash(roundId, tg.symhash, modelHash, valueQ, salt, msg.sender) != c) revert BadOpening();
         delete cs[msg.sender];
         return _within(valueQ, tg.result, r.toleranceQ);
@@ -334,11 +408,12 @@ contract Rounds is ReentrancyGuardTransient {
 
     // ---- settlement ----
 
-    /// @notice After the reveal deadline: the pot (reward + unrevealed stakes) is shared equally
-    /// by the winners, the division's remainder (or the whole pot without winners) credited to the
-    /// sponsor; each winner pays royaltyBps of the share to the owners of the model's training
-    /// datasets, equally (the remainder stays with the winner); every revealer gets the stake
-    /// back. A target without a result by the end of the result window is cancelled instead.
+    /// @notice After the reveal deadline: the reward is shared equally by the winners, each of whom
+    /// also gets its stake back; the division's remainder (or the whole reward without winners)
+    /// and every other stake (revealed outside the tolerance, or never revealed) are credited to
+    /// the sponsor. Each winner pays royaltyBps of the share to the owners of the model's training
+    /// datasets, equally (the remainder stays with the winner). A target without a result by the
+    /// end of the result window is cancelled instead.
     function settle(uint256 roundId, uint256 targetIndex) external nonReentrant {
         Round storage r = _round(roundId);
         Target storage tg = _target(r, roundId, targetIndex);
@@ -366,15 +441,14 @@ contract Rounds is ReentrancyGuardTransient {
         returns (uint256 winners, uint256 share, uint256 toSponsor)
     {
         uint256 stake = r.stake;
-        uint256 released = r.rewardPerTarget + stake * tg.commits;
+        uint256 reward = r.rewardPerTarget;
+        uint256 released = reward + stake * tg.commits;
         winners = tg.winners;
-        {
-            uint256 pot = released - stake * tg.reveals;
-            share = winners == 0 ? 0 : pot / winners;
-            toSponsor = pot - share * winners;
-        }
+        share = winners == 0 ? 0 : reward / winners;
+        // the reward's remainder and the forfeited stakes: released - winners * (stake + share)
+        toSponsor = released - (stake + share) * winners;
         address token = r.token;
-        _payOut(rs, tg.reveals, token, stake, share, r.royaltyBps);
+        if (winners != 0) _payOut(rs, tg.reveals, token, stake, share, r.royaltyBps);
         if (toSponsor != 0) _credit(token, r.sponsor, toSponsor);
         escrowed[token] -= released;
         credited[token] += released;
@@ -466,11 +540,12 @@ contract Rounds is ReentrancyGuardTransient {
         return d <= tol;
     }
 
-    /// Credits each revealer the stake and each winner the share less the royalty. A winner
-    /// pays royalty / n to each of the n training datasets of the model (nothing if n = 0; the
-    /// division's remainder stays with the winner); the royalties are gathered per model into
-    /// royaltyOwed, which distributeRoyalties pays to the datasets' owners. Settle's work is thus
-    /// a few slots per revealer, however many datasets there are.
+    /// Credits each winner its stake and the share less the royalty; a revealer outside the
+    /// tolerance gets nothing (its stake is forfeited). A winner pays royalty / n to each of the n
+    /// training datasets of the model (nothing if n = 0; the division's remainder stays with the
+    /// winner); the royalties are gathered per model into royaltyOwed, which distributeRoyalties
+    /// pays to the datasets' owners. Settle's work is thus a few slots per revealer, however many
+    /// datasets there are.
     function _payOut(
         mapping(uint256 => Reveal) storage rs,
         uint256 reveals,
@@ -484,16 +559,14 @@ contract Rounds is ReentrancyGuardTransient {
         mapping(uint256 => uint256) storage owed = royaltyOwed[token];
         for (uint256 i = 0; i < reveals; i++) {
             Reveal memory rv = rs[i];
-            uint256 amount = stake;
-            if (rv.winner) {
-                amount += share;
-                if (royalty != 0) {
-                    uint256 n = models.datasetCount(rv.modelId);
-                    if (n != 0) {
-                        uint256 due = (royalty / n) * n;
-                        amount -= due;
-                        if (due != 0) owed[rv.modelId] += due;
-                    }
+            if (!rv.winner) continue;
+            uint256 amount = stake + share;
+            if (royalty != 0) {
+                uint256 n = models.datasetCount(rv.modelId);
+                if (n != 0) {
+                    uint256 due = (royalty / n) * n;
+                    amount -= due;
+                    if (due != 0) owed[rv.modelId] += due;
                 }
             }
             if (amount != 0) balances[rv.predictor] += amount;

@@ -19,7 +19,9 @@ contract RoundsTest is RoundsFixture {
         Rounds.RoundParams memory p = params(address(0), 2);
         vm.deal(sponsor, 20 ether);
         vm.expectEmit(true, true, true, true, address(rounds));
-        emit Rounds.RoundOpened(1, sponsor, address(0), address(committee), PROPERTY, p.commitDeadline, 10 ether, p.targets);
+        emit Rounds.RoundOpened(
+            1, sponsor, address(0), address(committee), PROPERTY, p.commitDeadline, 10 ether, p.targets, p.structureRoots
+        );
         vm.prank(sponsor);
         uint256 id = rounds.openRound{value: 20 ether}(p);
         doCommit(alice, id, 0, HASH1, ONE);
@@ -72,6 +74,8 @@ contract RoundsTest is RoundsFixture {
         vm.assertEq(r.rewardPerTarget, 10 ether, "reward");
         Rounds.Target memory t = rounds.getTarget(id, 2);
         vm.assertEq(t.symhash, sym(2), "symhash");
+        vm.assertEq(t.structureRoot, sroot(2), "structureRoot");
+        vm.assertEq(rounds.getTarget(id, 0).structureRoot, sroot(0), "structureRoot of target 0");
         vm.assertEq(uint256(t.status), uint256(Rounds.Status.Open), "open");
         checkBooks(address(0));
     }
@@ -83,42 +87,93 @@ contract RoundsTest is RoundsFixture {
         checkBooks(address(token));
     }
 
-    function badOpen(Rounds.RoundParams memory p, string memory what, uint256 value) internal {
-        vm.expectRevert(abi.encodeWithSelector(Rounds.BadParams.selector, what));
+    function badOpen(Rounds.RoundParams memory p, bytes memory err) internal {
+        uint256 value = p.token == address(0) ? uint256(p.rewardPerTarget) * p.targets.length : 0;
+        vm.expectRevert(err);
         rounds.openRound{value: value}(p);
     }
 
+    /// Opens p (as the sponsor, paying for it): the edge of every bound is inside.
+    function goodOpen(Rounds.RoundParams memory p) internal returns (uint256) {
+        return open(p);
+    }
+
+    /// Every parameter of openRound has its bound and its own error; each bound is tested one
+    /// past its edge (refused) and at its edge (accepted).
     function test_open_reverts() public {
-        Rounds.RoundParams memory p = params(address(0), 1);
-        vm.deal(sponsor, 100 ether);
+        vm.deal(sponsor, 10_000 ether);
         vm.startPrank(sponsor);
+        Rounds.RoundParams memory p = params(address(0), 1);
         p.targets = new bytes32[](0);
-        badOpen(p, "targets", 0);
+        p.structureRoots = new bytes32[](0);
+        badOpen(p, abi.encodeWithSelector(Rounds.TargetCount.selector, 0, 64));
         p.targets = new bytes32[](65);
-        badOpen(p, "targets", 0);
+        p.structureRoots = new bytes32[](65);
+        badOpen(p, abi.encodeWithSelector(Rounds.TargetCount.selector, 65, 64));
+        p = params(address(0), 2);
+        p.structureRoots = new bytes32[](1);
+        badOpen(p, abi.encodeWithSelector(Rounds.StructureRootCount.selector, 2, 1));
         p = params(address(0), 2);
         p.targets[1] = 0;
-        badOpen(p, "target symhash", 20 ether);
-        p = params(address(0), 1);
-        p.commitDeadline = uint64(block.timestamp);
-        badOpen(p, "commitDeadline", 10 ether);
-        p = params(address(0), 1);
-        p.resultWindow = 0;
-        badOpen(p, "window", 10 ether);
-        p = params(address(0), 1);
-        p.revealWindow = 0;
-        badOpen(p, "window", 10 ether);
-        p = params(address(0), 1);
-        p.royaltyBps = 10_001;
-        badOpen(p, "royaltyBps", 10 ether);
+        badOpen(p, abi.encodeWithSelector(Rounds.ZeroTarget.selector, 1));
+        p = params(address(0), 2);
+        p.structureRoots[1] = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.ZeroStructureRoot.selector, 1));
         p = params(address(0), 1);
         p.committee = OracleCommittee(address(0xC0));
-        badOpen(p, "committee", 10 ether);
+        badOpen(p, abi.encodeWithSelector(Rounds.NotACommittee.selector, address(0xC0)));
+        p = params(address(0xDEAD), 1);
+        badOpen(p, abi.encodeWithSelector(Rounds.NotAToken.selector, address(0xDEAD)));
+        p = params(address(0), 1);
+        p.property = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.ZeroProperty.selector));
+
+        uint256 t = block.timestamp;
+        uint256 latest = t + 365 days;
+        p = params(address(0), 1);
+        p.commitDeadline = uint64(t);
+        badOpen(p, abi.encodeWithSelector(Rounds.CommitDeadlineOutOfRange.selector, uint64(t), t + 1, latest));
+        p.commitDeadline = uint64(latest + 1);
+        badOpen(p, abi.encodeWithSelector(Rounds.CommitDeadlineOutOfRange.selector, uint64(latest + 1), t + 1, latest));
+
+        p = params(address(0), 1);
+        p.resultWindow = 1 hours - 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.ResultWindowOutOfRange.selector, 1 hours - 1, 1 hours, 365 days));
+        p.resultWindow = 365 days + 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.ResultWindowOutOfRange.selector, 365 days + 1, 1 hours, 365 days));
+        p = params(address(0), 1);
+        p.revealWindow = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.RevealWindowOutOfRange.selector, 0, 1 hours, 30 days));
+        p.revealWindow = 1 hours - 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.RevealWindowOutOfRange.selector, 1 hours - 1, 1 hours, 30 days));
+        p.revealWindow = 30 days + 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.RevealWindowOutOfRange.selector, 30 days + 1, 1 hours, 30 days));
+
+        p = params(address(0), 1);
+        p.toleranceQ = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.ToleranceOutOfRange.selector, 0, 1, 1 << 32));
+        p.toleranceQ = (1 << 32) + 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.ToleranceOutOfRange.selector, (1 << 32) + 1, 1, 1 << 32));
+
         p = params(address(0), 1);
         p.rewardPerTarget = 0;
-        badOpen(p, "reward", 0);
-        p = params(address(0xDEAD), 1);
-        badOpen(p, "token", 0);
+        badOpen(p, abi.encodeWithSelector(Rounds.ZeroReward.selector));
+        // stake: ceil(reward / 64) .. reward; 10 ether / 64 = 0.15625 ether exactly, 10 ether + 1
+        // rounds up to 0.15625 ether + 1
+        p = params(address(0), 1);
+        p.stake = 0.15625 ether - 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.StakeOutOfRange.selector, 0.15625 ether - 1, 0.15625 ether, 10 ether));
+        p.stake = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.StakeOutOfRange.selector, 0, 0.15625 ether, 10 ether));
+        p.stake = 10 ether + 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.StakeOutOfRange.selector, 10 ether + 1, 0.15625 ether, 10 ether));
+        p.rewardPerTarget = 10 ether + 1;
+        p.stake = 0.15625 ether;
+        badOpen(p, abi.encodeWithSelector(Rounds.StakeOutOfRange.selector, 0.15625 ether, 0.15625 ether + 1, 10 ether + 1));
+        p = params(address(0), 1);
+        p.royaltyBps = 5001;
+        badOpen(p, abi.encodeWithSelector(Rounds.RoyaltyOutOfRange.selector, 5001, 5000));
+
         p = params(address(0), 2);
         vm.expectRevert(abi.encodeWithSelector(Rounds.WrongPayment.selector, 20 ether, 10 ether));
         rounds.openRound{value: 10 ether}(p);
@@ -127,6 +182,28 @@ contract RoundsTest is RoundsFixture {
         rounds.openRound{value: 1}(p);
         vm.stopPrank();
         vm.assertEq(rounds.roundCount(), 0, "nothing opened");
+
+        // every bound at its edge is accepted
+        p = params(address(0), 64);
+        p.commitDeadline = uint64(latest);
+        p.resultWindow = 1 hours;
+        p.revealWindow = 30 days;
+        p.toleranceQ = 1;
+        p.stake = 0.15625 ether;
+        p.royaltyBps = 5000;
+        vm.assertEq(goodOpen(p), 1, "lower and upper edges");
+        p = params(address(0), 1);
+        p.commitDeadline = uint64(t + 1);
+        p.resultWindow = 365 days;
+        p.revealWindow = 1 hours;
+        p.toleranceQ = 1 << 32;
+        p.stake = 10 ether;
+        p.royaltyBps = 0;
+        vm.assertEq(goodOpen(p), 2, "the other edges");
+        p = params(address(0), 1);
+        p.rewardPerTarget = 1;
+        p.stake = 1;
+        vm.assertEq(goodOpen(p), 3, "a reward of 1 wei takes a stake of 1 wei");
     }
 
     // ---- malicious tokens ----
@@ -231,16 +308,17 @@ contract RoundsTest is RoundsFixture {
     }
 
     function test_commit_revert_tooMany() public {
-        Rounds.RoundParams memory p = params(address(0), 1);
-        p.stake = 0;
-        uint256 id = open(p);
+        uint256 id = open(params(address(0), 1));
         for (uint256 i = 0; i < 256; i++) {
-            vm.prank(address(uint160(0x100000 + i)));
-            rounds.commit(id, 0, bytes32(uint256(1)));
+            address who = address(uint160(0x100000 + i));
+            vm.deal(who, 1 ether);
+            vm.prank(who);
+            rounds.commit{value: 1 ether}(id, 0, bytes32(uint256(1)));
         }
+        vm.deal(alice, 1 ether);
         vm.prank(alice);
         vm.expectRevert(Rounds.TooManyCommits.selector);
-        rounds.commit(id, 0, bytes32(uint256(1)));
+        rounds.commit{value: 1 ether}(id, 0, bytes32(uint256(1)));
     }
 
     // ---- postResult ----
@@ -393,6 +471,55 @@ contract RoundsTest is RoundsFixture {
         rounds.reveal(id, 0, model1, ONE, keccak256(abi.encode(carol, ONE)), 0);
     }
 
+    /// Finding 3 (a model registered after the commit can be squatted) now fails: the model is
+    /// bound before the commit. Registered first, its hash cannot be taken by a squatter; a model
+    /// registered at or after the commit deadline, by anyone (the squatter, or the predictor
+    /// itself after the result), is refused at reveal, so no registration can follow the result.
+    function test_modelBoundBeforeCommit() public {
+        uint256 id = open(params(address(0), 1));
+        bytes32 h = keccak256("alice's model file");
+        // alice registers before she commits (round commit refuses an unregistered model)
+        vm.prank(alice);
+        uint256 mid = models.registerModel(h, keccak256("alice's weights"), "cgcnn-q16-v3", PROPERTY, "eV/atom", "", new uint256[](0));
+        doCommit(alice, id, 0, h, ONE);
+        // the squatter's registration of the same file with another property comes too late
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(ModelRegistry.ModelAlreadyRegistered.selector, h, mid));
+        models.registerModel(h, keccak256("bob's root"), "cgcnn-q16-v3", "band_gap", "eV", "", new uint256[](0));
+
+        // carol commits with a model nobody registered yet; at the deadline a squatter registers
+        // it under the round's property (or carol does, having seen the result): refused
+        bytes32 hc = keccak256("carol's model file");
+        doCommit(carol, id, 0, hc, ONE);
+        toResultPhase(id);
+        uint64 deadline = rounds.getRound(id).commitDeadline;
+        vm.prank(bob);
+        uint256 late = models.registerModel(hc, keccak256("w"), "cgcnn-q16-v3", PROPERTY, "eV/atom", "", new uint256[](0));
+        doPost(id, 0, ONE);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(Rounds.ModelRegisteredLate.selector, late, deadline, deadline));
+        rounds.reveal(id, 0, late, ONE, keccak256(abi.encode(carol, ONE)), 0);
+        doReveal(alice, id, 0, mid, ONE);
+        toSettlePhase(id, 0);
+        rounds.settle(id, 0);
+        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 10 ether, "alice wins the reward, her stake back");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 1 ether, "carol's stake is forfeited");
+    }
+
+    /// A model registered one second before the commit deadline is in time.
+    function test_modelRegisteredJustInTime() public {
+        uint256 id = open(params(address(0), 1));
+        bytes32 h = keccak256("just in time");
+        doCommit(alice, id, 0, h, ONE);
+        uint64 deadline = rounds.getRound(id).commitDeadline;
+        vm.warp(deadline - 1);
+        uint256 mid = models.registerModel(h, keccak256("w"), "cgcnn-q16-v3", PROPERTY, "eV/atom", "", new uint256[](0));
+        toResultPhase(id);
+        doPost(id, 0, ONE);
+        doReveal(alice, id, 0, mid, ONE);
+        vm.assertTrue(rounds.revealAt(id, 0, 0).winner, "revealed and wins");
+    }
+
     /// Front-running / copying: bob copies alice's commitment before the deadline and later her
     /// opening from the mempool. The commitment names alice's address, so it never opens for bob.
     function test_copiedCommitmentCannotBeOpened() public {
@@ -408,11 +535,12 @@ contract RoundsTest is RoundsFixture {
         vm.expectRevert(Rounds.BadOpening.selector);
         rounds.reveal(id, 0, model1, ONE, keccak256(abi.encode(alice, ONE)), 0);
         doReveal(alice, id, 0, model1, ONE);
-        // bob's stake goes to the pot, and the pot to alice
+        // bob's stake is forfeited to the sponsor; the reward goes to alice
         toSettlePhase(id, 0);
         rounds.settle(id, 0);
-        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 11 ether - 1.1 ether, "alice");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 10 ether - 1 ether, "alice: stake, reward less 10%");
         vm.assertEq(rounds.balanceOf(address(0), bob), 0, "bob");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 1 ether, "bob's stake");
     }
 
     /// A commitment is bound to the Rounds contract and the chain: the same opening against a
@@ -429,9 +557,10 @@ contract RoundsTest is RoundsFixture {
 
     // ---- settle ----
 
-    /// alice and bob win, carol loses, dave never reveals. Pot = 10 + 1 (dave's stake) = 11;
-    /// share 5.5 each; royalty 10% = 0.55 of which 0.275 to each dataset owner for model1,
-    /// gathered at settlement and paid to the owners by distributeRoyalties.
+    /// alice and bob win, carol loses, dave never reveals. The reward 10 is shared: 5 each;
+    /// royalty 10% = 0.5 of which 0.25 to each dataset owner for model1, gathered at settlement and
+    /// paid to the owners by distributeRoyalties. The winners get their stakes back; carol's and
+    /// dave's stakes (1 each) are forfeited to the sponsor.
     function test_settle_shares() public {
         uint256 id = open(params(address(0), 1));
         doCommit(alice, id, 0, HASH1, ONE);
@@ -447,24 +576,24 @@ contract RoundsTest is RoundsFixture {
         rounds.settle(id, 0);
         toSettlePhase(id, 0);
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit Rounds.Settled(id, 0, 2, 5.5 ether, 0);
+        emit Rounds.Settled(id, 0, 2, 5 ether, 2 ether);
         rounds.settle(id, 0);
-        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 5.5 ether - 0.55 ether, "alice");
-        vm.assertEq(rounds.balanceOf(address(0), bob), 1 ether + 5.5 ether, "bob: model2 has no datasets");
-        vm.assertEq(rounds.balanceOf(address(0), carol), 1 ether, "carol: stake back");
-        vm.assertEq(rounds.balanceOf(address(0), dave), 0, "dave: stake lost");
-        vm.assertEq(rounds.royaltyOwed(address(0), model1), 0.55 ether, "royalty gathered for model1");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 5 ether - 0.5 ether, "alice");
+        vm.assertEq(rounds.balanceOf(address(0), bob), 1 ether + 5 ether, "bob: model2 has no datasets");
+        vm.assertEq(rounds.balanceOf(address(0), carol), 0, "carol: revealed outside the tolerance, stake forfeited");
+        vm.assertEq(rounds.balanceOf(address(0), dave), 0, "dave: never revealed, stake forfeited");
+        vm.assertEq(rounds.royaltyOwed(address(0), model1), 0.5 ether, "royalty gathered for model1");
         vm.assertEq(rounds.royaltyOwed(address(0), model2), 0, "none for model2");
-        vm.assertEq(rounds.balanceOf(address(0), sponsor), 0, "sponsor");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 2 ether, "sponsor: the two forfeited stakes");
         vm.assertEq(rounds.escrowed(address(0)), 0, "nothing left in escrow");
         vm.assertEq(uint256(rounds.getTarget(id, 0).status), uint256(Rounds.Status.Settled), "settled");
         checkBooks(address(0));
         vm.expectEmit(true, true, false, true, address(rounds));
-        emit Rounds.RoyaltiesDistributed(address(0), model1, 0.55 ether);
+        emit Rounds.RoyaltiesDistributed(address(0), model1, 0.5 ether);
         vm.prank(carol); // anyone may distribute
         rounds.distributeRoyalties(address(0), model1);
-        vm.assertEq(rounds.balanceOf(address(0), lab1), 0.275 ether, "lab1 royalty");
-        vm.assertEq(rounds.balanceOf(address(0), lab2), 0.275 ether, "lab2 royalty");
+        vm.assertEq(rounds.balanceOf(address(0), lab1), 0.25 ether, "lab1 royalty");
+        vm.assertEq(rounds.balanceOf(address(0), lab2), 0.25 ether, "lab2 royalty");
         vm.assertEq(rounds.royaltyOwed(address(0), model1), 0, "distributed");
         vm.expectRevert(Rounds.NothingToDistribute.selector);
         rounds.distributeRoyalties(address(0), model1);
@@ -475,12 +604,10 @@ contract RoundsTest is RoundsFixture {
         rounds.settle(id, 0);
     }
 
-    /// Three winners of an odd pot: the wei the division leaves goes to the sponsor; royalty of a
-    /// dataset that changed hands goes to its owner at settlement.
+    /// Three winners of an odd reward: the wei the division leaves goes to the sponsor.
     function test_settle_remainderAndCurrentOwner() public {
         Rounds.RoundParams memory p = params(address(token), 1);
-        p.rewardPerTarget = 10 ether + 2; // pot 10 ether + 2 over 3 winners
-        p.stake = 0;
+        p.rewardPerTarget = 10 ether + 2; // 10 ether + 2 over 3 winners
         p.royaltyBps = 0;
         uint256 id = open(p);
         doCommit(alice, id, 0, HASH1, ONE);
@@ -493,9 +620,24 @@ contract RoundsTest is RoundsFixture {
         doReveal(carol, id, 0, model1, ONE);
         toSettlePhase(id, 0);
         rounds.settle(id, 0);
-        uint256 share = (10 ether + 2) / 3;
-        vm.assertEq(rounds.balanceOf(address(token), alice), share, "share");
-        vm.assertEq(rounds.balanceOf(address(token), sponsor), 10 ether + 2 - 3 * share, "remainder");
+        uint256 share = 3333333333333333334; // (10^19 + 2) / 3 exactly
+        vm.assertEq(rounds.balanceOf(address(token), alice), 1 ether + share, "stake and share");
+        vm.assertEq(rounds.balanceOf(address(token), sponsor), 0, "no remainder: 10^19 + 2 = 3 x 3333333333333333334");
+        p.rewardPerTarget = 10 ether + 1; // 10^19 + 1 = 3 x 3333333333333333333 + 2
+        p.commitDeadline = uint64(block.timestamp + 1 days);
+        uint256 id2 = open(p);
+        doCommit(alice, id2, 0, HASH1, ONE);
+        doCommit(bob, id2, 0, HASH1, ONE);
+        doCommit(carol, id2, 0, HASH1, ONE);
+        toResultPhase(id2);
+        doPost(id2, 0, ONE);
+        doReveal(alice, id2, 0, model1, ONE);
+        doReveal(bob, id2, 0, model1, ONE);
+        doReveal(carol, id2, 0, model1, ONE);
+        toSettlePhase(id2, 0);
+        rounds.settle(id2, 0);
+        vm.assertEq(rounds.balanceOf(address(token), bob), 2 ether + share + 3333333333333333333, "two stakes, two shares");
+        vm.assertEq(rounds.balanceOf(address(token), sponsor), 2, "the remainder, 2 wei");
         vm.assertEq(rounds.balanceOf(address(token), lab1), 0, "no royalty at 0 bps");
         checkBooks(address(token));
     }
@@ -504,7 +646,7 @@ contract RoundsTest is RoundsFixture {
         vm.prank(lab1);
         prov.transferDatasetOwnership(1, dave);
         Rounds.RoundParams memory p = params(address(0), 1);
-        p.royaltyBps = 10_000; // all of the share
+        p.royaltyBps = 5000; // the most: half of the share
         uint256 id = open(p);
         doCommit(alice, id, 0, HASH1, ONE);
         toResultPhase(id);
@@ -513,13 +655,14 @@ contract RoundsTest is RoundsFixture {
         toSettlePhase(id, 0);
         rounds.settle(id, 0);
         rounds.distributeRoyalties(address(0), model1);
-        vm.assertEq(rounds.balanceOf(address(0), dave), 5 ether, "new owner of dataset 1");
-        vm.assertEq(rounds.balanceOf(address(0), lab2), 5 ether, "owner of dataset 2");
-        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether, "alice keeps only her stake");
+        vm.assertEq(rounds.balanceOf(address(0), dave), 2.5 ether, "new owner of dataset 1");
+        vm.assertEq(rounds.balanceOf(address(0), lab2), 2.5 ether, "owner of dataset 2");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + 5 ether, "alice: her stake and half the reward");
         vm.assertEq(rounds.balanceOf(address(0), lab1), 0, "old owner");
     }
 
-    /// Nobody within tolerance: the reward and the unrevealed stakes go back to the sponsor.
+    /// Nobody within tolerance: the reward goes back to the sponsor, with every stake (alice
+    /// revealed outside the tolerance, bob never revealed).
     function test_settle_noWinner() public {
         uint256 id = open(params(address(0), 1));
         doCommit(alice, id, 0, HASH1, 3 * ONE);
@@ -529,13 +672,14 @@ contract RoundsTest is RoundsFixture {
         doReveal(alice, id, 0, model1, 3 * ONE);
         toSettlePhase(id, 0);
         rounds.settle(id, 0);
-        vm.assertEq(rounds.balanceOf(address(0), sponsor), 11 ether, "reward + bob's stake");
-        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether, "alice's stake");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 12 ether, "reward + both stakes");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 0, "alice's stake is forfeited");
         checkBooks(address(0));
     }
 
-    /// Hedging: one predictor behind three addresses commits three values and reveals the one
-    /// that wins. The two others' stakes go to the pot, so each hedge costs a stake.
+    /// Hedging: one predictor behind three addresses commits three values and reveals all of
+    /// them after the result. Its two losers forfeit their stakes: each hedge costs a stake,
+    /// revealed or not (finding 1: every revealed prediction used to get its stake back).
     function test_hedgingCostsStakes() public {
         uint256 id = open(params(address(0), 1));
         address[3] memory sybils = [address(0x51), address(0x52), address(0x53)];
@@ -543,21 +687,163 @@ contract RoundsTest is RoundsFixture {
         doCommit(alice, id, 0, HASH2, 2 * ONE);
         toResultPhase(id);
         doPost(id, 0, 2 * ONE);
-        doReveal(sybils[1], id, 0, model2, 2 * ONE);
+        for (uint256 i = 0; i < 3; i++) doReveal(sybils[i], id, 0, model2, int256(i + 1) * ONE);
         doReveal(alice, id, 0, model2, 2 * ONE);
         toSettlePhase(id, 0);
         rounds.settle(id, 0);
-        // pot 10 + 2 forfeited stakes = 12, two winners: 6 each plus their stakes
-        vm.assertEq(rounds.balanceOf(address(0), sybils[1]), 7 ether, "hedger");
-        vm.assertEq(rounds.balanceOf(address(0), alice), 7 ether, "honest");
-        // the hedger paid 3 stakes and got 7: 4 net; alice paid 1 and got 7: 6 net
+        // the reward 10 over two winners: 5 each plus their stakes; the two losing hedges' stakes
+        // go to the sponsor
+        vm.assertEq(rounds.balanceOf(address(0), sybils[0]), 0, "losing hedge, revealed: stake forfeited");
+        vm.assertEq(rounds.balanceOf(address(0), sybils[1]), 6 ether, "winning hedge");
+        vm.assertEq(rounds.balanceOf(address(0), sybils[2]), 0, "losing hedge, revealed: stake forfeited");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 6 ether, "honest");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 2 ether, "two forfeited stakes");
+        // the hedger paid 3 stakes and got 6: 3 net; alice paid 1 and got 6: 5 net. The two hedges
+        // cost the hedger exactly two stakes, which a single commitment would have kept.
+    }
+
+    /// The audit's attack (finding 1), now losing: 100 addresses spaced at half the tolerance
+    /// cover the range and reveal everything; one honest predictor. Four of the five winners are
+    /// the hedger's; the 96 others forfeit 96 stakes, far more than the 4 shares it takes.
+    function test_hedgingTheRangeLoses() public {
+        uint256 id = open(params(address(0), 1)); // R = 10, S = 1, tolerance ONE/10
+        int256 tol = ONE / 10;
+        int256 half = tol / 2; // 100 values (i - 50) * half, i < 100
+        for (uint256 i = 0; i < 100; i++) {
+            doCommit(address(uint160(0xE000 + i)), id, 0, HASH2, (int256(i) - 50) * half);
+        }
+        doCommit(alice, id, 0, HASH2, 3 * tol / 4); // the honest guess, 0.75 tolerances above 0
+        toResultPhase(id);
+        // the result tol/4: within tol of -half, 0, half and 2·half (i = 49..52), not of 3·half
+        doPost(id, 0, tol / 4);
+        uint256 hedgerWins;
+        for (uint256 i = 0; i < 100; i++) {
+            int256 v = (int256(i) - 50) * half;
+            doReveal(address(uint160(0xE000 + i)), id, 0, model2, v);
+            if (rounds.withinTolerance(v, tol / 4, uint256(tol))) hedgerWins++;
+        }
+        doReveal(alice, id, 0, model2, 3 * tol / 4);
+        vm.assertEq(hedgerWins, 4, "the hedger holds 4 of the 5 winning predictions");
+        vm.assertEq(rounds.getTarget(id, 0).winners, 5, "5 winners");
+        toSettlePhase(id, 0);
+        rounds.settle(id, 0);
+        uint256 got;
+        for (uint256 i = 0; i < 100; i++) got += rounds.balanceOf(address(0), address(uint160(0xE000 + i)));
+        // by hand: share = 10 / 5 = 2; the hedger gets 4 x (1 + 2) = 12 for 100 stakes paid
+        vm.assertEq(got, 12 ether, "hedger credited 4 stakes and 4 shares");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 3 ether, "honest: stake and share");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 96 ether, "96 forfeited stakes");
+        vm.assertLt(got, 100 ether, "hedging the range loses 88 ether");
+    }
+
+    /// Economic test of hedging: k addresses spread evenly over a range that holds the result,
+    /// w of them within the tolerance, beside one honest winner. Whatever k, spacing and result,
+    /// the hedger pays k stakes and gets back exactly w stakes and w shares: the k - w others cost
+    /// it a stake each (paid to the sponsor, not to the hedger's own winners), so hedging costs
+    /// at least (k - w) stakes against what its winning commitments alone would have earned.
+    /// forge-config: default.fuzz.runs = 200
+    function testFuzz_hedgingPaysAStakePerLoser(uint8 kIn, uint16 spacingIn, int32 resultIn) public {
+        uint256 k = bound(kIn, 1, 40);
+        int256 spacing = int256(bound(spacingIn, 1, 4 * uint256(ONE / 10)));
+        uint256 id = open(params(address(0), 1)); // R = 10, S = 1, tolerance ONE / 10
+        int256 lo = -int256(k / 2) * spacing;
+        int256 result = int256(bound(uint256(int256(resultIn) - type(int32).min), 0, uint256(int256(k - 1) * spacing)))
+            + lo;
+        for (uint256 i = 0; i < k; i++) doCommit(address(uint160(0xF000 + i)), id, 0, HASH2, lo + int256(i) * spacing);
+        doCommit(alice, id, 0, HASH2, result); // the honest predictor is exact
+        toResultPhase(id);
+        doPost(id, 0, result);
+        uint256 w;
+        for (uint256 i = 0; i < k; i++) {
+            int256 v = lo + int256(i) * spacing;
+            doReveal(address(uint160(0xF000 + i)), id, 0, model2, v);
+            int256 d = v - result;
+            if ((d < 0 ? -d : d) <= ONE / 10) w++;
+        }
+        doReveal(alice, id, 0, model2, result);
+        toSettlePhase(id, 0);
+        rounds.settle(id, 0);
+        checkHedge(k, w);
+    }
+
+    function checkHedge(uint256 k, uint256 w) internal view {
+        uint256 share = 10 ether / (w + 1);
+        uint256 got;
+        for (uint256 i = 0; i < k; i++) got += rounds.balanceOf(address(0), address(uint160(0xF000 + i)));
+        vm.assertEq(got, w * (1 ether + share), "the hedger gets w stakes and w shares, no more");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 1 ether + share, "the honest winner: stake and share");
+        vm.assertEq(
+            rounds.balanceOf(address(0), sponsor),
+            (k - w) * 1 ether + 10 ether - share * (w + 1),
+            "the sponsor: the k - w forfeited stakes and the remainder"
+        );
+    }
+
+    /// Slot squatting (finding 1): 256 addresses fill a target and lock others out. Now every
+    /// squatting commitment outside the tolerance forfeits a stake of at least reward / 64: a
+    /// spread of 256 values with w winners loses (256 - w) stakes, more than the reward it takes.
+    function test_slotSquattingCostsMoreThanTheReward() public {
+        Rounds.RoundParams memory p = params(address(0), 1);
+        p.stake = 0.15625 ether; // the least the contract accepts for a reward of 10: 10 / 64
+        uint256 id = open(p);
+        int256 spacing = 2 * ONE / 10 + 1; // just over twice the tolerance: one winner at most
+        for (uint256 i = 0; i < 256; i++) {
+            doCommit(address(uint160(0xD000 + i)), id, 0, HASH2, int256(i) * spacing - 128 * spacing);
+        }
+        vm.deal(alice, 1 ether);
+        vm.prank(alice);
+        vm.expectRevert(Rounds.TooManyCommits.selector);
+        rounds.commit{value: 0.15625 ether}(id, 0, bytes32(uint256(1)));
+        toResultPhase(id);
+        doPost(id, 0, 0);
+        for (uint256 i = 0; i < 256; i++) {
+            doReveal(address(uint160(0xD000 + i)), id, 0, model2, int256(i) * spacing - 128 * spacing);
+        }
+        vm.assertEq(rounds.getTarget(id, 0).winners, 1, "one winner: the value 0");
+        toSettlePhase(id, 0);
+        rounds.settle(id, 0);
+        uint256 got;
+        for (uint256 i = 0; i < 256; i++) got += rounds.balanceOf(address(0), address(uint160(0xD000 + i)));
+        // by hand: paid 256 x 0.15625 = 40 ether; back 0.15625 + 10
+        vm.assertEq(got, 10.15625 ether, "the squatter's winner: its stake and the reward");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 255 * 0.15625 ether, "255 forfeited stakes");
+        vm.assertLt(got, 40 ether, "squatting cost 29.84375 ether");
+    }
+
+    /// Finding 2 (a sponsor traps the stakes with a reveal window of one second) now fails: the
+    /// reveal window is at least an hour, so when the sponsor posts the result and reveals its
+    /// own prediction in one block, the others still reveal after it and win.
+    function test_sponsorCannotShutOutReveals() public {
+        Rounds.RoundParams memory p = params(address(0), 1);
+        p.revealWindow = 1;
+        vm.deal(sponsor, 10 ether);
+        vm.prank(sponsor);
+        vm.expectRevert(abi.encodeWithSelector(Rounds.RevealWindowOutOfRange.selector, 1, 1 hours, 30 days));
+        rounds.openRound{value: 10 ether}(p);
+        p.revealWindow = 1 hours; // the shortest allowed
+        uint256 id = open(p);
+        doCommit(sponsor, id, 0, HASH2, 3 * ONE); // the sponsor's own prediction
+        doCommit(alice, id, 0, HASH2, ONE);
+        doCommit(bob, id, 0, HASH1, ONE);
+        toResultPhase(id);
+        doPost(id, 0, ONE);
+        doReveal(sponsor, id, 0, model2, 3 * ONE); // same block as the result
+        vm.warp(block.timestamp + 12); // the next block, and the one after an hour less a second
+        doReveal(alice, id, 0, model2, ONE);
+        vm.warp(rounds.getTarget(id, 0).revealDeadline - 1);
+        doReveal(bob, id, 0, model1, ONE);
+        toSettlePhase(id, 0);
+        rounds.settle(id, 0);
+        vm.assertEq(rounds.balanceOf(address(0), alice), 6 ether, "alice: stake and half the reward");
+        vm.assertEq(rounds.balanceOf(address(0), bob), 5.5 ether, "bob: stake and half less 10% royalty");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 1 ether, "the sponsor: only its own forfeited stake");
     }
 
     /// The most work settle can be given: 256 winners (the commitment cap), each with its own
     /// model of 16 training datasets, all fresh accounts. It must fit well inside a block.
     function test_settle_worstCaseFitsInABlock() public {
         Rounds.RoundParams memory p = params(address(0), 1);
-        p.stake = 0;
+        p.stake = 0.15625 ether; // the least for a reward of 10
         uint256 id = open(p);
         vm.prank(lab1);
         for (uint256 d = 0; d < 14; d++) prov.createDataset(keccak256(abi.encode("d", d)), 1, 0, "");
@@ -565,11 +851,12 @@ contract RoundsTest is RoundsFixture {
         for (uint256 d = 0; d < 16; d++) ds[d] = d + 1;
         for (uint256 i = 0; i < 256; i++) {
             bytes32 h = keccak256(abi.encode("worst", i));
-            uint256 m = models.registerModel(h, "a", PROPERTY, "u", "", ds);
+            uint256 m = models.registerModel(h, keccak256(abi.encode(h)), "a", PROPERTY, "u", "", ds);
             address who = address(uint160(0x900000 + i));
+            vm.deal(who, p.stake);
             vm.prank(who);
-            rounds.commit(id, 0, commitmentOf(id, 0, h, ONE, bytes32(i), who));
-            models.hashAndProperty(m);
+            rounds.commit{value: p.stake}(id, 0, commitmentOf(id, 0, h, ONE, bytes32(i), who));
+            models.revealFacts(m);
         }
         toResultPhase(id);
         doPost(id, 0, ONE);
@@ -720,6 +1007,15 @@ contract RoundsTest is RoundsFixture {
 
     function test_constants() public view {
         vm.assertEq(rounds.COMMIT_DOMAIN(), keccak256("xtalproof.prediction.v1"), "domain");
+        vm.assertEq(rounds.MAX_COMMIT_PERIOD(), 365 * 86400, "commit period");
+        vm.assertEq(rounds.MIN_RESULT_WINDOW(), 3600, "result window min");
+        vm.assertEq(rounds.MAX_RESULT_WINDOW(), 365 * 86400, "result window max");
+        vm.assertEq(rounds.MIN_REVEAL_WINDOW(), 3600, "reveal window min");
+        vm.assertEq(rounds.MAX_REVEAL_WINDOW(), 30 * 86400, "reveal window max");
+        vm.assertEq(rounds.MIN_TOLERANCE_Q(), 1, "tolerance min");
+        vm.assertEq(rounds.MAX_TOLERANCE_Q(), 4294967296, "tolerance max: 65536.0");
+        vm.assertEq(rounds.MAX_ROYALTY_BPS(), 5000, "royalty max");
+        vm.assertEq(rounds.MIN_STAKE_DIVISOR(), 64, "stake divisor");
         vm.assertEq(address(rounds.models()), address(models), "models");
         vm.assertEq(address(rounds.provenance()), address(prov), "provenance");
     }

@@ -33,6 +33,17 @@ for (const [name, target] of rows) {
   if (!ok) bad++;
   console.log(name.padEnd(26) + pad(call, 9) + pad(tx, 9) + pad(target, 9) + '  ' + (ok ? 'yes' : 'NO'));
 }
+// Rounds that cannot be gamed (forfeits, bounds, models bound before the commit): at most 10 %
+// above the call gas of the rounds before it
+console.log('');
+console.log('operation'.padEnd(26) + pad('before', 9) + pad('now', 9) + pad('+10 %', 9) + '  ok');
+for (const [name, before] of [['commit', 40984], ['reveal', 51882], ['settle_per_winner', 36135]]) {
+  const now = Number(snap[name]);
+  const limit = Math.floor(before * 11 / 10);
+  const ok = now <= limit;
+  if (!ok) bad++;
+  console.log(name.padEnd(26) + pad(before, 9) + pad(now, 9) + pad(limit, 9) + '  ' + (ok ? 'yes' : 'NO'));
+}
 for (const extra of ['settle_1_winner', 'settle_10_winners']) {
   if (snap[extra] !== undefined) console.log(extra.padEnd(26) + pad(snap[extra], 9));
 }

@@ -264,8 +264,9 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
 
 /* The judging half of verify --rpc on given answers instead of a node's (for fuzzing): the
  * first batch's eight (eth_chainId; eth_getLogs of Committed, ResultPosted, Revealed;
- * commitmentOf; eth_getLogs of RoundOpened; models(); provenance()), then idOf(modelHash) and
- * the datasets' eth_getLogs; NULL for a call that failed. */
+ * commitmentOf; eth_getLogs of RoundOpened; models(); provenance()), then
+ * ModelRegistry.registration(modelHash) (the id and the weightsRoot) and the datasets'
+ * eth_getLogs; NULL for a call that failed. */
 #define XP_CHAIN_ANSWERS 10
 int xp_verify_chain_answers(const xp_pred_record *r, const xp_verify_chain_in *in,
                             json_t *const answers[XP_CHAIN_ANSWERS], xp_verify_report *rep,

@@ -9,7 +9,8 @@
 
 static const char GET_ROUND[] = "((address,uint64,uint16,address,uint96,address,uint32,uint32,"
                                 "uint16,bytes32,uint128,uint128))";
-static const char GET_TARGET[] = "((bytes32,int128,uint64,uint16,uint16,uint16,uint8))";
+/* symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status */
+static const char GET_TARGET[] = "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8))";
 
 static const char *field(json_t *tuple, size_t i)
 {
@@ -44,7 +45,7 @@ int xp_chain_target_status(xp_chain *c, uint64_t round, uint64_t target, int *st
 {
     json_t *t = NULL;
     int rc = call(c, "getTarget(uint256,uint256)", round, 1, target, GET_TARGET, &t, err);
-    *status = rc ? -1 : atoi(field(json_array_get(t, 0), 6));
+    *status = rc ? -1 : atoi(field(json_array_get(t, 0), 7));
     json_decref(t);
     return rc;
 }

@@ -2,7 +2,9 @@
 # The chain commands on a fresh anvil (free port): deploy, anchor a dataset of real structures
 # and extend it, register a model, open a round with an ETH reward over 2 targets, two
 # predictors commit, 2 of 3 oracle members sign and one submits, reveal, settle, withdraw; the
-# balances against hand-derived arithmetic; and the refusals.
+# balances against hand-derived arithmetic (losing and unrevealed stakes forfeited to the
+# sponsor); every round parameter in round show; and the refusals (a bare symhash, parameters
+# out of their bounds, a record for another property or an unregistered model).
 # usage: test_chain.sh PATH/TO/xtalproof SHARED_DIR SOURCE_DIR
 set -u
 XP=$1
@@ -99,8 +101,8 @@ jq -e '.state.datasets["cod-sample"].id == 1 and .state.models["band-gap"] == 1 
 expect "the same model file with other training datasets (none) is refused" 1 "$XP" model register band-gap "${O[@]}"
 grep -q 'already registered as model 1 .* training datasets \["1"\], not \[\]' "$T/err" && ok "  and says which registration stands" || bad "message: $(cat "$T/err")"
 
-# a round over Si and Ge: reward R per target, stake ST, tolerance 0.5 eV
-R=1000000000000000000 ST=1000
+# a round over Si and Ge: reward R per target, stake ST (at least R/64), tolerance 0.5 eV
+R=1000000000000000000 ST=20000000000000000
 OPEN=(round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --royalty-bps 1000 --commit-window 600 --idempotency-key si-ge-1 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif")
 expect "round open" 0 "$XP" "${OPEN[@]}"
 RID=$(jq -r .round "$T/out")
@@ -109,6 +111,48 @@ expect "round open again, same idempotency key" 0 "$XP" "${OPEN[@]}"
 [ "$(jq -r .round "$T/out")" = 1 ] && ok "the same key finds round 1" || bad "reopen: $(cat "$T/out")"
 expect "no round 2 was opened" 1 "$XP" round show 2 "${O[@]}"
 grep -qi "round\|revert\|exist" "$T/err" && ok "round show 2: $(head -c 120 "$T/err")" || bad "round show 2 failed for another reason: $(cat "$T/err")"
+# every parameter of the round, as opened: the windows, the royalty, the stake, the tolerance
+# (0.5 = 32768 in Q16.16), and each target's symhash and structureRoot as `hash --json` gives them
+expect "round show $RID" 0 "$XP" round show "$RID"
+cp "$T/out" "$T/show1.json"
+D=$(jq -r .commitDeadline "$T/show1.json")
+jq -e --arg st $ST --arg r $R --arg c "$COMM" '.token == "0x0000000000000000000000000000000000000000" and (.committee | ascii_downcase) == ($c | ascii_downcase) and
+  .property == "band gap" and .rewardPerTarget == $r and .stake == $st and .toleranceQ == "32768" and .tolerance == "0.500000" and
+  .royaltyBps == "1000" and .resultWindow == "86400" and .revealWindow == "86400" and .targetCount == "2" and
+  (.resultDeadline | tonumber) == (.commitDeadline | tonumber) + 86400' "$T/show1.json" >/dev/null &&
+  ok "round show: token, committee, property, reward, stake, tolerance, royalty, windows, deadlines" || bad "show: $(cat "$T/show1.json")"
+for t in 0 1; do
+  f=$S/9011998.cif; [ $t = 1 ] && f=$S/9011050.cif
+  [ "$(jq -r ".targets[$t].symhash + \" \" + .targets[$t].structureRoot" "$T/show1.json")" = "$("$XP" hash --json "$f" | jq -r '.symhash + " " + .structureRoot')" ] &&
+    ok "target $t: the file's symhash and structureRoot" || bad "target $t: $(jq -c ".targets[$t]" "$T/show1.json")"
+done
+# round open refusals: a bare symhash (no structureRoot), then parameters out of their bounds,
+# each named by the contract's error
+SI_SYM=$("$XP" hash --json "$S/9011998.cif" | jq -r .symhash); SI_ROOT=$("$XP" hash --json "$S/9011998.cif" | jq -r .structureRoot)
+RO=(round open --property "band gap" --reward $R --tolerance 0.5 --commit-window 600 "${O[@]}")
+expect "round open with a bare symhash is refused" 1 "$XP" "${RO[@]}" "$SI_SYM"
+grep -q 'SYMHASH:STRUCTUREROOT' "$T/err" && ok "  and says to give SYMHASH:STRUCTUREROOT or the file" || bad "message: $(cat "$T/err")"
+expect "a reveal window of 60 s is refused" 1 "$XP" "${RO[@]}" --reveal-window 60 "$SI_SYM:$SI_ROOT"
+grep -q 'RevealWindowOutOfRange("60","3600","2592000")' "$T/err" && ok "  RevealWindowOutOfRange(60, 3600, 2592000)" || bad "reason: $(cat "$T/err")"
+expect "a result window of 60 s is refused" 1 "$XP" "${RO[@]}" --result-window 60 "$SI_SYM:$SI_ROOT"
+grep -q 'ResultWindowOutOfRange("60","3600","31536000")' "$T/err" && ok "  ResultWindowOutOfRange(60, 3600, 31536000)" || bad "reason: $(cat "$T/err")"
+expect "a stake below R/64 is refused" 1 "$XP" "${RO[@]}" --stake 1000 "$SI_SYM:$SI_ROOT"
+grep -q 'StakeOutOfRange("1000","15625000000000000","1000000000000000000")' "$T/err" && ok "  StakeOutOfRange(1000, R/64, R)" || bad "reason: $(cat "$T/err")"
+expect "a royalty above 50 % is refused" 1 "$XP" "${RO[@]}" --royalty-bps 5001 "$SI_SYM:$SI_ROOT"
+grep -q 'RoyaltyOutOfRange("5001","5000")' "$T/err" && ok "  RoyaltyOutOfRange(5001, 5000)" || bad "reason: $(cat "$T/err")"
+expect "a zero tolerance is refused" 1 "$XP" round open --property "band gap" --reward $R --tolerance 0 "${O[@]}" "$SI_SYM:$SI_ROOT"
+grep -q 'ToleranceOutOfRange("0","1","4294967296")' "$T/err" && ok "  ToleranceOutOfRange(0, 1, 4294967296)" || bad "reason: $(cat "$T/err")"
+# (a year and 100 s: the deadline is counted from the latest block, the bound from the next)
+expect "a commit window past a year is refused" 1 "$XP" round open --property "band gap" --reward $R --tolerance 0.5 --commit-window 31536100 "${O[@]}" "$SI_SYM:$SI_ROOT"
+grep -q 'CommitDeadlineOutOfRange' "$T/err" && ok "  CommitDeadlineOutOfRange" || bad "reason: $(cat "$T/err")"
+# two more rounds, to be refused commitments in: one whose property has a trailing space (a
+# sponsor's trap: no model's property is that), one for the formation energy (no model of it is
+# registered); a target given as SYMHASH:STRUCTUREROOT
+expect "round open, property \"band gap \"" 0 "$XP" round open --property "band gap " --reward $R --tolerance 0.5 --commit-window 600 "${O[@]}" "$SI_SYM:$SI_ROOT"
+RTRAP=$(jq -r .round "$T/out")
+[ "$(jq -r '.stake' "$T/out")" = 15625000000000000 ] && [ "$(jq -r '.structureRoots[0]' "$T/out")" = "$SI_ROOT" ] && ok "round $RTRAP: the default stake is R/64; SYMHASH:STRUCTUREROOT taken as given" || bad "open: $(cat "$T/out")"
+expect "round open, property \"formation energy per atom\"" 0 "$XP" round open --property "formation energy per atom" --reward $R --tolerance 0.5 --commit-window 600 "${O[@]}" "$S/9011998.cif"
+RFE=$(jq -r .round "$T/out")
 CH=31337
 for who in 1 5; do
   for t in 0 1; do
@@ -126,6 +170,25 @@ for who in 1 5; do
 done
 expect "commit twice: journal answers, nothing sent" 0 "$XP" round commit --round "$RID" --record "$T/c1-0.json" --keystore "$K/account1.json" "${A[@]}"
 [ "$(jq -r .reused "$T/out")" = true ] && ok "second commit reused" || bad "second commit: $(cat "$T/out")"
+jq -e --arg st $ST --arg d "$D" --argjson m "$MID" '.stake == $st and .commitDeadline == $d and .resultWindow == "86400" and
+  .revealWindow == "86400" and (.resultDeadline | tonumber) == ($d | tonumber) + 86400 and .tolerance == "0.500000" and .modelId == $m' "$T/out" >/dev/null &&
+  ok "round commit prints the terms it commits under (stake, deadline, windows, tolerance, model id)" || bad "commit: $(cat "$T/out")"
+# refused before any stake is sent: the trap round ("band gap " is not the model's "band gap"),
+# a record of the band-gap model in the formation-energy round, the formation-energy model
+# (not registered) in its own round
+BAL1=$(rpc eth_getBalance "[\"$("$XP" key address --keystore "$K/account1.json" "${A[@]}")\",\"latest\"]")
+PT=(prove --keystore "$K/account1.json" "${A[@]}" --chain-id $CH --rounds-contract "$ROUNDS" --target 0)
+"$XP" "${PT[@]}" --model band-gap --round "$RTRAP" --out "$T/trap.json" "$S/9011998.cif" 2>"$T/err" || bad "prove: $(cat "$T/err")"
+expect "a commitment in a round whose property differs by a trailing space is refused" 1 "$XP" round commit --round "$RTRAP" --record "$T/trap.json" --keystore "$K/account1.json" "${A[@]}"
+grep -q 'predicts "band gap", round .* asks for "band gap " .*byte for byte' "$T/err" && ok "  names both properties" || bad "message: $(cat "$T/err")"
+"$XP" "${PT[@]}" --model band-gap --round "$RFE" --out "$T/bg-in-fe.json" "$S/9011998.cif" 2>"$T/err" || bad "prove: $(cat "$T/err")"
+expect "a band-gap record in a formation-energy round is refused" 1 "$XP" round commit --round "$RFE" --record "$T/bg-in-fe.json" --keystore "$K/account1.json" "${A[@]}"
+grep -q 'not the same property byte for byte' "$T/err" && ok "  the property differs" || bad "message: $(cat "$T/err")"
+"$XP" "${PT[@]}" --model formation-energy-per-atom --round "$RFE" --out "$T/fe.json" "$S/9011998.cif" 2>"$T/err" || bad "prove: $(cat "$T/err")"
+expect "a record of an unregistered model is refused" 1 "$XP" round commit --round "$RFE" --record "$T/fe.json" --keystore "$K/account1.json" "${A[@]}"
+grep -q 'is not registered: register it first' "$T/err" && ok "  the model is not registered" || bad "message: $(cat "$T/err")"
+[ "$(rpc eth_getBalance "[\"$("$XP" key address --keystore "$K/account1.json" "${A[@]}")\",\"latest\"]")" = "$BAL1" ] &&
+  [ "$(jq -r '.targets[0].commits' <("$XP" round show "$RTRAP"))" = 0 ] && ok "nothing was sent: account1's balance unchanged, no commitment" || bad "something was sent"
 expect "reveal before the result is refused" 1 "$XP" round reveal --round "$RID" --record "$T/r1-0.json" --keystore "$K/account1.json" "${A[@]}"
 grep -q 'WrongStatus' "$T/err" && ok "with the contract's reason: $(cat "$T/err")" || bad "reason: $(cat "$T/err")"
 
@@ -169,13 +232,14 @@ expect "round show" 0 "$XP" round show "$RID"
 [ "$(jq -r '[.targets[].status] | join(",")' "$T/out")" = settled,settled ] && ok "both targets settled" || bad "show: $(cat "$T/out")"
 [ "$(jq -r '.targets[0].winners' "$T/out")" = 2 ] && [ "$(jq -r '.targets[1].winners' "$T/out")" = 0 ] && ok "Si: 2 winners (|0.955-1.12| <= 0.5), Ge: none (|1.532-0.66| > 0.5)" || bad "winners: $(cat "$T/out")"
 
-# by hand: Si pot R shared by 2 -> R/2 each, of which 10 % (royaltyBps 1000) goes to the
-# model's one training dataset, owned by account0; stakes back. Ge: no winner, pot R + ST
-# (account5's unrevealed stake) to the sponsor (account0), account1's stake back.
+# by hand: Si reward R shared by 2 -> R/2 each, of which 10 % (royaltyBps 1000) goes to the
+# model's one training dataset, owned by account0; the winners' stakes back. Ge: no winner: the
+# reward R back to the sponsor (account0) with both stakes, account1's (revealed outside the
+# tolerance) and account5's (never revealed).
 expect "royalties owed to the dataset owner" 0 "$XP" round royalties --model-id "$MID" "${O[@]}"
 ROY=$((R / 2 / 10))
 [ "$(jq -r .distributed "$T/out")" = $((2 * ROY)) ] && ok "2 x R/20 distributed" || bad "royalties: $(cat "$T/out")"
-declare -A want=([1]=$((R / 2 - ROY + 2 * ST)) [5]=$((R / 2 - ROY + ST)) [0]=$((R + ST + 2 * ROY)))
+declare -A want=([1]=$((R / 2 - ROY + ST)) [5]=$((R / 2 - ROY + ST)) [0]=$((R + 2 * ST + 2 * ROY)))
 for who in 0 1 5; do
   expect "withdraw account$who" 0 "$XP" round withdraw --keystore "$K/account$who.json" "${A[@]}"
   [ "$(jq -r .withdrawn "$T/out")" = "${want[$who]}" ] && ok "account$who got ${want[$who]} wei" || bad "account$who withdrew $(jq -r .withdrawn "$T/out"), wanted ${want[$who]}"

@@ -240,7 +240,7 @@ M=(--keystore "$K" --password-file "$T/pw" --deployment "$DEP")
 warp() { rpc evm_increaseTime "[$1]" >/dev/null; rpc evm_mine '[]' >/dev/null; }
 TGT=$(gen 0 0)
 expect "model register" 0 "$XP" model register band-gap "${M[@]}"
-expect "round open (the node's key sponsors)" 0 "$XP" round open --property "band gap" --reward 1000000 --stake 1000 --tolerance 0.5 --commit-window 600 "${M[@]}" "$TGT"
+expect "round open (the node's key sponsors)" 0 "$XP" round open --property "band gap" --reward 1000000 --stake 20000 --tolerance 0.5 --commit-window 600 "${M[@]}" "$TGT"
 RID=$(jq -r .round "$T/out")
 expect "the node's key commits" 0 "$XP" round commit --round "$RID" --target 0 --model band-gap "${M[@]}" "$TGT"
 mkdir -p "$T/bt"; echo scan >"$T/bt/a.xy"

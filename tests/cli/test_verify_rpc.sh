@@ -4,8 +4,10 @@
 # prove committed from the predictor's account, the result posted with two of three committee
 # signatures (EIP-712), revealed. Every chain check passes for the honest record, before and
 # after the result, and exactly the right one fails for: another chain, a commitment never made,
-# a reveal on chain that differs from the record, altered anchor fields, an unregistered model id,
-# a dataset root never anchored. Also the wall time of verify --rpc (bench verify).
+# a round whose target has another structureRoot than the record's (committed), a model
+# registered with another weightsRoot (registered, on a second deployment), a reveal on chain
+# that differs from the record, altered anchor fields, an unregistered model id, a dataset root
+# never anchored. Also the wall time of verify --rpc (bench verify).
 # usage: test_verify_rpc.sh PATH/TO/xtalproof SHARED_DIR SOURCE_DIR
 set -u
 XP=$1
@@ -53,13 +55,16 @@ expect "register set2" 0 "$XP" register --dataset set2 "$S"
 "$XP" proof --dataset set1 "$S" > "$T/proof.json"
 DSID=$(setup dataset "$(jq -r .root "$T/proof.json")" "$(jq -r .size "$T/proof.json")") && ok "anchored set1 as dataset $DSID" || bad "dataset anchoring failed"
 
-# the model and the round: three targets, all this crystal
+# the model and the round: three targets, all this crystal (its symhash and structureRoot)
 SYM=$("$XP" hash --json "$S" | jq -r .symhash)
+ROOT=$("$XP" hash --json "$S" | jq -r .structureRoot)
 MH=$("$XP" keccak "$M" | cut -d' ' -f1)
+WR=$("$XP" models --json | jq -r 'select(.name == "formation-energy-per-atom") | .weightsRoot')
+[ ${#ROOT} = 66 ] && [ ${#WR} = 66 ] && ok "structureRoot $ROOT, weightsRoot $WR" || bad "roots: '$ROOT' '$WR'"
 "$XP" predict --model formation-energy-per-atom --json "$S" > "$T/pred.json"
 PROPERTY=formation_energy_per_atom
-MID=$(setup model "$MH" "$PROPERTY" eV/atom) && ok "model registered as $MID" || bad "model registration failed"
-ROUND=$(setup open "$PROPERTY" "$SYM" "$SYM" "$SYM") && ok "round $ROUND opened" || bad "openRound failed"
+MID=$(setup model "$MH" "$WR" "$PROPERTY" eV/atom) && ok "model registered as $MID" || bad "model registration failed"
+ROUND=$(setup open "$PROPERTY" "$SYM:$ROOT" "$SYM:$ROOT" "$SYM:$ROOT") && ok "round $ROUND opened" || bad "openRound failed"
 
 P=(prove --model formation-energy-per-atom --keystore "$T/ks.json" --password-file "$T/pw" --round "$ROUND" --chain-id "$CHAIN" --rounds-contract "$ROUNDS" --dataset set1 --model-id "$MID")
 for t in 0 1 2; do
@@ -112,6 +117,31 @@ want "a reveal on chain that differs" PASS PASS PASS FAIL PASS PASS
 [ "$(checks_failed)" = revealed ] && ok "only revealed fails" || bad "failed: $(checks_failed)"
 expect "a commitment never made" 1 "$XP" "${V[@]}" "$T/rec2.json"
 want "a commitment never made" PASS FAIL SKIP SKIP PASS PASS
+
+# a round whose target names the same symhash with another structureRoot: the record (made for
+# that round, committed there) fails committed, and only it
+OTHER=0x$(printf '5a%.0s' $(seq 32))
+RS=$(setup open "$PROPERTY" "$SYM:$OTHER") && ok "round $RS: the crystal's symhash, another structureRoot" || bad "openRound failed"
+expect "prove for round $RS" 0 "$XP" prove --model formation-energy-per-atom --keystore "$T/ks.json" --password-file "$T/pw" --round "$RS" --target 0 --chain-id "$CHAIN" --rounds-contract "$ROUNDS" --dataset set1 --model-id "$MID" --out "$T/rs.json" "$S"
+setup commit "$RS" 0 "$(jq -r .commitment "$T/rs.json")" >/dev/null && ok "committed in round $RS" || bad "commit failed"
+expect "another structureRoot on chain" 1 "$XP" "${V[@]}" "$T/rs.json"
+want "another structureRoot on chain" PASS FAIL SKIP SKIP PASS PASS
+[ "$(checks_failed)" = committed ] && grep -q "^FAIL committed .*structureRoot $OTHER" "$T/out" && ok "only committed fails, naming the round's structureRoot" || bad "failed: $(checks_failed); $(cat "$T/out")"
+
+# a second deployment where the model file is registered with another weightsRoot: the record
+# (made for its Rounds, committed there, the dataset anchored there too) fails registered, and
+# only it
+ST2=$T/state2.json
+setup2() { node "$JS" "$URL" "$1" "$ST2" "${@:2}"; }
+read -r _ ROUNDS2 _ < <(setup2 deploy) && [ -n "$ROUNDS2" ] && ok "second deployment (Rounds $ROUNDS2)" || bad "second deploy failed"
+setup2 dataset "$(jq -r .root "$T/proof.json")" "$(jq -r .size "$T/proof.json")" >/dev/null && ok "set1 anchored there" || bad "anchoring failed"
+MID2=$(setup2 model "$MH" "$OTHER" "$PROPERTY" eV/atom) && ok "the model file registered there with weightsRoot $OTHER" || bad "registration failed"
+R2=$(setup2 open "$PROPERTY" "$SYM:$ROOT") && ok "round $R2 there" || bad "openRound failed"
+expect "prove for the second deployment" 0 "$XP" prove --model formation-energy-per-atom --keystore "$T/ks.json" --password-file "$T/pw" --round "$R2" --target 0 --chain-id "$CHAIN" --rounds-contract "$ROUNDS2" --dataset set1 --model-id "$MID2" --out "$T/w2.json" "$S"
+setup2 commit "$R2" 0 "$(jq -r .commitment "$T/w2.json")" >/dev/null && ok "committed there" || bad "commit failed"
+expect "another weightsRoot registered" 1 "$XP" "${V[@]}" "$T/w2.json"
+want "another weightsRoot registered" PASS PASS SKIP SKIP FAIL PASS
+[ "$(checks_failed)" = registered ] && grep -q "^FAIL registered .*weightsRoot $OTHER" "$T/out" && ok "only registered fails, naming the registered weightsRoot" || bad "failed: $(checks_failed); $(cat "$T/out")"
 O=(prove --model formation-energy-per-atom --keystore "$T/ks.json" --password-file "$T/pw" --round "$ROUND" --target 0 --chain-id 999 --rounds-contract "$ROUNDS" --dataset set1)
 expect "prove for another chain" 0 "$XP" "${O[@]}" "$S"
 expect "prove --reveal for another chain" 0 "$XP" "${O[@]}" --reveal --out "$T/other.json" "$S"
@@ -155,7 +185,7 @@ expect "dataset create set60" 0 "$XP" dataset create set60 --license CC-BY-4.0
 expect "register set60" 0 "$XP" register --dataset set60 "$T/sc60.vasp"
 "$XP" proof --dataset set60 "$T/sc60.vasp" > "$T/proof60.json"
 setup dataset "$(jq -r .root "$T/proof60.json")" "$(jq -r .size "$T/proof60.json")" >/dev/null && ok "anchored set60" || bad "anchoring set60 failed"
-R60=$(setup open "$PROPERTY" "$("$XP" hash --json "$T/sc60.vasp" | jq -r .symhash)") && ok "round $R60 for the 60-atom crystal" || bad "openRound failed"
+R60=$(setup open "$PROPERTY" "$("$XP" hash --json "$T/sc60.vasp" | jq -r '.symhash + ":" + .structureRoot')") && ok "round $R60 for the 60-atom crystal" || bad "openRound failed"
 P60=(prove --model formation-energy-per-atom --keystore "$T/ks.json" --password-file "$T/pw" --round "$R60" --target 0 --chain-id "$CHAIN" --rounds-contract "$ROUNDS" --dataset set60 --model-id "$MID")
 expect "prove 60 atoms" 0 "$XP" "${P60[@]}" "$T/sc60.vasp"
 setup commit "$R60" 0 "$(jq -r .commitment "$T/out")" >/dev/null && ok "committed" || bad "commit failed"

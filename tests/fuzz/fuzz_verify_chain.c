@@ -1,6 +1,7 @@
 /* The checks of verify --rpc on arbitrary node answers (xp_verify_chain_answers): byte 0 picks
- * which optional fields the fixed record has, the rest is a JSON array of the ten answers (null:
- * a failed call). Every answer is judged without a crash, each check line is written once, and a
+ * which optional fields the fixed record has, bit 0 of byte 1 its version (1, or 2 with a
+ * structureRoot and a weightsRoot), the rest is a JSON array of the ten answers (null: a failed
+ * call). Every answer is judged without a crash, each check line is written once, and a
  * failure has its reason. The seeds (tests/fuzz/corpus/fuzz_verify_chain) are answers that
  * pass every check for this record, and variants. */
 #include <jansson.h>
@@ -14,10 +15,12 @@
 static xp_pred_record r;
 static xp_verify_report rep;
 
-static void fill(xp_pred_record *r, uint8_t flags)
+static void fill(xp_pred_record *r, uint8_t flags, uint8_t flags2)
 {
     memset(r, 0, sizeof *r);
-    r->version = 1;
+    r->version = (flags2 & 1) ? 2 : 1;
+    memset(r->structure_root, 0x12, 32);
+    memset(r->weights_root, 0x13, 32);
     r->chain_id = 4712;
     r->round = 1;
     r->target = 0;
@@ -44,10 +47,10 @@ static void fill(xp_pred_record *r, uint8_t flags)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
+    if (size < 2)
         return 0;
-    fill(&r, data[0]);
-    json_t *arr = json_loadb((const char *)data + 1, size - 1, 0, NULL);
+    fill(&r, data[0], data[1]);
+    json_t *arr = json_loadb((const char *)data + 2, size - 2, 0, NULL);
     json_t *answers[XP_CHAIN_ANSWERS] = {0};
     for (size_t i = 0; i < XP_CHAIN_ANSWERS; i++) {
         json_t *a = json_array_get(arr, i);

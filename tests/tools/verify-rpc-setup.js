@@ -5,10 +5,11 @@
 // are an oracle committee with threshold 2. STATE is a JSON file of the addresses.
 //   deploy STATE                         ProvenanceRegistry, ModelRegistry, Rounds, OracleCommittee
 //   dataset STATE ROOT SIZE              createDataset(root, size); prints the dataset id
-//   model STATE MODELHASH PROPERTY UNIT  registerModel; prints the model id
-//   open STATE PROPERTY SYMHASH...       openRound (ETH, 1 wei per target, no stake, 1 h to commit);
-//                                        prints the round id
-//   commit STATE ROUND TARGET COMMITMENT commit from account 0; prints "TXHASH BLOCK"
+//   model STATE MODELHASH WEIGHTSROOT PROPERTY UNIT   registerModel; prints the model id
+//   open STATE PROPERTY SYMHASH:STRUCTUREROOT...      openRound (ETH, 1 wei per target and a stake
+//                                        of 1 wei, the least the contract takes; 1 h to commit,
+//                                        1 h for the result and for reveals); prints the round id
+//   commit STATE ROUND TARGET COMMITMENT commit from account 0 with the stake; prints "TXHASH BLOCK"
 //   result STATE ROUND TARGET VALUEQ     moves time past the commit deadline when needed, then
 //                                        postResult with the EIP-712 signatures
 //                                        (eth_signTypedData_v4) of accounts 2 and 1
@@ -70,17 +71,23 @@ async function main() {
       b32(a[0]) + word(a[1]) + word(0) + word(0x80) + word(0));
     console.log(logWord(r, 1).toString());
   } else if (cmd === 'model') {
-    const r = await send(admin, st.models, sel('registerModel(bytes32,bytes32,bytes32,bytes32,string,uint256[])') +
-      b32(a[0]) + name32('cgcnn-q16-v2') + name32(a[1]) + name32(a[2]) + word(0xc0) + word(0xe0) + word(0) + word(0));
+    // (modelHash, weightsRoot, archId, property, unit, uri = "", trainingDatasetIds = [])
+    const r = await send(admin, st.models, sel('registerModel(bytes32,bytes32,bytes32,bytes32,bytes32,string,uint256[])') +
+      b32(a[0]) + b32(a[1]) + name32('cgcnn-q16-v3') + name32(a[2]) + name32(a[3]) + word(0xe0) + word(0x100) +
+      word(0) + word(0));
     console.log(logWord(r, 1).toString());
   } else if (cmd === 'open') {
     const now = BigInt((await rpc('eth_getBlockByNumber', ['latest', false])).timestamp);
-    const targets = a.slice(1);
+    const targets = a.slice(1).map((t) => t.split(':')[0]);
+    const roots = a.slice(1).map((t) => t.split(':')[1]);
     const deadline = now + 3600n;
-    const tuple = addrWord('0x0') + name32(a[0]) + word(11 * 32) + word(deadline) + word(3600) +
-      word(3600) + word(65536) + word(0) + word(1) + addrWord(st.committee) + word(0) +
-      word(targets.length) + targets.map(b32).join('');
-    const sig = 'openRound((address,bytes32,bytes32[],uint64,uint32,uint32,uint128,uint96,uint128,address,uint16))';
+    // (token, property, targets, structureRoots, commitDeadline, resultWindow, revealWindow,
+    //  toleranceQ, stake, rewardPerTarget, committee, royaltyBps): 12 head words, then the arrays
+    const n = targets.length;
+    const tuple = addrWord('0x0') + name32(a[0]) + word(12 * 32) + word((13 + n) * 32) + word(deadline) +
+      word(3600) + word(3600) + word(65536) + word(1) + word(1) + addrWord(st.committee) + word(0) +
+      word(n) + targets.map(b32).join('') + word(n) + roots.map(b32).join('');
+    const sig = 'openRound((address,bytes32,bytes32[],bytes32[],uint64,uint32,uint32,uint128,uint96,uint128,address,uint16))';
     const r = await send(admin, st.rounds, sel(sig) + word(0x20) + tuple, targets.length);
     const id = logWord(r, 1);
     st.deadline = st.deadline || {};
@@ -90,7 +97,7 @@ async function main() {
     fs.writeFileSync(stateFile, JSON.stringify(st));
     console.log(id.toString());
   } else if (cmd === 'commit') {
-    const r = await send(admin, st.rounds, sel('commit(uint256,uint256,bytes32)') + word(a[0]) + word(a[1]) + b32(a[2]));
+    const r = await send(admin, st.rounds, sel('commit(uint256,uint256,bytes32)') + word(a[0]) + word(a[1]) + b32(a[2]), 1);
     console.log(r.transactionHash + ' ' + BigInt(r.blockNumber).toString());
   } else if (cmd === 'result') {
     const [round, target, valueQ] = a;

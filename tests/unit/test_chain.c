@@ -240,13 +240,56 @@ static void state_takeover(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The node names every custom error the contracts can raise: xp_chain_errors is exactly the set
+ * of "error" entries of contracts/abi/<Name>.json (compiled by solc), as signatures. */
+static void errors_are_the_abis(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"ProvenanceRegistry", "ModelRegistry", "OracleCommittee",
+                                        "Rounds"};
+    json_t *seen = json_object();
+    for (size_t k = 0; k < 4; k++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/../../contracts/abi/%s.json", XP_TEST_VECTORS, names[k]);
+        json_t *abi = json_load_file(path, 0, NULL);
+        assert_non_null(abi);
+        size_t i;
+        json_t *e;
+        json_array_foreach(abi, i, e)
+        {
+            if (strcmp(json_string_value(json_object_get(e, "type")), "error"))
+                continue;
+            char sig[256];
+            size_t n = (size_t)snprintf(sig, sizeof sig, "%s(",
+                                        json_string_value(json_object_get(e, "name")));
+            size_t j;
+            json_t *in;
+            json_array_foreach(json_object_get(e, "inputs"), j, in)
+                n += (size_t)snprintf(sig + n, sizeof sig - n, "%s%s", j ? "," : "",
+                                      json_string_value(json_object_get(in, "type")));
+            snprintf(sig + n, sizeof sig - n, ")");
+            json_object_set_new(seen, sig, json_true());
+        }
+        json_decref(abi);
+    }
+    for (size_t i = 0; i < xp_chain_nerrors; i++) {
+        if (!json_object_get(seen, xp_chain_errors[i]))
+            fail_msg("%s is in xp_chain_errors, not in the ABIs", xp_chain_errors[i]);
+        json_object_del(seen, xp_chain_errors[i]);
+    }
+    const char *left;
+    json_t *v;
+    json_object_foreach(seen, left, v) fail_msg("%s is in the ABIs, not in xp_chain_errors", left);
+    json_decref(seen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(times),         cmocka_unit_test(q16_and_names),
         cmocka_unit_test(report_json),   cmocka_unit_test(report_csv),
         cmocka_unit_test(oracle_digest), cmocka_unit_test(deployment_roundtrip),
-        cmocka_unit_test(state_takeover),
+        cmocka_unit_test(state_takeover), cmocka_unit_test(errors_are_the_abis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

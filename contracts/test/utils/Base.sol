@@ -42,6 +42,10 @@ interface Vm {
     function assertEq(bool left, bool right, string calldata err) external pure;
     function assertEq(string calldata left, string calldata right, string calldata err) external pure;
     function assertLe(uint256 left, uint256 right, string calldata err) external pure;
+    function assertLt(uint256 left, uint256 right, string calldata err) external pure;
+    function assertGe(uint256 left, uint256 right, string calldata err) external pure;
+    function assertGt(uint256 left, uint256 right, string calldata err) external pure;
+    function assertLt(int256 left, int256 right, string calldata err) external pure;
 }
 
 /// The smallest base these tests need: the cheatcode handle and a few helpers.

@@ -34,6 +34,8 @@ abstract contract RoundsFixture is Base {
     uint256 modelOther; // another property
     bytes32 constant HASH1 = keccak256("model file 1");
     bytes32 constant HASH2 = keccak256("model file 2");
+    bytes32 constant WROOT1 = keccak256("weights of model 1");
+    bytes32 constant WROOT2 = keccak256("weights of model 2");
 
     function setUpWorld() internal {
         prov = new ProvenanceRegistry();
@@ -49,9 +51,11 @@ abstract contract RoundsFixture is Base {
         prov.createDataset(keccak256("d2"), 1, 0, "");
         uint256[] memory ds = new uint256[](2);
         (ds[0], ds[1]) = (1, 2);
-        model1 = models.registerModel(HASH1, "cgcnn-q16-v2", PROPERTY, "eV/atom", "", ds);
-        model2 = models.registerModel(HASH2, "cgcnn-q16-v2", PROPERTY, "eV/atom", "", new uint256[](0));
-        modelOther = models.registerModel(keccak256("other"), "cgcnn-q16-v2", "band_gap", "eV", "", new uint256[](0));
+        model1 = models.registerModel(HASH1, WROOT1, "cgcnn-q16-v3", PROPERTY, "eV/atom", "", ds);
+        model2 = models.registerModel(HASH2, WROOT2, "cgcnn-q16-v3", PROPERTY, "eV/atom", "", new uint256[](0));
+        modelOther = models.registerModel(
+            keccak256("other"), keccak256("other weights"), "cgcnn-q16-v3", "band_gap", "eV", "", new uint256[](0)
+        );
         vm.warp(1_800_000_000);
     }
 
@@ -59,13 +63,20 @@ abstract contract RoundsFixture is Base {
         return keccak256(abi.encode("target", i));
     }
 
+    /// The structureRoot of target i (any nonzero word: Rounds stores and publishes it).
+    function sroot(uint256 i) internal pure returns (bytes32) {
+        return keccak256(abi.encode("structure root", i));
+    }
+
     function params(address tok, uint256 nTargets) internal view returns (Rounds.RoundParams memory p) {
         bytes32[] memory t = new bytes32[](nTargets);
-        for (uint256 i = 0; i < nTargets; i++) t[i] = sym(i);
+        bytes32[] memory roots = new bytes32[](nTargets);
+        for (uint256 i = 0; i < nTargets; i++) (t[i], roots[i]) = (sym(i), sroot(i));
         p = Rounds.RoundParams({
             token: tok,
             property: PROPERTY,
             targets: t,
+            structureRoots: roots,
             commitDeadline: uint64(block.timestamp + 1 days),
             resultWindow: 1 days,
             revealWindow: 1 days,
