@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "chain_cmds.h"
 #include "cli.h"
@@ -30,7 +31,7 @@ static int load_report(const char *path, xp_report *rep, xp_error *err)
     rc = xp_report_parse(text, len, rep, err);
     free(text);
     if (rc)
-        xp_error_prefix(err, "%s", path);
+        xp_error_prefix(err, rc, "%s", path);
     return rc;
 }
 
@@ -112,7 +113,7 @@ static int cmd_sign(xp_opt *o, int no, xp_error *err)
     for (size_t i = 0; !rc && i < rep.n; i++) {
         xp_oracle_report r;
         if ((rc = xp_report_entry(dir, &rep.m[i], &r, err))) {
-            xp_error_prefix(err, "measurement %zu", i + 1);
+            xp_error_prefix(err, rc, "measurement %zu", i + 1);
             break;
         }
         size_t k;

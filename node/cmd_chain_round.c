@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "chain_cmds.h"
 #include "cli.h"
@@ -333,7 +334,7 @@ static int load_record(const char *path, xp_pred_record *r, xp_error *err)
     rc = xp_pred_record_parse(text, len, r, err);
     free(text);
     if (rc)
-        xp_error_prefix(err, "%s", path);
+        xp_error_prefix(err, rc, "%s", path);
     return rc;
 }
 

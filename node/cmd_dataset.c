@@ -23,7 +23,7 @@ static int keystore_address(const char *file, const char *pwfile, uint8_t addr[X
     rc = xp_keystore_parse(json, len, &ks, err);
     free(json);
     if (rc)
-        return xp_error_prefix(err, "%s", file);
+        return xp_error_prefix(err, rc, "%s", file);
     if (ks.has_address) {
         memcpy(addr, ks.address, XP_ADDRESS_LEN);
         return XP_OK;

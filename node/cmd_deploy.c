@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "chain_cmds.h"
 #include "cli.h"
@@ -103,7 +104,7 @@ static int load_artifact(const char *dir, const char *name, uint8_t **code, size
     if (rc) {
         free(*code);
         *code = NULL;
-        xp_error_prefix(err, "%s", p);
+        xp_error_prefix(err, rc, "%s", p);
     }
     return rc;
 }
@@ -151,7 +152,7 @@ static int deploy_one(xp_chain *c, const char *dir, int which, const char *ctor,
         xp_chain_tx_clear(&tx);
     }
     if (rc)
-        xp_error_prefix(err, "deploying %s", xp_contract_names[which]);
+        xp_error_prefix(err, rc, "deploying %s", xp_contract_names[which]);
     free(init);
     free(code);
     free(enc);
@@ -387,7 +388,7 @@ int xp_cmd_devnet(int argc, char **argv)
             xp_error_set(&err, XP_EIO, "anvil did not start (see %s/anvil.log)", adir);
             return xp_cli_fail(&err);
         }
-        xp_file_replace(portfile, port, strlen(port), NULL);
+        xp_file_replace(portfile, port, strlen(port), 0644, NULL);
         char log[4400], kdir[4300], pwf[4300], ks[4400];
         snprintf(log, sizeof log, "%s/anvil.log", adir);
         snprintf(kdir, sizeof kdir, "%s/keys", dir);
@@ -396,7 +397,7 @@ int xp_cmd_devnet(int argc, char **argv)
         uint8_t keys[DEVNET_KEYS][32];
         int r = anvil_keys(log, keys, DEVNET_KEYS, &err);
         if (!r)
-            r = xp_file_replace(pwf, "devnet\n", 7, &err);
+            r = xp_file_replace(pwf, "devnet\n", 7, 0600, &err);
         char members[3 * XP_ADDRESS_HEX_LEN + 4] = "";
         for (int i = 0; i < DEVNET_KEYS && !r; i++) {
             snprintf(ks, sizeof ks, "%s/account%d.json", kdir, i);

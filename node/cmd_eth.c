@@ -107,7 +107,7 @@ static int cmd_tx_decode(int argc, char **argv)
     int rc = xp_tx_parse_raw(buf, n, chain, fork, &tx, sender, hash, &err);
     free(buf);
     if (rc) {
-        xp_error_prefix(&err, "invalid transaction");
+        xp_error_prefix(&err, rc, "invalid transaction");
         return xp_cli_fail(&err);
     }
     char *js = xp_tx_to_json(&tx, sender, hash);

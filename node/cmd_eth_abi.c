@@ -1,6 +1,7 @@
 /* xtalproof eth abi-encode SIG ARG...: calldata for a function call. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "eth_cmds.h"
@@ -32,7 +33,7 @@ int xp_cmd_eth_abi_encode(int argc, char **argv)
         if ((rc = xp_abi_arg_parse(p.types[i], pos[1 + i], &v, &err)) == 0)
             json_array_append_new(args, v);
         else
-            xp_error_prefix(&err, "argument %zu", i + 1);
+            xp_error_prefix(&err, rc, "argument %zu", i + 1);
     }
     xp_abi_params_free(&p);
     uint8_t *out = NULL;

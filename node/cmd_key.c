@@ -113,7 +113,7 @@ static int key_import(int argc, char **argv)
     if (!rc)
         rc = xp_privkey_check(priv, &err);
     if (rc) {
-        xp_error_prefix(&err, "private key file %s", kf);
+        xp_error_prefix(&err, rc, "private key file %s", kf);
         return xp_cli_fail(&err);
     }
     return save_and_print(ks, xp_cli_get(o, 4, "password-file"), !!xp_cli_get(o, 4, "light-kdf"),

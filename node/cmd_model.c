@@ -51,32 +51,6 @@ int xp_cli_model_open(const char *name, xp_model **m, char *path, size_t cap, xp
                         name, name, XP_MODELS_DIR);
 }
 
-static int write_file(const char *path, const uint8_t *b, size_t n, int force, xp_error *err)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    if (!force && access(path, F_OK) == 0)
-        return xp_error_set(err, XP_EEXIST, "%s exists (--force replaces it)", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
-        return xp_error_set(err, XP_EIO, "%s: cannot create (%s)", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, b + off, n - off);
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return xp_error_set(err, XP_EIO, "%s: write failed", tmp);
-        }
-        off += (size_t)w;
-    }
-    if (fsync(fd) || close(fd) || rename(tmp, path)) {
-        unlink(tmp);
-        return xp_error_set(err, XP_EIO, "%s: could not be written", path);
-    }
-    return 0;
-}
-
 static int cmd_import(int argc, char **argv)
 {
     xp_opt o[] = {{"from", 0, 0}, {"atom-init", 0, 0}, {"name", 0, 0}, {"property", 0, 0},
@@ -111,7 +85,10 @@ static int cmd_import(int argc, char **argv)
         snprintf(path, sizeof path, "%s", out);
     else
         snprintf(path, sizeof path, "models/%s.xpm", m->name);
-    int rc = write_file(path, bytes, len, xp_cli_get(o, no, "force") != NULL, &err);
+    int rc = xp_cli_get(o, no, "force") ? xp_file_replace(path, bytes, len, 0644, &err)
+                                        : xp_file_create_atomic(path, bytes, len, 0644, &err);
+    if (rc == XP_EEXIST)
+        xp_error_set(&err, rc, "%s exists (--force replaces it)", path);
     free(bytes);
     if (rc) {
         xp_model_free(m);

@@ -118,11 +118,6 @@ static void set_fail(answer *a, int rc, const xp_error *err)
     set_error(a, status_of(rc), err->msg[0] ? err->msg : xp_strerror(rc));
 }
 
-static char *hex32(const uint8_t b[32], char out[67])
-{
-    return xp_hex_encode(b, 32, out, 1);
-}
-
 /* ---- handlers ----------------------------------------------------------------------------- */
 typedef struct ctx {
     node *n;
@@ -194,7 +189,7 @@ static int count_one(void *arg, const xp_dataset *d)
     json_array_append_new(t->list, json_pack("{s:s, s:s, s:I, s:I, s:s?}", "name", d->name,
                                              "license", d->license, "records", (json_int_t)d->size,
                                              "versions", (json_int_t)d->versions, "root",
-                                             has ? hex32(v.root, root) : NULL));
+                                             has ? xp_hex32(v.root, root) : NULL));
     return 0;
 }
 
@@ -317,7 +312,7 @@ static int add_version(node *n, const xp_dataset *d, int do_cut, json_t *o, xp_e
     json_object_set_new(o, "newVersion", json_boolean(cut));
     json_object_set_new(o, "version", json_integer(v.number));
     json_object_set_new(o, "size", json_integer((json_int_t)v.size));
-    json_object_set_new(o, "root", v.number ? json_string(hex32(v.root, root)) : json_null());
+    json_object_set_new(o, "root", v.number ? json_string(xp_hex32(v.root, root)) : json_null());
     return XP_OK;
 }
 
@@ -390,7 +385,7 @@ static void h_structures(ctx *c, answer *a)
                 json_array_append_new(
                     results,
                     json_pack("{s:s, s:I, s:s, s:s, s:I}", "file", sub.files[f].name, "structure",
-                              (json_int_t)i, "symhash", hex32(ids[f].symhash[i], sym), "status",
+                              (json_int_t)i, "symhash", xp_hex32(ids[f].symhash[i], sym), "status",
                               dup ? "duplicate" : "added", "index", (json_int_t)index[k]));
             }
         o = json_pack("{s:s, s:I, s:I, s:o}", "dataset", d.name, "added", (json_int_t)added,
@@ -440,7 +435,7 @@ static void h_record(ctx *c, answer *a)
     uint8_t leaf[XP_RECORD_LEN], lh[32];
     xp_record r;
     char sym[67];
-    hex32(c->r->route.symhash, sym);
+    xp_hex32(c->r->route.symhash, sym);
     int rc = xp_dataset_get(n->store, c->r->route.dataset, &d, &err);
     if (!rc && xp_store_find(n->store, d.id, c->r->route.symhash, &index, &err)) {
         char msg[200];
@@ -478,10 +473,10 @@ static void h_record(ctx *c, answer *a)
     xp_address_to_checksum(r.contributor, contrib);
     json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "dataset",
                           d.name, "index", (json_int_t)index, "symhash", sym, "protohash",
-                          hex32(r.protohash, proto), "contentSha256",
-                          hex32(r.content_sha256, content), "contributor", contrib, "timestamp",
-                          (json_int_t)r.timestamp, "parent", hex32(r.parent, parent), "metaHash",
-                          hex32(r.meta_hash, meta), "leaf", leafhex, "leafHash", hex32(lh, lhx),
+                          xp_hex32(r.protohash, proto), "contentSha256",
+                          xp_hex32(r.content_sha256, content), "contributor", contrib, "timestamp",
+                          (json_int_t)r.timestamp, "parent", xp_hex32(r.parent, parent), "metaHash",
+                          xp_hex32(r.meta_hash, meta), "leaf", leafhex, "leafHash", xp_hex32(lh, lhx),
                           "firstVersion", first ? json_integer(first) : json_null());
     free(leafhex);
     set_json(a, 200, o);
@@ -499,7 +494,7 @@ static void h_proof(ctx *c, answer *a)
     int rc = xp_api_parse_version(query(c, "version"), &number, &err);
     if (!rc)
         rc = xp_cli_make_inclusion(c->n->store, c->r->route.dataset, number,
-                                   hex32(c->r->route.symhash, sym), &doc, &err);
+                                   xp_hex32(c->r->route.symhash, sym), &doc, &err);
     if (rc) {
         set_fail(a, rc, &err);
         return;
@@ -575,14 +570,14 @@ static void h_predict(ctx *c, answer *a)
         (rc = xp_xtal_identify(list.items[0], NULL, &id, &err)))
         goto done;
     char sym[67], root[67], mhash[67];
-    hex32(id.symhash, sym);
+    xp_hex32(id.symhash, sym);
     xp_xtal_id_clear(&id);
     set_json(a, 200,
              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file", sub.files[0].name,
-                       "symhash", sym, "model", m->name, "modelHash", hex32(m->hash, mhash),
+                       "symhash", sym, "model", m->name, "modelHash", xp_hex32(m->hash, mhash),
                        "property", m->property, "unit", m->unit, "value", out.value_q / 65536.0,
                        "valueQ", (json_int_t)out.value_q, "traceRoot",
-                       hex32(out.trace_root, root)));
+                       xp_hex32(out.trace_root, root)));
 done:
     if (rc)
         set_fail(a, rc, &err);
@@ -636,8 +631,8 @@ static int list_one(void *arg, const uint8_t hash[32], const char *json, size_t 
         json_array_append_new(
             l->items,
             json_pack("{s:s, s:s, s:s, s:s, s:f, s:I, s:I, s:I, s:s, s:b}", "hash",
-                      hex32(hash, h), "symhash", hex32(r->symhash, sym), "model", r->model_name,
-                      "modelHash", hex32(r->model_hash, mh), "value", r->value, "valueQ",
+                      xp_hex32(hash, h), "symhash", xp_hex32(r->symhash, sym), "model", r->model_name,
+                      "modelHash", xp_hex32(r->model_hash, mh), "value", r->value, "valueQ",
                       (json_int_t)r->value_q, "round", (json_int_t)r->round, "target",
                       (json_int_t)r->target, "predictor", who, "revealed", r->has_salt));
     }
@@ -677,7 +672,7 @@ static void h_predictions_get(ctx *c, answer *a)
         memcpy(next, l.last, 32);
     }
     json_t *o = json_pack("{s:o, s:o}", "predictions", l.items, "next",
-                          more ? json_string(hex32(next, nx)) : json_null());
+                          more ? json_string(xp_hex32(next, nx)) : json_null());
     /* values as the records write them: 17 significant digits, exact */
     char *body = xp_json_line(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     if (!body) {
@@ -783,7 +778,7 @@ static void h_predictions_post(ctx *c, answer *a)
             set_error(a, 503, "out of memory");
         } else {
             snprintf(a->body, cap, "{\"hash\":\"%s\",\"status\":\"%s\",\"record\":%s}\n",
-                     hex32(hash, h),
+                     xp_hex32(hash, h),
                      st == XP_PRED_ADDED      ? "added"
                      : st == XP_PRED_UPGRADED ? "upgraded"
                                               : "unchanged",
@@ -1008,22 +1003,6 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 }
 
 /* ---- start and stop ---------------------------------------------------------------------- */
-static int write_atomic(const char *path, const char *text, mode_t mode, xp_error *err)
-{
-    char tmp[XP_NODE_PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return xp_error_set(err, XP_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    size_t len = strlen(text);
-    int ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-    if (close(fd) || !ok || rename(tmp, path)) {
-        unlink(tmp);
-        return xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
-    return XP_OK;
-}
-
 /* Reads the token file, or creates it (0600, 32 random bytes in hex) when it is absent. A file
  * that others may read or write, or that another user owns, is refused. */
 static int load_token(node *n, xp_error *err)
@@ -1132,7 +1111,7 @@ static int parse_args(node *n, int argc, char **argv)
         int rc = xp_node_config_parse(text, len, &n->cfg, &err);
         free(text);
         if (rc) {
-            xp_error_prefix(&err, "%s", cf);
+            xp_error_prefix(&err, rc, "%s", cf);
             return xp_cli_fail(&err);
         }
     }
@@ -1210,13 +1189,13 @@ int xp_cmd_node(int argc, char **argv)
     }
     if (n->cfg.keystore[0] &&
         xp_anchor_worker_start(&n->cfg, n->store, &n->store_lock, &n->anchor, &err)) {
-        xp_error_prefix(&err, "anchor worker");
+        xp_error_prefix(&err, err.code, "anchor worker");
         node_free(n);
         return xp_cli_fail(&err);
     }
 
     if (n->cfg.keystore[0] && load_key(n, &err)) {
-        xp_error_prefix(&err, "the node's key");
+        xp_error_prefix(&err, err.code, "the node's key");
         node_free(n);
         return xp_cli_fail(&err);
     }
@@ -1242,7 +1221,7 @@ int xp_cmd_node(int argc, char **argv)
     if (n->cfg.port_file[0]) {
         char text[16];
         snprintf(text, sizeof text, "%u\n", port);
-        if (write_atomic(n->cfg.port_file, text, 0644, &err)) {
+        if (xp_file_replace(n->cfg.port_file, text, strlen(text), 0644, &err)) {
             MHD_stop_daemon(d);
             node_free(n);
             return xp_cli_fail(&err);

@@ -1,6 +1,7 @@
 /* xtalproof node state [NAME]: what the daemon's workers keep in the store (nodestate.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 
 #include "chain_cmds.h"
 #include "cli.h"

@@ -101,7 +101,7 @@ static int cmd_import(xp_store *s, const char **pos, int npos, xp_error *err)
             free(text);
         }
         if (rc)
-            return xp_error_prefix(err, "%s", pos[i]);
+            return xp_error_prefix(err, rc, "%s", pos[i]);
         printf("%s %s %s\n", xp_hex_encode(hash, 32, h, 1), what[st], pos[i]);
     }
     return XP_OK;

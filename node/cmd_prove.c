@@ -96,7 +96,7 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
             rc = XP_OK;
         } else if (rc) {
             *err = e2;
-            xp_error_prefix(err, "storing the record");
+            xp_error_prefix(err, rc, "storing the record");
         }
     }
 done:

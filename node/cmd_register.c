@@ -139,11 +139,11 @@ static int setup(reg *g, const xp_opt *o, int nopts, xp_error *err)
         memcpy(g->tmpl.contributor, g->d.owner, XP_ADDRESS_LEN);
     g->tmpl.timestamp = (uint64_t)time(NULL);
     if (parent && xp_hex_decode_exact(parent, g->tmpl.parent, 32, err))
-        return xp_error_prefix(err, "--parent must be a symhash (0x and 64 hex digits)");
+        return xp_error_prefix(err, XP_EINVAL, "--parent must be a symhash (0x and 64 hex digits)");
     if (meta) {
         char *canon;
         if ((rc = xp_meta_canonical(meta, &canon, err)))
-            return xp_error_prefix(err, "--meta");
+            return xp_error_prefix(err, rc, "--meta");
         xp_keccak256(canon, strlen(canon), g->tmpl.meta_hash);
         rc = xp_store_put_meta(g->s, g->tmpl.meta_hash, canon, err);
         free(canon);

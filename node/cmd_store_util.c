@@ -52,7 +52,7 @@ int xp_cli_target_of_file(const char *path, uint8_t symhash[32], uint8_t root[32
         memcpy(symhash, id.symhash, 32);
         xp_xtal_id_clear(&id);
         if ((rc = xp_structure_root(list.items[0], root, err)))
-            xp_error_prefix(err, "%s: no structureRoot", path);
+            xp_error_prefix(err, rc, "%s: no structureRoot", path);
     }
     xp_structure_list_free(&list);
     return rc;
@@ -78,7 +78,7 @@ int xp_cli_hash_mem(const char *name, const char *data, size_t len, const xp_rea
     for (size_t i = 0; !rc && i < list.n; i++) {
         xp_xtal_id id;
         if ((rc = xp_xtal_identify(list.items[i], NULL, &id, err))) {
-            xp_error_prefix(err, "%s", name);
+            xp_error_prefix(err, rc, "%s", name);
             break;
         }
         memcpy(ids->symhash[i], id.symhash, 32);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/keys.h"
@@ -95,7 +96,7 @@ int xp_jr_hex_value(const char *what, json_t *v, const char *name, uint8_t *out,
         return xp_error_set(err, XP_EINVAL, "%s \"%s\" must be 0x and %zu hex digits", what, name,
                             2 * n);
     if (xp_hex_decode_exact(s, out, n, err))
-        return xp_error_prefix(err, "%s \"%s\"", what, name);
+        return xp_error_prefix(err, XP_EINVAL, "%s \"%s\"", what, name);
     return XP_OK;
 }
 
@@ -132,6 +133,6 @@ int xp_jr_address(const char *what, json_t *o, const char *name, uint8_t out[20]
         return xp_error_set(err, XP_EINVAL, "%s \"%s\" must be an address, 0x and 40 hex digits",
                             what, name);
     if (xp_address_parse(s, out, err))
-        return xp_error_prefix(err, "%s \"%s\"", what, name);
+        return xp_error_prefix(err, XP_EINVAL, "%s \"%s\"", what, name);
     return XP_OK;
 }

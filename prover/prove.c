@@ -37,7 +37,7 @@ int xp_run_structure(const xp_model *m, const char *name, const char *data, size
     xp_xtal_id id;
     if ((rc = xp_xtal_identify(s, NULL, &id, err))) {
         xp_structure_list_free(&l);
-        return xp_error_prefix(err, "%s", name);
+        return xp_error_prefix(err, rc, "%s", name);
     }
     memcpy(run->symhash, id.symhash, 32);
     memcpy(run->protohash, id.protohash, 32);
@@ -52,7 +52,7 @@ int xp_run_structure(const xp_model *m, const char *name, const char *data, size
             xp_graph_free(&g);
         }
         if (rc)
-            xp_error_prefix(err, "%s", name);
+            xp_error_prefix(err, rc, "%s", name);
         else
             run->inferred = 1;
     }

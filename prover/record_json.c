@@ -140,7 +140,7 @@ static int read_dataset(json_t *d, xp_inclusion_doc *out, xp_error *err)
         return xp_error_set(err, XP_ENOMEM, "out of memory reading the record's dataset proof");
     int rc = xp_inclusion_doc_parse(t, strlen(t), out, err);
     free(t);
-    return rc ? xp_error_prefix(err, WHAT " \"dataset\"") : XP_OK;
+    return rc ? xp_error_prefix(err, rc, WHAT " \"dataset\"") : XP_OK;
 }
 
 static int read_fields(json_t *o, xp_pred_record *r, xp_error *err)

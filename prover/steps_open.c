@@ -667,7 +667,7 @@ int xp_step_opening_check(const xp_step_opening *o, const uint8_t trace_root[32]
         xp_merkle_leaf_hash(lf->bytes, lf->len, h);
         if (xp_merkle_verify_inclusion(h, lf->index, sizes[lf->tree], &lf->path, roots[lf->tree],
                                        err))
-            return xp_error_prefix(err, "the path of %s leaf %zu does not lead to the %s root",
+            return xp_error_prefix(err, XP_ECRYPTO, "the path of %s leaf %zu does not lead to the %s root",
                                    k < o->ninputs ? "input" : "output", k, TREE_NAMES[lf->tree]);
     }
     uint8_t *want = malloc(XP_T3_MAX_LEAF);

@@ -1,6 +1,7 @@
 /* Trace openings: one leaf of an inference trace and its Merkle path to the trace root. */
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "jsonread.h"
 #include "xtalproof/bytes.h"
@@ -154,7 +155,7 @@ int xp_trace_opening_check(const xp_trace_opening *o, const uint8_t root[32], ui
     uint8_t buf[4 * XP_CG_F], h[32];
     xp_merkle_leaf_hash(buf, xp_trace_leaf_bytes(o->values, o->nvalues, buf), h);
     if ((rc = xp_merkle_verify_inclusion(h, index, leaf_count(atoms), &o->path, root, err)))
-        return xp_error_prefix(err, "the path does not lead from the leaf to the trace root");
+        return xp_error_prefix(err, rc, "the path does not lead from the leaf to the trace root");
     return XP_OK;
 }
 

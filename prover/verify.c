@@ -26,11 +26,6 @@ void xp_verify_add(xp_verify_report *rep, const char *name, xp_check_status st, 
         rep->failed++;
 }
 
-static const char *hex32(const uint8_t b[32], char out[67])
-{
-    return xp_hex_encode(b, 32, out, 1);
-}
-
 static const char *arch_of(const xp_model *m)
 {
     return m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2;
@@ -76,23 +71,23 @@ static void check_structure(const xp_pred_record *r, const xp_verify_in *in, con
         add(rep, "structure", XP_CHECK_FAIL, "%s", e->msg);
     else if (memcmp(run->symhash, r->symhash, 32) != 0)
         add(rep, "structure", XP_CHECK_FAIL, "the file's symhash is %s, not the record's",
-            hex32(run->symhash, h));
+            xp_hex32(run->symhash, h));
     else if (memcmp(run->protohash, r->protohash, 32) != 0)
         add(rep, "structure", XP_CHECK_FAIL, "the file's protohash is %s, not the record's",
-            hex32(run->protohash, h));
+            xp_hex32(run->protohash, h));
     else if (r->version >= 2 && !run->has_root)
         add(rep, "structure", XP_CHECK_FAIL, "the file's crystal cannot be committed (no "
                                              "structureRoot)");
     else if (r->version >= 2 && memcmp(run->structure_root, r->structure_root, 32) != 0)
         add(rep, "structure", XP_CHECK_FAIL, "the file's structureRoot is %s, not the record's",
-            hex32(run->structure_root, h));
+            xp_hex32(run->structure_root, h));
     else
         add(rep, "structure", XP_CHECK_PASS, "%s is the crystal %s%s", in->structure_name,
-            hex32(r->symhash, h), r->version >= 2 ? " and its structureRoot" : "");
+            xp_hex32(r->symhash, h), r->version >= 2 ? " and its structureRoot" : "");
     if (memcmp(run->content_hash, r->content_hash, 32) != 0)
         add(rep, "file", XP_CHECK_FAIL,
             "the file's SHA-256 is %s, not contentHash: not the file the prediction ran on",
-            hex32(run->content_hash, h));
+            xp_hex32(run->content_hash, h));
     else if (!rc && run->atoms != r->atoms)
         add(rep, "file", XP_CHECK_FAIL, "the file has %u sites, the record says %u", run->atoms,
             r->atoms);
@@ -119,13 +114,13 @@ static void check_inclusion(const xp_pred_record *r, int file_ref, const xp_run 
             e.msg);
     else if (memcmp(leaf.symhash, symhash, 32) != 0)
         add(rep, "inclusion", XP_CHECK_FAIL, "the proof's record is the crystal %s, not the %s's",
-            hex32(leaf.symhash, h), file_ref ? "structure file" : "record");
+            xp_hex32(leaf.symhash, h), file_ref ? "structure file" : "record");
     else
         add(rep, "inclusion", XP_CHECK_PASS,
             "record %llu of dataset %s version %u (%llu records, root %s; compare the root with "
             "the anchored one)",
             (unsigned long long)d->index, d->dataset, d->version, (unsigned long long)d->size,
-            hex32(d->root, h));
+            xp_hex32(d->root, h));
 }
 
 static void check_model(const xp_pred_record *r, const xp_model *m, xp_verify_report *rep)
@@ -135,7 +130,7 @@ static void check_model(const xp_pred_record *r, const xp_model *m, xp_verify_re
         add(rep, "model", XP_CHECK_SKIP, "no model file given (--model FILE)");
     else if (memcmp(m->hash, r->model_hash, 32) != 0)
         add(rep, "model", XP_CHECK_FAIL, "the model file's keccak is %s, not modelHash",
-            hex32(m->hash, h));
+            xp_hex32(m->hash, h));
     else if (strcmp(m->name, r->model_name) || strcmp(arch_of(m), r->architecture) ||
              strcmp(m->property, r->property) || strcmp(m->unit, r->unit))
         add(rep, "model", XP_CHECK_FAIL,
@@ -144,10 +139,10 @@ static void check_model(const xp_pred_record *r, const xp_model *m, xp_verify_re
             r->unit);
     else if (r->version >= 2 && memcmp(m->weights_root, r->weights_root, 32) != 0)
         add(rep, "model", XP_CHECK_FAIL, "the model file's weightsRoot is %s, not the record's",
-            hex32(m->weights_root, h));
+            xp_hex32(m->weights_root, h));
     else
         add(rep, "model", XP_CHECK_PASS, "the model file %s is modelHash %s", m->name,
-            hex32(m->hash, h));
+            xp_hex32(m->hash, h));
 }
 
 static void check_inference(const xp_pred_record *r, const xp_verify_in *in, const xp_error *e,
@@ -165,10 +160,10 @@ static void check_inference(const xp_pred_record *r, const xp_verify_in *in, con
             run->out.value_q, (long long)r->value_q);
     else if (memcmp(run->out.trace_root, r->trace_root, 32) != 0)
         add(rep, "inference", XP_CHECK_FAIL, "the network's trace root is %s, not traceRoot",
-            hex32(run->out.trace_root, h));
+            xp_hex32(run->out.trace_root, h));
     else
         add(rep, "inference", XP_CHECK_PASS, "re-run gives valueQ %lld and traceRoot %s",
-            (long long)r->value_q, hex32(r->trace_root, h));
+            (long long)r->value_q, xp_hex32(r->trace_root, h));
 }
 
 static void check_commitment(const xp_pred_record *r, xp_verify_report *rep)
@@ -182,7 +177,7 @@ static void check_commitment(const xp_pred_record *r, xp_verify_report *rep)
     xp_pred_record_commitment(r, r->salt, c);
     if (memcmp(c, r->commitment, 32) != 0)
         add(rep, "commitment", XP_CHECK_FAIL,
-            "the fields and the salt give %s, not the record's commitment", hex32(c, h));
+            "the fields and the salt give %s, not the record's commitment", xp_hex32(c, h));
     else
         add(rep, "commitment", XP_CHECK_PASS,
             "opens with the salt (chain %llu, round %llu, symhash, modelHash, valueQ, predictor)",

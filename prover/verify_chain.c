@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "../src/eth/ethjson.h" /* xp_eth_jhex, of the same library */
 #include "run.h"
@@ -33,11 +34,6 @@ typedef struct chain_log {
     uint8_t *data;
     size_t len;
 } chain_log;
-
-static const char *hex32(const uint8_t b[32], char out[67])
-{
-    return xp_hex_encode(b, 32, out, 1);
-}
 
 static void word_addr(const uint8_t a[XP_ADDRESS_LEN], uint8_t w[32])
 {
@@ -241,14 +237,14 @@ static void check_committed(chain_ctx *c)
     if (memcmp(ret, r->symhash, 32) != 0) {
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
                       "target %llu of round %llu is the crystal %s, not the record's",
-                      (unsigned long long)r->target, (unsigned long long)r->round, hex32(ret, h));
+                      (unsigned long long)r->target, (unsigned long long)r->round, xp_hex32(ret, h));
         return;
     }
     if (r->version >= 2 && memcmp(root, r->structure_root, 32) != 0) {
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
                       "target %llu of round %llu is the committed crystal with structureRoot %s, "
                       "not the record's",
-                      (unsigned long long)r->target, (unsigned long long)r->round, hex32(root, h));
+                      (unsigned long long)r->target, (unsigned long long)r->round, xp_hex32(root, h));
         return;
     }
     const json_t *logs = c->res[C_COMMITTED];
@@ -272,12 +268,12 @@ static void check_committed(chain_ctx *c)
     if (!ok)
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
                       "the predictor committed %s in block %llu, not the record's commitment",
-                      l.len == 32 ? hex32(l.data, h) : "malformed data",
+                      l.len == 32 ? xp_hex32(l.data, h) : "malformed data",
                       (unsigned long long)l.block);
     else if (r->has_anchor && r->anchor.has_commit_tx && memcmp(r->anchor.commit_tx, l.tx, 32))
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
-                      "committed by transaction %s, not the anchor's commitTx %s", hex32(l.tx, h),
-                      hex32(r->anchor.commit_tx, h2));
+                      "committed by transaction %s, not the anchor's commitTx %s", xp_hex32(l.tx, h),
+                      xp_hex32(r->anchor.commit_tx, h2));
     else if (r->has_anchor && r->anchor.has_commit_block && r->anchor.commit_block != l.block)
         xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
                       "committed in block %llu, not the anchor's commitBlock %llu",
@@ -299,10 +295,10 @@ static void check_committed(chain_ctx *c)
                           "round %llu target %llu%s: committed in block %llu by transaction %s%s",
                           (unsigned long long)r->round, (unsigned long long)r->target,
                           r->version >= 2 ? " (the record's symhash and structureRoot)" : "",
-                          (unsigned long long)l.block, hex32(l.tx, h), state);
+                          (unsigned long long)l.block, xp_hex32(l.tx, h), state);
         } else {
             xp_verify_add(c->rep, "committed", XP_CHECK_FAIL,
-                          "commitmentOf is %s, not the record's commitment", hex32(ret, h));
+                          "commitmentOf is %s, not the record's commitment", xp_hex32(ret, h));
         }
     }
     free(l.data);
@@ -380,11 +376,11 @@ static void check_revealed(chain_ctx *c)
     else if (memcmp(d + 96, r->trace_root, 32) != 0)
         xp_verify_add(c->rep, "revealed", XP_CHECK_FAIL,
                       "the traceRoot revealed on chain (block %llu) is %s, not the record's",
-                      (unsigned long long)l.block, hex32(d + 96, h));
+                      (unsigned long long)l.block, xp_hex32(d + 96, h));
     else if (r->has_salt && memcmp(d + 64, r->salt, 32) != 0)
         xp_verify_add(c->rep, "revealed", XP_CHECK_FAIL,
                       "the salt revealed on chain (block %llu) is %s, not the record's",
-                      (unsigned long long)l.block, hex32(d + 64, h));
+                      (unsigned long long)l.block, xp_hex32(d + 64, h));
     else if (r->has_anchor && r->anchor.has_model_id && r->anchor.model_id != mid)
         xp_verify_add(c->rep, "revealed", XP_CHECK_FAIL,
                       "revealed with model id %llu, not the anchor's modelId %llu",
@@ -479,12 +475,12 @@ static int second_batch(chain_ctx *c, xp_error *err)
                           why.msg);
         else if (word_to_u64(ret, &found) || found == 0)
             xp_verify_add(c->rep, "registered", XP_CHECK_FAIL,
-                          "no model is registered with modelHash %s", hex32(r->model_hash, h));
+                          "no model is registered with modelHash %s", xp_hex32(r->model_hash, h));
         else if (r->version >= 2 && memcmp(ret + 32, r->weights_root, 32) != 0)
             xp_verify_add(c->rep, "registered", XP_CHECK_FAIL,
                           "modelHash is registered as model %llu with the weightsRoot %s, not the "
                           "record's",
-                          (unsigned long long)found, hex32(ret + 32, h));
+                          (unsigned long long)found, xp_hex32(ret + 32, h));
         else if (by_hash)
             xp_verify_add(c->rep, "registered", XP_CHECK_PASS,
                           "modelHash is registered as model %llu%s", (unsigned long long)found,
@@ -547,13 +543,13 @@ static int second_batch(chain_ctx *c, xp_error *err)
         else if (c->in->has_dataset_id)
             xp_verify_add(c->rep, "anchored", XP_CHECK_FAIL,
                           "no version of dataset %llu has the proof's root %s and size %llu",
-                          (unsigned long long)c->in->dataset_id, hex32(d->root, h),
+                          (unsigned long long)c->in->dataset_id, xp_hex32(d->root, h),
                           (unsigned long long)d->size);
         else
             xp_verify_add(c->rep, "anchored", XP_CHECK_FAIL,
                           "the proof's root %s (size %llu) is anchored in no dataset of the "
                           "ProvenanceRegistry",
-                          hex32(d->root, h), (unsigned long long)d->size);
+                          xp_hex32(d->root, h), (unsigned long long)d->size);
     }
     for (size_t i = 0; i < n; i++)
         json_decref(res[i]);

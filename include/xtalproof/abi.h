@@ -8,7 +8,8 @@
 #ifndef XTALPROOF_ABI_H
 #define XTALPROOF_ABI_H
 
-#include <jansson.h>
+/* jansson's JSON values, declared without its header (callers include <jansson.h> to use them) */
+typedef struct json_t json_t;
 #include <stddef.h>
 #include <stdint.h>
 

@@ -21,8 +21,11 @@ int xp_hex_decode(const char *text, size_t len, uint8_t *out, size_t cap, size_t
 /* Decodes NUL-terminated hex that must be exactly n bytes. */
 int xp_hex_decode_exact(const char *text, uint8_t *out, size_t n, xp_error *err);
 
-/* Compares in constant time; 0 when equal. */
-int xp_memeq_ct(const void *a, const void *b, size_t n);
+/* Compares in constant time, as memcmp answers equality: 0 when equal, 1 when not (no order). */
+int xp_memcmp_ct(const void *a, const void *b, size_t n);
+
+/* "0x" and the 64 hex digits of 32 bytes into out; returns out. */
+const char *xp_hex32(const uint8_t b[32], char out[67]);
 
 /* Overwrites n bytes at p with zeros in a way the compiler cannot drop. */
 void xp_wipe(void *p, size_t n);
@@ -36,6 +39,10 @@ int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_erro
  * folder, are synced, and are linked into place in one step. */
 int xp_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode,
                           xp_error *err);
+
+/* Writes path (mode) to hold exactly data, replacing it if it exists, never leaving a partial
+ * file: a synced temporary file beside it, renamed into place. */
+int xp_file_replace(const char *path, const void *data, size_t len, mode_t mode, xp_error *err);
 
 /* The JSON text of o (the reference is stolen; NULL gives NULL) as json_dumps writes it with
  * flags, and a closing newline; malloc'd, NULL when out of memory. */

@@ -5,7 +5,8 @@
 #ifndef XTALPROOF_CHAIN_H
 #define XTALPROOF_CHAIN_H
 
-#include <jansson.h>
+/* jansson's JSON values, declared without its header (callers include <jansson.h> to use them) */
+typedef struct json_t json_t;
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,8 +45,6 @@ char *xp_deployment_default_path(uint64_t chain_id, xp_error *err);
  * deployment-*.json under $XTALPROOF_HOME (more than one: name one). malloc'd. */
 char *xp_deployment_find(const char *given, xp_error *err);
 
-/* Replaces path with data atomically (temporary file, fsync, rename). */
-int xp_file_replace(const char *path, const void *data, size_t len, xp_error *err);
 
 /* ---- a connection to the deployment ------------------------------------------------- */
 

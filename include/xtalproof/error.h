@@ -28,8 +28,10 @@ typedef struct xp_error {
 int xp_error_set(xp_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefixes the sentence already in err with "<fmt>: "; returns err->code (or XP_EINVAL). */
-int xp_error_prefix(xp_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prefixes the sentence already in err (if not NULL) with "<fmt>: " and returns code, the code
+ * of the failure being described (err may be NULL: the code is kept either way). */
+int xp_error_prefix(xp_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 void xp_error_clear(xp_error *err);
 

@@ -10,7 +10,8 @@
 #ifndef XTALPROOF_ETH_SEND_H
 #define XTALPROOF_ETH_SEND_H
 
-#include <jansson.h>
+/* jansson's JSON values, declared without its header (callers include <jansson.h> to use them) */
+typedef struct json_t json_t;
 #include <stddef.h>
 #include <stdint.h>
 

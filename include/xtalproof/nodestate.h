@@ -5,7 +5,8 @@
 #ifndef XTALPROOF_NODESTATE_H
 #define XTALPROOF_NODESTATE_H
 
-#include <jansson.h>
+/* jansson's JSON values, declared without its header (callers include <jansson.h> to use them) */
+typedef struct json_t json_t;
 #include <stddef.h>
 
 #include "xtalproof/error.h"

@@ -4,7 +4,8 @@
 #ifndef XTALPROOF_RPC_H
 #define XTALPROOF_RPC_H
 
-#include <jansson.h>
+/* jansson's JSON values, declared without its header (callers include <jansson.h> to use them) */
+typedef struct json_t json_t;
 #include <stddef.h>
 #include <stdint.h>
 

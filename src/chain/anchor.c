@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"

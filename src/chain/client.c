@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
@@ -191,7 +192,7 @@ int xp_chain_call(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig
     }
     free(res);
     if (rc)
-        xp_error_prefix(err, "%s", sig);
+        xp_error_prefix(err, rc, "%s", sig);
     return rc;
 }
 
@@ -260,7 +261,7 @@ int xp_chain_send(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig
     }
     if (rc) {
         char *paren = strchr(sig, '(');
-        xp_error_prefix(err, "%.*s", paren ? (int)(paren - sig) : (int)strlen(sig), sig);
+        xp_error_prefix(err, rc, "%.*s", paren ? (int)(paren - sig) : (int)strlen(sig), sig);
     }
     return rc;
 }
@@ -285,7 +286,7 @@ int xp_chain_log_topic(const json_t *receipt, const uint8_t from[XP_ADDRESS_LEN]
             xp_hex_decode_exact(t0s, t, 32, NULL) || memcmp(t, t0, 32))
             continue;
         if (xp_hex_decode_exact(tns, out->b, 32, err))
-            return xp_error_prefix(err, "log of %s", event_sig);
+            return xp_error_prefix(err, XP_EINVAL, "log of %s", event_sig);
         return 0;
     }
     return xp_error_set(err, XP_ENOTFOUND, "the receipt has no %s log", event_sig);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
@@ -43,7 +44,7 @@ static int get_hex(json_t *o, const char *key, uint8_t *out, size_t n, xp_error 
     if (!v)
         return xp_error_set(err, XP_EINVAL, "deployment file: \"%s\" is missing", key);
     if (xp_hex_decode_exact(v, out, n, err))
-        return xp_error_prefix(err, "deployment file: \"%s\"", key);
+        return xp_error_prefix(err, XP_EINVAL, "deployment file: \"%s\"", key);
     return 0;
 }
 
@@ -110,46 +111,7 @@ int xp_deployment_load(const char *path, xp_deployment *d, xp_error *err)
     rc = xp_deployment_parse(text, len, d, err);
     free(text);
     if (rc)
-        xp_error_prefix(err, "%s", path);
-    return rc;
-}
-
-int xp_file_replace(const char *path, const void *data, size_t len, xp_error *err)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp), rc = 0;
-    if (fd < 0) {
-        rc = xp_error_set(err, XP_EIO, "cannot create a file beside %s: %s", path, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    const char *p = data;
-    size_t left = len;
-    while (left && !rc) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            rc = XP_EIO;
-        else {
-            p += w;
-            left -= (size_t)w;
-        }
-    }
-    if (!rc && (fchmod(fd, 0644) || fsync(fd)))
-        rc = XP_EIO;
-    close(fd);
-    if (!rc && rename(tmp, path))
-        rc = XP_EIO;
-    if (rc) {
-        unlink(tmp);
-        xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
-    free(tmp);
+        xp_error_prefix(err, rc, "%s", path);
     return rc;
 }
 
@@ -158,7 +120,7 @@ int xp_deployment_save(const char *path, const xp_deployment *d, xp_error *err)
     char *s = xp_deployment_json(d);
     if (!s)
         return xp_error_set(err, XP_ENOMEM, "out of memory");
-    int rc = xp_file_replace(path, s, strlen(s), err);
+    int rc = xp_file_replace(path, s, strlen(s), 0644, err);
     free(s);
     return rc;
 }

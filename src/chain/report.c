@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
@@ -112,26 +113,26 @@ static int set_field(xp_measurement *m, const char *key, const char *v, unsigned
         if (!*v)
             return 0;
         if (raw_path(v, m->target, err))
-            return xp_error_prefix(err, "target");
+            return xp_error_prefix(err, XP_EINVAL, "target");
         return 0;
     case 1:
         if (!*v)
             return 0;
         m->has_symhash = 1;
         if (xp_hex_decode_exact(v, m->symhash, 32, err))
-            return xp_error_prefix(err, "symhash");
+            return xp_error_prefix(err, XP_EINVAL, "symhash");
         return 0;
     case 2:
         return copy_text(key, v, m->property, sizeof m->property, 1, err);
     case 3:
         if (copy_text(key, v, m->value, sizeof m->value, 1, err) ||
             xp_q16_parse(v, &m->value_q, err))
-            return xp_error_prefix(err, "value");
+            return xp_error_prefix(err, XP_EINVAL, "value");
         return 0;
     case 4:
         if (copy_text(key, v, m->uncertainty, sizeof m->uncertainty, 1, err) ||
             xp_q16_parse(v, &m->uncertainty_q, err))
-            return xp_error_prefix(err, "uncertainty");
+            return xp_error_prefix(err, XP_EINVAL, "uncertainty");
         if (m->uncertainty_q < 0)
             return xp_error_set(err, XP_EINVAL, "uncertainty is negative");
         return 0;
@@ -145,7 +146,7 @@ static int set_field(xp_measurement *m, const char *key, const char *v, unsigned
         return copy_text(key, v, m->proposal, sizeof m->proposal, 0, err);
     case 9:
         if (xp_time_parse(v, &m->measured_at, err))
-            return xp_error_prefix(err, "measuredAt");
+            return xp_error_prefix(err, XP_EINVAL, "measuredAt");
         return 0;
     default: { /* rawData in CSV: paths separated by ';' */
         const char *p = v;
@@ -285,7 +286,7 @@ static int parse_json(const char *text, size_t len, xp_report *r, xp_error *err)
         if (!rc)
             rc = check_complete(m, seen, err);
         if (rc)
-            xp_error_prefix(err, "report: measurement %zu", i + 1);
+            xp_error_prefix(err, rc, "report: measurement %zu", i + 1);
         r->n = i + 1;
     }
 out:
@@ -416,7 +417,7 @@ static int parse_csv(const char *text, size_t len, xp_report *r, xp_error *err)
         rc = xp_error_set(err, XP_EINVAL, "no measurements");
 out:
     if (rc)
-        xp_error_prefix(err, "report: line %zu", line);
+        xp_error_prefix(err, rc, "report: line %zu", line);
     free(cols);
     return rc;
 }
@@ -522,7 +523,7 @@ static int target_symhash(const char *path, uint8_t out[32], xp_error *err)
     xp_read_opts opts = {.max_bytes = XP_TARGET_FILE_MAX};
     int rc = xp_symhash_of_file(path, &opts, out, err);
     if (rc)
-        xp_error_prefix(err, "target %s", path);
+        xp_error_prefix(err, rc, "target %s", path);
     return rc;
 }
 

@@ -16,10 +16,10 @@ int xp_error_set(xp_error *err, int code, const char *fmt, ...)
     return code;
 }
 
-int xp_error_prefix(xp_error *err, const char *fmt, ...)
+int xp_error_prefix(xp_error *err, int code, const char *fmt, ...)
 {
     if (!err)
-        return XP_EINVAL;
+        return code;
     char head[XP_ERROR_MAX], old[XP_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -40,7 +40,9 @@ int xp_error_prefix(xp_error *err, const char *fmt, ...)
         n += rest;
     }
     err->msg[n] = '\0';
-    return err->code ? err->code : XP_EINVAL;
+    if (code)
+        err->code = code;
+    return code ? code : err->code;
 }
 
 void xp_error_clear(xp_error *err)

@@ -90,52 +90,85 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-int xp_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                          xp_error *err)
+/* The bytes into a new temporary file beside path (mode, synced); *tmp gets its malloc'd name. */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char **tmp,
+                      xp_error *err)
 {
-    if (access(path, F_OK) == 0)
-        return xp_error_set(err, XP_EEXIST, "%s already exists; refusing to overwrite it", path);
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    char *dircopy = strdup(path);
-    if (!tmp || !dircopy) {
-        free(tmp);
-        free(dircopy);
+    *tmp = malloc(plen + 16);
+    if (!*tmp)
         return xp_error_set(err, XP_ENOMEM, "out of memory writing %s", path);
-    }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int rc = XP_OK;
-    int fd = mkstemp(tmp);
+    snprintf(*tmp, plen + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(*tmp);
     if (fd < 0) {
-        rc = xp_error_set(err, XP_EIO, "cannot create a file beside %s: %s", path,
-                          strerror(errno));
-        goto out;
+        int rc = xp_error_set(err, XP_EIO, "cannot create a file beside %s: %s", path,
+                              strerror(errno));
+        free(*tmp);
+        *tmp = NULL;
+        return rc;
     }
     if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        rc = xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
+        int rc = xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
         close(fd);
-        unlink(tmp);
-        goto out;
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+        return rc;
     }
     close(fd);
-    /* link() fails if path exists, so a concurrent writer cannot be overwritten either. */
-    if (link(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        rc = e == EEXIST ? xp_error_set(err, XP_EEXIST, "%s already exists; refusing to overwrite it",
-                                        path)
-                         : xp_error_set(err, XP_EIO, "cannot create %s: %s", path, strerror(e));
-        goto out;
-    }
-    unlink(tmp);
+    return XP_OK;
+}
+
+/* The folder's entry of a new name is durable once the folder is synced. */
+static void sync_dir(const char *path)
+{
+    char *dircopy = strdup(path);
+    if (!dircopy)
+        return;
     int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-out:
-    free(tmp);
     free(dircopy);
+}
+
+int xp_file_create_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                          xp_error *err)
+{
+    if (access(path, F_OK) == 0)
+        return xp_error_set(err, XP_EEXIST, "%s already exists; refusing to overwrite it", path);
+    char *tmp;
+    int rc = write_temp(path, data, len, mode, &tmp, err);
+    if (rc)
+        return rc;
+    /* link() fails if path exists, so a concurrent writer cannot be overwritten either. */
+    if (link(tmp, path) != 0) {
+        int e = errno;
+        rc = e == EEXIST ? xp_error_set(err, XP_EEXIST, "%s already exists; refusing to overwrite it",
+                                        path)
+                         : xp_error_set(err, XP_EIO, "cannot create %s: %s", path, strerror(e));
+    }
+    unlink(tmp);
+    free(tmp);
+    if (!rc)
+        sync_dir(path);
+    return rc;
+}
+
+int xp_file_replace(const char *path, const void *data, size_t len, mode_t mode, xp_error *err)
+{
+    char *tmp;
+    int rc = write_temp(path, data, len, mode, &tmp, err);
+    if (rc)
+        return rc;
+    if (rename(tmp, path) != 0) {
+        rc = xp_error_set(err, XP_EIO, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    if (!rc)
+        sync_dir(path);
     return rc;
 }
 
@@ -145,7 +178,7 @@ int xp_password_file_read(const char *path, char **password, xp_error *err)
     size_t len;
     int rc = xp_file_read(path, 4096, &data, &len, err);
     if (rc)
-        return xp_error_prefix(err, "password file");
+        return xp_error_prefix(err, rc, "password file");
     size_t end = strcspn(data, "\r\n");
     if (end < len)
         xp_wipe(data + end, len - end);

@@ -69,7 +69,12 @@ int xp_hex_decode_exact(const char *text, uint8_t *out, size_t n, xp_error *err)
     return XP_OK;
 }
 
-int xp_memeq_ct(const void *a, const void *b, size_t n)
+const char *xp_hex32(const uint8_t b[32], char out[67])
+{
+    return xp_hex_encode(b, 32, out, 1);
+}
+
+int xp_memcmp_ct(const void *a, const void *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0 ? 0 : 1;
 }

@@ -137,7 +137,7 @@ int xp_address_parse(const char *text, uint8_t addr[XP_ADDRESS_LEN], xp_error *e
                             "an address is 0x followed by 40 hex digits, not \"%.60s\"", text);
     int rc = xp_hex_decode_exact(text, addr, XP_ADDRESS_LEN, err);
     if (rc)
-        return xp_error_prefix(err, "address %.60s", text);
+        return xp_error_prefix(err, rc, "address %.60s", text);
     int upper = 0, lower = 0;
     for (const char *p = text + 2; *p; p++) {
         upper += isupper((unsigned char)*p) != 0;

@@ -200,7 +200,7 @@ int xp_keystore_decrypt(const xp_keystore *ks, const char *password, size_t pass
     if (rc)
         return rc;
     keystore_mac(dk, ks->ciphertext, mac);
-    if (xp_memeq_ct(mac, ks->mac, 32) != 0) {
+    if (xp_memcmp_ct(mac, ks->mac, 32) != 0) {
         xp_wipe(dk, sizeof dk);
         return xp_error_set(err, XP_EPASSWORD,
                             "wrong password: the keystore's MAC does not match the derived key");
@@ -212,7 +212,7 @@ int xp_keystore_decrypt(const xp_keystore *ks, const char *password, size_t pass
     uint8_t addr[XP_ADDRESS_LEN];
     if ((rc = xp_privkey_to_address(priv, addr, err))) {
         xp_wipe(priv, 32);
-        return xp_error_prefix(err, "keystore decrypted");
+        return xp_error_prefix(err, rc, "keystore decrypted");
     }
     if (ks->has_address && memcmp(addr, ks->address, XP_ADDRESS_LEN) != 0) {
         char want[XP_ADDRESS_HEX_LEN], got[XP_ADDRESS_HEX_LEN];
@@ -301,7 +301,7 @@ int xp_keystore_load(const char *path, const char *password, uint8_t priv[32], x
     if (!rc)
         rc = xp_keystore_decrypt(&ks, password, strlen(password), priv, err);
     if (rc)
-        return xp_error_prefix(err, "%s", path);
+        return xp_error_prefix(err, rc, "%s", path);
     return XP_OK;
 }
 

@@ -373,7 +373,7 @@ static int parse_json_files(json_t *arr, xp_api_submission *s, xp_error *err)
             } else
                 return xp_error_set(err, XP_EINVAL, "files[%zu]: unknown key \"%.64s\"", i, key);
             if (rc)
-                return xp_error_prefix(err, "files[%zu]", i);
+                return xp_error_prefix(err, rc, "files[%zu]", i);
         }
         if (!has_content)
             return xp_error_set(err, XP_EINVAL, "files[%zu] has no \"content\"", i);
@@ -417,7 +417,7 @@ static int parse_json_submission(const char *body, size_t len, xp_api_submission
             rc = xp_meta_canonical(text, &s->meta, err);
             free(text);
             if (rc)
-                return xp_error_prefix(err, "body: \"meta\"");
+                return xp_error_prefix(err, rc, "body: \"meta\"");
         } else if (!strcmp(key, "cut")) {
             if (!json_is_boolean(v))
                 return xp_error_set(err, XP_EINVAL, "body: \"cut\" must be true or false");

@@ -95,8 +95,8 @@ static json_t *read_report(const char *dir, const char *path, xp_error *err)
     for (size_t i = 0; out && i < rep.n; i++) {
         xp_oracle_report r;
         char h[4][67];
-        if (xp_report_entry(dir, &rep.m[i], &r, err)) {
-            xp_error_prefix(err, "measurement %zu", i + 1);
+        if ((rc = xp_report_entry(dir, &rep.m[i], &r, err))) {
+            xp_error_prefix(err, rc, "measurement %zu", i + 1);
             json_decref(out);
             out = NULL;
             break;
@@ -326,7 +326,7 @@ static int sign_entry(oracle_ctx *o, const xp_oracle_report *r, const uint8_t dg
     if (mkdir(o->sigdir, 0700) && errno != EEXIST)
         rc = xp_error_set(err, XP_EIO, "cannot create %s: %s", o->sigdir, strerror(errno));
     if (!rc)
-        rc = xp_file_replace(path, text, strlen(text), err);
+        rc = xp_file_replace(path, text, strlen(text), 0644, err);
     free(text);
     if (!rc && o->sigs) { /* already read this pass: add it */
         json_t *list = json_object_get(o->sigs, dh);
@@ -374,7 +374,7 @@ static int gather(oracle_ctx *o, const uint8_t dg[32], const char *committee, js
 
 /* ---- one pass ------------------------------------------------------------------------- */
 
-static int hex32(json_t *e, const char *key, uint8_t out[32])
+static int read_hex32(json_t *e, const char *key, uint8_t out[32])
 {
     return xp_hex_decode_exact(json_string_value(json_object_get(e, key)), out, 32, NULL);
 }
@@ -393,8 +393,8 @@ static int entry_report(json_t *e, uint64_t round, xp_oracle_report *r)
     r->value_q = (int64_t)json_integer_value(json_object_get(e, "valueQ"));
     r->uncertainty_q = str_u64(e, "uncertaintyQ");
     r->measured_at = str_u64(e, "measuredAt");
-    return hex32(e, "symhash", r->symhash) || hex32(e, "property", r->property) ||
-           hex32(e, "rawDataHash", r->raw_data_hash) || hex32(e, "facility", r->facility);
+    return read_hex32(e, "symhash", r->symhash) || read_hex32(e, "property", r->property) ||
+           read_hex32(e, "rawDataHash", r->raw_data_hash) || read_hex32(e, "facility", r->facility);
 }
 
 /* Whether a round's target still waits for its result (status Open). */
@@ -572,7 +572,7 @@ int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32
         json_array_foreach(json_object_get(f, "entries"), i, e)
         {
             uint8_t sh[32], pr[32];
-            if (hex32(e, "symhash", sh) || hex32(e, "property", pr))
+            if (read_hex32(e, "symhash", sh) || read_hex32(e, "property", pr))
                 continue;
             json_object_foreach(json_object_get(o.doc, "rounds"), rid, rd)
             {

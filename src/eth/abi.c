@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "ethjson.h"
 #include "xtalproof/abi.h"
@@ -552,7 +553,7 @@ static int enc_seq(xp_abi_type *const *types, const xp_abi_type *same, size_t n,
             rc = enc(t, json_array_get(vals, i), b, depth + 1, err);
         }
         if (rc)
-            xp_error_prefix(err, "[%zu]", i);
+            xp_error_prefix(err, rc, "[%zu]", i);
     }
     if (!rc)
         put(b, tail.p, tail.len);
@@ -758,7 +759,7 @@ static int dec_seq(xp_abi_type *const *types, const xp_abi_type *same, size_t cn
         }
         if (rc) {
             json_decref(arr);
-            return xp_error_prefix(err, "[%zu]", i);
+            return xp_error_prefix(err, rc, "[%zu]", i);
         }
         json_array_append_new(arr, v);
         pos += hs;

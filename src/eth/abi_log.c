@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
@@ -183,7 +184,7 @@ int xp_abi_decode_log(const char *event_sig, const uint8_t (*topics)[32], size_t
     xp_abi_params_free(&p);
     if (rc) {
         json_decref(o);
-        return xp_error_prefix(err, "event %s", event_sig);
+        return xp_error_prefix(err, rc, "event %s", event_sig);
     }
     *out = o;
     return 0;

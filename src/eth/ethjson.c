@@ -1,5 +1,6 @@
 /* JSON values for byte strings and numbers. */
 #include <stdlib.h>
+#include <jansson.h>
 
 #include "ethjson.h"
 #include "xtalproof/bytes.h"

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "ethjson.h"
 #include "xtalproof/bytes.h"
@@ -11,7 +12,7 @@ static int want_u64(const char *method, json_t *res, uint64_t *v, xp_error *err)
 {
     int rc = xp_quantity_parse_u64(json_string_value(res), v, err);
     json_decref(res);
-    return rc ? xp_error_prefix(err, "%s", method) : 0;
+    return rc ? xp_error_prefix(err, rc, "%s", method) : 0;
 }
 
 static int want_u256(const char *method, json_t *res, xp_u256 *v, xp_error *err)
@@ -20,7 +21,7 @@ static int want_u256(const char *method, json_t *res, xp_u256 *v, xp_error *err)
     int rc = s && s[0] == '0' && s[1] == 'x' ? xp_u256_parse(s, v, err)
                                              : xp_error_set(err, XP_EIO, "expected a quantity");
     json_decref(res);
-    return rc ? xp_error_prefix(err, "%s", method) : 0;
+    return rc ? xp_error_prefix(err, rc, "%s", method) : 0;
 }
 
 int xp_eth_chain_id(xp_rpc *rpc, uint64_t *id, xp_error *err)
@@ -137,7 +138,7 @@ static int hex_result(const char *method, json_t *res, uint8_t **out, size_t *n,
     json_decref(res);
     if (rc) {
         free(p);
-        return xp_error_prefix(err, "%s", method);
+        return xp_error_prefix(err, rc, "%s", method);
     }
     *out = p;
     return 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
@@ -335,7 +336,7 @@ static int parse_batch(xp_rpc *r, const body *b, void *ctx, xp_error *err)
         if (r1 == XP_ERPC)
             describe_rpc_error(r, c->methods[k], &e1);
         else if (r1)
-            xp_error_prefix(&e1, "%s", c->methods[k]);
+            xp_error_prefix(&e1, r1, "%s", c->methods[k]);
         c->results[k] = res;
         if (c->errs)
             c->errs[k] = e1;

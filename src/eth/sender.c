@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "ethjson.h"
 #include "journal.h"
@@ -122,12 +123,12 @@ static int rec_to_tx(const xp_sender *s, const json_t *rec, uint64_t nonce, xp_t
     if (to) {
         tx->has_to = 1;
         if (xp_hex_decode_exact(to, tx->to, 20, err))
-            return xp_error_prefix(err, "journal: to");
+            return xp_error_prefix(err, XP_EINVAL, "journal: to");
     }
     if (xp_u256_parse(json_string_value(json_object_get(rec, "value")), &tx->value, err) ||
         xp_u256_parse(json_string_value(json_object_get(rec, "maxFee")), &tx->max_fee, err) ||
         xp_u256_parse(json_string_value(json_object_get(rec, "tip")), &tx->max_priority, err))
-        return xp_error_prefix(err, "journal: a number");
+        return xp_error_prefix(err, XP_EINVAL, "journal: a number");
     const char *data = json_string_value(json_object_get(rec, "data"));
     size_t cap = data ? strlen(data) / 2 + 1 : 1, n = 0;
     uint8_t *d = malloc(cap);
@@ -135,7 +136,7 @@ static int rec_to_tx(const xp_sender *s, const json_t *rec, uint64_t nonce, xp_t
         return xp_error_set(err, XP_ENOMEM, "out of memory");
     if (data && xp_hex_decode(data, strlen(data), d, cap, &n, err)) {
         free(d);
-        return xp_error_prefix(err, "journal: data");
+        return xp_error_prefix(err, XP_EINVAL, "journal: data");
     }
     tx->data = d;
     tx->data_len = n;

@@ -157,7 +157,7 @@ int xp_tx_encode(const xp_tx *tx, xp_rlp_buf *out, xp_error *err)
 static int field_u64(const xp_rlp_item *it, const char *name, uint64_t *v, xp_error *err)
 {
     int rc = xp_rlp_to_uint64(it, v, err);
-    return rc ? xp_error_prefix(err, "%s", name) : 0;
+    return rc ? xp_error_prefix(err, rc, "%s", name) : 0;
 }
 
 static int field_u256(const xp_rlp_item *it, const char *name, xp_u256 *x, xp_error *err)
@@ -166,7 +166,7 @@ static int field_u256(const xp_rlp_item *it, const char *name, xp_u256 *x, xp_er
     size_t n;
     int rc = xp_rlp_to_uint_be(it, 32, be, &n, err);
     if (rc)
-        return xp_error_prefix(err, "%s", name);
+        return xp_error_prefix(err, rc, "%s", name);
     xp_u256_from_be(x, be, n);
     return 0;
 }
@@ -193,7 +193,7 @@ static int field_access(const xp_rlp_item *list, xp_tx *tx, xp_error *err)
     size_t n;
     int rc;
     if ((rc = xp_rlp_list_count(list, &n, err)))
-        return xp_error_prefix(err, "accessList");
+        return xp_error_prefix(err, rc, "accessList");
     if (n == 0)
         return 0;
     if (!(tx->access = calloc(n, sizeof *tx->access)))
@@ -362,7 +362,7 @@ int xp_tx_sender(const xp_tx *tx, uint8_t addr[20], xp_error *err)
     memcpy(sig + 32, tx->s.b, 32);
     sig[64] = (uint8_t)tx->y_parity;
     int rc = xp_recover_address(h, sig, addr, err);
-    return rc ? xp_error_prefix(err, "invalid signature") : 0;
+    return rc ? xp_error_prefix(err, rc, "invalid signature") : 0;
 }
 
 int xp_tx_intrinsic_gas(const xp_tx *tx, uint64_t *gas, uint64_t *floor, xp_error *err)

@@ -72,7 +72,7 @@ int xp_merkle_verify_inclusion(const uint8_t leaf_hash[32], uint64_t index, uint
         else
             xp_merkle_node_hash(r, proof->hash[i], r);
     }
-    if (sn != 0 || xp_memeq_ct(r, root, 32) != 0)
+    if (sn != 0 || xp_memcmp_ct(r, root, 32) != 0)
         return xp_error_set(err, XP_ECRYPTO, "inclusion proof does not lead to the tree's root");
     return XP_OK;
 }
@@ -119,7 +119,7 @@ void xp_merkle_verify_inclusion_batch(const uint8_t root[32], uint64_t size, siz
             xp_keccak256_x4_short(msg, len, slot, out);
         }
         for (size_t k = 0; k < m; k++)
-            ok[g + k] = live[k] && sn[k] == 0 && xp_memeq_ct(r[k], root, 32) == 0;
+            ok[g + k] = live[k] && sn[k] == 0 && xp_memcmp_ct(r[k], root, 32) == 0;
     }
 }
 
@@ -129,7 +129,7 @@ static int verify_equal_sizes(const uint8_t first_root[32], const uint8_t second
     int rc = check_len("consistency", proof->len, 0, err);
     if (rc)
         return rc;
-    if (xp_memeq_ct(first_root, second_root, 32) != 0)
+    if (xp_memcmp_ct(first_root, second_root, 32) != 0)
         return xp_error_set(err, XP_ECRYPTO, "two trees of the same size have different roots");
     return XP_OK;
 }
@@ -152,9 +152,9 @@ static int consistency_walk(const uint8_t *const *path, size_t n, uint64_t fn, u
             xp_merkle_node_hash(sr, path[i], sr);
         }
     }
-    if (sn != 0 || xp_memeq_ct(fr, first_root, 32) != 0)
+    if (sn != 0 || xp_memcmp_ct(fr, first_root, 32) != 0)
         return xp_error_set(err, XP_ECRYPTO, "consistency proof does not lead to the older root");
-    if (xp_memeq_ct(sr, second_root, 32) != 0)
+    if (xp_memcmp_ct(sr, second_root, 32) != 0)
         return xp_error_set(err, XP_ECRYPTO, "consistency proof does not lead to the newer root");
     return XP_OK;
 }

@@ -208,7 +208,7 @@ int xp_model_load(const char *path, xp_model **out, xp_error *err)
     if (bad)
         rc = xp_error_set(err, XP_EIO, "%s: read error", path);
     else if ((rc = xp_model_parse(buf, n, out, err)))
-        xp_error_prefix(err, "%s", path);
+        xp_error_prefix(err, rc, "%s", path);
     free(buf);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* The node_state table (nodestate.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "store_internal.h"
 #include "xtalproof/nodestate.h"

@@ -140,7 +140,7 @@ static int put_body(xp_store *s, MDB_txn *t, void *ctx, xp_error *err)
         return XP_OK;
     }
     if (xp_pred_record_parse(v.mv_data, v.mv_size, op->old, err))
-        return xp_error_prefix(err, "store: a stored prediction record is damaged");
+        return xp_error_prefix(err, XP_EINVAL, "store: a stored prediction record is damaged");
     int gained = merge(op->old, op->r, err);
     if (gained < 0)
         return gained;
@@ -161,7 +161,7 @@ static int check(const xp_pred_record *r, xp_error *err)
     uint8_t who[XP_ADDRESS_LEN], cm[32];
     int rc = xp_pred_record_signer(r, who, err);
     if (rc)
-        return xp_error_prefix(err, "the record's signature");
+        return xp_error_prefix(err, rc, "the record's signature");
     if (memcmp(who, r->predictor, XP_ADDRESS_LEN))
         return xp_error_set(err, XP_ECRYPTO,
                             "the record's signature is not its predictor's: not stored");
@@ -296,7 +296,7 @@ static int start_key(MDB_txn *t, const MDB_dbi dbi[P_COUNT], const xp_pred_query
             if (!rc && mdb_get(t, dbi[P_MAIN], &k, &v))
                 rc = xp_error_set(err, XP_EINVAL, "after: the store holds no such record");
             if (!rc && xp_pred_record_parse(v.mv_data, v.mv_size, r, err))
-                rc = xp_error_prefix(err, "store: a stored prediction record is damaged");
+                rc = xp_error_prefix(err, XP_EINVAL, "store: a stored prediction record is damaged");
             if (!rc && (r->chain_id != q->chain_id || memcmp(r->rounds, q->rounds, 20) ||
                         (q->has_slot && (r->round != q->round || r->target != q->target))))
                 rc = xp_error_set(err, XP_EINVAL,

@@ -75,7 +75,7 @@ static int hex_value(json_t *v, const char *name, uint8_t *out, size_t n, xp_err
         return xp_error_set(err, XP_EINVAL, "proof JSON \"%s\" must be 0x and %zu hex digits", name,
                             2 * n);
     if (xp_hex_decode_exact(s, out, n, err))
-        return xp_error_prefix(err, "proof JSON \"%s\"", name);
+        return xp_error_prefix(err, XP_EINVAL, "proof JSON \"%s\"", name);
     return XP_OK;
 }
 
@@ -191,7 +191,7 @@ int xp_inclusion_doc_verify(const xp_inclusion_doc *d, xp_record *rec, xp_error 
     if (rc)
         return rc;
     if ((rc = xp_merkle_verify_inclusion(h, d->index, d->size, &d->path, d->root, err)))
-        return xp_error_prefix(err, "the path does not prove leaf %llu in the tree of %llu",
+        return xp_error_prefix(err, rc, "the path does not prove leaf %llu in the tree of %llu",
                                (unsigned long long)d->index, (unsigned long long)d->size);
     if (rec)
         *rec = r;
@@ -206,7 +206,7 @@ int xp_consistency_doc_verify(const xp_consistency_doc *d, xp_error *err)
     int rc = xp_merkle_verify_consistency(d->from_size, d->to_size, d->from_root, d->to_root,
                                           &d->proof, err);
     if (rc)
-        return xp_error_prefix(err, "the proof does not show %llu records growing into %llu",
+        return xp_error_prefix(err, rc, "the proof does not show %llu records growing into %llu",
                                (unsigned long long)d->from_size, (unsigned long long)d->to_size);
     return XP_OK;
 }

@@ -296,7 +296,7 @@ int xp_read_poscar_mem(const char *name, const char *data, size_t len, const xp_
     for (int sp = 0; sp < nspecies; sp++) {
         for (long j = 0; j < count[sp]; j++, at++) {
             if ((rc = need_line(c, "a coordinate line", err))) {
-                xp_error_prefix(err, "%zu atoms announced on line %d, %zu found", natoms,
+                xp_error_prefix(err, rc, "%zu atoms announced on line %d, %zu found", natoms,
                                 counts_line, at);
                 goto fail;
             }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "xtalproof/abi.h"
 #include "xtalproof/rpc.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"

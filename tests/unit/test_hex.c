@@ -64,11 +64,11 @@ static void roundtrip_all_bytes(void **state)
     assert_memory_equal(in, back, 256);
 }
 
-static void memeq_ct(void **state)
+static void memcmp_ct(void **state)
 {
     (void)state;
-    assert_int_equal(xp_memeq_ct("abcd", "abcd", 4), 0);
-    assert_int_not_equal(xp_memeq_ct("abcd", "abce", 4), 0);
+    assert_int_equal(xp_memcmp_ct("abcd", "abcd", 4), 0);
+    assert_int_not_equal(xp_memcmp_ct("abcd", "abce", 4), 0);
 }
 
 int main(void)
@@ -76,7 +76,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(encode_known),      cmocka_unit_test(decode_known),
         cmocka_unit_test(decode_rejects),    cmocka_unit_test(roundtrip_all_bytes),
-        cmocka_unit_test(memeq_ct),
+        cmocka_unit_test(memcmp_ct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

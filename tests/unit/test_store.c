@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <lmdb.h>
+#include <jansson.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/keccak.h"

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "eth_testutil.h"
 #include "testutil.h"
