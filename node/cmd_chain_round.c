@@ -555,7 +555,7 @@ static int make_record(xp_chain *c, int reveal, xp_opt *o, int no, const char **
                             "give --record REC.json, or --model NAME --round R --target I and "
                             "the structure FILE to make it");
     char home[4096], chain[24], addr[XP_ADDRESS_HEX_LEN], rounds[XP_ADDRESS_HEX_LEN], idbuf[24];
-    if (xp_store_home(home, sizeof home, err))
+    if (xp_home_dir(home, sizeof home, err))
         return XP_EINVAL;
     json_t *state = NULL;
     if (!mid && !xp_chain_state_load(c, &state, NULL)) {

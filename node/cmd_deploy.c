@@ -226,7 +226,7 @@ int xp_cmd_deploy(int argc, char **argv)
     xp_sender_opts so = {.confirmations = 1, .poll_ms = 100, .timeout_ms = 120000};
     if (!rc) {
         char home[4096];
-        if (!xp_store_home(home, sizeof home, NULL))
+        if (!xp_home_dir(home, sizeof home, NULL))
             mkdir(home, 0700);
         rc = xp_journal_open(jp, &c.journal, &err);
     }
@@ -360,7 +360,7 @@ int xp_cmd_devnet(int argc, char **argv)
         return XP_EXIT_USAGE;
     xp_error err = {0};
     char home[4096], dir[4200], adir[4300], portfile[4300], port[16] = "8545";
-    if (xp_store_home(home, sizeof home, &err))
+    if (xp_home_dir(home, sizeof home, &err))
         return xp_cli_fail(&err);
     snprintf(dir, sizeof dir, "%s/devnet", home);
     snprintf(adir, sizeof adir, "%s/anvil", dir);

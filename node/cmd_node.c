@@ -1127,7 +1127,7 @@ static int parse_args(node *n, int argc, char **argv)
         snprintf(n->cfg.port_file, sizeof n->cfg.port_file, "%s", p);
     if ((p = xp_cli_get(o, 4, "token-file")))
         snprintf(n->cfg.token_file, sizeof n->cfg.token_file, "%s", p);
-    if (!n->cfg.home[0] && xp_store_home(n->cfg.home, sizeof n->cfg.home, &err))
+    if (!n->cfg.home[0] && xp_home_dir(n->cfg.home, sizeof n->cfg.home, &err))
         return xp_cli_fail(&err);
     if (!n->cfg.token_file[0] &&
         snprintf(n->cfg.token_file, sizeof n->cfg.token_file, "%s/api-token", n->cfg.home) >=

@@ -49,6 +49,10 @@ int xp_file_replace(const char *path, const void *data, size_t len, mode_t mode,
 struct json_t;
 char *xp_json_line(struct json_t *o, size_t flags);
 
+/* The folder of the node's home (its store, deployments, keys): $XTALPROOF_HOME, else
+ * $HOME/.xtalproof. */
+int xp_home_dir(char *out, size_t cap, xp_error *err);
+
 /* Reads a password file: its first line, without the line ending. Empty is allowed. */
 int xp_password_file_read(const char *path, char **password, xp_error *err);
 

@@ -1,6 +1,7 @@
 /* The node's prediction records in its store (docs/formats.md, "Prediction records in the
- * store"): the table "predictions" from a record's hash (xp_pred_record_hash, the keccak of its
- * 19 signed words) to its JSON text as xp_pred_record_json writes it, and two indexes,
+ * store"; the prover's rules over the store's tables, predtable.h): the table "predictions" from a
+ * record's hash (xp_pred_record_hash, the keccak of its signed words) to its JSON text as
+ * xp_pred_record_json writes it, and two indexes,
  * "predictions_by_symhash" (symhash ‖ hash) and "predictions_by_round" (chainId ‖ Rounds
  * contract ‖ round ‖ target ‖ hash, integers big-endian), both with empty values.
  *

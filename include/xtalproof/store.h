@@ -49,9 +49,6 @@ int xp_meta_canonical(const char *json, char **out, xp_error *err);
 
 typedef struct xp_store xp_store;
 
-/* The folder of the node's home: $XTALPROOF_HOME, else $HOME/.xtalproof. */
-int xp_store_home(char *out, size_t cap, xp_error *err);
-
 /* Opens (creating the folders as needed) the environment at home/store. home NULL: the
  * default. map_size 0: 64 MiB to start (an existing larger store keeps its size). */
 int xp_store_open(const char *home, size_t map_size, xp_store **out, xp_error *err);

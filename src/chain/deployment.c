@@ -128,7 +128,7 @@ int xp_deployment_save(const char *path, const xp_deployment *d, xp_error *err)
 char *xp_deployment_default_path(uint64_t chain_id, xp_error *err)
 {
     char home[4096];
-    if (xp_store_home(home, sizeof home, err))
+    if (xp_home_dir(home, sizeof home, err))
         return NULL;
     size_t n = strlen(home) + 64;
     char *p = malloc(n);
@@ -151,7 +151,7 @@ char *xp_deployment_find(const char *given, xp_error *err)
         return p;
     }
     char home[4096];
-    if (xp_store_home(home, sizeof home, err))
+    if (xp_home_dir(home, sizeof home, err))
         return NULL;
     DIR *dir = opendir(home);
     if (!dir) {

@@ -186,3 +186,18 @@ int xp_password_file_read(const char *path, char **password, xp_error *err)
     *password = data;
     return XP_OK;
 }
+
+int xp_home_dir(char *out, size_t cap, xp_error *err)
+{
+    const char *h = getenv("XTALPROOF_HOME");
+    int n;
+    if (h && *h)
+        n = snprintf(out, cap, "%s", h);
+    else if ((h = getenv("HOME")) && *h)
+        n = snprintf(out, cap, "%s/.xtalproof", h);
+    else
+        return xp_error_set(err, XP_EINVAL, "neither XTALPROOF_HOME nor HOME is set");
+    if (n < 0 || (size_t)n >= cap)
+        return xp_error_set(err, XP_EINVAL, "the node's home path is too long");
+    return XP_OK;
+}

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "store_internal.h"
+#include "xtalproof/bytes.h"
 
 #define DEFAULT_MAP ((size_t)64 << 20)
 
@@ -42,21 +43,6 @@ int xp_store_mdb_fail(xp_error *err, int rc, const char *what)
     return xp_error_set(err, XP_EIO, "store: %s failed: %s", what, mdb_strerror(rc));
 }
 
-int xp_store_home(char *out, size_t cap, xp_error *err)
-{
-    const char *h = getenv("XTALPROOF_HOME");
-    int n;
-    if (h && *h)
-        n = snprintf(out, cap, "%s", h);
-    else if ((h = getenv("HOME")) && *h)
-        n = snprintf(out, cap, "%s/.xtalproof", h);
-    else
-        return xp_error_set(err, XP_EINVAL, "neither XTALPROOF_HOME nor HOME is set");
-    if (n < 0 || (size_t)n >= cap)
-        return xp_error_set(err, XP_EINVAL, "the node's home path is too long");
-    return XP_OK;
-}
-
 static int make_dir(const char *path, xp_error *err)
 {
     if (mkdir(path, 0700) == 0 || errno == EEXIST) {
@@ -85,7 +71,7 @@ int xp_store_open(const char *home, size_t map_size, xp_store **out, xp_error *e
     char dir[4096];
     int rc;
     if (!home) {
-        if ((rc = xp_store_home(dir, sizeof dir - 8, err)))
+        if ((rc = xp_home_dir(dir, sizeof dir - 8, err)))
             return rc;
         home = dir;
     }
