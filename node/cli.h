@@ -46,7 +46,7 @@ int xp_cmd_bench_dedup(int argc, char **argv);
 /* model inference (cmd_model.c, cmd_predict.c) */
 struct xp_model;
 int xp_cli_model_dirs(const char **dirs, int cap);
-int xp_cli_model_open(const char *name, struct xp_model **m, char *path, size_t cap, xp_error *err);
+int xp_model_open(const char *name, struct xp_model **m, char *path, size_t cap, xp_error *err);
 int xp_cmd_model(int argc, char **argv);
 int xp_cmd_models(int argc, char **argv);
 int xp_cmd_predict(int argc, char **argv);
@@ -55,14 +55,6 @@ int xp_cmd_bench_infer(int argc, char **argv);
 /* The provenance store's commands (issue 4) and their shared helpers (cmd_store_util.c). */
 struct xp_store;
 int xp_cli_store_open(struct xp_store **s);
-typedef struct xp_file_ids {
-    uint8_t sha256[32]; /* of the file's bytes */
-    size_t n;           /* structures in the file */
-    uint8_t (*symhash)[32];
-    uint8_t (*protohash)[32];
-} xp_file_ids;
-/* Reads and hashes every structure of a file; on any failure nothing is returned. */
-int xp_cli_hash_file(const char *path, xp_file_ids *ids, xp_error *err);
 /* The largest structure file the commands read. */
 #define XP_CLI_MAX_FILE ((size_t)256 << 20)
 /* The symhash of a file's one structure, read as the commands read files. */
@@ -70,7 +62,6 @@ int xp_cli_symhash_of_file(const char *path, uint8_t symhash[32], xp_error *err)
 /* The symhash and the structureRoot (docs/formats.md, "The committed crystal") of the one
  * structure in a file: a round's target. */
 int xp_cli_target_of_file(const char *path, uint8_t symhash[32], uint8_t root[32], xp_error *err);
-void xp_cli_file_ids_free(xp_file_ids *ids);
 int xp_cmd_dataset(int argc, char **argv);
 int xp_cmd_register(int argc, char **argv);
 int xp_cmd_proof(int argc, char **argv);
@@ -107,11 +98,6 @@ int xp_cmd_bench_open(int argc, char **argv);
 struct xp_read_opts;
 struct json_t;
 struct xp_dataset;
-/* xp_cli_hash_file on bytes in memory; name is for messages and the format by extension. */
-int xp_cli_hash_mem(const char *name, const char *data, size_t len,
-                    const struct xp_read_opts *opts, xp_file_ids *ids, xp_error *err);
-/* What `dataset show --json` prints (cmd_dataset.c). */
-struct json_t *xp_cli_dataset_json(struct xp_store *s, const struct xp_dataset *d, xp_error *err);
 int xp_cmd_node(int argc, char **argv);
 
 /* Deployment and the chain commands (issue 9): node/cmd_deploy.c, node/cmd_chain*.c */

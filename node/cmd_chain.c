@@ -182,7 +182,7 @@ int xp_cmd_model_register(int argc, char **argv)
     int opened = 0;
     xp_chain_tx tx;
     memset(&tx, 0, sizeof tx);
-    int rc = xp_cli_model_open(pos[0], &m, path, sizeof path, &err);
+    int rc = xp_model_open(pos[0], &m, path, sizeof path, &err);
     uint8_t arch[32], prop[32], unit[32];
     if (!rc)
         rc = xp_short_name(m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, arch, &err) ||

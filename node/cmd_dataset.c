@@ -103,32 +103,6 @@ static int cmd_list(int argc, char **argv)
     return rc;
 }
 
-json_t *xp_cli_dataset_json(xp_store *s, const xp_dataset *d, xp_error *err)
-{
-    char owner[XP_ADDRESS_HEX_LEN];
-    if (d->has_owner)
-        xp_address_to_checksum(d->owner, owner);
-    json_t *vs = json_array();
-    uint64_t last = 0;
-    for (uint32_t n = 1; n <= d->versions; n++) {
-        xp_version v;
-        char root[67];
-        if (xp_dataset_version(s, d->id, n, &v, err)) {
-            json_decref(vs);
-            return NULL;
-        }
-        json_array_append_new(vs, json_pack("{s:I, s:I, s:s, s:I}", "version", (json_int_t)n,
-                                            "size", (json_int_t)v.size, "root",
-                                            xp_hex_encode(v.root, 32, root, 1), "timestamp",
-                                            (json_int_t)v.timestamp));
-        last = v.size;
-    }
-    return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:o}", "name", d->name, "license",
-                     d->license, "description", d->description, "owner",
-                     d->has_owner ? owner : NULL, "created", (json_int_t)d->created, "records",
-                     (json_int_t)d->size, "pending", (json_int_t)(d->size - last), "versions", vs);
-}
-
 /* dataset show|check NAME: the options, the store and the dataset. */
 static int open_named(const char *cmd, int argc, char **argv, xp_opt *o, int nopts, xp_store **s,
                       xp_dataset *d)
@@ -159,7 +133,7 @@ static int cmd_show(int argc, char **argv)
     if (rc)
         return rc;
     xp_error err = {0};
-    json_t *j = xp_cli_dataset_json(s, &d, &err);
+    json_t *j = xp_dataset_json(s, &d, &err);
     if (!j) {
         xp_store_close(s);
         return xp_cli_fail(&err);

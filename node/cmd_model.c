@@ -18,39 +18,6 @@
 #endif
 
 /* Where models are looked for: $XTALPROOF_MODELS, ./models, then the source tree's models/. */
-int xp_cli_model_dirs(const char **dirs, int cap)
-{
-    int n = 0;
-    const char *env = getenv("XTALPROOF_MODELS");
-    if (env && *env && n < cap)
-        dirs[n++] = env;
-    if (n < cap)
-        dirs[n++] = "models";
-    if (n < cap && strcmp(XP_MODELS_DIR, "models"))
-        dirs[n++] = XP_MODELS_DIR;
-    return n;
-}
-
-int xp_cli_model_open(const char *name, xp_model **m, char *path, size_t cap, xp_error *err)
-{
-    struct stat st;
-    if (strchr(name, '/') || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".xpm"))) {
-        snprintf(path, cap, "%s", name);
-        return xp_model_load(path, m, err);
-    }
-    const char *dirs[4];
-    int nd = xp_cli_model_dirs(dirs, 4);
-    for (int i = 0; i < nd; i++) {
-        snprintf(path, cap, "%s/%s.xpm", dirs[i], name);
-        if (stat(path, &st) == 0)
-            return xp_model_load(path, m, err);
-    }
-    return xp_error_set(err, XP_ENOTFOUND,
-                        "no model \"%s\" (looked for %s.xpm in $XTALPROOF_MODELS, ./models and %s; "
-                        "`xtalproof models` lists them)",
-                        name, name, XP_MODELS_DIR);
-}
-
 static int cmd_import(int argc, char **argv)
 {
     xp_opt o[] = {{"from", 0, 0}, {"atom-init", 0, 0}, {"name", 0, 0}, {"property", 0, 0},
@@ -120,7 +87,7 @@ int xp_cmd_models(int argc, char **argv)
         dirs[0] = xp_cli_get(o, 2, "dir");
         nd = 1;
     } else
-        nd = xp_cli_model_dirs(dirs, 4);
+        nd = xp_model_dirs(dirs, 4);
     int failed = 0;
     for (int d = 0; d < nd; d++) {
         DIR *dh = opendir(dirs[d]);

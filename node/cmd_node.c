@@ -249,7 +249,7 @@ static void h_datasets_post(ctx *c, answer *a)
         set_fail(a, rc, &err);
         return;
     }
-    json_t *j = xp_cli_dataset_json(c->n->store, &d, &err);
+    json_t *j = xp_dataset_json(c->n->store, &d, &err);
     if (!j)
         set_fail(a, XP_EIO, &err);
     else
@@ -261,7 +261,7 @@ static void h_dataset(ctx *c, answer *a)
     xp_dataset d;
     xp_error err = {0};
     int rc = xp_dataset_get(c->n->store, c->r->route.dataset, &d, &err);
-    json_t *j = rc ? NULL : xp_cli_dataset_json(c->n->store, &d, &err);
+    json_t *j = rc ? NULL : xp_dataset_json(c->n->store, &d, &err);
     if (j && c->n->anchor) {
         uint32_t av = xp_anchor_worker_anchored(c->n->anchor, d.name);
         json_object_set_new(j, "anchoredVersion", av ? json_integer(av) : json_null());
@@ -343,7 +343,7 @@ static void h_structures(ctx *c, answer *a)
         rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
     for (f = 0; !rc && f < sub.n; f++) {
         xp_read_opts ro = {.format = sub.files[f].format};
-        rc = xp_cli_hash_mem(sub.files[f].name, sub.files[f].data, sub.files[f].len, &ro, &ids[f],
+        rc = xp_file_ids_of_mem(sub.files[f].name, sub.files[f].data, sub.files[f].len, &ro, &ids[f],
                              &err);
         total += rc ? 0 : ids[f].n;
     }
@@ -400,7 +400,7 @@ static void h_structures(ctx *c, answer *a)
     } else
         set_json(a, 200, o);
     for (f = 0; ids && f < sub.n; f++)
-        xp_cli_file_ids_free(&ids[f]);
+        xp_file_ids_free(&ids[f]);
     free(ids);
     free(recs);
     free(status);
@@ -514,7 +514,7 @@ static int model_get(node *n, const char *name, xp_model **m, xp_error *err)
             return XP_OK;
         }
     char path[XP_NODE_PATH_MAX];
-    int rc = xp_cli_model_open(name, m, path, sizeof path, err);
+    int rc = xp_model_open(name, m, path, sizeof path, err);
     if (rc)
         return rc;
     if (n->nmodels == MAX_MODELS) { /* the oldest goes */

@@ -280,7 +280,7 @@ static int setup(const char *cmd, int argc, char **argv, common_opts *co, const 
         return XP_EXIT_FAIL;
     char mpath[4096];
     xp_error err = {0};
-    if (xp_cli_model_open(co->model, m, mpath, sizeof mpath, &err))
+    if (xp_model_open(co->model, m, mpath, sizeof mpath, &err))
         return xp_cli_fail(&err);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "xtalproof/symhash.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/proofdoc.h"
 #include "xtalproof/store.h"
@@ -31,35 +32,9 @@ static int target_symhash(const char *arg, uint8_t symhash[32], xp_error *err)
 int xp_cli_make_inclusion(xp_store *s, const char *name, uint32_t number, const char *arg,
                           xp_inclusion_doc *doc, xp_error *err)
 {
-    xp_dataset d;
-    xp_version v;
     uint8_t symhash[32];
-    uint64_t index;
-    int rc;
-    if ((rc = xp_dataset_get(s, name, &d, err)) ||
-        (rc = xp_dataset_version(s, d.id, number, &v, err)) ||
-        (rc = target_symhash(arg, symhash, err)))
-        return rc;
-    if ((rc = xp_store_find(s, d.id, symhash, &index, err)))
-        return xp_error_set(err, XP_ENOTFOUND, "%s is not in dataset %s", arg, d.name);
-    if (index >= v.size)
-        return xp_error_set(err, XP_ENOTFOUND,
-                            "%s is record %llu of dataset %s, added after version %u (%llu "
-                            "records)",
-                            arg, (unsigned long long)index, d.name, v.number,
-                            (unsigned long long)v.size);
-    memset(doc, 0, sizeof *doc);
-    memcpy(doc->dataset, d.name, sizeof doc->dataset);
-    doc->version = v.number;
-    doc->size = v.size;
-    memcpy(doc->root, v.root, 32);
-    doc->index = index;
-    if ((rc = xp_store_record(s, d.id, index, doc->leaf, err)) ||
-        (rc = xp_store_leaf_hash(s, d.id, index, doc->leaf_hash, err)) ||
-        (rc = xp_store_inclusion_proof(s, d.id, index, v.size, &doc->path, err)))
-        return rc;
-    /* never hand out a proof that does not check */
-    return xp_inclusion_doc_verify(doc, NULL, err);
+    int rc = target_symhash(arg, symhash, err);
+    return rc ? rc : xp_inclusion_doc_make(s, name, number, symhash, arg, doc, err);
 }
 
 /* What proof and consistency print: the document a builder makes from the store. */
@@ -144,13 +119,13 @@ int xp_cmd_verify_proof(int argc, char **argv)
     int same_bytes = -1;
     if (file) {
         xp_file_ids ids;
-        if (xp_cli_hash_file(file, &ids, &err))
+        if (xp_file_ids_of_file(file, XP_CLI_MAX_FILE, &ids, &err))
             return invalid(&err);
         int found = 0;
         for (size_t i = 0; i < ids.n; i++)
             found |= memcmp(ids.symhash[i], rec.symhash, 32) == 0;
         same_bytes = memcmp(ids.sha256, rec.content_sha256, 32) == 0;
-        xp_cli_file_ids_free(&ids);
+        xp_file_ids_free(&ids);
         if (!found) {
             xp_error_set(&err, XP_ECRYPTO,
                          "%s is not the structure of the leaf (its symhash "

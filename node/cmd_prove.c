@@ -46,7 +46,7 @@ static int load_key(const prove_args *a, uint8_t priv[32], xp_error *err)
 
 static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
 {
-    uint8_t priv[32], salt[32];
+    uint8_t priv[32];
     xp_model *m = NULL;
     char mpath[4096], *data = NULL;
     size_t len;
@@ -54,54 +54,32 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
     int rc;
     if ((rc = load_key(a, priv, err)))
         return rc;
-    if ((rc = xp_cli_model_open(a->model, &m, mpath, sizeof mpath, err)) ||
-        (rc = xp_file_read(a->file, MAX_STRUCTURE, &data, &len, err)))
+    if ((rc = xp_model_open(a->model, &m, mpath, sizeof mpath, err)) ||
+        (rc = xp_file_read(a->file, MAX_STRUCTURE, &data, &len, err)) ||
+        (rc = xp_store_open(NULL, 0, &s, err)))
         goto done;
-    a->in.name = a->file;
-    a->in.data = data;
-    a->in.len = len;
-    a->in.model = m;
-    if ((rc = xp_prove_fill(&a->in, r, err)) ||
-        (rc = xp_privkey_to_address(priv, r->predictor, err)) ||
-        (rc = xp_store_open(NULL, 0, &s, err)) ||
-        (rc = xp_pred_slot_salt(s, r, a->reveal, salt, err)))
-        goto done;
-    xp_pred_record_commitment(r, salt, r->commitment);
-    if (a->reveal) {
-        r->has_salt = 1;
-        memcpy(r->salt, salt, 32);
-    }
-    if (a->dataset) {
-        char sym[67];
-        xp_hex_encode(r->symhash, 32, sym, 1);
-        if ((rc = xp_cli_make_inclusion(s, a->dataset, 0, sym, &r->dataset, err)))
-            goto done;
-        r->has_dataset = 1;
-    }
-    if (a->has_model_id) { /* known from ModelRegistry; checked against the chain */
-        r->has_anchor = r->anchor.has_model_id = 1;
-        r->anchor.model_id = a->model_id;
-    }
+    xp_pred_make_in mk = {.in = a->in,
+                          .priv = priv,
+                          .reveal = a->reveal,
+                          .dataset = a->dataset,
+                          .has_model_id = a->has_model_id,
+                          .model_id = a->model_id};
+    mk.in.name = a->file;
+    mk.in.data = data;
+    mk.in.len = len;
+    mk.in.model = m;
     /* every record made is kept in the store: the round watcher reveals from there. A record
      * whose unsigned facts contradict the stored one (another dataset proof or model id) is
      * still written out, with a warning: the store keeps the first. */
-    if (!(rc = xp_pred_record_sign(r, priv, err))) {
-        xp_error e2 = {0};
-        rc = xp_pred_put_record(s, r, NULL, NULL, &e2);
-        if (rc == XP_EEXIST) {
-            fprintf(stderr,
-                    "xtalproof: warning: the store keeps its own record of this "
-                    "prediction: %s\n",
-                    e2.msg);
-            rc = XP_OK;
-        } else if (rc) {
-            *err = e2;
-            xp_error_prefix(err, rc, "storing the record");
-        }
+    rc = xp_pred_make(s, &mk, r, NULL, NULL, err);
+    if (rc == XP_EEXIST) {
+        fprintf(stderr, "xtalproof: warning: the store keeps its own record of this prediction: %s\n",
+                err->msg);
+        xp_error_clear(err);
+        rc = XP_OK;
     }
 done:
     xp_wipe(priv, sizeof priv);
-    xp_wipe(salt, sizeof salt);
     xp_store_close(s);
     xp_model_free(m);
     free(data);

@@ -11,23 +11,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "xtalproof/symhash.h"
 #include "xtalproof/bytes.h"
-#include "xtalproof/keccak.h"
+#include "xtalproof/register.h"
 #include "xtalproof/store.h"
 #include "xtalproof/walk.h"
-
-#define BATCH 1024 /* records per transaction; XTALPROOF_REGISTER_BATCH may lower it (tests) */
 
 typedef struct reg {
     xp_store *s;
     xp_dataset d;
-    xp_record tmpl; /* contributor, timestamp, parent, metaHash */
+    xp_registrar *rg;
     int json;
-    xp_record recs[BATCH];
-    char *file[BATCH]; /* owned copies: the walk frees its names after each file */
     size_t nfiles;
     int progress;
-    size_t n, batch;
     uint64_t added, dups, failed, matches;
 } reg;
 
@@ -68,86 +64,44 @@ static int match_one(void *ctx, uint32_t ds, uint64_t index, const xp_record *r)
     return 0;
 }
 
-static void drop_files(reg *g)
+/* Each record once its batch is in the log: a duplicate, or added (and its matches in other
+ * datasets). */
+static int on_record(void *ctx, const char *file, size_t structure, const xp_record *rec,
+                     int status, uint64_t index, xp_error *err)
 {
-    for (size_t i = 0; i < g->n; i++) {
-        free(g->file[i]);
-        g->file[i] = NULL;
-    }
-    g->n = 0;
-}
-
-static int flush(reg *g, xp_error *err)
-{
-    if (g->n == 0)
-        return XP_OK;
-    uint8_t status[BATCH];
-    uint64_t index[BATCH];
-    int rc = xp_store_append(g->s, g->d.id, g->recs, g->n, status, index, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < g->n; i++) {
+    (void)structure;
+    reg *g = ctx;
+    if (status == XP_APPEND_DUPLICATE) {
         char text[512];
-        if (status[i] == XP_APPEND_DUPLICATE) {
-            g->dups++;
-            snprintf(text, sizeof text, "duplicate %s: already record %llu", g->file[i],
-                     (unsigned long long)index[i]);
-            emit(g,
-                 json_pack("{s:s, s:s, s:I}", "file", g->file[i], "status", "duplicate", "index",
-                           (json_int_t)index[i]),
-                 text);
-            continue;
-        }
-        g->added++;
-        void *ctx[3] = {g, &g->recs[i], (void *)g->file[i]};
-        if ((rc =
-                 xp_store_protohash_each(g->s, g->recs[i].protohash, g->d.id, match_one, ctx, err)))
-            return rc;
+        g->dups++;
+        snprintf(text, sizeof text, "duplicate %s: already record %llu", file,
+                 (unsigned long long)index);
+        emit(g,
+             json_pack("{s:s, s:s, s:I}", "file", file, "status", "duplicate", "index",
+                       (json_int_t)index),
+             text);
+        return XP_OK;
     }
-    drop_files(g);
-    return XP_OK;
+    g->added++;
+    void *mctx[3] = {g, (void *)rec, (void *)file};
+    return xp_store_protohash_each(g->s, rec->protohash, g->d.id, match_one, mctx, err);
 }
 
-/* Adds a file's records to the batch (flushing first if they would not fit). */
-static int add_file(reg *g, const char *file, const xp_file_ids *ids, xp_error *err)
-{
-    int rc;
-    if (g->n + ids->n > g->batch && (rc = flush(g, err)))
-        return rc;
-    for (size_t i = 0; i < ids->n; i++) {
-        xp_record *r = &g->recs[g->n];
-        *r = g->tmpl;
-        memcpy(r->symhash, ids->symhash[i], 32);
-        memcpy(r->protohash, ids->protohash[i], 32);
-        memcpy(r->content_sha256, ids->sha256, 32);
-        if (!(g->file[g->n] = strdup(file)))
-            return xp_error_set(err, XP_ENOMEM, "out of memory");
-        g->n++;
-    }
-    return XP_OK;
-}
-
-static int setup(reg *g, const xp_opt *o, int nopts, xp_error *err)
+static int setup(reg *g, const xp_opt *o, int nopts, size_t batch, xp_error *err)
 {
     const char *meta = xp_cli_get(o, nopts, "meta"), *parent = xp_cli_get(o, nopts, "parent");
     int rc = xp_dataset_get(g->s, xp_cli_get(o, nopts, "dataset"), &g->d, err);
     if (rc)
         return rc;
-    memset(&g->tmpl, 0, sizeof g->tmpl);
-    g->tmpl.version = XP_RECORD_VERSION;
-    if (g->d.has_owner)
-        memcpy(g->tmpl.contributor, g->d.owner, XP_ADDRESS_LEN);
-    g->tmpl.timestamp = (uint64_t)time(NULL);
-    if (parent && xp_hex_decode_exact(parent, g->tmpl.parent, 32, err))
+    uint8_t par[32];
+    char *canon = NULL;
+    if (parent && xp_hex_decode_exact(parent, par, 32, err))
         return xp_error_prefix(err, XP_EINVAL, "--parent must be a symhash (0x and 64 hex digits)");
-    if (meta) {
-        char *canon;
-        if ((rc = xp_meta_canonical(meta, &canon, err)))
-            return xp_error_prefix(err, rc, "--meta");
-        xp_keccak256(canon, strlen(canon), g->tmpl.meta_hash);
-        rc = xp_store_put_meta(g->s, g->tmpl.meta_hash, canon, err);
-        free(canon);
-    }
+    if (meta && (rc = xp_meta_canonical(meta, &canon, err)))
+        return xp_error_prefix(err, rc, "--meta");
+    rc = xp_registrar_open(g->s, &g->d, parent ? par : NULL, canon, (uint64_t)time(NULL), batch,
+                           on_record, g, &g->rg, err);
+    free(canon);
     return rc;
 }
 
@@ -161,12 +115,12 @@ static int register_file(void *ctx, const char *file, xp_error *err)
     if (g->progress && g->nfiles % 64 == 0)
         fprintf(stderr, "\rregister: %zu files", g->nfiles);
     g->nfiles++;
-    /* a file's records go into one transaction, so a file may hold at most BATCH */
-    int hashed = xp_cli_hash_file(file, &ids, &ferr) == 0;
-    if (hashed && ids.n > BATCH) {
+    /* a file's records go into one transaction, so a file may hold at most a batch */
+    int hashed = xp_file_ids_of_file(file, XP_CLI_MAX_FILE, &ids, &ferr) == 0;
+    if (hashed && ids.n > XP_REGISTER_BATCH) {
         xp_error_set(&ferr, XP_EINVAL, "%s holds %zu structures, more than %d", file, ids.n,
-                     BATCH);
-        xp_cli_file_ids_free(&ids);
+                     XP_REGISTER_BATCH);
+        xp_file_ids_free(&ids);
         hashed = 0;
     }
     if (!hashed) {
@@ -177,8 +131,8 @@ static int register_file(void *ctx, const char *file, xp_error *err)
              text);
         return 0;
     }
-    int rc = add_file(g, file, &ids, err);
-    xp_cli_file_ids_free(&ids);
+    int rc = xp_registrar_add(g->rg, file, &ids, err);
+    xp_file_ids_free(&ids);
     return rc;
 }
 
@@ -195,17 +149,16 @@ int xp_cmd_register(int argc, char **argv)
     if (!g)
         return XP_EXIT_FAIL;
     g->json = xp_cli_get(o, 4, "json") != NULL;
+    /* XTALPROOF_REGISTER_BATCH lowers the records per transaction (tests) */
     const char *bs = getenv("XTALPROOF_REGISTER_BATCH");
-    g->batch = bs ? strtoul(bs, NULL, 10) : BATCH;
-    if (g->batch < 1 || g->batch > BATCH)
-        g->batch = BATCH;
+    size_t batch = bs ? strtoul(bs, NULL, 10) : XP_REGISTER_BATCH;
     xp_error err = {0};
     int rc = xp_cli_store_open(&g->s);
     if (rc) {
         free(g);
         return rc;
     }
-    if ((rc = setup(g, o, 4, &err)))
+    if ((rc = setup(g, o, 4, batch, &err)))
         goto fail;
     g->progress = !g->json && isatty(2);
     for (int i = 0; i < npos; i++) { /* every PATH exists before anything is registered */
@@ -222,8 +175,7 @@ int xp_cmd_register(int argc, char **argv)
         fprintf(stderr, "\rregister: %zu files\n", g->nfiles);
     xp_version v;
     int cut;
-    if ((rc = flush(g, &err)) ||
-        (rc = xp_store_cut_version(g->s, g->d.id, (uint64_t)time(NULL), &v, &cut, &err)))
+    if ((rc = xp_registrar_finish(g->rg, 1, (uint64_t)time(NULL), &v, &cut, &err)))
         goto fail;
     char root[67] = "-";
     if (v.number)
@@ -247,7 +199,7 @@ int xp_cmd_register(int argc, char **argv)
 fail:
     rc = xp_cli_fail(&err);
 done:
-    drop_files(g);
+    xp_registrar_free(g->rg);
     xp_store_close(g->s);
     free(g);
     return rc;

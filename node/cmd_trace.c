@@ -214,7 +214,7 @@ int xp_cmd_bench_open(int argc, char **argv)
     xp_model *m = NULL;
     char path[4096], *data = NULL;
     size_t len;
-    if (xp_cli_model_open(xp_cli_get(o, 2, "model"), &m, path, sizeof path, &err) ||
+    if (xp_model_open(xp_cli_get(o, 2, "model"), &m, path, sizeof path, &err) ||
         xp_file_read(pos[0], MAX_STRUCTURE, &data, &len, &err)) {
         xp_model_free(m);
         return xp_cli_fail(&err);

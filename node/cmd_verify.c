@@ -39,11 +39,11 @@ int xp_cli_record_model(const char *given, const xp_pred_record *r, xp_model **m
     size_t n = strlen(r->model_name);
     *m = NULL;
     if (given)
-        return xp_cli_model_open(given, m, path, sizeof path, err);
+        return xp_model_open(given, m, path, sizeof path, err);
     if (strchr(r->model_name, '/') || (n > 4 && !strcmp(r->model_name + n - 4, ".xpm")))
         return xp_error_set(err, XP_ENOTFOUND,
                             "the record's modelName is not a model name; give --model FILE");
-    int rc = xp_cli_model_open(r->model_name, m, path, sizeof path, err);
+    int rc = xp_model_open(r->model_name, m, path, sizeof path, err);
     if (rc)
         return rc;
     if (memcmp((*m)->hash, r->model_hash, 32) != 0) {

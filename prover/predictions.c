@@ -5,6 +5,7 @@
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/predictions.h"
+#include "xtalproof/proofdoc.h"
 #include "xtalproof/predtable.h"
 #include "xtalproof/secrets.h"
 
@@ -178,6 +179,37 @@ int xp_pred_slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t 
         memcpy(salt, got, 32);
     xp_wipe(got, sizeof got);
     return rc;
+}
+
+/* ---- making a record ------------------------------------------------------------------- */
+
+int xp_pred_make(xp_store *s, const xp_pred_make_in *mk, xp_pred_record *r, uint8_t hash[32],
+                 xp_pred_put_status *status, xp_error *err)
+{
+    uint8_t salt[32];
+    int rc;
+    if ((rc = xp_prove_fill(&mk->in, r, err)) ||
+        (rc = xp_privkey_to_address(mk->priv, r->predictor, err)) ||
+        (rc = xp_pred_slot_salt(s, r, mk->reveal, salt, err)))
+        return rc;
+    xp_pred_record_commitment(r, salt, r->commitment);
+    if (mk->reveal) {
+        r->has_salt = 1;
+        memcpy(r->salt, salt, 32);
+    }
+    xp_wipe(salt, sizeof salt);
+    if (mk->dataset) {
+        if ((rc = xp_inclusion_doc_make(s, mk->dataset, 0, r->symhash, NULL, &r->dataset, err)))
+            return rc;
+        r->has_dataset = 1;
+    }
+    if (mk->has_model_id) { /* known from ModelRegistry; checked against the chain */
+        r->has_anchor = r->anchor.has_model_id = 1;
+        r->anchor.model_id = mk->model_id;
+    }
+    if ((rc = xp_pred_record_sign(r, mk->priv, err)))
+        return rc;
+    return xp_pred_put_record(s, r, hash, status, err);
 }
 
 /* ---- reading ------------------------------------------------------------------------- */

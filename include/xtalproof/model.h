@@ -86,4 +86,25 @@ int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_er
 /* Property and unit of the known CGCNN models by folder name; 0 if known. */
 int xp_model_known(const char *name, const char **property, const char **unit);
 
+/* Where model files are looked for by name: $XTALPROOF_MODELS, ./models, the shipped folder. */
+int xp_model_dirs(const char **dirs, int cap);
+/* A model by name (NAME.xpm in those folders) or by path (with a '/' or ending in .xpm); path
+ * gets the file that was read. XP_ENOTFOUND naming the folders when there is none. */
+int xp_model_open(const char *name, xp_model **m, char *path, size_t cap, xp_error *err);
+
+/* The last XP_MODEL_CACHE_SIZE models opened by name, kept loaded (the node's API). Not
+ * thread-safe: one user at a time. */
+#define XP_MODEL_CACHE_SIZE 8
+typedef struct xp_model_cache {
+    struct {
+        char name[65];
+        xp_model *m;
+    } entry[XP_MODEL_CACHE_SIZE];
+    int n;
+} xp_model_cache;
+/* The cache's model of that name, opened (and the oldest dropped) when absent; *m stays the
+ * cache's. */
+int xp_model_cache_get(xp_model_cache *c, const char *name, xp_model **m, xp_error *err);
+void xp_model_cache_clear(xp_model_cache *c);
+
 #endif

@@ -42,6 +42,22 @@ int xp_pred_put_record(xp_store *s, const xp_pred_record *r, uint8_t hash[32],
 int xp_pred_slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t salt[32],
                       xp_error *err);
 
+/* Making a record and keeping it: what `prove` and the node's POST /v1/predictions do. */
+typedef struct xp_pred_make_in {
+    xp_prove_in in;            /* the structure file, the model, the round */
+    const uint8_t *priv;       /* the predictor's key (32 bytes): it signs */
+    int reveal;                /* the record with its salt (already in the store: XP_ENOTFOUND) */
+    const char *dataset;       /* NULL, or the dataset whose inclusion proof the record carries */
+    int has_model_id;          /* the model's id in ModelRegistry, for the reveal */
+    uint64_t model_id;
+} xp_pred_make_in;
+/* Fills, commits (the salt of the prediction slot, drawn and stored the first time), signs and
+ * stores a record; r gets it whole. When the store already holds the record with other unsigned
+ * facts (another dataset proof or model id) it keeps its own and this returns XP_EEXIST, r then
+ * being the signed record made here. */
+int xp_pred_make(xp_store *s, const xp_pred_make_in *mk, xp_pred_record *r, uint8_t hash[32],
+                 xp_pred_put_status *status, xp_error *err);
+
 /* The stored JSON text under a hash (malloc'd, NUL-terminated, *len its length); XP_ENOTFOUND
  * when there is none. */
 int xp_pred_get(xp_store *s, const uint8_t hash[32], char **json, size_t *len, xp_error *err);

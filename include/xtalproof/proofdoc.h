@@ -43,4 +43,12 @@ int xp_consistency_doc_parse(const char *text, size_t len, xp_consistency_doc *d
 int xp_inclusion_doc_verify(const xp_inclusion_doc *d, xp_record *rec, xp_error *err);
 int xp_consistency_doc_verify(const xp_consistency_doc *d, xp_error *err);
 
+/* The inclusion proof of the record of `symhash` in version `number` (0: the latest) of a
+ * dataset, checked before it is handed out; `what` names the crystal in messages (NULL: its
+ * symhash). XP_ENOTFOUND when the dataset's version does not hold it. */
+struct xp_store;
+int xp_inclusion_doc_make(struct xp_store *s, const char *dataset, uint32_t number,
+                          const uint8_t symhash[32], const char *what, xp_inclusion_doc *doc,
+                          xp_error *err);
+
 #endif

@@ -128,4 +128,10 @@ typedef struct xp_dataset_counts {
 } xp_dataset_counts;
 int xp_store_counts(xp_store *s, uint32_t ds, xp_dataset_counts *out, xp_error *err);
 
+/* A dataset as `dataset show --json` and the node's API show it: name, licence, description,
+ * owner, created, records, pending (records after the last version), versions (number, size,
+ * root, timestamp). NULL (with err) when a version cannot be read. */
+typedef struct json_t json_t;
+json_t *xp_dataset_json(xp_store *s, const xp_dataset *d, xp_error *err);
+
 #endif

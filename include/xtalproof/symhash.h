@@ -47,4 +47,23 @@ void xp_xtal_id_clear(xp_xtal_id *id);
 int xp_symhash_of_file(const char *path, const xp_read_opts *opts, uint8_t symhash[32],
                        xp_error *err);
 
+/* ---- a file's records -------------------------------------------------------------------- */
+
+/* Every structure of a file hashed, with the SHA-256 of the file's bytes: what a dataset record
+ * holds (register, the node's API). */
+typedef struct xp_file_ids {
+    uint8_t sha256[32]; /* of the file's bytes */
+    size_t n;           /* structures in the file */
+    uint8_t (*symhash)[32];
+    uint8_t (*protohash)[32];
+} xp_file_ids;
+/* Reads (at most max bytes) and hashes every structure of a file; on any failure nothing is
+ * returned. */
+int xp_file_ids_of_file(const char *path, size_t max, xp_file_ids *ids, xp_error *err);
+/* The same on bytes in memory; name is for messages and the format by extension. */
+struct xp_read_opts;
+int xp_file_ids_of_mem(const char *name, const char *data, size_t len,
+                       const struct xp_read_opts *opts, xp_file_ids *ids, xp_error *err);
+void xp_file_ids_free(xp_file_ids *ids);
+
 #endif

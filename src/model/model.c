@@ -1,5 +1,6 @@
 /* Reading and checking .xpm model files, and the activation tables they imply. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,4 +217,70 @@ int xp_model_load(const char *path, xp_model **out, xp_error *err)
 void xp_model_free(xp_model *m)
 {
     free(m);
+}
+
+/* ---- finding model files, and a cache of them ------------------------------------------- */
+
+int xp_model_dirs(const char **dirs, int cap)
+{
+    int n = 0;
+    const char *env = getenv("XTALPROOF_MODELS");
+    if (env && *env && n < cap)
+        dirs[n++] = env;
+    if (n < cap)
+        dirs[n++] = "models";
+    if (n < cap && strcmp(XP_MODELS_DIR, "models"))
+        dirs[n++] = XP_MODELS_DIR;
+    return n;
+}
+
+int xp_model_open(const char *name, xp_model **m, char *path, size_t cap, xp_error *err)
+{
+    struct stat st;
+    if (strchr(name, '/') || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".xpm"))) {
+        snprintf(path, cap, "%s", name);
+        return xp_model_load(path, m, err);
+    }
+    const char *dirs[4];
+    int nd = xp_model_dirs(dirs, 4);
+    for (int i = 0; i < nd; i++) {
+        snprintf(path, cap, "%s/%s.xpm", dirs[i], name);
+        if (stat(path, &st) == 0)
+            return xp_model_load(path, m, err);
+    }
+    return xp_error_set(err, XP_ENOTFOUND,
+                        "no model \"%s\" (looked for %s.xpm in $XTALPROOF_MODELS, ./models and %s; "
+                        "`xtalproof models` lists them)",
+                        name, name, XP_MODELS_DIR);
+}
+
+int xp_model_cache_get(xp_model_cache *c, const char *name, xp_model **m, xp_error *err)
+{
+    for (int i = 0; i < c->n; i++)
+        if (!strcmp(c->entry[i].name, name)) {
+            *m = c->entry[i].m;
+            return XP_OK;
+        }
+    char path[4096];
+    if (strlen(name) >= sizeof c->entry[0].name)
+        return xp_error_set(err, XP_EINVAL, "a model name of %zu characters is too long",
+                            strlen(name));
+    int rc = xp_model_open(name, m, path, sizeof path, err);
+    if (rc)
+        return rc;
+    if (c->n == XP_MODEL_CACHE_SIZE) { /* the oldest goes */
+        xp_model_free(c->entry[0].m);
+        memmove(&c->entry[0], &c->entry[1], sizeof c->entry[0] * (XP_MODEL_CACHE_SIZE - 1));
+        c->n--;
+    }
+    snprintf(c->entry[c->n].name, sizeof c->entry[0].name, "%s", name);
+    c->entry[c->n++].m = *m;
+    return XP_OK;
+}
+
+void xp_model_cache_clear(xp_model_cache *c)
+{
+    for (int i = 0; i < c->n; i++)
+        xp_model_free(c->entry[i].m);
+    c->n = 0;
 }

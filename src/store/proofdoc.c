@@ -210,3 +210,39 @@ int xp_consistency_doc_verify(const xp_consistency_doc *d, xp_error *err)
                                (unsigned long long)d->from_size, (unsigned long long)d->to_size);
     return XP_OK;
 }
+
+int xp_inclusion_doc_make(xp_store *s, const char *dataset, uint32_t number,
+                          const uint8_t symhash[32], const char *what, xp_inclusion_doc *doc,
+                          xp_error *err)
+{
+    xp_dataset d;
+    xp_version v;
+    uint64_t index;
+    char hex[67];
+    if (!what)
+        what = xp_hex32(symhash, hex);
+    int rc;
+    if ((rc = xp_dataset_get(s, dataset, &d, err)) ||
+        (rc = xp_dataset_version(s, d.id, number, &v, err)))
+        return rc;
+    if ((rc = xp_store_find(s, d.id, symhash, &index, err)))
+        return xp_error_set(err, XP_ENOTFOUND, "%s is not in dataset %s", what, d.name);
+    if (index >= v.size)
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "%s is record %llu of dataset %s, added after version %u (%llu "
+                            "records)",
+                            what, (unsigned long long)index, d.name, v.number,
+                            (unsigned long long)v.size);
+    memset(doc, 0, sizeof *doc);
+    memcpy(doc->dataset, d.name, sizeof doc->dataset);
+    doc->version = v.number;
+    doc->size = v.size;
+    memcpy(doc->root, v.root, 32);
+    doc->index = index;
+    if ((rc = xp_store_record(s, d.id, index, doc->leaf, err)) ||
+        (rc = xp_store_leaf_hash(s, d.id, index, doc->leaf_hash, err)) ||
+        (rc = xp_store_inclusion_proof(s, d.id, index, v.size, &doc->path, err)))
+        return rc;
+    /* never hand out a proof that does not check */
+    return xp_inclusion_doc_verify(doc, NULL, err);
+}
