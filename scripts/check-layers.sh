@@ -58,7 +58,8 @@ while read -r f h; do
   header_module "$h"; hm=$REPLY
   if [ "$hm" = unknown ]; then echo "layers: $f includes $h, a header of no known module"; bad=1
   elif ! allowed "$m" "$hm"; then echo "layers: $f ($m) includes xtalproof/$h ($hm)"; bad=1; fi
-done < <(git ls-files 'src/*.[ch]' 'prover/*.[ch]' 'node/*.[ch]' 'kernels/*' 'include/xtalproof/*.h' |
+done < <(git ls-files --cached --others --exclude-standard 'src/*.[ch]' 'prover/*.[ch]' \
+           'node/*.[ch]' 'kernels/*' 'include/xtalproof/*.h' | while read -r f; do [ -f "$f" ] && echo "$f"; done |
          xargs grep -o '#include "xtalproof/[a-z_0-9]*\.h"' | sed 's|:#include "xtalproof/| |; s|"$||')
 
 if [ -n "$objs" ]; then
