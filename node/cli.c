@@ -148,9 +148,3 @@ void xp_cli_password_free(char *password)
     }
 }
 
-double xp_cli_seconds(clockid_t id)
-{
-    struct timespec t;
-    clock_gettime(id, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}

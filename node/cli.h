@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "xtalproof/bytes.h"
 #include "xtalproof/error.h"
 
 enum { XP_EXIT_OK = 0, XP_EXIT_FAIL = 1, XP_EXIT_USAGE = 2 };
@@ -22,9 +23,6 @@ typedef struct xp_opt {
 int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts,
                  const char **pos, int maxpos, int *npos);
 const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
-/* The clock's time in seconds (CLOCK_MONOTONIC for wall time, CLOCK_PROCESS_CPUTIME_ID for CPU
- * time), for the benchmarks and the daemon's timings. */
-double xp_cli_seconds(clockid_t id);
 
 /* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
 int xp_cli_fail(const xp_error *err);

@@ -92,6 +92,53 @@ static void synth(xp_record *r, uint64_t i)
     r->timestamp = 1767225600u;
 }
 
+/* The kept proofs verified nverify times: on one thread one by one, on one thread four at a time
+ * (xp_merkle_verify_inclusion_batch), then four at a time on `threads` threads; wall and
+ * processor seconds of each. */
+static int verify_phases(xp_store *s, const xp_dataset *d, const xp_merkle_proof *kept,
+                         const uint64_t *kept_idx, size_t nkept, uint64_t n, const uint8_t root[32],
+                         uint64_t nverify, uint64_t threads, double *t_verify1, double *c_verify1,
+                         double *t_batch1, double *c_batch1, double *t_verify, xp_error *err)
+{
+    uint8_t(*leaf)[32] = malloc(nkept * 32);
+    if (!leaf)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nkept; i++)
+        if (xp_store_leaf_hash(s, d->id, kept_idx[i], leaf[i], err)) {
+            free(leaf);
+            return XP_EIO;
+        }
+    vjob one = {(const uint8_t(*)[32])leaf, kept_idx, kept, root, nkept, n, 0, nverify, 0, 0};
+    double a = xp_clock_seconds(CLOCK_MONOTONIC), ca = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    verify_run(&one);
+    *t_verify1 = xp_clock_seconds(CLOCK_MONOTONIC) - a;
+    *c_verify1 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
+    one.batch = 1;
+    a = xp_clock_seconds(CLOCK_MONOTONIC);
+    ca = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    verify_run(&one);
+    *t_batch1 = xp_clock_seconds(CLOCK_MONOTONIC) - a;
+    *c_batch1 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
+    vjob jobs[256];
+    pthread_t tid[256];
+    a = xp_clock_seconds(CLOCK_MONOTONIC);
+    for (uint64_t i = 0; i < threads; i++) {
+        jobs[i] = one;
+        jobs[i].from = i * (nverify / threads);
+        jobs[i].count = nverify / threads;
+        if (pthread_create(&tid[i], NULL, verify_run, &jobs[i]))
+            jobs[i].count = 0, tid[i] = 0;
+    }
+    for (uint64_t i = 0; i < threads; i++) {
+        if (tid[i])
+            pthread_join(tid[i], NULL);
+        one.failed |= jobs[i].failed;
+    }
+    *t_verify = xp_clock_seconds(CLOCK_MONOTONIC) - a;
+    free(leaf);
+    return one.failed ? xp_error_set(err, XP_ECRYPTO, "a kept proof did not verify") : XP_OK;
+}
+
 int xp_cmd_bench_merkle(int argc, char **argv)
 {
     xp_opt o[] = {
@@ -136,33 +183,33 @@ int xp_cmd_bench_merkle(int argc, char **argv)
         uint64_t k = n - at < batch ? n - at : batch;
         for (uint64_t i = 0; i < k; i++)
             synth(&recs[i], at + i);
-        double a = xp_cli_seconds(CLOCK_MONOTONIC), ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double a = xp_clock_seconds(CLOCK_MONOTONIC), ca = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         if (xp_store_append(s, d.id, recs, k, NULL, NULL, &err))
             goto fail;
-        double b = xp_cli_seconds(CLOCK_MONOTONIC);
-        c_append += xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
+        double b = xp_clock_seconds(CLOCK_MONOTONIC);
+        c_append += xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
         int cut;
         if (xp_store_cut_version(s, d.id, 1767225600u, &v, &cut, &err))
             goto fail;
         t_append += b - a;
-        t_cut += xp_cli_seconds(CLOCK_MONOTONIC) - b;
+        t_cut += xp_clock_seconds(CLOCK_MONOTONIC) - b;
     }
     /* roots of random prefixes */
     uint64_t x = 88172645463325252ull;
     uint8_t root[32];
     int nroots = 10000;
-    double a = xp_cli_seconds(CLOCK_MONOTONIC);
+    double a = xp_clock_seconds(CLOCK_MONOTONIC);
     for (int i = 0; i < nroots; i++)
         if (xp_store_root(s, d.id, 1 + rng(&x) % n, root, &err))
             goto fail;
-    double t_root = (xp_cli_seconds(CLOCK_MONOTONIC) - a) / nroots;
-    a = xp_cli_seconds(CLOCK_MONOTONIC);
+    double t_root = (xp_clock_seconds(CLOCK_MONOTONIC) - a) / nroots;
+    a = xp_clock_seconds(CLOCK_MONOTONIC);
     if (xp_store_root(s, d.id, n, root, &err))
         goto fail;
-    double t_root_full = xp_cli_seconds(CLOCK_MONOTONIC) - a;
+    double t_root_full = xp_clock_seconds(CLOCK_MONOTONIC) - a;
     /* inclusion proofs at the full size */
-    a = xp_cli_seconds(CLOCK_MONOTONIC);
-    double ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    a = xp_clock_seconds(CLOCK_MONOTONIC);
+    double ca = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
     for (uint64_t i = 0; i < nproofs; i++) {
         uint64_t idx = rng(&x) % n;
         xp_merkle_proof p;
@@ -173,60 +220,22 @@ int xp_cmd_bench_merkle(int argc, char **argv)
             kept_idx[i] = idx;
         }
     }
-    double t_proof = xp_cli_seconds(CLOCK_MONOTONIC) - a, c_proof = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
-    size_t nkept = nproofs < KEPT ? nproofs : KEPT;
-    uint8_t(*leaf)[32] = malloc(nkept * 32);
-    if (!leaf)
-        goto done;
-    for (size_t i = 0; i < nkept; i++)
-        if (xp_store_leaf_hash(s, d.id, kept_idx[i], leaf[i], &err)) {
-            free(leaf);
-            goto fail;
-        }
+    double t_proof = xp_clock_seconds(CLOCK_MONOTONIC) - a, c_proof = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
+    double t_verify1 = 0, c_verify1 = 0, t_batch1 = 0, c_batch1 = 0, t_verify = 0;
     uint64_t nverify = 5 * nproofs;
-    /* one thread first (also by processor time), then batched, then batched on all threads */
-    vjob one = {(const uint8_t(*)[32])leaf, kept_idx, kept, root, nkept, n, 0, nverify, 0, 0};
-    a = xp_cli_seconds(CLOCK_MONOTONIC);
-    ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
-    verify_run(&one);
-    double t_verify1 = xp_cli_seconds(CLOCK_MONOTONIC) - a, c_verify1 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
-    /* the same proofs four at a time (xp_merkle_verify_inclusion_batch), one thread */
-    one.batch = 1;
-    a = xp_cli_seconds(CLOCK_MONOTONIC);
-    ca = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
-    verify_run(&one);
-    double t_batch1 = xp_cli_seconds(CLOCK_MONOTONIC) - a, c_batch1 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - ca;
-    vjob jobs[256];
-    pthread_t tid[256];
-    a = xp_cli_seconds(CLOCK_MONOTONIC);
-    for (uint64_t i = 0; i < threads; i++) {
-        jobs[i] = one;
-        jobs[i].from = i * (nverify / threads);
-        jobs[i].count = nverify / threads;
-        if (pthread_create(&tid[i], NULL, verify_run, &jobs[i]))
-            jobs[i].count = 0, tid[i] = 0;
-    }
-    for (uint64_t i = 0; i < threads; i++) {
-        if (tid[i])
-            pthread_join(tid[i], NULL);
-        one.failed |= jobs[i].failed;
-    }
-    double t_verify = xp_cli_seconds(CLOCK_MONOTONIC) - a;
-    free(leaf);
-    if (one.failed) {
-        xp_error_set(&err, XP_ECRYPTO, "a kept proof did not verify");
+    if (verify_phases(s, &d, kept, kept_idx, nproofs < KEPT ? nproofs : KEPT, n, root, nverify,
+                      threads, &t_verify1, &c_verify1, &t_batch1, &c_batch1, &t_verify, &err))
         goto fail;
-    }
     /* consistency proofs between random prefixes */
     int ncons = 10000;
-    a = xp_cli_seconds(CLOCK_MONOTONIC);
+    a = xp_clock_seconds(CLOCK_MONOTONIC);
     for (int i = 0; i < ncons; i++) {
         xp_merkle_proof p;
         uint64_t m = 1 + rng(&x) % n;
         if (xp_store_consistency_proof(s, d.id, m, n, &p, &err))
             goto fail;
     }
-    double t_cons = (xp_cli_seconds(CLOCK_MONOTONIC) - a) / ncons;
+    double t_cons = (xp_clock_seconds(CLOCK_MONOTONIC) - a) / ncons;
     size_t map;
     uint64_t used;
     xp_store_sizes(s, &map, &used);

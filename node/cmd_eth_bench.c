@@ -31,7 +31,7 @@ int xp_cmd_bench_tx(int argc, char **argv)
     xp_u256_from_u64(&tx.max_priority, 1000000000ull);
     xp_error err = {0};
     size_t bytes = 0;
-    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
+    double t0 = xp_clock_seconds(CLOCK_MONOTONIC);
     for (long i = 0; i < count; i++) {
         tx.nonce = (uint64_t)i;
         data[67] = (uint8_t)i;
@@ -44,7 +44,7 @@ int xp_cmd_bench_tx(int argc, char **argv)
         bytes += b.len;
         xp_rlp_buf_free(&b);
     }
-    double dt = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
+    double dt = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
     xp_tx_clear(&tx);
     printf("{\"bench\":\"tx\",\"type\":2,\"count\":%ld,\"seconds\":%.3f,\"tx_per_s\":%.0f,"
            "\"bytes_per_tx\":%.1f}\n",
@@ -135,6 +135,55 @@ static int wait_nonce(xp_rpc *rpc, const uint8_t from[20], uint64_t target, xp_e
     return xp_error_set(err, XP_EIO, "transactions not mined in time");
 }
 
+/* n transfers through the journalled sender (each journalled and synced before its broadcast), in
+ * a journal of its own in a temporary folder; *seconds gets their wall time. */
+static int journalled_sends(xp_rpc *rpc, const uint8_t key[32], long n, double *seconds,
+                            xp_error *err)
+{
+    char tmpl[] = "/tmp/xtalproof-bench-XXXXXX", *jpath = NULL;
+    char *dir = mkdtemp(tmpl);
+    xp_journal *j = NULL;
+    xp_sender *s = NULL;
+    int rc = XP_OK;
+    if (!dir) {
+        rc = xp_error_set(err, XP_EIO, "cannot create a temporary folder");
+    } else {
+        size_t len = strlen(dir) + 32;
+        if (!(jpath = malloc(len)))
+            rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        else {
+            snprintf(jpath, len, "%s/eth-journal.mdb", dir);
+            rc = xp_journal_open(jpath, &j, err);
+        }
+    }
+    if (!rc)
+        rc = xp_sender_new(rpc, j, key, NULL, &s, err);
+    double t0 = xp_clock_seconds(CLOCK_MONOTONIC);
+    for (long i = 0; !rc && i < n; i++) {
+        xp_send_req req;
+        memset(&req, 0, sizeof req);
+        req.has_to = 1;
+        memset(req.to, 0x43, 20);
+        req.gas_limit = 21000;
+        xp_u256_from_u64(&req.value, 1);
+        xp_sent sent;
+        rc = xp_sender_send(s, &req, &sent, err);
+    }
+    *seconds = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
+    xp_sender_free(s);
+    xp_journal_close(j);
+    if (jpath) {
+        unlink(jpath);
+        char lock[4200];
+        snprintf(lock, sizeof lock, "%s-lock", jpath);
+        unlink(lock);
+        *strrchr(jpath, '/') = '\0';
+        rmdir(jpath);
+    }
+    free(jpath);
+    return rc;
+}
+
 int xp_cmd_bench_chain(int argc, char **argv)
 {
     xp_opt o[] = {{"rpc", 0, 0},      {"count", 0, 0},    {"keystore", 0, 0},
@@ -203,10 +252,10 @@ int xp_cmd_bench_chain(int argc, char **argv)
     if (!rc)
         rc = xp_eth_suggest_fees(rpc, &fee, &tip, &err);
     /* 1. build and sign on one core */
-    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
+    double t0 = xp_clock_seconds(CLOCK_MONOTONIC);
     if (!rc)
         rc = sign_batch(key, chain, nonce0, count, &fee, &tip, raws, &err);
-    double t_sign = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
+    double t_sign = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
     for (long i = 0; i < count; i++)
         xp_rlp_buf_free(&raws[i]);
     /* 2. a plain replay of pre-signed raw transactions, before and after the client's run so
@@ -216,74 +265,36 @@ int xp_cmd_bench_chain(int argc, char **argv)
     for (int round = 0; !rc && round < 3; round++) {
         if (round == 1) { /* 3. the client's pipeline: build, sign and send each in turn */
             xp_rlp_buf *r2 = raws + count;
-            t0 = xp_cli_seconds(CLOCK_MONOTONIC);
+            t0 = xp_clock_seconds(CLOCK_MONOTONIC);
             for (long i = 0; !rc && i < count; i++) {
                 rc = sign_batch(key, chain, next + (uint64_t)i, 1, &fee, &tip, &r2[i], &err);
                 if (!rc)
                     rc = send_all(rpc, &r2[i], 1, &err);
             }
-            t_pipe = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
+            t_pipe = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
             next += (uint64_t)count;
             if (!rc)
                 rc = wait_nonce(rpc, from, next, &err);
-            t_conf1 = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
+            t_conf1 = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
             for (long i = 0; i < count; i++)
                 xp_rlp_buf_free(&r2[i]);
             continue;
         }
         rc = sign_batch(key, chain, next, count, &fee, &tip, raws, &err);
-        t0 = xp_cli_seconds(CLOCK_MONOTONIC);
+        t0 = xp_clock_seconds(CLOCK_MONOTONIC);
         if (!rc)
             rc = send_all(rpc, raws, count, &err);
-        t_replay += (xp_cli_seconds(CLOCK_MONOTONIC) - t0) / 2;
+        t_replay += (xp_clock_seconds(CLOCK_MONOTONIC) - t0) / 2;
         next += (uint64_t)count;
         if (!rc)
             rc = wait_nonce(rpc, from, next, &err);
-        t_conf2 += (xp_cli_seconds(CLOCK_MONOTONIC) - t0) / 2;
+        t_conf2 += (xp_clock_seconds(CLOCK_MONOTONIC) - t0) / 2;
         for (long i = 0; i < count; i++)
             xp_rlp_buf_free(&raws[i]);
     }
     /* 4. the journalled sender (LMDB write synced before each broadcast), no waiting */
-    char *jpath = NULL;
-    if (!rc && njournal > 0) {
-        char tmpl[] = "/tmp/xtalproof-bench-XXXXXX";
-        char *dir = mkdtemp(tmpl);
-        xp_journal *j = NULL;
-        xp_sender *s = NULL;
-        if (!dir) {
-            rc = xp_error_set(&err, XP_EIO, "cannot create a temporary folder");
-        } else {
-            size_t n = strlen(dir) + 32;
-            jpath = malloc(n);
-            snprintf(jpath, n, "%s/eth-journal.mdb", dir);
-            rc = xp_journal_open(jpath, &j, &err);
-        }
-        if (!rc)
-            rc = xp_sender_new(rpc, j, key, NULL, &s, &err);
-        t0 = xp_cli_seconds(CLOCK_MONOTONIC);
-        for (long i = 0; !rc && i < njournal; i++) {
-            xp_send_req req;
-            memset(&req, 0, sizeof req);
-            req.has_to = 1;
-            memset(req.to, 0x43, 20);
-            req.gas_limit = 21000;
-            xp_u256_from_u64(&req.value, 1);
-            xp_sent sent;
-            rc = xp_sender_send(s, &req, &sent, &err);
-        }
-        t_journal = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
-        xp_sender_free(s);
-        xp_journal_close(j);
-        if (jpath) {
-            unlink(jpath);
-            char lock[4200];
-            snprintf(lock, sizeof lock, "%s-lock", jpath);
-            unlink(lock);
-            *strrchr(jpath, '/') = '\0';
-            rmdir(jpath);
-        }
-        free(jpath);
-    }
+    if (!rc && njournal > 0)
+        rc = journalled_sends(rpc, key, njournal, &t_journal, &err);
     for (long i = 0; i < 2 * count; i++)
         xp_rlp_buf_free(&raws[i]);
     free(raws);

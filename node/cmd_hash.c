@@ -148,13 +148,13 @@ int xp_cmd_bench_hash(int argc, char **argv)
         return rc;
     size_t structures = 0, errors = 0, atoms = 0;
     double t_read = 0, t_hash = 0;
-    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
+    double t0 = xp_clock_seconds(CLOCK_MONOTONIC);
     for (size_t f = 0; f < files.n; f++) {
         xp_structure_list list;
         xp_error err = {0};
-        double a = xp_cli_seconds(CLOCK_MONOTONIC);
+        double a = xp_clock_seconds(CLOCK_MONOTONIC);
         int r = xp_read_structures(files.paths[f], &ro, &list, &err);
-        double b = xp_cli_seconds(CLOCK_MONOTONIC);
+        double b = xp_clock_seconds(CLOCK_MONOTONIC);
         t_read += b - a;
         if (r) {
             errors++;
@@ -170,10 +170,10 @@ int xp_cmd_bench_hash(int argc, char **argv)
             atoms += id.natoms;
             xp_xtal_id_clear(&id);
         }
-        t_hash += xp_cli_seconds(CLOCK_MONOTONIC) - b;
+        t_hash += xp_clock_seconds(CLOCK_MONOTONIC) - b;
         xp_structure_list_free(&list);
     }
-    double total = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
+    double total = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +

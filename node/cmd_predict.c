@@ -379,15 +379,15 @@ int xp_cmd_bench_infer(int argc, char **argv)
     size_t structures = 0, atoms = 0, errors = 0, files = 0;
     for (int r = 0; r < co.repeat; r++) {
         work w = {.m = m, .gpu = gpu};
-        double w0 = xp_cli_seconds(CLOCK_MONOTONIC), c0 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double w0 = xp_clock_seconds(CLOCK_MONOTONIC), c0 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         if ((rc = load_all(&w, &co, pos, npos, co.threads))) {
             work_free(&w);
             xp_model_free(m);
             return rc;
         }
-        double w1 = xp_cli_seconds(CLOCK_MONOTONIC), c1 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double w1 = xp_clock_seconds(CLOCK_MONOTONIC), c1 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         par_for(w.nitems, co.threads, job_featurize, &w);
-        double w2 = xp_cli_seconds(CLOCK_MONOTONIC), c2 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double w2 = xp_clock_seconds(CLOCK_MONOTONIC), c2 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         if (gpu) {
             if (forward_gpu(&w, &err)) {
                 work_free(&w);
@@ -396,7 +396,7 @@ int xp_cmd_bench_infer(int argc, char **argv)
             }
         } else
             par_for(w.nitems, co.threads, job_forward, &w);
-        double w3 = xp_cli_seconds(CLOCK_MONOTONIC), c3 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+        double w3 = xp_clock_seconds(CLOCK_MONOTONIC), c3 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         rd.wall += w1 - w0, rd.cpu += c1 - c0;
         ft.wall += w2 - w1, ft.cpu += c2 - c1;
         fw.wall += w3 - w2, fw.cpu += c3 - c2;
@@ -415,10 +415,10 @@ int xp_cmd_bench_infer(int argc, char **argv)
         }
         /* end to end in one pipeline per file: read, featurize, forward (CPU) */
         if (!gpu) {
-            double a = xp_cli_seconds(CLOCK_MONOTONIC), b = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+            double a = xp_clock_seconds(CLOCK_MONOTONIC), b = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
             par_for(w.files.n, co.threads, job_end_to_end, &w);
-            e2e.wall += xp_cli_seconds(CLOCK_MONOTONIC) - a;
-            e2e.cpu += xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - b;
+            e2e.wall += xp_clock_seconds(CLOCK_MONOTONIC) - a;
+            e2e.cpu += xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - b;
         } else {
             e2e.wall += w3 - w0;
             e2e.cpu += c3 - c0;

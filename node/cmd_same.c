@@ -172,6 +172,173 @@ static const int POOL[] = {1,  3,  4,  5,  6,  7,  8,  9,  11, 12, 13, 14, 15, 1
                            76, 77, 78, 79, 80, 81, 82, 83, 90, 92};
 #define NPOOL (sizeof POOL / sizeof POOL[0])
 
+/* The structures of the benchmark's paths, read, hashed and prepared for matching (the
+ * queries), and which of them may be registered (their file's name starts with reg_name). */
+typedef struct dedup {
+    known *q;
+    size_t nq, capq, errors;
+    size_t *qfile;
+} dedup;
+
+static void dedup_free(dedup *d)
+{
+    for (size_t i = 0; i < d->nq; i++)
+        xp_match_cell_clear(&d->q[i].cell);
+    free(d->q);
+    free(d->qfile);
+}
+
+static int read_queries(dedup *d, const xp_path_list *files, const xp_read_opts *ro, xp_error *err)
+{
+    for (size_t f = 0; f < files->n; f++) {
+        xp_structure_list list;
+        if (xp_read_structures(files->paths[f], ro, &list, err)) {
+            d->errors++;
+            continue;
+        }
+        for (size_t i = 0; i < list.n; i++) {
+            xp_xtal_id id;
+            if (xp_xtal_identify(list.items[i], NULL, &id, err)) {
+                d->errors++;
+                continue;
+            }
+            if (d->nq == d->capq) {
+                d->capq = d->capq ? 2 * d->capq : 256;
+                known *t = realloc(d->q, d->capq * sizeof *d->q);
+                size_t *tf = realloc(d->qfile, d->capq * sizeof *d->qfile);
+                if (t)
+                    d->q = t;
+                if (tf)
+                    d->qfile = tf;
+                if (!t || !tf) {
+                    xp_xtal_id_clear(&id);
+                    xp_structure_list_free(&list);
+                    return xp_error_set(err, XP_ENOMEM, "out of memory");
+                }
+            }
+            memcpy(d->q[d->nq].symhash, id.symhash, 32);
+            memcpy(d->q[d->nq].protohash, id.protohash, 32);
+            xp_xtal_id_clear(&id);
+            if (xp_match_prepare(list.items[i], NULL, &d->q[d->nq].cell, err)) {
+                d->errors++;
+                continue;
+            }
+            d->qfile[d->nq++] = f;
+        }
+        xp_structure_list_free(&list);
+    }
+    return XP_OK;
+}
+
+/* Substitution number `round` of a base crystal: the digits of round + 1 (base NPOOL) pick
+ * distinct elements, one per species (in order of first appearance). 0 with the relabelled cell
+ * and keys derived from the base's hashes and the substitution (only the index is measured);
+ * 1 when there is none (too many species, or the identity); a negative code. */
+static int substitute(const known *k, uint64_t round, xp_match_cell *c, uint8_t sh[32],
+                      uint8_t ph[32], xp_error *err)
+{
+    int sp[118], nsp = 0;
+    for (size_t a = 0; a < k->cell.n; a++) {
+        int seen = 0;
+        for (int s = 0; s < nsp && !seen; s++)
+            seen = sp[s] == k->cell.z[a];
+        if (!seen && nsp < 118)
+            sp[nsp++] = k->cell.z[a];
+    }
+    if ((size_t)nsp > NPOOL)
+        return 1;
+    int map[118], used[NPOOL], identity = 1;
+    memset(used, 0, sizeof used);
+    uint64_t r = round + 1;
+    for (int s = 0; s < nsp; s++) {
+        size_t pick = (size_t)(r % NPOOL);
+        r /= NPOOL;
+        while (used[pick])
+            pick = (pick + 1) % NPOOL;
+        used[pick] = 1;
+        map[s] = POOL[pick];
+        identity &= map[s] == sp[s];
+    }
+    if (identity)
+        return 1;
+    *c = k->cell;
+    c->frac = malloc(c->n * sizeof *c->frac);
+    c->z = malloc(c->n * sizeof *c->z);
+    if (!c->frac || !c->z) {
+        free(c->frac);
+        free(c->z);
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    }
+    memcpy(c->frac, k->cell.frac, c->n * sizeof *c->frac);
+    for (size_t a = 0; a < c->n; a++)
+        for (int s = 0; s < nsp; s++)
+            if (k->cell.z[a] == sp[s])
+                c->z[a] = map[s];
+    xp_hill_formula(c->z, c->n, c->formula, sizeof c->formula);
+    uint8_t seed[32 + 118];
+    size_t len = 32;
+    memcpy(seed, k->symhash, 32);
+    for (int s = 0; s < nsp; s++)
+        seed[len++] = (uint8_t)map[s];
+    xp_keccak256(seed, len, sh);
+    memcpy(seed, k->protohash, 32);
+    xp_keccak256(seed, len, ph);
+    return 0;
+}
+
+/* The registered set: the distinct crystals (by symhash) of the chosen files, then species
+ * substitutions of them (another element on every site of a species, injectively) until nreg
+ * entries. A substituted cell is the base cell relabelled (the primitive search does not look at
+ * labels). *nbase gets the number of distinct chosen crystals. */
+static int build_registered(const dedup *d, const char *regflag, const char *reg_name, size_t nreg,
+                            xp_xtal_index *idx, size_t *nbase, xp_error *err)
+{
+    size_t *base = malloc(d->nq * sizeof *base), nb = 0;
+    if (!base)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < d->nq; i++) {
+        if (!regflag[d->qfile[i]])
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < nb && !dup; j++)
+            dup = !memcmp(d->q[base[j]].symhash, d->q[i].symhash, 32);
+        if (!dup)
+            base[nb++] = i;
+    }
+    *nbase = nb;
+    int rc = nb ? XP_OK
+                : xp_error_set(err, XP_EINVAL, "bench dedup: no file name starts with \"%s\"",
+                               reg_name);
+    uint64_t next_id = 0, sub = 0;
+    for (size_t b = 0; !rc && b < nb && next_id < nreg; b++) {
+        const xp_match_cell *c = &d->q[base[b]].cell;
+        xp_match_cell copy = *c;
+        copy.frac = malloc(c->n * sizeof *c->frac);
+        copy.z = malloc(c->n * sizeof *c->z);
+        if (!copy.frac || !copy.z) {
+            free(copy.frac);
+            free(copy.z);
+            rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(copy.frac, c->frac, c->n * sizeof *c->frac);
+        memcpy(copy.z, c->z, c->n * sizeof *c->z);
+        rc = xp_xtal_index_add(idx, d->q[base[b]].symhash, d->q[base[b]].protohash, &copy,
+                               next_id++, err);
+    }
+    for (size_t attempts = 0; !rc && next_id < nreg && attempts < 50 * nreg; attempts++, sub++) {
+        xp_match_cell c;
+        uint8_t sh[32], ph[32];
+        int got = substitute(&d->q[base[sub % nb]], sub / nb, &c, sh, ph, err);
+        if (got < 0)
+            rc = got;
+        else if (got == 0 && (rc = xp_xtal_index_add(idx, sh, ph, &c, next_id++, err)))
+            xp_match_cell_clear(&c);
+    }
+    free(base);
+    return rc;
+}
+
 int xp_cmd_bench_dedup(int argc, char **argv)
 {
     xp_opt o[] = {{"registered", 0, 0}, {"species", 0, 0}, {"register-name", 0, 0}};
@@ -195,188 +362,58 @@ int xp_cmd_bench_dedup(int argc, char **argv)
             xp_path_list_free(&files);
             return xp_cli_fail(&err);
         }
-
-    /* every structure of the paths, read, hashed and prepared (the queries) */
-    known *q = NULL;
+    dedup d = {0};
+    xp_xtal_index *idx = NULL;
+    double *lat = NULL;
+    int rc = XP_OK;
+    /* chosen for the registered set: the files whose name starts with --register-name (all
+       without it) */
     char *regflag = calloc(files.n ? files.n : 1, 1);
-    size_t *qfile = NULL;
-    if (!regflag)
-        goto oom;
+    if (!regflag) {
+        rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t f = 0; f < files.n; f++) {
         const char *slash = strrchr(files.paths[f], '/');
         const char *name = slash ? slash + 1 : files.paths[f];
         regflag[f] = !reg_name || !strncmp(name, reg_name, strlen(reg_name));
     }
-    size_t nq = 0, capq = 0, errors = 0;
-    double t0 = xp_cli_seconds(CLOCK_MONOTONIC);
-    for (size_t f = 0; f < files.n; f++) {
-        xp_structure_list list;
-        if (xp_read_structures(files.paths[f], &ro, &list, &err)) {
-            errors++;
-            continue;
-        }
-        for (size_t i = 0; i < list.n; i++) {
-            xp_xtal_id id;
-            if (xp_xtal_identify(list.items[i], NULL, &id, &err)) {
-                errors++;
-                continue;
-            }
-            if (nq == capq) {
-                capq = capq ? 2 * capq : 256;
-                known *t = realloc(q, capq * sizeof *q);
-                size_t *tf = realloc(qfile, capq * sizeof *qfile);
-                if (tf)
-                    qfile = tf;
-                if (!t || !tf) {
-                    xp_xtal_id_clear(&id);
-                    xp_structure_list_free(&list);
-                    goto oom;
-                }
-                q = t;
-            }
-            memcpy(q[nq].symhash, id.symhash, 32);
-            memcpy(q[nq].protohash, id.protohash, 32);
-            xp_xtal_id_clear(&id);
-            if (xp_match_prepare(list.items[i], NULL, &q[nq].cell, &err)) {
-                errors++;
-                continue;
-            }
-            qfile[nq++] = f;
-        }
-        xp_structure_list_free(&list);
-    }
-    double t_prepare = xp_cli_seconds(CLOCK_MONOTONIC) - t0;
-    if (nq == 0) {
+    double t0 = xp_clock_seconds(CLOCK_MONOTONIC);
+    if ((rc = read_queries(&d, &files, &ro, &err)))
+        goto done;
+    double t_prepare = xp_clock_seconds(CLOCK_MONOTONIC) - t0;
+    if (d.nq == 0) {
+        free(regflag);
+        dedup_free(&d);
         xp_path_list_free(&files);
-        free(q);
         return xp_cli_usage("bench dedup: no structure could be read from the paths");
     }
-
-    /* the registered set: the distinct crystals (by symhash) of the files chosen below, then species
-     * substitutions of them (another element on every site of a species, injectively) until
-     * nreg entries. A substituted cell is the base cell relabelled (the primitive search does
-     * not look at labels); its keys are derived from the base's hashes and the substitution,
-     * since only the index is measured here. */
-    xp_xtal_index *idx = xp_xtal_index_new(NULL);
-    if (!idx)
-        goto oom;
-    size_t *base = malloc(nq * sizeof *base), nbase = 0;
-    if (!base)
-        goto oom;
-    /* chosen: the files whose name starts with --register-name (all without it) */
-    for (size_t i = 0; i < nq; i++) {
-        if (!regflag[qfile[i]])
-            continue;
-        int dup = 0;
-        for (size_t j = 0; j < nbase && !dup; j++)
-            dup = !memcmp(q[base[j]].symhash, q[i].symhash, 32);
-        if (!dup)
-            base[nbase++] = i;
-    }
-    if (nbase == 0) {
-        xp_error_set(&err, XP_EINVAL, "bench dedup: no file name starts with \"%s\"", reg_name);
-        goto fail;
-    }
-    double t1 = xp_cli_seconds(CLOCK_MONOTONIC);
-    uint64_t next_id = 0;
-    for (size_t b = 0; b < nbase && next_id < nreg; b++) {
-        xp_match_cell c = q[base[b]].cell, copy;
-        copy = c;
-        copy.frac = malloc(c.n * sizeof *c.frac);
-        copy.z = malloc(c.n * sizeof *c.z);
-        if (!copy.frac || !copy.z)
-            goto oom;
-        memcpy(copy.frac, c.frac, c.n * sizeof *c.frac);
-        memcpy(copy.z, c.z, c.n * sizeof *c.z);
-        if (xp_xtal_index_add(idx, q[base[b]].symhash, q[base[b]].protohash, &copy, next_id++,
-                              &err))
-            goto fail;
-    }
-    uint64_t sub = 0;
-    size_t attempts = 0;
-    while (next_id < nreg && attempts < 50 * nreg) {
-        attempts++;
-        const known *k = &q[base[sub % nbase]];
-        uint64_t round = sub / nbase;
-        sub++;
-        /* the species of the base, in order of first appearance */
-        int sp[118], nsp = 0;
-        for (size_t a = 0; a < k->cell.n; a++) {
-            int seen = 0;
-            for (int s = 0; s < nsp && !seen; s++)
-                seen = sp[s] == k->cell.z[a];
-            if (!seen && nsp < 118)
-                sp[nsp++] = k->cell.z[a];
-        }
-        if ((size_t)nsp > NPOOL)
-            continue;
-        /* substitution number `round`: the digits of round (base NPOOL) pick distinct
-         * elements, one per species */
-        int map[118], used[NPOOL];
-        memset(used, 0, sizeof used);
-        uint64_t r = round + 1;
-        for (int s = 0; s < nsp; s++) {
-            size_t pick = (size_t)(r % NPOOL);
-            r /= NPOOL;
-            while (used[pick])
-                pick = (pick + 1) % NPOOL;
-            used[pick] = 1;
-            map[s] = POOL[pick];
-        }
-        int identity = 1;
-        for (int s = 0; s < nsp; s++)
-            identity &= map[s] == sp[s];
-        if (identity)
-            continue;
-        xp_match_cell c = k->cell;
-        c.frac = malloc(c.n * sizeof *c.frac);
-        c.z = malloc(c.n * sizeof *c.z);
-        if (!c.frac || !c.z) {
-            free(c.frac);
-            free(c.z);
-            goto oom;
-        }
-        memcpy(c.frac, k->cell.frac, c.n * sizeof *c.frac);
-        for (size_t a = 0; a < c.n; a++)
-            for (int s = 0; s < nsp; s++)
-                if (k->cell.z[a] == sp[s])
-                    c.z[a] = map[s];
-        xp_hill_formula(c.z, c.n, c.formula, sizeof c.formula);
-        uint8_t seed[32 + 8 * 118], sh[32], ph[32];
-        size_t len = 0;
-        memcpy(seed, k->symhash, 32);
-        len = 32;
-        for (int s = 0; s < nsp; s++)
-            seed[len++] = (uint8_t)map[s];
-        xp_keccak256(seed, len, sh);
-        memcpy(seed, k->protohash, 32);
-        xp_keccak256(seed, len, ph);
-        if (xp_xtal_index_add(idx, sh, ph, &c, next_id++, &err)) {
-            xp_match_cell_clear(&c);
-            goto fail;
-        }
-    }
-    double t_build = xp_cli_seconds(CLOCK_MONOTONIC) - t1;
+    size_t nbase = 0;
+    double t1 = xp_clock_seconds(CLOCK_MONOTONIC);
+    if (!(idx = xp_xtal_index_new(NULL)))
+        rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
+    if (rc || (rc = build_registered(&d, regflag, reg_name, nreg, idx, &nbase, &err)))
+        goto done;
+    double t_build = xp_clock_seconds(CLOCK_MONOTONIC) - t1;
 
     /* the queries: every structure of the paths, timed lookups */
-    double *lat = malloc(nq * sizeof *lat);
-    if (!lat)
-        goto oom;
+    if (!(lat = malloc(d.nq * sizeof *lat))) {
+        rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
     size_t exact = 0, matched = 0, none = 0, compared_sum = 0, compared_max = 0, slowest = 0;
     double slowest_us = -1;
     xp_index_hit slowest_hit = XP_INDEX_NONE;
     size_t slowest_compared = 0;
-    double t2 = xp_cli_seconds(CLOCK_MONOTONIC);
-    for (size_t i = 0; i < nq; i++) {
+    double t2 = xp_clock_seconds(CLOCK_MONOTONIC);
+    for (size_t i = 0; i < d.nq; i++) {
         xp_index_hit hit;
         size_t compared = 0;
-        double a = xp_cli_seconds(CLOCK_MONOTONIC);
-        if (xp_xtal_index_find(idx, q[i].symhash, q[i].protohash, &q[i].cell, &hit, NULL, NULL,
-                               &compared, &err)) {
-            free(lat);
-            goto fail;
-        }
-        lat[i] = (xp_cli_seconds(CLOCK_MONOTONIC) - a) * 1e6;
+        double a = xp_clock_seconds(CLOCK_MONOTONIC);
+        if ((rc = xp_xtal_index_find(idx, d.q[i].symhash, d.q[i].protohash, &d.q[i].cell, &hit,
+                                     NULL, NULL, &compared, &err)))
+            goto done;
+        lat[i] = (xp_clock_seconds(CLOCK_MONOTONIC) - a) * 1e6;
         if (lat[i] > slowest_us) {
             slowest_us = lat[i];
             slowest = i;
@@ -389,7 +426,8 @@ int xp_cmd_bench_dedup(int argc, char **argv)
         compared_sum += compared;
         compared_max = compared > compared_max ? compared : compared_max;
     }
-    double t_query = xp_cli_seconds(CLOCK_MONOTONIC) - t2;
+    double t_query = xp_clock_seconds(CLOCK_MONOTONIC) - t2;
+    size_t nq = d.nq;
     qsort(lat, nq, sizeof *lat, cmp_double);
     xp_index_stats st;
     xp_xtal_index_stats(idx, &st);
@@ -404,25 +442,18 @@ int xp_cmd_bench_dedup(int argc, char **argv)
            "\"comp_buckets\":%zu,\"largest_proto_bucket\":%zu,\"largest_comp_bucket\":%zu,"
            "\"slowest\":{\"file\":\"%s\",\"us\":%.1f,\"hit\":\"%s\",\"compared\":%zu},"
            "\"peak_rss_kib\":%ld,\"threads\":1}\n",
-           st.entries, nbase, nq, errors, t_prepare, 1e3 * t_prepare / (double)nq, t_build,
+           st.entries, nbase, nq, d.errors, t_prepare, 1e3 * t_prepare / (double)nq, t_build,
            t_query, 1e6 * t_query / (double)nq, lat[nq / 2], lat[(size_t)(0.99 * (double)(nq - 1))],
            lat[nq - 1], exact, matched, none, (double)compared_sum / (double)nq, compared_max,
            st.proto_buckets, st.comp_buckets, st.largest_proto_bucket, st.largest_comp_bucket,
-           files.paths[qfile[slowest]], slowest_us,
+           files.paths[d.qfile[slowest]], slowest_us,
            slowest_hit == XP_INDEX_EXACT ? "exact" : slowest_hit == XP_INDEX_MATCH ? "match" : "none",
            slowest_compared, ru.ru_maxrss);
+done:
     free(lat);
-    free(base);
     free(regflag);
-    free(qfile);
     xp_xtal_index_free(idx);
-    for (size_t i = 0; i < nq; i++)
-        xp_match_cell_clear(&q[i].cell);
-    free(q);
+    dedup_free(&d);
     xp_path_list_free(&files);
-    return XP_EXIT_OK;
-oom:
-    xp_error_set(&err, XP_ENOMEM, "out of memory");
-fail:
-    return xp_cli_fail(&err);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }

@@ -238,11 +238,11 @@ int xp_cmd_bench_open(int argc, char **argv)
         double total = 0, worst = 0;
         size_t bytes = 0;
         for (long r = 0; r < repeat && !rc; r++) {
-            double t0 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
+            double t0 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
             if ((rc = xp_step_open(m, pos[0], data, len, &ids[k], op, &err)))
                 break;
             char *json = xp_step_opening_json(op);
-            double t = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0;
+            double t = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0;
             bytes = json ? strlen(json) : 0;
             free(json);
             xp_step_opening_free(op);

@@ -269,12 +269,12 @@ int xp_cmd_bench_verify(int argc, char **argv)
     double worst = 0, total = 0, wall = 0, wall_worst = 0;
     size_t failed = 0, checks = 0;
     for (int i = 0; i < repeat; i++) {
-        double t0 = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID), w0 = xp_cli_seconds(CLOCK_MONOTONIC);
+        double t0 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID), w0 = xp_clock_seconds(CLOCK_MONOTONIC);
         if (verify_once(&a, v, &err)) {
             free(v);
             return xp_cli_fail(&err);
         }
-        double t = xp_cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0, w = xp_cli_seconds(CLOCK_MONOTONIC) - w0;
+        double t = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0, w = xp_clock_seconds(CLOCK_MONOTONIC) - w0;
         wall += w;
         wall_worst = w > wall_worst ? w : wall_worst;
         total += t;

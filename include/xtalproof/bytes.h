@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #include "xtalproof/error.h"
@@ -48,6 +49,10 @@ int xp_file_replace(const char *path, const void *data, size_t len, mode_t mode,
  * flags, and a closing newline; malloc'd, NULL when out of memory. */
 struct json_t;
 char *xp_json_line(struct json_t *o, size_t flags);
+
+/* A clock's reading in seconds (CLOCK_MONOTONIC for durations, CLOCK_PROCESS_CPUTIME_ID for
+ * CPU time). */
+double xp_clock_seconds(clockid_t id);
 
 /* The folder of the node's home (its store, deployments, keys): $XTALPROOF_HOME, else
  * $HOME/.xtalproof. */

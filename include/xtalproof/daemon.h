@@ -179,6 +179,50 @@ char *xp_metrics_render(const xp_metrics *m, const xp_metrics_gauges *g);
 /* The resident set of this process in bytes (from /proc/self/statm), 0 if unknown. */
 uint64_t xp_process_rss(void);
 
+/* ---- the node: its API's handlers and its HTTP server (src/daemon/node.c, server.c,
+ * handlers*.c) -------------------------------------------------------------------------- */
+typedef struct xp_daemon xp_daemon;
+
+/* A request as the handlers see it, whatever server received it. */
+typedef struct xp_http_req {
+    xp_route route;
+    const char *body; /* NUL-terminated */
+    size_t len;
+    const char *content_type; /* NULL when absent */
+    /* the query: the value of a key (NULL when absent); the first key not among known (NULL when
+     * every key is known) */
+    const char *(*query)(void *qctx, const char *key);
+    const char *(*unknown_key)(void *qctx, const char *const *known);
+    void *qctx;
+} xp_http_req;
+
+/* An answer: a status and a malloc'd body (the server frees it), its type (NULL: JSON) and, for
+ * a 405, the methods allowed. */
+typedef struct xp_http_answer {
+    unsigned status;
+    char *body;
+    const char *type;
+    const char *allow;
+} xp_http_answer;
+
+/* Opens the node's store, reads or creates its API token (cfg->token_file, mode 0600) and, with
+ * a keystore configured, loads its key and starts its workers (anchor, rounds, oracle). */
+int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err);
+/* Stops the workers (a send in flight finishes), closes the store, frees everything. */
+void xp_daemon_close(xp_daemon *d);
+/* One request, routed, under the store lock. */
+void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a);
+/* A whole request as the server would hand it on (method, URL with its query, the Authorization
+ * header's value or NULL): routing, the token and the body limit, then xp_daemon_handle. For
+ * tests and tools; a->body is malloc'd. */
+void xp_daemon_request(xp_daemon *d, const char *method, const char *url, const char *content_type,
+                       const char *authorization, const char *body, size_t len, xp_http_answer *a);
+/* Listens on 127.0.0.1:cfg->port (0: any free port; *port gets it) with libmicrohttpd. */
+int xp_daemon_listen(xp_daemon *d, unsigned *port, xp_error *err);
+/* Stops accepting, lets the requests in flight finish (up to shutdownGraceSeconds) and stops
+ * the server. */
+void xp_daemon_shutdown(xp_daemon *d);
+
 /* ---- the anchor worker (src/daemon/worker_anchor.c) ----------------------------------- */
 /* A thread that anchors the store's datasets in batches: once a dataset holds
  * anchorEveryRecords records more than were anchored, or some unanchored records have waited

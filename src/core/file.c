@@ -201,3 +201,10 @@ int xp_home_dir(char *out, size_t cap, xp_error *err)
         return xp_error_set(err, XP_EINVAL, "the node's home path is too long");
     return XP_OK;
 }
+
+double xp_clock_seconds(clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}

@@ -477,6 +477,31 @@ static int bump(xp_sender *s, json_t *rec, uint64_t nonce, xp_error *err)
     return xp_jr_put(s->j, s->chain, s->from, nonce, rec, err); /* journal, then broadcast */
 }
 
+/* A receipt found: the record notes the block it was mined in (journalled once per block hash, so
+ * a reorg into another block is noted again); *block gets the number. */
+static int note_mined(xp_sender *s, json_t *rec, json_t *receipt, const uint8_t h[32],
+                      uint64_t nonce, uint64_t *block, xp_error *err)
+{
+    xp_quantity_parse_u64(json_string_value(json_object_get(receipt, "blockNumber")), block, NULL);
+    const char *bh = json_string_value(json_object_get(receipt, "blockHash"));
+    const char *stq = json_string_value(json_object_get(receipt, "status"));
+    uint64_t status = 1;
+    if (stq)
+        xp_quantity_parse_u64(stq, &status, NULL);
+    json_t *m = json_object_get(rec, "mined");
+    if (m && !strcmp(json_string_value(json_object_get(m, "blockHash")), bh))
+        return XP_OK;
+    json_object_set_new(rec, "mined",
+                        json_pack("{s:o, s:I, s:s, s:I}", "hash", xp_eth_jhex(h, 32), "block",
+                                  (json_int_t)*block, "blockHash", bh, "status", (json_int_t)status));
+    set_state(rec, "mined");
+    int rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err);
+    if (!rc && s->o.confirmations > 1)
+        fprintf(stderr, "xtalproof: nonce %llu: mined in block %llu, waiting for %u confirmations\n",
+                (unsigned long long)nonce, (unsigned long long)*block, (unsigned)s->o.confirmations);
+    return rc;
+}
+
 int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
 {
     double start = now_ms(), last_bcast = -1e18, last_change = now_ms();
@@ -518,28 +543,8 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
         int sleep_now = 1;
         if (found) {
             uint64_t block = 0, head = 0;
-            xp_quantity_parse_u64(json_string_value(json_object_get(receipt, "blockNumber")),
-                                  &block, NULL);
-            const char *bh = json_string_value(json_object_get(receipt, "blockHash"));
-            const char *stq = json_string_value(json_object_get(receipt, "status"));
-            uint64_t status = 1;
-            if (stq)
-                xp_quantity_parse_u64(stq, &status, NULL);
-            json_t *m = json_object_get(rec, "mined");
-            if (!m || strcmp(json_string_value(json_object_get(m, "blockHash")), bh)) {
-                json_object_set_new(rec, "mined",
-                                    json_pack("{s:o, s:I, s:s, s:I}", "hash", xp_eth_jhex(h, 32),
-                                              "block", (json_int_t)block, "blockHash", bh,
-                                              "status", (json_int_t)status));
-                set_state(rec, "mined");
-                if ((rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err)))
-                    goto out;
-                if (s->o.confirmations > 1)
-                    fprintf(stderr, "xtalproof: nonce %llu: mined in block %llu, waiting for %u "
-                                    "confirmations\n",
-                            (unsigned long long)nonce, (unsigned long long)block,
-                            (unsigned)s->o.confirmations);
-            }
+            if ((rc = note_mined(s, rec, receipt, h, nonce, &block, err)))
+                goto out;
             if (xp_eth_block_number(s->rpc, &head, &le)) {
                 json_decref(receipt);
                 json_decref(rec);

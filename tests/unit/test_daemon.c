@@ -1,5 +1,7 @@
 /* The daemon's pieces without a server (daemon.h): routes, names, request bodies, the
- * configuration and the metrics text. Expectations are written by hand from docs/api.md and
+ * configuration and the metrics text; and its handlers, through xp_daemon_request on a store of
+ * its own with no chain (datasets, structures, records, proofs checked by the proof reader,
+ * predict, prediction records, refusals). Expectations are written by hand from docs/api.md and
  * the Prometheus text format. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +12,14 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "xtalproof/bytes.h"
 #include "xtalproof/daemon.h"
+#include "xtalproof/proofdoc.h"
+#include "xtalproof/store.h"
 
 #define SYM "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
@@ -416,6 +425,154 @@ static void metrics(void **state)
     assert_true(xp_process_rss() > 0);
 }
 
+/* ---- the handlers, without a server ------------------------------------------------------- */
+
+typedef struct node_fixture {
+    char home[64];
+    char token[300];
+    xp_daemon *d;
+} node_fixture;
+
+static const char NACL[] = "NaCl\n1.0\n0 2.82 2.82\n2.82 0 2.82\n2.82 2.82 0\nNa Cl\n1 1\ndirect\n"
+                           "0 0 0\n0.5 0.5 0.5\n";
+
+static int node_setup(void **state)
+{
+    node_fixture *f = calloc(1, sizeof *f);
+    snprintf(f->home, sizeof f->home, "/tmp/xp-test-daemon-XXXXXX");
+    assert_non_null(mkdtemp(f->home));
+    setenv("XTALPROOF_MODELS", XP_TEST_VECTORS "/../../models", 1);
+    xp_node_config cfg;
+    xp_node_config_defaults(&cfg);
+    snprintf(cfg.home, sizeof cfg.home, "%s", f->home);
+    snprintf(cfg.token_file, sizeof cfg.token_file, "%s/api-token", f->home);
+    cfg.max_body = 4096;
+    xp_error err = {0};
+    if (xp_daemon_open(&cfg, &f->d, &err))
+        fail_msg("%s", err.msg);
+    char *tok;
+    size_t len;
+    assert_int_equal(xp_file_read(cfg.token_file, 1024, &tok, &len, &err), 0);
+    while (len && (tok[len - 1] == '\n'))
+        tok[--len] = '\0';
+    snprintf(f->token, sizeof f->token, "Bearer %s", tok);
+    free(tok);
+    *state = f;
+    return 0;
+}
+
+static int node_teardown(void **state)
+{
+    node_fixture *f = *state;
+    xp_daemon_close(f->d);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->home);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* A request; the answer's JSON (NULL for another type) and status. */
+static unsigned ask(node_fixture *f, const char *method, const char *url, int auth,
+                    const char *ctype, const char *body, json_t **j)
+{
+    xp_http_answer a;
+    xp_daemon_request(f->d, method, url, ctype, auth ? f->token : NULL, body,
+                      body ? strlen(body) : 0, &a);
+    assert_non_null(a.body);
+    if (j)
+        *j = !a.type || !strcmp(a.type, "application/json") ? json_loads(a.body, 0, NULL) : NULL;
+    free(a.body);
+    return a.status;
+}
+
+static void handlers_datasets(void **state)
+{
+    node_fixture *f = *state;
+    json_t *j;
+    assert_int_equal(ask(f, "GET", "/healthz", 0, NULL, NULL, &j), 200);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
+    json_decref(j);
+    const char *ds = "{\"name\":\"set1\",\"license\":\"CC-BY-4.0\"}";
+    assert_int_equal(ask(f, "POST", "/v1/datasets", 0, "application/json", ds, NULL), 401);
+    assert_int_equal(ask(f, "POST", "/v1/datasets", 1, "application/json", ds, &j), 201);
+    assert_string_equal(json_string_value(json_object_get(j, "name")), "set1");
+    json_decref(j);
+    assert_int_equal(ask(f, "POST", "/v1/datasets", 1, "application/json", ds, NULL), 409);
+    /* one structure, then the same again: a duplicate; versions cut (no anchor worker) */
+    const char *url = "/v1/datasets/set1/structures?name=nacl.vasp&format=poscar";
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", NACL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "added")), 1);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
+    json_t *res = json_array_get(json_object_get(j, "results"), 0);
+    char sym[67];
+    snprintf(sym, sizeof sym, "%s", json_string_value(json_object_get(res, "symhash")));
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "added");
+    json_decref(j);
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", NACL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "duplicates")), 1);
+    assert_true(json_is_false(json_object_get(j, "newVersion")));
+    json_decref(j);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/set1", 0, NULL, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "records")), 1);
+    json_decref(j);
+    /* the record, and its proof: the proof reader checks it on its own */
+    char path[200];
+    snprintf(path, sizeof path, "/v1/datasets/set1/records/%s", sym);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "index")), 0);
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/datasets/set1/proof/%s?version=1", sym);
+    xp_http_answer a;
+    xp_daemon_request(f->d, "GET", path, NULL, NULL, NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    xp_inclusion_doc doc;
+    xp_error err = {0};
+    assert_int_equal(xp_inclusion_doc_parse(a.body, strlen(a.body), &doc, &err), 0);
+    assert_int_equal(xp_inclusion_doc_verify(&doc, NULL, &err), 0);
+    free(a.body);
+    snprintf(path, sizeof path, "/v1/datasets/set1/records/0x%064d", 0);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 404);
+    /* refusals */
+    assert_int_equal(ask(f, "GET", "/v1/datasets/set1?x=1", 0, NULL, NULL, NULL), 200);
+    assert_int_equal(ask(f, "POST", "/v1/datasets/set1/versions?x=1", 1, NULL, "", NULL), 400);
+    assert_int_equal(ask(f, "GET", "/v1/nothing", 0, NULL, NULL, NULL), 404);
+    xp_daemon_request(f->d, "DELETE", "/v1/datasets", NULL, f->token, NULL, 0, &a);
+    assert_int_equal(a.status, 405);
+    assert_non_null(a.allow);
+    free(a.body);
+    char big[5000];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", big, NULL), 413);
+    assert_int_equal(ask(f, "GET", "/metrics", 0, NULL, NULL, NULL), 200);
+}
+
+static void handlers_predictions(void **state)
+{
+    node_fixture *f = *state;
+    json_t *j;
+    assert_int_equal(ask(f, "POST", "/v1/predict?model=formation-energy-per-atom&format=poscar",
+                         0, "text/plain", NACL, &j),
+                     200);
+    assert_true(json_is_integer(json_object_get(j, "valueQ")));
+    assert_string_equal(json_string_value(json_object_get(j, "model")), "formation-energy-per-atom");
+    json_decref(j);
+    assert_int_equal(
+        ask(f, "POST", "/v1/predict?model=no-such-model&format=poscar", 0, "text/plain", NACL, NULL),
+        404);
+    assert_int_equal(ask(f, "POST", "/v1/predict", 0, "text/plain", NACL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/v1/predictions", 0, NULL, NULL, &j), 200);
+    assert_int_equal(json_array_size(json_object_get(j, "predictions")), 0);
+    json_decref(j);
+    /* no key configured: the node cannot sign */
+    assert_int_equal(ask(f, "POST", "/v1/predictions?model=formation-energy-per-atom&format=poscar",
+                         1, "text/plain", NACL, NULL),
+                     409);
+    /* the round watcher is off */
+    assert_int_equal(ask(f, "GET", "/v1/rounds/1", 0, NULL, NULL, NULL), 404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +581,8 @@ int main(void)
         cmocka_unit_test(submission_json), cmocka_unit_test(dataset_req),
         cmocka_unit_test(versions),        cmocka_unit_test(config),
         cmocka_unit_test(metrics),         cmocka_unit_test(anchor_metrics),
+        cmocka_unit_test_setup_teardown(handlers_datasets, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(handlers_predictions, node_setup, node_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
