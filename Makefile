@@ -54,7 +54,10 @@ clean:
 # Contracts and the local chain. forge runs offline in contracts/ with the npm solc behind
 # testnet/solc-wrapper (contracts/foundry.toml names it by a path relative to contracts/).
 FORGE := testnet/node_modules/.bin/forge
-.PHONY: contracts-build contracts-test contracts-snapshot testnet-test
+.PHONY: contracts-build contracts-test contracts-snapshot contracts-gas-bench testnet-test
+# The step-vector files of tests/stepvec/gen_step_vectors (read by contracts/test/inference/; forge
+# may read under build/ only, contracts/foundry.toml's fs_permissions).
+STEPVEC := $(abspath $(BUILD))/stepvec
 
 $(FORGE):
 	bash scripts/bootstrap.sh
@@ -67,15 +70,34 @@ contracts-build: $(FORGE)
 
 # All forge tests (unit, fuzz, invariant, gas), the per-function gas report, and the gas figures
 # of the issue's targets (contracts/snapshots/GasTest.json, written by test/Gas.t.sol); then
-# checks that the committed contracts/abi and contracts/bin match the sources.
-contracts-test: $(FORGE)
-	cd contracts && ../$(FORGE) test --gas-report
+# checks that the committed contracts/abi and contracts/bin match the sources. The step verifiers'
+# tests (test/inference/) run on vectors the C reference writes first (gen_step_vectors, about
+# 10 s), without the gas report (they make some 10^6 calls), and print the gas of the dev
+# structures' step checks.
+contracts-test: $(FORGE) build
+	$(BUILD)/bin/gen_step_vectors $(STEPVEC)
+	cd contracts && ../$(FORGE) test --gas-report --no-match-path 'test/inference/*'
+	cd contracts && STEPVEC_DIR=$(STEPVEC) ../$(FORGE) test --match-path 'test/inference/*' -vv
 	node contracts/tools/gas-summary.js
 	node contracts/tools/export-abi.js --check
 
-# Rewrites contracts/.gas-snapshot (gas of every test) after a change; commit the result.
+# The worst gas of every step check of every dev structure with both models, as transactions
+# (about 10 minutes on two cores; 2 GB of vectors in build/stepvec-all, removed after).
+contracts-gas-bench: $(FORGE) build
+	$(BUILD)/bin/gen_step_vectors --dev-all $(STEPVEC)-all
+	cd contracts && STEPVEC_DIR=$(STEPVEC)-all STEPVEC_BENCH=1 bash -o pipefail -c \
+	  "../$(FORGE) test --match-path test/inference/StepVectors.t.sol --match-test test_bench_ -vv \
+	  | tee $(STEPVEC)-all/bench.log"
+	awk '/^  bench / { k = $$2; n[k] += $$4; if ($$9 > m[k]) m[k] = $$9 } \
+	  END { printf "%-8s %9s %13s\n", "kind", "checks", "max tx gas"; \
+	  for (k in n) printf "%-8s %9d %13d\n", k, n[k], m[k] }' $(STEPVEC)-all/bench.log
+	rm -f $(STEPVEC)-all/*.bin
+
+# Rewrites contracts/.gas-snapshot (gas of every test) after a change; commit the result. The
+# step verifiers' vector tests are left out (their gas is that of 10^4 vectors, and they need
+# build/stepvec: make contracts-test).
 contracts-snapshot: $(FORGE)
-	cd contracts && ../$(FORGE) snapshot
+	cd contracts && ../$(FORGE) snapshot --no-match-path 'test/inference/*'
 
 # anvil-up / anvil-status / anvil-down on a free port; the committed contracts deployed there.
 testnet-test: $(FORGE)
