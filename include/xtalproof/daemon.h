@@ -1,11 +1,10 @@
-/* The node daemon's pieces that need no HTTP server: its configuration file, the routes of the
- * HTTP API (docs/api.md), the parsers of request bodies (outside bytes: strict types, bounded
- * counts) and the Prometheus metrics. The server itself is node/cmd_node.c. */
+/* The node daemon (src/daemon/): its configuration file, the routes of the HTTP API
+ * (docs/api.md), the parsers of request bodies (outside bytes: strict types, bounded counts), the
+ * Prometheus metrics, the daemon itself (opened, asked, served over HTTP by server.c) and its
+ * chain worker. */
 #ifndef XTALPROOF_DAEMON_H
 #define XTALPROOF_DAEMON_H
 
-/* jansson's JSON values, declared without its header (callers include <jansson.h> to use them) */
-typedef struct json_t json_t;
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -230,26 +229,46 @@ void xp_daemon_shutdown(xp_daemon *d);
  * transaction for it. The version about to be sent is written to the deployment's state file
  * ("anchorPending") before anything is signed, and the send's idempotency key names the
  * dataset and the version (size and root), so a crash at any moment resumes that very
- * transaction instead of anchoring twice. The store is only touched under *store_lock. */
+ * transaction instead of anchoring twice. The store is only touched under *store_lock. The
+ * same thread runs the round watcher (worker_rounds.c) and the oracle role (worker_oracle.c)
+ * on its chain connection; their state is typed in src/daemon/worker_internal.h. */
 typedef struct xp_anchor_worker xp_anchor_worker;
 
+/* The anchor worker's counters. */
 typedef struct xp_anchor_stats {
-    uint64_t pending_records;  /* records not yet anchored, all datasets */
-    uint64_t last_version;     /* the last anchored version (of any dataset) */
-    uint64_t last_block;       /* its block */
-    uint64_t transactions;     /* anchor transactions mined by this process */
-    uint64_t errors;           /* failed attempts (retried) */
-    uint64_t gas_used;         /* gas of those transactions */
-    int chain_up;              /* the RPC answered at the last attempt */
-    uint64_t settled;          /* round targets settled by the round watcher */
-    uint64_t withdrawals;      /* withdraw() transactions of the round watcher */
-    uint64_t revealed;         /* commitments revealed by the round watcher */
-    uint64_t oracle_reports;     /* beamtime reports read by the oracle role */
-    uint64_t oracle_bad_reports; /* report files refused (unreadable, malformed) */
-    uint64_t oracle_signed;      /* round targets signed with the node's key */
-    uint64_t oracle_posted;      /* results posted with postResult */
-    uint64_t oracle_failures;    /* postResult attempts refused by the chain */
+    uint64_t pending_records; /* records not yet anchored, all datasets */
+    uint64_t last_version;    /* the last anchored version (of any dataset) */
+    uint64_t last_block;      /* its block */
+    uint64_t transactions;    /* anchor transactions mined by this process */
+    uint64_t errors;          /* failed attempts (retried) */
+    uint64_t gas_used;        /* gas of those transactions */
+    int chain_up;             /* the RPC answered at the last attempt */
 } xp_anchor_stats;
+
+/* The round watcher's counters. */
+typedef struct xp_rounds_stats {
+    uint64_t settled;     /* round targets settled */
+    uint64_t withdrawals; /* withdraw() transactions */
+    uint64_t revealed;    /* commitments revealed */
+} xp_rounds_stats;
+
+/* The oracle role's counters. */
+typedef struct xp_oracle_stats {
+    uint64_t reports;        /* beamtime reports read */
+    uint64_t bad_reports;    /* report files refused (unreadable, malformed) */
+    uint64_t signed_targets; /* round targets signed with the node's key */
+    uint64_t posted;         /* results posted with postResult */
+    uint64_t failures;       /* postResult attempts refused by the chain */
+} xp_oracle_stats;
+
+/* What the round watcher knows of one round target (its document's "targets"). */
+typedef struct xp_round_target {
+    uint64_t round, target;
+    int mine;                 /* this node's key committed to it */
+    int revealed;             /* and revealed */
+    int done;                 /* settled or cancelled */
+    uint64_t reveal_deadline; /* from its ResultPosted event; 0: no result posted yet */
+} xp_round_target;
 
 /* Loads the key (a wrong password fails here) and starts the thread; the chain itself may be
  * down: the thread retries. */
@@ -262,35 +281,20 @@ void xp_anchor_worker_stop(xp_anchor_worker *w);
 uint64_t xp_anchor_worker_model_id(xp_anchor_worker *w, const char *model);
 /* Wakes the thread (after a submission). */
 void xp_anchor_worker_poke(xp_anchor_worker *w);
-void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out);
+/* The counters of the three roles of the worker's thread, taken together (NULL: not wanted). */
+void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *anchor, xp_rounds_stats *rounds,
+                            xp_oracle_stats *oracle);
 /* The anchored version of a dataset (0: none), as the state file says. */
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
-/* The round watcher (src/daemon/worker_rounds.c), one pass on the worker's chain connection:
- * the Rounds contract's events from the cursor it keeps in the store's node_state table (less
- * reorg_depth blocks), then reveal of this node's commitments once their result is posted (its
- * records in the store's predictions table with their salt, taken under *lock), settle of its targets
- * past their reveal deadline and withdraw of its balance. Counts go into st; *targets gets a copy of what it knows of each target. */
-struct xp_chain;
-int xp_rounds_pass(const char *home, unsigned reorg_depth, struct xp_chain *c, xp_store *store,
-                   pthread_mutex_t *lock, xp_anchor_stats *st, json_t **targets, xp_error *err);
+/* What the round watcher saw of a round: its targets in the order the watcher keeps them, a
+ * malloc'd array in *out (NULL and *n = 0 when it saw nothing of the round or is off).
+ * XP_ENOMEM when out of memory. */
+int xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round, xp_round_target **out, size_t *n);
 
-/* The oracle role (src/daemon/worker_oracle.c), one pass on the worker's chain connection:
- * reads new or changed report files of cfg->oracle_reports (JSON or CSV, docs/formats.md;
- * each left unchanged for 2 s first), the rounds opened since the last pass (only while some
- * report holds a measurement), then for every
- * measurement that is a target of a round whose result window is not over (same symhash and
- * property): signs it with priv into the signatures folder when the key is a member of the
- * round's committee, and once the commit phase is over and the folder holds the committee's
- * threshold of valid members' signatures, posts it (cfg->oracle_submit). Its progress is the
- * node_state document "oracle/<chainid>/<Rounds address>" (taken under *lock). */
-int xp_oracle_pass(const xp_node_config *cfg, struct xp_chain *c, const uint8_t priv[32],
-                   xp_store *store, pthread_mutex_t *lock, xp_anchor_stats *st, xp_error *err);
-
-/* What the round watcher saw of a round, as JSON (a new reference), or NULL when it saw
- * nothing of it (or is off). */
-json_t *xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round);
-
-/* The worker's metrics in Prometheus text (malloc'd). */
+/* Each role's metrics in Prometheus text (malloc'd; NULL when out of memory). /metrics shows
+ * the three, in this order, when the worker runs. */
 char *xp_anchor_metrics_render(const xp_anchor_stats *s);
+char *xp_rounds_metrics_render(const xp_rounds_stats *s);
+char *xp_oracle_metrics_render(const xp_oracle_stats *s);
 
 #endif

@@ -54,16 +54,24 @@ void xp_h_metrics(xp_hctx *c, xp_http_answer *a)
     xp_store_sizes(c->n->store, &map, &file);
     xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file, xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started};
     a->body = xp_metrics_render(c->n->metrics, &g);
-    if (a->body && c->n->anchor) {
-        xp_anchor_stats st;
-        xp_anchor_worker_stats(c->n->anchor, &st);
-        char *more = xp_anchor_metrics_render(&st);
-        char *all = more ? realloc(a->body, strlen(a->body) + strlen(more) + 1) : NULL;
+    if (a->body && c->n->anchor) { /* the worker's roles, each with its own counters */
+        xp_anchor_stats as;
+        xp_rounds_stats rs;
+        xp_oracle_stats os;
+        xp_anchor_worker_stats(c->n->anchor, &as, &rs, &os);
+        char *more[3] = {xp_anchor_metrics_render(&as), xp_rounds_metrics_render(&rs),
+                         xp_oracle_metrics_render(&os)};
+        size_t len = strlen(a->body);
+        for (int i = 0; i < 3; i++)
+            len += more[i] ? strlen(more[i]) : 0;
+        char *all = more[0] && more[1] && more[2] ? realloc(a->body, len + 1) : NULL;
         if (all) {
-            strcat(all, more);
+            for (int i = 0; i < 3; i++)
+                strcat(all, more[i]);
             a->body = all;
         }
-        free(more);
+        for (int i = 0; i < 3; i++)
+            free(more[i]);
     }
     a->status = a->body ? 200 : 500;
     a->type = "text/plain; version=0.0.4; charset=utf-8";
@@ -132,15 +140,31 @@ void xp_h_round(xp_hctx *c, xp_http_answer *a)
         xp_answer_error(a, 404, "the round watcher is off (configure a keystore; docs/operations.md)");
         return;
     }
-    json_t *o = xp_anchor_worker_round(c->n->anchor, c->r->route.round);
-    if (!o) {
+    xp_round_target *t = NULL;
+    size_t n = 0;
+    if (xp_anchor_worker_round(c->n->anchor, c->r->route.round, &t, &n)) {
+        xp_answer_error(a, 500, "out of memory");
+        return;
+    }
+    if (!n) {
         char msg[120];
         snprintf(msg, sizeof msg, "the node has seen no event of round %llu",
                  (unsigned long long)c->r->route.round);
         xp_answer_error(a, 404, msg);
         return;
     }
-    xp_answer_json(a, 200, o);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            list, json_pack("{s:I, s:b, s:b, s:o, s:b, s:b}", "target", (json_int_t)t[i].target,
+                            "mine", t[i].mine, "resultPosted", t[i].reveal_deadline != 0,
+                            "revealDeadline",
+                            t[i].reveal_deadline ? json_integer((json_int_t)t[i].reveal_deadline)
+                                                 : json_null(),
+                            "revealed", t[i].revealed, "settled", t[i].done));
+    free(t);
+    xp_answer_json(a, 200, json_pack("{s:I, s:o}", "round", (json_int_t)c->r->route.round,
+                                     "targets", list));
 }
 
 /* A version cut after a write, as JSON fields added to o. */

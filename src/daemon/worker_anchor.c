@@ -21,6 +21,7 @@
 #include "xtalproof/daemon.h"
 #include "xtalproof/keystore.h"
 #include "xtalproof/merkle.h"
+#include "worker_internal.h"
 
 #define MAX_DATASETS 256
 
@@ -39,9 +40,11 @@ struct xp_anchor_worker {
     pthread_cond_t cv;
     int stopping, poked;
     xp_anchor_stats stats;
-    json_t *anchored; /* copy of the state's "datasets" */
-    json_t *models;   /* copy of the state's "models" */
-    json_t *rounds;   /* the round watcher's targets ("R:T" -> what it saw) */
+    xp_rounds_stats rounds_stats;
+    xp_oracle_stats oracle_stats;
+    xp_anchor_state state;     /* the chain state's "datasets" and "models" as of the last pass */
+    xp_round_target *rounds;   /* the round watcher's targets, as of its last pass */
+    size_t nrounds;
     ds_watch watch[MAX_DATASETS];
     size_t nwatch;
 };
@@ -96,53 +99,57 @@ static int collect(void *arg, const xp_dataset *d)
 
 /* ---- one dataset -------------------------------------------------------------------- */
 
-/* Sends the pending version `p` of dataset d ({"version","size","root"}); on success the state
- * records it as anchored and the pending entry goes. */
-static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *state, const xp_dataset *d,
-                        json_t *p, xp_error *err)
+/* Saves the worker's part of the chain state (the document `doc` was loaded with). */
+static int save_state(xp_chain *c, json_t *doc, const xp_anchor_state *st, xp_error *err)
 {
-    json_t *ds = json_object_get(json_object_get(state, "datasets"), d->name);
-    uint64_t old_size = ds ? (uint64_t)json_integer_value(json_object_get(ds, "size")) : 0;
-    uint64_t chain_id = ds ? (uint64_t)json_integer_value(json_object_get(ds, "id")) : 0;
-    uint64_t size = (uint64_t)json_integer_value(json_object_get(p, "size"));
-    json_int_t version = json_integer_value(json_object_get(p, "version"));
-    const char *root = json_string_value(json_object_get(p, "root"));
-    if (!root)
-        return xp_error_set(err, XP_EINVAL, "state: anchorPending.%s has no root", d->name);
+    int rc = xp_anchor_state_write(st, doc, err);
+    return rc ? rc : xp_chain_state_save(c, doc, err);
+}
+
+/* Sends the pending version p of dataset d; on success the state records it as anchored and
+ * the pending entry goes. */
+static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_state *st,
+                        const xp_dataset *d, const xp_anchor_entry *p, xp_error *err)
+{
+    const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, d->name);
+    int extend = ds != NULL;
+    uint64_t old_size = ds ? ds->size : 0;
+    xp_anchor_entry a = *p; /* what is anchored once it is sent */
+    a.id = ds ? ds->id : 0;
     uint8_t rb[32];
-    if (xp_hex_decode_exact(root, rb, 32, NULL))
+    if (xp_hex_decode_exact(p->root, rb, 32, NULL))
         return xp_error_set(err, XP_EINVAL, "state: anchorPending.%s has a malformed root",
                             d->name);
     xp_chain_tx tx;
     xp_merkle_proof pr;
     int rc = 0;
-    if (ds) {
+    if (extend) {
         pthread_mutex_lock(w->store_lock);
-        rc = xp_store_consistency_proof(w->store, d->id, old_size, size, &pr, err);
+        rc = xp_store_consistency_proof(w->store, d->id, old_size, p->size, &pr, err);
         pthread_mutex_unlock(w->store_lock);
         if (rc)
             return rc;
     }
-    rc = xp_chain_anchor(c, d, NULL, size, rb, ds ? &pr : NULL, &chain_id, &tx, err);
+    rc = xp_chain_anchor(c, d, NULL, p->size, rb, extend ? &pr : NULL, &a.id, &tx, err);
     if (!rc) {
-        json_object_set_new(json_object_get(state, "datasets"), d->name,
-                            json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)chain_id,
-                                      "version", version, "size", (json_int_t)size, "root",
-                                      root));
-        json_object_del(json_object_get(state, "anchorPending"), d->name);
-        rc = xp_chain_state_save(c, state, err);
+        if (xp_anchor_state_set(st, 0, &a))
+            rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        xp_anchor_state_unpend(st, d->name);
+        if (!rc)
+            rc = save_state(c, doc, st, err);
     }
     if (!rc) {
         char th[67];
         fprintf(stderr,
                 "xtalproof node: anchor: %s version %lld (%llu records) %s in block %llu (%s%s, "
                 "gas %llu)\n",
-                d->name, (long long)version, (unsigned long long)size, ds ? "extended" : "created",
-                (unsigned long long)tx.sent.block, xp_hex_encode(tx.sent.hash, 32, th, 1),
+                d->name, (long long)a.version, (unsigned long long)a.size,
+                extend ? "extended" : "created", (unsigned long long)tx.sent.block,
+                xp_hex_encode(tx.sent.hash, 32, th, 1),
                 tx.sent.reused ? ", sent by an earlier run" : "",
                 (unsigned long long)tx.gas_used);
         pthread_mutex_lock(&w->mu);
-        w->stats.last_version = (uint64_t)version;
+        w->stats.last_version = a.version;
         w->stats.last_block = tx.sent.block;
         w->stats.transactions++;
         w->stats.gas_used += tx.gas_used;
@@ -153,11 +160,10 @@ static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *state, const x
 }
 
 /* Decides whether dataset d needs a batch now; if so cuts (or reuses) the version and records
- * it as pending. Returns 1 when p was filled (a new reference), 0 when nothing is due. */
-static int due(xp_anchor_worker *w, json_t *state, const xp_dataset *d, uint64_t anchored,
-               json_t **p, xp_error *err)
+ * it as pending in st. Returns 1 when *p was filled, 0 when nothing is due. */
+static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, uint64_t anchored,
+               xp_anchor_entry *p, xp_error *err)
 {
-    *p = NULL;
     ds_watch *wt = watch_of(w, d->name);
     if (d->size <= anchored) {
         if (wt)
@@ -186,18 +192,43 @@ static int due(xp_anchor_worker *w, json_t *state, const xp_dataset *d, uint64_t
         return rc;
     if (!go)
         return 0;
-    char root[67];
-    *p = json_pack("{s:I, s:I, s:s}", "version", (json_int_t)v.number, "size",
-                   (json_int_t)v.size, "root", xp_hex_encode(v.root, 32, root, 1));
-    json_t *pend = json_object_get(state, "anchorPending");
-    if (!json_is_object(pend)) {
-        pend = json_object();
-        json_object_set_new(state, "anchorPending", pend);
-    }
-    json_object_set(pend, d->name, *p);
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", d->name);
+    p->version = v.number;
+    p->size = v.size;
+    xp_hex_encode(v.root, 32, p->root, 1);
+    if (xp_anchor_state_set(st, 1, p))
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
     if (wt)
         wt->since = 0;
     return 1;
+}
+
+/* One dataset of a pass: a stale pending entry dropped, a batch made pending when due, the
+ * pending version sent. */
+static int pass_one(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_state *st,
+                    const xp_dataset *d, xp_error *err)
+{
+    const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, d->name);
+    const xp_anchor_entry *pe = xp_anchor_entry_find(st->pending, st->npending, d->name);
+    uint64_t anchored = ds ? ds->size : 0;
+    xp_anchor_entry p;
+    int has = pe != NULL, rc = 0;
+    if (pe)
+        p = *pe;
+    if (has && p.size <= anchored) {
+        /* anchored by `xtalproof anchor` meanwhile, or a stale entry */
+        xp_anchor_state_unpend(st, d->name);
+        has = 0;
+        rc = save_state(c, doc, st, err);
+    }
+    if (!rc && !has && (rc = due(w, st, d, anchored, &p, err)) == 1) {
+        has = 1;
+        rc = save_state(c, doc, st, err); /* pending, before anything is signed */
+    }
+    if (!rc && has)
+        rc = send_pending(w, c, doc, st, d, &p, err);
+    return rc;
 }
 
 /* One pass over every dataset. Returns 0, or the first error (after trying every dataset). */
@@ -207,31 +238,18 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
     pthread_mutex_lock(w->store_lock);
     int rc = xp_dataset_each(w->store, collect, &l, err);
     pthread_mutex_unlock(w->store_lock);
-    json_t *state = NULL;
+    json_t *doc = NULL;
+    xp_anchor_state st = {0};
     if (!rc)
-        rc = xp_chain_state_load(c, &state, err);
+        rc = xp_chain_state_load(c, &doc, err);
+    if (!rc && (rc = xp_anchor_state_read(doc, &st, err)))
+        xp_error_prefix(err, rc, "the deployment's chain state");
     int first = rc;
     for (size_t i = 0; !rc && i < l.n; i++) {
-        const xp_dataset *d = &l.d[i];
-        json_t *ds = json_object_get(json_object_get(state, "datasets"), d->name);
-        uint64_t anchored = ds ? (uint64_t)json_integer_value(json_object_get(ds, "size")) : 0;
-        json_t *p = json_incref(json_object_get(json_object_get(state, "anchorPending"), d->name));
         xp_error e = {0};
-        int r = 0;
-        if (p && (uint64_t)json_integer_value(json_object_get(p, "size")) <= anchored) {
-            /* anchored by `xtalproof anchor` meanwhile, or a stale entry */
-            json_object_del(json_object_get(state, "anchorPending"), d->name);
-            json_decref(p);
-            p = NULL;
-            r = xp_chain_state_save(c, state, &e);
-        }
-        if (!r && !p && (r = due(w, state, d, anchored, &p, &e)) == 1)
-            r = xp_chain_state_save(c, state, &e); /* pending, before anything is signed */
-        if (!r && p)
-            r = send_pending(w, c, state, d, p, &e);
-        json_decref(p);
+        int r = pass_one(w, c, doc, &st, &l.d[i], &e);
         if (r) {
-            note_error(w, d->name, &e);
+            note_error(w, l.d[i].name, &e);
             if (!first) {
                 first = r;
                 *err = e;
@@ -239,15 +257,15 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
         }
     }
     xp_chain_state_unlock(c); /* commands of other processes may use the state between passes */
-    pthread_mutex_lock(&w->mu);
-    if (state) {
-        json_decref(w->anchored);
-        w->anchored = json_deep_copy(json_object_get(state, "datasets"));
-        json_decref(w->models);
-        w->models = json_deep_copy(json_object_get(state, "models"));
+    if (doc && !rc) { /* what the pass leaves becomes the worker's copy */
+        pthread_mutex_lock(&w->mu);
+        xp_anchor_state_free(&w->state);
+        w->state = st;
+        pthread_mutex_unlock(&w->mu);
+    } else {
+        xp_anchor_state_free(&st);
     }
-    pthread_mutex_unlock(&w->mu);
-    json_decref(state);
+    json_decref(doc);
     free(l.d);
     return first;
 }
@@ -265,8 +283,9 @@ static void refresh_pending(xp_anchor_worker *w)
         uint64_t pending = 0;
         pthread_mutex_lock(&w->mu);
         for (size_t i = 0; i < l.n; i++) {
-            json_t *ds = json_object_get(w->anchored, l.d[i].name);
-            uint64_t a = ds ? (uint64_t)json_integer_value(json_object_get(ds, "size")) : 0;
+            const xp_anchor_entry *ds =
+                xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, l.d[i].name);
+            uint64_t a = ds ? ds->size : 0;
             pending += l.d[i].size > a ? l.d[i].size - a : 0;
         }
         w->stats.pending_records = pending;
@@ -296,17 +315,42 @@ static int nap(xp_anchor_worker *w, unsigned ms)
     return s;
 }
 
-/* The counters of a round-watcher or oracle pass (got) added to the worker's (under w->mu). */
-static void add_counts(xp_anchor_stats *to, const xp_anchor_stats *got)
+/* The round watcher's pass: its counts added to the worker's, what it knows of the targets
+ * kept for GET /v1/rounds/{id}. */
+static int rounds_pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
 {
-    to->settled += got->settled;
-    to->withdrawals += got->withdrawals;
-    to->revealed += got->revealed;
-    to->oracle_reports += got->oracle_reports;
-    to->oracle_bad_reports += got->oracle_bad_reports;
-    to->oracle_signed += got->oracle_signed;
-    to->oracle_posted += got->oracle_posted;
-    to->oracle_failures += got->oracle_failures;
+    xp_rounds_stats got = {0};
+    xp_round_target *seen = NULL;
+    size_t n = 0;
+    int rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, c, w->store, w->store_lock, &got,
+                            &seen, &n, err);
+    if (rc)
+        note_error(w, "round watcher", err);
+    pthread_mutex_lock(&w->mu);
+    w->rounds_stats.settled += got.settled;
+    w->rounds_stats.withdrawals += got.withdrawals;
+    w->rounds_stats.revealed += got.revealed;
+    free(w->rounds);
+    w->rounds = seen;
+    w->nrounds = n;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+static int oracle_pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
+{
+    xp_oracle_stats got = {0};
+    int rc = xp_oracle_pass(&w->cfg, c, w->priv, w->store, w->store_lock, &got, err);
+    if (rc)
+        note_error(w, "oracle", err);
+    pthread_mutex_lock(&w->mu);
+    w->oracle_stats.reports += got.reports;
+    w->oracle_stats.bad_reports += got.bad_reports;
+    w->oracle_stats.signed_targets += got.signed_targets;
+    w->oracle_stats.posted += got.posted;
+    w->oracle_stats.failures += got.failures;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
 }
 
 static void *run(void *arg)
@@ -334,30 +378,10 @@ static void *run(void *arg)
         if (open)
             rc = pass(w, &c, &err);
         refresh_pending(w); /* before the round watcher's RPCs: the metric follows the pass */
-        if (open && !rc && w->cfg.watch_rounds) {
-            xp_anchor_stats got = {0};
-            json_t *seen = NULL;
-            rc = xp_rounds_pass(w->cfg.home, w->cfg.reorg_depth, &c, w->store, w->store_lock, &got,
-                                &seen, &err);
-            if (rc)
-                note_error(w, "round watcher", &err);
-            pthread_mutex_lock(&w->mu);
-            add_counts(&w->stats, &got);
-            if (seen) {
-                json_decref(w->rounds);
-                w->rounds = seen;
-            }
-            pthread_mutex_unlock(&w->mu);
-        }
-        if (open && !rc && w->cfg.oracle_reports[0]) {
-            xp_anchor_stats got = {0};
-            rc = xp_oracle_pass(&w->cfg, &c, w->priv, w->store, w->store_lock, &got, &err);
-            if (rc)
-                note_error(w, "oracle", &err);
-            pthread_mutex_lock(&w->mu);
-            add_counts(&w->stats, &got);
-            pthread_mutex_unlock(&w->mu);
-        }
+        if (open && !rc && w->cfg.watch_rounds)
+            rc = rounds_pass(w, &c, &err);
+        if (open && !rc && w->cfg.oracle_reports[0])
+            rc = oracle_pass(w, &c, &err);
         refresh_pending(w);
         pthread_mutex_lock(&w->mu);
         w->stats.chain_up = open && rc != XP_EIO; /* XP_EIO: the RPC did not answer */
@@ -408,17 +432,15 @@ int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
     xp_deployment d0;
     json_t *st = NULL;
     char *dp = xp_deployment_find(cfg->deployment[0] ? cfg->deployment : NULL, &e0);
-    if (dp && !xp_deployment_load(dp, &d0, &e0) && !xp_chain_state_read(dp, &d0, &st, &e0)) {
-        w->anchored = json_deep_copy(json_object_get(st, "datasets"));
-        w->models = json_deep_copy(json_object_get(st, "models"));
-    }
+    if (dp && !xp_deployment_load(dp, &d0, &e0) && !xp_chain_state_read(dp, &d0, &st, &e0))
+        xp_anchor_state_read(st, &w->state, &e0);
     json_decref(st);
     free(dp);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->tid, NULL, run, w)) {
         xp_wipe(w->priv, sizeof w->priv);
-        json_decref(w->anchored);
+        xp_anchor_state_free(&w->state);
         free(w);
         return xp_error_set(err, XP_ENOMEM, "cannot start the anchor worker thread");
     }
@@ -435,9 +457,8 @@ void xp_anchor_worker_stop(xp_anchor_worker *w)
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->tid, NULL);
-    json_decref(w->anchored);
-    json_decref(w->models);
-    json_decref(w->rounds);
+    xp_anchor_state_free(&w->state);
+    free(w->rounds);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     xp_wipe(w->priv, sizeof w->priv);
@@ -449,10 +470,10 @@ uint64_t xp_anchor_worker_model_id(xp_anchor_worker *w, const char *model)
     if (!w)
         return 0;
     pthread_mutex_lock(&w->mu);
-    json_t *id = json_object_get(w->models, model);
-    uint64_t v = json_is_integer(id) && json_integer_value(id) > 0
-                     ? (uint64_t)json_integer_value(id)
-                     : 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < w->state.nmodels; i++)
+        if (!strcmp(w->state.models[i].name, model))
+            v = (int64_t)w->state.models[i].id > 0 ? w->state.models[i].id : 0;
     pthread_mutex_unlock(&w->mu);
     return v;
 }
@@ -467,113 +488,70 @@ void xp_anchor_worker_poke(xp_anchor_worker *w)
     pthread_mutex_unlock(&w->mu);
 }
 
-void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *out)
+void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *anchor, xp_rounds_stats *rounds,
+                            xp_oracle_stats *oracle)
 {
     pthread_mutex_lock(&w->mu);
-    *out = w->stats;
+    if (anchor)
+        *anchor = w->stats;
+    if (rounds)
+        *rounds = w->rounds_stats;
+    if (oracle)
+        *oracle = w->oracle_stats;
     pthread_mutex_unlock(&w->mu);
 }
 
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset)
 {
     pthread_mutex_lock(&w->mu);
-    uint32_t v = (uint32_t)json_integer_value(
-        json_object_get(json_object_get(w->anchored, dataset), "version"));
+    const xp_anchor_entry *e =
+        xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, dataset);
+    uint32_t v = e ? (uint32_t)e->version : 0;
     pthread_mutex_unlock(&w->mu);
     return v;
 }
 
-json_t *xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round)
+int xp_anchor_worker_round(xp_anchor_worker *w, uint64_t round, xp_round_target **out, size_t *n)
 {
-    json_t *list = json_array(), *out = NULL;
-    const char *k;
-    json_t *e;
+    *out = NULL;
+    *n = 0;
+    int rc = 0;
     pthread_mutex_lock(&w->mu);
-    json_object_foreach(w->rounds, k, e)
-    {
-        if ((uint64_t)json_integer_value(json_object_get(e, "round")) != round)
+    for (size_t i = 0; i < w->nrounds; i++) {
+        if (w->rounds[i].round != round)
             continue;
-        uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
-        json_array_append_new(
-            list, json_pack("{s:O, s:b, s:b, s:o, s:b, s:b}", "target",
-                            json_object_get(e, "target"), "mine",
-                            json_is_true(json_object_get(e, "mine")), "resultPosted", dl != 0,
-                            "revealDeadline", dl ? json_integer((json_int_t)dl) : json_null(),
-                            "revealed", json_is_true(json_object_get(e, "revealed")), "settled",
-                            json_is_true(json_object_get(e, "done"))));
+        xp_round_target *p = realloc(*out, (*n + 1) * sizeof *p);
+        if (!p) {
+            rc = XP_ENOMEM;
+            break;
+        }
+        p[(*n)++] = w->rounds[i];
+        *out = p;
     }
     pthread_mutex_unlock(&w->mu);
-    if (json_array_size(list))
-        out = json_pack("{s:I, s:o}", "round", (json_int_t)round, "targets", list);
-    else
-        json_decref(list);
-    return out;
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 char *xp_anchor_metrics_render(const xp_anchor_stats *s)
 {
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    if (!f)
-        return NULL;
-    fprintf(f,
-            "# HELP xtalproof_anchor_pending_records Records registered but not yet anchored.\n"
-            "# TYPE xtalproof_anchor_pending_records gauge\n"
-            "xtalproof_anchor_pending_records %llu\n"
-            "# HELP xtalproof_anchor_last_version The last dataset version anchored.\n"
-            "# TYPE xtalproof_anchor_last_version gauge\n"
-            "xtalproof_anchor_last_version %llu\n"
-            "# HELP xtalproof_anchor_last_block The block of the last anchor transaction.\n"
-            "# TYPE xtalproof_anchor_last_block gauge\n"
-            "xtalproof_anchor_last_block %llu\n"
-            "# HELP xtalproof_anchor_transactions_total Anchor transactions mined.\n"
-            "# TYPE xtalproof_anchor_transactions_total counter\n"
-            "xtalproof_anchor_transactions_total %llu\n"
-            "# HELP xtalproof_anchor_gas_used_total Gas of those transactions.\n"
-            "# TYPE xtalproof_anchor_gas_used_total counter\n"
-            "xtalproof_anchor_gas_used_total %llu\n"
-            "# HELP xtalproof_anchor_errors_total Failed anchor attempts (retried).\n"
-            "# TYPE xtalproof_anchor_errors_total counter\n"
-            "xtalproof_anchor_errors_total %llu\n"
-            "# HELP xtalproof_chain_up Whether the chain answered at the last attempt.\n"
-            "# TYPE xtalproof_chain_up gauge\n"
-            "xtalproof_chain_up %d\n"
-            "# HELP xtalproof_rounds_settled_total Round targets settled by the node.\n"
-            "# TYPE xtalproof_rounds_settled_total counter\n"
-            "xtalproof_rounds_settled_total %llu\n"
-            "# HELP xtalproof_rounds_withdrawals_total Withdrawals of the node's round balance.\n"
-            "# TYPE xtalproof_rounds_withdrawals_total counter\n"
-            "xtalproof_rounds_withdrawals_total %llu\n"
-            "# HELP xtalproof_rounds_revealed_total Commitments revealed by the node.\n"
-            "# TYPE xtalproof_rounds_revealed_total counter\n"
-            "xtalproof_rounds_revealed_total %llu\n",
-            (unsigned long long)s->pending_records, (unsigned long long)s->last_version,
-            (unsigned long long)s->last_block, (unsigned long long)s->transactions,
-            (unsigned long long)s->gas_used, (unsigned long long)s->errors, s->chain_up,
-            (unsigned long long)s->settled, (unsigned long long)s->withdrawals,
-            (unsigned long long)s->revealed);
-    static const struct {
-        const char *name, *help;
-        size_t off;
-    } oracle[] = {
-        {"xtalproof_oracle_reports_total", "Beamtime report files read by the oracle role.",
-         offsetof(xp_anchor_stats, oracle_reports)},
-        {"xtalproof_oracle_bad_reports_total", "Report files refused (unreadable, malformed).",
-         offsetof(xp_anchor_stats, oracle_bad_reports)},
-        {"xtalproof_oracle_signed_total", "Round targets signed with the node's key.",
-         offsetof(xp_anchor_stats, oracle_signed)},
-        {"xtalproof_oracle_posted_total", "Results posted with postResult.",
-         offsetof(xp_anchor_stats, oracle_posted)},
-        {"xtalproof_oracle_failures_total", "postResult attempts refused by the chain.",
-         offsetof(xp_anchor_stats, oracle_failures)}};
-    for (size_t i = 0; i < sizeof oracle / sizeof oracle[0]; i++)
-        fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", oracle[i].name, oracle[i].help,
-                oracle[i].name, oracle[i].name,
-                (unsigned long long)*(const uint64_t *)((const char *)s + oracle[i].off));
-    if (fclose(f)) {
-        free(out);
-        return NULL;
-    }
-    return out;
+    const xp_worker_metric m[] = {
+        {"xtalproof_anchor_pending_records", "Records registered but not yet anchored.", "gauge",
+         s->pending_records},
+        {"xtalproof_anchor_last_version", "The last dataset version anchored.", "gauge",
+         s->last_version},
+        {"xtalproof_anchor_last_block", "The block of the last anchor transaction.", "gauge",
+         s->last_block},
+        {"xtalproof_anchor_transactions_total", "Anchor transactions mined.", "counter",
+         s->transactions},
+        {"xtalproof_anchor_gas_used_total", "Gas of those transactions.", "counter", s->gas_used},
+        {"xtalproof_anchor_errors_total", "Failed anchor attempts (retried).", "counter",
+         s->errors},
+        {"xtalproof_chain_up", "Whether the chain answered at the last attempt.", "gauge",
+         (uint64_t)s->chain_up}};
+    return xp_worker_metrics_text(m, sizeof m / sizeof m[0]);
 }

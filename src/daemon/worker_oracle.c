@@ -5,14 +5,16 @@
  * the round's commit phase is over. It runs on the anchor worker's thread and chain
  * connection: one sender per key in the process.
  *
- * Its document, in the store's node_state table under "oracle/<chainid>/<Rounds address>":
+ * Its document, in the store's node_state table under "oracle/<chainid>/<Rounds address>", is
+ * read into an xp_oracle_state (worker_internal.h) when a pass starts and written from it at
+ * every save:
  *   "roundsSeen": rounds 1..roundsSeen have been read;
- *   "rounds": {"R": {"committee", "property", "start", "end", "targets": [symhash...]}} for the
- *             rounds whose result window (start = commitDeadline, end = start + resultWindow)
- *             is not over;
+ *   "rounds": {"R": {"round", "committee", "property", "start", "end", "targetCount",
+ *             "targets": [symhash...]}} for the rounds whose result window (start =
+ *             commitDeadline, end = start + resultWindow) is not over;
  *   "files": {"NAME": {"size", "mtime", "error" | "entries": [report tuple fields...]}};
  *   "items": {"DIGEST": {"round", "target", "file", "signed", "done" (the result is on chain,
- *             posted by this node or another), "failures"}}.
+ *             posted by this node or another), "failures", "error"}}.
  * Signing writes the signature file before "signed" is saved, and posting uses the
  * idempotency key of `xtalproof oracle submit`, so a crash at any point repeats nothing. */
 #include <dirent.h>
@@ -29,6 +31,7 @@
 #include "xtalproof/daemon.h"
 #include "xtalproof/keys.h"
 #include "xtalproof/nodestate.h"
+#include "worker_internal.h"
 
 #define SETTLE_NS 2000000000LL /* a report must be left unchanged this long before it is read */
 #define ROUNDS_PER_PASS 64     /* new rounds read in one pass */
@@ -44,9 +47,9 @@ typedef struct oracle_ctx {
     const uint8_t *priv, *me;
     xp_store *store;
     pthread_mutex_t *lock;
-    xp_anchor_stats *st;
+    xp_oracle_stats *st;
     char name[96], sigdir[XP_NODE_PATH_MAX];
-    json_t *doc;
+    xp_oracle_state s; /* the document */
     json_t *member;    /* per pass: "committee" -> true/false (this node's key), "c:addr" -> bool */
     json_t *threshold; /* per pass: committee -> threshold */
     json_t *sigs;      /* per pass: digest -> [signature hex...], read once when first needed */
@@ -62,9 +65,13 @@ static void note(const char *fmt, const char *a, const char *b)
 
 static int save(oracle_ctx *o, xp_error *err)
 {
+    json_t *doc = xp_oracle_state_write(&o->s);
+    if (!doc)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
     pthread_mutex_lock(o->lock);
-    int rc = xp_node_state_put(o->store, o->name, o->doc, err);
+    int rc = xp_node_state_put(o->store, o->name, doc, err);
     pthread_mutex_unlock(o->lock);
+    json_decref(doc);
     return rc;
 }
 
@@ -81,45 +88,95 @@ static int has_suffix(const char *s, const char *suf)
     return n > k && !strcmp(s + n - k, suf);
 }
 
-/* The measurements of one report as JSON objects of hex words (round left out). */
-static json_t *read_report(const char *dir, const char *path, xp_error *err)
+/* The measurements of one report into f's entries (round left out); XP_* with err otherwise.
+ * A measurement whose text is not UTF-8 is passed over: a JSON document cannot hold it. */
+static int read_report(const char *dir, const char *path, xp_oracle_file *f, xp_error *err)
 {
     char *text;
     size_t len;
-    if (xp_file_read(path, XP_REPORT_MAX_BYTES, &text, &len, err))
-        return NULL;
+    int rc = xp_file_read(path, XP_REPORT_MAX_BYTES, &text, &len, err);
+    if (rc)
+        return rc;
     xp_report rep = {0};
-    int rc = xp_report_parse(text, len, &rep, err);
+    rc = xp_report_parse(text, len, &rep, err);
     free(text);
-    json_t *out = rc ? NULL : json_array();
-    for (size_t i = 0; out && i < rep.n; i++) {
-        xp_oracle_report r;
-        char h[4][67];
-        if ((rc = xp_report_entry(dir, &rep.m[i], &r, err))) {
+    if (!rc && rep.n && !(f->entries = calloc(rep.n, sizeof *f->entries)))
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < rep.n; i++) {
+        const xp_measurement *m = &rep.m[i];
+        xp_oracle_entry *e = &f->entries[f->nentries];
+        if ((rc = xp_report_entry(dir, m, &e->r, err))) {
             xp_error_prefix(err, rc, "measurement %zu", i + 1);
-            json_decref(out);
-            out = NULL;
             break;
         }
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:I, s:o, s:s, s:s, s:o, s:s, s:s, s:s}", "symhash",
-                           xp_hex_encode(r.symhash, 32, h[0], 1), "property",
-                           xp_hex_encode(r.property, 32, h[1], 1), "valueQ",
-                           (json_int_t)r.value_q, "uncertaintyQ", u64s(r.uncertainty_q),
-                           "rawDataHash", xp_hex_encode(r.raw_data_hash, 32, h[2], 1), "facility",
-                           xp_hex_encode(r.facility, 32, h[3], 1), "measuredAt",
-                           u64s(r.measured_at), "value", rep.m[i].value, "unit", rep.m[i].unit,
-                           "propertyName", rep.m[i].property));
+        if (!xp_utf8_ok(m->value) || !xp_utf8_ok(m->unit) || !xp_utf8_ok(m->property))
+            continue;
+        snprintf(e->value, sizeof e->value, "%s", m->value);
+        snprintf(e->unit, sizeof e->unit, "%s", m->unit);
+        snprintf(e->property_name, sizeof e->property_name, "%s", m->property);
+        f->nentries++;
     }
     xp_report_free(&rep);
-    return out;
+    if (rc) {
+        free(f->entries);
+        f->entries = NULL;
+        f->nentries = 0;
+    }
+    return rc;
+}
+
+static long find_file(const xp_oracle_state *s, const char *name)
+{
+    for (size_t i = 0; i < s->nfiles; i++)
+        if (!strcmp(s->files[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+/* One file of the folder read again: its entries, or why it was refused. */
+static void read_file(oracle_ctx *o, const char *n, const char *path, const struct stat *sb,
+                      long long mt)
+{
+    xp_error err = {0};
+    xp_oracle_file f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.name, sizeof f.name, "%s", n);
+    f.size = (int64_t)sb->st_size;
+    f.mtime = mt;
+    if (!read_report(o->cfg->oracle_reports, path, &f, &err)) {
+        o->st->reports++;
+        fprintf(stderr, "xtalproof node: oracle: read %s: %zu measurement(s)\n", n, f.nentries);
+    } else {
+        const char *msg = err.msg[0] ? err.msg : xp_strerror(err.code);
+        f.refused = 1;
+        f.has_error = xp_utf8_ok(msg); /* else left out of the document, as it always was */
+        snprintf(f.error, sizeof f.error, "%s", msg);
+        o->st->bad_reports++;
+        note("refused %s: %s", n, err.msg);
+    }
+    long at = find_file(&o->s, n);
+    if (!xp_utf8_ok(n)) { /* a name a JSON document cannot hold is not kept */
+        xp_oracle_file_free(&f);
+    } else if (at >= 0) {
+        xp_oracle_file_free(&o->s.files[at]);
+        o->s.files[at] = f;
+    } else {
+        xp_oracle_file *p = realloc(o->s.files, (o->s.nfiles + 1) * sizeof *p);
+        if (p) {
+            p[o->s.nfiles++] = f;
+            o->s.files = p;
+        } else {
+            xp_oracle_file_free(&f);
+        }
+    }
 }
 
 /* Reads new and changed report files into "files"; forgets the removed ones. */
 static void scan_reports(oracle_ctx *o)
 {
-    json_t *files = json_object_get(o->doc, "files"), *seen = json_object();
-    DIR *d = opendir(o->cfg->oracle_reports);
+    size_t known = o->s.nfiles;
+    char *seen = calloc(known + 1, 1);
+    DIR *d = seen ? opendir(o->cfg->oracle_reports) : NULL;
     struct dirent *de;
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
@@ -135,36 +192,26 @@ static void scan_reports(oracle_ctx *o)
         if (stat(path, &sb) || !S_ISREG(sb.st_mode))
             continue;
         long long mt = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
-        json_object_set_new(seen, n, json_true());
-        json_t *f = json_object_get(files, n);
-        if (f && json_integer_value(json_object_get(f, "size")) == (json_int_t)sb.st_size &&
-            json_integer_value(json_object_get(f, "mtime")) == (json_int_t)mt)
+        long at = find_file(&o->s, n);
+        if (at >= 0 && (size_t)at < known)
+            seen[at] = 1;
+        if (at >= 0 && o->s.files[at].size == (int64_t)sb.st_size && o->s.files[at].mtime == mt)
             continue; /* read before, unchanged */
         if (now_ns - mt < SETTLE_NS)
             continue; /* perhaps still being written: a later pass reads it */
-        xp_error err = {0};
-        json_t *entries = read_report(o->cfg->oracle_reports, path, &err);
-        f = json_pack("{s:I, s:I}", "size", (json_int_t)sb.st_size, "mtime", (json_int_t)mt);
-        if (entries) {
-            json_object_set_new(f, "entries", entries);
-            o->st->oracle_reports++;
-            fprintf(stderr, "xtalproof node: oracle: read %s: %zu measurement(s)\n", n,
-                    json_array_size(entries));
-        } else {
-            json_object_set_new(f, "error", json_string(err.msg[0] ? err.msg : xp_strerror(err.code)));
-            o->st->oracle_bad_reports++;
-            note("refused %s: %s", n, err.msg);
-        }
-        json_object_set_new(files, n, f);
+        read_file(o, n, path, &sb, mt);
     }
     if (d)
         closedir(d);
-    const char *k;
-    void *tmp;
-    json_t *v;
-    json_object_foreach_safe(files, tmp, k, v) if (!json_object_get(seen, k))
-        json_object_del(files, k);
-    json_decref(seen);
+    size_t kept = 0;
+    for (size_t i = 0; i < o->s.nfiles; i++) {
+        if (i < known && !(seen && seen[i]))
+            xp_oracle_file_free(&o->s.files[i]);
+        else
+            o->s.files[kept++] = o->s.files[i];
+    }
+    o->s.nfiles = kept;
+    free(seen);
 }
 
 /* ---- the rounds ------------------------------------------------------------------------ */
@@ -175,38 +222,80 @@ static const char *field(json_t *tuple, size_t i)
     return s ? s : "0";
 }
 
+/* A round as xp_chain_round_info reads it (with its targets or not) into r. */
+static int round_info(oracle_ctx *o, uint64_t id, int with_targets, xp_oracle_round *r,
+                      xp_error *err)
+{
+    json_t *info = NULL;
+    int rc = xp_chain_round_info(o->c, id, with_targets, &info, err);
+    if (!rc)
+        rc = xp_oracle_round_read(info, r, "getRound", err);
+    json_decref(info);
+    return rc;
+}
+
 /* Reads the rounds opened since the last pass (their targets are fixed at opening) and forgets
  * those whose result window is over. */
 static int refresh_rounds(oracle_ctx *o, xp_error *err)
 {
-    json_t *rounds = json_object_get(o->doc, "rounds");
+    xp_oracle_state *s = &o->s;
     uint64_t count = 0;
     int rc = xp_chain_round_count(o->c, &count, err);
-    uint64_t seen = (uint64_t)json_integer_value(json_object_get(o->doc, "roundsSeen"));
+    uint64_t seen = s->rounds_seen;
     for (uint64_t id = seen + 1; !rc && id <= count && id <= seen + ROUNDS_PER_PASS; id++) {
-        json_t *info = NULL;
-        if ((rc = xp_chain_round_info(o->c, id, 0, &info, err)))
+        xp_oracle_round r;
+        if ((rc = round_info(o, id, 0, &r, err)))
             break;
-        if (o->now < (uint64_t)json_integer_value(json_object_get(info, "end"))) {
-            json_decref(info); /* again with its targets */
-            if ((rc = xp_chain_round_info(o->c, id, 1, &info, err)))
+        if (o->now < r.end) { /* again with its targets */
+            xp_oracle_round_free(&r);
+            if ((rc = round_info(o, id, 1, &r, err)))
                 break;
-            char key[24];
-            snprintf(key, sizeof key, "%llu", (unsigned long long)id);
-            json_object_set(rounds, key, info);
+            size_t at = 0;
+            while (at < s->nrounds && s->rounds[at].round != r.round)
+                at++;
+            xp_oracle_round *p = at < s->nrounds ? s->rounds
+                                                 : realloc(s->rounds, (at + 1) * sizeof *p);
+            if (!p) {
+                xp_oracle_round_free(&r);
+                rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+                break;
+            }
+            s->rounds = p;
+            if (at < s->nrounds)
+                xp_oracle_round_free(&p[at]);
+            else
+                s->nrounds++;
+            p[at] = r;
+        } else {
+            xp_oracle_round_free(&r);
         }
-        json_decref(info);
-        json_object_set_new(o->doc, "roundsSeen", json_integer((json_int_t)id));
+        s->rounds_seen = id;
     }
-    const char *k;
-    void *tmp;
-    json_t *v;
-    json_object_foreach_safe(rounds, tmp, k, v)
-    {
-        if (o->now >= (uint64_t)json_integer_value(json_object_get(v, "end")))
-            json_object_del(rounds, k);
+    size_t kept = 0;
+    for (size_t i = 0; i < s->nrounds; i++) {
+        if (o->now >= s->rounds[i].end)
+            xp_oracle_round_free(&s->rounds[i]);
+        else
+            s->rounds[kept++] = s->rounds[i];
     }
+    s->nrounds = kept;
     return rc;
+}
+
+/* The first target index >= from of round rd with this symhash, if the round's property is
+ * `property`; -1 otherwise (xp_round_target_of over the struct). */
+static int target_of(const xp_oracle_round *rd, const uint8_t symhash[32],
+                     const uint8_t property[32], size_t from)
+{
+    char sh[67], ph[67];
+    xp_hex_encode(symhash, 32, sh, 1);
+    xp_hex_encode(property, 32, ph, 1);
+    if (strcmp(rd->property, ph))
+        return -1;
+    for (size_t i = from; i < rd->ntargets; i++)
+        if (!strcmp(rd->targets[i], sh))
+            return (int)i;
+    return -1;
 }
 
 /* ---- committees ------------------------------------------------------------------------ */
@@ -300,7 +389,7 @@ static void read_signatures(oracle_ctx *o)
 /* Writes this node's signature of one report entry for (round, target) into the shared
  * folder, in the form of `xtalproof oracle sign`. */
 static int sign_entry(oracle_ctx *o, const xp_oracle_report *r, const uint8_t dg[32],
-                      const char *committee, json_t *entry, xp_error *err)
+                      const char *committee, const xp_oracle_entry *entry, xp_error *err)
 {
     uint8_t sig[XP_SIG_LEN];
     int rc = xp_sign_digest(o->priv, dg, sig, err);
@@ -310,11 +399,11 @@ static int sign_entry(oracle_ctx *o, const xp_oracle_report *r, const uint8_t dg
     char dh[67], sh[67], sgh[2 * XP_SIG_LEN + 3], me[XP_ADDRESS_HEX_LEN];
     xp_address_to_checksum(o->me, me);
     json_t *f = json_pack(
-        "{s:i, s:I, s:s, s:I, s:s, s:[{s:s, s:O, s:O, s:I, s:s, s:s}]}", "version", 1,
+        "{s:i, s:I, s:s, s:I, s:s, s:[{s:s, s:s, s:s, s:I, s:s, s:s}]}", "version", 1,
         "chainId", (json_int_t)o->c->d.chain_id, "committee", committee, "round",
         (json_int_t)r->round, "signer", me, "reports", "symhash",
-        xp_hex_encode(r->symhash, 32, sh, 1), "property", json_object_get(entry, "propertyName"),
-        "value", json_object_get(entry, "value"), "round", (json_int_t)r->round, "digest",
+        xp_hex_encode(r->symhash, 32, sh, 1), "property", entry->property_name,
+        "value", entry->value, "round", (json_int_t)r->round, "digest",
         xp_hex_encode(dg, 32, dh, 1), "signature",
         xp_hex_encode(sig, XP_SIG_LEN, sgh, 1));
     char *text = f ? json_dumps(f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -374,29 +463,6 @@ static int gather(oracle_ctx *o, const uint8_t dg[32], const char *committee, js
 
 /* ---- one pass ------------------------------------------------------------------------- */
 
-static int read_hex32(json_t *e, const char *key, uint8_t out[32])
-{
-    return xp_hex_decode_exact(json_string_value(json_object_get(e, key)), out, 32, NULL);
-}
-
-static uint64_t str_u64(json_t *e, const char *key)
-{
-    const char *v = json_string_value(json_object_get(e, key));
-    return v ? strtoull(v, NULL, 10) : 0;
-}
-
-/* An entry of "files" as the Report of round. */
-static int entry_report(json_t *e, uint64_t round, xp_oracle_report *r)
-{
-    memset(r, 0, sizeof *r);
-    r->round = round;
-    r->value_q = (int64_t)json_integer_value(json_object_get(e, "valueQ"));
-    r->uncertainty_q = str_u64(e, "uncertaintyQ");
-    r->measured_at = str_u64(e, "measuredAt");
-    return read_hex32(e, "symhash", r->symhash) || read_hex32(e, "property", r->property) ||
-           read_hex32(e, "rawDataHash", r->raw_data_hash) || read_hex32(e, "facility", r->facility);
-}
-
 /* Whether a round's target still waits for its result (status Open). */
 static int target_open(oracle_ctx *o, uint64_t round, uint64_t target, int *open, xp_error *err)
 {
@@ -409,8 +475,8 @@ static int target_open(oracle_ctx *o, uint64_t round, uint64_t target, int *open
 /* postResult for an item once k members' signatures are in the shared folder and the commit
  * phase is over; the target's status first, so a result posted by another member (or a
  * cancelled target) ends the item. */
-static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const uint8_t dg[32],
-                const char *committee, uint64_t target, xp_error *err)
+static int post(oracle_ctx *o, xp_oracle_item *item, const xp_oracle_report *r,
+                const uint8_t dg[32], const char *committee, uint64_t target, xp_error *err)
 {
     const uint8_t *ra = o->c->d.address[XP_C_ROUNDS];
     uint64_t k = 0;
@@ -426,7 +492,7 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
     char dh[67], th[67], idem[120];
     xp_hex_encode(dg, 32, dh, 1);
     if (!(rc = target_open(o, r->round, target, &open, err)) && !open) {
-        json_object_set_new(item, "done", json_true()); /* posted by another member meanwhile */
+        item->done = 1; /* posted by another member meanwhile */
         json_decref(sigs);
         return save(o, err);
     }
@@ -445,18 +511,20 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
                 "block %llu (tx %s)\n",
                 (unsigned long long)r->round, (unsigned long long)target, json_array_size(sigs),
                 (unsigned long long)tx.sent.block, xp_hex_encode(tx.sent.hash, 32, th, 1));
-        o->st->oracle_posted++;
-        json_object_set_new(item, "done", json_true());
+        o->st->posted++;
+        item->done = 1;
         xp_chain_tx_clear(&tx);
         rc = save(o, err);
     } else if (rc != XP_EIO) { /* refused by the chain: counted, retried a few times */
-        json_int_t n = json_integer_value(json_object_get(item, "failures")) + 1;
-        json_object_set_new(item, "failures", json_integer(n));
-        json_object_set_new(item, "error", json_string(err->msg));
+        int64_t n = ++item->failures;
+        if (xp_utf8_ok(err->msg)) { /* else the last sentence stays */
+            item->has_error = 1;
+            snprintf(item->error, sizeof item->error, "%s", err->msg);
+        }
         fprintf(stderr, "xtalproof node: oracle: postResult round %llu target %llu refused (%d of %d): %s\n",
                 (unsigned long long)r->round, (unsigned long long)target, (int)n, MAX_FAILURES,
                 err->msg);
-        o->st->oracle_failures++;
+        o->st->failures++;
         memset(err, 0, sizeof *err);
         rc = save(o, err);
     }
@@ -464,36 +532,55 @@ static int post(oracle_ctx *o, json_t *item, const xp_oracle_report *r, const ui
     return rc;
 }
 
-/* One measurement against one round: sign when a member, post when the time has come. */
-static int handle(oracle_ctx *o, const char *file, json_t *e, uint64_t round, json_t *rd,
-                  uint64_t target, xp_error *err)
+/* The item of digest dg, made (not signed, not done) when there is none; NULL: out of memory. */
+static xp_oracle_item *item_of(oracle_ctx *o, const uint8_t dg[32], const char *file,
+                               uint64_t round, uint64_t target)
 {
-    const char *committee = json_string_value(json_object_get(rd, "committee"));
+    xp_oracle_state *s = &o->s;
+    for (size_t i = 0; i < s->nitems; i++)
+        if (!memcmp(s->items[i].digest, dg, 32))
+            return &s->items[i];
+    if (s->nitems == s->items_cap) {
+        size_t cap = s->items_cap ? 2 * s->items_cap : 16;
+        xp_oracle_item *p = realloc(s->items, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        s->items = p;
+        s->items_cap = cap;
+    }
+    xp_oracle_item *it = &s->items[s->nitems++];
+    memset(it, 0, sizeof *it);
+    memcpy(it->digest, dg, 32);
+    it->round = round;
+    it->target = target;
+    snprintf(it->file, sizeof it->file, "%s", file);
+    return it;
+}
+
+/* One measurement against one round: sign when a member, post when the time has come. */
+static int handle(oracle_ctx *o, const char *file, const xp_oracle_entry *e,
+                  const xp_oracle_round *rd, uint64_t target, xp_error *err)
+{
+    const char *committee = rd->committee;
     uint8_t ca[20], dg[32];
-    xp_oracle_report r;
-    if (!committee || xp_address_parse(committee, ca, NULL) || entry_report(e, round, &r))
+    xp_oracle_report r = e->r;
+    r.round = rd->round;
+    if (xp_address_parse(committee, ca, NULL))
         return 0;
     xp_oracle_digest(&r, o->c->d.chain_id, ca, dg);
-    char dh[67];
-    xp_hex_encode(dg, 32, dh, 1);
-    json_t *items = json_object_get(o->doc, "items"), *item = json_object_get(items, dh);
-    if (!item) {
-        item = json_pack("{s:I, s:I, s:s, s:b, s:b, s:i}", "round", (json_int_t)round, "target",
-                         (json_int_t)target, "file", file, "signed", 0, "done", 0, "failures",
-                         0);
-        json_object_set_new(items, dh, item);
-    }
-    if (json_is_true(json_object_get(item, "done")) ||
-        json_integer_value(json_object_get(item, "failures")) >= MAX_FAILURES)
+    xp_oracle_item *item = item_of(o, dg, file, r.round, target);
+    if (!item)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    if (item->done || item->failures >= MAX_FAILURES)
         return 0;
-    if (o->now < (uint64_t)json_integer_value(json_object_get(rd, "start")))
+    if (o->now < rd->start)
         return 0; /* the commit phase is not over: the value stays unsigned, unshared */
     int rc = 0, yes = 0, open = 0;
-    if (!json_is_true(json_object_get(item, "signed"))) {
-        if ((rc = target_open(o, round, target, &open, err)))
+    if (!item->signed_) {
+        if ((rc = target_open(o, r.round, target, &open, err)))
             return rc;
         if (!open) { /* resulted before this node came to it: nothing to sign */
-            json_object_set_new(item, "done", json_true());
+            item->done = 1;
             return save(o, err);
         }
         if ((rc = is_member(o, committee, o->me, &yes, err)))
@@ -502,18 +589,55 @@ static int handle(oracle_ctx *o, const char *file, json_t *e, uint64_t round, js
             if ((rc = sign_entry(o, &r, dg, committee, e, err)))
                 return rc;
             fprintf(stderr, "xtalproof node: oracle: signed %s for round %llu target %llu\n",
-                    file, (unsigned long long)round, (unsigned long long)target);
-            o->st->oracle_signed++;
+                    file, (unsigned long long)r.round, (unsigned long long)target);
+            o->st->signed_targets++;
         }
-        json_object_set_new(item, "signed", json_boolean(yes));
+        item->signed_ = yes;
         if ((rc = save(o, err)))
             return rc;
     }
     return o->cfg->oracle_submit ? post(o, item, &r, dg, committee, target, err) : 0;
 }
 
+/* The document into o->s (a fresh one when there is none). */
+static int load(oracle_ctx *o, xp_error *err)
+{
+    json_t *doc = NULL;
+    pthread_mutex_lock(o->lock);
+    int rc = xp_node_state_get(o->store, o->name, &doc, err);
+    pthread_mutex_unlock(o->lock);
+    if (rc == XP_ENOTFOUND) {
+        memset(err, 0, sizeof *err);
+        memset(&o->s, 0, sizeof o->s);
+        return 0;
+    }
+    if (!rc && (rc = xp_oracle_state_read(doc, &o->s, err)))
+        xp_error_prefix(err, rc, "store: node state \"%s\"", o->name);
+    json_decref(doc);
+    return rc;
+}
+
+/* Every measurement of every readable report against every round it can be a result of. */
+static int handle_all(oracle_ctx *o, xp_error *err)
+{
+    int rc = 0;
+    for (size_t fi = 0; !rc && fi < o->s.nfiles; fi++) {
+        const xp_oracle_file *f = &o->s.files[fi];
+        for (size_t i = 0; !rc && i < f->nentries; i++) {
+            const xp_oracle_entry *e = &f->entries[i];
+            for (size_t ri = 0; !rc && ri < o->s.nrounds; ri++) {
+                const xp_oracle_round *rd = &o->s.rounds[ri];
+                for (int t = target_of(rd, e->r.symhash, e->r.property, 0); !rc && t >= 0;
+                     t = target_of(rd, e->r.symhash, e->r.property, (size_t)t + 1))
+                    rc = handle(o, f->name, e, rd, (uint64_t)t, err);
+            }
+        }
+    }
+    return rc;
+}
+
 int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32],
-                   xp_store *store, pthread_mutex_t *lock, xp_anchor_stats *st, xp_error *err)
+                   xp_store *store, pthread_mutex_t *lock, xp_oracle_stats *st, xp_error *err)
 {
     oracle_ctx o;
     memset(&o, 0, sizeof o);
@@ -531,14 +655,7 @@ int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32
         snprintf(o.sigdir, sizeof o.sigdir, "%s", cfg->oracle_signatures);
     else
         snprintf(o.sigdir, sizeof o.sigdir, "%.4000s/signatures", cfg->oracle_reports);
-    pthread_mutex_lock(lock);
-    int rc = xp_node_state_get(store, o.name, &o.doc, err);
-    pthread_mutex_unlock(lock);
-    if (rc == XP_ENOTFOUND) {
-        memset(err, 0, sizeof *err);
-        o.doc = json_pack("{s:i, s:{}, s:{}, s:{}}", "roundsSeen", 0, "rounds", "files", "items");
-        rc = 0;
-    }
+    int rc = load(&o, err);
     if (rc)
         return rc;
     o.member = json_object();
@@ -546,10 +663,8 @@ int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32
     scan_reports(&o);
     /* no readable measurement: nothing to ask the chain this pass */
     size_t measured = 0;
-    const char *fk;
-    json_t *fv;
-    json_object_foreach(json_object_get(o.doc, "files"), fk, fv)
-        measured += json_array_size(json_object_get(fv, "entries"));
+    for (size_t i = 0; i < o.s.nfiles; i++)
+        measured += o.s.files[i].nentries;
     json_t *blk = NULL;
     if (measured) {
         rc = xp_eth_get_block(c->rpc, "latest", 0, &blk, err);
@@ -562,29 +677,27 @@ int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32
     }
     if (!rc)
         rc = save(&o, err);
-    /* every measurement of every readable report against every round it can be a result of */
-    const char *fname, *rid;
-    json_t *f, *rd;
-    json_object_foreach(rc || !measured ? NULL : json_object_get(o.doc, "files"), fname, f)
-    {
-        size_t i;
-        json_t *e;
-        json_array_foreach(json_object_get(f, "entries"), i, e)
-        {
-            uint8_t sh[32], pr[32];
-            if (read_hex32(e, "symhash", sh) || read_hex32(e, "property", pr))
-                continue;
-            json_object_foreach(json_object_get(o.doc, "rounds"), rid, rd)
-            {
-                for (int t = xp_round_target_of(rd, sh, pr, 0); !rc && t >= 0;
-                     t = xp_round_target_of(rd, sh, pr, (size_t)t + 1))
-                    rc = handle(&o, fname, e, strtoull(rid, NULL, 10), rd, (uint64_t)t, err);
-            }
-        }
-    }
+    if (!rc && measured)
+        rc = handle_all(&o, err);
     json_decref(o.sigs);
     json_decref(o.member);
     json_decref(o.threshold);
-    json_decref(o.doc);
+    xp_oracle_state_free(&o.s);
     return rc;
+}
+
+char *xp_oracle_metrics_render(const xp_oracle_stats *s)
+{
+    const xp_worker_metric m[] = {
+        {"xtalproof_oracle_reports_total", "Beamtime report files read by the oracle role.",
+         "counter", s->reports},
+        {"xtalproof_oracle_bad_reports_total", "Report files refused (unreadable, malformed).",
+         "counter", s->bad_reports},
+        {"xtalproof_oracle_signed_total", "Round targets signed with the node's key.", "counter",
+         s->signed_targets},
+        {"xtalproof_oracle_posted_total", "Results posted with postResult.", "counter",
+         s->posted},
+        {"xtalproof_oracle_failures_total", "postResult attempts refused by the chain.",
+         "counter", s->failures}};
+    return xp_worker_metrics_text(m, sizeof m / sizeof m[0]);
 }

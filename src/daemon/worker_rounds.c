@@ -6,8 +6,8 @@
  * never race.
  *
  * Its document, in the store's node_state table under "rounds-watch/<chainid>/<Rounds address>"
- * (nodestate.h): {"rounds": address, "cursor": next block to read, "targets": {"R:T": {"round",
- * "target", "mine", "revealDeadline", "done"}}, "withdrawDue"}. */
+ * (nodestate.h), is read into an xp_rounds_state when a pass starts and written from it at
+ * every save (worker_internal.h has its keys). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "xtalproof/predictions.h"
 #include "xtalproof/prover.h"
 #include "xtalproof/secrets.h"
+#include "worker_internal.h"
 
 static const char *const EVENTS[] = {
     "Committed(uint256,uint256,address,bytes32)",
@@ -48,41 +49,51 @@ static void watch_db_init(watch_db *w, xp_store *store, pthread_mutex_t *lock, c
              addr);
 }
 
-/* The document, or a fresh one from the deployment's block; also takes over the JSON file
- * HOME/watch-<chainid>.json of earlier versions once (then removes it). */
-static json_t *load(const watch_db *w, const char *home, const xp_chain *c, char *migrated,
-                    size_t cap)
+/* The document into s, or a fresh one from the deployment's block; also takes over the JSON
+ * file HOME/watch-<chainid>.json of earlier versions once (then removes it). */
+static void load(const watch_db *w, const char *home, const xp_chain *c, char *migrated,
+                 size_t cap, xp_rounds_state *s)
 {
     char addr[XP_ADDRESS_HEX_LEN], old[4200];
     xp_address_to_checksum(c->d.address[XP_C_ROUNDS], addr);
-    json_t *s = NULL;
+    json_t *doc = NULL;
+    xp_error e = {0};
     pthread_mutex_lock(w->lock);
-    int rc = xp_node_state_get(w->store, w->name, &s, NULL);
+    int rc = xp_node_state_get(w->store, w->name, &doc, NULL);
     pthread_mutex_unlock(w->lock);
     snprintf(old, sizeof old, "%.4096s/watch-%llu.json", home, (unsigned long long)c->d.chain_id);
     if (rc == XP_ENOTFOUND) {
-        s = json_load_file(old, JSON_REJECT_DUPLICATES, NULL);
-        const char *r = json_string_value(json_object_get(s, "rounds"));
+        doc = json_load_file(old, JSON_REJECT_DUPLICATES, NULL);
+        const char *r = json_string_value(json_object_get(doc, "rounds"));
         if (!r || strcmp(r, addr)) { /* none, or of another deployment */
-            json_decref(s);
-            s = NULL;
+            json_decref(doc);
+            doc = NULL;
         } else {
             snprintf(migrated, cap, "%s", old);
         }
     }
-    if (!json_is_object(s) || !json_is_object(json_object_get(s, "targets"))) {
-        json_decref(s);
-        s = json_pack("{s:s, s:I, s:{}, s:b}", "rounds", addr, "cursor",
-                      (json_int_t)c->d.block, "targets", "withdrawDue", 0);
+    if (doc && xp_rounds_state_read(doc, s, &e))
+        fprintf(stderr, "xtalproof node: rounds: %s: %s; reading again from the deployment's "
+                        "block\n", migrated[0] ? migrated : w->name, e.msg);
+    else if (doc) {
+        json_decref(doc);
+        return;
     }
-    return s;
+    json_decref(doc);
+    memset(s, 0, sizeof *s);
+    snprintf(s->rounds, sizeof s->rounds, "%s", addr);
+    s->cursor = c->d.block;
 }
 
-static int save(const watch_db *w, json_t *s, xp_error *err)
+static int save(const watch_db *w, const xp_rounds_state *s, xp_error *err)
 {
+    json_t *doc = xp_rounds_state_write(s);
+    if (!doc)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
     pthread_mutex_lock(w->lock);
-    int rc = xp_node_state_put(w->store, w->name, s, err);
+    int rc = xp_node_state_put(w->store, w->name, doc, err);
     pthread_mutex_unlock(w->lock);
+    json_decref(doc);
     return rc;
 }
 
@@ -98,20 +109,8 @@ static uint64_t word_u64(const char *hex)
     return v;
 }
 
-static json_t *target_of(json_t *s, uint64_t round, uint64_t t)
-{
-    char k[48];
-    snprintf(k, sizeof k, "%llu:%llu", (unsigned long long)round, (unsigned long long)t);
-    json_t *targets = json_object_get(s, "targets"), *e = json_object_get(targets, k);
-    if (!e) {
-        e = json_pack("{s:I, s:I, s:b, s:I, s:b}", "round", (json_int_t)round, "target",
-                      (json_int_t)t, "mine", 0, "revealDeadline", (json_int_t)0, "done", 0);
-        json_object_set_new(targets, k, e);
-    }
-    return e;
-}
-
-static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const uint8_t me[20])
+static void apply(xp_rounds_state *s, json_t *log, const uint8_t t0[EV_COUNT][32],
+                  const uint8_t me[20])
 {
     json_t *topics = json_object_get(log, "topics");
     uint8_t h[32];
@@ -126,12 +125,14 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
         return;
     uint64_t round = word_u64(json_string_value(json_array_get(topics, 1)));
     uint64_t t = word_u64(json_string_value(json_array_get(topics, 2)));
-    json_t *e = target_of(s, round, t);
+    xp_round_target *e = xp_rounds_state_target(s, round, t, 1);
+    if (!e)
+        return; /* out of memory */
     if (ev == EV_COMMITTED || ev == EV_REVEALED) {
         uint8_t who[32];
         const char *w = json_string_value(json_array_get(topics, 3));
         if (w && !xp_hex_decode_exact(w, who, 32, NULL) && !memcmp(who + 12, me, 20))
-            json_object_set_new(e, ev == EV_COMMITTED ? "mine" : "revealed", json_true());
+            *(ev == EV_COMMITTED ? &e->mine : &e->revealed) = 1;
     } else if (ev == EV_RESULT) {
         /* data: value, uncertainty, rawDataHash, facility, measuredAt, revealDeadline */
         const char *d = json_string_value(json_object_get(log, "data"));
@@ -139,12 +140,12 @@ static void apply(json_t *s, json_t *log, const uint8_t t0[EV_COUNT][32], const 
             char w[67] = "0x";
             memcpy(w + 2, d + 2 + 5 * 64, 64);
             w[66] = '\0';
-            json_object_set_new(e, "revealDeadline", json_integer((json_int_t)word_u64(w)));
+            e->reveal_deadline = word_u64(w);
         }
     } else {
-        if (!json_is_true(json_object_get(e, "done")) && json_is_true(json_object_get(e, "mine")))
-            json_object_set_new(s, "withdrawDue", json_true());
-        json_object_set_new(e, "done", json_true());
+        if (!e->done && e->mine)
+            s->withdraw_due = 1;
+        e->done = 1;
     }
 }
 
@@ -179,37 +180,31 @@ static int take_due(void *arg, const uint8_t hash[32], const char *json, size_t 
  * the prediction records of its key in the store's predictions table (`xtalproof prove`,
  * `round commit --model` and POST /v1/predictions put them there), with the salt from the
  * store's secrets table (checked against the record's commitment). */
-static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_t *s,
-                      const watch_db *w, uint64_t now, xp_anchor_stats *st, xp_error *err)
+static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, xp_rounds_state *s,
+                      const watch_db *w, uint64_t now, xp_rounds_stats *st, xp_error *err)
 {
     const uint8_t *me = xp_sender_address(c->sender);
     due d = {.me = me};
     xp_pred_query q = {.by = XP_PRED_BY_ROUNDS, .chain_id = c->d.chain_id, .has_slot = 1};
     memcpy(q.rounds, c->d.address[XP_C_ROUNDS], 20);
     int rc = 0;
-    const char *k;
-    json_t *e;
     /* the targets it committed to whose result is posted and whose reveal window is open: one
      * range of the store's index by (round, target) each */
-    json_object_foreach(json_object_get(s, "targets"), k, e)
-    {
-        uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
-        if (rc || !dl || now > dl || !json_is_true(json_object_get(e, "mine")) ||
-            json_is_true(json_object_get(e, "revealed")) || json_is_true(json_object_get(e, "done")))
+    for (size_t i = 0; !rc && i < s->ntargets; i++) {
+        const xp_round_target *e = &s->targets[i];
+        uint64_t dl = e->reveal_deadline;
+        if (!dl || now > dl || !e->mine || e->revealed || e->done)
             continue;
-        q.round = (uint64_t)json_integer_value(json_object_get(e, "round"));
-        q.target = (uint64_t)json_integer_value(json_object_get(e, "target"));
+        q.round = e->round;
+        q.target = e->target;
         pthread_mutex_lock(lock);
         rc = xp_pred_scan(store, &q, take_due, &d, NULL, NULL, err);
         pthread_mutex_unlock(lock);
     }
     for (size_t i = 0; !rc && i < d.n; i++) {
         const xp_pred_record *r = &d.recs[i];
-        char key_rt[48];
-        snprintf(key_rt, sizeof key_rt, "%llu:%llu", (unsigned long long)r->round,
-                 (unsigned long long)r->target);
-        e = json_object_get(json_object_get(s, "targets"), key_rt);
-        if (json_is_true(json_object_get(e, "revealed")))
+        xp_round_target *e = xp_rounds_state_target(s, r->round, r->target, 0);
+        if (e && e->revealed)
             continue; /* another record of the same target, revealed just now */
         uint8_t key[32], salt[XP_SECRET_MAX], cm[32];
         size_t sl = 0;
@@ -255,7 +250,8 @@ static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_
                 rs, ts, rh, (unsigned long long)tx.sent.block);
         xp_chain_tx_clear(&tx);
         st->revealed++;
-        json_object_set_new(e, "revealed", json_true());
+        if (e)
+            e->revealed = 1;
         pub->has_salt = 1;
         xp_error e2 = {0};
         pthread_mutex_lock(lock);
@@ -270,70 +266,58 @@ static int reveal_own(xp_store *store, pthread_mutex_t *lock, xp_chain *c, json_
     return rc;
 }
 
-int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store *store,
-                   pthread_mutex_t *lock, xp_anchor_stats *st, json_t **targets, xp_error *err)
+/* The events since the cursor (less reorg_depth blocks) up to block latest applied to s, and
+ * the cursor moved past them. */
+static int read_events(xp_chain *c, const watch_db *w, xp_rounds_state *s, unsigned reorg_depth,
+                       uint64_t latest, const char *migrated, xp_error *err)
 {
     const uint8_t *me = xp_sender_address(c->sender);
-    const uint8_t *rounds = c->d.address[XP_C_ROUNDS];
-    watch_db w;
-    watch_db_init(&w, store, lock, c);
-    char migrated[4200] = "";
-    json_t *s = load(&w, home, c, migrated, sizeof migrated), *logs = NULL, *blk = NULL;
     uint8_t t0[EV_COUNT][32];
-    uint64_t latest = 0, now = 0;
-    int rc = 0;
-    for (int i = 0; !rc && i < EV_COUNT; i++)
+    for (int i = 0; i < EV_COUNT; i++)
         xp_keccak256(EVENTS[i], strlen(EVENTS[i]), t0[i]);
-    if (!rc)
-        rc = xp_eth_get_block(c->rpc, "latest", 0, &blk, err);
+    uint64_t from = s->cursor > reorg_depth ? s->cursor - reorg_depth : 0;
+    if (from > latest)
+        return 0;
+    char addr[XP_ADDRESS_HEX_LEN], hx[EV_COUNT][67];
+    xp_address_to_checksum(c->d.address[XP_C_ROUNDS], addr);
+    json_t *f = json_pack("{s:s, s:[[s,s,s,s,s]]}", "address", addr, "topics",
+                          xp_hex_encode(t0[0], 32, hx[0], 1), xp_hex_encode(t0[1], 32, hx[1], 1),
+                          xp_hex_encode(t0[2], 32, hx[2], 1), xp_hex_encode(t0[3], 32, hx[3], 1),
+                          xp_hex_encode(t0[4], 32, hx[4], 1)),
+           *logs = NULL;
+    int rc = xp_eth_get_logs(c->rpc, f, from, latest, 5000, &logs, err);
+    json_decref(f);
+    size_t i;
+    json_t *l;
+    json_array_foreach(rc ? NULL : logs, i, l) apply(s, l, t0, me);
+    json_decref(logs);
     if (!rc) {
-        const char *n = json_string_value(json_object_get(blk, "number"));
-        const char *ts = json_string_value(json_object_get(blk, "timestamp"));
-        if (!n || !ts || xp_quantity_parse_u64(n, &latest, NULL) ||
-            xp_quantity_parse_u64(ts, &now, NULL))
-            rc = xp_error_set(err, XP_EIO, "eth_getBlockByNumber: no number or timestamp");
+        s->cursor = latest + 1;
+        rc = save(w, s, err);
+        if (!rc && migrated[0])
+            unlink(migrated); /* the store holds it now */
     }
-    uint64_t cursor = (uint64_t)json_integer_value(json_object_get(s, "cursor"));
-    uint64_t from = cursor > reorg_depth ? cursor - reorg_depth : 0;
-    if (!rc && from <= latest) {
-        char addr[XP_ADDRESS_HEX_LEN], hx[EV_COUNT][67];
-        xp_address_to_checksum(rounds, addr);
-        json_t *f = json_pack("{s:s, s:[[s,s,s,s,s]]}", "address", addr, "topics",
-                              xp_hex_encode(t0[0], 32, hx[0], 1),
-                              xp_hex_encode(t0[1], 32, hx[1], 1),
-                              xp_hex_encode(t0[2], 32, hx[2], 1),
-                              xp_hex_encode(t0[3], 32, hx[3], 1),
-                              xp_hex_encode(t0[4], 32, hx[4], 1));
-        rc = xp_eth_get_logs(c->rpc, f, from, latest, 5000, &logs, err);
-        json_decref(f);
-        size_t i;
-        json_t *l;
-        json_array_foreach(rc ? NULL : logs, i, l) apply(s, l, t0, me);
-        if (!rc) {
-            json_object_set_new(s, "cursor", json_integer((json_int_t)latest + 1));
-            rc = save(&w, s, err);
-            if (!rc && migrated[0])
-                unlink(migrated); /* the store holds it now */
-        }
-    }
-    if (!rc)
-        rc = reveal_own(store, lock, c, s, &w, now, st, err);
-    /* settle this node's targets once their reveal deadline has passed */
-    const char *k;
-    json_t *e;
-    json_object_foreach(rc ? NULL : json_object_get(s, "targets"), k, e)
-    {
-        uint64_t dl = (uint64_t)json_integer_value(json_object_get(e, "revealDeadline"));
-        if (!json_is_true(json_object_get(e, "mine")) || json_is_true(json_object_get(e, "done")) ||
-            !dl || now <= dl)
+    return rc;
+}
+
+/* settle of this node's targets once their reveal deadline has passed */
+static int settle_due(xp_chain *c, const watch_db *w, xp_rounds_state *s, uint64_t now,
+                      xp_rounds_stats *st, xp_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < s->ntargets; i++) {
+        xp_round_target *e = &s->targets[i];
+        uint64_t dl = e->reveal_deadline;
+        if (!e->mine || e->done || !dl || now <= dl)
             continue;
         char idem[80], r[24], t[24];
-        snprintf(r, sizeof r, "%lld", (long long)json_integer_value(json_object_get(e, "round")));
-        snprintf(t, sizeof t, "%lld", (long long)json_integer_value(json_object_get(e, "target")));
+        snprintf(r, sizeof r, "%lld", (long long)e->round);
+        snprintf(t, sizeof t, "%lld", (long long)e->target);
         snprintf(idem, sizeof idem, "settle:%s:%s", r, t); /* the key of `round settle` */
         json_t *args = json_pack("[s, s]", r, t);
         xp_chain_tx tx;
-        rc = xp_chain_send(c, rounds, "settle(uint256,uint256)", args, NULL, idem, &tx, err);
+        rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "settle(uint256,uint256)", args, NULL,
+                           idem, &tx, err);
         json_decref(args);
         if (rc)
             break;
@@ -341,41 +325,89 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
                 t, (unsigned long long)tx.sent.block);
         st->settled++;
         xp_chain_tx_clear(&tx);
-        json_object_set_new(e, "done", json_true());
-        json_object_set_new(s, "withdrawDue", json_true());
-        if ((rc = save(&w, s, err)))
-            break;
+        e->done = 1;
+        s->withdraw_due = 1;
+        rc = save(w, s, err);
     }
-    if (!rc && json_is_true(json_object_get(s, "withdrawDue"))) {
-        char mine[XP_ADDRESS_HEX_LEN];
-        xp_address_to_checksum(me, mine);
-        json_t *a = json_pack("[s, s]", "0x0000000000000000000000000000000000000000", mine),
-               *bal = NULL;
-        rc = xp_chain_call(c, rounds, "balanceOf(address,address)", a, "(uint256)", &bal, err);
-        json_decref(a);
-        const char *amount = json_string_value(json_array_get(bal, 0));
-        if (!rc && amount && strcmp(amount, "0")) {
-            json_t *args = json_array();
-            xp_chain_tx tx;
-            /* no key: a second withdraw of nothing is refused by gas estimation, unsigned */
-            rc = xp_chain_send(c, rounds, "withdraw()", args, NULL, NULL, &tx, err);
-            json_decref(args);
-            if (!rc) {
-                fprintf(stderr, "xtalproof node: rounds: withdrew %s wei in block %llu\n", amount,
-                        (unsigned long long)tx.sent.block);
-                st->withdrawals++;
-            }
-            xp_chain_tx_clear(&tx);
-        }
-        json_decref(bal);
-        if (!rc) {
-            json_object_set_new(s, "withdrawDue", json_false());
-            rc = save(&w, s, err);
-        }
-    }
-    *targets = json_deep_copy(json_object_get(s, "targets"));
-    json_decref(blk);
-    json_decref(logs);
-    json_decref(s);
     return rc;
+}
+
+/* withdraw() of the node's balance in the Rounds contract, once something was settled */
+static int withdraw(xp_chain *c, const watch_db *w, xp_rounds_state *s, xp_rounds_stats *st,
+                    xp_error *err)
+{
+    const uint8_t *rounds = c->d.address[XP_C_ROUNDS];
+    char mine[XP_ADDRESS_HEX_LEN];
+    xp_address_to_checksum(xp_sender_address(c->sender), mine);
+    json_t *a = json_pack("[s, s]", "0x0000000000000000000000000000000000000000", mine),
+           *bal = NULL;
+    int rc = xp_chain_call(c, rounds, "balanceOf(address,address)", a, "(uint256)", &bal, err);
+    json_decref(a);
+    const char *amount = json_string_value(json_array_get(bal, 0));
+    if (!rc && amount && strcmp(amount, "0")) {
+        json_t *args = json_array();
+        xp_chain_tx tx;
+        /* no key: a second withdraw of nothing is refused by gas estimation, unsigned */
+        rc = xp_chain_send(c, rounds, "withdraw()", args, NULL, NULL, &tx, err);
+        json_decref(args);
+        if (!rc) {
+            fprintf(stderr, "xtalproof node: rounds: withdrew %s wei in block %llu\n", amount,
+                    (unsigned long long)tx.sent.block);
+            st->withdrawals++;
+        }
+        xp_chain_tx_clear(&tx);
+    }
+    json_decref(bal);
+    if (!rc) {
+        s->withdraw_due = 0;
+        rc = save(w, s, err);
+    }
+    return rc;
+}
+
+int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store *store,
+                   pthread_mutex_t *lock, xp_rounds_stats *st, xp_round_target **targets,
+                   size_t *n, xp_error *err)
+{
+    watch_db w;
+    watch_db_init(&w, store, lock, c);
+    char migrated[4200] = "";
+    xp_rounds_state s;
+    load(&w, home, c, migrated, sizeof migrated, &s);
+    json_t *blk = NULL;
+    uint64_t latest = 0, now = 0;
+    int rc = xp_eth_get_block(c->rpc, "latest", 0, &blk, err);
+    if (!rc) {
+        const char *bn = json_string_value(json_object_get(blk, "number"));
+        const char *ts = json_string_value(json_object_get(blk, "timestamp"));
+        if (!bn || !ts || xp_quantity_parse_u64(bn, &latest, NULL) ||
+            xp_quantity_parse_u64(ts, &now, NULL))
+            rc = xp_error_set(err, XP_EIO, "eth_getBlockByNumber: no number or timestamp");
+    }
+    json_decref(blk);
+    if (!rc)
+        rc = read_events(c, &w, &s, reorg_depth, latest, migrated, err);
+    if (!rc)
+        rc = reveal_own(store, lock, c, &s, &w, now, st, err);
+    if (!rc)
+        rc = settle_due(c, &w, &s, now, st, err);
+    if (!rc && s.withdraw_due)
+        rc = withdraw(c, &w, &s, st, err);
+    *targets = s.targets; /* handed over */
+    *n = s.ntargets;
+    s.targets = NULL;
+    xp_rounds_state_free(&s);
+    return rc;
+}
+
+char *xp_rounds_metrics_render(const xp_rounds_stats *s)
+{
+    const xp_worker_metric m[] = {
+        {"xtalproof_rounds_settled_total", "Round targets settled by the node.", "counter",
+         s->settled},
+        {"xtalproof_rounds_withdrawals_total", "Withdrawals of the node's round balance.",
+         "counter", s->withdrawals},
+        {"xtalproof_rounds_revealed_total", "Commitments revealed by the node.", "counter",
+         s->revealed}};
+    return xp_worker_metrics_text(m, sizeof m / sizeof m[0]);
 }

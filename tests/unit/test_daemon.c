@@ -20,6 +20,7 @@
 #include "xtalproof/daemon.h"
 #include "xtalproof/proofdoc.h"
 #include "xtalproof/store.h"
+#include "../../src/daemon/worker_internal.h" /* the workers' state structs */
 
 #define SYM "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
@@ -364,10 +365,17 @@ static void anchor_metrics(void **state)
 {
     (void)state;
     xp_anchor_stats st = {.pending_records = 7, .last_version = 4, .last_block = 99,
-                          .transactions = 8, .errors = 1, .gas_used = 12345, .chain_up = 1,
-                          .settled = 2, .withdrawals = 1, .revealed = 3};
-    char *t = xp_anchor_metrics_render(&st);
+                          .transactions = 8, .errors = 1, .gas_used = 12345, .chain_up = 1};
+    xp_rounds_stats rs = {.settled = 2, .withdrawals = 1, .revealed = 3};
+    /* the anchor worker's and the round watcher's counters, as /metrics shows them together */
+    char *ta = xp_anchor_metrics_render(&st), *tr = xp_rounds_metrics_render(&rs);
+    assert_non_null(ta);
+    assert_non_null(tr);
+    char *t = malloc(strlen(ta) + strlen(tr) + 1);
     assert_non_null(t);
+    strcat(strcpy(t, ta), tr);
+    free(ta);
+    free(tr);
     const char *want[] = {"# TYPE xtalproof_anchor_pending_records gauge\n"
                           "xtalproof_anchor_pending_records 7\n",
                           "\nxtalproof_anchor_last_version 4\n",
@@ -573,6 +581,376 @@ static void handlers_predictions(void **state)
     assert_int_equal(ask(f, "GET", "/v1/rounds/1", 0, NULL, NULL, NULL), 404);
 }
 
+/* ---- the workers' counters and state documents (src/daemon/worker_internal.h) ----------- */
+
+/* The three roles' metrics, in the order /metrics shows them, are the text the node has always
+ * written (the Prometheus text format; names, help lines and types as in docs/operations.md). */
+static void worker_metrics_text(void **state)
+{
+    (void)state;
+    xp_anchor_stats as = {.pending_records = 11, .last_version = 3, .last_block = 1234,
+                          .transactions = 5, .errors = 2, .gas_used = 987654, .chain_up = 0};
+    xp_rounds_stats rs = {.settled = 4, .withdrawals = 6, .revealed = 7};
+    xp_oracle_stats os = {.reports = 8, .bad_reports = 9, .signed_targets = 10, .posted = 12,
+                          .failures = 13};
+    char *t[3] = {xp_anchor_metrics_render(&as), xp_rounds_metrics_render(&rs),
+                  xp_oracle_metrics_render(&os)};
+    for (int i = 0; i < 3; i++)
+        assert_non_null(t[i]);
+    char all[8192];
+    snprintf(all, sizeof all, "%s%s%s", t[0], t[1], t[2]);
+    const char *want =
+        "# HELP xtalproof_anchor_pending_records Records registered but not yet anchored.\n"
+        "# TYPE xtalproof_anchor_pending_records gauge\n"
+        "xtalproof_anchor_pending_records 11\n"
+        "# HELP xtalproof_anchor_last_version The last dataset version anchored.\n"
+        "# TYPE xtalproof_anchor_last_version gauge\n"
+        "xtalproof_anchor_last_version 3\n"
+        "# HELP xtalproof_anchor_last_block The block of the last anchor transaction.\n"
+        "# TYPE xtalproof_anchor_last_block gauge\n"
+        "xtalproof_anchor_last_block 1234\n"
+        "# HELP xtalproof_anchor_transactions_total Anchor transactions mined.\n"
+        "# TYPE xtalproof_anchor_transactions_total counter\n"
+        "xtalproof_anchor_transactions_total 5\n"
+        "# HELP xtalproof_anchor_gas_used_total Gas of those transactions.\n"
+        "# TYPE xtalproof_anchor_gas_used_total counter\n"
+        "xtalproof_anchor_gas_used_total 987654\n"
+        "# HELP xtalproof_anchor_errors_total Failed anchor attempts (retried).\n"
+        "# TYPE xtalproof_anchor_errors_total counter\n"
+        "xtalproof_anchor_errors_total 2\n"
+        "# HELP xtalproof_chain_up Whether the chain answered at the last attempt.\n"
+        "# TYPE xtalproof_chain_up gauge\n"
+        "xtalproof_chain_up 0\n"
+        "# HELP xtalproof_rounds_settled_total Round targets settled by the node.\n"
+        "# TYPE xtalproof_rounds_settled_total counter\n"
+        "xtalproof_rounds_settled_total 4\n"
+        "# HELP xtalproof_rounds_withdrawals_total Withdrawals of the node's round balance.\n"
+        "# TYPE xtalproof_rounds_withdrawals_total counter\n"
+        "xtalproof_rounds_withdrawals_total 6\n"
+        "# HELP xtalproof_rounds_revealed_total Commitments revealed by the node.\n"
+        "# TYPE xtalproof_rounds_revealed_total counter\n"
+        "xtalproof_rounds_revealed_total 7\n"
+        "# HELP xtalproof_oracle_reports_total Beamtime report files read by the oracle role.\n"
+        "# TYPE xtalproof_oracle_reports_total counter\n"
+        "xtalproof_oracle_reports_total 8\n"
+        "# HELP xtalproof_oracle_bad_reports_total Report files refused (unreadable, malformed).\n"
+        "# TYPE xtalproof_oracle_bad_reports_total counter\n"
+        "xtalproof_oracle_bad_reports_total 9\n"
+        "# HELP xtalproof_oracle_signed_total Round targets signed with the node's key.\n"
+        "# TYPE xtalproof_oracle_signed_total counter\n"
+        "xtalproof_oracle_signed_total 10\n"
+        "# HELP xtalproof_oracle_posted_total Results posted with postResult.\n"
+        "# TYPE xtalproof_oracle_posted_total counter\n"
+        "xtalproof_oracle_posted_total 12\n"
+        "# HELP xtalproof_oracle_failures_total postResult attempts refused by the chain.\n"
+        "# TYPE xtalproof_oracle_failures_total counter\n"
+        "xtalproof_oracle_failures_total 13\n";
+    assert_string_equal(all, want);
+    for (int i = 0; i < 3; i++)
+        free(t[i]);
+}
+
+/* The text a document is stored as (xp_node_state_put and the journal: compact, sorted keys). */
+static char *stored_text(const json_t *doc)
+{
+    assert_non_null(doc);
+    char *t = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_non_null(t);
+    return t;
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!j)
+        fail_msg("test document: %s", je.text);
+    return j;
+}
+
+#define ROUNDS_ADDR "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+#define H(c) "0x" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+#define HEX_A H("a1")
+#define HEX_B H("b2")
+#define HEX_C H("c3")
+#define HEX_D H("d4")
+#define HEX_E H("e5")
+#define HEX_F H("f6")
+
+/* A round watcher's document as the node writes it: keys "R:T" sorted as text (so 10:0 comes
+ * before 2:1), "revealed" only once true, a reveal deadline past 2^63 kept as the JSON integer
+ * of its bits. */
+static const char ROUNDS_DOC[] =
+    "{\"cursor\":4711,\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":{"
+    "\"10:0\":{\"done\":false,\"mine\":false,\"revealDeadline\":0,\"round\":10,\"target\":0},"
+    "\"2:1\":{\"done\":true,\"mine\":true,\"revealDeadline\":1767225600,\"revealed\":true,"
+    "\"round\":2,\"target\":1},"
+    "\"2:10\":{\"done\":false,\"mine\":true,\"revealDeadline\":-1,\"round\":2,\"target\":10}},"
+    "\"withdrawDue\":true}";
+
+static void rounds_state_roundtrip(void **state)
+{
+    (void)state;
+    xp_error err = {0};
+    xp_rounds_state s;
+    json_t *doc = parse(ROUNDS_DOC);
+    assert_int_equal(xp_rounds_state_read(doc, &s, &err), 0);
+    json_decref(doc);
+    assert_string_equal(s.rounds, ROUNDS_ADDR);
+    assert_true(s.cursor == 4711 && s.withdraw_due == 1 && s.ntargets == 3);
+    /* the document's order */
+    assert_true(s.targets[0].round == 10 && s.targets[0].target == 0 && !s.targets[0].mine);
+    assert_true(s.targets[1].round == 2 && s.targets[1].target == 1 && s.targets[1].revealed &&
+                s.targets[1].done && s.targets[1].reveal_deadline == 1767225600);
+    assert_true(s.targets[2].target == 10 && !s.targets[2].revealed &&
+                s.targets[2].reveal_deadline == UINT64_MAX);
+    char *t = stored_text(doc = xp_rounds_state_write(&s));
+    assert_string_equal(t, ROUNDS_DOC);
+    free(t);
+    json_decref(doc);
+    /* found by (round, target); a new one goes last, as nothing seen yet */
+    assert_ptr_equal(xp_rounds_state_target(&s, 2, 10, 0), &s.targets[2]);
+    assert_null(xp_rounds_state_target(&s, 3, 0, 0));
+    for (uint64_t r = 100; r < 400; r++) /* enough to grow the index a few times */
+        assert_non_null(xp_rounds_state_target(&s, r, r % 7, 1));
+    xp_round_target *e = xp_rounds_state_target(&s, 3, 0, 1);
+    assert_non_null(e);
+    e->revealed = 1;
+    assert_int_equal(s.ntargets, 304);
+    assert_ptr_equal(xp_rounds_state_target(&s, 3, 0, 0), &s.targets[303]);
+    assert_ptr_equal(xp_rounds_state_target(&s, 250, 250 % 7, 0), &s.targets[153]);
+    assert_ptr_equal(xp_rounds_state_target(&s, 10, 0, 0), &s.targets[0]);
+    doc = xp_rounds_state_write(&s);
+    assert_non_null(doc);
+    t = stored_text(json_object_get(json_object_get(doc, "targets"), "3:0"));
+    assert_string_equal(t, "{\"done\":false,\"mine\":false,\"revealDeadline\":0,\"revealed\":true,"
+                           "\"round\":3,\"target\":0}");
+    free(t);
+    json_decref(doc);
+    xp_rounds_state_free(&s);
+}
+
+/* An oracle document as the node writes it: rounds by decimal id, a report read, one refused,
+ * one refused whose message was not UTF-8 (so without "error"), an item posted after a
+ * refusal, one not signed (not a member). */
+#define ORACLE_ENTRY                                                                              \
+    "{\"facility\":\"" HEX_D "\",\"measuredAt\":\"1767225600\",\"property\":\"" HEX_B             \
+    "\",\"propertyName\":\"band gap\",\"rawDataHash\":\"" HEX_C "\",\"symhash\":\"" HEX_A         \
+    "\",\"uncertaintyQ\":\"6554\",\"unit\":\"eV\",\"value\":\"-1.25\",\"valueQ\":-81920}"
+static const char ORACLE_DOC[] =
+    "{\"files\":{"
+    "\"bad.json\":{\"error\":\"row 2: no \\\"unit\\\"\",\"mtime\":1767225600123456789,"
+    "\"size\":17},"
+    "\"odd.csv\":{\"mtime\":1767225601000000000,\"size\":40},"
+    "\"report.csv\":{\"entries\":[" ORACLE_ENTRY "," ORACLE_ENTRY "],\"mtime\":1767225599000000001,"
+    "\"size\":512}},"
+    "\"items\":{"
+    "\"" HEX_E "\":{\"done\":true,\"error\":\"execution reverted: TooEarly()\",\"failures\":1,"
+    "\"file\":\"report.csv\",\"round\":12,\"signed\":true,\"target\":2},"
+    "\"" HEX_F "\":{\"done\":false,\"failures\":0,\"file\":\"report.csv\",\"round\":9,"
+    "\"signed\":false,\"target\":0}},"
+    "\"rounds\":{"
+    "\"12\":{\"committee\":\"" ROUNDS_ADDR "\",\"end\":1767312000,\"property\":\"" HEX_B "\","
+    "\"round\":12,\"start\":1767225000,\"targetCount\":3,\"targets\":[\"" HEX_C "\",\"" HEX_D
+    "\",\"" HEX_A "\"]},"
+    "\"9\":{\"committee\":\"" ROUNDS_ADDR "\",\"end\":1767312001,\"property\":\"" HEX_B "\","
+    "\"round\":9,\"start\":1767225001,\"targetCount\":1,\"targets\":[\"" HEX_A "\"]}},"
+    "\"roundsSeen\":12}";
+
+static void oracle_state_roundtrip(void **state)
+{
+    (void)state;
+    xp_error err = {0};
+    xp_oracle_state s;
+    json_t *doc = parse(ORACLE_DOC);
+    assert_int_equal(xp_oracle_state_read(doc, &s, &err), 0);
+    json_decref(doc);
+    assert_true(s.rounds_seen == 12 && s.nrounds == 2 && s.nfiles == 3 && s.nitems == 2);
+    assert_true(s.rounds[0].round == 12 && s.rounds[1].round == 9);
+    assert_true(s.rounds[0].ntargets == 3 && s.rounds[0].start == 1767225000);
+    assert_string_equal(s.rounds[0].targets[2], HEX_A);
+    assert_true(s.files[0].refused && s.files[0].has_error && s.files[0].size == 17);
+    assert_string_equal(s.files[0].error, "row 2: no \"unit\"");
+    assert_true(s.files[1].refused && !s.files[1].has_error && !s.files[1].nentries);
+    assert_true(!s.files[2].refused && s.files[2].nentries == 2);
+    const xp_oracle_entry *e = &s.files[2].entries[1];
+    assert_true(e->r.value_q == -81920 && e->r.uncertainty_q == 6554 &&
+                e->r.measured_at == 1767225600 && e->r.round == 0);
+    assert_true(e->r.symhash[0] == 0xa1 && e->r.property[31] == 0xb2 &&
+                e->r.raw_data_hash[5] == 0xc3 && e->r.facility[0] == 0xd4);
+    assert_string_equal(e->property_name, "band gap");
+    assert_true(s.items[0].digest[0] == 0xe5 && s.items[0].done && s.items[0].signed_ &&
+                s.items[0].failures == 1 && s.items[0].has_error);
+    assert_true(s.items[1].round == 9 && !s.items[1].signed_ && !s.items[1].has_error);
+    char *t = stored_text(doc = xp_oracle_state_write(&s));
+    assert_string_equal(t, ORACLE_DOC);
+    free(t);
+    json_decref(doc);
+    xp_oracle_state_free(&s);
+    /* the document of a node that has seen nothing yet */
+    const char *fresh = "{\"files\":{},\"items\":{},\"rounds\":{},\"roundsSeen\":0}";
+    doc = parse(fresh);
+    assert_int_equal(xp_oracle_state_read(doc, &s, &err), 0);
+    json_decref(doc);
+    t = stored_text(doc = xp_oracle_state_write(&s));
+    assert_string_equal(t, fresh);
+    free(t);
+    json_decref(doc);
+    xp_oracle_state_free(&s);
+}
+
+/* The deployment's chain state: the anchor worker reads and writes "datasets", "models" and
+ * "anchorPending"; "provenance" (and any other key) is the chain module's and stays. */
+#define ANCHOR_DATASETS                                                                           \
+    "\"datasets\":{\"cod\":{\"id\":2,\"root\":\"" HEX_B "\",\"size\":50,\"version\":1},"          \
+    "\"mp-oxides\":{\"id\":1,\"root\":\"" HEX_A "\",\"size\":200,\"version\":4}}"
+static const char ANCHOR_DOC[] =
+    "{\"anchorPending\":{\"cod\":{\"root\":\"" HEX_C "\",\"size\":75,\"version\":2}},"
+    ANCHOR_DATASETS ",\"models\":{\"band-gap\":2,\"formation-energy-per-atom\":1},"
+    "\"provenance\":\"" ROUNDS_ADDR "\"}";
+
+static void anchor_state_roundtrip(void **state)
+{
+    (void)state;
+    xp_error err = {0};
+    xp_anchor_state s;
+    json_t *doc = parse(ANCHOR_DOC);
+    assert_int_equal(xp_anchor_state_read(doc, &s, &err), 0);
+    json_decref(doc);
+    assert_true(s.ndatasets == 2 && s.has_pending && s.npending == 1 && s.nmodels == 2);
+    const xp_anchor_entry *d = xp_anchor_entry_find(s.datasets, s.ndatasets, "mp-oxides");
+    assert_non_null(d);
+    assert_true(d->id == 1 && d->version == 4 && d->size == 200);
+    assert_string_equal(d->root, HEX_A);
+    assert_true(s.pending[0].size == 75 && s.pending[0].version == 2);
+    assert_string_equal(s.models[1].name, "formation-energy-per-atom");
+    doc = json_pack("{s:s}", "provenance", ROUNDS_ADDR);
+    assert_int_equal(xp_anchor_state_write(&s, doc, &err), 0);
+    char *t = stored_text(doc);
+    assert_string_equal(t, ANCHOR_DOC);
+    free(t);
+    /* the pending version anchored: the entry goes, "anchorPending" stays (empty) */
+    xp_anchor_entry a = s.pending[0];
+    a.id = 2;
+    assert_int_equal(xp_anchor_state_set(&s, 0, &a), 0);
+    xp_anchor_state_unpend(&s, "cod");
+    assert_int_equal(xp_anchor_state_write(&s, doc, &err), 0);
+    t = stored_text(doc);
+    assert_string_equal(t, "{\"anchorPending\":{},\"datasets\":{\"cod\":{\"id\":2,\"root\":\"" HEX_C
+                           "\",\"size\":75,\"version\":2},\"mp-oxides\":{\"id\":1,\"root\":\""
+                           HEX_A "\",\"size\":200,\"version\":4}},\"models\":{\"band-gap\":2,"
+                           "\"formation-energy-per-atom\":1},\"provenance\":\"" ROUNDS_ADDR "\"}");
+    free(t);
+    json_decref(doc);
+    xp_anchor_state_free(&s);
+    /* a state that never had a pending version: none written */
+    const char *plain = "{" ANCHOR_DATASETS ",\"models\":{},\"provenance\":\"" ROUNDS_ADDR "\"}";
+    doc = parse(plain);
+    assert_int_equal(xp_anchor_state_read(doc, &s, &err), 0);
+    assert_false(s.has_pending);
+    assert_int_equal(xp_anchor_state_write(&s, doc, &err), 0);
+    t = stored_text(doc);
+    assert_string_equal(t, plain);
+    free(t);
+    json_decref(doc);
+    xp_anchor_state_free(&s);
+}
+
+/* A document not in its form is refused with a sentence naming the place, the struct empty. */
+static void worker_state_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        int which; /* 0 rounds, 1 oracle, 2 anchor */
+        const char *doc, *says;
+    } bad[] = {
+        {0, "[]", "not an object"},
+        {0, "{\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":{},\"withdrawDue\":false}",
+         "has no \"cursor\""},
+        {0,
+         "{\"cursor\":\"5\",\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":{},\"withdrawDue\":false}",
+         "\"cursor\" is not an integer"},
+        {0, "{\"cursor\":5,\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":{},\"withdrawDue\":false,"
+            "\"x\":1}",
+         "unknown key \"x\""},
+        {0, "{\"cursor\":5,\"rounds\":\"0x12\",\"targets\":{},\"withdrawDue\":false}",
+         "\"rounds\" is not an address"},
+        {0, "{\"cursor\":5,\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":[],\"withdrawDue\":false}",
+         "\"targets\" is not an object"},
+        {0, "{\"cursor\":5,\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":{\"1:0\":{\"done\":false,"
+            "\"mine\":1,\"revealDeadline\":0,\"round\":1,\"target\":0}},\"withdrawDue\":false}",
+         "targets.\"1:0\": \"mine\" is not true or false"},
+        {0, "{\"cursor\":5,\"rounds\":\"" ROUNDS_ADDR "\",\"targets\":{\"1:1\":{\"done\":false,"
+            "\"mine\":true,\"revealDeadline\":0,\"round\":1,\"target\":0}},\"withdrawDue\":false}",
+         "the key of round 1:0"},
+        {1, "{\"files\":{},\"items\":{},\"rounds\":{}}", "has no \"roundsSeen\""},
+        {1, "{\"files\":{\"r.csv\":{\"entries\":[],\"error\":\"x\",\"mtime\":1,\"size\":2}},"
+            "\"items\":{},\"rounds\":{},\"roundsSeen\":0}",
+         "files.\"r.csv\": \"entries\" is not an array without \"error\""},
+        {1, "{\"files\":{\"r.csv\":{\"entries\":[{\"facility\":\"" HEX_D "\",\"measuredAt\":\"1\","
+            "\"property\":\"" HEX_B "\",\"propertyName\":\"p\",\"rawDataHash\":\"" HEX_C "\","
+            "\"symhash\":\"0x" "A1" H("a1") "\",\"uncertaintyQ\":\"1\",\"unit\":\"eV\","
+            "\"value\":\"1\",\"valueQ\":1}],\"mtime\":1,\"size\":2}},\"items\":{},\"rounds\":{},"
+            "\"roundsSeen\":0}",
+         "files.\"r.csv\".entries[0]: \"symhash\" is not a string of at most 66 bytes"},
+        {1, "{\"files\":{\"r.csv\":{\"entries\":[{\"facility\":\"" HEX_D "\",\"measuredAt\":\"1\","
+            "\"property\":\"" HEX_B "\",\"propertyName\":\"p\",\"rawDataHash\":\"" HEX_C "\","
+            "\"symhash\":\"" HEX_A "\",\"uncertaintyQ\":\"007\",\"unit\":\"eV\","
+            "\"value\":\"1\",\"valueQ\":1}],\"mtime\":1,\"size\":2}},\"items\":{},\"rounds\":{},"
+            "\"roundsSeen\":0}",
+         "\"uncertaintyQ\" is not an unsigned 64-bit integer in decimal"},
+        {1, "{\"files\":{\"r.csv\":{\"entries\":[{\"facility\":\"" HEX_D "\",\"measuredAt\":\"1\","
+            "\"property\":\"" HEX_B "\",\"propertyName\":\"p\",\"rawDataHash\":\"" HEX_C "\","
+            "\"symhash\":\"0x" "A1A1" "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+            "\",\"uncertaintyQ\":\"1\",\"unit\":\"eV\","
+            "\"value\":\"1\",\"valueQ\":1}],\"mtime\":1,\"size\":2}},\"items\":{},\"rounds\":{},"
+            "\"roundsSeen\":0}",
+         "\"symhash\" is not 0x and 64 lowercase hex digits"},
+        {1, "{\"files\":{},\"items\":{\"0x12\":{\"done\":false,\"failures\":0,\"file\":\"r.csv\","
+            "\"round\":1,\"signed\":false,\"target\":0}},\"rounds\":{},\"roundsSeen\":0}",
+         "items.\"0x12\": the key is not a digest"},
+        {1, "{\"files\":{},\"items\":{},\"rounds\":{\"13\":{\"committee\":\"" ROUNDS_ADDR "\","
+            "\"end\":2,\"property\":\"" HEX_B "\",\"round\":12,\"start\":1,\"targetCount\":0,"
+            "\"targets\":[]}},\"roundsSeen\":13}",
+         "rounds.\"13\": the key of round 12"},
+        {1, "{\"files\":{},\"items\":{},\"rounds\":{\"1\":{\"committee\":\"" ROUNDS_ADDR "\","
+            "\"end\":2,\"property\":\"" HEX_B "\",\"round\":1,\"start\":1,\"targetCount\":1,"
+            "\"targets\":[7]}},\"roundsSeen\":1}",
+         "rounds.\"1\": targets[0] is not a symhash"},
+        {2, "{\"datasets\":{\"cod\":{\"root\":\"" HEX_A "\",\"size\":1,\"version\":1}}}",
+         "datasets.\"cod\" has no \"id\""},
+        {2, "{\"anchorPending\":{\"cod\":{\"id\":1,\"root\":\"" HEX_A "\",\"size\":1,"
+            "\"version\":1}}}",
+         "anchorPending.\"cod\": unknown key \"id\""},
+        {2, "{\"datasets\":{\"cod\":{\"id\":1,\"root\":\"0x12\",\"size\":1,\"version\":1}}}",
+         "datasets.\"cod\": \"root\" is not 32 bytes in hex"},
+        {2, "{\"anchorPending\":[]}", "\"anchorPending\" is not an object"},
+        {2, "{\"models\":{\"band-gap\":\"2\"}}", "models.\"band-gap\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        xp_error err = {0};
+        json_t *doc = parse(bad[i].doc);
+        int rc;
+        if (bad[i].which == 0) {
+            xp_rounds_state s;
+            rc = xp_rounds_state_read(doc, &s, &err);
+            assert_true(!s.targets && !s.ntargets);
+        } else if (bad[i].which == 1) {
+            xp_oracle_state s;
+            rc = xp_oracle_state_read(doc, &s, &err);
+            assert_true(!s.rounds && !s.files && !s.items && !s.nfiles);
+        } else {
+            xp_anchor_state s;
+            rc = xp_anchor_state_read(doc, &s, &err);
+            assert_true(!s.datasets && !s.pending && !s.models && !s.npending);
+        }
+        json_decref(doc);
+        if (rc != XP_EINVAL || !strstr(err.msg, bad[i].says))
+            fail_msg("document %zu: rc %d, \"%s\" (expected a sentence with \"%s\")", i, rc,
+                     err.msg, bad[i].says);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +959,9 @@ int main(void)
         cmocka_unit_test(submission_json), cmocka_unit_test(dataset_req),
         cmocka_unit_test(versions),        cmocka_unit_test(config),
         cmocka_unit_test(metrics),         cmocka_unit_test(anchor_metrics),
+        cmocka_unit_test(worker_metrics_text), cmocka_unit_test(rounds_state_roundtrip),
+        cmocka_unit_test(oracle_state_roundtrip), cmocka_unit_test(anchor_state_roundtrip),
+        cmocka_unit_test(worker_state_refused),
         cmocka_unit_test_setup_teardown(handlers_datasets, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(handlers_predictions, node_setup, node_teardown),
     };
