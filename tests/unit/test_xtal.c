@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <spglib.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/match.h"
@@ -273,6 +274,44 @@ static void too_dense_refused(void **state)
     assert_int_not_equal(xp_xtal_identify(l.items[0], &ho, &id, &err), 0);
     assert_non_null(strstr(err.msg, "at most 1 Å"));
     xp_structure_list_free(&l);
+}
+
+/* A long skewed basis of rock salt: c' = c + 1453 (a + b), a vector of 9,997 Å (|a + b| is
+ * 2.81 sqrt(6) = 6.883 Å), written at full precision, hashes as the 2-atom cell does. spglib's
+ * Niggli reduction at eps 1e-5 gives up on that basis (it subtracts one vector per step);
+ * ours reduces it first (greedy Minkowski). A cell whose vectors are dependent is refused. */
+static void long_skewed_cells(void **state)
+{
+    (void)state;
+    xp_structure_list a = read_ok("a.vasp", ROCKSALT5, NULL);
+    const double(*L)[3] = (const double(*)[3])a.items[0]->lattice;
+    double c[3];
+    for (int k = 0; k < 3; k++)
+        c[k] = L[2][k] + 1453.0 * (L[0][k] + L[1][k]);
+    double len = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+    assert_true(len > 9990 && len < 10010);
+    /* f L = f' L' with L' = (a, b, c + 1453 a + 1453 b): f' = (f0 - 1453 f2, f1 - 1453 f2, f2) */
+    char text[1024];
+    snprintf(text, sizeof text, "NaCl long\n1.0\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n"
+             "%.17g %.17g %.17g\nNa Cl\n1 1\nDirect\n0 0 0\n%.17g %.17g 0.5\n",
+             L[0][0], L[0][1], L[0][2], L[1][0], L[1][1], L[1][2], c[0], c[1], c[2],
+             0.5 - 1453 * 0.5, 0.5 - 1453 * 0.5);
+    xp_structure_list b = read_ok("long.vasp", text, NULL);
+    double cols[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            cols[i][j] = b.items[0]->lattice[j][i];
+    assert_int_equal(spg_niggli_reduce(cols, 1e-5), 0);
+    uint8_t ha[32], hb[32];
+    hash_of(a.items[0], ha);
+    hash_of(b.items[0], hb);
+    assert_memory_equal(ha, hb, 32);
+    /* c = a + b exactly: no lattice at all (the reader refuses a cell without volume) */
+    snprintf(text, sizeof text, "flat\n1.0\n0 2.81 2.81\n2.81 0 2.81\n2.81 2.81 5.62\nNa\n1\n"
+             "Direct\n0 0 0\n");
+    read_fails("flat.vasp", text, "volume");
+    xp_structure_list_free(&a);
+    xp_structure_list_free(&b);
 }
 
 /* Disordered crystals, hand-made: rock salt with the cation site shared by Na and K half each
@@ -659,6 +698,7 @@ int main(void)
         cmocka_unit_test(cif_malformed),
         cmocka_unit_test(hand_equivalences),
         cmocka_unit_test(too_dense_refused),
+        cmocka_unit_test(long_skewed_cells),
         cmocka_unit_test(disordered_crystals),
         cmocka_unit_test(symhash_of_file),
         cmocka_unit_test(benchmark_manifest),
