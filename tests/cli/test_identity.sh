@@ -64,6 +64,14 @@ expect "predict refuses it" 1 "$XP" predict --model formation-energy-per-atom "$
 grep -q 'occupancy 0.5: CGCNN needs an ordered structure' "$T/err" && ok "predict's sentence" \
   || bad "predict: $(cat "$T/out" "$T/err")"
 
+# register accepts it; its other writing is the same crystal (a duplicate)
+expect "dataset create" 0 "$XP" dataset create alloys --license CC0-1.0
+expect "register a disordered crystal" 0 "$XP" register --dataset alloys --json "$T/nak.cif" "$T/nak-p1.cif"
+if [ "$(jq -r 'select(.status) | .status' "$T/out" | paste -sd' ')" = "duplicate" ] \
+   && jq -e 'select(.dataset) | .added == 1 and .duplicates == 1 and .failed == 0' "$T/out" >/dev/null; then
+  ok "added once, its P1 writing a duplicate"
+else bad "register: $(cat "$T/out")"; fi
+
 # two atoms on top of each other are refused, both named
 printf 'top\n1.0\n4 0 0\n0 4 0\n0 0 4\nNa K Cl\n1 1 1\nDirect\n0 0 0\n0.0001 0 0\n0.5 0.5 0.5\n' > "$T/top.vasp"
 expect "atoms on top of each other" 1 "$XP" hash "$T/top.vasp"
