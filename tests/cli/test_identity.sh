@@ -136,6 +136,10 @@ expect "old records keep their leaves" 0 "$XP" proof --dataset lab --version 4 "
   && ok "record 0 proves against version 4's root" || bad "old proof: $(cat "$T/out")"
 cp "$T/out" "$T/oldproof.json"
 expect "its proof verifies" 0 "$XP" verify-proof "$T/oldproof.json"
+expect "with its file, registered before the re-key" 0 "$XP" verify-proof "$T/oldproof.json" --structure "$S225/orig.vasp"
+grep -q "byte for byte, and the leaf holds an earlier version's symhash" "$T/out" \
+  && ok "the old leaf's file is proved by its bytes" || bad "$(cat "$T/out")"
+expect "another file against the old leaf" 1 "$XP" verify-proof "$T/oldproof.json" --structure "$S225/perm.vasp"
 expect "dataset check" 0 "$XP" dataset check lab
 expect "consistency 4 to 5" 0 "$XP" consistency --dataset lab --from 4 --to 5
 expect "rehash again" 0 "$XP" dataset rehash lab --json "$S225/orig.vasp" "$S225/perm.vasp" "$T/nak.cif"
