@@ -508,7 +508,7 @@ static int search_content(canon *c, const xp_symcell *ops, const int *orbit, ato
  * loses on its parameters); its value is irrational-looking so that no written length ratio
  * sits on it. */
 #define BASIS_DELTA 1.2360679774997897e-3
-#define MAX_BASES 192
+#define MAX_BASES 1024
 
 static void cell_params(const double v[3][3], int32_t p[6])
 {
@@ -536,21 +536,37 @@ static int params_cmp(const int32_t a[6], const int32_t b[6])
     return 0;
 }
 
-/* The winning bases (rows: integer combinations of the rows of nb) and their parameters. */
+typedef struct short_vec {
+    int c[3];     /* in the rows of nb */
+    double v[3];  /* cartesian */
+    double l2;
+    int32_t lbin; /* its length on the hash's grid */
+} short_vec;
+
+static int sv_cmp(const void *a, const void *b)
+{
+    const short_vec *x = a, *y = b;
+    return x->l2 < y->l2 ? -1 : x->l2 > y->l2;
+}
+
+/* The winning bases (rows: integer combinations of the rows of nb) and their parameters: every
+ * lattice vector no longer than lambda3 (1 + delta) is listed (a box of coefficients in a
+ * reduced basis bounded by the reciprocal vectors' lengths holds them all), and every basis of
+ * them within the thresholds is a candidate. */
 static int canonical_bases(const double nb[3][3], int (*U)[3][3], int *nu, int32_t best[6])
 {
     int64_t T[3][3];
     if (xp_reduce_basis(nb, T))
         return -1;
+    double B[3][3]; /* the reduced basis */
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++)
+            B[i][k] = (double)T[i][0] * nb[0][k] + (double)T[i][1] * nb[1][k] +
+                      (double)T[i][2] * nb[2][k];
     /* the successive minima: the lengths of a Minkowski-reduced basis */
     double lam2[3];
-    for (int i = 0; i < 3; i++) {
-        double v[3];
-        for (int k = 0; k < 3; k++)
-            v[k] = (double)T[i][0] * nb[0][k] + (double)T[i][1] * nb[1][k] +
-                   (double)T[i][2] * nb[2][k];
-        lam2[i] = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-    }
+    for (int i = 0; i < 3; i++)
+        lam2[i] = B[i][0] * B[i][0] + B[i][1] * B[i][1] + B[i][2] * B[i][2];
     for (int i = 0; i < 3; i++)
         for (int j = i + 1; j < 3; j++)
             if (lam2[j] < lam2[i]) {
@@ -558,59 +574,87 @@ static int canonical_bases(const double nb[3][3], int (*U)[3][3], int *nu, int32
                 lam2[i] = lam2[j];
                 lam2[j] = t;
             }
-    double f2 = (1 + BASIS_DELTA) * (1 + BASIS_DELTA);
-    /* the short vectors: coefficients within 2 in the reduced basis T nb */
-    int c[124][3];
-    double v[124][3], l2[124];
-    int nv = 0;
-    for (int a = -2; a <= 2; a++)
-        for (int b = -2; b <= 2; b++)
-            for (int d = -2; d <= 2; d++) {
+    double f2 = (1 + BASIS_DELTA) * (1 + BASIS_DELTA), R2 = lam2[2] * f2;
+    double Bi[3][3];
+    if (xp_mat3_inverse(B, Bi))
+        return -1;
+    /* a vector x = c B has c_k = x . (column k of B^-1): |c_k| <= |x| |column k| */
+    long bound[3];
+    double box = 1;
+    for (int k = 0; k < 3; k++) {
+        double col = sqrt(Bi[0][k] * Bi[0][k] + Bi[1][k] * Bi[1][k] + Bi[2][k] * Bi[2][k]);
+        bound[k] = (long)floor(sqrt(R2) * col * (1 + 1e-9)) + 1;
+        box *= (double)(2 * bound[k] + 1);
+    }
+    if (box > 4e6) /* a lattice this elongated has no crystal's proportions */
+        return -1;
+    size_t cap = 256, nv = 0;
+    short_vec *sv = malloc(cap * sizeof *sv);
+    if (!sv)
+        return -1;
+    for (long a = -bound[0]; a <= bound[0]; a++)
+        for (long b = -bound[1]; b <= bound[1]; b++)
+            for (long d = -bound[2]; d <= bound[2]; d++) {
                 if (!a && !b && !d)
                     continue;
-                int64_t w[3];
-                for (int k = 0; k < 3; k++)
-                    w[k] = a * T[0][k] + b * T[1][k] + d * T[2][k];
                 double x[3];
                 for (int k = 0; k < 3; k++)
-                    x[k] = (double)w[0] * nb[0][k] + (double)w[1] * nb[1][k] +
-                           (double)w[2] * nb[2][k];
+                    x[k] = (double)a * B[0][k] + (double)b * B[1][k] + (double)d * B[2][k];
                 double q = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
-                if (q > lam2[2] * f2)
+                if (q > R2)
                     continue;
-                if (w[0] > 1000 || w[0] < -1000 || w[1] > 1000 || w[1] < -1000 || w[2] > 1000 ||
-                    w[2] < -1000)
-                    return -1;
-                for (int k = 0; k < 3; k++) {
-                    c[nv][k] = (int)w[k];
-                    v[nv][k] = x[k];
+                if (nv == cap) {
+                    short_vec *t = realloc(sv, 2 * cap * sizeof *sv);
+                    if (!t) {
+                        free(sv);
+                        return -1;
+                    }
+                    sv = t;
+                    cap *= 2;
                 }
-                l2[nv] = q;
-                nv++;
+                short_vec *w = &sv[nv++];
+                for (int k = 0; k < 3; k++) {
+                    int64_t c = a * T[0][k] + b * T[1][k] + d * T[2][k];
+                    if (c > 1000000 || c < -1000000) {
+                        free(sv);
+                        return -1;
+                    }
+                    w->c[k] = (int)c;
+                    w->v[k] = x[k];
+                }
+                w->l2 = q;
+                w->lbin = (int32_t)floor(log(sqrt(q)) / LENGTH_STEP + XP_GRID_OFFSET);
             }
-    int n = 0, have = 0;
-    for (int i = 0; i < nv; i++) {
-        if (l2[i] > lam2[0] * f2)
+    qsort(sv, nv, sizeof *sv, sv_cmp);
+    size_t n1 = 0, n2 = 0;
+    while (n1 < nv && sv[n1].l2 <= lam2[0] * f2)
+        n1++;
+    while (n2 < nv && sv[n2].l2 <= lam2[1] * f2)
+        n2++;
+    int n = 0, have = 0, rc = 0;
+    for (size_t i = 0; i < n1 && !rc; i++) {
+        if (have && sv[i].lbin > best[0])
             continue;
-        for (int j = 0; j < nv; j++) {
-            if (l2[j] > lam2[1] * f2)
+        for (size_t j = 0; j < n2 && !rc; j++) {
+            if (have && sv[i].lbin == best[0] && sv[j].lbin > best[1])
                 continue;
-            for (int k = 0; k < nv; k++) {
-                if (l2[k] > lam2[2] * f2)
+            for (size_t k = 0; k < nv; k++) {
+                if (have && sv[i].lbin == best[0] && sv[j].lbin == best[1] &&
+                    sv[k].lbin > best[2])
                     continue;
                 int m[3][3];
-                memcpy(m[0], c[i], sizeof m[0]);
-                memcpy(m[1], c[j], sizeof m[1]);
-                memcpy(m[2], c[k], sizeof m[2]);
+                memcpy(m[0], sv[i].c, sizeof m[0]);
+                memcpy(m[1], sv[j].c, sizeof m[1]);
+                memcpy(m[2], sv[k].c, sizeof m[2]);
                 int d = det3i(m);
                 if (d != 1 && d != -1)
                     continue;
-                double b[3][3];
-                memcpy(b[0], v[i], sizeof b[0]);
-                memcpy(b[1], v[j], sizeof b[1]);
-                memcpy(b[2], v[k], sizeof b[2]);
+                double bb[3][3];
+                memcpy(bb[0], sv[i].v, sizeof bb[0]);
+                memcpy(bb[1], sv[j].v, sizeof bb[1]);
+                memcpy(bb[2], sv[k].v, sizeof bb[2]);
                 int32_t p[6];
-                cell_params(b, p);
+                cell_params(bb, p);
                 int cmp = have ? params_cmp(p, best) : -1;
                 if (cmp > 0)
                     continue;
@@ -619,12 +663,17 @@ static int canonical_bases(const double nb[3][3], int (*U)[3][3], int *nu, int32
                     have = 1;
                     n = 0;
                 }
-                if (n == MAX_BASES)
-                    return -1;
+                if (n == MAX_BASES) {
+                    rc = -1;
+                    break;
+                }
                 memcpy(U[n++], m, sizeof m);
             }
         }
     }
+    free(sv);
+    if (rc)
+        return rc;
     *nu = n;
     return have ? 0 : -1;
 }
