@@ -31,7 +31,7 @@
 #define MAX_SITES 100000      /* sites of an input structure */
 /* Above this many key computations (automorphisms x origins x positions) the canonical form is
  * found by the pruned search, which gives the same form in O(n log n) */
-#define BRUTE_LIMIT 2000000.0
+#define BRUTE_LIMIT 200000.0
 
 /* ---- small integer linear algebra --------------------------------------------------------- */
 
