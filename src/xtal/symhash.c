@@ -1,14 +1,17 @@
 /* The symmetry-invariant hash (docs/formats.md, "Structures: symhash and protohash"):
- * 1. the symmetry search (symfind.c) gives the idealized primitive cell, Niggli-reduced and
+ * 1. the symmetry search (symfind.c) gives the idealized primitive cell, reduced and
  *    right-handed, its positions with their kinds (species and occupancies) and operations;
- * 2. among the lattice automorphisms of that cell (proper and improper) and the positions of
- *    the rarest kind as origin, the lexicographically least list of (kind, quantized fractional
- *    coordinates) is the canonical form; with the kinds, the quantized cell parameters and the
- *    space group it is hashed. Coordinates are quantized in 120ths where the crystal has no
- *    symmetry (P1: only they tell a moved atom apart) and in 12ths elsewhere (a moved atom
- *    breaks the symmetry; a coarse grid keeps noise from crossing edges). Every grid has its
- *    edges at k + 0.10222 (XP_GRID_OFFSET), away from short decimals and small fractions.
- * Enantiomorphs (mirror images) hash equal: improper automorphisms are used too, and the
+ * 2. the canonical cell: among all bases of near-shortest vectors, those of least cell
+ *    parameters on the hash's grids (no tolerance decides it);
+ * 3. the canonical frame: among those bases and the positions of the rarest kind as origin, the
+ *    least content: without symmetry, the sorted keys (kind, quantized fractional coordinates)
+ *    of every position; with symmetry, the operations written in the frame, then one key per
+ *    orbit. With the kinds, the cell parameters and the space group it is hashed. Coordinates
+ *    are quantized in 120ths where the crystal has no symmetry (P1: only they tell a moved atom
+ *    apart) and in 12ths elsewhere (a moved atom breaks the symmetry; a coarse grid keeps noise
+ *    from crossing edges). Every grid has its edges at k + 0.10222 (XP_GRID_OFFSET), away from
+ *    written decimals and special positions.
+ * Enantiomorphs (mirror images) hash equal: improper bases are candidates too, and the
  * enantiomorphic space-group pairs are hashed by the lower number of the pair. */
 #include <math.h>
 #include <pthread.h>
