@@ -38,6 +38,7 @@ int xp_cmd_version(int argc, char **argv);
 int xp_cmd_keccak(int argc, char **argv);
 int xp_cmd_hash(int argc, char **argv);
 int xp_cmd_bench_hash(int argc, char **argv);
+int xp_cmd_bench_hash_scale(int argc, char **argv);
 int xp_cmd_same(int argc, char **argv);
 int xp_cmd_bench_dedup(int argc, char **argv);
 

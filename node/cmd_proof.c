@@ -126,7 +126,11 @@ int xp_cmd_verify_proof(int argc, char **argv)
             found |= memcmp(ids.symhash[i], rec.symhash, 32) == 0;
         same_bytes = memcmp(ids.sha256, rec.content_sha256, 32) == 0;
         xp_file_ids_free(&ids);
-        if (!found) {
+        /* the registered bytes prove the file even when the leaf's symhash is of an earlier
+         * symhash version (records made before version 4 keep their leaves) */
+        if (!found && same_bytes == 1)
+            same_bytes = 2;
+        else if (!found) {
             xp_error_set(&err, XP_ECRYPTO,
                          "%s is not the structure of the leaf (its symhash "
                          "differs)",
@@ -139,6 +143,9 @@ int xp_cmd_verify_proof(int argc, char **argv)
            (unsigned long long)doc.index, doc.dataset, doc.version, (unsigned long long)doc.size,
            xp_hex_encode(doc.root, 32, root, 1), xp_hex_encode(rec.symhash, 32, sym, 1),
            same_bytes == 1   ? "; the structure file is the registered one, byte for byte"
+           : same_bytes == 2 ? "; the structure file is the registered one, byte for byte, and "
+                               "the leaf holds an earlier version's symhash (xtalproof dataset "
+                               "rehash re-keys the dataset)"
            : same_bytes == 0 ? "; the structure file is the same crystal written differently"
                              : "");
     printf("compare the root with the dataset's anchored root of that version\n");

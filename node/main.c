@@ -40,6 +40,8 @@ static const char USAGE[] =
     "  consistency --dataset NAME --from M --to N | --verify PROOF.json\n"
     "                                JSON proof that version N only appended to M; check one\n"
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
+    "  bench hash-scale [--atoms 500,5000,50000] [--kind random|supercell|moved|all]\n"
+    "                                CPU time to hash one large cell of each size, as JSON\n"
     "  bench merkle [--leaves N] [--batch B] [--proofs P] [--threads T] [--home DIR]\n"
     "                                store appends, proofs, roots, size and memory, as JSON\n"
     "  bench dedup [--registered N] PATH...\n"
@@ -200,13 +202,15 @@ int main(int argc, char **argv)
             return xp_cmd_bench_merkle(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "hash"))
             return xp_cmd_bench_hash(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "hash-scale"))
+            return xp_cmd_bench_hash_scale(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "dedup"))
             return xp_cmd_bench_dedup(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "chain"))
             return xp_cmd_bench_chain(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "tx"))
             return xp_cmd_bench_tx(argc - 3, argv + 3);
-        return xp_cli_usage("bench: expected \"bench hash\", \"bench dedup\", \"bench merkle\", "
+        return xp_cli_usage("bench: expected \"bench hash\", \"bench hash-scale\", \"bench dedup\", \"bench merkle\", "
                             "\"bench infer\", \"bench open\", \"bench verify\", \"bench tx\" or "
                             "\"bench chain\"");
     }

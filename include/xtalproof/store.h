@@ -101,6 +101,8 @@ int xp_store_cut_version(xp_store *s, uint32_t ds, uint64_t timestamp, xp_versio
                          xp_error *err);
 /* Stores canonical metadata JSON under its keccak (nothing if it is there already). */
 int xp_store_put_meta(xp_store *s, const uint8_t hash[32], const char *json, xp_error *err);
+/* The metadata JSON stored under hash (malloc'd), or XP_ENOTFOUND. */
+int xp_store_get_meta(xp_store *s, const uint8_t hash[32], char **json, xp_error *err);
 
 /* Reads: XP_ENOTFOUND where the record or index is not there. */
 int xp_store_find(xp_store *s, uint32_t ds, const uint8_t symhash[32], uint64_t *index,

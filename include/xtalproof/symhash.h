@@ -1,6 +1,7 @@
 /* Identity of a crystal: the symmetry-invariant hash (symhash) and the prototype hash
- * (protohash), computed with spglib on an idealized primitive cell in a canonical setting.
- * docs/formats.md ("Structure hashes") defines the bytes that are hashed. */
+ * (protohash) of its idealized primitive cell in a canonical setting, for ordered and
+ * disordered crystals alike (a disordered site is hashed by its species and occupancies).
+ * docs/formats.md ("Structures: symhash and protohash") defines the bytes that are hashed. */
 #ifndef XTALPROOF_SYMHASH_H
 #define XTALPROOF_SYMHASH_H
 
@@ -11,7 +12,7 @@
 #include "xtalproof/reader.h"
 #include "xtalproof/structure.h"
 
-#define XP_SYMHASH_VERSION 3
+#define XP_SYMHASH_VERSION 4
 #define XP_DEFAULT_SYMPREC 1e-3       /* Å */
 #define XP_DEFAULT_ANGLE_TOLERANCE 2.0 /* degrees: lattice angles within it are idealized */
 
@@ -21,6 +22,8 @@ typedef struct xp_hash_opts {
                                end points within symprec decide alone */
     int spglib_dataset;     /* 1: symmetry from spglib's full dataset instead of our own search
                                (slower; kept as the cross-check) */
+    int canonical_search;   /* 0: chosen by size; 1: every candidate in full; 2: the pruned
+                               search (both give the same form; for tests) */
 } xp_hash_opts;
 
 typedef struct xp_xtal_id {
@@ -30,14 +33,17 @@ typedef struct xp_xtal_id {
     char international[16];  /* short Hermann-Mauguin symbol, e.g. "Fm-3m" */
     char formula[128];       /* reduced formula in Hill order ("ClNa", "O2Si", "CH4") */
     size_t natoms;           /* sites of the input cell */
-    size_t nprim;            /* atoms of the primitive cell */
+    size_t nprim;            /* positions of the primitive cell */
+    int disordered;          /* some position holds a mixed site, a vacancy or a partial atom */
     double prim_lattice[3][3];    /* the canonical primitive cell (rows, Å) */
-    double (*prim_frac)[3];       /* its atoms (owned; freed by xp_xtal_id_clear) */
-    int *prim_z;
+    double (*prim_frac)[3];       /* its positions (owned; freed by xp_xtal_id_clear) */
+    int *prim_z;                  /* the first (lightest) species at each */
 } xp_xtal_id;
 
-/* Computes the hashes of an ordered structure. Disordered structures (an occupancy below 1)
- * are refused with the sites named. opts may be NULL for the defaults. */
+/* Computes the hashes of a structure, ordered or not: sites within symprec of each other are one
+ * position, hashed by its species and occupancies (docs/formats.md). Refused: atoms on top of
+ * each other (occupancies adding up to more than 1 at one position), cells denser than any
+ * solid, degenerate cells. opts may be NULL for the defaults. */
 int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id,
                      xp_error *err);
 void xp_xtal_id_clear(xp_xtal_id *id);

@@ -461,6 +461,29 @@ int xp_store_put_meta(xp_store *s, const uint8_t hash[32], const char *json, xp_
 
 /* ---- reading -------------------------------------------------------------------------- */
 
+int xp_store_get_meta(xp_store *s, const uint8_t hash[32], char **json, xp_error *err)
+{
+    *json = NULL;
+    MDB_txn *t;
+    int rc = xp_store_read_begin(s, &t, err);
+    if (rc)
+        return rc;
+    MDB_val key = {32, (void *)hash}, val;
+    rc = mdb_get(t, s->dbi[T_METADATA], &key, &val);
+    if (rc == MDB_NOTFOUND)
+        rc = xp_error_set(err, XP_ENOTFOUND, "the store holds no metadata with this hash");
+    else if (rc)
+        rc = xp_store_mdb_fail(err, rc, "reading metadata");
+    else if (!(*json = malloc(val.mv_size + 1)))
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory reading metadata");
+    else {
+        memcpy(*json, val.mv_data, val.mv_size);
+        (*json)[val.mv_size] = '\0';
+    }
+    xp_store_read_end(s);
+    return rc;
+}
+
 int xp_store_find(xp_store *s, uint32_t ds, const uint8_t symhash[32], uint64_t *index,
                   xp_error *err)
 {

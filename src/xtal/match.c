@@ -98,35 +98,57 @@ int xp_match_prepare(const xp_structure *s, const xp_match_opts *opts, xp_match_
     if (s->nsites > XP_MATCH_MAX_ATOMS)
         return xp_error_set(err, XP_EINVAL, "%s: %zu sites (matching handles at most %d)", src,
                             s->nsites, XP_MATCH_MAX_ATOMS);
-    int rc = xp_check_ordered(s, err);
-    if (!rc)
-        rc = xp_check_density(s, o.prim_tol, err);
+    int rc = xp_check_density(s, o.prim_tol > 0 ? o.prim_tol : 0, err);
     if (rc)
         return rc;
-    size_t n = s->nsites;
+    size_t ns = s->nsites;
+    /* the cell reduced first (any basis, however long and skewed), then the positions and their
+     * kinds (sites within the tolerance are one position; a disordered one has its own type) */
+    double(*sf)[3] = malloc(ns * sizeof *sf);
+    if (!sf)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < ns; i++)
+        memcpy(sf[i], s->sites[i].frac, sizeof sf[i]);
+    double L[3][3];
+    memcpy(L, s->lattice, sizeof L);
+    if (xp_niggli_cell(L, sf, ns)) {
+        free(sf);
+        return xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
+    }
+    xp_siteset ss;
+    /* positions as the hash has them: sites within its default symprec are one */
+    rc = xp_siteset_make(s, L, (const double(*)[3])sf, 1e-3, &ss, err);
+    free(sf);
+    if (rc)
+        return rc;
+    size_t n = ss.n;
     c->frac = malloc(n * sizeof *c->frac);
     c->z = malloc(n * sizeof *c->z);
-    if (!c->frac || !c->z) {
+    int *kix = malloc(n * sizeof *kix);
+    if (!c->frac || !c->z || !kix) {
+        free(kix);
+        xp_siteset_clear(&ss);
         xp_match_cell_clear(c);
         return xp_error_set(err, XP_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
-        for (int k = 0; k < 3; k++)
-            c->frac[i][k] = xp_wrap01(s->sites[i].frac[k]);
-        c->z[i] = s->sites[i].z;
+        memcpy(c->frac[i], ss.frac[i], sizeof c->frac[i]);
+        c->z[i] = (int)xp_kind_type(&ss.kinds[ss.kind[i]]);
     }
-    memcpy(c->lattice, s->lattice, sizeof c->lattice);
+    memcpy(c->lattice, L, sizeof c->lattice);
     c->n = n;
     if (o.prim_tol > 0) {
         double lat[3][3];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
-                lat[i][j] = s->lattice[j][i];
+                lat[i][j] = L[j][i];
         double(*pos)[3] = malloc(n * sizeof *pos);
         int *types = malloc(n * sizeof *types);
         if (!pos || !types) {
             free(pos);
             free(types);
+            free(kix);
+            xp_siteset_clear(&ss);
             xp_match_cell_clear(c);
             return xp_error_set(err, XP_ENOMEM, "out of memory");
         }
@@ -145,6 +167,18 @@ int xp_match_prepare(const xp_structure *s, const xp_match_opts *opts, xp_match_
         free(pos);
         free(types);
     }
+    /* each position's kind again, from its type */
+    for (size_t i = 0; i < c->n; i++) {
+        kix[i] = 0;
+        for (size_t k = 0; k < ss.nkinds; k++)
+            if ((int)xp_kind_type(&ss.kinds[k]) == c->z[i]) {
+                kix[i] = (int)k;
+                break;
+            }
+    }
+    xp_kinds_formula(kix, c->n, ss.kinds, ss.disordered, c->formula, sizeof c->formula);
+    free(kix);
+    xp_siteset_clear(&ss);
     if (xp_niggli_cell(c->lattice, c->frac, c->n)) {
         xp_match_cell_clear(c);
         return xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
@@ -157,7 +191,6 @@ int xp_match_prepare(const xp_structure *s, const xp_match_opts *opts, xp_match_
         xp_match_cell_clear(c);
         return xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
     }
-    xp_hill_formula(c->z, c->n, c->formula, sizeof c->formula);
     c->comp_key = fnv1a(c->formula);
     return 0;
 }
@@ -675,19 +708,26 @@ int xp_match_cells(const xp_match_cell *a, const xp_match_cell *b, const xp_matc
         goto done;
     }
     size_t maxgroup = 0;
-    {
-        size_t pos = 0;
-        for (int e = 1; e <= 118; e++) {
-            size_t start = pos;
-            for (size_t i = 0; i < w.n; i++)
-                if (big->z[i] == e)
-                    w.order_big[pos++] = i;
-            if (pos > start) {
-                w.species_start[w.nspecies++] = start;
-                maxgroup = pos - start > maxgroup ? pos - start : maxgroup;
+    { /* the larger cell's atoms grouped by type, types in ascending order */
+        for (size_t i = 0; i < w.n; i++)
+            w.order_big[i] = i;
+        for (size_t i = 1; i < w.n; i++) /* insertion sort by (type, index): n is small */
+            for (size_t j = i; j > 0 && (big->z[w.order_big[j - 1]] > big->z[w.order_big[j]] ||
+                                         (big->z[w.order_big[j - 1]] == big->z[w.order_big[j]] &&
+                                          w.order_big[j - 1] > w.order_big[j]));
+                 j--) {
+                size_t t = w.order_big[j];
+                w.order_big[j] = w.order_big[j - 1];
+                w.order_big[j - 1] = t;
             }
+        for (size_t i = 0; i < w.n; i++)
+            if (i == 0 || big->z[w.order_big[i]] != big->z[w.order_big[i - 1]])
+                w.species_start[w.nspecies++] = i;
+        w.species_start[w.nspecies] = w.n;
+        for (size_t g = 0; g < w.nspecies; g++) {
+            size_t sz = w.species_start[g + 1] - w.species_start[g];
+            maxgroup = sz > maxgroup ? sz : maxgroup;
         }
-        w.species_start[w.nspecies] = pos;
     }
     w.cost = malloc(maxgroup * maxgroup * sizeof *w.cost);
     if (!w.cost || hungarian_reserve(&w.h, maxgroup)) {

@@ -10,7 +10,7 @@
 #include "xtal_internal.h"
 
 #define LINE_MAX_LEN 4096
-#define MAX_SPECIES 128
+#define MAX_SPECIES 1024
 
 typedef struct cursor {
     const char *name, *p, *end;

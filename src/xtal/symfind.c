@@ -1,7 +1,9 @@
 /* The symmetry of a crystal, found directly (docs/formats.md, "Structure hashes"):
+ * 0. the cell is reduced (Minkowski, then Niggli) and the sites within symprec of each other
+ *    become one position with its kind (its species and occupancies: sites.c);
  * 1. pure translations that map the crystal onto itself within symprec give the primitive cell
- *    (a basis of the lattice they generate, by integer row reduction); atoms that coincide in
- *    it are averaged;
+ *    (a basis of the lattice they generate, by integer row reduction); positions that coincide
+ *    in it are averaged;
  * 2. the primitive cell is Niggli-reduced; its lattice automorphisms are the unimodular
  *    matrices with entries in {-1, 0, 1} that keep the metric within symprec;
  * 3. for each automorphism, a translation that maps every atom onto one of its species within
@@ -114,147 +116,72 @@ static void metric(const double l[3][3], double g[3][3])
             g[i][j] = l[i][0] * l[j][0] + l[i][1] * l[j][1] + l[i][2] * l[j][2];
 }
 
-/* Squared cartesian length of the fractional difference d, nearest image by rounding (the
- * cells here are Niggli-reduced, where rounding finds the nearest image within symprec). */
-static double dist2(const double g[3][3], const double d[3])
-{
-    double r[3];
-    for (int k = 0; k < 3; k++)
-        r[k] = d[k] - nearbyint(d[k]);
-    double s = 0;
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            s += r[i] * g[i][j] * r[j];
-    return s;
-}
+/* ---- operations tested against the crystal ------------------------------------------- */
 
-/* An index of atoms by position: a grid of bins at least `reach` wide (so a point within reach
- * of an atom lies in the atom's bin or a neighbouring one); large cells stay near-linear. */
-typedef struct aidx {
-    const double (*f)[3];
-    const int *z;
-    const double (*g)[3];
-    int nb[3];
-    double rn[3]; /* |a*_k|: a distance r spans at most r |a*_k| in fractional coordinate k */
-    size_t *head, *next;
-} aidx;
+/* The state of the tests: positions are tried in the order ord, and a position that refuses an
+ * operation moves to the front, so that a near-symmetry (a supercell with one atom moved) is
+ * refused at once by the next candidate rather than after most of the crystal. */
+typedef struct optest {
+    const xp_cellidx *ix;
+    size_t n;
+    size_t *ord;
+    unsigned char *seen;
+} optest;
 
-static int aidx_init(aidx *x, const double (*f)[3], const int *z, size_t cap, const double g[3][3],
-                     double reach)
+static int optest_init(optest *c, const xp_cellidx *ix, size_t n)
 {
-    memset(x, 0, sizeof *x);
-    x->f = f;
-    x->z = z;
-    x->g = g;
-    double inv[3][3];
-    if (xp_mat3_inverse(g, inv)) /* the reciprocal metric: |a*_k|^2 = inv[k][k] */
+    c->ix = ix;
+    c->n = n;
+    c->ord = malloc((n ? n : 1) * sizeof *c->ord);
+    c->seen = calloc(n ? n : 1, 1);
+    if (!c->ord || !c->seen)
         return -1;
-    size_t total = 1, limit = 4 * cap + 8;
-    for (int k = 0; k < 3; k++) {
-        x->rn[k] = sqrt(inv[k][k]);
-        double spacing = 1.0 / x->rn[k];
-        double want = floor(spacing / reach);
-        int nb = want < 1 ? 1 : want > 64 ? 64 : (int)want;
-        while (nb > 1 && total * (size_t)nb > limit)
-            nb--;
-        x->nb[k] = nb;
-        total *= (size_t)nb;
-    }
-    x->head = malloc(total * sizeof *x->head);
-    x->next = malloc((cap ? cap : 1) * sizeof *x->next);
-    if (!x->head || !x->next)
-        return -1;
-    for (size_t i = 0; i < total; i++)
-        x->head[i] = (size_t)-1;
+    for (size_t i = 0; i < n; i++)
+        c->ord[i] = i;
     return 0;
 }
 
-static void aidx_free(aidx *x)
+static void optest_free(optest *c)
 {
-    free(x->head);
-    free(x->next);
-    x->head = x->next = NULL;
+    free(c->ord);
+    free(c->seen);
+    c->ord = NULL;
+    c->seen = NULL;
 }
 
-static size_t aidx_bin(const aidx *x, const int b[3])
+static void to_front(optest *c, size_t j)
 {
-    return ((size_t)b[0] * (size_t)x->nb[1] + (size_t)b[1]) * (size_t)x->nb[2] + (size_t)b[2];
+    size_t t = c->ord[j];
+    c->ord[j] = c->ord[0];
+    c->ord[0] = t;
 }
 
-static void aidx_coords(const aidx *x, const double p[3], int b[3])
+/* Whether x -> x M + t (M NULL: the identity) maps the crystal onto itself: every position is
+ * paired with one of its kind within 2 symprec of its image (perm), the translation is refined
+ * by least squares over all pairs (so no single position's error decides), and with it every
+ * image must lie within symprec of its partner; no position is the partner of two. The refined
+ * translation goes to t_out. */
+static int try_op(optest *c, const int (*M)[3], const double t[3], double symprec, int *perm,
+                  double t_out[3])
 {
-    for (int k = 0; k < 3; k++) {
-        int v = (int)floor(xp_wrap01(p[k]) * x->nb[k]);
-        b[k] = v >= x->nb[k] ? x->nb[k] - 1 : v < 0 ? 0 : v;
-    }
-}
-
-static void aidx_add(aidx *x, size_t i)
-{
-    int b[3];
-    aidx_coords(x, x->f[i], b);
-    size_t bin = aidx_bin(x, b);
-    x->next[i] = x->head[bin];
-    x->head[bin] = i;
-}
-
-/* An atom of species zz within tol2 (squared) of p, or -1. */
-static long aidx_find(const aidx *x, const double p[3], int zz, double tol2)
-{
-    int b[3];
-    aidx_coords(x, p, b);
-    int lo[3], hi[3];
-    double tol = sqrt(tol2);
-    for (int k = 0; k < 3; k++) { /* neighbouring bins within reach, each visited once */
-        lo[k] = x->nb[k] >= 3 ? -1 : 0;
-        hi[k] = x->nb[k] >= 3 ? 1 : x->nb[k] - 1;
-        if (x->nb[k] >= 3) {
-            double u = xp_wrap01(p[k]) * x->nb[k] - b[k]; /* position inside the bin, 0..1 */
-            double r = tol * x->rn[k] * x->nb[k];         /* reach in bin widths */
-            if (u >= r)
-                lo[k] = 0;
-            if (1.0 - u >= r)
-                hi[k] = 0;
-        }
-    }
-    for (int d0 = lo[0]; d0 <= hi[0]; d0++)
-        for (int d1 = lo[1]; d1 <= hi[1]; d1++)
-            for (int d2 = lo[2]; d2 <= hi[2]; d2++) {
-                int c[3] = {x->nb[0] >= 3 ? (b[0] + d0 + x->nb[0]) % x->nb[0] : d0,
-                            x->nb[1] >= 3 ? (b[1] + d1 + x->nb[1]) % x->nb[1] : d1,
-                            x->nb[2] >= 3 ? (b[2] + d2 + x->nb[2]) % x->nb[2] : d2};
-                for (size_t k = x->head[aidx_bin(x, c)]; k != (size_t)-1; k = x->next[k]) {
-                    if (x->z[k] != zz)
-                        continue;
-                    double d[3] = {p[0] - x->f[k][0], p[1] - x->f[k][1], p[2] - x->f[k][2]};
-                    if (dist2(x->g, d) <= tol2)
-                        return (long)k;
-                }
-            }
-    return -1;
-}
-
-/* Whether x -> x M + t (M NULL: the identity) maps the crystal onto itself: every atom is
- * paired with an atom of its species within 2 symprec of its image (perm), the translation is
- * refined by least squares over all pairs (so no single atom's error decides), and with it every
- * image must lie within symprec of its partner. The refined translation goes to t_out. */
-static int try_op(const aidx *ix, size_t n, const int (*M)[3], const double t[3],
-                  double symprec, int *perm, double t_out[3])
-{
+    const xp_cellidx *ix = c->ix;
     const double(*f)[3] = ix->f;
-    const double(*g)[3] = ix->g;
     static const int I[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     if (!M)
         M = I;
+    size_t n = c->n;
     double loose2 = 4 * symprec * symprec;
     double ts[3] = {0, 0, 0};
-    for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < n; j++) {
+        size_t i = c->ord[j];
         double y[3];
         for (int k = 0; k < 3; k++)
             y[k] = f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + t[k];
-        long k2 = aidx_find(ix, y, ix->z[i], loose2);
-        if (k2 < 0)
+        long k2 = xp_cellidx_find(ix, y, ix->type[i], loose2);
+        if (k2 < 0) {
+            to_front(c, j);
             return 0;
+        }
         perm[i] = (int)k2;
         for (int k = 0; k < 3; k++) {
             double d = f[k2][k] - y[k];
@@ -264,43 +191,43 @@ static int try_op(const aidx *ix, size_t n, const int (*M)[3], const double t[3]
     double tt[3];
     for (int k = 0; k < 3; k++)
         tt[k] = t[k] + ts[k] / (double)n;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < n; j++) {
+        size_t i = c->ord[j];
         double d[3];
         for (int k = 0; k < 3; k++)
             d[k] = f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + tt[k] -
                    f[perm[i]][k];
-        if (dist2(g, d) > symprec * symprec)
+        if (xp_cell_dist2(ix->g, d) > symprec * symprec) {
+            to_front(c, j);
             return 0;
+        }
     }
-    /* a permutation: no atom is the partner of two */
-    unsigned char small[256], *seen = n <= sizeof small ? small : calloc(n, 1);
-    if (!seen)
-        return 0;
-    if (seen == small)
-        memset(small, 0, n);
     int bijective = 1;
     for (size_t i = 0; i < n && bijective; i++) {
-        if (seen[perm[i]])
+        if (c->seen[perm[i]])
             bijective = 0;
-        seen[perm[i]] = 1;
+        c->seen[perm[i]] = 1;
     }
-    if (seen != small)
-        free(seen);
+    memset(c->seen, 0, n);
     if (!bijective)
         return 0;
     memcpy(t_out, tt, sizeof tt);
     return 1;
 }
 
-static int rarest(const int *z, size_t n)
+/* The kind with the fewest positions, the first in the kinds' order among equals. */
+static int rarest(const int *kind, size_t n, size_t nkinds)
 {
-    long count[119] = {0};
+    size_t *count = calloc(nkinds ? nkinds : 1, sizeof *count);
+    if (!count)
+        return -1;
     for (size_t i = 0; i < n; i++)
-        count[z[i]]++;
-    int best = 0;
-    for (int e = 1; e <= 118; e++)
-        if (count[e] && (!best || count[e] < count[best]))
-            best = e;
+        count[kind[i]]++;
+    int best = -1;
+    for (size_t k = 0; k < nkinds; k++)
+        if (count[k] && (best < 0 || count[k] < count[best]))
+            best = (int)k;
+    free(count);
     return best;
 }
 
@@ -345,19 +272,6 @@ static int lattice_basis(int64_t (*rows)[3], size_t m, int64_t basis[3][3])
     return 0;
 }
 
-/* ---- the search ---------------------------------------------------------------------------- */
-
-void xp_symcell_clear(xp_symcell *c)
-{
-    if (!c)
-        return;
-    free(c->frac);
-    free(c->z);
-    free(c->orbit);
-    free(c->sitesym);
-    memset(c, 0, sizeof *c);
-}
-
 /* Counts of the rotation types of a group of 3x3 integer matrices: index by (det, trace):
  * 1, 2, 3, 4, 6 (det 1, trace 3, -1, 0, 1, 2) and -1, m, -3, -4, -6 (det -1, trace -3, 1,
  * 0, -1, -2). These ten counts tell the 32 crystallographic point groups apart. */
@@ -372,73 +286,153 @@ int xp_rotation_type(const int m[3][3])
     return -1;
 }
 
+/* ---- the search ---------------------------------------------------------------------------- */
+
+void xp_symcell_clear(xp_symcell *c)
+{
+    if (!c)
+        return;
+    free(c->frac);
+    free(c->kind);
+    free(c->kinds);
+    free(c->orbit);
+    free(c->sitesym);
+    memset(c, 0, sizeof *c);
+}
+
+
+/* The pure translations of the positions: those that carry the first position of the rarest
+ * kind onto another of its kind. A translation found is added to the group found so far with
+ * every position it reaches from the first (the orbit under the group), so a candidate already
+ * in the group is not tested again: a supercell of N copies costs O(n log N) tests, not O(n N).
+ * *orbit gets the positions reached (their count is the number of translations). */
+static int find_translations(const double (*f)[3], const int *kind, size_t n, int ka,
+                             const xp_cellidx *ix, double symprec, size_t **orbit_out,
+                             size_t *norbit, double (**gens_out)[3], size_t *ngens_out)
+{
+    size_t a0 = 0;
+    while (kind[a0] != ka)
+        a0++;
+    size_t *orbit = malloc(n * sizeof *orbit);
+    unsigned char *in = calloc(n, 1);
+    int *tperm = malloc(n * sizeof *tperm);
+    int **gperm = NULL;
+    double(*gens)[3] = NULL;
+    size_t ngens = 0, no = 0;
+    optest c;
+    memset(&c, 0, sizeof c);
+    int rc = -1;
+    if (!orbit || !in || !tperm || optest_init(&c, ix, n))
+        goto done;
+    orbit[no++] = a0;
+    in[a0] = 1;
+    for (size_t j = 0; j < n; j++) {
+        if (kind[j] != ka || in[j])
+            continue;
+        double t[3], tt[3];
+        for (int k = 0; k < 3; k++)
+            t[k] = f[j][k] - f[a0][k];
+        if (!try_op(&c, NULL, t, symprec, tperm, tt))
+            continue;
+        int **gp = realloc(gperm, (ngens + 1) * sizeof *gp);
+        double(*gt)[3] = realloc(gens, (ngens + 1) * sizeof *gt);
+        if (gp)
+            gperm = gp;
+        if (gt)
+            gens = gt;
+        if (!gp || !gt || !(gperm[ngens] = malloc(n * sizeof **gperm)))
+            goto done;
+        memcpy(gperm[ngens], tperm, n * sizeof *tperm);
+        memcpy(gens[ngens], tt, sizeof tt);
+        ngens++;
+        /* the orbit of a0 under the group generated so far */
+        for (size_t q = 0; q < no; q++)
+            for (size_t g = 0; g < ngens; g++) {
+                size_t y = (size_t)gperm[g][orbit[q]];
+                if (!in[y]) {
+                    in[y] = 1;
+                    orbit[no++] = y;
+                }
+            }
+    }
+    rc = 0;
+    *orbit_out = orbit;
+    *norbit = no;
+    *gens_out = gens;
+    *ngens_out = ngens;
+    orbit = NULL;
+    gens = NULL;
+done:
+    optest_free(&c);
+    for (size_t g = 0; g < ngens && gperm; g++)
+        free(gperm[g]);
+    free(gperm);
+    free(orbit);
+    free(gens);
+    free(in);
+    free(tperm);
+    return rc;
+}
+
 int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symcell *out,
                xp_error *err)
 {
     memset(out, 0, sizeof *out);
     const char *src = s->source ? s->source : "structure";
-    size_t n = s->nsites;
+    size_t ns = s->nsites;
     double tol2 = symprec * symprec;
     int rc = 0;
-    double(*f)[3] = malloc(n * sizeof *f);
-    int *z = malloc(n * sizeof *z);
+    double(*sf)[3] = malloc((ns ? ns : 1) * sizeof *sf);
+    xp_siteset ss;
+    memset(&ss, 0, sizeof ss);
     double(*pf)[3] = NULL;
-    int *pz = NULL, *cls = NULL, *perm = NULL, *cnt = NULL;
+    int *pk = NULL, *perm = NULL, *cnt = NULL;
     double(*acc)[3] = NULL;
-    double(*trs)[3] = NULL;
-    if (!f || !z) {
+    size_t *torbit = NULL;
+    double(*tgens)[3] = NULL;
+    xp_cellidx ix, fx, px;
+    memset(&ix, 0, sizeof ix);
+    memset(&fx, 0, sizeof fx);
+    memset(&px, 0, sizeof px);
+    optest oc;
+    memset(&oc, 0, sizeof oc);
+    if (!sf) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < ns; i++)
         for (int k = 0; k < 3; k++)
-            f[i][k] = s->sites[i].frac[k];
-        z[i] = s->sites[i].z;
-    }
+            sf[i][k] = s->sites[i].frac[k];
     double L[3][3];
     memcpy(L, s->lattice, sizeof L);
-    if (xp_niggli_cell(L, f, n)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
+    if (xp_niggli_cell(L, sf, ns)) {
+        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell (its vectors are linearly "
+                          "dependent, or not finite)", src);
         goto done;
     }
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++)
-            f[i][k] = xp_wrap01(f[i][k]);
+    /* ---- 0. positions and kinds ---- */
+    if ((rc = xp_siteset_make(s, L, (const double(*)[3])sf, symprec, &ss, err)))
+        goto done;
+    size_t n = ss.n;
+    const double(*f)[3] = (const double(*)[3])ss.frac;
+    const int *kind = ss.kind;
     double G[3][3];
     metric(L, G);
 
     /* ---- 1. pure translations ---- */
-    int za = rarest(z, n);
-    size_t a0 = 0;
-    while (z[a0] != za)
-        a0++;
-    trs = malloc(n * sizeof *trs);
-    if (!trs) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    size_t nt = 0;
-    int *tperm = malloc(n * sizeof *tperm);
-    aidx ix = {0};
-    if (!tperm || aidx_init(&ix, (const double(*)[3])f, z, n, G, 2 * symprec)) {
-        free(tperm);
-        aidx_free(&ix);
+    int ka = rarest(kind, n, ss.nkinds);
+    if (ka < 0 || xp_cellidx_init(&ix, f, kind, n, G, 2 * symprec)) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++)
-        aidx_add(&ix, i);
-    for (size_t j = 0; j < n; j++) {
-        if (z[j] != za)
-            continue;
-        double t[3], tt[3];
-        for (int k = 0; k < 3; k++)
-            t[k] = f[j][k] - f[a0][k];
-        if (try_op(&ix, n, NULL, t, symprec, tperm, tt))
-            memcpy(trs[nt++], tt, sizeof tt);
+        xp_cellidx_add(&ix, i);
+    size_t nt = 0, ngen = 0;
+    if (find_translations(f, kind, n, ka, &ix, symprec, &torbit, &nt, &tgens, &ngen)) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
     }
-    free(tperm);
-    aidx_free(&ix);
+    xp_cellidx_free(&ix);
     if (nt == 0 || n % nt) {
         rc = xp_error_set(err, XP_EINVAL, "%s: inconsistent translations at symprec %g Å (atoms "
                           "closer than symprec?)", src, symprec);
@@ -449,7 +443,7 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     /* ---- the primitive basis: the lattice generated by Z^3 and the translations ---- */
     double P[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     if (nt > 1) {
-        int64_t(*rows)[3] = malloc((nt + 3) * sizeof *rows);
+        int64_t(*rows)[3] = malloc((ngen + 3) * sizeof *rows);
         if (!rows) {
             rc = xp_error_set(err, XP_ENOMEM, "out of memory");
             goto done;
@@ -460,9 +454,9 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
                 rows[m][q] = q == k ? (int64_t)nt : 0;
             m++;
         }
-        for (size_t t = 0; t < nt; t++) {
+        for (size_t t = 0; t < ngen; t++) {
             for (int q = 0; q < 3; q++)
-                rows[m][q] = (int64_t)llround(trs[t][q] * (double)nt);
+                rows[m][q] = (int64_t)llround(tgens[t][q] * (double)nt);
             m++;
         }
         int64_t B[3][3];
@@ -495,44 +489,38 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     double PG[3][3];
     metric(PL, PG);
 
-    /* atoms in the primitive basis, those that coincide averaged */
-    pf = malloc(np * sizeof *pf);
-    pz = malloc(np * sizeof *pz);
-    cnt = calloc(np, sizeof *cnt);
-    acc = calloc(np, sizeof *acc);
-    if (!pf || !pz || !cnt || !acc) {
+    /* positions in the primitive basis, those that coincide averaged */
+    pf = malloc((np ? np : 1) * sizeof *pf);
+    pk = malloc((np ? np : 1) * sizeof *pk);
+    cnt = calloc(np ? np : 1, sizeof *cnt);
+    acc = calloc(np ? np : 1, sizeof *acc);
+    if (!pf || !pk || !cnt || !acc ||
+        xp_cellidx_init(&fx, (const double(*)[3])pf, pk, np, PG, 2 * symprec)) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
     size_t nc = 0;
-    aidx fx;
-    if (aidx_init(&fx, (const double(*)[3])pf, pz, np, PG, 2 * symprec)) {
-        aidx_free(&fx);
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
     for (size_t i = 0; i < n; i++) {
         double x[3];
         for (int k = 0; k < 3; k++)
             x[k] = f[i][0] * Pinv[0][k] + f[i][1] * Pinv[1][k] + f[i][2] * Pinv[2][k];
-        long c = aidx_find(&fx, x, z[i], 4 * tol2);
+        long c = xp_cellidx_find(&fx, x, kind[i], 4 * tol2);
         if (c < 0) {
             if (nc == np) {
-                aidx_free(&fx);
                 rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive "
                                   "cell at symprec %g Å", src, symprec);
                 goto done;
             }
             c = (long)nc++;
             memcpy(pf[c], x, sizeof x);
-            pz[c] = z[i];
-            aidx_add(&fx, (size_t)c);
+            pk[c] = kind[i];
+            xp_cellidx_add(&fx, (size_t)c);
         }
         for (int k = 0; k < 3; k++)
             acc[c][k] += x[k] - pf[c][k] - nearbyint(x[k] - pf[c][k]);
         cnt[c]++;
     }
-    aidx_free(&fx);
+    xp_cellidx_free(&fx);
     for (size_t c = 0; c < nc; c++) {
         if ((size_t)cnt[c] != nt) {
             rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive cell at "
@@ -549,33 +537,25 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
 
     /* ---- 2. Niggli, lattice automorphisms ---- */
     if (xp_niggli_cell(PL, pf, np)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell", src);
+        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate primitive cell", src);
         goto done;
     }
-    for (size_t i = 0; i < np; i++)
-        for (int k = 0; k < 3; k++)
-            pf[i][k] = xp_wrap01(pf[i][k]);
     metric(PL, PG);
     int U[MAX_OPS][3][3];
     int nu = xp_lattice_automorphisms(PG, symprec, 0, angle_tol, U, MAX_OPS);
     /* ---- 3. operations ---- */
-    int zr = rarest(pz, np);
+    int zr = rarest(pk, np, ss.nkinds);
     size_t r0 = 0;
-    while (pz[r0] != zr)
+    while (pk[r0] != zr)
         r0++;
     perm = malloc(MAX_OPS * np * sizeof *perm);
-    if (!perm) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    aidx px;
-    if (aidx_init(&px, (const double(*)[3])pf, pz, np, PG, 2 * symprec)) {
-        aidx_free(&px);
+    if (!perm || xp_cellidx_init(&px, (const double(*)[3])pf, pk, np, PG, 2 * symprec) ||
+        optest_init(&oc, &px, np)) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < np; i++)
-        aidx_add(&px, i);
+        xp_cellidx_add(&px, i);
     int nops = 0;
     int rot[MAX_OPS][3][3];
     double tr[MAX_OPS][3];
@@ -585,20 +565,21 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
         for (int k = 0; k < 3; k++)
             y0[k] = pf[r0][0] * M[0][k] + pf[r0][1] * M[1][k] + pf[r0][2] * M[2][k];
         for (size_t j = 0; j < np; j++) {
-            if (pz[j] != zr)
+            if (pk[j] != zr)
                 continue;
             double t[3];
             for (int k = 0; k < 3; k++)
                 t[k] = pf[j][k] - y0[k];
             int *pm = perm + (size_t)nops * np;
-            if (!try_op(&px, np, M, t, symprec, pm, tr[nops]))
+            if (!try_op(&oc, M, t, symprec, pm, tr[nops]))
                 continue;
             memcpy(rot[nops], M, sizeof rot[0]);
             nops++;
             break;
         }
     }
-    aidx_free(&px);
+    xp_cellidx_free(&px);
+    optest_free(&oc);
     if (nops == 0) {
         rc = xp_error_set(err, XP_EINVAL, "%s: no symmetry operation found (not even the "
                           "identity) at symprec %g Å", src, symprec);
@@ -639,10 +620,9 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     IL[2][2] = sqrt(fmax(0, Gs[2][2] - IL[2][0] * IL[2][0] - IL[2][1] * IL[2][1]));
 
     /* orbits and site symmetries */
-    cls = malloc(np * sizeof *cls);
     out->sitesym = calloc(np, sizeof *out->sitesym);
     out->orbit = malloc(np * sizeof *out->orbit);
-    if (!cls || !out->sitesym || !out->orbit) {
+    if (!out->sitesym || !out->orbit) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }
@@ -709,22 +689,30 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     memcpy(out->lattice, IL, sizeof IL);
     out->n = np;
     out->frac = pf;
-    out->z = pz;
+    out->kind = pk;
+    out->kinds = ss.kinds;
+    out->nkinds = ss.nkinds;
+    out->disordered = ss.disordered;
+    ss.kinds = NULL;
     pf = NULL;
-    pz = NULL;
+    pk = NULL;
     out->nops = nops;
 done:
     if (rc)
         xp_symcell_clear(out);
-    free(f);
-    free(z);
+    xp_cellidx_free(&ix);
+    xp_cellidx_free(&fx);
+    xp_cellidx_free(&px);
+    optest_free(&oc);
+    xp_siteset_clear(&ss);
+    free(sf);
     free(pf);
-    free(pz);
-    free(cls);
+    free(pk);
     free(perm);
     free(cnt);
     free(acc);
-    free(trs);
+    free(torbit);
+    free(tgens);
     return rc;
 }
 

@@ -216,7 +216,11 @@ static void angle_tolerance(void **state)
     xp_structure_free(a);
 }
 
-/* Another composition is never the same material; a disordered structure is refused. */
+/* Another composition is never the same material. Disordered crystals are matched by their
+ * species and occupancies: rock salt with Cl half Br (Cl0.5Br0.5 on the anion site) is the
+ * same material as itself in the 8-atom conventional cell (hand-built: every anion site holds
+ * both species), not the same as NaCl (another composition), and not the same as the solid
+ * solution Cl0.6Br0.4 (another composition too: occupancies are part of it). */
 static void composition_and_disorder(void **state)
 {
     (void)state;
@@ -225,14 +229,53 @@ static void composition_and_disorder(void **state)
     xp_match_result r = match(a, b, NULL);
     assert_int_equal(r.same, 0);
     assert_int_equal(r.reason, XP_MATCH_COMPOSITION);
-    b->sites[1].z = 17;
-    b->sites[1].occupancy = 0.5;
+    /* the solid solution in the primitive cell: Na, Cl 0.5 and Br 0.5 on one site */
+    xp_structure *ss = xp_structure_new(3);
+    memcpy(ss->lattice, a->lattice, sizeof ss->lattice);
+    ss->sites[0] = a->sites[0];
+    ss->sites[1] = a->sites[1];
+    ss->sites[1].occupancy = 0.5;
+    ss->sites[2] = a->sites[1];
+    ss->sites[2].z = 35;
+    ss->sites[2].occupancy = 0.5;
+    /* and in the conventional cell: 4 Na, 4 anion sites with both species */
+    xp_structure *conv = poscar(ROCKSALT_CONV);
+    xp_structure *cs = xp_structure_new(12);
+    memcpy(cs->lattice, conv->lattice, sizeof cs->lattice);
+    for (size_t i = 0, k = 0; i < 8; i++) {
+        cs->sites[k++] = conv->sites[i];
+        if (conv->sites[i].z == 17) {
+            cs->sites[k - 1].occupancy = 0.5;
+            cs->sites[k] = conv->sites[i];
+            cs->sites[k].z = 35;
+            cs->sites[k].occupancy = 0.5;
+            k++;
+        }
+    }
+    r = match(ss, cs, NULL);
+    assert_int_equal(r.same, 1);
+    assert_true(r.rms < 1e-9);
+    r = match(ss, a, NULL);
+    assert_int_equal(r.same, 0);
+    assert_int_equal(r.reason, XP_MATCH_COMPOSITION);
+    xp_structure *other = xp_structure_clone(cs);
+    for (size_t i = 0; i < other->nsites; i++)
+        if (other->sites[i].occupancy < 1)
+            other->sites[i].occupancy = other->sites[i].z == 17 ? 0.6 : 0.4;
+    r = match(ss, other, NULL);
+    assert_int_equal(r.same, 0);
+    assert_int_equal(r.reason, XP_MATCH_COMPOSITION);
     xp_match_cell c;
     xp_error err = {0};
-    assert_int_equal(xp_match_prepare(b, NULL, &c, &err), XP_EUNSUPPORTED);
-    assert_non_null(strstr(err.msg, "Cl"));
+    assert_int_equal(xp_match_prepare(ss, NULL, &c, &err), 0);
+    assert_string_equal(c.formula, "Br0.5Cl0.5Na");
+    xp_match_cell_clear(&c);
     xp_structure_free(a);
     xp_structure_free(b);
+    xp_structure_free(ss);
+    xp_structure_free(conv);
+    xp_structure_free(cs);
+    xp_structure_free(other);
 }
 
 static xp_structure *read_file(const char *rel)

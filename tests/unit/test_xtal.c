@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <spglib.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/match.h"
@@ -143,12 +144,17 @@ static void cif_blocks_ops_uncertainty(void **state)
     assert_true(fabs(b->lattice[1][1] - 4.0 * sqrt(3.0) / 2) < 1e-12);
     assert_int_equal(b->nsites, 2);
     assert_true(fabs(b->sites[0].occupancy - 0.5) < 1e-12);
-    /* disorder is read but not hashed; the message names the sites */
+    /* disorder is hashed: Fe and Co share the one position (formats.md, "Disordered
+     * crystals"); the lattice (a 3, b 4, c 5, gamma 120) is monoclinic with its unique axis c,
+     * and one position at the origin has its full symmetry: P2/m (10) */
     xp_xtal_id id;
     xp_error err = {0};
-    assert_int_equal(xp_xtal_identify(b, NULL, &id, &err), XP_EUNSUPPORTED);
-    assert_non_null(strstr(err.msg, "Fe1"));
-    assert_non_null(strstr(err.msg, "Co1"));
+    assert_int_equal(xp_xtal_identify(b, NULL, &id, &err), 0);
+    assert_true(id.disordered);
+    assert_int_equal(id.nprim, 1);
+    assert_int_equal(id.spacegroup, 10);
+    assert_string_equal(id.formula, "Co0.5Fe0.5");
+    xp_xtal_id_clear(&id);
     xp_structure_list_free(&l);
 }
 
@@ -267,6 +273,134 @@ static void too_dense_refused(void **state)
     xp_error err = {0};
     assert_int_not_equal(xp_xtal_identify(l.items[0], &ho, &id, &err), 0);
     assert_non_null(strstr(err.msg, "at most 1 Å"));
+    xp_structure_list_free(&l);
+}
+
+/* A long skewed basis of rock salt: c' = c + 1453 (a + b), a vector of 9,997 Å (|a + b| is
+ * 2.81 sqrt(6) = 6.883 Å), written at full precision, hashes as the 2-atom cell does. spglib's
+ * Niggli reduction at eps 1e-5 gives up on that basis (it subtracts one vector per step);
+ * ours reduces it first (greedy Minkowski). A cell whose vectors are dependent is refused. */
+static void long_skewed_cells(void **state)
+{
+    (void)state;
+    xp_structure_list a = read_ok("a.vasp", ROCKSALT5, NULL);
+    const double(*L)[3] = (const double(*)[3])a.items[0]->lattice;
+    double c[3];
+    for (int k = 0; k < 3; k++)
+        c[k] = L[2][k] + 1453.0 * (L[0][k] + L[1][k]);
+    double len = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+    assert_true(len > 9990 && len < 10010);
+    /* f L = f' L' with L' = (a, b, c + 1453 a + 1453 b): f' = (f0 - 1453 f2, f1 - 1453 f2, f2) */
+    char text[1024];
+    snprintf(text, sizeof text, "NaCl long\n1.0\n%.17g %.17g %.17g\n%.17g %.17g %.17g\n"
+             "%.17g %.17g %.17g\nNa Cl\n1 1\nDirect\n0 0 0\n%.17g %.17g 0.5\n",
+             L[0][0], L[0][1], L[0][2], L[1][0], L[1][1], L[1][2], c[0], c[1], c[2],
+             0.5 - 1453 * 0.5, 0.5 - 1453 * 0.5);
+    xp_structure_list b = read_ok("long.vasp", text, NULL);
+    double cols[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            cols[i][j] = b.items[0]->lattice[j][i];
+    assert_int_equal(spg_niggli_reduce(cols, 1e-5), 0);
+    uint8_t ha[32], hb[32];
+    hash_of(a.items[0], ha);
+    hash_of(b.items[0], hb);
+    assert_memory_equal(ha, hb, 32);
+    /* c = a + b exactly: no lattice at all (the reader refuses a cell without volume) */
+    snprintf(text, sizeof text, "flat\n1.0\n0 2.81 2.81\n2.81 0 2.81\n2.81 2.81 5.62\nNa\n1\n"
+             "Direct\n0 0 0\n");
+    read_fails("flat.vasp", text, "volume");
+    xp_structure_list_free(&a);
+    xp_structure_list_free(&b);
+}
+
+/* Disordered crystals, hand-made: rock salt with the cation site shared by Na and K half each
+ * (Fm-3m from its number, two positions in the primitive cell, formula per primitive cell
+ * ClK0.5Na0.5), the same crystal as a P1 conventional cell listing K before Na with the origin
+ * on Cl, other occupancies or another species (another symhash), a vacancy (Fe0.9O), and two
+ * atoms on top of each other (refused). */
+static const char SS_225[] =
+    "data_ss\n_cell_length_a 6.3\n_cell_length_b 6.3\n_cell_length_c 6.3\n"
+    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+    "_space_group_IT_number 225\n"
+    "loop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n"
+    "_atom_site_fract_z\n_atom_site_occupancy\n"
+    "Na1 Na 0 0 0 %s\n%s1 %s 0 0 0 %s\nCl1 Cl 0.5 0.5 0.5 1\n";
+
+static void hash_text_ok(const char *name, const char *text, xp_xtal_id *id)
+{
+    xp_structure_list l = read_ok(name, text, NULL);
+    xp_error err = {0};
+    assert_int_equal(l.n, 1);
+    if (xp_xtal_identify(l.items[0], NULL, id, &err))
+        fail_msg("%s: %s", name, err.msg);
+    xp_structure_list_free(&l);
+}
+
+static void disordered_crystals(void **state)
+{
+    (void)state;
+    char text[2048];
+    xp_xtal_id a, b;
+    snprintf(text, sizeof text, SS_225, "0.5", "K", "K", "0.5");
+    hash_text_ok("ss.cif", text, &a);
+    assert_true(a.disordered);
+    assert_int_equal(a.spacegroup, 225);
+    assert_int_equal(a.nprim, 2);
+    assert_string_equal(a.formula, "ClK0.5Na0.5");
+    /* P1, conventional cell, K rows first, origin on Cl (every coordinate + 1/2) */
+    size_t len = (size_t)snprintf(text, sizeof text,
+                                  "data_p1\n_cell_length_a 6.3\n_cell_length_b 6.3\n"
+                                  "_cell_length_c 6.3\n_cell_angle_alpha 90\n_cell_angle_beta 90\n"
+                                  "_cell_angle_gamma 90\nloop_\n_atom_site_label\n"
+                                  "_atom_site_type_symbol\n_atom_site_fract_x\n"
+                                  "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n");
+    static const double fcc[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+    for (int e = 0; e < 3; e++)
+        for (int i = 0; i < 4; i++) {
+            static const char *const el[3] = {"K", "Na", "Cl"};
+            double off = e == 2 ? 0.0 : 0.5; /* cations at the old (0,0,0) + 1/2 */
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%d %s %g %g %g %s\n",
+                                    el[e], i, el[e], fcc[i][0] + off, fcc[i][1] + off,
+                                    fcc[i][2] + off, e == 2 ? "1" : "0.5");
+        }
+    hash_text_ok("ss-p1.cif", text, &b);
+    assert_memory_equal(a.symhash, b.symhash, 32);
+    assert_memory_equal(a.protohash, b.protohash, 32);
+    xp_xtal_id_clear(&b);
+    /* other occupancies, another species: other crystals */
+    snprintf(text, sizeof text, SS_225, "0.6", "K", "K", "0.4");
+    hash_text_ok("ss64.cif", text, &b);
+    assert_memory_not_equal(a.symhash, b.symhash, 32);
+    assert_string_equal(b.formula, "ClK0.4Na0.6");
+    xp_xtal_id_clear(&b);
+    snprintf(text, sizeof text, SS_225, "0.5", "Rb", "Rb", "0.5");
+    hash_text_ok("ssrb.cif", text, &b);
+    assert_memory_not_equal(a.symhash, b.symhash, 32);
+    assert_string_equal(b.formula, "ClNa0.5Rb0.5");
+    xp_xtal_id_clear(&b);
+    xp_xtal_id_clear(&a);
+    /* a vacancy: wustite, Fe0.9O */
+    hash_text_ok("feo.cif",
+                 "data_feo\n_cell_length_a 4.3\n_cell_length_b 4.3\n_cell_length_c 4.3\n"
+                 "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                 "_space_group_IT_number 225\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
+                 "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n"
+                 "Fe1 0 0 0 0.9\nO1 0.5 0.5 0.5 1\n",
+                 &a);
+    assert_int_equal(a.spacegroup, 225);
+    assert_string_equal(a.formula, "Fe0.9O");
+    xp_xtal_id_clear(&a);
+    /* two atoms 0.0005 Å apart, each fully occupied: refused, both named */
+    xp_structure_list l = read_ok("top.vasp",
+                                  "top\n1.0\n4 0 0\n0 4 0\n0 0 4\nNa K Cl\n1 1 1\nDirect\n"
+                                  "0 0 0\n0.000125 0 0\n0.5 0.5 0.5\n",
+                                  NULL);
+    xp_error err = {0};
+    assert_int_not_equal(xp_xtal_identify(l.items[0], NULL, &a, &err), 0);
+    assert_non_null(strstr(err.msg, "on top of each other"));
+    assert_non_null(strstr(err.msg, "Na"));
+    assert_non_null(strstr(err.msg, "K"));
     xp_structure_list_free(&l);
 }
 
@@ -564,6 +698,8 @@ int main(void)
         cmocka_unit_test(cif_malformed),
         cmocka_unit_test(hand_equivalences),
         cmocka_unit_test(too_dense_refused),
+        cmocka_unit_test(long_skewed_cells),
+        cmocka_unit_test(disordered_crystals),
         cmocka_unit_test(symhash_of_file),
         cmocka_unit_test(benchmark_manifest),
         cmocka_unit_test(generated_noise_and_moves),

@@ -68,8 +68,8 @@ async function main() {
   const salt = '0x' + kStr('xtalproof test salt');
   const r = {
     recordVersion: 1,
-    symhash: '0x0b3558675155b251f9f9f4789fc1bb4d14d9d9d9369391e26681e113f9a2d1e7',
-    protohash: '0x4f92aca64e2f4e941e2c3cf75aab4bedee4c7a95df8e004f88f1974a1efc964a',
+    symhash: '0x7b55371c2d3d6d23662097e8c36769f8894dba5cd6159401024544a2dddc8c3b',
+    protohash: '0x44d3fbd2864a70a62ff7d34e4c01aabdc7fcd05fed3d08c4f1b58c50963510e3',
     contentHash: '0x0bcd6c330ab41e08fc3cc8b1c7b3edbc11655ec39cc0afad185883cd96f8df91',
     atoms: 8,
     modelHash: '0x439cb06b9d6f13d15a3e8f036db6e7b068360b9c10cadc3ba26c73e16736d8fd',
