@@ -443,6 +443,9 @@ static size_t count_inputs(const xp_step_opening *o, int tree, int tag)
     return c;
 }
 
+/* Each step's recomputation: the output leaf it must be into want (*want_len its length), or
+ * XP_EINVAL when the inputs are not the ones the step reads. NEED jumps to the function's
+ * cleanup with that error. */
 #define NEED(cond, ...)                                                                            \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
@@ -451,6 +454,219 @@ static size_t count_inputs(const xp_step_opening *o, int tree, int tag)
         }                                                                                          \
     } while (0)
 
+/* nbr: *nbr_ok gets the check's verdict (why its reason) instead of an output to compare. */
+static int re_nbr(const xp_step_opening *o, const xp_t3_layout *t, int *nbr_ok, char *why,
+                  size_t cap, xp_error *err)
+{
+    uint32_t i = o->step.atom;
+    int rc = 0;
+    xp_qcrystal q = {0};
+    q.n = t->n;
+    q.pos = calloc(t->n, sizeof *q.pos);
+    q.z = calloc(t->n, 1);
+    NEED(q.pos && q.z, "out of memory for the crystal");
+    const xp_opened_leaf *cell = input(o, XP_TREE_STRUCTURE, XP_QC_CELL_TAG, 0);
+    for (int k = 0; k < 9; k++)
+        xp_be64_read(cell->bytes + 5 + 8 * k, &q.lat[k / 3][k % 3], 1);
+    uint32_t ids[XP_CG_NBR + 1];
+    size_t nopen = count_inputs(o, XP_TREE_STRUCTURE, XP_QC_ATOM_TAG);
+    NEED(nopen <= XP_CG_NBR + 1 && nopen + 1 == o->ninputs,
+         "the neighbour list reads the cell and at most 13 atoms");
+    for (size_t k = 0; k < nopen; k++) {
+        const xp_opened_leaf *a = input(o, XP_TREE_STRUCTURE, XP_QC_ATOM_TAG, k);
+        ids[k] = rd32(a->bytes + 1);
+        q.z[ids[k]] = a->bytes[5];
+        xp_be64_read(a->bytes + 6, q.pos[ids[k]], 3);
+    }
+    /* every atom the list names, and atom i, must be opened */
+    const xp_opened_leaf *b = &o->output;
+    NEED(b->len == XP_T3_NBR_LEAF && rd32(b->bytes + 1) == i,
+         "the output is not the neighbour list of atom %u", i);
+    unsigned cnt = b->bytes[5] > XP_CG_NBR ? XP_CG_NBR : b->bytes[5];
+    for (unsigned k = 0; k <= cnt; k++) {
+        uint32_t j = k == cnt ? i : rd32(b->bytes + 6 + 20 * k);
+        int found = 0;
+        for (size_t u = 0; u < nopen; u++)
+            found |= ids[u] == j;
+        NEED(found || j >= t->n, "atom %u, which the list names, is not opened", j);
+    }
+    *nbr_ok = xp_step_nbr_check(&q, i, o->output.bytes, 0, 0, NULL, why, cap);
+done:
+    free(q.pos);
+    free(q.z);
+    return rc;
+}
+
+static int re_embed(const xp_step_opening *o, uint8_t *want, size_t *want_len, xp_error *err)
+{
+    uint32_t i = o->step.atom;
+    int rc = 0;
+    int32_t x[XP_CG_F];
+    const xp_opened_leaf *a = input(o, XP_TREE_STRUCTURE, XP_QC_ATOM_TAG, 0);
+    const xp_opened_leaf *b = input(o, XP_TREE_WEIGHTS, XP_WL_EMB_TAG, 0);
+    NEED(a && b && rd32(a->bytes + 1) == i && b->bytes[1] == a->bytes[5],
+         "the embedding step reads atom %u and its element's embedding", i);
+    xp_be32_read(b->bytes + 2, x, XP_CG_F);
+    *want_len = xp_t3_leaf_x(0, i, x, want);
+done:
+    return rc;
+}
+
+/* self and pair */
+static int re_projection(const xp_step_opening *o, uint8_t *want, size_t *want_len, xp_error *err)
+{
+    uint32_t i = o->step.atom;
+    int l = o->step.layer, rc = 0, pair = o->step.kind == XP_STEP_PAIR;
+    int32_t x[XP_CG_F], *W = NULL;
+    int64_t v[XP_CG_F2];
+    const xp_opened_leaf *a = input(o, XP_TREE_TRACE, XP_T3_X_TAG, 0);
+    const xp_opened_leaf *b = input(o, XP_TREE_WEIGHTS, pair ? XP_WL_PAIR_TAG : XP_WL_SELF_TAG, 0);
+    NEED(a && b && a->bytes[1] == l && rd32(a->bytes + 2) == i && b->bytes[1] == l,
+         "the projection reads X[%d][%u] and layer %d's weights", l, i, l);
+    NEED((W = malloc(XP_CG_F2 * XP_CG_F * sizeof *W)), "out of memory");
+    xp_be32_read(b->bytes + 2, W, XP_CG_F2 * XP_CG_F);
+    xp_be32_read(a->bytes + 6, x, XP_CG_F);
+    xp_step_proj(W, XP_CG_F, x, v);
+    *want_len = xp_t3_leaf_p(pair, l, i, v, want);
+done:
+    free(W);
+    return rc;
+}
+
+static int re_edge(const xp_step_opening *o, uint8_t *want, size_t *want_len, xp_error *err)
+{
+    const xp_step_id *s = &o->step;
+    uint32_t i = s->atom;
+    int l = s->layer, rc = 0;
+    int32_t *W = NULL;
+    const xp_opened_leaf *a = input(o, XP_TREE_TRACE, XP_T3_NBR_TAG, 0);
+    const xp_opened_leaf *b = input(o, XP_TREE_TRACE, XP_T3_PS_TAG, 0);
+    const xp_opened_leaf *c = input(o, XP_TREE_TRACE, XP_T3_PN_TAG, 0);
+    const xp_opened_leaf *w = input(o, XP_TREE_WEIGHTS, XP_WL_EDGE_TAG, 0);
+    NEED(a && b && c && w && rd32(a->bytes + 1) == i,
+         "the edge reads NBR[%u], PS, PN and the edge weights", i);
+    const uint8_t *e = a->bytes + 6 + 20 * s->k;
+    uint32_t j = rd32(e);
+    NEED(b->bytes[1] == l && rd32(b->bytes + 2) == i && c->bytes[1] == l &&
+             rd32(c->bytes + 2) == j && w->bytes[1] == l,
+         "the edge (%d, %u, %d) reads PS[%d][%u] and PN[%d][%u]", l, i, s->k, l, i, l, j);
+    int32_t bias[XP_CG_F2];
+    int64_t ps[XP_CG_F2], pn[XP_CG_F2], msg[XP_CG_F];
+    NEED((W = malloc(XP_CG_F2 * XP_CG_BOND * sizeof *W)), "out of memory");
+    xp_be32_read(w->bytes + 2, bias, XP_CG_F2);
+    xp_be32_read(w->bytes + 2 + 4 * XP_CG_F2, W, XP_CG_F2 * XP_CG_BOND);
+    xp_be64_read(b->bytes + 6, ps, XP_CG_F2);
+    xp_be64_read(c->bytes + 6, pn, XP_CG_F2);
+    xp_step_edge(bias, W, XP_CG_BOND, ps, pn, (int32_t)rd32(e + 16), sig_tab, spl_tab, msg, NULL);
+    *want_len = xp_t3_leaf_m(l, i, s->k, msg, want);
+done:
+    free(W);
+    return rc;
+}
+
+static int re_update(const xp_step_opening *o, uint8_t *want, size_t *want_len, xp_error *err)
+{
+    uint32_t i = o->step.atom;
+    int l = o->step.layer, rc = 0;
+    const xp_opened_leaf *a = input(o, XP_TREE_TRACE, XP_T3_X_TAG, 0);
+    const xp_opened_leaf *b = input(o, XP_TREE_WEIGHTS, XP_WL_NORM_TAG, 0);
+    NEED(a && b && a->bytes[1] == l && rd32(a->bytes + 2) == i && b->bytes[1] == l,
+         "the update reads X[%d][%u] and layer %d's norm", l, i, l);
+    int64_t msg[XP_CG_NBR][XP_CG_F];
+    for (int k = 0; k < XP_CG_NBR; k++) {
+        const xp_opened_leaf *c = input(o, XP_TREE_TRACE, XP_T3_M_TAG, (size_t)k);
+        NEED(c && c->bytes[1] == l && rd32(c->bytes + 2) == i && c->bytes[6] == k,
+             "the update reads the 12 messages M[%d][%u][0..11] in order", l, i);
+        xp_be64_read(c->bytes + 7, msg[k], XP_CG_F);
+    }
+    int32_t scale[XP_CG_F], shift[XP_CG_F], x[XP_CG_F], y[XP_CG_F];
+    xp_be32_read(b->bytes + 2, scale, XP_CG_F);
+    xp_be32_read(b->bytes + 2 + 4 * XP_CG_F, shift, XP_CG_F);
+    xp_be32_read(a->bytes + 6, x, XP_CG_F);
+    xp_step_update(scale, shift, x, (const int64_t(*)[XP_CG_F])msg, spl_tab, y, NULL);
+    *want_len = xp_t3_leaf_x(l + 1, i, y, want);
+done:
+    return rc;
+}
+
+static int re_sum(const xp_step_opening *o, const xp_t3_layout *t, uint8_t *want,
+                  size_t *want_len, xp_error *err)
+{
+    uint32_t i = o->step.atom;
+    int l = o->step.layer, rc = 0;
+    uint64_t below = l == 1 ? t->n : t->count[l - 1], u0 = (uint64_t)i * XP_T3_FANIN;
+    size_t nchild = (size_t)((below - u0) < XP_T3_FANIN ? below - u0 : XP_T3_FANIN);
+    int tag = l == 1 ? XP_T3_X_TAG : XP_T3_SUM_TAG;
+    NEED(o->ninputs == nchild + 1, "the pooling node (%d, %u) reads the cell and %zu children", l,
+         i, nchild);
+    int64_t sum[XP_CG_F] = {0};
+    for (size_t u = 0; u < nchild; u++) {
+        const xp_opened_leaf *c = input(o, XP_TREE_TRACE, tag, u);
+        NEED(c, "the pooling node (%d, %u) reads its %zu children", l, i, nchild);
+        uint32_t id = rd32(c->bytes + 2);
+        NEED(id == u0 + u && c->bytes[1] == (l == 1 ? XP_CG_NCONV : l - 1),
+             "the pooling node (%d, %u) reads its children in order", l, i);
+        int64_t cv[XP_CG_F];
+        if (l == 1) {
+            int32_t x[XP_CG_F];
+            xp_be32_read(c->bytes + 6, x, XP_CG_F);
+            for (int k = 0; k < XP_CG_F; k++)
+                cv[k] = x[k];
+        } else {
+            xp_be64_read(c->bytes + 6, cv, XP_CG_F);
+        }
+        for (int k = 0; k < XP_CG_F; k++)
+            sum[k] += cv[k];
+    }
+    *want_len = xp_t3_leaf_sum(l, i, sum, want);
+done:
+    return rc;
+}
+
+static int re_mean(const xp_step_opening *o, const xp_t3_layout *t, uint8_t *want,
+                   size_t *want_len, xp_error *err)
+{
+    int rc = 0;
+    const xp_opened_leaf *a = input(o, XP_TREE_TRACE, XP_T3_SUM_TAG, 0);
+    NEED(a && a->bytes[1] == t->levels && rd32(a->bytes + 2) == 0,
+         "the mean reads the top of the pooling tree");
+    int64_t sum[XP_CG_F];
+    int32_t x[XP_CG_F];
+    xp_be64_read(a->bytes + 6, sum, XP_CG_F);
+    xp_step_mean(sum, t->n, x);
+    *want_len = xp_t3_leaf_pool(x, want);
+done:
+    return rc;
+}
+
+static int re_head(const xp_step_opening *o, uint8_t *want, size_t *want_len, xp_error *err)
+{
+    int rc = 0;
+    xp_head_params *hp = NULL;
+    const xp_opened_leaf *a = input(o, XP_TREE_TRACE, XP_T3_POOL_TAG, 0);
+    const xp_opened_leaf *b = input(o, XP_TREE_WEIGHTS, XP_WL_HEAD_TAG, 0);
+    NEED(a && b, "the head reads POOL and the head's weights");
+    NEED((hp = malloc(sizeof *hp)), "out of memory");
+    const uint8_t *p = b->bytes + 1;
+    xp_be32_read(p, &hp->fc_w[0][0], XP_CG_H * XP_CG_F);
+    p += 4 * XP_CG_H * XP_CG_F;
+    xp_be32_read(p, hp->fc_b, XP_CG_H);
+    xp_be32_read(p + 4 * XP_CG_H, hp->out_w, XP_CG_H);
+    p += 8 * XP_CG_H;
+    xp_be32_read(p, &hp->out_b, 1);
+    xp_be32_read(p + 4, &hp->norm_mean, 1);
+    xp_be32_read(p + 8, &hp->norm_std, 1);
+    int32_t x[XP_CG_F], out_q, value_q;
+    xp_be32_read(a->bytes + 1, x, XP_CG_F);
+    xp_step_head_raw(hp, spl_tab, x, &out_q, &value_q, NULL, NULL);
+    *want_len = xp_t3_leaf_out(out_q, value_q, want);
+done:
+    free(hp);
+    return rc;
+}
+
+#undef NEED
+
 /* Recomputes the step into want (the output leaf it must be); XP_EINVAL when the inputs are not
  * the ones the step reads. For nbr, *nbr_ok gets the check's verdict instead. */
 static int recompute(const xp_step_opening *o, const xp_t3_layout *t, uint8_t *want,
@@ -458,182 +674,30 @@ static int recompute(const xp_step_opening *o, const xp_t3_layout *t, uint8_t *w
 {
     pthread_once(&tables_once, make_tables);
     const xp_step_id *s = &o->step;
-    uint32_t i = s->atom;
-    int l = s->layer, rc = 0;
-    const xp_opened_leaf *a, *b, *c;
-    int32_t x[XP_CG_F], *W = NULL;
-    int64_t v[XP_CG_F2];
-    xp_qcrystal q = {0};
     static const size_t fixed_inputs[] = {0, 3, 3, 3, 5, 15, 0, 2, 3};
     if (fixed_inputs[s->kind] && o->ninputs != fixed_inputs[s->kind])
         return xp_error_set(err, XP_EINVAL, "the %s step reads %zu leaves, not %zu",
                             xp_step_kind_name(s->kind), fixed_inputs[s->kind], o->ninputs);
     switch (s->kind) {
-    case XP_STEP_NBR: {
-        q.n = t->n;
-        q.pos = calloc(t->n, sizeof *q.pos);
-        q.z = calloc(t->n, 1);
-        NEED(q.pos && q.z, "out of memory for the crystal");
-        const xp_opened_leaf *cell = input(o, XP_TREE_STRUCTURE, XP_QC_CELL_TAG, 0);
-        for (int k = 0; k < 9; k++)
-            xp_be64_read(cell->bytes + 5 + 8 * k, &q.lat[k / 3][k % 3], 1);
-        uint32_t ids[XP_CG_NBR + 1];
-        size_t nopen = count_inputs(o, XP_TREE_STRUCTURE, XP_QC_ATOM_TAG);
-        NEED(nopen <= XP_CG_NBR + 1 && nopen + 1 == o->ninputs,
-             "the neighbour list reads the cell and at most 13 atoms");
-        for (size_t k = 0; k < nopen; k++) {
-            a = input(o, XP_TREE_STRUCTURE, XP_QC_ATOM_TAG, k);
-            ids[k] = rd32(a->bytes + 1);
-            q.z[ids[k]] = a->bytes[5];
-            xp_be64_read(a->bytes + 6, q.pos[ids[k]], 3);
-        }
-        /* every atom the list names, and atom i, must be opened */
-        b = &o->output;
-        NEED(b->len == XP_T3_NBR_LEAF && rd32(b->bytes + 1) == i,
-             "the output is not the neighbour list of atom %u", i);
-        unsigned cnt = b->bytes[5] > XP_CG_NBR ? XP_CG_NBR : b->bytes[5];
-        for (unsigned k = 0; k <= cnt; k++) {
-            uint32_t j = k == cnt ? i : rd32(b->bytes + 6 + 20 * k);
-            int found = 0;
-            for (size_t u = 0; u < nopen; u++)
-                found |= ids[u] == j;
-            NEED(found || j >= t->n, "atom %u, which the list names, is not opened", j);
-        }
-        *nbr_ok = xp_step_nbr_check(&q, i, o->output.bytes, 0, 0, NULL, why, cap);
-        break;
-    }
+    case XP_STEP_NBR:
+        return re_nbr(o, t, nbr_ok, why, cap, err);
     case XP_STEP_EMBED:
-        a = input(o, XP_TREE_STRUCTURE, XP_QC_ATOM_TAG, 0);
-        b = input(o, XP_TREE_WEIGHTS, XP_WL_EMB_TAG, 0);
-        NEED(a && b && rd32(a->bytes + 1) == i && b->bytes[1] == a->bytes[5],
-             "the embedding step reads atom %u and its element's embedding", i);
-        xp_be32_read(b->bytes + 2, x, XP_CG_F);
-        *want_len = xp_t3_leaf_x(0, i, x, want);
-        break;
+        return re_embed(o, want, want_len, err);
     case XP_STEP_SELF:
-    case XP_STEP_PAIR: {
-        int pair = s->kind == XP_STEP_PAIR;
-        a = input(o, XP_TREE_TRACE, XP_T3_X_TAG, 0);
-        b = input(o, XP_TREE_WEIGHTS, pair ? XP_WL_PAIR_TAG : XP_WL_SELF_TAG, 0);
-        NEED(a && b && a->bytes[1] == l && rd32(a->bytes + 2) == i && b->bytes[1] == l,
-             "the projection reads X[%d][%u] and layer %d's weights", l, i, l);
-        NEED((W = malloc(XP_CG_F2 * XP_CG_F * sizeof *W)), "out of memory");
-        xp_be32_read(b->bytes + 2, W, XP_CG_F2 * XP_CG_F);
-        xp_be32_read(a->bytes + 6, x, XP_CG_F);
-        xp_step_proj(W, XP_CG_F, x, v);
-        *want_len = xp_t3_leaf_p(pair, l, i, v, want);
-        break;
+    case XP_STEP_PAIR:
+        return re_projection(o, want, want_len, err);
+    case XP_STEP_EDGE:
+        return re_edge(o, want, want_len, err);
+    case XP_STEP_UPDATE:
+        return re_update(o, want, want_len, err);
+    case XP_STEP_SUM:
+        return re_sum(o, t, want, want_len, err);
+    case XP_STEP_MEAN:
+        return re_mean(o, t, want, want_len, err);
+    case XP_STEP_HEAD:
+        return re_head(o, want, want_len, err);
     }
-    case XP_STEP_EDGE: {
-        a = input(o, XP_TREE_TRACE, XP_T3_NBR_TAG, 0);
-        b = input(o, XP_TREE_TRACE, XP_T3_PS_TAG, 0);
-        c = input(o, XP_TREE_TRACE, XP_T3_PN_TAG, 0);
-        const xp_opened_leaf *w = input(o, XP_TREE_WEIGHTS, XP_WL_EDGE_TAG, 0);
-        NEED(a && b && c && w && rd32(a->bytes + 1) == i, "the edge reads NBR[%u], PS, PN and "
-                                                          "the edge weights",
-             i);
-        const uint8_t *e = a->bytes + 6 + 20 * s->k;
-        uint32_t j = rd32(e);
-        NEED(b->bytes[1] == l && rd32(b->bytes + 2) == i && c->bytes[1] == l &&
-                 rd32(c->bytes + 2) == j && w->bytes[1] == l,
-             "the edge (%d, %u, %d) reads PS[%d][%u] and PN[%d][%u]", l, i, s->k, l, i, l, j);
-        int32_t bias[XP_CG_F2];
-        int64_t ps[XP_CG_F2], pn[XP_CG_F2], msg[XP_CG_F];
-        NEED((W = malloc(XP_CG_F2 * XP_CG_BOND * sizeof *W)), "out of memory");
-        xp_be32_read(w->bytes + 2, bias, XP_CG_F2);
-        xp_be32_read(w->bytes + 2 + 4 * XP_CG_F2, W, XP_CG_F2 * XP_CG_BOND);
-        xp_be64_read(b->bytes + 6, ps, XP_CG_F2);
-        xp_be64_read(c->bytes + 6, pn, XP_CG_F2);
-        xp_step_edge(bias, W, XP_CG_BOND, ps, pn, (int32_t)rd32(e + 16), sig_tab, spl_tab, msg,
-                     NULL);
-        *want_len = xp_t3_leaf_m(l, i, s->k, msg, want);
-        break;
-    }
-    case XP_STEP_UPDATE: {
-        a = input(o, XP_TREE_TRACE, XP_T3_X_TAG, 0);
-        b = input(o, XP_TREE_WEIGHTS, XP_WL_NORM_TAG, 0);
-        NEED(a && b && a->bytes[1] == l && rd32(a->bytes + 2) == i && b->bytes[1] == l,
-             "the update reads X[%d][%u] and layer %d's norm", l, i, l);
-        int64_t msg[XP_CG_NBR][XP_CG_F];
-        for (int k = 0; k < XP_CG_NBR; k++) {
-            c = input(o, XP_TREE_TRACE, XP_T3_M_TAG, (size_t)k);
-            NEED(c && c->bytes[1] == l && rd32(c->bytes + 2) == i && c->bytes[6] == k,
-                 "the update reads the 12 messages M[%d][%u][0..11] in order", l, i);
-            xp_be64_read(c->bytes + 7, msg[k], XP_CG_F);
-        }
-        int32_t scale[XP_CG_F], shift[XP_CG_F], y[XP_CG_F];
-        xp_be32_read(b->bytes + 2, scale, XP_CG_F);
-        xp_be32_read(b->bytes + 2 + 4 * XP_CG_F, shift, XP_CG_F);
-        xp_be32_read(a->bytes + 6, x, XP_CG_F);
-        xp_step_update(scale, shift, x, (const int64_t(*)[XP_CG_F])msg, spl_tab, y, NULL);
-        *want_len = xp_t3_leaf_x(l + 1, i, y, want);
-        break;
-    }
-    case XP_STEP_SUM: {
-        uint64_t below = l == 1 ? t->n : t->count[l - 1], u0 = (uint64_t)i * XP_T3_FANIN;
-        size_t nchild = (size_t)((below - u0) < XP_T3_FANIN ? below - u0 : XP_T3_FANIN);
-        int tag = l == 1 ? XP_T3_X_TAG : XP_T3_SUM_TAG;
-        NEED(o->ninputs == nchild + 1, "the pooling node (%d, %u) reads the cell and %zu children",
-             l, i, nchild);
-        int64_t sum[XP_CG_F] = {0};
-        for (size_t u = 0; u < nchild; u++) {
-            c = input(o, XP_TREE_TRACE, tag, u);
-            NEED(c, "the pooling node (%d, %u) reads its %zu children", l, i, nchild);
-            uint32_t id = rd32(c->bytes + 2);
-            NEED(id == u0 + u && c->bytes[1] == (l == 1 ? XP_CG_NCONV : l - 1),
-                 "the pooling node (%d, %u) reads its children in order", l, i);
-            int64_t cv[XP_CG_F];
-            if (l == 1) {
-                xp_be32_read(c->bytes + 6, x, XP_CG_F);
-                for (int k = 0; k < XP_CG_F; k++)
-                    cv[k] = x[k];
-            } else {
-                xp_be64_read(c->bytes + 6, cv, XP_CG_F);
-            }
-            for (int k = 0; k < XP_CG_F; k++)
-                sum[k] += cv[k];
-        }
-        *want_len = xp_t3_leaf_sum(l, i, sum, want);
-        break;
-    }
-    case XP_STEP_MEAN: {
-        a = input(o, XP_TREE_TRACE, XP_T3_SUM_TAG, 0);
-        NEED(a && a->bytes[1] == t->levels && rd32(a->bytes + 2) == 0,
-             "the mean reads the top of the pooling tree");
-        int64_t sum[XP_CG_F];
-        xp_be64_read(a->bytes + 6, sum, XP_CG_F);
-        xp_step_mean(sum, t->n, x);
-        *want_len = xp_t3_leaf_pool(x, want);
-        break;
-    }
-    case XP_STEP_HEAD: {
-        a = input(o, XP_TREE_TRACE, XP_T3_POOL_TAG, 0);
-        b = input(o, XP_TREE_WEIGHTS, XP_WL_HEAD_TAG, 0);
-        NEED(a && b, "the head reads POOL and the head's weights");
-        xp_head_params *hp = malloc(sizeof *hp);
-        NEED(hp, "out of memory");
-        const uint8_t *p = b->bytes + 1;
-        xp_be32_read(p, &hp->fc_w[0][0], XP_CG_H * XP_CG_F);
-        p += 4 * XP_CG_H * XP_CG_F;
-        xp_be32_read(p, hp->fc_b, XP_CG_H);
-        xp_be32_read(p + 4 * XP_CG_H, hp->out_w, XP_CG_H);
-        p += 8 * XP_CG_H;
-        xp_be32_read(p, &hp->out_b, 1);
-        xp_be32_read(p + 4, &hp->norm_mean, 1);
-        xp_be32_read(p + 8, &hp->norm_std, 1);
-        int32_t out_q, value_q;
-        xp_be32_read(a->bytes + 1, x, XP_CG_F);
-        xp_step_head_raw(hp, spl_tab, x, &out_q, &value_q, NULL, NULL);
-        free(hp);
-        *want_len = xp_t3_leaf_out(out_q, value_q, want);
-        break;
-    }
-    }
-done:
-    free(W);
-    free(q.pos);
-    free(q.z);
-    return rc;
+    return xp_error_set(err, XP_EINVAL, "unknown step kind %d", (int)s->kind);
 }
 
 int xp_step_opening_check(const xp_step_opening *o, const uint8_t trace_root[32],
