@@ -825,6 +825,40 @@ static void test_tamper_step_opening(void **state)
 
 /* With no structure file, the record's claims are the references: the opening follows the
  * record's atoms and the inclusion proof the record's symhash. */
+/* A record whose symhash is not the file's while the file's bytes are its contentHash (a record
+ * made before symhash version 4, or a re-sealed lie): the structure check fails and its message
+ * says the bytes match; a file of other bytes gets no such remark. */
+static void test_earlier_symhash(void **state)
+{
+    fixture *f = *state;
+    xp_pred_record *r = calloc(1, sizeof *r);
+    *r = f->rec;
+    r->symhash[31] ^= 0x80;
+    reseal(f, r);
+    xp_verify_in in = inputs(f, STRUCTURE, f->data, f->len, f->model, layer_opening(f),
+                             step_opening(f));
+    xp_verify_report rep;
+    xp_error err = {0};
+    assert_int_equal(xp_pred_verify(r, &in, &rep, &err), 0);
+    int seen = 0;
+    for (size_t i = 0; i < rep.n; i++)
+        if (!strcmp(rep.check[i].name, "structure")) {
+            seen = 1;
+            assert_int_equal(rep.check[i].status, XP_CHECK_FAIL);
+            assert_non_null(strstr(rep.check[i].reason, "the file's bytes are contentHash"));
+            assert_non_null(strstr(rep.check[i].reason, "earlier symhash version"));
+        } else if (!strcmp(rep.check[i].name, "file"))
+            assert_int_equal(rep.check[i].status, XP_CHECK_PASS);
+    assert_true(seen);
+    r->content_hash[0] ^= 1;
+    reseal(f, r);
+    assert_int_equal(xp_pred_verify(r, &in, &rep, &err), 0);
+    for (size_t i = 0; i < rep.n; i++)
+        if (!strcmp(rep.check[i].name, "structure"))
+            assert_null(strstr(rep.check[i].reason, "contentHash"));
+    free(r);
+}
+
 static void test_without_files(void **state)
 {
     fixture *f = *state;
@@ -909,7 +943,8 @@ int main(void)
         cmocka_unit_test(test_valid_record),   cmocka_unit_test(test_trace_openings),
         cmocka_unit_test(test_step_openings),  cmocka_unit_test(test_tamper_record),
         cmocka_unit_test(test_tamper_opening), cmocka_unit_test(test_tamper_step_opening),
-        cmocka_unit_test(test_without_files),  cmocka_unit_test(test_other_files),
+        cmocka_unit_test(test_earlier_symhash), cmocka_unit_test(test_without_files),
+        cmocka_unit_test(test_other_files),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     /* records of cgcnn-q16-v3 (version 2), then the still-verified version 1 */
