@@ -27,7 +27,7 @@ header_module() {
     merkle.h) REPLY=merkle ;;
     eth.h|rlp.h|tx.h|abi.h|rpc.h|eth_send.h) REPLY=eth ;;
     model.h|featurize.h|infer.h|steps.h) REPLY=model ;;
-    store.h|proofdoc.h|nodestate.h|secrets.h|predtable.h|register.h) REPLY=store ;;
+    store.h|proofdoc.h|nodestate.h|secrets.h|predtable.h|register.h|rehash.h) REPLY=store ;;
     prover.h|predictions.h) REPLY=prover ;;
     chain.h) REPLY=chain ;;
     daemon.h) REPLY=daemon ;;
