@@ -120,13 +120,8 @@ static void tell(const rehash *g, xp_rehash_status st, const char *file, const c
 {
     if (!g->fn)
         return;
-    xp_rehash_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.status = st;
-    ev.file = file;
-    ev.error = error;
-    ev.record = record;
-    ev.index = index;
+    xp_rehash_event ev = {
+        .status = st, .file = file, .error = error, .record = record, .index = index};
     if (from)
         memcpy(ev.from, from, 32);
     if (symhash)
