@@ -12,11 +12,13 @@ for f in $files; do
   n=$(wc -l < "$f")
   if [ "$n" -gt 800 ]; then echo "size: $f has $n lines (at most 800)"; bad=1; fi
 done
-# functions: a line at column 0 ending with ')' (or ') {'), its body up to the next '}' at column 0
+# functions: a '{' at column 0 right after a line ending with ')', the head being the last line
+# that starts at column 0 (a signature may run over several lines); the body up to the next '}'
+# at column 0
 out=$(awk '
   FNR == 1 { inside = 0; prev2 = ""; prev1 = "" }
-  !inside && /^[A-Za-z_].*\)[ \t]*$/ { head = $0; headline = FNR; why = (prev1 ~ /long:/ || prev2 ~ /long:/) }
-  !inside && /^\{/ && headline == FNR - 1 { inside = 1; start = FNR; name = head }
+  !inside && /^[A-Za-z_]/ { head = $0; why = (prev1 ~ /long:/ || prev2 ~ /long:/) }
+  !inside && /^\{/ && prev1 ~ /\)[ \t]*$/ { inside = 1; start = FNR; name = head }
   inside && /^\}/ { len = FNR - start; inside = 0;
                     if (len > 150 && !why) printf "size: %s:%d: a function of %d lines (at most 150): %s\n", FILENAME, start, len, name }
   { prev2 = prev1; prev1 = $0 }
