@@ -435,8 +435,20 @@ static double frac_distance(const double lat[3][3], const double a[3], const dou
     return best;
 }
 
-static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
-                      xp_structure_list *out)
+/* Where a block's atom sites are and what the cell is: read_block's first part. */
+typedef struct site_table {
+    ssize_t tx[3];           /* the coordinate columns */
+    int cartesian;
+    ssize_t nrows;
+    ssize_t ttype, tlabel, tocc;
+    double lat[3][3], inv[3][3];
+    double lat_cz[3][3]; /* the structure's cell; lat only interprets cartesian sites */
+    size_t max_sites;
+} site_table;
+
+/* The coordinate and element columns and the cell of the block: 1 when the block holds no
+ * crystal structure (skipped), 0, or an error. */
+static int find_site_table(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts, site_table *t)
 {
     static const char *const cell_tags[6] = {"_cell_length_a", "_cell_length_b",
                                              "_cell_length_c", "_cell_angle_alpha",
@@ -445,56 +457,159 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
                                              "_atom_site_fract_z"};
     static const char *const cart_tags[3] = {"_atom_site_cartn_x", "_atom_site_cartn_y",
                                              "_atom_site_cartn_z"};
-    size_t max_sites = opts->max_sites ? opts->max_sites : 100000;
-    ssize_t tx[3];
-    int cartesian = 0;
+    t->max_sites = opts->max_sites ? opts->max_sites : 100000;
+    t->cartesian = 0;
     for (int k = 0; k < 3; k++)
-        tx[k] = find_tag(db, frac_tags[k]);
-    if (tx[0] < 0 && tx[1] < 0 && tx[2] < 0) {
+        t->tx[k] = find_tag(db, frac_tags[k]);
+    if (t->tx[0] < 0 && t->tx[1] < 0 && t->tx[2] < 0) {
         for (int k = 0; k < 3; k++)
-            tx[k] = find_tag(db, cart_tags[k]);
-        cartesian = 1;
+            t->tx[k] = find_tag(db, cart_tags[k]);
+        t->cartesian = 1;
     }
     ssize_t tcell = find_tag(db, cell_tags[0]);
-    if (tx[0] < 0 && tx[1] < 0 && tx[2] < 0 && tcell < 0)
+    if (t->tx[0] < 0 && t->tx[1] < 0 && t->tx[2] < 0 && tcell < 0)
         return 1; /* not a crystal structure block: skipped */
     for (int k = 0; k < 3; k++)
-        if (tx[k] < 0)
+        if (t->tx[k] < 0)
             return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: no atom site coordinates (%s)",
-                                b->file, b->block, cartesian ? cart_tags[k] : frac_tags[k]);
+                                b->file, b->block, t->cartesian ? cart_tags[k] : frac_tags[k]);
     double p[6];
     for (int k = 0; k < 6; k++) {
-        ssize_t t = find_tag(db, cell_tags[k]);
-        if (t < 0)
+        ssize_t tc = find_tag(db, cell_tags[k]);
+        if (tc < 0)
             return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s is missing", b->file,
                                 b->block, cell_tags[k]);
-        int rc = number_of(b, db, t, 0, cell_tags[k], &p[k]);
+        int rc = number_of(b, db, tc, 0, cell_tags[k], &p[k]);
         if (rc)
             return rc;
     }
-    double lat[3][3], inv[3][3];
-    if (xp_lattice_from_params(p, lat) || xp_mat3_inverse(lat, inv))
+    if (xp_lattice_from_params(p, t->lat) || xp_mat3_inverse(t->lat, t->inv))
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: the cell (%g %g %g %g %g %g) is not "
                             "a valid lattice", b->file, b->block, p[0], p[1], p[2], p[3], p[4],
                             p[5]);
-    double lat_cz[3][3]; /* the structure's cell; lat only interprets cartesian sites */
-    xp_lattice_from_params_cz(p, lat_cz);
-    ssize_t nrows = value_count(db, tx[0]);
-    if (value_count(db, tx[1]) != nrows || value_count(db, tx[2]) != nrows)
+    xp_lattice_from_params_cz(p, t->lat_cz);
+    t->nrows = value_count(db, t->tx[0]);
+    if (value_count(db, t->tx[1]) != t->nrows || value_count(db, t->tx[2]) != t->nrows)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: the atom site coordinates have "
                             "different numbers of values", b->file, b->block);
-    if (nrows <= 0)
+    if (t->nrows <= 0)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: no atom sites", b->file, b->block);
-    ssize_t ttype = find_tag(db, "_atom_site_type_symbol");
-    ssize_t tlabel = find_tag(db, "_atom_site_label");
-    ssize_t tocc = find_tag(db, "_atom_site_occupancy");
-    if (ttype < 0 && tlabel < 0)
+    t->ttype = find_tag(db, "_atom_site_type_symbol");
+    t->tlabel = find_tag(db, "_atom_site_label");
+    t->tocc = find_tag(db, "_atom_site_occupancy");
+    if (t->ttype < 0 && t->tlabel < 0)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: neither _atom_site_type_symbol nor "
                             "_atom_site_label names the elements", b->file, b->block);
+    return 0;
+}
 
+/* Atom site r of the table: its label, element, fractional position and occupancy; where gets
+ * its name for the messages ("atom site 3 (O1)"). */
+static int read_site_row(block_ctx *b, DATABLOCK *db, const site_table *t, ssize_t r,
+                         xp_site *site, char where[96])
+{
+    const char *label = t->tlabel >= 0 && r < value_count(db, t->tlabel)
+                            ? value_text(db, t->tlabel, r)
+                            : NULL;
+    const char *type = t->ttype >= 0 && r < value_count(db, t->ttype) ? value_text(db, t->ttype, r)
+                                                                       : NULL;
+    snprintf(where, 96, "atom site %zd%s%s%s", r + 1, label ? " (" : "", label ? label : "",
+             label ? ")" : "");
+    if (label)
+        snprintf(site->label, sizeof site->label, "%s", label);
+    site->z = type && strcmp(type, "?") && strcmp(type, ".") ? xp_element_from_label(type) : 0;
+    if (!site->z && label)
+        site->z = xp_element_from_label(label);
+    if (!site->z)
+        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: no element in \"%s\"", b->file,
+                            b->block, where, type ? type : label ? label : "");
+    double v[3];
+    for (int k = 0; k < 3; k++) {
+        char what[128];
+        snprintf(what, sizeof what, "%s coordinate %c", where, 'x' + k);
+        int rc = number_of(b, db, t->tx[k], r, what, &v[k]);
+        if (rc)
+            return rc;
+    }
+    if (t->cartesian)
+        for (int k = 0; k < 3; k++)
+            site->frac[k] = v[0] * t->inv[0][k] + v[1] * t->inv[1][k] + v[2] * t->inv[2][k];
+    else
+        memcpy(site->frac, v, sizeof v);
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(site->frac[k]) || fabs(site->frac[k]) > 1e6)
+            return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: coordinate out of range",
+                                b->file, b->block, where);
+    if (t->tocc >= 0 && r < value_count(db, t->tocc)) {
+        const char *ot = value_text(db, t->tocc, r);
+        double occ = 1.0;
+        int orc = ot ? xp_parse_cif_number(ot, &occ) : XP_EINVAL;
+        if (orc == XP_EINVAL || (orc == 0 && !(occ > 0 && occ <= 1.0 + 1e-6)))
+            return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: occupancy \"%s\" is not a "
+                                "number in (0, 1]", b->file, b->block, where, ot ? ot : "");
+        site->occupancy = orc == 0 ? fmin(occ, 1.0) : 1.0;
+    }
+    return 0;
+}
+
+/* Adds every symmetry image of the site to s, merged with the sites already there (cap: the
+ * room in s->sites). */
+static int add_images(block_ctx *b, const site_table *t, const xp_symop *ops, size_t nops,
+                      const xp_site *site, const char *where, xp_structure *s, size_t *cap)
+{
+    size_t first = s->nsites;
+    for (size_t o = 0; o < nops; o++) {
+        xp_site img = *site;
+        for (int k = 0; k < 3; k++)
+            img.frac[k] = wrap01(ops[o].rot[k][0] * site->frac[0] +
+                                 ops[o].rot[k][1] * site->frac[1] +
+                                 ops[o].rot[k][2] * site->frac[2] + ops[o].trans[k]);
+        int merged = 0;
+        for (size_t j = 0; j < s->nsites && !merged; j++) {
+            xp_site *q = &s->sites[j];
+            double d = frac_distance(t->lat, q->frac, img.frac);
+            if (j >= first) { /* an image of this same site: symmetry maps it onto itself */
+                merged = d < MERGE_TOL;
+                continue;
+            }
+            if (d >= MERGE_TOL)
+                continue;
+            if (q->z == img.z && d < DUPLICATE_TOL) {
+                merged = 1; /* the same atom listed twice */
+            } else if (q->z != img.z && q->occupancy + img.occupancy > 1.0 + 1e-3) {
+                return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s overlaps site %s "
+                                    "(%.4f Å apart), and their occupancies add up to more "
+                                    "than 1", b->file, b->block, where, q->label, d);
+            }
+        }
+        if (merged)
+            continue;
+        if (s->nsites == t->max_sites)
+            return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: more than %zu sites", b->file,
+                                b->block, t->max_sites);
+        if (s->nsites == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 64;
+            xp_site *ns = realloc(s->sites, ncap * sizeof *ns);
+            if (!ns)
+                return xp_error_set(b->err, XP_ENOMEM, "out of memory");
+            s->sites = ns;
+            *cap = ncap;
+        }
+        s->sites[s->nsites++] = img;
+    }
+    return 0;
+}
+
+static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
+                      xp_structure_list *out)
+{
+    site_table t;
+    int rc = find_site_table(b, db, opts, &t);
+    if (rc)
+        return rc;
     xp_symop *ops = NULL;
     size_t nops = 0;
-    int rc = block_ops(b, db, &ops, &nops);
+    rc = block_ops(b, db, &ops, &nops);
     if (rc)
         return rc;
     xp_structure *s = xp_structure_new(0);
@@ -503,100 +618,15 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
         free(ops);
         return xp_error_set(b->err, XP_ENOMEM, "out of memory");
     }
-    memcpy(s->lattice, lat_cz, sizeof lat_cz);
-    for (ssize_t r = 0; r < nrows; r++) {
+    memcpy(s->lattice, t.lat_cz, sizeof t.lat_cz);
+    for (ssize_t r = 0; r < t.nrows; r++) {
         xp_site site = {.occupancy = 1.0};
-        const char *label = tlabel >= 0 && r < value_count(db, tlabel) ? value_text(db, tlabel, r)
-                                                                        : NULL;
-        const char *type = ttype >= 0 && r < value_count(db, ttype) ? value_text(db, ttype, r)
-                                                                     : NULL;
         char where[96];
-        snprintf(where, sizeof where, "atom site %zd%s%s%s", r + 1, label ? " (" : "",
-                 label ? label : "", label ? ")" : "");
-        if (label)
-            snprintf(site.label, sizeof site.label, "%s", label);
-        site.z = type && strcmp(type, "?") && strcmp(type, ".") ? xp_element_from_label(type) : 0;
-        if (!site.z && label)
-            site.z = xp_element_from_label(label);
-        if (!site.z) {
-            rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: no element in \"%s\"", b->file,
-                              b->block, where, type ? type : label ? label : "");
+        if ((rc = read_site_row(b, db, &t, r, &site, where)))
             goto fail;
-        }
-        double v[3];
-        for (int k = 0; k < 3; k++) {
-            char what[128];
-            snprintf(what, sizeof what, "%s coordinate %c", where, 'x' + k);
-            if ((rc = number_of(b, db, tx[k], r, what, &v[k])))
-                goto fail;
-        }
-        if (cartesian)
-            for (int k = 0; k < 3; k++)
-                site.frac[k] = v[0] * inv[0][k] + v[1] * inv[1][k] + v[2] * inv[2][k];
-        else
-            memcpy(site.frac, v, sizeof v);
-        for (int k = 0; k < 3; k++)
-            if (!isfinite(site.frac[k]) || fabs(site.frac[k]) > 1e6) {
-                rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: coordinate out of range",
-                                  b->file, b->block, where);
-                goto fail;
-            }
-        if (tocc >= 0 && r < value_count(db, tocc)) {
-            const char *ot = value_text(db, tocc, r);
-            double occ = 1.0;
-            int orc = ot ? xp_parse_cif_number(ot, &occ) : XP_EINVAL;
-            if (orc == XP_EINVAL || (orc == 0 && !(occ > 0 && occ <= 1.0 + 1e-6))) {
-                rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: occupancy \"%s\" is not a "
-                                  "number in (0, 1]", b->file, b->block, where, ot ? ot : "");
-                goto fail;
-            }
-            site.occupancy = orc == 0 ? fmin(occ, 1.0) : 1.0;
-        }
         /* every symmetry image, merged with the sites already there */
-        size_t first = s->nsites;
-        for (size_t o = 0; o < nops; o++) {
-            xp_site img = site;
-            for (int k = 0; k < 3; k++)
-                img.frac[k] = wrap01(ops[o].rot[k][0] * site.frac[0] + ops[o].rot[k][1] * site.frac[1] +
-                                     ops[o].rot[k][2] * site.frac[2] + ops[o].trans[k]);
-            int merged = 0;
-            for (size_t j = 0; j < s->nsites && !merged; j++) {
-                xp_site *q = &s->sites[j];
-                double d = frac_distance(lat, q->frac, img.frac);
-                if (j >= first) { /* an image of this same site: symmetry maps it onto itself */
-                    merged = d < MERGE_TOL;
-                    continue;
-                }
-                if (d >= MERGE_TOL)
-                    continue;
-                if (q->z == img.z && d < DUPLICATE_TOL) {
-                    merged = 1; /* the same atom listed twice */
-                } else if (q->z != img.z && q->occupancy + img.occupancy > 1.0 + 1e-3) {
-                    rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s overlaps site %s "
-                                      "(%.4f Å apart), and their occupancies add up to more "
-                                      "than 1", b->file, b->block, where, q->label, d);
-                    goto fail;
-                }
-            }
-            if (merged)
-                continue;
-            if (s->nsites == max_sites) {
-                rc = xp_error_set(b->err, XP_EINVAL, "%s: data_%s: more than %zu sites", b->file,
-                                  b->block, max_sites);
-                goto fail;
-            }
-            if (s->nsites == cap) {
-                size_t ncap = cap ? cap * 2 : 64;
-                xp_site *ns = realloc(s->sites, ncap * sizeof *ns);
-                if (!ns) {
-                    rc = xp_error_set(b->err, XP_ENOMEM, "out of memory");
-                    goto fail;
-                }
-                s->sites = ns;
-                cap = ncap;
-            }
-            s->sites[s->nsites++] = img;
-        }
+        if ((rc = add_images(b, &t, ops, nops, &site, where, s, &cap)))
+            goto fail;
     }
     free(ops);
     s->source = strdup(b->file);

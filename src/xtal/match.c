@@ -7,9 +7,9 @@
  *    ltol and angles within angle_tol of the larger cell's is tried;
  * 5. for each, the smaller cell (m copies) is written in that basis, an atom of the rarest
  *    species is put on each of its images in the larger cell, atoms are paired per species by
- *    least total squared distance (Hungarian method), the mean displacement is removed, and the
- *    largest displacement, in units of (volume per atom)^(1/3) of the averaged lattice, must be
- *    below stol. */
+ *    least total squared distance (Hungarian method: hungarian.c), the mean displacement is
+ *    removed, and the largest displacement, in units of (volume per atom)^(1/3) of the averaged
+ *    lattice, must be below stol. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,106 +195,6 @@ int xp_match_prepare(const xp_structure *s, const xp_match_opts *opts, xp_match_
     return 0;
 }
 
-/* ---- the assignment problem (Hungarian method, potentials form), square n ---------------- */
-
-typedef struct hungarian {
-    size_t cap;
-    double *u, *v, *minv;
-    size_t *p, *way;
-    char *used;
-} hungarian;
-
-static int hungarian_reserve(hungarian *h, size_t n)
-{
-    if (n + 1 <= h->cap)
-        return 0;
-    size_t cap = n + 1;
-    double *u = realloc(h->u, cap * sizeof *u);
-    if (u)
-        h->u = u;
-    double *v = realloc(h->v, cap * sizeof *v);
-    if (v)
-        h->v = v;
-    double *minv = realloc(h->minv, cap * sizeof *minv);
-    if (minv)
-        h->minv = minv;
-    size_t *p = realloc(h->p, cap * sizeof *p);
-    if (p)
-        h->p = p;
-    size_t *way = realloc(h->way, cap * sizeof *way);
-    if (way)
-        h->way = way;
-    char *used = realloc(h->used, cap);
-    if (used)
-        h->used = used;
-    if (!u || !v || !minv || !p || !way || !used)
-        return -1;
-    h->cap = cap;
-    return 0;
-}
-
-static void hungarian_free(hungarian *h)
-{
-    free(h->u);
-    free(h->v);
-    free(h->minv);
-    free(h->p);
-    free(h->way);
-    free(h->used);
-}
-
-/* cost is n x n, row-major; on return col_of_row[i] is the column given to row i. */
-static void hungarian_solve(hungarian *h, const double *cost, size_t n, size_t *col_of_row)
-{
-    double *u = h->u, *v = h->v, *minv = h->minv;
-    size_t *p = h->p, *way = h->way;
-    char *used = h->used;
-    for (size_t j = 0; j <= n; j++) {
-        u[j] = v[j] = 0;
-        p[j] = way[j] = 0;
-    }
-    for (size_t i = 1; i <= n; i++) {
-        p[0] = i;
-        size_t j0 = 0;
-        for (size_t j = 0; j <= n; j++) {
-            minv[j] = INFINITY;
-            used[j] = 0;
-        }
-        do {
-            used[j0] = 1;
-            size_t i0 = p[j0], j1 = 0;
-            double delta = INFINITY;
-            for (size_t j = 1; j <= n; j++)
-                if (!used[j]) {
-                    double cur = cost[(i0 - 1) * n + (j - 1)] - u[i0] - v[j];
-                    if (cur < minv[j]) {
-                        minv[j] = cur;
-                        way[j] = j0;
-                    }
-                    if (minv[j] < delta) {
-                        delta = minv[j];
-                        j1 = j;
-                    }
-                }
-            for (size_t j = 0; j <= n; j++)
-                if (used[j]) {
-                    u[p[j]] += delta;
-                    v[j] -= delta;
-                } else {
-                    minv[j] -= delta;
-                }
-            j0 = j1;
-        } while (p[j0] != 0);
-        do {
-            size_t j1 = way[j0];
-            p[j0] = p[j1];
-            j0 = j1;
-        } while (j0);
-    }
-    for (size_t j = 1; j <= n; j++)
-        col_of_row[p[j] - 1] = j - 1;
-}
-
 /* ---- matching two prepared cells ---------------------------------------------------------- */
 
 typedef struct cand_vec {
@@ -313,7 +213,7 @@ typedef struct work {
     double *cost;
     size_t *assign;
     double (*disp)[3];
-    hungarian h;
+    xp_hungarian h;
     double img[27][3]; /* cartesian images of the averaged lattice */
     double spacing[3]; /* interplanar spacings of the averaged lattice, 1/|a*_k| */
 } work;
@@ -328,7 +228,7 @@ static void work_free(work *w)
     free(w->cost);
     free(w->assign);
     free(w->disp);
-    hungarian_free(&w->h);
+    xp_hungarian_free(&w->h);
 }
 
 /* Whether the fractional difference d has an image within lim (squared: lim2): the rounded
@@ -399,17 +299,17 @@ static int cmp_cells(const xp_match_cell *a, const xp_match_cell *b)
     return memcmp(a->frac, b->frac, a->n * sizeof *a->frac);
 }
 
-/* Tries one trial basis (integer matrix M, rows, of the smaller lattice). Returns 1 when the
- * sites fit (and opts do not ask for the best), updating the result with the least RMS. */
-static int try_basis(work *w, const xp_match_cell *big, const double tl[3][3],
-                     const xp_match_cell *small, const double sl[3][3], const int M[3][3], int m,
-                     const xp_match_opts *o, xp_match_result *res, int *fit)
+/* The averaged lattice of a trial basis and the distances it measures. */
+typedef struct trial {
+    double avg[3][3]; /* the lattice parameters of the target and the basis, averaged */
+    double unit;      /* (volume per atom)^(1/3) of avg */
+    double lim, lim2; /* stol in Å, and squared */
+} trial;
+
+/* The smaller cell's m copies written in the trial basis M (rows, of the smaller lattice) into
+ * w->fs and w->zs; 0 when they do not make the larger cell's number of atoms. */
+static int fill_trial_cell(work *w, const xp_match_cell *small, const int M[3][3])
 {
-    /* the trial basis */
-    double B[3][3];
-    for (int i = 0; i < 3; i++)
-        for (int k = 0; k < 3; k++)
-            B[i][k] = M[i][0] * sl[0][k] + M[i][1] * sl[1][k] + M[i][2] * sl[2][k];
     /* adjugate of M: f_B = f_S M^-1 = f_S adj / det */
     long adj[3][3];
     adj[0][0] = (long)M[1][1] * M[2][2] - (long)M[1][2] * M[2][1];
@@ -458,20 +358,25 @@ static int try_basis(work *w, const xp_match_cell *big, const double tl[3][3],
                     ns++;
                 }
             }
-    if (ns != w->n)
-        return 0;
-    (void)m;
+    return ns == w->n;
+}
 
-    /* the averaged lattice and the distance unit */
-    double pt[6], pb[6], pa[6], avg[3][3];
+/* The averaged lattice of the target tl and the trial basis B, the distance unit, and the
+ * lattice's images and plane spacings in w; 0 when the averaged lattice is degenerate. */
+static int average_lattice(work *w, const double tl[3][3], const double B[3][3],
+                           const xp_match_opts *o, trial *tr)
+{
+    double pt[6], pb[6], pa[6];
     lattice_params(tl, pt);
     lattice_params(B, pb);
     for (int i = 0; i < 6; i++)
         pa[i] = 0.5 * (pt[i] + pb[i]);
-    if (xp_lattice_from_params(pa, avg))
+    if (xp_lattice_from_params(pa, tr->avg))
         return 0;
-    double unit = cbrt(fabs(det3(avg)) / (double)w->n);
-    double lim = o->stol * unit, lim2 = lim * lim;
+    double(*avg)[3] = tr->avg;
+    tr->unit = cbrt(fabs(det3(avg)) / (double)w->n);
+    tr->lim = o->stol * tr->unit;
+    tr->lim2 = tr->lim * tr->lim;
     int ii = 0;
     for (int a = -1; a <= 1; a++)
         for (int b = -1; b <= 1; b++)
@@ -484,8 +389,13 @@ static int try_basis(work *w, const xp_match_cell *big, const double tl[3][3],
     for (int k = 0; k < 3; k++) /* reciprocal vector k: column k of the inverse */
         w->spacing[k] = 1.0 / sqrt(ainv[0][k] * ainv[0][k] + ainv[1][k] * ainv[1][k] +
                                    ainv[2][k] * ainv[2][k]);
+    return 1;
+}
 
-    /* the smaller cell's atoms grouped by species, in the order of the larger cell's groups */
+/* The smaller cell's atoms grouped by species, in the order of the larger cell's groups
+ * (w->order_small); 0 when a species has another number of atoms. */
+static int group_small(work *w, const xp_match_cell *big)
+{
     size_t pos = 0;
     for (size_t g = 0; g < w->nspecies; g++) {
         int zg = big->z[w->order_big[w->species_start[g]]];
@@ -498,6 +408,96 @@ static int try_basis(work *w, const xp_match_cell *big, const double tl[3][3],
         if (got != want)
             return 0;
     }
+    return 1;
+}
+
+/* The quick test of the translation t: every atom has a partner of its species within twice
+ * the limit. */
+static int all_near(const work *w, const xp_match_cell *big, const trial *tr, const double t[3])
+{
+    const double(*avg)[3] = tr->avg;
+    int ok = 1;
+    for (size_t g = 0; g < w->nspecies && ok; g++)
+        for (size_t x = w->species_start[g]; x < w->species_start[g + 1] && ok; x++) {
+            size_t i = w->order_big[x];
+            int near = 0;
+            for (size_t y = w->species_start[g]; y < w->species_start[g + 1] && !near; y++) {
+                size_t j = w->order_small[y];
+                double d[3];
+                for (int k = 0; k < 3; k++)
+                    d[k] = big->frac[i][k] - w->fs[j][k] - t[k];
+                near = near_image(w, avg, d, 2 * tr->lim, 4 * tr->lim2);
+            }
+            ok = near;
+        }
+    return ok;
+}
+
+/* The atoms paired per species by least total squared distance under the translation t, the
+ * mean displacement removed: the RMS and the largest displacement in units of tr->unit. */
+static void pair_atoms(work *w, const xp_match_cell *big, const trial *tr, const double t[3],
+                       double *rms, double *maxd)
+{
+    const double(*avg)[3] = tr->avg;
+    double sum2 = 0, mean[3] = {0, 0, 0};
+    for (size_t g = 0; g < w->nspecies; g++) {
+        size_t s0 = w->species_start[g], gn = w->species_start[g + 1] - s0;
+        for (size_t x = 0; x < gn; x++)
+            for (size_t y = 0; y < gn; y++) {
+                double d[3], v[3];
+                size_t i = w->order_big[s0 + x], j = w->order_small[s0 + y];
+                for (int k = 0; k < 3; k++)
+                    d[k] = big->frac[i][k] - w->fs[j][k] - t[k];
+                w->cost[x * gn + y] = min_image(w, avg, d, v);
+            }
+        xp_hungarian_solve(&w->h, w->cost, gn, w->assign);
+        for (size_t x = 0; x < gn; x++) {
+            double d[3];
+            size_t i = w->order_big[s0 + x], j = w->order_small[s0 + w->assign[x]];
+            for (int k = 0; k < 3; k++)
+                d[k] = big->frac[i][k] - w->fs[j][k] - t[k];
+            min_image(w, avg, d, w->disp[s0 + x]);
+            for (int k = 0; k < 3; k++)
+                mean[k] += w->disp[s0 + x][k];
+        }
+    }
+    for (int k = 0; k < 3; k++)
+        mean[k] /= (double)w->n;
+    double maxd2 = 0;
+    for (size_t x = 0; x < w->n; x++) {
+        double dx = w->disp[x][0] - mean[0], dy = w->disp[x][1] - mean[1],
+               dz = w->disp[x][2] - mean[2];
+        double d2 = dx * dx + dy * dy + dz * dz;
+        sum2 += d2;
+        maxd2 = d2 > maxd2 ? d2 : maxd2;
+    }
+    *rms = sqrt(sum2 / (double)w->n) / tr->unit;
+    *maxd = sqrt(maxd2) / tr->unit;
+}
+
+/* Tries one trial basis (integer matrix M, rows, of the smaller lattice). Returns 1 when the
+ * sites fit (and opts do not ask for the best), updating the result with the least RMS. */
+static int try_basis(work *w, const xp_match_cell *big, const double tl[3][3],
+                     const xp_match_cell *small, const double sl[3][3], const int M[3][3], int m,
+                     const xp_match_opts *o, xp_match_result *res, int *fit)
+{
+    /* the trial basis */
+    double B[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++)
+            B[i][k] = M[i][0] * sl[0][k] + M[i][1] * sl[1][k] + M[i][2] * sl[2][k];
+    if (!fill_trial_cell(w, small, M))
+        return 0;
+    (void)m;
+
+    /* the averaged lattice and the distance unit */
+    trial tr;
+    if (!average_lattice(w, tl, B, o, &tr))
+        return 0;
+
+    /* the smaller cell's atoms grouped by species, in the order of the larger cell's groups */
+    if (!group_small(w, big))
+        return 0;
 
     /* translations: an atom of the rarest species (group 0) onto each of its images */
     size_t g0 = 0;
@@ -512,62 +512,17 @@ static int try_basis(work *w, const xp_match_cell *big, const double tl[3][3],
         for (int k = 0; k < 3; k++)
             t[k] = big->frac[i0][k] - w->fs[j0][k];
         /* quick test: every atom has a partner of its species within the limit */
-        int ok = 1;
-        for (size_t g = 0; g < w->nspecies && ok; g++)
-            for (size_t x = w->species_start[g]; x < w->species_start[g + 1] && ok; x++) {
-                size_t i = w->order_big[x];
-                int near = 0;
-                for (size_t y = w->species_start[g]; y < w->species_start[g + 1] && !near; y++) {
-                    size_t j = w->order_small[y];
-                    double d[3];
-                    for (int k = 0; k < 3; k++)
-                        d[k] = big->frac[i][k] - w->fs[j][k] - t[k];
-                    near = near_image(w, avg, d, 2 * lim, 4 * lim2);
-                }
-                ok = near;
-            }
-        if (!ok)
+        if (!all_near(w, big, &tr, t))
             continue;
         /* pairing per species, least total squared distance */
-        double sum2 = 0, mean[3] = {0, 0, 0};
-        for (size_t g = 0; g < w->nspecies; g++) {
-            size_t s0 = w->species_start[g], gn = w->species_start[g + 1] - s0;
-            for (size_t x = 0; x < gn; x++)
-                for (size_t y = 0; y < gn; y++) {
-                    double d[3], v[3];
-                    size_t i = w->order_big[s0 + x], j = w->order_small[s0 + y];
-                    for (int k = 0; k < 3; k++)
-                        d[k] = big->frac[i][k] - w->fs[j][k] - t[k];
-                    w->cost[x * gn + y] = min_image(w, avg, d, v);
-                }
-            hungarian_solve(&w->h, w->cost, gn, w->assign);
-            for (size_t x = 0; x < gn; x++) {
-                double d[3];
-                size_t i = w->order_big[s0 + x], j = w->order_small[s0 + w->assign[x]];
-                for (int k = 0; k < 3; k++)
-                    d[k] = big->frac[i][k] - w->fs[j][k] - t[k];
-                min_image(w, avg, d, w->disp[s0 + x]);
-                for (int k = 0; k < 3; k++)
-                    mean[k] += w->disp[s0 + x][k];
-            }
-        }
-        for (int k = 0; k < 3; k++)
-            mean[k] /= (double)w->n;
-        double maxd2 = 0;
-        for (size_t x = 0; x < w->n; x++) {
-            double dx = w->disp[x][0] - mean[0], dy = w->disp[x][1] - mean[1],
-                   dz = w->disp[x][2] - mean[2];
-            double d2 = dx * dx + dy * dy + dz * dz;
-            sum2 += d2;
-            maxd2 = d2 > maxd2 ? d2 : maxd2;
-        }
-        double rms = sqrt(sum2 / (double)w->n) / unit, maxd = sqrt(maxd2) / unit;
+        double rms, maxd;
+        pair_atoms(w, big, &tr, t, &rms, &maxd);
         int this_fit = maxd < o->stol;
         /* keep the best: a fit beats no fit, then the least RMS */
         if (res->rms < 0 || (this_fit && !*fit) || (this_fit == *fit && rms < res->rms)) {
             res->rms = rms;
             res->max_dist = maxd;
-            res->rms_angstrom = rms * unit;
+            res->rms_angstrom = rms * tr.unit;
         }
         if (this_fit) {
             *fit = 1;
@@ -730,7 +685,7 @@ int xp_match_cells(const xp_match_cell *a, const xp_match_cell *b, const xp_matc
         }
     }
     w.cost = malloc(maxgroup * maxgroup * sizeof *w.cost);
-    if (!w.cost || hungarian_reserve(&w.h, maxgroup)) {
+    if (!w.cost || xp_hungarian_reserve(&w.h, maxgroup)) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto done;
     }

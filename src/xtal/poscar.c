@@ -104,41 +104,34 @@ static int trailing_element(const char *text)
     return xp_element_from_label(text);
 }
 
-int xp_read_poscar_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
-                       xp_structure_list *out, xp_error *err)
-{
-    out->items = NULL;
-    out->n = 0;
-    xp_read_opts defaults = {0};
-    if (!opts)
-        opts = &defaults;
-    size_t max_sites = opts->max_sites ? opts->max_sites : 100000;
-    cursor *c = calloc(1, sizeof *c);
-    xp_structure *s = NULL;
-    char *comment = NULL;
-    if (!c)
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    c->name = name;
-    c->p = data;
-    c->end = data + len;
-    int rc;
-    char *tok[MAX_SPECIES + 2];
+/* What xp_read_poscar_mem has read so far. */
+typedef struct poscar {
+    cursor *c;
+    const char *name;
+    const xp_read_opts *opts;
+    xp_error *err;
+    size_t max_sites;
+    double scale[3];
+    int nscale;
+    double lat[3][3], inv[3][3];
     int z_of[MAX_SPECIES];
     long count[MAX_SPECIES];
-    int nspecies = 0;
+    int nspecies;
+    int vasp5;       /* the species are known (a species line, or from the caller) */
+    int counts_line; /* the line of the counts of atoms */
+    size_t natoms;
+    int selective, cartesian;
+} poscar;
 
-    if ((rc = need_line(c, "the comment line", err)))
-        goto fail;
-    comment = strdup(c->line);
-    if (!comment) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto fail;
-    }
-
-    /* scale: one number (negative: the cell volume) or three factors */
-    if ((rc = need_line(c, "the scale factor", err)))
-        goto fail;
-    double scale[3];
+/* The scale line: one number (negative: the cell volume) or three factors. */
+static int read_scale(poscar *P)
+{
+    cursor *c = P->c;
+    int rc;
+    if ((rc = need_line(c, "the scale factor", P->err)))
+        return rc;
+    char *tok[5];
+    double *scale = P->scale;
     int nscale = tokens(c->line, tok, 4);
     if (nscale >= 3 && parse_double(tok[0], &scale[0]) == 0 && parse_double(tok[1], &scale[1]) == 0 &&
         parse_double(tok[2], &scale[2]) == 0) {
@@ -147,35 +140,35 @@ int xp_read_poscar_mem(const char *name, const char *data, size_t len, const xp_
         nscale = 1;
         scale[1] = scale[2] = scale[0];
     } else {
-        rc = xp_error_set(err, XP_EINVAL, "%s:%d: expected the scale factor, found \"%s\"", name,
-                          c->lineno, c->line);
-        goto fail;
+        return xp_error_set(P->err, XP_EINVAL, "%s:%d: expected the scale factor, found \"%s\"",
+                            P->name, c->lineno, c->line);
     }
-    if (scale[0] == 0 || (nscale == 3 && (scale[0] <= 0 || scale[1] <= 0 || scale[2] <= 0))) {
-        rc = xp_error_set(err, XP_EINVAL, "%s:%d: the scale factor must not be zero or negative "
-                          "(a single negative number is the volume)", name, c->lineno);
-        goto fail;
-    }
-    double lat[3][3];
-    static const char *const vec_name[3] = {"lattice vector a", "lattice vector b",
-                                            "lattice vector c"};
-    for (int i = 0; i < 3; i++)
-        if ((rc = read_vec3(c, vec_name[i], lat[i], err)))
-            goto fail;
+    P->nscale = nscale;
+    if (scale[0] == 0 || (nscale == 3 && (scale[0] <= 0 || scale[1] <= 0 || scale[2] <= 0)))
+        return xp_error_set(P->err, XP_EINVAL, "%s:%d: the scale factor must not be zero or "
+                            "negative (a single negative number is the volume)", P->name,
+                            c->lineno);
+    return 0;
+}
 
-    /* species line (VASP 5) or counts (VASP 4) */
+/* The species line (VASP 5) and the counts of atoms per species. */
+static int read_species_counts(poscar *P)
+{
+    cursor *c = P->c;
+    const char *name = P->name;
+    xp_error *err = P->err;
+    int rc;
+    char *tok[MAX_SPECIES + 2];
     if ((rc = need_line(c, "the species or the counts", err)))
-        goto fail;
+        return rc;
     int ntok = tokens(c->line, tok, MAX_SPECIES);
-    if (ntok > MAX_SPECIES || ntok == 0) {
-        rc = xp_error_set(err, XP_EINVAL, "%s:%d: expected between 1 and %d species", name,
-                          c->lineno, MAX_SPECIES);
-        goto fail;
-    }
-    int vasp5 = !isdigit((unsigned char)tok[0][0]);
-    if (vasp5) {
-        nspecies = ntok;
-        for (int i = 0; i < nspecies; i++) {
+    if (ntok > MAX_SPECIES || ntok == 0)
+        return xp_error_set(err, XP_EINVAL, "%s:%d: expected between 1 and %d species", name,
+                            c->lineno, MAX_SPECIES);
+    P->vasp5 = !isdigit((unsigned char)tok[0][0]);
+    if (P->vasp5) {
+        P->nspecies = ntok;
+        for (int i = 0; i < P->nspecies; i++) {
             /* pymatgen writes "Fe_pv" or "Fe/..." potential names; the element leads */
             char sym[8] = {0};
             size_t k = 0;
@@ -183,201 +176,244 @@ int xp_read_poscar_mem(const char *name, const char *data, size_t len, const xp_
                 sym[k] = tok[i][k];
                 k++;
             }
-            z_of[i] = xp_element_z(sym);
-            if (!z_of[i] || (tok[i][k] && tok[i][k] != '_' && tok[i][k] != '/')) {
-                rc = xp_error_set(err, XP_EINVAL, "%s:%d: \"%s\" is not an element symbol", name,
-                                  c->lineno, tok[i]);
-                goto fail;
-            }
+            P->z_of[i] = xp_element_z(sym);
+            if (!P->z_of[i] || (tok[i][k] && tok[i][k] != '_' && tok[i][k] != '/'))
+                return xp_error_set(err, XP_EINVAL, "%s:%d: \"%s\" is not an element symbol",
+                                    name, c->lineno, tok[i]);
         }
         if ((rc = need_line(c, "the counts of atoms per species", err)))
-            goto fail;
+            return rc;
         ntok = tokens(c->line, tok, MAX_SPECIES);
     }
-    int counts_line = c->lineno;
-    if (vasp5 && ntok != nspecies) {
-        rc = xp_error_set(err, XP_EINVAL, "%s:%d: %d species but %d counts", name, c->lineno,
-                          nspecies, ntok > MAX_SPECIES ? MAX_SPECIES + 1 : ntok);
-        goto fail;
+    P->counts_line = c->lineno;
+    if (P->vasp5 && ntok != P->nspecies)
+        return xp_error_set(err, XP_EINVAL, "%s:%d: %d species but %d counts", name, c->lineno,
+                            P->nspecies, ntok > MAX_SPECIES ? MAX_SPECIES + 1 : ntok);
+    P->nspecies = ntok;
+    P->natoms = 0;
+    for (int i = 0; i < P->nspecies; i++) {
+        if (parse_count(tok[i], &P->count[i]))
+            return xp_error_set(err, XP_EINVAL, "%s:%d: \"%s\" is not a count of atoms", name,
+                                c->lineno, tok[i]);
+        P->natoms += (size_t)P->count[i];
     }
-    nspecies = ntok;
-    size_t natoms = 0;
-    for (int i = 0; i < nspecies; i++) {
-        if (parse_count(tok[i], &count[i])) {
-            rc = xp_error_set(err, XP_EINVAL, "%s:%d: \"%s\" is not a count of atoms", name,
-                              c->lineno, tok[i]);
-            goto fail;
-        }
-        natoms += (size_t)count[i];
-    }
-    if (natoms == 0 || natoms > max_sites) {
-        rc = xp_error_set(err, XP_EINVAL, "%s:%d: %zu atoms (must be between 1 and %zu)", name,
-                          c->lineno, natoms, max_sites);
-        goto fail;
-    }
-    if (!vasp5 && opts->species) { /* species given by the caller */
-        char *copy = strdup(opts->species);
-        if (!copy) {
-            rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-            goto fail;
-        }
-        char *stok[MAX_SPECIES + 2];
-        for (char *p = copy; *p; p++)
-            if (*p == ',')
-                *p = ' ';
-        int ns = tokens(copy, stok, MAX_SPECIES);
-        int bad = -1;
-        for (int i = 0; i < ns && i < nspecies; i++)
-            if (!(z_of[i] = xp_element_z(stok[i])))
-                bad = i;
-        if (ns != nspecies || bad >= 0) {
-            rc = bad >= 0 ? xp_error_set(err, XP_EINVAL, "--species: \"%s\" is not an element",
+    if (P->natoms == 0 || P->natoms > P->max_sites)
+        return xp_error_set(err, XP_EINVAL, "%s:%d: %zu atoms (must be between 1 and %zu)", name,
+                            c->lineno, P->natoms, P->max_sites);
+    return 0;
+}
+
+/* The species of a VASP 4 file given by the caller (--species). */
+static int species_from_opts(poscar *P)
+{
+    xp_error *err = P->err;
+    char *copy = strdup(P->opts->species);
+    if (!copy)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    char *stok[MAX_SPECIES + 2];
+    for (char *p = copy; *p; p++)
+        if (*p == ',')
+            *p = ' ';
+    int ns = tokens(copy, stok, MAX_SPECIES);
+    int bad = -1;
+    for (int i = 0; i < ns && i < P->nspecies; i++)
+        if (!(P->z_of[i] = xp_element_z(stok[i])))
+            bad = i;
+    if (ns != P->nspecies || bad >= 0) {
+        int rc = bad >= 0 ? xp_error_set(err, XP_EINVAL, "--species: \"%s\" is not an element",
                                          stok[bad])
                           : xp_error_set(err, XP_EINVAL, "%s: --species names %d elements but "
-                                         "the file has %d species", name, ns, nspecies);
-            free(copy);
-            goto fail;
-        }
+                                         "the file has %d species", P->name, ns, P->nspecies);
         free(copy);
-        vasp5 = 1; /* species known */
+        return rc;
     }
+    free(copy);
+    P->vasp5 = 1; /* species known */
+    return 0;
+}
 
-    if ((rc = need_line(c, "Direct or Cartesian", err)))
-        goto fail;
-    int selective = 0;
+/* "Selective dynamics" (optional), then Direct or Cartesian. */
+static int read_mode(poscar *P)
+{
+    cursor *c = P->c;
+    int rc;
+    if ((rc = need_line(c, "Direct or Cartesian", P->err)))
+        return rc;
+    P->selective = 0;
     const char *mode = c->line;
     while (*mode == ' ' || *mode == '\t')
         mode++;
     if (*mode == 'S' || *mode == 's') {
-        selective = 1;
-        if ((rc = need_line(c, "Direct or Cartesian", err)))
-            goto fail;
+        P->selective = 1;
+        if ((rc = need_line(c, "Direct or Cartesian", P->err)))
+            return rc;
         mode = c->line;
         while (*mode == ' ' || *mode == '\t')
             mode++;
     }
-    int cartesian;
     if (*mode == 'C' || *mode == 'c' || *mode == 'K' || *mode == 'k')
-        cartesian = 1;
+        P->cartesian = 1;
     else if (*mode == 'D' || *mode == 'd')
-        cartesian = 0;
-    else {
-        rc = xp_error_set(err, XP_EINVAL, "%s:%d: expected Direct or Cartesian, found \"%s\"",
-                          name, c->lineno, c->line);
-        goto fail;
-    }
+        P->cartesian = 0;
+    else
+        return xp_error_set(P->err, XP_EINVAL, "%s:%d: expected Direct or Cartesian, found "
+                            "\"%s\"", P->name, c->lineno, c->line);
+    return 0;
+}
 
-    /* the cell, scaled: a single negative number is the volume of the cell */
+/* The cell, scaled (a single negative number is the volume of the cell), and its inverse. */
+static int scale_cell(poscar *P)
+{
+    double(*lat)[3] = P->lat;
+    double *scale = P->scale;
     double raw_vol = lat[0][0] * (lat[1][1] * lat[2][2] - lat[1][2] * lat[2][1]) -
                      lat[0][1] * (lat[1][0] * lat[2][2] - lat[1][2] * lat[2][0]) +
                      lat[0][2] * (lat[1][0] * lat[2][1] - lat[1][1] * lat[2][0]);
-    if (!isfinite(raw_vol) || fabs(raw_vol) < 1e-9) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: the lattice vectors span no volume", name);
-        goto fail;
-    }
-    if (nscale == 1 && scale[0] < 0)
+    if (!isfinite(raw_vol) || fabs(raw_vol) < 1e-9)
+        return xp_error_set(P->err, XP_EINVAL, "%s: the lattice vectors span no volume", P->name);
+    if (P->nscale == 1 && scale[0] < 0)
         scale[0] = scale[1] = scale[2] = cbrt(-scale[0] / fabs(raw_vol));
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 3; k++)
             lat[i][k] *= scale[k];
-    double inv[3][3];
-    if (xp_mat3_inverse(lat, inv)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: the lattice vectors are linearly dependent", name);
+    if (xp_mat3_inverse(P->lat, P->inv))
+        return xp_error_set(P->err, XP_EINVAL, "%s: the lattice vectors are linearly dependent",
+                            P->name);
+    return 0;
+}
+
+/* The coordinate line of atom at, the j-th of species sp, into s->sites[at]. */
+static int read_atom(poscar *P, xp_structure *s, int sp, long j, size_t at)
+{
+    cursor *c = P->c;
+    const char *name = P->name;
+    xp_error *err = P->err;
+    int rc;
+    if ((rc = need_line(c, "a coordinate line", err))) {
+        xp_error_prefix(err, rc, "%zu atoms announced on line %d, %zu found", P->natoms,
+                        P->counts_line, at);
+        return rc;
+    }
+    char *hash = strchr(c->line, '#');
+    char *excl = strchr(c->line, '!');
+    char *cmt = hash && (!excl || hash < excl) ? hash : excl;
+    char trailing[64] = {0};
+    if (cmt) {
+        snprintf(trailing, sizeof trailing, "%s", cmt + 1);
+        *cmt = '\0';
+    }
+    char *ctok[9];
+    int nt = tokens(c->line, ctok, 8);
+    if (nt < 3)
+        return xp_error_set(err, XP_EINVAL, "%s:%d: a coordinate line needs three numbers, "
+                            "found %d", name, c->lineno, nt > 8 ? 8 : nt);
+    double v[3];
+    for (int k = 0; k < 3; k++)
+        if (parse_double(ctok[k], &v[k]))
+            return xp_error_set(err, XP_EINVAL, "%s:%d: \"%s\" is not a number", name,
+                                c->lineno, ctok[k]);
+    int next = 3;
+    if (P->selective) {
+        if (nt < 6)
+            return xp_error_set(err, XP_EINVAL, "%s:%d: selective dynamics needs three T/F "
+                                "flags after the coordinates", name, c->lineno);
+        for (int k = 3; k < 6; k++)
+            if (strcmp(ctok[k], "T") && strcmp(ctok[k], "F"))
+                return xp_error_set(err, XP_EINVAL, "%s:%d: selective dynamics flag \"%s\" "
+                                    "is not T or F", name, c->lineno, ctok[k]);
+        next = 6;
+    }
+    if (!cmt && nt > next) /* a label after the numbers, as pymatgen writes */
+        snprintf(trailing, sizeof trailing, "%s", ctok[next]);
+    xp_site *site = &s->sites[at];
+    if (P->cartesian) {
+        const double *scale = P->scale;
+        double(*inv)[3] = P->inv;
+        double cart[3] = {v[0] * scale[0], v[1] * scale[1], v[2] * scale[2]};
+        for (int k = 0; k < 3; k++)
+            site->frac[k] = cart[0] * inv[0][k] + cart[1] * inv[1][k] + cart[2] * inv[2][k];
+    } else {
+        memcpy(site->frac, v, sizeof v);
+    }
+    for (int k = 0; k < 3; k++)
+        if (!isfinite(site->frac[k]) || fabs(site->frac[k]) > 1e6)
+            return xp_error_set(err, XP_EINVAL, "%s:%d: coordinate out of range", name,
+                                c->lineno);
+    while (trailing[0] == ' ')
+        memmove(trailing, trailing + 1, strlen(trailing));
+    char *sp_end = trailing + strcspn(trailing, " \t");
+    *sp_end = '\0';
+    snprintf(site->label, sizeof site->label, "%s", trailing);
+    if (P->vasp5) {
+        site->z = P->z_of[sp];
+        return 0;
+    }
+    int z = trailing_element(trailing);
+    if (!z)
+        return xp_error_set(err, XP_EINVAL, "%s:%d: a VASP 4 file (no species line) needs "
+                            "--species or the element in a trailing comment such as \"# K1\"",
+                            name, c->lineno);
+    if (j > 0 && z != s->sites[at - 1].z)
+        return xp_error_set(err, XP_EINVAL, "%s:%d: the trailing comment names %s, but this "
+                            "species block began with %s", name, c->lineno, xp_element_symbol(z),
+                            xp_element_symbol(s->sites[at - 1].z));
+    site->z = z;
+    return 0;
+}
+
+int xp_read_poscar_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
+                       xp_structure_list *out, xp_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    xp_read_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    poscar P = {.name = name, .opts = opts, .err = err};
+    P.max_sites = opts->max_sites ? opts->max_sites : 100000;
+    cursor *c = calloc(1, sizeof *c);
+    xp_structure *s = NULL;
+    char *comment = NULL;
+    if (!c)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    P.c = c;
+    c->name = name;
+    c->p = data;
+    c->end = data + len;
+    int rc;
+
+    if ((rc = need_line(c, "the comment line", err)))
+        goto fail;
+    comment = strdup(c->line);
+    if (!comment) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto fail;
     }
+    if ((rc = read_scale(&P)))
+        goto fail;
+    static const char *const vec_name[3] = {"lattice vector a", "lattice vector b",
+                                            "lattice vector c"};
+    for (int i = 0; i < 3; i++)
+        if ((rc = read_vec3(c, vec_name[i], P.lat[i], err)))
+            goto fail;
+    if ((rc = read_species_counts(&P)))
+        goto fail;
+    if (!P.vasp5 && opts->species && (rc = species_from_opts(&P)))
+        goto fail;
+    if ((rc = read_mode(&P)) || (rc = scale_cell(&P)))
+        goto fail;
 
-    s = xp_structure_new(natoms);
+    s = xp_structure_new(P.natoms);
     if (!s) {
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
         goto fail;
     }
-    memcpy(s->lattice, lat, sizeof lat);
+    memcpy(s->lattice, P.lat, sizeof P.lat);
     size_t at = 0;
-    for (int sp = 0; sp < nspecies; sp++) {
-        for (long j = 0; j < count[sp]; j++, at++) {
-            if ((rc = need_line(c, "a coordinate line", err))) {
-                xp_error_prefix(err, rc, "%zu atoms announced on line %d, %zu found", natoms,
-                                counts_line, at);
+    for (int sp = 0; sp < P.nspecies; sp++)
+        for (long j = 0; j < P.count[sp]; j++, at++)
+            if ((rc = read_atom(&P, s, sp, j, at)))
                 goto fail;
-            }
-            char *hash = strchr(c->line, '#');
-            char *excl = strchr(c->line, '!');
-            char *cmt = hash && (!excl || hash < excl) ? hash : excl;
-            char trailing[64] = {0};
-            if (cmt) {
-                snprintf(trailing, sizeof trailing, "%s", cmt + 1);
-                *cmt = '\0';
-            }
-            char *ctok[9];
-            int nt = tokens(c->line, ctok, 8);
-            if (nt < 3) {
-                rc = xp_error_set(err, XP_EINVAL, "%s:%d: a coordinate line needs three numbers, "
-                                  "found %d", name, c->lineno, nt > 8 ? 8 : nt);
-                goto fail;
-            }
-            double v[3];
-            for (int k = 0; k < 3; k++)
-                if (parse_double(ctok[k], &v[k])) {
-                    rc = xp_error_set(err, XP_EINVAL, "%s:%d: \"%s\" is not a number", name,
-                                      c->lineno, ctok[k]);
-                    goto fail;
-                }
-            int next = 3;
-            if (selective) {
-                if (nt < 6) {
-                    rc = xp_error_set(err, XP_EINVAL, "%s:%d: selective dynamics needs three T/F "
-                                      "flags after the coordinates", name, c->lineno);
-                    goto fail;
-                }
-                for (int k = 3; k < 6; k++)
-                    if (strcmp(ctok[k], "T") && strcmp(ctok[k], "F")) {
-                        rc = xp_error_set(err, XP_EINVAL, "%s:%d: selective dynamics flag \"%s\" "
-                                          "is not T or F", name, c->lineno, ctok[k]);
-                        goto fail;
-                    }
-                next = 6;
-            }
-            if (!cmt && nt > next) /* a label after the numbers, as pymatgen writes */
-                snprintf(trailing, sizeof trailing, "%s", ctok[next]);
-            xp_site *site = &s->sites[at];
-            if (cartesian) {
-                double cart[3] = {v[0] * scale[0], v[1] * scale[1], v[2] * scale[2]};
-                for (int k = 0; k < 3; k++)
-                    site->frac[k] = cart[0] * inv[0][k] + cart[1] * inv[1][k] + cart[2] * inv[2][k];
-            } else {
-                memcpy(site->frac, v, sizeof v);
-            }
-            for (int k = 0; k < 3; k++)
-                if (!isfinite(site->frac[k]) || fabs(site->frac[k]) > 1e6) {
-                    rc = xp_error_set(err, XP_EINVAL, "%s:%d: coordinate out of range", name,
-                                      c->lineno);
-                    goto fail;
-                }
-            while (trailing[0] == ' ')
-                memmove(trailing, trailing + 1, strlen(trailing));
-            char *sp_end = trailing + strcspn(trailing, " \t");
-            *sp_end = '\0';
-            snprintf(site->label, sizeof site->label, "%s", trailing);
-            if (vasp5) {
-                site->z = z_of[sp];
-            } else {
-                int z = trailing_element(trailing);
-                if (!z) {
-                    rc = xp_error_set(err, XP_EINVAL, "%s:%d: a VASP 4 file (no species line) "
-                                      "needs --species or the element in a trailing comment "
-                                      "such as \"# K1\"", name, c->lineno);
-                    goto fail;
-                }
-                if (j > 0 && z != s->sites[at - 1].z) {
-                    rc = xp_error_set(err, XP_EINVAL, "%s:%d: the trailing comment names %s, but "
-                                      "this species block began with %s", name, c->lineno,
-                                      xp_element_symbol(z), xp_element_symbol(s->sites[at - 1].z));
-                    goto fail;
-                }
-                site->z = z;
-            }
-        }
-    }
     s->source = strdup(name);
     s->block = comment;
     comment = NULL;

@@ -96,48 +96,22 @@ static const char *site_name(const xp_structure *s, size_t i)
     return s->sites[i].label[0] ? s->sites[i].label : xp_element_symbol(s->sites[i].z);
 }
 
-int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*f)[3],
-                    double tol, xp_siteset *out, xp_error *err)
+/* What the steps of xp_siteset_make share. */
+typedef struct siteset_ctx {
+    const xp_structure *s;
+    const double (*f)[3];
+    double g[3][3]; /* the metric of the cell */
+    double tol;
+    const char *src;
+    xp_error *err;
+} siteset_ctx;
+
+/* The clusters of the union-find up, numbered in the order of their first site: start[c] ..
+ * start[c + 1] index the members of cluster c in members. Returns their number. */
+static size_t order_clusters(size_t *up, size_t n, size_t *cl, size_t *count, size_t *start,
+                             size_t *members)
 {
-    memset(out, 0, sizeof *out);
-    const char *src = s->source ? s->source : "structure";
-    size_t n = s->nsites;
-    size_t *up = malloc((n ? n : 1) * sizeof *up);
-    size_t *start = NULL, *members = NULL;
-    int *zero = calloc(n ? n : 1, sizeof *zero);
-    xp_cellidx ix;
-    memset(&ix, 0, sizeof ix);
-    int rc = 0;
-    double g[3][3];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            g[i][j] = L[i][0] * L[j][0] + L[i][1] * L[j][1] + L[i][2] * L[j][2];
-    if (!up || !zero || xp_cellidx_init(&ix, f, zero, n, g, tol)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        up[i] = i;
-        xp_cellidx_add(&ix, i);
-    }
-    for (size_t i = 0; i < n; i++) {
-        join_ctx c = {up, i};
-        xp_cellidx_each(&ix, f[i], -1, tol * tol, join, &c);
-    }
-    /* clusters in the order of their first site */
     size_t ncl = 0;
-    size_t *cl = malloc((n ? n : 1) * sizeof *cl), *count = calloc(n ? n : 1, sizeof *count);
-    start = malloc((n + 1) * sizeof *start);
-    members = malloc((n ? n : 1) * sizeof *members);
-    out->frac = malloc((n ? n : 1) * sizeof *out->frac);
-    out->kind = malloc((n ? n : 1) * sizeof *out->kind);
-    out->kinds = malloc((n ? n : 1) * sizeof *out->kinds);
-    if (!cl || !count || !start || !members || !out->frac || !out->kind || !out->kinds) {
-        free(cl);
-        free(count);
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
     for (size_t i = 0; i < n; i++) {
         size_t r = root(up, i);
         if (r == i)
@@ -152,81 +126,83 @@ int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*
         size_t c = cl[root(up, i)];
         members[start[c] + count[c]++] = i;
     }
-    free(cl);
-    free(count);
-    xp_kind *tmp = out->kinds;
-    for (size_t c = 0; c < ncl && !rc; c++) {
-        size_t first = members[start[c]];
-        double acc[3] = {0, 0, 0}, total = 0;
-        xp_kind k;
-        memset(&k, 0, sizeof k);
-        double occ[XP_KIND_MAX];
-        for (size_t m = start[c]; m < start[c + 1]; m++) {
-            size_t i = members[m];
-            for (int d = 0; d < 3; d++) {
-                double x = f[i][d] - f[first][d];
-                acc[d] += x - nearbyint(x);
-            }
-            double o = s->sites[i].occupancy;
-            total += o;
-            int z = s->sites[i].z, at = -1;
-            for (int q = 0; q < k.n; q++)
-                if (k.z[q] == z)
-                    at = q;
-            if (at < 0) {
-                if (k.n == XP_KIND_MAX) {
-                    rc = xp_error_set(err, XP_EUNSUPPORTED, "%s: more than %d species share the "
-                                      "position of site %s", src, XP_KIND_MAX,
-                                      site_name(s, first));
-                    break;
-                }
-                at = k.n++;
-                k.z[at] = (uint8_t)z;
-                occ[at] = 0;
-            }
-            occ[at] += o;
+    return ncl;
+}
+
+/* The position (mean of the members, into frac) and the kind (into k) of the cluster of the
+ * sites members[0 .. cnt); refuses more than XP_KIND_MAX species or occupancies above 1. */
+static int cluster_kind(const siteset_ctx *x, const size_t *members, size_t cnt, xp_kind *k_out,
+                        double frac[3])
+{
+    const xp_structure *s = x->s;
+    const double(*f)[3] = x->f;
+    size_t first = members[0];
+    double acc[3] = {0, 0, 0}, total = 0;
+    xp_kind k;
+    memset(&k, 0, sizeof k);
+    double occ[XP_KIND_MAX];
+    for (size_t m = 0; m < cnt; m++) {
+        size_t i = members[m];
+        for (int d = 0; d < 3; d++) {
+            double v = f[i][d] - f[first][d];
+            acc[d] += v - nearbyint(v);
         }
-        if (rc)
-            break;
-        if (total > 1.0 + 1e-3) {
-            size_t other = members[start[c] + 1 < start[c + 1] ? start[c] + 1 : start[c]];
-            double d2 = 0;
-            if (other != first) {
-                double d[3] = {f[other][0] - f[first][0], f[other][1] - f[first][1],
-                               f[other][2] - f[first][2]};
-                d2 = xp_cell_dist2(g, d);
-            }
-            rc = xp_error_set(err, XP_EINVAL, "%s: sites %s and %s are %.2g Å apart, closer than "
-                              "%g Å, and their occupancies add up to %.3g (more than 1): atoms on "
-                              "top of each other", src, site_name(s, first),
-                              site_name(s, other), sqrt(d2), tol, total);
-            break;
-        }
-        /* species in ascending Z */
-        for (int a = 1; a < k.n; a++)
-            for (int b = a; b > 0 && k.z[b - 1] > k.z[b]; b--) {
-                uint8_t tz = k.z[b];
-                k.z[b] = k.z[b - 1];
-                k.z[b - 1] = tz;
-                double to = occ[b];
-                occ[b] = occ[b - 1];
-                occ[b - 1] = to;
-            }
+        double o = s->sites[i].occupancy;
+        total += o;
+        int z = s->sites[i].z, at = -1;
         for (int q = 0; q < k.n; q++)
-            k.occ[q] = occ_q(occ[q]);
-        size_t cnt = start[c + 1] - start[c];
-        for (int d = 0; d < 3; d++)
-            out->frac[c][d] = xp_wrap01(f[first][d] + acc[d] / (double)cnt);
-        tmp[c] = k;
+            if (k.z[q] == z)
+                at = q;
+        if (at < 0) {
+            if (k.n == XP_KIND_MAX)
+                return xp_error_set(x->err, XP_EUNSUPPORTED, "%s: more than %d species share "
+                                    "the position of site %s", x->src, XP_KIND_MAX,
+                                    site_name(s, first));
+            at = k.n++;
+            k.z[at] = (uint8_t)z;
+            occ[at] = 0;
+        }
+        occ[at] += o;
     }
-    if (rc)
-        goto done;
-    /* the kinds, sorted and unique; each position's index among them */
+    if (total > 1.0 + 1e-3) {
+        size_t other = members[1 < cnt ? 1 : 0];
+        double d2 = 0;
+        if (other != first) {
+            double d[3] = {f[other][0] - f[first][0], f[other][1] - f[first][1],
+                           f[other][2] - f[first][2]};
+            d2 = xp_cell_dist2(x->g, d);
+        }
+        return xp_error_set(x->err, XP_EINVAL, "%s: sites %s and %s are %.2g Å apart, closer "
+                            "than %g Å, and their occupancies add up to %.3g (more than 1): "
+                            "atoms on top of each other", x->src, site_name(s, first),
+                            site_name(s, other), sqrt(d2), x->tol, total);
+    }
+    /* species in ascending Z */
+    for (int a = 1; a < k.n; a++)
+        for (int b = a; b > 0 && k.z[b - 1] > k.z[b]; b--) {
+            uint8_t tz = k.z[b];
+            k.z[b] = k.z[b - 1];
+            k.z[b - 1] = tz;
+            double to = occ[b];
+            occ[b] = occ[b - 1];
+            occ[b - 1] = to;
+        }
+    for (int q = 0; q < k.n; q++)
+        k.occ[q] = occ_q(occ[q]);
+    for (int d = 0; d < 3; d++)
+        frac[d] = xp_wrap01(f[first][d] + acc[d] / (double)cnt);
+    *k_out = k;
+    return 0;
+}
+
+/* The kinds of the ncl positions (out->kinds), sorted and unique; each position's index among
+ * them. */
+static int sort_kinds(xp_siteset *out, size_t ncl, xp_error *err)
+{
+    xp_kind *tmp = out->kinds;
     xp_kind *sorted = malloc((ncl ? ncl : 1) * sizeof *sorted);
-    if (!sorted) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
+    if (!sorted)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
     memcpy(sorted, tmp, ncl * sizeof *sorted);
     qsort(sorted, ncl, sizeof *sorted, kind_qcmp);
     size_t nk = 0;
@@ -251,6 +227,59 @@ int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*
     out->disordered = 0;
     for (size_t q = 0; q < nk; q++)
         out->disordered |= !xp_kind_ordered(&sorted[q]);
+    return 0;
+}
+
+int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*f)[3],
+                    double tol, xp_siteset *out, xp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    siteset_ctx x = {s, f, {{0}}, tol, s->source ? s->source : "structure", err};
+    size_t n = s->nsites;
+    size_t *up = malloc((n ? n : 1) * sizeof *up);
+    size_t *start = NULL, *members = NULL;
+    int *zero = calloc(n ? n : 1, sizeof *zero);
+    xp_cellidx ix;
+    memset(&ix, 0, sizeof ix);
+    int rc = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            x.g[i][j] = L[i][0] * L[j][0] + L[i][1] * L[j][1] + L[i][2] * L[j][2];
+    if (!up || !zero || xp_cellidx_init(&ix, f, zero, n, x.g, tol)) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        up[i] = i;
+        xp_cellidx_add(&ix, i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        join_ctx c = {up, i};
+        xp_cellidx_each(&ix, f[i], -1, tol * tol, join, &c);
+    }
+    /* clusters in the order of their first site */
+    size_t *cl = malloc((n ? n : 1) * sizeof *cl), *count = calloc(n ? n : 1, sizeof *count);
+    start = malloc((n + 1) * sizeof *start);
+    members = malloc((n ? n : 1) * sizeof *members);
+    out->frac = malloc((n ? n : 1) * sizeof *out->frac);
+    out->kind = malloc((n ? n : 1) * sizeof *out->kind);
+    out->kinds = malloc((n ? n : 1) * sizeof *out->kinds);
+    if (!cl || !count || !start || !members || !out->frac || !out->kind || !out->kinds) {
+        free(cl);
+        free(count);
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t ncl = order_clusters(up, n, cl, count, start, members);
+    free(cl);
+    free(count);
+    for (size_t c = 0; c < ncl && !rc; c++)
+        rc = cluster_kind(&x, members + start[c], start[c + 1] - start[c], &out->kinds[c],
+                          out->frac[c]);
+    if (rc)
+        goto done;
+    /* the kinds, sorted and unique; each position's index among them */
+    rc = sort_kinds(out, ncl, err);
 done:
     xp_cellidx_free(&ix);
     free(up);

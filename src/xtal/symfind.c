@@ -374,191 +374,214 @@ done:
     return rc;
 }
 
-int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symcell *out,
-               xp_error *err)
-{
-    memset(out, 0, sizeof *out);
-    const char *src = s->source ? s->source : "structure";
-    size_t ns = s->nsites;
-    double tol2 = symprec * symprec;
-    int rc = 0;
-    double(*sf)[3] = malloc((ns ? ns : 1) * sizeof *sf);
-    xp_siteset ss;
-    memset(&ss, 0, sizeof ss);
-    double(*pf)[3] = NULL;
-    int *pk = NULL, *perm = NULL, *cnt = NULL;
-    double(*acc)[3] = NULL;
-    size_t *torbit = NULL;
-    double(*tgens)[3] = NULL;
+/* What the steps of xp_symfind share; everything it owns is freed by symsearch_free. */
+typedef struct symsearch {
+    const char *src;
+    double symprec, angle_tol, tol2;
+    xp_error *err;
+    double (*sf)[3]; /* the sites in the reduced cell L */
+    double L[3][3];
+    xp_siteset ss; /* the positions of the reduced cell */
+    size_t n;
+    const double (*f)[3];
+    const int *kind;
+    size_t *torbit; /* the pure translations: the positions they reach from the first */
+    double (*tgens)[3];
+    size_t nt, ngen;
+    double P[3][3]; /* the primitive basis in the reduced one (rows) */
+    double PL[3][3], PG[3][3]; /* the primitive cell and its metric */
+    size_t np;                 /* positions of the primitive cell */
+    double (*pf)[3];
+    int *pk;
+    int *cnt;
+    double (*acc)[3];
     xp_cellidx ix, fx, px;
-    memset(&ix, 0, sizeof ix);
-    memset(&fx, 0, sizeof fx);
-    memset(&px, 0, sizeof px);
     optest oc;
-    memset(&oc, 0, sizeof oc);
-    if (!sf) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
+    int *perm; /* per operation, the position each position goes to */
+    int nops;
+    int rot[MAX_OPS][3][3];
+    double tr[MAX_OPS][3];
+} symsearch;
+
+static void symsearch_free(symsearch *S)
+{
+    xp_cellidx_free(&S->ix);
+    xp_cellidx_free(&S->fx);
+    xp_cellidx_free(&S->px);
+    optest_free(&S->oc);
+    xp_siteset_clear(&S->ss);
+    free(S->sf);
+    free(S->pf);
+    free(S->pk);
+    free(S->perm);
+    free(S->cnt);
+    free(S->acc);
+    free(S->torbit);
+    free(S->tgens);
+}
+
+/* 0. the cell reduced, and the positions and kinds in it */
+static int sym_positions(symsearch *S, const xp_structure *s)
+{
+    size_t ns = s->nsites;
     for (size_t i = 0; i < ns; i++)
         for (int k = 0; k < 3; k++)
-            sf[i][k] = s->sites[i].frac[k];
-    double L[3][3];
-    memcpy(L, s->lattice, sizeof L);
-    if (xp_niggli_cell(L, sf, ns)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate cell (its vectors are linearly "
-                          "dependent, or not finite)", src);
-        goto done;
-    }
-    /* ---- 0. positions and kinds ---- */
-    if ((rc = xp_siteset_make(s, L, (const double(*)[3])sf, symprec, &ss, err)))
-        goto done;
-    size_t n = ss.n;
-    const double(*f)[3] = (const double(*)[3])ss.frac;
-    const int *kind = ss.kind;
-    double G[3][3];
-    metric(L, G);
+            S->sf[i][k] = s->sites[i].frac[k];
+    memcpy(S->L, s->lattice, sizeof S->L);
+    if (xp_niggli_cell(S->L, S->sf, ns))
+        return xp_error_set(S->err, XP_EINVAL, "%s: degenerate cell (its vectors are linearly "
+                            "dependent, or not finite)", S->src);
+    int rc = xp_siteset_make(s, S->L, (const double(*)[3])S->sf, S->symprec, &S->ss, S->err);
+    if (rc)
+        return rc;
+    S->n = S->ss.n;
+    S->f = (const double(*)[3])S->ss.frac;
+    S->kind = S->ss.kind;
+    return 0;
+}
 
-    /* ---- 1. pure translations ---- */
-    int ka = rarest(kind, n, ss.nkinds);
-    if (ka < 0 || xp_cellidx_init(&ix, f, kind, n, G, 2 * symprec)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++)
-        xp_cellidx_add(&ix, i);
-    size_t nt = 0, ngen = 0;
-    if (find_translations(f, kind, n, ka, &ix, symprec, &torbit, &nt, &tgens, &ngen)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
-    xp_cellidx_free(&ix);
-    if (nt == 0 || n % nt) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: inconsistent translations at symprec %g Å (atoms "
-                          "closer than symprec?)", src, symprec);
-        goto done;
-    }
-    size_t np = n / nt;
+/* 1. the pure translations: their number nt, and np = n / nt positions of the primitive cell */
+static int sym_translations(symsearch *S, const double G[3][3])
+{
+    int ka = rarest(S->kind, S->n, S->ss.nkinds);
+    if (ka < 0 || xp_cellidx_init(&S->ix, S->f, S->kind, S->n, G, 2 * S->symprec))
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < S->n; i++)
+        xp_cellidx_add(&S->ix, i);
+    if (find_translations(S->f, S->kind, S->n, ka, &S->ix, S->symprec, &S->torbit, &S->nt,
+                          &S->tgens, &S->ngen))
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
+    xp_cellidx_free(&S->ix);
+    if (S->nt == 0 || S->n % S->nt)
+        return xp_error_set(S->err, XP_EINVAL, "%s: inconsistent translations at symprec %g Å "
+                            "(atoms closer than symprec?)", S->src, S->symprec);
+    S->np = S->n / S->nt;
+    return 0;
+}
 
-    /* ---- the primitive basis: the lattice generated by Z^3 and the translations ---- */
-    double P[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-    if (nt > 1) {
-        int64_t(*rows)[3] = malloc((ngen + 3) * sizeof *rows);
-        if (!rows) {
-            rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-            goto done;
-        }
-        size_t m = 0;
-        for (int k = 0; k < 3; k++) {
-            for (int q = 0; q < 3; q++)
-                rows[m][q] = q == k ? (int64_t)nt : 0;
-            m++;
-        }
-        for (size_t t = 0; t < ngen; t++) {
-            for (int q = 0; q < 3; q++)
-                rows[m][q] = (int64_t)llround(tgens[t][q] * (double)nt);
-            m++;
-        }
-        int64_t B[3][3];
-        int br = lattice_basis(rows, m, B);
-        free(rows);
-        if (br) {
-            rc = xp_error_set(err, XP_EINVAL, "%s: no primitive basis", src);
-            goto done;
-        }
-        double det = (double)B[0][0] * ((double)B[1][1] * B[2][2] - (double)B[1][2] * B[2][1]) -
-                     (double)B[0][1] * ((double)B[1][0] * B[2][2] - (double)B[1][2] * B[2][0]) +
-                     (double)B[0][2] * ((double)B[1][0] * B[2][1] - (double)B[1][1] * B[2][0]);
-        if (fabs(fabs(det) - (double)nt * nt * nt / (double)nt) > 0.5) {
-            rc = xp_error_set(err, XP_EINVAL, "%s: translations at symprec %g Å do not form a "
-                              "lattice", src, symprec);
-            goto done;
-        }
-        for (int i = 0; i < 3; i++)
-            for (int k = 0; k < 3; k++)
-                P[i][k] = (double)B[i][k] / (double)nt;
+/* The primitive basis P: the lattice generated by Z^3 and the translations. */
+static int sym_primitive_basis(symsearch *S)
+{
+    size_t nt = S->nt;
+    static const double I[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+    memcpy(S->P, I, sizeof S->P);
+    if (nt <= 1)
+        return 0;
+    int64_t(*rows)[3] = malloc((S->ngen + 3) * sizeof *rows);
+    if (!rows)
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
+    size_t m = 0;
+    for (int k = 0; k < 3; k++) {
+        for (int q = 0; q < 3; q++)
+            rows[m][q] = q == k ? (int64_t)nt : 0;
+        m++;
     }
-    double Pinv[3][3], PL[3][3];
-    if (xp_mat3_inverse(P, Pinv)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: no primitive basis", src);
-        goto done;
+    for (size_t t = 0; t < S->ngen; t++) {
+        for (int q = 0; q < 3; q++)
+            rows[m][q] = (int64_t)llround(S->tgens[t][q] * (double)nt);
+        m++;
     }
+    int64_t B[3][3];
+    int br = lattice_basis(rows, m, B);
+    free(rows);
+    if (br)
+        return xp_error_set(S->err, XP_EINVAL, "%s: no primitive basis", S->src);
+    double det = (double)B[0][0] * ((double)B[1][1] * B[2][2] - (double)B[1][2] * B[2][1]) -
+                 (double)B[0][1] * ((double)B[1][0] * B[2][2] - (double)B[1][2] * B[2][0]) +
+                 (double)B[0][2] * ((double)B[1][0] * B[2][1] - (double)B[1][1] * B[2][0]);
+    if (fabs(fabs(det) - (double)nt * nt * nt / (double)nt) > 0.5)
+        return xp_error_set(S->err, XP_EINVAL, "%s: translations at symprec %g Å do not form a "
+                            "lattice", S->src, S->symprec);
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 3; k++)
-            PL[i][k] = P[i][0] * L[0][k] + P[i][1] * L[1][k] + P[i][2] * L[2][k];
-    double PG[3][3];
-    metric(PL, PG);
+            S->P[i][k] = (double)B[i][k] / (double)nt;
+    return 0;
+}
+
+/* The primitive cell PL and its metric PG; the positions in the primitive basis (pf, pk),
+ * those that coincide averaged. */
+static int sym_fold(symsearch *S)
+{
+    const char *src = S->src;
+    size_t n = S->n, np = S->np, nt = S->nt;
+    const double(*f)[3] = S->f;
+    double Pinv[3][3];
+    if (xp_mat3_inverse(S->P, Pinv))
+        return xp_error_set(S->err, XP_EINVAL, "%s: no primitive basis", src);
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 3; k++)
+            S->PL[i][k] =
+                S->P[i][0] * S->L[0][k] + S->P[i][1] * S->L[1][k] + S->P[i][2] * S->L[2][k];
+    metric(S->PL, S->PG);
 
     /* positions in the primitive basis, those that coincide averaged */
-    pf = malloc((np ? np : 1) * sizeof *pf);
-    pk = malloc((np ? np : 1) * sizeof *pk);
-    cnt = calloc(np ? np : 1, sizeof *cnt);
-    acc = calloc(np ? np : 1, sizeof *acc);
+    S->pf = malloc((np ? np : 1) * sizeof *S->pf);
+    S->pk = malloc((np ? np : 1) * sizeof *S->pk);
+    S->cnt = calloc(np ? np : 1, sizeof *S->cnt);
+    S->acc = calloc(np ? np : 1, sizeof *S->acc);
+    double(*pf)[3] = S->pf, (*acc)[3] = S->acc;
+    int *pk = S->pk, *cnt = S->cnt;
     if (!pf || !pk || !cnt || !acc ||
-        xp_cellidx_init(&fx, (const double(*)[3])pf, pk, np, PG, 2 * symprec)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
+        xp_cellidx_init(&S->fx, (const double(*)[3])pf, pk, np, S->PG, 2 * S->symprec))
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
         double x[3];
         for (int k = 0; k < 3; k++)
             x[k] = f[i][0] * Pinv[0][k] + f[i][1] * Pinv[1][k] + f[i][2] * Pinv[2][k];
-        long c = xp_cellidx_find(&fx, x, kind[i], 4 * tol2);
+        long c = xp_cellidx_find(&S->fx, x, S->kind[i], 4 * S->tol2);
         if (c < 0) {
-            if (nc == np) {
-                rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive "
-                                  "cell at symprec %g Å", src, symprec);
-                goto done;
-            }
+            if (nc == np)
+                return xp_error_set(S->err, XP_EINVAL, "%s: atoms do not fold into the "
+                                    "primitive cell at symprec %g Å", src, S->symprec);
             c = (long)nc++;
             memcpy(pf[c], x, sizeof x);
-            pk[c] = kind[i];
-            xp_cellidx_add(&fx, (size_t)c);
+            pk[c] = S->kind[i];
+            xp_cellidx_add(&S->fx, (size_t)c);
         }
         for (int k = 0; k < 3; k++)
             acc[c][k] += x[k] - pf[c][k] - nearbyint(x[k] - pf[c][k]);
         cnt[c]++;
     }
-    xp_cellidx_free(&fx);
+    xp_cellidx_free(&S->fx);
     for (size_t c = 0; c < nc; c++) {
-        if ((size_t)cnt[c] != nt) {
-            rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive cell at "
-                              "symprec %g Å", src, symprec);
-            goto done;
-        }
+        if ((size_t)cnt[c] != nt)
+            return xp_error_set(S->err, XP_EINVAL, "%s: atoms do not fold into the primitive "
+                                "cell at symprec %g Å", src, S->symprec);
         for (int k = 0; k < 3; k++)
             pf[c][k] += acc[c][k] / (double)nt;
     }
-    if (nc != np) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: atoms do not fold into the primitive cell", src);
-        goto done;
-    }
+    if (nc != np)
+        return xp_error_set(S->err, XP_EINVAL, "%s: atoms do not fold into the primitive cell",
+                            src);
+    return 0;
+}
 
-    /* ---- 2. Niggli, lattice automorphisms ---- */
-    if (xp_niggli_cell(PL, pf, np)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate primitive cell", src);
-        goto done;
-    }
-    metric(PL, PG);
+/* 2. the primitive cell Niggli-reduced, its lattice automorphisms; 3. the operations (rot, tr)
+ * and the permutations of the positions they make (perm). */
+static int sym_operations(symsearch *S)
+{
+    size_t np = S->np;
+    double(*pf)[3] = S->pf;
+    const int *pk = S->pk;
+    if (xp_niggli_cell(S->PL, pf, np))
+        return xp_error_set(S->err, XP_EINVAL, "%s: degenerate primitive cell", S->src);
+    metric(S->PL, S->PG);
     int U[MAX_OPS][3][3];
-    int nu = xp_lattice_automorphisms(PG, symprec, 0, angle_tol, U, MAX_OPS);
+    int nu = xp_lattice_automorphisms(S->PG, S->symprec, 0, S->angle_tol, U, MAX_OPS);
     /* ---- 3. operations ---- */
-    int zr = rarest(pk, np, ss.nkinds);
+    int zr = rarest(pk, np, S->ss.nkinds);
     size_t r0 = 0;
     while (pk[r0] != zr)
         r0++;
-    perm = malloc(MAX_OPS * np * sizeof *perm);
-    if (!perm || xp_cellidx_init(&px, (const double(*)[3])pf, pk, np, PG, 2 * symprec) ||
-        optest_init(&oc, &px, np)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
+    S->perm = malloc(MAX_OPS * np * sizeof *S->perm);
+    if (!S->perm ||
+        xp_cellidx_init(&S->px, (const double(*)[3])pf, pk, np, S->PG, 2 * S->symprec) ||
+        optest_init(&S->oc, &S->px, np))
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
     for (size_t i = 0; i < np; i++)
-        xp_cellidx_add(&px, i);
+        xp_cellidx_add(&S->px, i);
     int nops = 0;
-    int rot[MAX_OPS][3][3];
-    double tr[MAX_OPS][3];
     for (int u = 0; u < nu && nops < MAX_OPS; u++) {
         const int(*M)[3] = (const int(*)[3])U[u];
         double y0[3];
@@ -570,23 +593,30 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
             double t[3];
             for (int k = 0; k < 3; k++)
                 t[k] = pf[j][k] - y0[k];
-            int *pm = perm + (size_t)nops * np;
-            if (!try_op(&oc, M, t, symprec, pm, tr[nops]))
+            int *pm = S->perm + (size_t)nops * np;
+            if (!try_op(&S->oc, M, t, S->symprec, pm, S->tr[nops]))
                 continue;
-            memcpy(rot[nops], M, sizeof rot[0]);
+            memcpy(S->rot[nops], M, sizeof S->rot[0]);
             nops++;
             break;
         }
     }
-    xp_cellidx_free(&px);
-    optest_free(&oc);
-    if (nops == 0) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: no symmetry operation found (not even the "
-                          "identity) at symprec %g Å", src, symprec);
-        goto done;
-    }
+    S->nops = nops;
+    xp_cellidx_free(&S->px);
+    optest_free(&S->oc);
+    if (nops == 0)
+        return xp_error_set(S->err, XP_EINVAL, "%s: no symmetry operation found (not even the "
+                            "identity) at symprec %g Å", S->src, S->symprec);
+    return 0;
+}
 
-    /* ---- 4. idealize: metric over the point group, positions over their images ---- */
+/* 4. idealize: the metric averaged over the point group, as a cartesian lattice IL
+ * (lower-triangular, a along x), and each position over its images. */
+static void sym_idealize(symsearch *S, double IL[3][3])
+{
+    size_t np = S->np;
+    int nops = S->nops;
+    double(*pf)[3] = S->pf, (*acc)[3] = S->acc;
     double Gs[3][3] = {{0}};
     for (int g = 0; g < nops; g++)
         for (int i = 0; i < 3; i++)
@@ -594,16 +624,16 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
                 double v = 0;
                 for (int k = 0; k < 3; k++)
                     for (int l = 0; l < 3; l++)
-                        v += rot[g][i][k] * PG[k][l] * rot[g][j][l];
+                        v += S->rot[g][i][k] * S->PG[k][l] * S->rot[g][j][l];
                 Gs[i][j] += v / nops;
             }
     memset(acc, 0, np * sizeof *acc);
     for (int g = 0; g < nops; g++)
         for (size_t j = 0; j < np; j++) {
-            size_t i = (size_t)perm[(size_t)g * np + j];
+            size_t i = (size_t)S->perm[(size_t)g * np + j];
             for (int k = 0; k < 3; k++) {
-                double y = pf[j][0] * rot[g][0][k] + pf[j][1] * rot[g][1][k] +
-                           pf[j][2] * rot[g][2][k] + tr[g][k];
+                double y = pf[j][0] * S->rot[g][0][k] + pf[j][1] * S->rot[g][1][k] +
+                           pf[j][2] * S->rot[g][2][k] + S->tr[g][k];
                 acc[i][k] += y - nearbyint(y - pf[i][k]);
             }
         }
@@ -611,21 +641,25 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
         for (int k = 0; k < 3; k++)
             pf[i][k] = acc[i][k] / nops;
     /* a cartesian lattice with the idealized metric (lower-triangular, a along x) */
-    double IL[3][3] = {{0}};
+    memset(IL, 0, 3 * sizeof IL[0]);
     IL[0][0] = sqrt(Gs[0][0]);
     IL[1][0] = Gs[1][0] / IL[0][0];
     IL[1][1] = sqrt(fmax(0, Gs[1][1] - IL[1][0] * IL[1][0]));
     IL[2][0] = Gs[2][0] / IL[0][0];
     IL[2][1] = (Gs[2][1] - IL[2][0] * IL[1][0]) / IL[1][1];
     IL[2][2] = sqrt(fmax(0, Gs[2][2] - IL[2][0] * IL[2][0] - IL[2][1] * IL[2][1]));
+}
 
-    /* orbits and site symmetries */
+/* The orbit (its first position) and the site-symmetry counts of each position, into out. */
+static int sym_orbits(symsearch *S, xp_symcell *out)
+{
+    size_t np = S->np;
+    int nops = S->nops;
+    const int *perm = S->perm;
     out->sitesym = calloc(np, sizeof *out->sitesym);
     out->orbit = malloc(np * sizeof *out->orbit);
-    if (!out->sitesym || !out->orbit) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        goto done;
-    }
+    if (!out->sitesym || !out->orbit)
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
     for (size_t i = 0; i < np; i++)
         out->orbit[i] = -1;
     for (size_t i = 0; i < np; i++) {
@@ -637,34 +671,33 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     for (size_t i = 0; i < np; i++)
         for (int g = 0; g < nops; g++)
             if ((size_t)perm[(size_t)g * np + i] == i) {
-                int t = xp_rotation_type(rot[g]);
+                int t = xp_rotation_type(S->rot[g]);
                 if (t >= 0)
                     out->sitesym[i][t]++;
             }
+    return 0;
+}
 
-    /* Niggli again on the idealized cell (the canonical form starts from it); the operations
-     * follow the change of basis T (new rows = T old rows; x_new = x_old T^-1) */
+/* Niggli again on the idealized cell IL (the canonical form starts from it); the operations
+ * follow the change of basis T (new rows = T old rows; x_new = x_old T^-1) into out. */
+static int sym_reduce_ideal(symsearch *S, double IL[3][3], xp_symcell *out)
+{
+    const char *src = S->src;
     double before[3][3];
-    memcpy(before, IL, sizeof IL);
-    if (xp_niggli_cell(IL, pf, np)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate idealized cell", src);
-        goto done;
-    }
+    memcpy(before, IL, sizeof before);
+    if (xp_niggli_cell(IL, S->pf, S->np))
+        return xp_error_set(S->err, XP_EINVAL, "%s: degenerate idealized cell", src);
     double binv[3][3];
-    if (xp_mat3_inverse(before, binv)) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: degenerate idealized cell", src);
-        goto done;
-    }
+    if (xp_mat3_inverse(before, binv))
+        return xp_error_set(S->err, XP_EINVAL, "%s: degenerate idealized cell", src);
     int T[3][3], Ti[3][3];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             T[i][j] = (int)lround(IL[i][0] * binv[0][j] + IL[i][1] * binv[1][j] +
                                   IL[i][2] * binv[2][j]);
     int dT = det3i(T);
-    if (dT != 1 && dT != -1) {
-        rc = xp_error_set(err, XP_EINVAL, "%s: internal error in the reduction", src);
-        goto done;
-    }
+    if (dT != 1 && dT != -1)
+        return xp_error_set(S->err, XP_EINVAL, "%s: internal error in the reduction", src);
     Ti[0][0] = (T[1][1] * T[2][2] - T[1][2] * T[2][1]) * dT;
     Ti[0][1] = (T[0][2] * T[2][1] - T[0][1] * T[2][2]) * dT;
     Ti[0][2] = (T[0][1] * T[1][2] - T[0][2] * T[1][1]) * dT;
@@ -674,45 +707,66 @@ int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symce
     Ti[2][0] = (T[1][0] * T[2][1] - T[1][1] * T[2][0]) * dT;
     Ti[2][1] = (T[0][1] * T[2][0] - T[0][0] * T[2][1]) * dT;
     Ti[2][2] = (T[0][0] * T[1][1] - T[0][1] * T[1][0]) * dT;
-    for (int g = 0; g < nops; g++) {
+    for (int g = 0; g < S->nops; g++) {
         int RT[3][3];
+        const int(*rot)[3] = (const int(*)[3])S->rot[g];
+        const double *tr = S->tr[g];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
-                RT[i][j] = rot[g][i][0] * Ti[0][j] + rot[g][i][1] * Ti[1][j] +
-                           rot[g][i][2] * Ti[2][j];
+                RT[i][j] = rot[i][0] * Ti[0][j] + rot[i][1] * Ti[1][j] + rot[i][2] * Ti[2][j];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
                 out->rot[g][i][j] = T[i][0] * RT[0][j] + T[i][1] * RT[1][j] + T[i][2] * RT[2][j];
         for (int k = 0; k < 3; k++)
-            out->trans[g][k] = tr[g][0] * Ti[0][k] + tr[g][1] * Ti[1][k] + tr[g][2] * Ti[2][k];
+            out->trans[g][k] = tr[0] * Ti[0][k] + tr[1] * Ti[1][k] + tr[2] * Ti[2][k];
     }
+    return 0;
+}
+
+int xp_symfind(const xp_structure *s, double symprec, double angle_tol, xp_symcell *out,
+               xp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    symsearch S;
+    memset(&S, 0, sizeof S);
+    S.src = s->source ? s->source : "structure";
+    S.symprec = symprec;
+    S.angle_tol = angle_tol;
+    S.tol2 = symprec * symprec;
+    S.err = err;
+    size_t ns = s->nsites;
+    int rc = 0;
+    S.sf = malloc((ns ? ns : 1) * sizeof *S.sf);
+    if (!S.sf) {
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = sym_positions(&S, s)))
+        goto done;
+    double G[3][3];
+    metric(S.L, G);
+    if ((rc = sym_translations(&S, G)) || (rc = sym_primitive_basis(&S)) || (rc = sym_fold(&S)) ||
+        (rc = sym_operations(&S)))
+        goto done;
+    double IL[3][3];
+    sym_idealize(&S, IL);
+    if ((rc = sym_orbits(&S, out)) || (rc = sym_reduce_ideal(&S, IL, out)))
+        goto done;
     memcpy(out->lattice, IL, sizeof IL);
-    out->n = np;
-    out->frac = pf;
-    out->kind = pk;
-    out->kinds = ss.kinds;
-    out->nkinds = ss.nkinds;
-    out->disordered = ss.disordered;
-    ss.kinds = NULL;
-    pf = NULL;
-    pk = NULL;
-    out->nops = nops;
+    out->n = S.np;
+    out->frac = S.pf;
+    out->kind = S.pk;
+    out->kinds = S.ss.kinds;
+    out->nkinds = S.ss.nkinds;
+    out->disordered = S.ss.disordered;
+    S.ss.kinds = NULL;
+    S.pf = NULL;
+    S.pk = NULL;
+    out->nops = S.nops;
 done:
     if (rc)
         xp_symcell_clear(out);
-    xp_cellidx_free(&ix);
-    xp_cellidx_free(&fx);
-    xp_cellidx_free(&px);
-    optest_free(&oc);
-    xp_siteset_clear(&ss);
-    free(sf);
-    free(pf);
-    free(pk);
-    free(perm);
-    free(cnt);
-    free(acc);
-    free(torbit);
-    free(tgens);
+    symsearch_free(&S);
     return rc;
 }
 

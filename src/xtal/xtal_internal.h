@@ -143,6 +143,23 @@ long xp_cellidx_find(const xp_cellidx *x, const double p[3], int type, double to
 long xp_cellidx_each(const xp_cellidx *x, const double p[3], int type, double tol2,
                      int (*fn)(void *ctx, size_t i), void *ctx);
 
+/* ---- the assignment problem (hungarian.c) ---- */
+
+/* The work space of the Hungarian method (potentials form) for up to cap - 1 rows; zeroed to
+ * start with, grown by xp_hungarian_reserve. */
+typedef struct xp_hungarian {
+    size_t cap;
+    double *u, *v, *minv;
+    size_t *p, *way;
+    char *used;
+} xp_hungarian;
+
+/* Room for n rows; -1 when out of memory (what was grown stays, for xp_hungarian_free). */
+int xp_hungarian_reserve(xp_hungarian *h, size_t n);
+void xp_hungarian_free(xp_hungarian *h);
+/* cost is n x n, row-major; on return col_of_row[i] is the column given to row i. */
+void xp_hungarian_solve(xp_hungarian *h, const double *cost, size_t n, size_t *col_of_row);
+
 /* ---- the symmetry search (symfind.c) ---- */
 
 /* A crystal's idealized primitive cell and its symmetry, as xp_symfind finds it. */
