@@ -16,32 +16,6 @@
 #define LENGTH_STEP 0.002 /* cell lengths: steps of 0.2% (natural log) */
 #define ANGLE_STEP 0.1    /* cell angles: 0.1 degree */
 
-/* ---- small integer linear algebra --------------------------------------------------------- */
-
-int xp_det3i(const int m[3][3])
-{
-    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-}
-
-void xp_inverse3i(const int m[3][3], int inv[3][3])
-{ /* det is 1 or -1: the adjugate times det */
-    int d = xp_det3i(m);
-    inv[0][0] = m[1][1] * m[2][2] - m[1][2] * m[2][1];
-    inv[0][1] = m[0][2] * m[2][1] - m[0][1] * m[2][2];
-    inv[0][2] = m[0][1] * m[1][2] - m[0][2] * m[1][1];
-    inv[1][0] = m[1][2] * m[2][0] - m[1][0] * m[2][2];
-    inv[1][1] = m[0][0] * m[2][2] - m[0][2] * m[2][0];
-    inv[1][2] = m[0][2] * m[1][0] - m[0][0] * m[1][2];
-    inv[2][0] = m[1][0] * m[2][1] - m[1][1] * m[2][0];
-    inv[2][1] = m[0][1] * m[2][0] - m[0][0] * m[2][1];
-    inv[2][2] = m[0][0] * m[1][1] - m[0][1] * m[1][0];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            inv[i][j] *= d;
-}
-
 /* ---- the canonical form -------------------------------------------------------------------- */
 
 static int key_cmp(const void *pa, const void *pb)
@@ -154,8 +128,8 @@ static int slot_cmp(const void *a, const void *b)
 }
 
 typedef struct lister {
-    size_t a;     /* the origin */
-    int kind;     /* current column: kind, Q0, Q1 */
+    size_t a; /* the origin */
+    int kind; /* current column: kind, Q0, Q1 */
     int Q0, Q1;
     xp_atom_key *buf; /* the column's keys, sorted; next at pos */
     size_t nbuf, pos, cap;
@@ -208,8 +182,8 @@ static int next_column(pruned *p, lister *l)
                 long b1 = ((base1 + d1) % g + g) % g;
                 if (g < 3 && d1 != 0)
                     continue;
-                uint64_t code = ((uint64_t)l->kind * (uint64_t)g + (uint64_t)b0) * (uint64_t)g +
-                                (uint64_t)b1;
+                uint64_t code =
+                    ((uint64_t)l->kind * (uint64_t)g + (uint64_t)b0) * (uint64_t)g + (uint64_t)b1;
                 for (size_t s = lower(p->slots, p->nslots, code);
                      s < p->nslots && p->slots[s].code == code; s++) {
                     size_t i = p->slots[s].i;
@@ -346,7 +320,6 @@ done:
  * position per orbit (the one of least key): each orbit's free coordinates are quantized once,
  * not once per image. The frame is the candidate of least content, operations first. */
 
-
 static int op_bytes_cmp(const void *a, const void *b)
 {
     return memcmp(a, b, 15);
@@ -367,15 +340,15 @@ void xp_canon_ops(const xp_symcell *ops, const int M[3][3], const double o[3], i
                            ops->rot[g][i][2] * Mi[2][j];
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
-                out[g][3 * i + j] = (uint8_t)(int8_t)(M[i][0] * RM[0][j] + M[i][1] * RM[1][j] +
-                                                      M[i][2] * RM[2][j]);
+                out[g][3 * i + j] =
+                    (uint8_t)(int8_t)(M[i][0] * RM[0][j] + M[i][1] * RM[1][j] + M[i][2] * RM[2][j]);
         double v[3];
         for (int j = 0; j < 3; j++)
-            v[j] = o[0] * ops->rot[g][0][j] + o[1] * ops->rot[g][1][j] +
-                   o[2] * ops->rot[g][2][j] + ops->trans[g][j] - o[j];
+            v[j] = o[0] * ops->rot[g][0][j] + o[1] * ops->rot[g][1][j] + o[2] * ops->rot[g][2][j] +
+                   ops->trans[g][j] - o[j];
         for (int j = 0; j < 3; j++)
             xp_put_u16(out[g] + 9 + 2 * j,
-                    quantize(v[0] * Mi[0][j] + v[1] * Mi[1][j] + v[2] * Mi[2][j], grid));
+                       quantize(v[0] * Mi[0][j] + v[1] * Mi[1][j] + v[2] * Mi[2][j], grid));
     }
     qsort(out, (size_t)ops->nops, 15, op_bytes_cmp);
 }
@@ -502,8 +475,8 @@ static int params_cmp(const int32_t a[6], const int32_t b[6])
 }
 
 typedef struct short_vec {
-    int c[3];     /* in the rows of nb */
-    double v[3];  /* cartesian */
+    int c[3];    /* in the rows of nb */
+    double v[3]; /* cartesian */
     double l2;
     int32_t lbin; /* its length on the hash's grid */
 } short_vec;
@@ -604,8 +577,7 @@ int xp_canon_bases(const double nb[3][3], int (*U)[3][3], int *nu, int32_t best[
             if (have && sv[i].lbin == best[0] && sv[j].lbin > best[1])
                 continue;
             for (size_t k = 0; k < nv; k++) {
-                if (have && sv[i].lbin == best[0] && sv[j].lbin == best[1] &&
-                    sv[k].lbin > best[2])
+                if (have && sv[i].lbin == best[0] && sv[j].lbin == best[1] && sv[k].lbin > best[2])
                     continue;
                 int m[3][3];
                 memcpy(m[0], sv[i].c, sizeof m[0]);

@@ -1,4 +1,5 @@
-/* Small geometry helpers: lattices from cell parameters, 3x3 inverses. */
+/* Small geometry helpers: lattices from cell parameters, 3x3 inverses, integer 3x3 determinants
+ * and unimodular inverses. */
 #include <math.h>
 #include <string.h>
 
@@ -6,13 +7,12 @@
 
 int xp_mat3_inverse(const double m[3][3], double inv[3][3])
 {
-    double c[3][3] = {
-        {m[1][1] * m[2][2] - m[1][2] * m[2][1], m[0][2] * m[2][1] - m[0][1] * m[2][2],
-         m[0][1] * m[1][2] - m[0][2] * m[1][1]},
-        {m[1][2] * m[2][0] - m[1][0] * m[2][2], m[0][0] * m[2][2] - m[0][2] * m[2][0],
-         m[0][2] * m[1][0] - m[0][0] * m[1][2]},
-        {m[1][0] * m[2][1] - m[1][1] * m[2][0], m[0][1] * m[2][0] - m[0][0] * m[2][1],
-         m[0][0] * m[1][1] - m[0][1] * m[1][0]}};
+    double c[3][3] = {{m[1][1] * m[2][2] - m[1][2] * m[2][1], m[0][2] * m[2][1] - m[0][1] * m[2][2],
+                       m[0][1] * m[1][2] - m[0][2] * m[1][1]},
+                      {m[1][2] * m[2][0] - m[1][0] * m[2][2], m[0][0] * m[2][2] - m[0][2] * m[2][0],
+                       m[0][2] * m[1][0] - m[0][0] * m[1][2]},
+                      {m[1][0] * m[2][1] - m[1][1] * m[2][0], m[0][1] * m[2][0] - m[0][0] * m[2][1],
+                       m[0][0] * m[1][1] - m[0][1] * m[1][0]}};
     double det = m[0][0] * c[0][0] + m[0][1] * c[1][0] + m[0][2] * c[2][0];
     double scale = 0;
     for (int i = 0; i < 3; i++)
@@ -70,4 +70,28 @@ int xp_lattice_from_params(const double p[6], double lattice[3][3])
         for (int j = 0; j < 3; j++)
             lattice[i][j] = m[i][j];
     return 0;
+}
+
+int xp_det3i(const int m[3][3])
+{
+    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+}
+
+void xp_inverse3i(const int m[3][3], int inv[3][3])
+{ /* det is 1 or -1: the adjugate times det */
+    int d = xp_det3i(m);
+    inv[0][0] = m[1][1] * m[2][2] - m[1][2] * m[2][1];
+    inv[0][1] = m[0][2] * m[2][1] - m[0][1] * m[2][2];
+    inv[0][2] = m[0][1] * m[1][2] - m[0][2] * m[1][1];
+    inv[1][0] = m[1][2] * m[2][0] - m[1][0] * m[2][2];
+    inv[1][1] = m[0][0] * m[2][2] - m[0][2] * m[2][0];
+    inv[1][2] = m[0][2] * m[1][0] - m[0][0] * m[1][2];
+    inv[2][0] = m[1][0] * m[2][1] - m[1][1] * m[2][0];
+    inv[2][1] = m[0][1] * m[2][0] - m[0][0] * m[2][1];
+    inv[2][2] = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            inv[i][j] *= d;
 }

@@ -27,13 +27,6 @@
 
 /* ---- lattice automorphisms --------------------------------------------------------------- */
 
-static int det3i(const int m[3][3])
-{
-    return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-           m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-           m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-}
-
 static double gdot(const double G[3][3], const int *a, const int *b)
 {
     double s = 0;
@@ -99,7 +92,7 @@ int xp_lattice_automorphisms(const double G[3][3], double symprec, double gtol, 
                 memcpy(m[0], r0, sizeof m[0]);
                 memcpy(m[1], r1, sizeof m[1]);
                 memcpy(m[2], r2, sizeof m[2]);
-                int d = det3i(m);
+                int d = xp_det3i(m);
                 if ((d == 1 || d == -1) && n < max)
                     memcpy(out[n++], m, sizeof m);
             }
@@ -195,8 +188,8 @@ static int try_op(optest *c, const int (*M)[3], const double t[3], double sympre
         size_t i = c->ord[j];
         double d[3];
         for (int k = 0; k < 3; k++)
-            d[k] = f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + tt[k] -
-                   f[perm[i]][k];
+            d[k] =
+                f[i][0] * M[0][k] + f[i][1] * M[1][k] + f[i][2] * M[2][k] + tt[k] - f[perm[i]][k];
         if (xp_cell_dist2(ix->g, d) > symprec * symprec) {
             to_front(c, j);
             return 0;
@@ -277,7 +270,7 @@ static int lattice_basis(int64_t (*rows)[3], size_t m, int64_t basis[3][3])
  * 0, -1, -2). These ten counts tell the 32 crystallographic point groups apart. */
 int xp_rotation_type(const int m[3][3])
 {
-    int d = det3i(m), t = m[0][0] + m[1][1] + m[2][2];
+    int d = xp_det3i(m), t = m[0][0] + m[1][1] + m[2][2];
     static const int proper[5] = {3, -1, 0, 1, 2}, improper[5] = {-3, 1, 0, -1, -2};
     const int *tab = d > 0 ? proper : improper;
     for (int i = 0; i < 5; i++)
@@ -299,7 +292,6 @@ void xp_symcell_clear(xp_symcell *c)
     free(c->sitesym);
     memset(c, 0, sizeof *c);
 }
-
 
 /* The pure translations of the positions: those that carry the first position of the rarest
  * kind onto another of its kind. A translation found is added to the group found so far with
@@ -388,7 +380,7 @@ typedef struct symsearch {
     size_t *torbit; /* the pure translations: the positions they reach from the first */
     double (*tgens)[3];
     size_t nt, ngen;
-    double P[3][3]; /* the primitive basis in the reduced one (rows) */
+    double P[3][3];            /* the primitive basis in the reduced one (rows) */
     double PL[3][3], PG[3][3]; /* the primitive cell and its metric */
     size_t np;                 /* positions of the primitive cell */
     double (*pf)[3];
@@ -429,8 +421,10 @@ static int sym_positions(symsearch *S, const xp_structure *s)
             S->sf[i][k] = s->sites[i].frac[k];
     memcpy(S->L, s->lattice, sizeof S->L);
     if (xp_niggli_cell(S->L, S->sf, ns))
-        return xp_error_set(S->err, XP_EINVAL, "%s: degenerate cell (its vectors are linearly "
-                            "dependent, or not finite)", S->src);
+        return xp_error_set(S->err, XP_EINVAL,
+                            "%s: degenerate cell (its vectors are linearly "
+                            "dependent, or not finite)",
+                            S->src);
     int rc = xp_siteset_make(s, S->L, (const double(*)[3])S->sf, S->symprec, &S->ss, S->err);
     if (rc)
         return rc;
@@ -453,8 +447,10 @@ static int sym_translations(symsearch *S, const double G[3][3])
         return xp_error_set(S->err, XP_ENOMEM, "out of memory");
     xp_cellidx_free(&S->ix);
     if (S->nt == 0 || S->n % S->nt)
-        return xp_error_set(S->err, XP_EINVAL, "%s: inconsistent translations at symprec %g Å "
-                            "(atoms closer than symprec?)", S->src, S->symprec);
+        return xp_error_set(S->err, XP_EINVAL,
+                            "%s: inconsistent translations at symprec %g Å "
+                            "(atoms closer than symprec?)",
+                            S->src, S->symprec);
     S->np = S->n / S->nt;
     return 0;
 }
@@ -490,8 +486,10 @@ static int sym_primitive_basis(symsearch *S)
                  (double)B[0][1] * ((double)B[1][0] * B[2][2] - (double)B[1][2] * B[2][0]) +
                  (double)B[0][2] * ((double)B[1][0] * B[2][1] - (double)B[1][1] * B[2][0]);
     if (fabs(fabs(det) - (double)nt * nt * nt / (double)nt) > 0.5)
-        return xp_error_set(S->err, XP_EINVAL, "%s: translations at symprec %g Å do not form a "
-                            "lattice", S->src, S->symprec);
+        return xp_error_set(S->err, XP_EINVAL,
+                            "%s: translations at symprec %g Å do not form a "
+                            "lattice",
+                            S->src, S->symprec);
     for (int i = 0; i < 3; i++)
         for (int k = 0; k < 3; k++)
             S->P[i][k] = (double)B[i][k] / (double)nt;
@@ -532,8 +530,10 @@ static int sym_fold(symsearch *S)
         long c = xp_cellidx_find(&S->fx, x, S->kind[i], 4 * S->tol2);
         if (c < 0) {
             if (nc == np)
-                return xp_error_set(S->err, XP_EINVAL, "%s: atoms do not fold into the "
-                                    "primitive cell at symprec %g Å", src, S->symprec);
+                return xp_error_set(S->err, XP_EINVAL,
+                                    "%s: atoms do not fold into the "
+                                    "primitive cell at symprec %g Å",
+                                    src, S->symprec);
             c = (long)nc++;
             memcpy(pf[c], x, sizeof x);
             pk[c] = S->kind[i];
@@ -546,8 +546,10 @@ static int sym_fold(symsearch *S)
     xp_cellidx_free(&S->fx);
     for (size_t c = 0; c < nc; c++) {
         if ((size_t)cnt[c] != nt)
-            return xp_error_set(S->err, XP_EINVAL, "%s: atoms do not fold into the primitive "
-                                "cell at symprec %g Å", src, S->symprec);
+            return xp_error_set(S->err, XP_EINVAL,
+                                "%s: atoms do not fold into the primitive "
+                                "cell at symprec %g Å",
+                                src, S->symprec);
         for (int k = 0; k < 3; k++)
             pf[c][k] += acc[c][k] / (double)nt;
     }
@@ -571,6 +573,8 @@ static int sym_operations(symsearch *S)
     int nu = xp_lattice_automorphisms(S->PG, S->symprec, 0, S->angle_tol, U, MAX_OPS);
     /* ---- 3. operations ---- */
     int zr = rarest(pk, np, S->ss.nkinds);
+    if (zr < 0)
+        return xp_error_set(S->err, XP_ENOMEM, "out of memory");
     size_t r0 = 0;
     while (pk[r0] != zr)
         r0++;
@@ -605,8 +609,10 @@ static int sym_operations(symsearch *S)
     xp_cellidx_free(&S->px);
     optest_free(&S->oc);
     if (nops == 0)
-        return xp_error_set(S->err, XP_EINVAL, "%s: no symmetry operation found (not even the "
-                            "identity) at symprec %g Å", S->src, S->symprec);
+        return xp_error_set(S->err, XP_EINVAL,
+                            "%s: no symmetry operation found (not even the "
+                            "identity) at symprec %g Å",
+                            S->src, S->symprec);
     return 0;
 }
 
@@ -693,9 +699,9 @@ static int sym_reduce_ideal(symsearch *S, double IL[3][3], xp_symcell *out)
     int T[3][3], Ti[3][3];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-            T[i][j] = (int)lround(IL[i][0] * binv[0][j] + IL[i][1] * binv[1][j] +
-                                  IL[i][2] * binv[2][j]);
-    int dT = det3i(T);
+            T[i][j] =
+                (int)lround(IL[i][0] * binv[0][j] + IL[i][1] * binv[1][j] + IL[i][2] * binv[2][j]);
+    int dT = xp_det3i(T);
     if (dT != 1 && dT != -1)
         return xp_error_set(S->err, XP_EINVAL, "%s: internal error in the reduction", src);
     Ti[0][0] = (T[1][1] * T[2][2] - T[1][2] * T[2][1]) * dT;
@@ -782,8 +788,8 @@ int xp_symcell_spacegroup(const xp_symcell *c, double symprec, char internationa
         for (int j = 0; j < 3; j++)
             slat[i][j] = c->lattice[j][i];
     memcpy(tr, c->trans, (size_t)c->nops * sizeof tr[0]);
-    SpglibSpacegroupType st = spg_get_spacegroup_type_from_symmetry(srot, tr, c->nops, slat,
-                                                                    symprec);
+    SpglibSpacegroupType st =
+        spg_get_spacegroup_type_from_symmetry(srot, tr, c->nops, slat, symprec);
     if (st.number <= 0)
         return 0;
     snprintf(international, 16, "%s", st.international_short);

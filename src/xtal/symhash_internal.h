@@ -25,12 +25,6 @@ static inline void xp_put_u16(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)v;
 }
 
-/* ---- small integer linear algebra (canon.c) ---- */
-
-int xp_det3i(const int m[3][3]);
-/* The inverse of a unimodular matrix (det 1 or -1). */
-void xp_inverse3i(const int m[3][3], int inv[3][3]);
-
 /* ---- the canonical cell and frame (canon.c) ---- */
 
 /* The most bases of least parameters the canonical cell keeps (U holds that many). */
@@ -109,8 +103,7 @@ typedef struct xp_front {
 } xp_front;
 
 /* Through our own symmetry search (symfind.c). */
-int xp_front_own(const xp_structure *s, double symprec, double angtol, xp_front *fr,
-                 xp_error *err);
+int xp_front_own(const xp_structure *s, double symprec, double angtol, xp_front *fr, xp_error *err);
 /* Through spglib's full dataset (the cross-check; slower). */
 int xp_front_spglib(const xp_structure *s, double symprec, double angtol, xp_front *fr,
                     xp_error *err);

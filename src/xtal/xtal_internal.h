@@ -32,6 +32,9 @@ void xp_lattice_from_params_cz(const double p[6], double lattice[3][3]);
 
 /* Inverse of a 3x3 matrix; fails when it is singular. */
 int xp_mat3_inverse(const double m[3][3], double inv[3][3]);
+/* The determinant of an integer matrix, and the inverse of a unimodular one (det 1 or -1). */
+int xp_det3i(const int m[3][3]);
+void xp_inverse3i(const int m[3][3], int inv[3][3]);
 
 /* x wrapped into [0, 1). */
 double xp_wrap01(double x);
@@ -110,8 +113,8 @@ typedef struct xp_siteset {
 /* f: the sites' fractional coordinates in the cell L (rows, reduced, so that rounding finds the
  * nearest image within tol). Refuses positions whose occupancies add up to more than 1 (atoms
  * on top of each other) and more than XP_KIND_MAX species at one position. */
-int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*f)[3],
-                    double tol, xp_siteset *out, xp_error *err);
+int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*f)[3], double tol,
+                    xp_siteset *out, xp_error *err);
 void xp_siteset_clear(xp_siteset *s);
 
 /* The formula of n positions: reduced and in Hill order when ordered (as xp_hill_formula);
@@ -171,10 +174,10 @@ typedef struct xp_symcell {
     size_t nkinds;
     xp_kind *kinds;
     int disordered;
-    int *orbit;              /* per position: the first position of its orbit */
-    uint8_t (*sitesym)[10];  /* per position: counts of the site-symmetry rotation types
-                                1, 2, 3, 4, 6, -1, m, -3, -4, -6 */
-    int nops;                /* operations of the primitive cell: x' = x rot + trans */
+    int *orbit;             /* per position: the first position of its orbit */
+    uint8_t (*sitesym)[10]; /* per position: counts of the site-symmetry rotation types
+                               1, 2, 3, 4, 6, -1, m, -3, -4, -6 */
+    int nops;               /* operations of the primitive cell: x' = x rot + trans */
     int rot[48][3][3];
     double trans[48][3];
 } xp_symcell;
