@@ -325,6 +325,22 @@ static int op_bytes_cmp(const void *a, const void *b)
     return memcmp(a, b, 15);
 }
 
+void xp_op_in_frame(const xp_symcell *ops, int g, const int M[3][3], const int Mi[3][3],
+                    const double o[3], int rot[3][3], double v[3])
+{
+    int RM[3][3];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            RM[i][j] = ops->rot[g][i][0] * Mi[0][j] + ops->rot[g][i][1] * Mi[1][j] +
+                       ops->rot[g][i][2] * Mi[2][j];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            rot[i][j] = M[i][0] * RM[0][j] + M[i][1] * RM[1][j] + M[i][2] * RM[2][j];
+    for (int j = 0; j < 3; j++)
+        v[j] = o[0] * ops->rot[g][0][j] + o[1] * ops->rot[g][1][j] + o[2] * ops->rot[g][2][j] +
+               ops->trans[g][j] - o[j];
+}
+
 /* The operations of ops (rows: x' = x rot + trans) in the frame of basis M and origin o,
  * sorted: 9 rotation entries (int8), then the translation's three grid values (u16). */
 void xp_canon_ops(const xp_symcell *ops, const int M[3][3], const double o[3], int grid,
@@ -333,19 +349,12 @@ void xp_canon_ops(const xp_symcell *ops, const int M[3][3], const double o[3], i
     int Mi[3][3];
     xp_inverse3i(M, Mi);
     for (int g = 0; g < ops->nops; g++) {
-        int RM[3][3];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                RM[i][j] = ops->rot[g][i][0] * Mi[0][j] + ops->rot[g][i][1] * Mi[1][j] +
-                           ops->rot[g][i][2] * Mi[2][j];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                out[g][3 * i + j] =
-                    (uint8_t)(int8_t)(M[i][0] * RM[0][j] + M[i][1] * RM[1][j] + M[i][2] * RM[2][j]);
+        int rot[3][3];
         double v[3];
-        for (int j = 0; j < 3; j++)
-            v[j] = o[0] * ops->rot[g][0][j] + o[1] * ops->rot[g][1][j] + o[2] * ops->rot[g][2][j] +
-                   ops->trans[g][j] - o[j];
+        xp_op_in_frame(ops, g, M, (const int(*)[3])Mi, o, rot, v);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                out[g][3 * i + j] = (uint8_t)(int8_t)rot[i][j];
         for (int j = 0; j < 3; j++)
             xp_put_u16(out[g] + 9 + 2 * j,
                        quantize(v[0] * Mi[0][j] + v[1] * Mi[1][j] + v[2] * Mi[2][j], grid));

@@ -25,8 +25,8 @@
 #include "xtalproof/keccak.h"
 #include "xtalproof/symhash.h"
 
-#define COORD_GRID_P1 120 /* fractional coordinates in 1/120ths in a crystal without symmetry */
-#define COORD_GRID_SYM 12 /* and in 1/12ths in one with symmetry */
+#define COORD_GRID_P1 120     /* fractional coordinates in 1/120ths in a crystal without symmetry */
+#define COORD_GRID_SYM 12     /* and in 1/12ths in one with symmetry */
 #define DOMAIN_SYMHASH 0x53   /* 'S' */
 #define DOMAIN_PROTOHASH 0x50 /* 'P' */
 #define MAX_SITES 100000      /* sites of an input structure */
@@ -92,7 +92,6 @@ static int op_cmp(const void *a, const void *b)
     return memcmp(a, b, 12);
 }
 
-
 static int spacegroup_cached(const xp_symcell *ops, const int M[3][3], const double o[3],
                              double symprec, char intl[16])
 {
@@ -104,19 +103,12 @@ static int spacegroup_cached(const xp_symcell *ops, const int M[3][3], const dou
     key[0] = (uint8_t)(ops->nops | (xp_det3i(M) < 0 ? 0x80 : 0));
     for (int g = 0; g < ops->nops; g++) {
         uint8_t *k = key + 1 + 12 * g;
-        int RM[3][3];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                RM[i][j] = ops->rot[g][i][0] * Mi[0][j] + ops->rot[g][i][1] * Mi[1][j] +
-                           ops->rot[g][i][2] * Mi[2][j];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                k[3 * i + j] = (uint8_t)(int8_t)(M[i][0] * RM[0][j] + M[i][1] * RM[1][j] +
-                                                 M[i][2] * RM[2][j]);
+        int rot[3][3];
         double v[3];
-        for (int j = 0; j < 3; j++)
-            v[j] = o[0] * ops->rot[g][0][j] + o[1] * ops->rot[g][1][j] + o[2] * ops->rot[g][2][j] +
-                   ops->trans[g][j] - o[j];
+        xp_op_in_frame(ops, g, M, (const int(*)[3])Mi, o, rot, v);
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                k[3 * i + j] = (uint8_t)(int8_t)rot[i][j];
         for (int j = 0; j < 3; j++) {
             double t = v[0] * Mi[0][j] + v[1] * Mi[1][j] + v[2] * Mi[2][j];
             long q = lround(t * 48.0) % 48;
@@ -187,9 +179,10 @@ static int check_input(const xp_structure *s, double symprec, xp_error *err)
     for (size_t i = 0; i < s->nsites; i++)
         if (s->sites[i].z < 1 || s->sites[i].z > 118 || !(s->sites[i].occupancy > 0) ||
             !(s->sites[i].occupancy <= 1.0 + 1e-6))
-            return xp_error_set(err, XP_EINVAL, "%s: site %zu: element %d, occupancy %g (an "
-                                "element 1..118 and an occupancy in (0, 1] are needed)", src,
-                                i + 1, s->sites[i].z, s->sites[i].occupancy);
+            return xp_error_set(err, XP_EINVAL,
+                                "%s: site %zu: element %d, occupancy %g (an "
+                                "element 1..118 and an occupancy in (0, 1] are needed)",
+                                src, i + 1, s->sites[i].z, s->sites[i].occupancy);
     return xp_check_density(s, symprec, err);
 }
 
@@ -219,8 +212,8 @@ static int rarest_kind(const xp_front *fr, int *anchor, size_t *nanchor)
 static int canonical_frame(xp_canon *cn, const xp_front *fr, int how, size_t nanchor,
                            xp_atom_key *best, xp_atom_key *cand, int *bu, size_t *ba)
 {
-    int pruned = how == 2 || (how == 0 && (double)cn->nu * (double)nanchor * (double)cn->np >
-                                              BRUTE_LIMIT);
+    int pruned =
+        how == 2 || (how == 0 && (double)cn->nu * (double)nanchor * (double)cn->np > BRUTE_LIMIT);
     /* without symmetry the content is the sorted list of every position's key */
     return fr->ops.nops > 1 ? xp_canon_content(cn, &fr->ops, fr->orbit, best, cand, bu, ba)
            : pruned         ? xp_canon_pruned(cn, fr->nkinds, best, cand, bu, ba)
@@ -303,8 +296,7 @@ static int protohash_of(xp_front *fr, int sg, size_t kb, uint8_t out[32])
 
 /* The rest of the identity: space group, formula, sizes, the primitive cell (whose positions
  * it takes from fr). -1 when out of memory. */
-static int fill_id(const xp_structure *s, xp_front *fr, int sg, const char intl[16],
-                   xp_xtal_id *id)
+static int fill_id(const xp_structure *s, xp_front *fr, int sg, const char intl[16], xp_xtal_id *id)
 {
     size_t np = fr->np;
     id->spacegroup = sg;
@@ -324,14 +316,13 @@ static int fill_id(const xp_structure *s, xp_front *fr, int sg, const char intl[
     return 0;
 }
 
-int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id,
-                     xp_error *err)
+int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id *id, xp_error *err)
 {
     memset(id, 0, sizeof *id);
     double symprec = opts && opts->symprec > 0 ? opts->symprec : XP_DEFAULT_SYMPREC;
     double angtol = !opts || opts->angle_tolerance == 0 ? XP_DEFAULT_ANGLE_TOLERANCE
-                    : opts->angle_tolerance > 0                   ? opts->angle_tolerance
-                                                                  : -1.0;
+                    : opts->angle_tolerance > 0         ? opts->angle_tolerance
+                                                        : -1.0;
     const char *src = s->source ? s->source : "structure";
     int rc = check_input(s, symprec, err);
     if (rc)
@@ -381,8 +372,14 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     }
     /* P1 (one operation in the primitive cell): the fine grid */
     int grid = (own ? fr.ops.nops == 1 : sg == 1) ? COORD_GRID_P1 : COORD_GRID_SYM;
-    xp_canon cn = {.np = np, .pf = (const double(*)[3])fr.pf, .pk = fr.pk, .anchor = anchor,
-                   .grid = grid, .nu = nu, .U = U, .y = ybuf};
+    xp_canon cn = {.np = np,
+                   .pf = (const double(*)[3])fr.pf,
+                   .pk = fr.pk,
+                   .anchor = anchor,
+                   .grid = grid,
+                   .nu = nu,
+                   .U = U,
+                   .y = ybuf};
     int best_u = 0;
     size_t best_a = 0;
     int how = opts ? opts->canonical_search : 0;
@@ -394,11 +391,12 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     /* ---- the space-group type of the operations, remembered by their form in the canonical
      * frame ---- */
     if (own) {
-        sg = spacegroup_cached(&fr.ops, (const int(*)[3])U[best_u], fr.pf[best_a], symprec,
-                               intl);
+        sg = spacegroup_cached(&fr.ops, (const int(*)[3])U[best_u], fr.pf[best_a], symprec, intl);
         if (!sg) {
-            rc = xp_error_set(err, XP_EINVAL, "%s: the %d operations found at symprec %g Å make "
-                              "no space group", src, fr.ops.nops, symprec);
+            rc = xp_error_set(err, XP_EINVAL,
+                              "%s: the %d operations found at symprec %g Å make "
+                              "no space group",
+                              src, fr.ops.nops, symprec);
             goto done;
         }
     }

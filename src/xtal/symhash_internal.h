@@ -68,6 +68,10 @@ int xp_canon_pruned(xp_canon *c, size_t nkinds, xp_atom_key *best, xp_atom_key *
 int xp_canon_content(xp_canon *c, const xp_symcell *ops, const int *orbit, xp_atom_key *best,
                      xp_atom_key *cand, int *bu, size_t *ba);
 
+/* Operation g of ops in the frame of basis M (Mi its inverse) and origin o: its rotation
+ * M rot Mi, and v = o rot + trans - o, its translation before the change of basis. */
+void xp_op_in_frame(const xp_symcell *ops, int g, const int M[3][3], const int Mi[3][3],
+                    const double o[3], int rot[3][3], double v[3]);
 /* The operations of ops (rows: x' = x rot + trans) in the frame of basis M and origin o,
  * sorted: 9 rotation entries (int8), then the translation's three grid values (u16). */
 void xp_canon_ops(const xp_symcell *ops, const int M[3][3], const double o[3], int grid,
