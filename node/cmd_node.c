@@ -48,6 +48,11 @@ static int parse_args(xp_node_config *cfg, int argc, char **argv)
         snprintf(cfg->token_file, sizeof cfg->token_file, "%s", p);
     if (!cfg->home[0] && xp_home_dir(cfg->home, sizeof cfg->home, &err))
         return xp_cli_fail(&err);
+    /* the configured home is the home of everything the node reads and writes (the store, the
+       deployment files and their chain state, the journal, keys and exports), the library's
+       lookups included: they read XTALPROOF_HOME, set here before any thread starts */
+    if (setenv("XTALPROOF_HOME", cfg->home, 1))
+        return xp_cli_usage("node: the home path cannot be set");
     if (!cfg->token_file[0] &&
         snprintf(cfg->token_file, sizeof cfg->token_file, "%s/api-token", cfg->home) >=
             (int)sizeof cfg->token_file)

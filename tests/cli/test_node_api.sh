@@ -54,6 +54,21 @@ mkdir -p "$T/home2"
 printf 'abcdefabcdefabcdefabcdef\n' >"$T/home2/api-token"; chmod 644 "$T/home2/api-token"
 expect "a token file others can read is refused" 1 env XTALPROOF_HOME="$T/home2" "$XP" node --port 0
 grep -q "chmod 600" "$T/err" && ok "says why" || bad "message: $(cat "$T/err")"
+# the configured home is the home of everything: the store, the token and the deployment file
+# are looked for there, not under $XTALPROOF_HOME
+mkdir -p "$T/home3"
+echo '{"chainId": 31337}' >"$T/home3/deployment-31337.json"
+printf 'pw3\n' >"$T/pw3"
+"$XP" key new --keystore "$T/k3.json" --password-file "$T/pw3" --light-kdf >/dev/null 2>&1
+echo "{\"home\": \"$T/home3\", \"keystore\": \"$T/k3.json\", \"passwordFile\": \"$T/pw3\"}" >"$T/home3.json"
+"$XP" node --config "$T/home3.json" --port 0 --port-file "$T/port3" >"$T/node3.out" 2>"$T/node3.err" &
+N3=$!
+for _ in $(seq 1 100); do [ -s "$T/port3" ] && break; sleep 0.05; done
+kill -TERM $N3 2>/dev/null; wait $N3 2>/dev/null
+[ -s "$T/home3/api-token" ] && [ -d "$T/home3/store" ] && ok "config home: its store and token" \
+  || bad "config home: $(ls "$T/home3")"
+grep -q "$T/home3/deployment-31337.json" "$T/node3.err" && ok "config home: its deployment file is the one read" \
+  || bad "config home: deployment not looked for there: $(cat "$T/node3.err")"
 echo '{"port": "x"}' >"$T/bad.json"
 expect "a config with a wrong type is refused" 1 "$XP" node --config "$T/bad.json"
 echo '{"prot": 1}' >"$T/bad.json"
