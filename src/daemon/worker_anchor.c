@@ -27,7 +27,8 @@
 
 typedef struct ds_watch {
     char name[XP_DATASET_NAME_MAX + 1];
-    uint64_t since; /* when unanchored records were first seen (0: none) */
+    uint64_t since;   /* when unanchored records were first seen (0: none) */
+    int foreign_told; /* the chain state's entry of the name is another store's: said once */
 } ds_watch;
 
 struct xp_anchor_worker {
@@ -42,8 +43,8 @@ struct xp_anchor_worker {
     xp_anchor_stats stats;
     xp_rounds_stats rounds_stats;
     xp_oracle_stats oracle_stats;
-    xp_anchor_state state;     /* the chain state's "datasets" and "models" as of the last pass */
-    xp_round_target *rounds;   /* the round watcher's targets, as of its last pass */
+    xp_anchor_state state;   /* the chain state's "datasets" and "models" as of the last pass */
+    xp_round_target *rounds; /* the round watcher's targets, as of its last pass */
     size_t nrounds;
     ds_watch watch[MAX_DATASETS];
     size_t nwatch;
@@ -146,8 +147,7 @@ static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor
                 d->name, (long long)a.version, (unsigned long long)a.size,
                 extend ? "extended" : "created", (unsigned long long)tx.sent.block,
                 xp_hex_encode(tx.sent.hash, 32, th, 1),
-                tx.sent.reused ? ", sent by an earlier run" : "",
-                (unsigned long long)tx.gas_used);
+                tx.sent.reused ? ", sent by an earlier run" : "", (unsigned long long)tx.gas_used);
         pthread_mutex_lock(&w->mu);
         w->stats.last_version = a.version;
         w->stats.last_block = tx.sent.block;
@@ -182,8 +182,9 @@ static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, ui
     /* a version already cut (by an API call or before a crash) and not anchored goes first;
      * otherwise a new one only when the batch is full or has waited long enough */
     int go = !rc && v.number && v.size > anchored;
-    if (!rc && !go && (d->size - anchored >= w->cfg.anchor_every_records ||
-                       (wt && now - wt->since >= w->cfg.anchor_every_s))) {
+    if (!rc && !go &&
+        (d->size - anchored >= w->cfg.anchor_every_records ||
+         (wt && now - wt->since >= w->cfg.anchor_every_s))) {
         rc = xp_store_cut_version(w->store, d->id, now, &v, &cut, err);
         go = !rc && v.size > anchored;
     }
@@ -204,6 +205,25 @@ static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, ui
     return 1;
 }
 
+/* Whether the chain state's entry of d's name was anchored from another store: more records
+ * than d has, or a root that is not d's root at its size. It happens when two homes share one
+ * deployment file, each with a dataset of that name; the state is keyed by name, so the entry
+ * must not be taken as d's (d would wait for ever, counted as anchored). 1 yes, 0 no, or a
+ * negative code. */
+static int foreign(xp_anchor_worker *w, const xp_dataset *d, uint64_t size, const char *root,
+                   xp_error *err)
+{
+    uint8_t want[32], have[32];
+    if (size > d->size || xp_hex_decode_exact(root, want, 32, NULL))
+        return 1;
+    if (!size)
+        return 0;
+    pthread_mutex_lock(w->store_lock);
+    int rc = xp_store_root(w->store, d->id, size, have, err);
+    pthread_mutex_unlock(w->store_lock);
+    return rc ? -rc : memcmp(want, have, 32) != 0;
+}
+
 /* One dataset of a pass: a stale pending entry dropped, a batch made pending when due, the
  * pending version sent. */
 static int pass_one(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_state *st,
@@ -211,6 +231,25 @@ static int pass_one(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_sta
 {
     const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, d->name);
     const xp_anchor_entry *pe = xp_anchor_entry_find(st->pending, st->npending, d->name);
+    int other = ds ? foreign(w, d, ds->size, ds->root, err) : 0;
+    if (other < 0)
+        return -other;
+    ds_watch *wt = watch_of(w, d->name);
+    if (other) {
+        if (wt && wt->foreign_told)
+            return 0;
+        if (wt)
+            wt->foreign_told = 1;
+        return xp_error_set(err, XP_EINVAL,
+                            "the deployment's chain state holds a dataset %s anchored from another "
+                            "store (%llu records, root %s): this store's %s (%llu records) is not "
+                            "it and is not anchored; give it another name here, or give this node "
+                            "its own deployment file (\"deployment\" in its config)",
+                            d->name, (unsigned long long)ds->size, ds->root, d->name,
+                            (unsigned long long)d->size);
+    }
+    if (wt)
+        wt->foreign_told = 0;
     uint64_t anchored = ds ? ds->size : 0;
     xp_anchor_entry p;
     int has = pe != NULL, rc = 0;
@@ -257,7 +296,7 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
         }
     }
     xp_chain_state_unlock(c); /* commands of other processes may use the state between passes */
-    if (doc && !rc) { /* what the pass leaves becomes the worker's copy */
+    if (doc && !rc) {         /* what the pass leaves becomes the worker's copy */
         pthread_mutex_lock(&w->mu);
         xp_anchor_state_free(&w->state);
         w->state = st;
@@ -281,13 +320,20 @@ static void refresh_pending(xp_anchor_worker *w)
     pthread_mutex_unlock(w->store_lock);
     if (!rc) {
         uint64_t pending = 0;
-        pthread_mutex_lock(&w->mu);
         for (size_t i = 0; i < l.n; i++) {
+            xp_anchor_entry e = {0};
+            pthread_mutex_lock(&w->mu);
             const xp_anchor_entry *ds =
                 xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, l.d[i].name);
-            uint64_t a = ds ? ds->size : 0;
+            int has = ds != NULL;
+            if (has)
+                e = *ds;
+            pthread_mutex_unlock(&w->mu);
+            /* a dataset of another store under this name anchors none of this one's records */
+            uint64_t a = has && foreign(w, &l.d[i], e.size, e.root, &err) == 0 ? e.size : 0;
             pending += l.d[i].size > a ? l.d[i].size - a : 0;
         }
+        pthread_mutex_lock(&w->mu);
         w->stats.pending_records = pending;
         pthread_mutex_unlock(&w->mu);
     }
@@ -399,8 +445,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store,
-                           pthread_mutex_t *store_lock, xp_anchor_worker **out, xp_error *err)
+int xp_anchor_worker_start(const xp_node_config *cfg, xp_store *store, pthread_mutex_t *store_lock,
+                           xp_anchor_worker **out, xp_error *err)
 {
     *out = NULL;
     xp_anchor_worker *w = calloc(1, sizeof *w);
@@ -504,8 +550,7 @@ void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *anchor, xp_rou
 uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset)
 {
     pthread_mutex_lock(&w->mu);
-    const xp_anchor_entry *e =
-        xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, dataset);
+    const xp_anchor_entry *e = xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, dataset);
     uint32_t v = e ? (uint32_t)e->version : 0;
     pthread_mutex_unlock(&w->mu);
     return v;

@@ -160,6 +160,32 @@ grep -q '^xtalproof_anchor_pending_records 0$' <<<"$m" && grep -q '^xtalproof_an
 stop_node
 [ "$(nonce latest)" = $((N0 + NB + 4)) ] && ok "nonce $((N0 + NB + 4)): one transaction per anchor" || bad "nonce $(nonce latest), wanted $((N0 + NB + 4))"
 
+# ---- 1b. a second home sharing the deployment, with a dataset of a name the first anchored -------
+# the chain state is keyed by name: the node must not take the other store's entry as its own
+# (its records would wait for ever, counted as anchored); it says so once and counts them pending
+mkdir -p "$T/home2"
+cat >"$T/home2.json" <<EOF
+{"home": "$T/home2", "keystore": "$K", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
+ "anchorEveryRecords": 1, "anchorEverySeconds": 1}
+EOF
+n0=$(nonce latest) l0=$(wc -l <"$T/node.err")
+start_node "$T/home2.json"
+T2=(-H "Authorization: Bearer $(cat "$T/home2/api-token")")
+curl -s -o /dev/null "${T2[@]}" -H 'content-type: application/json' --data '{"name":"single","license":"CC0-1.0"}' "$U/v1/datasets"
+curl -s "${T2[@]}" --data-binary @"$(gen 4 50)" "$U/v1/datasets/single/structures?format=poscar&cut=true" >/dev/null
+news() { tail -n +$((l0 + 1)) "$T/node.err"; }
+for _ in $(seq 1 50); do news | grep -q "anchored from another store" && break; sleep 0.2; done
+news | grep -q "holds a dataset single anchored from another store (4 records" &&
+  ok "second home: its dataset single is not the other store's, and the node says so" ||
+  bad "second home: $(news | tail -3)"
+sleep 2
+[ "$(news | grep -c "anchored from another store")" = 1 ] && ok "  said once, not per pass" ||
+  bad "  said $(news | grep -c "anchored from another store") times"
+[ "$(metric xtalproof_anchor_pending_records)" = 1 ] && ok "  its record counts as pending" ||
+  bad "  pending: $(metric xtalproof_anchor_pending_records)"
+stop_node
+[ "$(nonce latest)" = "$n0" ] && ok "  no transaction sent for it" || bad "  nonce $(nonce latest), was $n0"
+
 # ---- 2. kill -9 during registration and anchoring -----------------------------------------------
 cat >"$T/kill.json" <<EOF
 {"keystore": "$K", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
