@@ -20,13 +20,18 @@ typedef struct xp_opt {
 
 /* Parses argv (after the command words) into opts; the rest goes to pos (at most maxpos).
  * Returns 0, or XP_EXIT_USAGE after printing a sentence. */
-int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts,
-                 const char **pos, int maxpos, int *npos);
+int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts, const char **pos,
+                 int maxpos, int *npos);
 const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
 
 /* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
 int xp_cli_fail(const xp_error *err);
 int xp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The word of the list closest to a mistyped one (letters swapped, missing, extra or wrong: at
+ * most 2 edits, fewer than half its length), or NULL: for "did you mean ...?". */
+const char *xp_cli_closest(const char *word, const char *const *list, size_t n);
+/* The usage message of an unknown (sub)command: what it is, the known ones, and the closest. */
+int xp_cli_unknown(const char *what, const char *word, const char *const *list, size_t n);
 
 /* Reads a password from the file, or, without one, from the terminal (echo off; asked twice
  * when confirm is set) or from the first line of standard input. Free with xp_cli_password_free. */

@@ -113,11 +113,11 @@ int xp_cmd_models(int argc, char **argv)
                 xp_hex_encode(m->hash, 32, hex, 1);
                 xp_hex_encode(m->weights_root, 32, wr, 1);
                 if (json) {
-                    json_t *j = json_pack(
-                        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "name", m->name, "property",
-                        m->property, "unit", m->unit, "modelHash", hex, "weightsRoot", wr, "arch",
-                        m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file", path, "bytes",
-                        (json_int_t)m->file_size);
+                    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "name",
+                                          m->name, "property", m->property, "unit", m->unit,
+                                          "modelHash", hex, "weightsRoot", wr, "arch",
+                                          m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file",
+                                          path, "bytes", (json_int_t)m->file_size);
                     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                     if (s)
                         printf("%s\n", s);
@@ -143,5 +143,7 @@ int xp_cmd_model(int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "import"))
         return cmd_import(argc - 1, argv + 1);
-    return xp_cli_usage("model: expected \"model import --from DIR\"");
+    return xp_cli_usage("model: expected \"model import --from DIR\" (a model from an original "
+                        "CGCNN checkpoint) or \"model register NAME\" (a model on chain); "
+                        "\"xtalproof models\" lists the models");
 }

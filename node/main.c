@@ -210,9 +210,15 @@ int main(int argc, char **argv)
             return xp_cmd_bench_chain(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "tx"))
             return xp_cmd_bench_tx(argc - 3, argv + 3);
-        return xp_cli_usage("bench: expected \"bench hash\", \"bench hash-scale\", \"bench dedup\", \"bench merkle\", "
+        return xp_cli_usage("bench: expected \"bench hash\", \"bench hash-scale\", \"bench "
+                            "dedup\", \"bench merkle\", "
                             "\"bench infer\", \"bench open\", \"bench verify\", \"bench tx\" or "
                             "\"bench chain\"");
     }
-    return xp_cli_usage("unknown command \"%s\"", cmd);
+    static const char *const COMMANDS[] = {
+        "version", "key",     "keccak",      "hash",   "same",         "model",       "models",
+        "predict", "dataset", "register",    "proof",  "verify-proof", "consistency", "deploy",
+        "devnet",  "anchor",  "round",       "oracle", "eth",          "prove",       "verify",
+        "trace",   "node",    "predictions", "bench"};
+    return xp_cli_unknown("command", cmd, COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]);
 }

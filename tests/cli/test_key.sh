@@ -51,6 +51,15 @@ expect "missing keystore" 1 "$XP" key address --keystore "$T/nope.json" --passwo
 # Usage errors exit 2.
 expect "no command" 2 "$XP"
 expect "unknown command" 2 "$XP" frobnicate
+grep -q '^xtalproof: unknown command "frobnicate"\. It is one of: version, key,.* bench (see xtalproof --help)$' "$T/err" &&
+  ok "  lists the commands, suggests none" || bad "  message: $(cat "$T/err")"
+# a typo gets the closest command (a swap, a missing or an extra letter); nothing far is suggested
+for typo in predcit:predict verfy:verify datasets:dataset rounds:round "eth log:logs"; do
+  expect "typo ${typo%%:*}" 2 "$XP" ${typo%%:*}
+  grep -q "did you mean \"${typo#*:}\"?" "$T/err" && ok "  suggests ${typo#*:}" || bad "  message: $(cat "$T/err")"
+done
+expect "model without a subcommand" 2 "$XP" model
+grep -q 'model import --from DIR.*model register NAME' "$T/err" && ok "  names import and register" || bad "  message: $(cat "$T/err")"
 expect "unknown option" 2 "$XP" key address --keystore x --bogus
 expect "missing --keystore" 2 "$XP" key new --password-file "$T/pw"
 expect "--help" 0 "$XP" --help
