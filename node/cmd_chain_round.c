@@ -733,10 +733,19 @@ int xp_cmd_round(int argc, char **argv)
         rs = pos[0];
     if (xp_cli_u64(cmd, "round", rs, &round))
         return XP_EXIT_USAGE;
-    if (strcmp(sub, "open") && strcmp(sub, "show") && strcmp(sub, "commit") &&
-        strcmp(sub, "reveal") && strcmp(sub, "settle") && strcmp(sub, "withdraw") &&
-        strcmp(sub, "royalties"))
-        return xp_cli_usage("round: unknown subcommand \"%s\"", sub);
+    static const char *const SUBS[] = {"open",   "show",      "commit",  "reveal",
+                                       "settle", "royalties", "withdraw"};
+    size_t k = 0;
+    while (k < sizeof SUBS / sizeof SUBS[0] && strcmp(sub, SUBS[k]))
+        k++;
+    if (k == sizeof SUBS / sizeof SUBS[0])
+        return xp_cli_unknown("round subcommand", sub, SUBS, k);
+    /* what is missing is said before a password is asked for */
+    if (is_open && (!xp_cli_get(o, no, "property") || !xp_cli_get(o, no, "reward") ||
+                    !xp_cli_get(o, no, "tolerance") || npos < 1))
+        return xp_cli_usage("round open: give --property P --reward WEI (per target) --tolerance "
+                            "X, the targets (structure files, or SYMHASH:STRUCTUREROOT) and "
+                            "--keystore F");
     if (!is_show && !ks)
         return xp_cli_usage("%s: give --keystore F", cmd);
     if ((is_show || !strcmp(sub, "settle")) && !rs)

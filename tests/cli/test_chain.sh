@@ -104,6 +104,12 @@ grep -q 'already registered as model 1 .* training datasets \["1"\], not \[\]' "
 # a round over Si and Ge: reward R per target, stake ST (at least R/64), tolerance 0.5 eV
 R=1000000000000000000 ST=20000000000000000
 OPEN=(round open --property "band gap" --reward $R --stake $ST --tolerance 0.5 --royalty-bps 1000 --commit-window 600 --idempotency-key si-ge-1 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif")
+# what is missing is said first, with the usage code, before any password is asked for
+expect "round open without its options" 2 "$XP" round open --keystore "$K/account0.json" "$S/9011998.cif" </dev/null
+grep -q "round open: give --property P --reward WEI" "$T/err" && ! grep -qi password "$T/err" &&
+  ok "  says what to give, asks no password" || bad "  message: $(cat "$T/err")"
+expect "round opne" 2 "$XP" round opne "${O[@]}"
+grep -q 'did you mean "open"?' "$T/err" && ok "  suggests open" || bad "  message: $(cat "$T/err")"
 expect "round open" 0 "$XP" "${OPEN[@]}"
 RID=$(jq -r .round "$T/out")
 [ "$RID" = 1 ] && [ "$(jq -r .escrowed "$T/out")" = 2000000000000000000 ] && ok "round 1 escrows 2 R" || bad "open: $(cat "$T/out")"
