@@ -1,6 +1,7 @@
 /* Reading structure files: the format by extension, else by content; both readers fill the
  * same model. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,15 +47,18 @@ static const char *base_name(const char *path)
 }
 
 /* CIF by its extension; POSCAR by its usual names and extensions; otherwise by content: a CIF
- * has a data_ block header (or the CIF 2.0 magic) before anything else. */
-static xp_format guess_format(const char *name, const char *data, size_t len)
+ * has a data_ block header (or the CIF 2.0 magic) before anything else. *named: whether the name
+ * said it. */
+static xp_format guess_format(const char *name, const char *data, size_t len, int *named)
 {
     const char *base = base_name(name);
+    *named = 1;
     if (ends_with(base, ".cif") || ends_with(base, ".mcif"))
         return XP_FORMAT_CIF;
     if (ends_with(base, ".vasp") || ends_with(base, ".poscar") || !strncasecmp(base, "POSCAR", 6) ||
         !strncasecmp(base, "CONTCAR", 7))
         return XP_FORMAT_POSCAR;
+    *named = 0;
     if (len >= 10 && !memcmp(data, "#\\#CIF_2.0", 10))
         return XP_FORMAT_CIF;
     size_t i = 0;
@@ -73,8 +77,8 @@ static xp_format guess_format(const char *name, const char *data, size_t len)
     return XP_FORMAT_POSCAR;
 }
 
-int xp_read_structures_mem(const char *name, const char *data, size_t len,
-                           const xp_read_opts *opts, xp_structure_list *out, xp_error *err)
+int xp_read_structures_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
+                           xp_structure_list *out, xp_error *err)
 {
     out->items = NULL;
     out->n = 0;
@@ -91,10 +95,25 @@ int xp_read_structures_mem(const char *name, const char *data, size_t len,
     if (nul)
         return xp_error_set(err, XP_EINVAL, "%s: binary data (a NUL byte at offset %zu)", name,
                             (size_t)(nul - data));
-    xp_format f = opts->format ? opts->format : guess_format(name, data, len);
+    int named = 1;
+    xp_format f = opts->format ? opts->format : guess_format(name, data, len, &named);
     if (f == XP_FORMAT_CIF)
         return xp_read_cif_mem(name, data, len, opts, out, err);
-    return xp_read_poscar_mem(name, data, len, opts, out, err);
+    int rc = xp_read_poscar_mem(name, data, len, opts, out, err);
+    if (rc && !named && err) {
+        /* neither its name nor a data_ block said what it is: most often not a structure at all
+           (a README, a CSV), so that is said first, with what the POSCAR reader found */
+        char why[XP_ERROR_MAX];
+        size_t nl = strlen(name);
+        const char *m = err->msg;
+        int line = !strncmp(m, name, nl) && m[nl] == ':' && m[nl + 1] >= '0' && m[nl + 1] <= '9';
+        snprintf(why, sizeof why, "%s", line ? m + nl + 1 : m);
+        xp_error_set(err, rc,
+                     "%s: not a CIF or POSCAR file (no .cif, .vasp or POSCAR name, no data_ "
+                     "block; read as POSCAR%s%s)",
+                     name, line ? ", line " : ": ", why);
+    }
+    return rc;
 }
 
 int xp_read_structures(const char *path, const xp_read_opts *opts, xp_structure_list *out,
@@ -147,7 +166,8 @@ int xp_element_from_label(const char *text)
 {
     char sym[3] = {0};
     size_t n = 0;
-    while (text[n] && n < 2 && ((text[n] >= 'A' && text[n] <= 'Z') || (text[n] >= 'a' && text[n] <= 'z'))) {
+    while (text[n] && n < 2 &&
+           ((text[n] >= 'A' && text[n] <= 'Z') || (text[n] >= 'a' && text[n] <= 'z'))) {
         sym[n] = text[n];
         n++;
     }

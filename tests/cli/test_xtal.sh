@@ -29,6 +29,16 @@ if [ "$(wc -l < "$T/out")" = 3 ] && [ "$(sed -n 2p "$T/out" | jq -r '.file')" = 
    && [ -n "$(sed -n 2p "$T/out" | jq -r '.error')" ] && [ "$(sed -n 3p "$T/out" | jq -r '.symhash' | wc -c)" = 67 ]; then
   ok "error line in place, the next file hashed"
 else bad "error handling: $(cat "$T/out")"; fi
+# a file that neither its name nor its content names as a structure is said to be none; a file
+# named as a POSCAR keeps the POSCAR reader's own message
+printf '# A dataset\n\nThese are our crystals.\n' > "$T/README"
+printf 'file,value\norig.vasp,1.0\n' > "$T/values.csv"
+expect "hash of a README and a CSV" 1 "$XP" hash --json "$T/README" "$T/values.csv"
+[ "$(grep -c 'not a CIF or POSCAR file (no .cif, .vasp or POSCAR name, no data_ block; read as POSCAR, line 2: expected the scale factor' "$T/out")" = 2 ] &&
+  ok "  both: not a CIF or POSCAR file" || bad "  messages: $(cat "$T/out")"
+expect "hash of a broken .vasp" 1 "$XP" hash "$T/bad.vasp"
+grep -q "bad.vasp:2: file ends where the scale factor was expected" "$T/err" && ! grep -q "not a CIF or POSCAR" "$T/err" &&
+  ok "  the POSCAR reader's message" || bad "  message: $(cat "$T/err")"
 expect "hash text output" 0 "$XP" hash "$B"/spg-cubic-225/orig.vasp
 grep -q '^0x[0-9a-f]\{64\}  .*orig.vasp  Fm-3m' "$T/out" && ok "text line: hash, file, symbol" || bad "text: $(cat "$T/out")"
 expect "hash --symprec out of range" 2 "$XP" hash --symprec 5 "$B"/spg-cubic-225/orig.vasp
