@@ -27,9 +27,6 @@ const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
 /* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
 int xp_cli_fail(const xp_error *err);
 int xp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The word of the list closest to a mistyped one (letters swapped, missing, extra or wrong: at
- * most 2 edits, fewer than half its length), or NULL: for "did you mean ...?". */
-const char *xp_cli_closest(const char *word, const char *const *list, size_t n);
 /* The usage message of an unknown (sub)command: what it is, the known ones, and the closest. */
 int xp_cli_unknown(const char *what, const char *word, const char *const *list, size_t n);
 

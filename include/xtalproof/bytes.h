@@ -58,6 +58,10 @@ double xp_clock_seconds(clockid_t id);
  * $HOME/.xtalproof. */
 int xp_home_dir(char *out, size_t cap, xp_error *err);
 
+/* The word of the list closest to a mistyped one (letters swapped, missing, extra or wrong: at
+ * most 2 edits, fewer than half its length), or NULL: for "did you mean ...?". */
+const char *xp_closest_word(const char *word, const char *const *list, size_t n);
+
 /* Reads a password file: its first line, without the line ending. Empty is allowed. */
 int xp_password_file_read(const char *path, char **password, xp_error *err);
 

@@ -1,10 +1,12 @@
 /* Reading and checking .xpm model files, and the activation tables they imply. */
+#include <dirent.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/fixed.h"
+#include "xtalproof/bytes.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/model.h"
 #include "xtalproof/steps.h"
@@ -234,24 +236,63 @@ int xp_model_dirs(const char **dirs, int cap)
     return n;
 }
 
-int xp_model_open(const char *name, xp_model **m, char *path, size_t cap, xp_error *err)
+/* The name of the model file in the model folders closest to a mistyped name (into out), or
+ * 0 when none is close. */
+static int closest_model(const char *name, char *out, size_t cap)
 {
-    struct stat st;
-    if (strchr(name, '/') || (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".xpm"))) {
-        snprintf(path, cap, "%s", name);
-        return xp_model_load(path, m, err);
-    }
+    enum { MAX = 64 };
+    char names[MAX][64];
+    const char *list[MAX];
+    size_t n = 0;
     const char *dirs[4];
     int nd = xp_model_dirs(dirs, 4);
     for (int i = 0; i < nd; i++) {
-        snprintf(path, cap, "%s/%s.xpm", dirs[i], name);
+        DIR *d = opendir(dirs[i]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) && n < MAX) {
+            size_t l = strlen(e->d_name);
+            if (l > 4 && l < 64 && !strcmp(e->d_name + l - 4, ".xpm")) {
+                snprintf(names[n], sizeof names[n], "%.*s", (int)(l - 4), e->d_name);
+                list[n] = names[n];
+                n++;
+            }
+        }
+        if (d)
+            closedir(d);
+    }
+    const char *best = xp_closest_word(name, list, n);
+    if (best)
+        snprintf(out, cap, "%s", best);
+    return best != NULL;
+}
+
+int xp_model_open(const char *name, xp_model **m, char *path, size_t cap, xp_error *err)
+{
+    struct stat st;
+    size_t len = strlen(name);
+    int file = len > 4 && !strcmp(name + len - 4, ".xpm");
+    if (strchr(name, '/') || (file && stat(name, &st) == 0)) {
+        snprintf(path, cap, "%s", name);
+        return xp_model_load(path, m, err);
+    }
+    /* a name, or a file name without a folder that is not here: the model folders */
+    char base[256];
+    snprintf(base, sizeof base, "%.*s", (int)(file ? len - 4 : len), name);
+    const char *dirs[4];
+    int nd = xp_model_dirs(dirs, 4);
+    for (int i = 0; i < nd; i++) {
+        snprintf(path, cap, "%s/%s.xpm", dirs[i], base);
         if (stat(path, &st) == 0)
             return xp_model_load(path, m, err);
     }
-    return xp_error_set(err, XP_ENOTFOUND,
-                        "no model \"%s\" (looked for %s.xpm in $XTALPROOF_MODELS, ./models and %s; "
-                        "`xtalproof models` lists them)",
-                        name, name, XP_MODELS_DIR);
+    char near[64];
+    int close = closest_model(base, near, sizeof near);
+    return xp_error_set(
+        err, XP_ENOTFOUND,
+        "no model \"%s\" (looked for %s.xpm in $XTALPROOF_MODELS, ./models and %s)%s%s%s "
+        "`xtalproof models` lists them",
+        name, base, XP_MODELS_DIR, close ? "; did you mean --model " : ";", close ? near : "",
+        close ? "?" : "");
 }
 
 int xp_model_cache_get(xp_model_cache *c, const char *name, xp_model **m, xp_error *err)

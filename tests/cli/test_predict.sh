@@ -50,6 +50,14 @@ expect "predict --threads 1" 0 "$XP" predict --model formation-energy-per-atom -
 cmp -s "$T/out" "$T/pred1" && ok "1 thread = several" || bad "thread count changes the output"
 expect "predict one file" 0 "$XP" predict --model formation-energy-per-atom --json "$C/sample-cifs/9011998.cif"
 [ "$(jq -r .traceRoot "$T/out")" = "$(grep 9011998 "$T/pred1" | jq -r .traceRoot)" ] && ok "alone = in a batch" || bad "batch composition changes the root"
+# a model named by its file name without a folder is found in the model folders; a mistyped name
+# gets the closest model's name, a far one none
+expect "predict --model band-gap.xpm" 0 "$XP" predict --model band-gap.xpm "$C/sample-cifs/9011998.cif"
+expect "predict --model band_gap" 1 "$XP" predict --model band_gap "$C/sample-cifs/9011998.cif"
+grep -q 'no model "band_gap" .*; did you mean --model band-gap? `xtalproof models` lists them' "$T/err" &&
+  ok "  suggests band-gap" || bad "  message: $(cat "$T/err")"
+expect "predict --model nothing-like-it" 1 "$XP" predict --model nothing-like-it "$C/sample-cifs/9011998.cif"
+grep -q 'did you mean' "$T/err" && bad "  a far name got a suggestion: $(cat "$T/err")" || ok "  no suggestion for a far name"
 
 # a 2x2x2 supercell predicts what its cell does (mean pooling over identical atoms)
 N="$C/dev-structures/cod-1000041.vasp"
