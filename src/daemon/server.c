@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -266,21 +267,50 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
     return unescape_str(s);
 }
 
-int xp_daemon_listen(xp_daemon *n, unsigned *port, xp_error *err)
+/* The listening socket on 127.0.0.1:port, made here so that a port in use is said as such
+ * (the HTTP library would report the address it was given, not the port). */
+static int listen_socket(int port, int *out, xp_error *err)
 {
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)n->cfg.port);
+    sa.sin_port = htons((uint16_t)port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0)
+        return xp_error_set(err, XP_EIO, "cannot open a socket: %s", strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 64)) {
+        int e = errno;
+        close(fd);
+        if (e == EADDRINUSE)
+            return xp_error_set(err, XP_EIO,
+                                "port %d on 127.0.0.1 is in use by another program: stop it, or "
+                                "give another --port (or \"port\" in the config; 0 takes any "
+                                "free port)",
+                                port);
+        return xp_error_set(err, XP_EIO, "cannot listen on 127.0.0.1:%d: %s", port, strerror(e));
+    }
+    *out = fd;
+    return XP_OK;
+}
+
+int xp_daemon_listen(xp_daemon *n, unsigned *port, xp_error *err)
+{
+    int fd = -1;
+    int rc = listen_socket(n->cfg.port, &fd, err);
+    if (rc)
+        return rc;
     n->mhd = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, n, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_CONNECTION_LIMIT, n->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        n->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, n,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
-    if (!n->mhd)
-        return xp_error_set(err, XP_EIO, "cannot listen on 127.0.0.1:%d (in use?)", n->cfg.port);
+        NULL, on_request, n, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
+        n->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, n->cfg.timeout_s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, n, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_END);
+    if (!n->mhd) {
+        close(fd);
+        return xp_error_set(err, XP_EIO, "cannot serve HTTP on 127.0.0.1:%d", n->cfg.port);
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(n->mhd, MHD_DAEMON_INFO_BIND_PORT);
     *port = info ? info->port : (unsigned)n->cfg.port;
     return XP_OK;

@@ -50,6 +50,9 @@ TOK=$(cat "$T/home/api-token")
 AUTH=(-H "Authorization: Bearer $TOK")
 ss -ltn 2>/dev/null | grep -q "127.0.0.1:$P " && ok "bound to 127.0.0.1 only" || { ss -ltn 2>/dev/null | grep -q ":$P " && bad "not bound to 127.0.0.1" || ok "listening (ss not available)"; }
 
+expect "a port in use" 1 env XTALPROOF_HOME="$T/home4" "$XP" node --port "$P"
+grep -q "port $P on 127.0.0.1 is in use by another program: stop it, or give another --port" "$T/err" &&
+  ! grep -q "port 0" "$T/err" && ok "  says which port, and what to do" || bad "  message: $(cat "$T/err")"
 mkdir -p "$T/home2"
 printf 'abcdefabcdefabcdefabcdef\n' >"$T/home2/api-token"; chmod 644 "$T/home2/api-token"
 expect "a token file others can read is refused" 1 env XTALPROOF_HOME="$T/home2" "$XP" node --port 0
