@@ -648,10 +648,24 @@ static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
     uint64_t mid = 0;
     if (!model_id || xp_cli_u64("round royalties", "model-id", model_id, &mid))
         return xp_error_set(err, XP_EINVAL, "round royalties: give --model-id N");
+    /* a model that is not registered is said to be none, not "nothing owed" */
+    json_t *cnt = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", json_array(), "(uint256)",
+                           &cnt, err);
+    if (rc)
+        return rc;
+    uint64_t count = strtoull(field(cnt, 0), NULL, 10);
+    json_decref(cnt);
+    if (mid == 0 || mid > count)
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "no model %llu is registered in this deployment's ModelRegistry (it "
+                            "holds %llu): check --model-id (`xtalproof deploy show` lists the "
+                            "models this home registered)",
+                            (unsigned long long)mid, (unsigned long long)count);
     const char *eth = "0x0000000000000000000000000000000000000000";
     json_t *a = json_pack("[s, o]", eth, u64s(mid)), *owed = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "royaltyOwed(address,uint256)", a,
-                           "(uint256)", &owed, err);
+    rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "royaltyOwed(address,uint256)", a, "(uint256)",
+                       &owed, err);
     json_decref(a);
     if (rc)
         return rc;

@@ -242,6 +242,9 @@ expect "round show" 0 "$XP" round show "$RID"
 # model's one training dataset, owned by account0; the winners' stakes back. Ge: no winner: the
 # reward R back to the sponsor (account0) with both stakes, account1's (revealed outside the
 # tolerance) and account5's (never revealed).
+expect "royalties of a model that is not registered" 1 "$XP" round royalties --model-id 99 "${O[@]}"
+grep -q "no model 99 is registered in this deployment's ModelRegistry (it holds [0-9]*): check --model-id" "$T/err" &&
+  ok "  says so, not \"nothing owed\"" || bad "  message: $(cat "$T/err") $(cat "$T/out")"
 expect "royalties owed to the dataset owner" 0 "$XP" round royalties --model-id "$MID" "${O[@]}"
 ROY=$((R / 2 / 10))
 [ "$(jq -r .distributed "$T/out")" = $((2 * ROY)) ] && ok "2 x R/20 distributed" || bad "royalties: $(cat "$T/out")"
