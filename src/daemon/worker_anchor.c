@@ -19,6 +19,7 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
 #include "xtalproof/daemon.h"
+#include "xtalproof/keys.h"
 #include "xtalproof/keystore.h"
 #include "xtalproof/merkle.h"
 #include "worker_internal.h"
@@ -27,8 +28,9 @@
 
 typedef struct ds_watch {
     char name[XP_DATASET_NAME_MAX + 1];
-    uint64_t since;   /* when unanchored records were first seen (0: none) */
-    int foreign_told; /* the chain state's entry of the name is another store's: said once */
+    uint64_t since;      /* when unanchored records were first seen (0: none) */
+    int foreign_told;    /* the chain state's entry of the name is another store's: said once */
+    uint64_t last_error; /* a hash of the last error logged for the dataset (0: none) */
 } ds_watch;
 
 struct xp_anchor_worker {
@@ -75,6 +77,62 @@ static ds_watch *watch_of(xp_anchor_worker *w, const char *name)
     snprintf(d->name, sizeof d->name, "%s", name);
     d->since = 0;
     return d;
+}
+
+static uint64_t text_hash(const char *t)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *t; t++)
+        h = (h ^ (uint8_t)*t) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* Whether the text contains the word, in any case. */
+static int mentions(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *text; text++) {
+        size_t i = 0;
+        while (i < n && text[i] && (text[i] | 0x20) == (word[i] | 0x20))
+            i++;
+        if (i == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* A dataset's error, logged when it differs from the last one logged for it (a pass repeats
+ * it otherwise every few seconds); counted every time. An empty purse names the key to fund. */
+static void note_dataset_error(xp_anchor_worker *w, const char *name, xp_error *e)
+{
+    ds_watch *wt = watch_of(w, name);
+    uint64_t h = text_hash(e->msg);
+    if (wt && wt->last_error == h) {
+        pthread_mutex_lock(&w->mu);
+        w->stats.errors++;
+        pthread_mutex_unlock(&w->mu);
+        return;
+    }
+    if (wt)
+        wt->last_error = h;
+    uint8_t addr[XP_ADDRESS_LEN];
+    char hex[XP_ADDRESS_HEX_LEN];
+    if (mentions(e->msg, "insufficient funds") && !xp_privkey_to_address(w->priv, addr, NULL)) {
+        xp_address_to_checksum(addr, hex);
+        size_t l = strlen(e->msg);
+        snprintf(e->msg + l, sizeof e->msg - l,
+                 "; fund the node's key %s with ETH on this chain (anchors, commits and "
+                 "stakes are paid from it)",
+                 hex);
+    }
+    note_error(w, name, e);
+}
+
+static void dataset_ok(xp_anchor_worker *w, const char *name)
+{
+    ds_watch *wt = watch_of(w, name);
+    if (wt)
+        wt->last_error = 0;
 }
 
 /* ---- the datasets of the store -------------------------------------------------------- */
@@ -287,8 +345,10 @@ static int pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
     for (size_t i = 0; !rc && i < l.n; i++) {
         xp_error e = {0};
         int r = pass_one(w, c, doc, &st, &l.d[i], &e);
+        if (!r)
+            dataset_ok(w, l.d[i].name);
         if (r) {
-            note_error(w, l.d[i].name, &e);
+            note_dataset_error(w, l.d[i].name, &e);
             if (!first) {
                 first = r;
                 *err = e;

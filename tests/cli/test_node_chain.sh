@@ -186,6 +186,28 @@ sleep 2
 stop_node
 [ "$(nonce latest)" = "$n0" ] && ok "  no transaction sent for it" || bad "  nonce $(nonce latest), was $n0"
 
+# ---- 1c. a node key without ETH: the log names the key to fund, once, not every pass ------------
+"$XP" key new --keystore "$T/poor.json" --password-file "$T/pw" --light-kdf >/dev/null 2>&1
+POOR=$("$XP" key address --keystore "$T/poor.json" --password-file "$T/pw")
+mkdir -p "$T/home3"
+cat >"$T/poor.cfg" <<EOF
+{"home": "$T/home3", "keystore": "$T/poor.json", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
+ "anchorEveryRecords": 1, "anchorEverySeconds": 1}
+EOF
+l0=$(wc -l <"$T/node.err")
+start_node "$T/poor.cfg"
+T3=(-H "Authorization: Bearer $(cat "$T/home3/api-token")")
+curl -s -o /dev/null "${T3[@]}" -H 'content-type: application/json' --data '{"name":"poor","license":"CC0-1.0"}' "$U/v1/datasets"
+curl -s "${T3[@]}" --data-binary @"$(gen 4 60)" "$U/v1/datasets/poor/structures?format=poscar&cut=true" >/dev/null
+news() { tail -n +$((l0 + 1)) "$T/node.err"; }
+for _ in $(seq 1 50); do news | grep -q "fund the node's key" && break; sleep 0.2; done
+news | grep -q "anchor: poor: .*; fund the node's key $POOR with ETH on this chain" &&
+  ok "unfunded key: the log names the key to fund" || bad "unfunded key: $(news | tail -3)"
+sleep 4
+[ "$(news | grep -c "anchor: poor:")" = 1 ] && ok "  once, not every pass" || bad "  $(news | grep -c "anchor: poor:") lines: $(news | tail -3)"
+[ "$(metric xtalproof_anchor_pending_records)" = 1 ] && ok "  its record waits" || bad "  pending: $(metric xtalproof_anchor_pending_records)"
+stop_node
+
 # ---- 2. kill -9 during registration and anchoring -----------------------------------------------
 cat >"$T/kill.json" <<EOF
 {"keystore": "$K", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
