@@ -176,7 +176,12 @@ int xp_api_parse_submission(const char *body, size_t len, const char *content_ty
     out->cut = 1;
     out->cut_given = cut_q != NULL;
     int rc = parse_bool(cut_q, &out->cut, err);
-    if (!rc && is_json_type(content_type)) {
+    if (!rc && content_type && !strncasecmp(content_type, "multipart/form-data", 19))
+        rc = xp_error_set(err, XP_EINVAL,
+                          "a multipart form (curl -F) is not read: send the file itself as the "
+                          "body (curl --data-binary @FILE), or the JSON form "
+                          "(content-type: application/json, docs/api.md)");
+    else if (!rc && is_json_type(content_type)) {
         if (format_q || name_q)
             rc = xp_error_set(err, XP_EINVAL,
                               "format and name go into the JSON body's files, not the query");

@@ -1,6 +1,7 @@
 /* The node's API handlers for its datasets (docs/api.md): health, metrics, datasets and their
  * structures, versions, records and proofs, and what the round watcher saw of a round. */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,9 +16,9 @@
 void xp_h_healthz(xp_hctx *c, xp_http_answer *a)
 {
     xp_answer_json(a, 200,
-             json_pack("{s:s, s:s, s:f, s:b}", "status", "ok", "version", XP_VERSION,
-                       "uptimeSeconds", xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started, "stopping",
-                       atomic_load(&c->n->stopping)));
+                   json_pack("{s:s, s:s, s:f, s:b}", "status", "ok", "version", XP_VERSION,
+                             "uptimeSeconds", xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started,
+                             "stopping", atomic_load(&c->n->stopping)));
 }
 
 typedef struct totals {
@@ -52,7 +53,8 @@ void xp_h_metrics(xp_hctx *c, xp_http_answer *a)
     size_t map;
     uint64_t file;
     xp_store_sizes(c->n->store, &map, &file);
-    xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file, xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started};
+    xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file,
+                           xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started};
     a->body = xp_metrics_render(c->n->metrics, &g);
     if (a->body && c->n->anchor) { /* the worker's roles, each with its own counters */
         xp_anchor_stats as;
@@ -137,7 +139,8 @@ void xp_h_round(xp_hctx *c, xp_http_answer *a)
     if (xp_hbad_query(c, known, a))
         return;
     if (!c->n->anchor || !c->n->cfg.watch_rounds) {
-        xp_answer_error(a, 404, "the round watcher is off (configure a keystore; docs/operations.md)");
+        xp_answer_error(a, 404,
+                        "the round watcher is off (configure a keystore; docs/operations.md)");
         return;
     }
     xp_round_target *t = NULL;
@@ -156,15 +159,15 @@ void xp_h_round(xp_hctx *c, xp_http_answer *a)
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            list, json_pack("{s:I, s:b, s:b, s:o, s:b, s:b}", "target", (json_int_t)t[i].target,
-                            "mine", t[i].mine, "resultPosted", t[i].reveal_deadline != 0,
-                            "revealDeadline",
-                            t[i].reveal_deadline ? json_integer((json_int_t)t[i].reveal_deadline)
-                                                 : json_null(),
-                            "revealed", t[i].revealed, "settled", t[i].done));
+            list,
+            json_pack("{s:I, s:b, s:b, s:o, s:b, s:b}", "target", (json_int_t)t[i].target, "mine",
+                      t[i].mine, "resultPosted", t[i].reveal_deadline != 0, "revealDeadline",
+                      t[i].reveal_deadline ? json_integer((json_int_t)t[i].reveal_deadline)
+                                           : json_null(),
+                      "revealed", t[i].revealed, "settled", t[i].done));
     free(t);
-    xp_answer_json(a, 200, json_pack("{s:I, s:o}", "round", (json_int_t)c->r->route.round,
-                                     "targets", list));
+    xp_answer_json(
+        a, 200, json_pack("{s:I, s:o}", "round", (json_int_t)c->r->route.round, "targets", list));
 }
 
 /* A version cut after a write, as JSON fields added to o. */
@@ -206,11 +209,10 @@ static int one_result(void *ctx, const char *file, size_t structure, const xp_re
     int dup = status == XP_APPEND_DUPLICATE;
     r->dups += dup;
     r->added += !dup;
-    json_array_append_new(r->results,
-                          json_pack("{s:s, s:I, s:s, s:s, s:I}", "file", file, "structure",
-                                    (json_int_t)structure, "symhash", xp_hex32(rec->symhash, sym),
-                                    "status", dup ? "duplicate" : "added", "index",
-                                    (json_int_t)index));
+    json_array_append_new(
+        r->results, json_pack("{s:s, s:I, s:s, s:s, s:I}", "file", file, "structure",
+                              (json_int_t)structure, "symhash", xp_hex32(rec->symhash, sym),
+                              "status", dup ? "duplicate" : "added", "index", (json_int_t)index));
     return XP_OK;
 }
 
@@ -243,6 +245,12 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
         xp_read_opts ro = {.format = sub.files[f].format};
         rc = xp_file_ids_of_mem(sub.files[f].name, sub.files[f].data, sub.files[f].len, &ro,
                                 &ids[f], &err);
+        if (rc && rc != XP_ENOMEM && !memchr(sub.files[f].data, '\n', sub.files[f].len)) {
+            size_t l = strlen(err.msg);
+            snprintf(err.msg + l, sizeof err.msg - l,
+                     " (the file has no line breaks: curl -d strips them; send it with curl "
+                     "--data-binary @FILE)");
+        }
         total += rc ? 0 : ids[f].n;
     }
     /* the whole request in one transaction: a batch of all its records */
@@ -266,9 +274,9 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
         char root[67];
         xp_answer_json(a, 200,
                        json_pack("{s:s, s:I, s:I, s:o, s:b, s:i, s:I, s:o}", "dataset", d.name,
-                                 "added", (json_int_t)res.added, "duplicates",
-                                 (json_int_t)res.dups, "results", res.results, "newVersion", cut,
-                                 "version", v.number, "size", (json_int_t)v.size, "root",
+                                 "added", (json_int_t)res.added, "duplicates", (json_int_t)res.dups,
+                                 "results", res.results, "newVersion", cut, "version", v.number,
+                                 "size", (json_int_t)v.size, "root",
                                  v.number ? json_string(xp_hex32(v.root, root)) : json_null()));
         xp_anchor_worker_poke(n->anchor);
     }
@@ -342,13 +350,13 @@ void xp_h_record(xp_hctx *c, xp_http_answer *a)
     }
     xp_hex_encode(leaf, sizeof leaf, leafhex, 1);
     xp_address_to_checksum(r.contributor, contrib);
-    json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "dataset",
-                          d.name, "index", (json_int_t)index, "symhash", sym, "protohash",
-                          xp_hex32(r.protohash, proto), "contentSha256",
-                          xp_hex32(r.content_sha256, content), "contributor", contrib, "timestamp",
-                          (json_int_t)r.timestamp, "parent", xp_hex32(r.parent, parent), "metaHash",
-                          xp_hex32(r.meta_hash, meta), "leaf", leafhex, "leafHash", xp_hex32(lh, lhx),
-                          "firstVersion", first ? json_integer(first) : json_null());
+    json_t *o = json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o}", "dataset", d.name, "index",
+        (json_int_t)index, "symhash", sym, "protohash", xp_hex32(r.protohash, proto),
+        "contentSha256", xp_hex32(r.content_sha256, content), "contributor", contrib, "timestamp",
+        (json_int_t)r.timestamp, "parent", xp_hex32(r.parent, parent), "metaHash",
+        xp_hex32(r.meta_hash, meta), "leaf", leafhex, "leafHash", xp_hex32(lh, lhx), "firstVersion",
+        first ? json_integer(first) : json_null());
     free(leafhex);
     xp_answer_json(a, 200, o);
 }
@@ -384,4 +392,3 @@ void xp_h_datasets(xp_hctx *c, xp_http_answer *a)
     else
         h_datasets_get(c, a);
 }
-

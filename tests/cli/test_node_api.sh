@@ -118,6 +118,13 @@ jq -n --rawfile a "${VASP[1]}" --rawfile b "${VASP[2]}" \
 req "submit two files as JSON with metadata" 200 -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$T/sub.json" "$U/v1/datasets/ds/structures"
 [ "$(jq -r '[.added,.version,.size,.results[0].file,.results[1].file] | join(" ")' "$T/body")" = "2 3 4 b.vasp c" ] && ok "two added, version 3" || bad "json submit: $(cat "$T/body")"
 sym3=$(jq -r '.results[0].symhash' "$T/body")
+# what curl users meet: -d strips the line breaks, -F sends a form; each answer says what to do
+req "submit with curl -d" 400 -X POST "${AUTH[@]}" -d @"${VASP[4]}" "$U/v1/datasets/ds/structures"
+grep -q "the file has no line breaks: curl -d strips them; send it with curl --data-binary @FILE" "$T/body" &&
+  ok "  says to use --data-binary" || bad "  body: $(cat "$T/body")"
+req "submit with curl -F" 400 -X POST "${AUTH[@]}" -F "file=@${VASP[4]}" "$U/v1/datasets/ds/structures"
+grep -q "a multipart form (curl -F) is not read: send the file itself as the body (curl --data-binary @FILE)" "$T/body" &&
+  ok "  says to send the file itself" || bad "  body: $(cat "$T/body")"
 req "submit without cutting a version" 200 -X POST "${AUTH[@]}" --data-binary @"${VASP[3]}" "$U/v1/datasets/ds/structures?cut=false"
 [ "$(jq -r '[.added,.newVersion,.version,.size] | join(" ")' "$T/body")" = "1 false 3 4" ] && ok "appended, still version 3" || bad "cut=false: $(cat "$T/body")"
 req "cut a version" 200 -X POST "${AUTH[@]}" "$U/v1/datasets/ds/versions"
