@@ -21,16 +21,6 @@ import {Vectors} from "./VmVectors.sol";
 ///  - an input leaf's tag or coordinates changed and committed the same way: a revert;
 ///  - a right neighbour list with any witness: true (a witness cannot show a right list wrong).
 contract StepFuzzTest is Vectors, RefTree {
-    uint256 constant NBR = 0;
-    uint256 constant EMBED = 1;
-    uint256 constant SELF = 2;
-    uint256 constant PAIR = 3;
-    uint256 constant EDGE = 4;
-    uint256 constant UPDATE = 5;
-    uint256 constant SUM = 6;
-    uint256 constant MEAN = 7;
-    uint256 constant HEAD = 8;
-
     // the openings of a check, by slot
     uint256 constant CELL = 0;
     uint256 constant A = 1; // atom (embed, nbr), X (self, pair, update), NBR (edge), top (mean), POOL (head)
@@ -62,70 +52,6 @@ contract StepFuzzTest is Vectors, RefTree {
         StepVerifier.Opening wAtom;
     }
 
-    // The records as the generator writes them (StepVectors.t.sol)
-    struct Rec1 {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening a;
-        StepVerifier.Opening output;
-        bytes expected;
-        bool want;
-    }
-
-    struct EdgeRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening nbr;
-        StepVerifier.Opening ps;
-        StepVerifier.Opening pn;
-        StepVerifier.Opening output;
-        uint256 k;
-        bytes expected;
-        bool want;
-    }
-
-    struct ManyRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening x;
-        StepVerifier.Openings m;
-        StepVerifier.Opening output;
-        bytes expected;
-        bool want;
-    }
-
-    struct SumRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Openings children;
-        StepVerifier.Opening output;
-        uint256 h;
-        uint256 t;
-        bytes expected;
-        bool want;
-    }
-
-    struct NbrRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening atom;
-        StepVerifier.Opening nbr;
-        StepVerifier.Openings entryAtoms;
-        StepCompute.Witness wit;
-        StepVerifier.Opening wAtom;
-        bool compare;
-        bool want;
-    }
 
     StepVerifier verifier;
 
@@ -174,7 +100,7 @@ contract StepFuzzTest is Vectors, RefTree {
     }
 
     function loadUpdate(Check memory ch, bytes memory rec, bytes[] memory ws) internal pure {
-        ManyRec memory v = abi.decode(rec, (ManyRec));
+        UpdateRec memory v = abi.decode(rec, (UpdateRec));
         ch.r = v.r;
         ch.index = v.index;
         ch.cell = v.cell;

@@ -24,17 +24,6 @@ import {Vectors} from "./VmVectors.sol";
 /// `gen_step_vectors --dev-all` (make contracts-gas-bench), test_devStructures measures every step
 /// of every dev structure.
 contract StepVectorsTest is Vectors {
-    // kinds, as the generator numbers them
-    uint256 constant NBR = 0;
-    uint256 constant EMBED = 1;
-    uint256 constant SELF = 2;
-    uint256 constant PAIR = 3;
-    uint256 constant EDGE = 4;
-    uint256 constant UPDATE = 5;
-    uint256 constant SUM = 6;
-    uint256 constant MEAN = 7;
-    uint256 constant HEAD = 8;
-    uint256 constant KINDS = 9;
 
     uint256 constant F_COMPUTE = 1; // random vectors: some records carry the expected output leaf
     uint256 constant F_GAS = 2; // measure each check's gas as a transaction
@@ -43,70 +32,6 @@ contract StepVectorsTest is Vectors {
     uint256 constant MIN_COMPUTED = 1_500; // vectors whose computed leaf is compared directly
     uint256 constant TX_GAS_TARGET = 5_000_000;
 
-    // the record of each kind (the generator writes abi.encode(record))
-    struct Rec1 {
-        uint256 wi; // which of the file's weights openings (embed: z - 1; dev self/pair: l)
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening a; // embed: atom i; self/pair: X[l][i]; mean: SUM[H][0]; head: POOL
-        StepVerifier.Opening output;
-        bytes expected;
-        bool want;
-    }
-
-    struct EdgeRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening nbr;
-        StepVerifier.Opening ps;
-        StepVerifier.Opening pn;
-        StepVerifier.Opening output;
-        uint256 k;
-        bytes expected;
-        bool want;
-    }
-
-    struct UpdateRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening x;
-        StepVerifier.Openings m;
-        StepVerifier.Opening output;
-        bytes expected;
-        bool want;
-    }
-
-    struct SumRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Openings children;
-        StepVerifier.Opening output;
-        uint256 h;
-        uint256 t;
-        bytes expected;
-        bool want;
-    }
-
-    struct NbrRec {
-        uint256 wi;
-        StepVerifier.Roots r;
-        uint256 index;
-        StepVerifier.Opening cell;
-        StepVerifier.Opening atom;
-        StepVerifier.Opening nbr;
-        StepVerifier.Openings entryAtoms;
-        StepCompute.Witness wit;
-        StepVerifier.Opening wAtom;
-        bool compare; // call the check directly too (every altered list and every 16th other)
-        bool want;
-    }
 
     error ComputeDiffers(uint256 kind, uint256 index);
     error VerifierDiffers(uint256 kind, uint256 index, bool got, bool want);
