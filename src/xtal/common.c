@@ -21,11 +21,37 @@ int xp_check_density(const xp_structure *s, double tol, xp_error *err)
     double per = s->nsites ? v / (double)s->nsites : v;
     double need = fmax(XP_MIN_VOLUME_PER_ATOM, tol);
     if (!(per >= need))
-        return xp_error_set(err, XP_EINVAL, "%s%s%s: %.3g Å³ per atom (%zu atoms in %.3g Å³): "
+        return xp_error_set(err, XP_EINVAL,
+                            "%s%s%s: %.3g Å³ per atom (%zu atoms in %.3g Å³): "
                             "denser than any solid; at least %.3g Å³ per atom is needed",
-                            src, s->block ? " " : "", s->block ? s->block : "", per, s->nsites,
-                            v, need);
+                            src, s->block ? " " : "", s->block ? s->block : "", per, s->nsites, v,
+                            need);
     return 0;
+}
+
+/* Hill order: C, then H, then the others alphabetically (all alphabetical without C). */
+int xp_hill_order(const long amount[119], int order[118])
+{
+    int no = 0;
+    if (amount[6]) {
+        order[no++] = 6;
+        if (amount[1])
+            order[no++] = 1;
+    }
+    int rest[118], nr = 0;
+    for (int e = 1; e <= 118; e++)
+        if (amount[e] && !(amount[6] && (e == 6 || e == 1)))
+            rest[nr++] = e;
+    for (int i = 1; i < nr; i++) /* alphabetical by symbol */
+        for (int j = i;
+             j > 0 && strcmp(xp_element_symbol(rest[j - 1]), xp_element_symbol(rest[j])) > 0; j--) {
+            int t = rest[j];
+            rest[j] = rest[j - 1];
+            rest[j - 1] = t;
+        }
+    for (int i = 0; i < nr; i++)
+        order[no++] = rest[i];
+    return no;
 }
 
 void xp_hill_formula(const int *z, size_t n, char *out, size_t cap)
@@ -45,25 +71,7 @@ void xp_hill_formula(const int *z, size_t n, char *out, size_t cap)
     }
     if (g == 0)
         g = 1;
-    /* Hill order: C, then H, then the others alphabetically (all alphabetical without C) */
-    int order[118], no = 0;
-    if (count[6]) {
-        order[no++] = 6;
-        if (count[1])
-            order[no++] = 1;
-    }
-    int rest[118], nr = 0;
-    for (int e = 1; e <= 118; e++)
-        if (count[e] && !(count[6] && (e == 6 || e == 1)))
-            rest[nr++] = e;
-    for (int i = 1; i < nr; i++) /* alphabetical by symbol */
-        for (int j = i; j > 0 && strcmp(xp_element_symbol(rest[j - 1]), xp_element_symbol(rest[j])) > 0; j--) {
-            int t = rest[j];
-            rest[j] = rest[j - 1];
-            rest[j - 1] = t;
-        }
-    for (int i = 0; i < nr; i++)
-        order[no++] = rest[i];
+    int order[118], no = xp_hill_order(count, order);
     size_t len = 0;
     out[0] = '\0';
     for (int i = 0; i < no && len < cap; i++) {
@@ -225,7 +233,8 @@ int xp_niggli_cell(double lat[3][3], double (*frac)[3], size_t n)
     int64_t N[3][3], TT[3][3];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
-            double v = red[0][i] * preinv[0][j] + red[1][i] * preinv[1][j] + red[2][i] * preinv[2][j];
+            double v =
+                red[0][i] * preinv[0][j] + red[1][i] * preinv[1][j] + red[2][i] * preinv[2][j];
             N[i][j] = (int64_t)llround(v);
             if (!(fabs(v - (double)N[i][j]) < 1e-6))
                 return -1;

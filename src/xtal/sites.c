@@ -155,9 +155,10 @@ static int cluster_kind(const siteset_ctx *x, const size_t *members, size_t cnt,
                 at = q;
         if (at < 0) {
             if (k.n == XP_KIND_MAX)
-                return xp_error_set(x->err, XP_EUNSUPPORTED, "%s: more than %d species share "
-                                    "the position of site %s", x->src, XP_KIND_MAX,
-                                    site_name(s, first));
+                return xp_error_set(x->err, XP_EUNSUPPORTED,
+                                    "%s: more than %d species share "
+                                    "the position of site %s",
+                                    x->src, XP_KIND_MAX, site_name(s, first));
             at = k.n++;
             k.z[at] = (uint8_t)z;
             occ[at] = 0;
@@ -172,10 +173,12 @@ static int cluster_kind(const siteset_ctx *x, const size_t *members, size_t cnt,
                            f[other][2] - f[first][2]};
             d2 = xp_cell_dist2(x->g, d);
         }
-        return xp_error_set(x->err, XP_EINVAL, "%s: sites %s and %s are %.2g Å apart, closer "
+        return xp_error_set(x->err, XP_EINVAL,
+                            "%s: sites %s and %s are %.2g Å apart, closer "
                             "than %g Å, and their occupancies add up to %.3g (more than 1): "
-                            "atoms on top of each other", x->src, site_name(s, first),
-                            site_name(s, other), sqrt(d2), x->tol, total);
+                            "atoms on top of each other",
+                            x->src, site_name(s, first), site_name(s, other), sqrt(d2), x->tol,
+                            total);
     }
     /* species in ascending Z */
     for (int a = 1; a < k.n; a++)
@@ -230,8 +233,8 @@ static int sort_kinds(xp_siteset *out, size_t ncl, xp_error *err)
     return 0;
 }
 
-int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*f)[3],
-                    double tol, xp_siteset *out, xp_error *err)
+int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*f)[3], double tol,
+                    xp_siteset *out, xp_error *err)
 {
     memset(out, 0, sizeof *out);
     siteset_ctx x = {s, f, {{0}}, tol, s->source ? s->source : "structure", err};
@@ -313,24 +316,7 @@ void xp_kinds_formula(const int *kind, size_t n, const xp_kind *kinds, int disor
         for (int q = 0; q < k->n; q++)
             amount[k->z[q]] += k->occ[q];
     }
-    int order[118], no = 0, rest[118], nr = 0;
-    if (amount[6]) { /* Hill order: C, H, then the others alphabetically */
-        order[no++] = 6;
-        if (amount[1])
-            order[no++] = 1;
-    }
-    for (int e = 1; e <= 118; e++)
-        if (amount[e] && !(amount[6] && (e == 6 || e == 1)))
-            rest[nr++] = e;
-    for (int i = 1; i < nr; i++)
-        for (int j = i; j > 0 && strcmp(xp_element_symbol(rest[j - 1]),
-                                        xp_element_symbol(rest[j])) > 0; j--) {
-            int t = rest[j];
-            rest[j] = rest[j - 1];
-            rest[j - 1] = t;
-        }
-    for (int i = 0; i < nr; i++)
-        order[no++] = rest[i];
+    int order[118], no = xp_hill_order(amount, order);
     size_t len = 0;
     out[0] = '\0';
     for (int i = 0; i < no && len < cap; i++) {

@@ -117,6 +117,9 @@ int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*
                     xp_siteset *out, xp_error *err);
 void xp_siteset_clear(xp_siteset *s);
 
+/* The elements with a nonzero amount (indexed by Z) in Hill order: C, H, then the others
+ * alphabetically (all alphabetical without C); returns their number. */
+int xp_hill_order(const long amount[119], int order[118]);
 /* The formula of n positions: reduced and in Hill order when ordered (as xp_hill_formula);
  * else the amounts as they are, with decimals ("Co0.5Fe0.5O"). */
 void xp_kinds_formula(const int *kind, size_t n, const xp_kind *kinds, int disordered, char *out,
