@@ -160,21 +160,30 @@ grep -q '^xtalproof_anchor_pending_records 0$' <<<"$m" && grep -q '^xtalproof_an
 stop_node
 [ "$(nonce latest)" = $((N0 + NB + 4)) ] && ok "nonce $((N0 + NB + 4)): one transaction per anchor" || bad "nonce $(nonce latest), wanted $((N0 + NB + 4))"
 
+# other_home HOME KEYSTORE DATASET I: a node of its own home (and key) on the shared deployment,
+# anchoring at once, one structure (gen 4 I) registered into a new dataset; news: its log lines
+other_home() {
+  mkdir -p "$1"
+  cat >"$1.json" <<EOF
+{"home": "$1", "keystore": "$2", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
+ "anchorEveryRecords": 1, "anchorEverySeconds": 1}
+EOF
+  l0=$(wc -l <"$T/node.err")
+  start_node "$1.json"
+  local auth=(-H "Authorization: Bearer $(cat "$1/api-token")")
+  curl -s -o /dev/null "${auth[@]}" -H 'content-type: application/json' --data "{\"name\":\"$3\",\"license\":\"CC0-1.0\"}" "$U/v1/datasets"
+  curl -s "${auth[@]}" --data-binary @"$(gen 4 "$4")" "$U/v1/datasets/$3/structures?format=poscar&cut=true" >/dev/null
+}
+news() { tail -n +$((l0 + 1)) "$T/node.err"; }
+# wait_news TEXT: up to 10 s for the line
+wait_news() { for _ in $(seq 1 50); do news | grep -q "$1" && break; sleep 0.2; done; }
+
 # ---- 1b. a second home sharing the deployment, with a dataset of a name the first anchored -------
 # the chain state is keyed by name: the node must not take the other store's entry as its own
 # (its records would wait for ever, counted as anchored); it says so once and counts them pending
-mkdir -p "$T/home2"
-cat >"$T/home2.json" <<EOF
-{"home": "$T/home2", "keystore": "$K", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
- "anchorEveryRecords": 1, "anchorEverySeconds": 1}
-EOF
-n0=$(nonce latest) l0=$(wc -l <"$T/node.err")
-start_node "$T/home2.json"
-T2=(-H "Authorization: Bearer $(cat "$T/home2/api-token")")
-curl -s -o /dev/null "${T2[@]}" -H 'content-type: application/json' --data '{"name":"single","license":"CC0-1.0"}' "$U/v1/datasets"
-curl -s "${T2[@]}" --data-binary @"$(gen 4 50)" "$U/v1/datasets/single/structures?format=poscar&cut=true" >/dev/null
-news() { tail -n +$((l0 + 1)) "$T/node.err"; }
-for _ in $(seq 1 50); do news | grep -q "anchored from another store" && break; sleep 0.2; done
+n0=$(nonce latest)
+other_home "$T/home2" "$K" single 50
+wait_news "anchored from another store"
 news | grep -q "holds a dataset single anchored from another store (4 records" &&
   ok "second home: its dataset single is not the other store's, and the node says so" ||
   bad "second home: $(news | tail -3)"
@@ -189,18 +198,8 @@ stop_node
 # ---- 1c. a node key without ETH: the log names the key to fund, once, not every pass ------------
 "$XP" key new --keystore "$T/poor.json" --password-file "$T/pw" --light-kdf >/dev/null 2>&1
 POOR=$("$XP" key address --keystore "$T/poor.json" --password-file "$T/pw")
-mkdir -p "$T/home3"
-cat >"$T/poor.cfg" <<EOF
-{"home": "$T/home3", "keystore": "$T/poor.json", "passwordFile": "$T/pw", "deployment": "$DEP", "rpc": "$URL",
- "anchorEveryRecords": 1, "anchorEverySeconds": 1}
-EOF
-l0=$(wc -l <"$T/node.err")
-start_node "$T/poor.cfg"
-T3=(-H "Authorization: Bearer $(cat "$T/home3/api-token")")
-curl -s -o /dev/null "${T3[@]}" -H 'content-type: application/json' --data '{"name":"poor","license":"CC0-1.0"}' "$U/v1/datasets"
-curl -s "${T3[@]}" --data-binary @"$(gen 4 60)" "$U/v1/datasets/poor/structures?format=poscar&cut=true" >/dev/null
-news() { tail -n +$((l0 + 1)) "$T/node.err"; }
-for _ in $(seq 1 50); do news | grep -q "fund the node's key" && break; sleep 0.2; done
+other_home "$T/home3" "$T/poor.json" poor 60
+wait_news "fund the node's key"
 news | grep -q "anchor: poor: .*; fund the node's key $POOR with ETH on this chain" &&
   ok "unfunded key: the log names the key to fund" || bad "unfunded key: $(news | tail -3)"
 sleep 4
