@@ -100,7 +100,7 @@ int xp_read_structures_mem(const char *name, const char *data, size_t len, const
     if (f == XP_FORMAT_CIF)
         return xp_read_cif_mem(name, data, len, opts, out, err);
     int rc = xp_read_poscar_mem(name, data, len, opts, out, err);
-    if (rc && !named && err) {
+    if (rc && rc != XP_ENOMEM && !named && err) {
         /* neither its name nor a data_ block said what it is: most often not a structure at all
            (a README, a CSV), so that is said first, with what the POSCAR reader found */
         char why[XP_ERROR_MAX];
