@@ -378,6 +378,27 @@ contract DisputesTest is DisputesFixture {
         vm.assertEq(token.balanceOf(address(rounds)), 0, "nothing left");
     }
 
+    /// A predictor and its own challenger collude: alice (say she lied) concedes to her accomplice
+    /// dave while eve's honest challenge is open. The stake stays with the pair (dave: bond + stake),
+    /// but alice is out of the band: bob, honest, takes the whole reward; eve's bond comes back.
+    /// Nothing of anyone else moves to the pair.
+    function test_collusionMovesOnlyTheColludersStake() public {
+        uint256 rid = resultedRound(address(0));
+        uint256 honest = doChallenge(eve, rid, 0, 0);
+        uint256 accomplice = doChallenge(dave, rid, 0, 0);
+        vm.prank(alice);
+        disputes.concede(accomplice);
+        disputes.close(honest);
+        vm.assertEq(rounds.balanceOf(address(0), dave), 3 ether, "the accomplice: its bond and alice's stake");
+        vm.assertEq(rounds.balanceOf(address(0), eve), 2 ether, "the honest challenger: its bond back");
+        toSettlePhase(rid, 0);
+        rounds.settle(rid, 0);
+        vm.assertEq(rounds.balanceOf(address(0), bob), 11 ether, "bob: stake + the whole reward");
+        vm.assertEq(rounds.balanceOf(address(0), alice), 0, "alice: nothing");
+        vm.assertEq(rounds.balanceOf(address(0), sponsor), 1 ether, "carol's stake, as without the game");
+        checkGameBooks(address(0));
+    }
+
     function test_unknownDispute() public {
         vm.expectRevert(abi.encodeWithSelector(Disputes.UnknownDispute.selector, 0));
         disputes.getDispute(0);
