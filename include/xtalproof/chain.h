@@ -20,8 +20,18 @@ typedef struct json_t json_t;
 
 /* ---- deployment file ---------------------------------------------------------------- */
 
-enum { XP_C_PROVENANCE = 0, XP_C_MODELS, XP_C_COMMITTEE, XP_C_ROUNDS, XP_C_COUNT };
-/* "ProvenanceRegistry", "ModelRegistry", "OracleCommittee", "Rounds" */
+enum {
+    XP_C_PROVENANCE = 0,
+    XP_C_MODELS,
+    XP_C_COMMITTEE,
+    XP_C_ROUNDS,
+    XP_C_VERIFIER, /* StepVerifier */
+    XP_C_DISPUTES, /* created by Rounds' constructor: rounds.disputes() */
+    XP_C_COUNT
+};
+#define XP_DEPLOYMENT_VERSION 2
+/* "ProvenanceRegistry", "ModelRegistry", "OracleCommittee", "Rounds", "StepVerifier",
+ * "Disputes" */
 extern const char *const xp_contract_names[XP_C_COUNT];
 
 typedef struct xp_deployment {
@@ -185,6 +195,9 @@ typedef struct xp_oracle_report {
  * structure in the target file, rawDataHash = keccak256(sha256(raw 1) ‖ … ‖ sha256(raw n))
  * (zero without raw files); the files' paths are relative to dir. */
 int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *r, xp_error *err);
+
+/* Rounds.revealAt's Reveal: predictor, modelId, winner, lost, traceRoot, valueQ. */
+#define XP_REVEAL_TUPLE "((address,uint64,bool,bool,bytes32,int128))"
 
 /* ---- rounds as the oracle sees them (src/chain/rounds_info.c) ---------------------------- */
 
