@@ -228,6 +228,19 @@ typedef struct xp_step_cont {
 int xp_step_continuation(uint32_t atoms, const xp_step_id *id, uint32_t edge_j, xp_step_cont *c,
                          xp_error *err);
 
+/* The honest trace of a structure under a v3 model (prover/honest_trace.c): its leaf hashes, for
+ * comparing a dispute's claims and candidates with what the inference gives. */
+typedef struct xp_trace3 {
+    uint32_t atoms;
+    int32_t value_q;
+    uint8_t trace_root[32], structure_root[32], weights_root[32];
+    uint64_t size;     /* N(n) leaves */
+    uint8_t (*lh)[32]; /* their leaf hashes, malloc'd */
+} xp_trace3;
+int xp_trace3_run(const xp_model *m, const char *name, const char *data, size_t len,
+                  xp_trace3 *t, xp_error *err);
+void xp_trace3_free(xp_trace3 *t);
+
 /* ---- making a record ----------------------------------------------------------------- */
 
 typedef struct xp_prove_in {
