@@ -86,7 +86,7 @@ int xp_dispute_open(xp_chain *c, uint64_t round, uint64_t target, uint64_t revea
     xp_u256 v;
     rc = xp_chain_log_topic(tx.receipt, c->d.address[XP_C_DISPUTES], CHALLENGED_SIG, 1, &v, err);
     xp_chain_tx_clear(&tx);
-    if (!rc && xp_u256_to_u64(&v, id))
+    if (!rc && !xp_u256_to_u64(&v, id))
         rc = xp_error_set(err, XP_EIO, "the Challenged event's id is out of range");
     json_t *a = last_action(actions);
     if (!rc && a) {
