@@ -97,6 +97,8 @@ jq -s -e 'map(select(.action == "check" and .reveal == 1))[0].differs == "valueQ
 D1=$(jq -r 'select(.action == "challenge") | .dispute' "$T/out")
 [ "$D1" = 1 ] && [ "$(jq -r 'select(.action == "challenge") | .reveal' "$T/out")" = 1 ] && ok "dispute 1 against reveal 1 only" || bad "challenge: $(cat "$T/out")"
 moves
+expect "verify --rpc of the honest record" 0 "$XP" verify "$T/r1.json" --rpc "$URL"
+grep -q '^PASS disputed .*never challenged' "$T/out" && ok "  disputed: never challenged (the liar's dispute is not its)" || bad "  verify: $(cat "$T/out")"
 expect "challenge --round again: the journal answers" 0 "$XP" challenge --round "$RID" --structure "$SI" $(key 3)
 [ "$(jq -r 'select(.action == "challenge") | .reused' "$T/out")" = true ] && ok "  nothing sent twice" || bad "  rerun: $(cat "$T/out")"
 expect "the honest record, without --force: nothing to challenge" 0 "$XP" challenge "$T/r1.json" --structure "$SI" $(key 2)
@@ -140,6 +142,9 @@ jq -r '.events[] | "     event: \(.event) \(.index // "") \(if .holds != null th
 expect "a concede by someone who is no party is refused" 1 "$XP" dispute concede "$D2" $(key 4)
 grep -q 'NotAParty' "$T/err" && ok "  NotAParty" || bad "  reason: $(cat "$T/err")"
 
+expect "verify --rpc while dispute 2 is open" 0 "$XP" verify "$T/r1.json" --rpc "$URL"
+grep -q '^SKIP disputed .*not decided yet: dispute 2 open' "$T/out" && ok "  disputed: SKIP, dispute 2 open" || bad "  verify: $(cat "$T/out")"
+
 # the deadlines pass: each winner claims
 "$XP" devnet warp 3601 >/dev/null
 expect "claim dispute 1 (timeout of the liar)" 0 "$XP" dispute claim "$D1" $(key 3)
@@ -149,6 +154,8 @@ moves
 "$XP" dispute show "$D1" > "$T/s1.json" && "$XP" dispute show "$D2" > "$T/s2.json"
 jq -e '.outcome == "challengerWon" and .reason == "timeout"' "$T/s1.json" >/dev/null && ok "dispute 1: challengerWon (timeout)" || bad "d1: $(cat "$T/s1.json")"
 jq -e '.outcome == "defenderWon" and .reason == "timeout"' "$T/s2.json" >/dev/null && ok "dispute 2: defenderWon (timeout)" || bad "d2: $(cat "$T/s2.json")"
+expect "verify --rpc after the dispute" 0 "$XP" verify "$T/r1.json" --rpc "$URL"
+grep -q '^PASS disputed .*challenged 1 time, every one won or moot: dispute 2 defenderWon (timeout)' "$T/out" && ok "  disputed: PASS, dispute 2 defenderWon (timeout)" || bad "  verify: $(cat "$T/out")"
 expect "claim again is refused" 1 "$XP" dispute claim "$D1" $(key 3)
 grep -q 'is over' "$T/err" && ok "  the dispute is over" || bad "  $(cat "$T/err")"
 

@@ -266,9 +266,9 @@ static void errors_are_the_abis(void **state)
 {
     (void)state;
     static const char *const names[] = {"ProvenanceRegistry", "ModelRegistry", "OracleCommittee",
-                                        "Rounds"};
+                                        "Rounds", "Disputes", "StepVerifier"};
     json_t *seen = json_object();
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/../../contracts/abi/%s.json", XP_TEST_VECTORS, names[k]);
         json_t *abi = json_load_file(path, 0, NULL);
