@@ -447,3 +447,24 @@ int xp_step_continuation(uint32_t atoms, const xp_step_id *id, uint32_t edge_j, 
     c->ends_turn = c->move < 0;
     return XP_OK;
 }
+
+/* ---- the witness of a wrong neighbour list ---------------------------------------------------- */
+
+int xp_nbr_left_out(const uint8_t *honest, const uint8_t *opened, uint32_t *j, int32_t o[3])
+{
+    unsigned hc = honest[5] > XP_CG_NBR ? XP_CG_NBR : honest[5];
+    unsigned dc = opened[5] > XP_CG_NBR ? XP_CG_NBR : opened[5];
+    for (unsigned k = 0; k < hc; k++) {
+        const uint8_t *e = honest + 6 + 20 * k;
+        int found = 0;
+        for (unsigned q = 0; q < dc && !found; q++)
+            found = !memcmp(e, opened + 6 + 20 * q, 16); /* j and the offset */
+        if (!found) {
+            *j = rd32(e);
+            for (int c = 0; c < 3; c++)
+                o[c] = (int32_t)rd32(e + 4 + 4 * c);
+            return 1;
+        }
+    }
+    return 0;
+}

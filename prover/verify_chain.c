@@ -623,8 +623,10 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
     }
     rc = judge(&c, err);
     /* a chain the record is on: its reveal's disputes */
-    if (!rc && rep->n && !strcmp(rep->check[0].name, "chain") &&
-        rep->check[0].status == XP_CHECK_PASS)
+    int on_chain = 0;
+    for (size_t k = 0; k < rep->n; k++)
+        on_chain |= !strcmp(rep->check[k].name, "chain") && rep->check[k].status == XP_CHECK_PASS;
+    if (!rc && on_chain)
         xp_verify_disputes(c.rpc, r, in->from_block, rep);
 done:
     for (int i = 0; i < N1; i++)

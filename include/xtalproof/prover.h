@@ -227,6 +227,12 @@ typedef struct xp_step_cont {
 } xp_step_cont;
 int xp_step_continuation(uint32_t atoms, const xp_step_id *id, uint32_t edge_j, xp_step_cont *c,
                          xp_error *err);
+/* The witness against an opened neighbour list (NBR leaf bytes) that passes the rules 1-3 but is
+ * not the honest one: the first entry k < count of the honest list whose (j, o) the opened list
+ * lacks. That entry is nearer than the opened list's last one (or the opened list has fewer than
+ * 12), so verifyNbr with it is false. 1 when found, 0 when the opened list holds every honest
+ * entry. */
+int xp_nbr_left_out(const uint8_t *honest, const uint8_t *opened, uint32_t *j, int32_t o[3]);
 
 /* The honest trace of a structure under a v3 model (prover/honest_trace.c): its leaf hashes, for
  * comparing a dispute's claims and candidates with what the inference gives. */

@@ -22,11 +22,6 @@ static json_t *u64j(uint64_t v)
     return json_sprintf("%llu", (unsigned long long)v);
 }
 
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* a simple move: sig(id) under key dispute:ID:NAME */
 static int simple_move(xp_chain *c, uint64_t id, const char *fn, json_t *actions, xp_error *err)
 {
@@ -227,26 +222,6 @@ done:
     return rc;
 }
 
-/* The first entry of the honest list (honest, count hc) absent from the defender's (leaf): a
- * nearer neighbour left out. */
-static int left_out(const uint8_t *honest, const uint8_t *leaf, uint32_t *j, int32_t o[3])
-{
-    unsigned hc = honest[5] > 12 ? 12 : honest[5], dc = leaf[5] > 12 ? 12 : leaf[5];
-    for (unsigned k = 0; k < hc; k++) {
-        const uint8_t *e = honest + 6 + 20 * k;
-        int found = 0;
-        for (unsigned q = 0; q < dc && !found; q++)
-            found = !memcmp(e, leaf + 6 + 20 * q, 16);
-        if (!found) {
-            *j = rd32(e);
-            for (int c = 0; c < 3; c++)
-                o[c] = (int32_t)rd32(e + 4 + 4 * c);
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static json_t *opening_val(const xp_opened_leaf *lf)
 {
     char h[67];
@@ -279,7 +254,7 @@ static int witness(xp_chain *c, const xp_dispute *d, const cands *k, const xp_mo
     uint32_t j = 0;
     int32_t off[3];
     const xp_opened_leaf *wa = NULL;
-    if (!left_out(o.output.bytes, leaf, &j, off))
+    if (!xp_nbr_left_out(o.output.bytes, leaf, &j, off))
         rc = xp_error_set(err, XP_EINVAL, "the opened list of atom %llu leaves out no neighbour "
                           "of the honest list", (unsigned long long)d->nbr_index);
     for (size_t q = 0; !rc && q < o.ninputs; q++)

@@ -19,6 +19,7 @@
 #include "xtalproof/merkle.h"
 #include "xtalproof/model.h"
 #include "xtalproof/prover.h"
+#include "xtalproof/reader.h"
 #include "xtalproof/steps.h"
 
 #define DEV XP_SHARED_DIR "/data/cgcnn/dev-structures/"
@@ -507,6 +508,51 @@ static void test_continuation_matches_openings(void **state)
     }
 }
 
+/* The witness against a list with an entry dropped or replaced: the honest entry it lacks, which
+ * the nbr check (steps.h, independent of stepcall.c) accepts as showing the list wrong. */
+static void test_nbr_witness(void **state)
+{
+    const fixture *f = *state;
+    xp_step_opening o;
+    open_step(f, XP_STEP_NBR, 0, 5, 0, &o);
+    const uint8_t *h = o.output.bytes;
+    assert_int_equal(h[5], 12);
+    uint8_t bad[XP_T3_NBR_LEAF];
+    /* entry 3 dropped: the later ones move up, count 11, the last slot padded */
+    memcpy(bad, h, sizeof bad);
+    memmove(bad + 6 + 20 * 3, h + 6 + 20 * 4, 20 * 8);
+    memset(bad + 6 + 20 * 11, 0, 20);
+    bad[6 + 20 * 11 + 19] = 0x00, bad[6 + 20 * 11 + 18] = 0x00, bad[6 + 20 * 11 + 17] = 0x09;
+    bad[5] = 11;
+    uint32_t j = 99;
+    int32_t off[3];
+    assert_int_equal(xp_nbr_left_out(h, bad, &j, off), 1);
+    assert_int_equal(j, be32(h + 6 + 20 * 3));
+    for (int c = 0; c < 3; c++)
+        assert_int_equal(off[c], (int32_t)be32(h + 6 + 20 * 3 + 4 + 4 * c));
+    /* the crystal, for the check */
+    xp_structure_list l;
+    xp_qcrystal q;
+    xp_error err = {0};
+    assert_int_equal(xp_read_structures_mem("s.vasp", f->data, f->len, NULL, &l, &err), 0);
+    assert_int_equal(xp_qcrystal_make(l.items[0], &q, &err), 0);
+    char why[256];
+    assert_int_equal(xp_step_nbr_check(&q, 5, bad, 0, 0, NULL, why, sizeof why), 1); /* rules 1-3 */
+    assert_int_equal(xp_step_nbr_check(&q, 5, bad, 1, j, off, why, sizeof why), 0);
+    /* the right list leaves nothing out */
+    assert_int_equal(xp_nbr_left_out(h, h, &j, off), 0);
+    assert_int_equal(xp_step_nbr_check(&q, 5, h, 1, j, off, why, sizeof why), 1);
+    /* the last entry replaced by a farther atom (its key above): the honest 12th is the witness */
+    memcpy(bad, h, sizeof bad);
+    memcpy(bad + 6 + 20 * 11, h + 6 + 20 * 11, 20);
+    bad[6 + 20 * 11 + 4 + 3] ^= 1; /* another image of the same atom (o0 changed) */
+    assert_int_equal(xp_nbr_left_out(h, bad, &j, off), 1);
+    assert_int_equal(j, be32(h + 6 + 20 * 11));
+    xp_qcrystal_free(&q);
+    xp_structure_list_free(&l);
+    xp_step_opening_free(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +562,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nbr_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_continuation_matches_openings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nbr_witness, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
