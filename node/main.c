@@ -230,6 +230,6 @@ int main(int argc, char **argv)
         "version", "key",     "keccak",      "hash",   "same",         "model",       "models",
         "predict", "dataset", "register",    "proof",  "verify-proof", "consistency", "deploy",
         "devnet",  "anchor",  "round",       "oracle", "eth",          "prove",       "verify",
-        "trace",   "node",    "predictions", "bench",  "challenge",    "dispute"};
+        "challenge", "dispute", "trace", "node", "predictions", "bench"};
     return xp_cli_unknown("command", cmd, COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]);
 }
