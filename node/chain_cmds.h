@@ -16,4 +16,9 @@ char *xp_cli_tree_dir(const char *env, const char *name, const char *probe);
 /* Parses a decimal u64 option (absent: keeps *v). */
 int xp_cli_u64(const char *cmd, const char *name, const char *text, uint64_t *v);
 
+/* round open (node/cmd_chain_round_open.c): the options --property, --reward, --tolerance,
+ * --stake, --commit-window, --result-window, --reveal-window, --royalty-bps, --committee,
+ * --challenge-window, --move-window, --bond, --idempotency-key and the targets. */
+int xp_round_open(xp_chain *c, const xp_opt *o, int no, const char **pos, int npos, xp_error *err);
+
 #endif

@@ -108,6 +108,9 @@ int xp_cmd_anchor(int argc, char **argv);
 int xp_cmd_model_register(int argc, char **argv);
 int xp_cmd_round(int argc, char **argv);
 int xp_cmd_oracle(int argc, char **argv);
+/* the dispute game (node/cmd_dispute.c) */
+int xp_cmd_challenge(int argc, char **argv);
+int xp_cmd_dispute(int argc, char **argv);
 /* node/cmd_node_state.c */
 int xp_cmd_node_state(int argc, char **argv);
 int xp_cmd_deploy_show(int argc, char **argv);

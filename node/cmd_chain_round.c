@@ -15,9 +15,10 @@
 
 #define ROUND_TUPLE                                                                                \
     "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"         \
-    "uint128))"
+    "uint128,uint32,uint32,uint96))"
 /* getRound: sponsor, commitDeadline, targetCount, token, stake, committee, resultWindow,
- * revealWindow, royaltyBps, property, rewardPerTarget, toleranceQ */
+ * revealWindow, royaltyBps, property, rewardPerTarget, toleranceQ, challengeWindow, moveWindow,
+ * bond */
 enum {
     R_SPONSOR,
     R_DEADLINE,
@@ -30,11 +31,26 @@ enum {
     R_ROYALTY,
     R_PROPERTY,
     R_REWARD,
-    R_TOLERANCE
+    R_TOLERANCE,
+    R_CHALLENGE_WINDOW,
+    R_MOVE_WINDOW,
+    R_BOND
 };
-/* getTarget: symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status */
-#define TARGET_TUPLE "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8))"
-enum { T_SYMHASH, T_ROOT, T_RESULT, T_REVEAL_DEADLINE, T_COMMITS, T_REVEALS, T_WINNERS, T_STATUS };
+/* getTarget: symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status,
+ * disputesOpen, lost */
+#define TARGET_TUPLE "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8,uint16,uint16))"
+enum {
+    T_SYMHASH,
+    T_ROOT,
+    T_RESULT,
+    T_REVEAL_DEADLINE,
+    T_COMMITS,
+    T_REVEALS,
+    T_WINNERS,
+    T_STATUS,
+    T_DISPUTES_OPEN,
+    T_LOST
+};
 static const char *const status_names[] = {"open", "resulted", "settled", "cancelled"};
 
 static json_t *hexj(const uint8_t *p, size_t n)
@@ -90,148 +106,6 @@ static int status_of(json_t *target)
     return v >= 0 && v <= 3 ? (int)v : 0;
 }
 
-/* A target: a structure file (its symhash and structureRoot computed), or SYMHASH:STRUCTUREROOT
- * (both 0x and 64 hex digits, as `xtalproof hash --json FILE` prints them). A bare symhash is
- * refused: the round must name the committed crystal too. */
-static int target_ids(const char *arg, char sym[67], char root[67], xp_error *err)
-{
-    uint8_t h[32], r[32];
-    size_t n = strlen(arg);
-    if (!strncmp(arg, "0x", 2) && n == 66)
-        return xp_error_set(err, XP_EINVAL,
-                            "target %s: a symhash alone does not name the crystal's structureRoot; "
-                            "give the structure file, or SYMHASH:STRUCTUREROOT (both from "
-                            "`xtalproof hash --json FILE`)",
-                            arg);
-    if (!strncmp(arg, "0x", 2) && n == 133 && arg[66] == ':') {
-        char a[67];
-        memcpy(a, arg, 66);
-        a[66] = 0;
-        if (xp_hex_decode_exact(a, h, 32, err) || xp_hex_decode_exact(arg + 67, r, 32, err))
-            return xp_error_set(err, XP_EINVAL, "target %s: not SYMHASH:STRUCTUREROOT in hex", arg);
-        static const uint8_t zero[32];
-        if (!memcmp(h, zero, 32) || !memcmp(r, zero, 32))
-            return xp_error_set(err, XP_EINVAL, "target %s: a zero symhash or structureRoot", arg);
-    } else {
-        int rc = xp_cli_target_of_file(arg, h, r, err);
-        if (rc)
-            return rc;
-    }
-    xp_hex_encode(h, 32, sym, 1);
-    xp_hex_encode(r, 32, root, 1);
-    return 0;
-}
-
-static int cmd_open(xp_chain *c, xp_opt *o, int no, const char **pos, int npos, xp_error *err)
-{
-    const char *prop = xp_cli_get(o, no, "property"), *reward = xp_cli_get(o, no, "reward");
-    const char *tol = xp_cli_get(o, no, "tolerance");
-    if (!prop || !reward || !tol || npos < 1)
-        return xp_error_set(err, XP_EINVAL,
-                            "round open: give --property P --reward WEI (per target) --tolerance X "
-                            "and the targets (structure files, or SYMHASH:STRUCTUREROOT)");
-    uint64_t commit_window = 3600, result_window = 86400, reveal_window = 86400, royalty = 0;
-    if (xp_cli_u64("round open", "commit-window", xp_cli_get(o, no, "commit-window"),
-                   &commit_window) ||
-        xp_cli_u64("round open", "result-window", xp_cli_get(o, no, "result-window"),
-                   &result_window) ||
-        xp_cli_u64("round open", "reveal-window", xp_cli_get(o, no, "reveal-window"),
-                   &reveal_window) ||
-        xp_cli_u64("round open", "royalty-bps", xp_cli_get(o, no, "royalty-bps"), &royalty))
-        return XP_EINVAL;
-    xp_u256 rw, stake, total;
-    int64_t tq;
-    uint8_t pb[32];
-    const char *stake_s = xp_cli_get(o, no, "stake");
-    if (xp_u256_parse(reward, &rw, err) || xp_q16_parse(tol, &tq, err) ||
-        xp_short_name(prop, pb, err))
-        return XP_EINVAL;
-    if (stake_s) {
-        if (xp_u256_parse(stake_s, &stake, err))
-            return XP_EINVAL;
-    } else { /* the least the contract takes: ceil(reward / 64) */
-        if (xp_u256_div_small(&stake, &rw, 64)) {
-            xp_u256 one;
-            xp_u256_from_u64(&one, 1);
-            xp_u256_add(&stake, &stake, &one);
-        }
-    }
-    if (tq < 0)
-        return xp_error_set(err, XP_EINVAL, "--tolerance must not be negative");
-    if (xp_u256_mul_u64(&total, &rw, (uint64_t)npos))
-        return xp_error_set(err, XP_EINVAL, "reward overflows");
-    json_t *targets = json_array(), *roots = json_array();
-    for (int i = 0; i < npos; i++) {
-        char h[67], r[67];
-        if (target_ids(pos[i], h, r, err)) {
-            json_decref(targets);
-            json_decref(roots);
-            return XP_EINVAL;
-        }
-        json_array_append_new(targets, json_string(h));
-        json_array_append_new(roots, json_string(r));
-    }
-    /* the deadline from the chain's clock, not ours (a devnet may be warped) */
-    json_t *blk = NULL;
-    uint64_t now = (uint64_t)time(NULL);
-    if (!xp_eth_get_block(c->rpc, "latest", 0, &blk, NULL)) {
-        const char *ts = json_string_value(json_object_get(blk, "timestamp"));
-        if (ts)
-            xp_quantity_parse_u64(ts, &now, NULL);
-    }
-    json_decref(blk);
-    char rws[80], sks[80], tqs[24], comm[XP_ADDRESS_HEX_LEN];
-    xp_u256_to_dec(&rw, rws);
-    xp_u256_to_dec(&stake, sks);
-    snprintf(tqs, sizeof tqs, "%lld", (long long)tq);
-    const char *cm = xp_cli_get(o, no, "committee");
-    uint8_t ca[20];
-    if (cm && xp_address_parse(cm, ca, err)) {
-        json_decref(targets);
-        json_decref(roots);
-        return XP_EINVAL;
-    }
-    xp_address_to_checksum(cm ? ca : c->d.address[XP_C_COMMITTEE], comm);
-    json_t *params = json_pack("[s, o, O, O, o, o, o, s, s, s, s, o]",
-                               "0x0000000000000000000000000000000000000000", hexj(pb, 32), targets,
-                               roots, u64s(now + commit_window), u64s(result_window),
-                               u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty));
-    json_t *args = json_pack("[o]", params);
-    /* --idempotency-key K: a rerun (after a crash, or by mistake) finds the round opened
-     * under K instead of escrowing the reward a second time */
-    const char *key = xp_cli_get(o, no, "idempotency-key");
-    char idem[160] = "";
-    if (key)
-        snprintf(idem, sizeof idem, "round-open:%s", key);
-    xp_chain_tx tx;
-    int rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
-                           "openRound((address,bytes32,bytes32[],bytes32[],uint64,uint32,uint32,"
-                           "uint128,uint96,uint128,address,uint16))",
-                           args, &total, idem[0] ? idem : NULL, &tx, err);
-    json_decref(args);
-    xp_u256 id;
-    uint64_t rid = 0;
-    if (!rc && !(rc = xp_chain_log_topic(tx.receipt, c->d.address[XP_C_ROUNDS],
-                                         "RoundOpened(uint256,address,address,address,bytes32,"
-                                         "uint64,uint128,bytes32[],bytes32[])",
-                                         1, &id, err)))
-        xp_u256_to_u64(&id, &rid);
-    if (!rc) {
-        char tot[80];
-        xp_u256_to_dec(&total, tot);
-        xp_cli_print_json(
-            json_pack("{s:I, s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "round",
-                      (json_int_t)rid, "property", prop, "targets", targets, "structureRoots",
-                      roots, "rewardPerTarget", rws, "stake", sks, "escrowed", tot, "committee",
-                      comm, "commitDeadline", (json_int_t)(now + commit_window), "resultWindow",
-                      (json_int_t)result_window, "revealWindow", (json_int_t)reveal_window,
-                      "royaltyBps", (json_int_t)royalty, "gasUsed", (json_int_t)tx.gas_used));
-    }
-    xp_chain_tx_clear(&tx);
-    json_decref(targets);
-    json_decref(roots);
-    return rc;
-}
 
 /* a bytes32 short name back to its text (printable ASCII up to the first zero) */
 static const char *short_text(const char *hex, char out[33])
@@ -273,14 +147,17 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
     char rd[24];
     snprintf(rd, sizeof rd, "%llu", (unsigned long long)(deadline + rwin));
     json_t *out = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[]}",
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+        "s:s, s:s, s:[]}",
         "round", (json_int_t)round, "sponsor", field(r, R_SPONSOR), "token", field(r, R_TOKEN),
         "committee", field(r, R_COMMITTEE), "property", short_text(field(r, R_PROPERTY), prop),
         "propertyHex", field(r, R_PROPERTY), "rewardPerTarget", field(r, R_REWARD), "stake",
         field(r, R_STAKE), "toleranceQ", field(r, R_TOLERANCE), "tolerance",
         q16_text(field(r, R_TOLERANCE), tol), "royaltyBps", field(r, R_ROYALTY), "commitDeadline",
         field(r, R_DEADLINE), "resultWindow", field(r, R_RESULT_WINDOW), "resultDeadline", rd,
-        "revealWindow", field(r, R_REVEAL_WINDOW), "targetCount", field(r, R_NTARGETS), "targets");
+        "revealWindow", field(r, R_REVEAL_WINDOW), "challengeWindow", field(r, R_CHALLENGE_WINDOW),
+        "moveWindow", field(r, R_MOVE_WINDOW), "bond", field(r, R_BOND), "targetCount",
+        field(r, R_NTARGETS), "targets");
     json_t *ts = json_object_get(out, "targets");
     for (uint64_t i = 0; i < n && !rc; i++) {
         json_t *t = NULL;
@@ -291,14 +168,16 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
         for (uint64_t k = 0; k < nrev && !rc; k++) {
             json_t *a = json_pack("[o, o, o]", u64s(round), u64s(i), u64s(k)), *rv = NULL;
             rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)", a,
-                               "((address,uint64,bool))", &rv, err);
+                               XP_REVEAL_TUPLE, &rv, err);
             json_decref(a);
             json_t *tu = json_array_get(rv, 0);
             if (!rc)
-                json_array_append_new(reveals, json_pack("{s:O, s:O, s:O}", "predictor",
-                                                         json_array_get(tu, 0), "modelId",
-                                                         json_array_get(tu, 1), "winner",
-                                                         json_array_get(tu, 2)));
+                json_array_append_new(
+                    reveals, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "predictor",
+                                       json_array_get(tu, 0), "modelId", json_array_get(tu, 1),
+                                       "winner", json_array_get(tu, 2), "lost",
+                                       json_array_get(tu, 3), "traceRoot", json_array_get(tu, 4),
+                                       "valueQ", json_array_get(tu, 5)));
             json_decref(rv);
         }
         int st = status_of(t);
@@ -306,11 +185,13 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
         xp_q16_format(strtoll(field(t, T_RESULT), NULL, 10), res);
         json_array_append_new(
             ts,
-            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index", (json_int_t)i,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index",
+                      (json_int_t)i,
                       "symhash", field(t, T_SYMHASH), "structureRoot", field(t, T_ROOT), "status",
                       status_names[st], "resultQ", field(t, T_RESULT), "result", st ? res : "",
                       "revealDeadline", field(t, T_REVEAL_DEADLINE), "commits", field(t, T_COMMITS),
-                      "winners", field(t, T_WINNERS), "reveals", reveals));
+                      "winners", field(t, T_WINNERS), "disputesOpen", field(t, T_DISPUTES_OPEN),
+                      "lost", field(t, T_LOST), "reveals", reveals));
         json_decref(t);
     }
     json_decref(r);
@@ -731,7 +612,8 @@ int xp_cmd_round(int argc, char **argv)
                   {"reward", 0, 0},         {"stake", 0, 0},         {"tolerance", 0, 0},
                   {"commit-window", 0, 0},  {"result-window", 0, 0}, {"reveal-window", 0, 0},
                   {"royalty-bps", 0, 0},    {"committee", 0, 0},     {"model", 0, 0},
-                  {"idempotency-key", 0, 0}};
+                  {"idempotency-key", 0, 0}, {"challenge-window", 0, 0},
+                  {"move-window", 0, 0},    {"bond", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[XP_REPORT_MAX_ROWS];
     int npos;
@@ -775,7 +657,7 @@ int xp_cmd_round(int argc, char **argv)
     if (rc)
         return xp_cli_fail(&err);
     if (is_open)
-        rc = cmd_open(&c, o, no, pos, npos, &err);
+        rc = xp_round_open(&c, o, no, pos, npos, &err);
     else if (is_show)
         rc = cmd_show(&c, round, &err);
     else if (!strcmp(sub, "commit") || !strcmp(sub, "reveal")) {

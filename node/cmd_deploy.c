@@ -1,4 +1,4 @@
-/* xtalproof deploy: the four contracts from the committed artifacts, with the node's own
+/* xtalproof deploy: the contracts from the committed artifacts, with the node's own
  * client; xtalproof devnet up|down|status|warp: a local anvil with them deployed. */
 #include <errno.h>
 #include <stdio.h>
@@ -160,6 +160,28 @@ static int deploy_one(xp_chain *c, const char *dir, int which, const char *ctor,
     return rc;
 }
 
+/* Disputes is created by Rounds' constructor: its address from rounds.disputes(), its artifact
+ * hash from contracts/bin/Disputes.bin. */
+static int find_disputes(xp_chain *c, const char *dir, xp_error *err)
+{
+    uint8_t *code = NULL;
+    size_t cn = 0;
+    int rc = load_artifact(dir, "Disputes", &code, &cn, c->d.artifact[XP_C_DISPUTES], err);
+    free(code);
+    json_t *out = NULL, *none = json_array();
+    if (!rc)
+        rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "disputes()", none, "(address)", &out,
+                           err);
+    json_decref(none);
+    const char *a = json_string_value(json_array_get(out, 0));
+    if (!rc && (!a || xp_address_parse(a, c->d.address[XP_C_DISPUTES], err)))
+        rc = xp_error_set(err, XP_EIO, "Rounds.disputes() gave no address");
+    if (!rc)
+        fprintf(stderr, "deploy: %-18s %s  (created by Rounds)\n", "Disputes", a);
+    json_decref(out);
+    return rc ? xp_error_prefix(err, rc, "reading the Disputes address") : XP_OK;
+}
+
 int xp_cmd_deploy(int argc, char **argv)
 {
     xp_opt o[] = {{"rpc", 0, 0},       {"keystore", 0, 0},  {"password-file", 0, 0},
@@ -268,10 +290,17 @@ int xp_cmd_deploy(int argc, char **argv)
         rc = deploy_one(&c, dir, XP_C_COMMITTEE, "(address,address[],uint256)",
                         json_pack("[s, O, s]", a, members, kk), &err);
     }
+    if (!rc)
+        rc = deploy_one(&c, dir, XP_C_VERIFIER, NULL, NULL, &err);
     if (!rc) {
+        char va[XP_ADDRESS_HEX_LEN];
         xp_address_to_checksum(c.d.address[XP_C_MODELS], ma);
-        rc = deploy_one(&c, dir, XP_C_ROUNDS, "(address)", json_pack("[s]", ma), &err);
+        xp_address_to_checksum(c.d.address[XP_C_VERIFIER], va);
+        rc = deploy_one(&c, dir, XP_C_ROUNDS, "(address,address)", json_pack("[ss]", ma, va),
+                        &err);
     }
+    if (!rc)
+        rc = find_disputes(&c, dir, &err);
     json_decref(members);
     if (!rc)
         rc = xp_deployment_save(out, &c.d, &err);

@@ -105,6 +105,7 @@ static const char USAGE[] =
     "  model register NAME --keystore F [--uri U] [--training-dataset NAME]...\n"
     "  round open --property P --reward WEI --tolerance X [--stake WEI] [--commit-window S]\n"
     "             [--result-window S] [--reveal-window S] [--royalty-bps N]\n"
+    "             [--challenge-window S] [--move-window S] [--bond WEI]\n"
     "             [--idempotency-key K] --keystore F TARGET...\n"
     "                                TARGET: a structure file, or SYMHASH:STRUCTUREROOT (from\n"
     "                                hash --json); stake default reward/64, the least allowed\n"
@@ -115,6 +116,12 @@ static const char USAGE[] =
     "  oracle sign --report R.json|R.csv --keystore K [--round N] [--out SIG]\n"
     "  oracle submit --report R --keystore K [--round N] SIG...\n"
     "                                without --round: every open round the report measures\n"
+    "  challenge RECORD.json --structure FILE [--model M] --keystore F [--force]\n"
+    "  challenge --round R [--target I] --structure FILE|DIR [FILE...] --keystore F [--force]\n"
+    "                                re-run revealed predictions; challenge the false ones\n"
+    "  dispute show ID | claim ID | concede ID [--keystore F]\n"
+    "  dispute respond ID --structure FILE [--model M] [--force-pick] --keystore F\n"
+    "                                the next move of this key's side of the dispute game\n"
     "                                chain commands: --deployment FILE, --rpc URL override\n"
     "  predictions [--symhash H] [--model NAME] [--limit N] [--json] | show HASH\n"
     "              | import RECORD.json...\n"
@@ -177,6 +184,10 @@ int main(int argc, char **argv)
         return xp_cmd_round(argc - 2, argv + 2);
     if (!strcmp(cmd, "oracle"))
         return xp_cmd_oracle(argc - 2, argv + 2);
+    if (!strcmp(cmd, "challenge"))
+        return xp_cmd_challenge(argc - 2, argv + 2);
+    if (!strcmp(cmd, "dispute"))
+        return xp_cmd_dispute(argc - 2, argv + 2);
     if (!strcmp(cmd, "eth"))
         return xp_cmd_eth(argc - 2, argv + 2);
     if (!strcmp(cmd, "prove"))
@@ -219,6 +230,6 @@ int main(int argc, char **argv)
         "version", "key",     "keccak",      "hash",   "same",         "model",       "models",
         "predict", "dataset", "register",    "proof",  "verify-proof", "consistency", "deploy",
         "devnet",  "anchor",  "round",       "oracle", "eth",          "prove",       "verify",
-        "trace",   "node",    "predictions", "bench"};
+        "challenge", "dispute", "trace", "node", "predictions", "bench"};
     return xp_cli_unknown("command", cmd, COMMANDS, sizeof COMMANDS / sizeof COMMANDS[0]);
 }

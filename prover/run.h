@@ -5,6 +5,7 @@
 
 #include "xtalproof/infer.h"
 #include "xtalproof/prover.h"
+#include "xtalproof/rpc.h"
 
 typedef struct xp_run {
     uint8_t symhash[32], protohash[32], content_hash[32];
@@ -24,5 +25,9 @@ int xp_run_structure(const xp_model *m, const char *name, const char *data, size
 /* Appends one check line to a report (verify.c, verify_chain.c). */
 void xp_verify_add(xp_verify_report *rep, const char *name, xp_check_status st, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
+
+/* verify --rpc's "disputed" line (verify_disputes.c): the record's reveal challenged, and how. */
+void xp_verify_disputes(xp_rpc *rpc, const xp_pred_record *r, uint64_t from,
+                        xp_verify_report *rep);
 
 #endif

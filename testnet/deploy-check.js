@@ -85,8 +85,9 @@ async function main() {
   // OracleCommittee(address admin, address[] members, uint256 k)
   const com = await deploy(admin, 'OracleCommittee',
     addrWord(admin) + word(0x60) + word(2) + word(3) + addrWord(m1) + addrWord(m2) + addrWord(m3));
-  const rounds = await deploy(admin, 'Rounds', addrWord(models));
-  check('deployed ProvenanceRegistry, ModelRegistry, OracleCommittee, Rounds', !!(prov && models && com && rounds));
+  const verifier = await deploy(admin, 'StepVerifier');
+  const rounds = await deploy(admin, 'Rounds', addrWord(models) + addrWord(verifier));
+  check('deployed ProvenanceRegistry, ModelRegistry, OracleCommittee, StepVerifier, Rounds', !!(prov && models && com && verifier && rounds));
 
   // The record leaf vector of docs/formats.md.
   const leafArgs = word(1) + '11'.repeat(32) + '22'.repeat(32) + '33'.repeat(32) +

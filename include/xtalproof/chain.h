@@ -20,8 +20,18 @@ typedef struct json_t json_t;
 
 /* ---- deployment file ---------------------------------------------------------------- */
 
-enum { XP_C_PROVENANCE = 0, XP_C_MODELS, XP_C_COMMITTEE, XP_C_ROUNDS, XP_C_COUNT };
-/* "ProvenanceRegistry", "ModelRegistry", "OracleCommittee", "Rounds" */
+enum {
+    XP_C_PROVENANCE = 0,
+    XP_C_MODELS,
+    XP_C_COMMITTEE,
+    XP_C_ROUNDS,
+    XP_C_VERIFIER, /* StepVerifier */
+    XP_C_DISPUTES, /* created by Rounds' constructor: rounds.disputes() */
+    XP_C_COUNT
+};
+#define XP_DEPLOYMENT_VERSION 2
+/* "ProvenanceRegistry", "ModelRegistry", "OracleCommittee", "Rounds", "StepVerifier",
+ * "Disputes" */
 extern const char *const xp_contract_names[XP_C_COUNT];
 
 typedef struct xp_deployment {
@@ -185,6 +195,97 @@ typedef struct xp_oracle_report {
  * structure in the target file, rawDataHash = keccak256(sha256(raw 1) ‖ … ‖ sha256(raw n))
  * (zero without raw files); the files' paths are relative to dir. */
 int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *r, xp_error *err);
+
+/* Rounds.revealAt's Reveal: predictor, modelId, winner, lost, traceRoot, valueQ. */
+#define XP_REVEAL_TUPLE "((address,uint64,bool,bool,bytes32,int128))"
+
+/* ---- the dispute game (src/chain/dispute.c, dispute_moves.c) --------------------------------- */
+
+struct xp_model;
+struct xp_trace3;
+
+enum { XP_TURN_DEFENDER = 0, XP_TURN_CHALLENGER = 1 };
+enum { XP_OUTCOME_OPEN, XP_OUTCOME_DEFENDER_WON, XP_OUTCOME_CHALLENGER_WON, XP_OUTCOME_MOOT };
+/* "open", "defenderWon", "challengerWon", "moot"; "none", "stepFalse", "witnessShown", "timeout",
+ * "conceded", "revealLostElsewhere" */
+extern const char *const xp_dispute_outcomes[4];
+extern const char *const xp_dispute_reasons[6];
+/* the most gas one respond transaction of the defender is given (issue 19's bound per move) */
+#define XP_DISPUTE_TX_GAS 5000000ull
+
+/* Disputes.getDispute(id), fields as the contract orders them. */
+typedef struct xp_dispute {
+    uint64_t id, round, target, reveal;
+    uint8_t challenger[XP_ADDRESS_LEN], predictor[XP_ADDRESS_LEN];
+    int turn, outcome, reason;
+    uint64_t deadline;
+    uint32_t moves, atoms;
+    uint8_t structure_root[32], weights_root[32], trace_root[32];
+    char value_q[48]; /* int128, decimal */
+    int has_claim;    /* claimIndex is not type(uint256).max */
+    uint64_t claim_index;
+    uint8_t claim_hash[32], candidates[32];
+    uint32_t candidate_count;
+    int at_nbr;
+    uint64_t nbr_index;
+    uint8_t nbr_hash[32];
+} xp_dispute;
+int xp_dispute_get(xp_chain *c, uint64_t id, xp_dispute *d, xp_error *err);
+json_t *xp_dispute_json(const xp_dispute *d);
+/* Decoded logs of Disputes matching topics (a JSON array, borrowed), oldest first, each
+ * {"event", "block", "logIndex", "tx", and its fields by name}; from the deployment's block. */
+int xp_dispute_logs(xp_chain *c, const json_t *topics, json_t **events, xp_error *err);
+/* The events of one dispute. */
+int xp_dispute_events(xp_chain *c, uint64_t id, json_t **events, xp_error *err);
+/* The disputes of a target (its Challenged events): [{"id", "reveal"}...]. */
+int xp_dispute_find(xp_chain *c, uint64_t round, uint64_t target, json_t **ids, xp_error *err);
+
+/* Rounds.revealAt */
+typedef struct xp_reveal {
+    uint8_t predictor[XP_ADDRESS_LEN];
+    uint64_t model_id;
+    int winner, lost;
+    uint8_t trace_root[32];
+    char value_q_text[48]; /* int128, decimal */
+    int value_fits;        /* valueQ is an int32 (an OUT leaf can hold it) */
+    int32_t value_q;
+} xp_reveal;
+int xp_reveal_at(xp_chain *c, uint64_t round, uint64_t target, uint64_t k, xp_reveal *r,
+                 xp_error *err);
+/* What the game needs of Rounds.getTarget. */
+typedef struct xp_target_info {
+    uint8_t symhash[32], structure_root[32];
+    uint64_t reveal_deadline, reveals, disputes_open, lost;
+    int status;
+} xp_target_info;
+int xp_target_facts(xp_chain *c, uint64_t round, uint64_t target, xp_target_info *t,
+                    xp_error *err);
+/* The round's token (zero: ETH), bond and challenge window (getRound). */
+int xp_round_dispute_params(xp_chain *c, uint64_t round, uint8_t token[XP_ADDRESS_LEN],
+                            xp_u256 *bond, uint64_t *challenge_window, xp_error *err);
+
+/* The moves. Each sends through the journalled sender under an idempotency key
+ * (challenge:R:T:K, dispute:ID:move:M:...), so a rerun after a crash sends nothing twice, and
+ * appends one object per transaction to `actions`: {"action", "dispute", "tx", "gasUsed", ...}. */
+/* Disputes.challenge with the round's bond (ETH as value, or approve of the token first). */
+int xp_dispute_open(xp_chain *c, uint64_t round, uint64_t target, uint64_t reveal, uint64_t *id,
+                    json_t *actions, xp_error *err);
+/* The defender's move: the claim checked against the honest trace (else "not ours"), the claimed
+ * step and its continuation opened from the structure file and model, in respond transactions
+ * of at most XP_DISPUTE_TX_GAS each, until the turn ends. */
+int xp_dispute_defend(xp_chain *c, uint64_t id, const struct xp_model *m, const char *name,
+                      const char *data, size_t len, json_t *actions, xp_error *err);
+/* The challenger's move: this turn's candidates (from the events, checked against the running
+ * hash); picks the first whose leaf hash differs from the honest trace's, or at an nbr shows
+ * the nearer atom the list left out (witness); with none wrong refuses unless force_pick (then
+ * the first candidate). */
+int xp_dispute_attack(xp_chain *c, uint64_t id, const struct xp_model *m, const char *name,
+                      const char *data, size_t len, int force_pick, json_t *actions,
+                      xp_error *err);
+/* timeout (after the deadline), close (the reveal lost elsewhere: moot), concede */
+int xp_dispute_timeout(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);
+int xp_dispute_close(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);
+int xp_dispute_concede(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);
 
 /* ---- rounds as the oracle sees them (src/chain/rounds_info.c) ---------------------------- */
 

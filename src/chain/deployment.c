@@ -15,13 +15,14 @@
 #include "xtalproof/store.h"
 
 const char *const xp_contract_names[XP_C_COUNT] = {"ProvenanceRegistry", "ModelRegistry",
-                                                   "OracleCommittee", "Rounds"};
+                                                   "OracleCommittee", "Rounds",
+                                                   "StepVerifier",       "Disputes"};
 
 char *xp_deployment_json(const xp_deployment *d)
 {
     char hx[67], addr[XP_ADDRESS_HEX_LEN];
     json_t *o = json_object(), *cs = json_object();
-    json_object_set_new(o, "version", json_integer(1));
+    json_object_set_new(o, "version", json_integer(XP_DEPLOYMENT_VERSION));
     json_object_set_new(o, "chainId", json_integer((json_int_t)d->chain_id));
     json_object_set_new(o, "genesis", json_string(xp_hex_encode(d->genesis, 32, hx, 1)));
     json_object_set_new(o, "rpc", json_string(d->rpc));
@@ -70,9 +71,14 @@ int xp_deployment_parse(const char *text, size_t len, xp_deployment *d, xp_error
     }
     uint64_t version = 0;
     int rc = get_u64(o, "version", &version, err);
-    if (!rc && version != 1)
-        rc = xp_error_set(err, XP_EINVAL, "deployment file: version %llu is not 1",
-                          (unsigned long long)version);
+    if (!rc && version == 1)
+        rc = xp_error_set(err, XP_EINVAL,
+                          "deployment file: version 1 predates the dispute game (no StepVerifier "
+                          "and Disputes): deploy again (`xtalproof deploy` or `xtalproof devnet "
+                          "up`)");
+    else if (!rc && version != XP_DEPLOYMENT_VERSION)
+        rc = xp_error_set(err, XP_EINVAL, "deployment file: version %llu is not %d",
+                          (unsigned long long)version, XP_DEPLOYMENT_VERSION);
     const char *rpc = json_string_value(json_object_get(o, "rpc"));
     const char *dep = json_string_value(json_object_get(o, "deployer"));
     if (!rc && (!rpc || strlen(rpc) >= sizeof d->rpc))

@@ -9,9 +9,11 @@
 #include "xtalproof/chain.h"
 
 static const char GET_ROUND[] = "((address,uint64,uint16,address,uint96,address,uint32,uint32,"
-                                "uint16,bytes32,uint128,uint128))";
-/* symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status */
-static const char GET_TARGET[] = "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8))";
+                                "uint16,bytes32,uint128,uint128,uint32,uint32,uint96))";
+/* symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status,
+ * disputesOpen, lost */
+static const char GET_TARGET[] =
+    "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8,uint16,uint16))";
 
 static const char *field(json_t *tuple, size_t i)
 {

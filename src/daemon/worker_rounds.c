@@ -319,6 +319,10 @@ static int settle_due(xp_chain *c, const watch_db *w, xp_rounds_state *s, uint64
         rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "settle(uint256,uint256)", args, NULL,
                            idem, &tx, err);
         json_decref(args);
+        if (rc && (strstr(err->msg, "ChallengeWindowOpen") || strstr(err->msg, "DisputesOpen"))) {
+            rc = 0; /* not yet: the reveals may still be challenged, or a dispute is open */
+            continue;
+        }
         if (rc)
             break;
         fprintf(stderr, "xtalproof node: rounds: settled round %s target %s in block %llu\n", r,

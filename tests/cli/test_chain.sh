@@ -231,7 +231,11 @@ for x in 1-0 1-1; do
 done
 expect "reveal 5-0 (record made by round reveal)" 0 "$XP" round reveal --round "$RID" --target 0 --model band-gap --keystore "$K/account5.json" "${A[@]}" "$S/9011998.cif"
 expect "settle before the reveal deadline is refused" 1 "$XP" round settle --round "$RID" "${O[@]}"
-grep -q 'RevealOpen' "$T/err" && ok "RevealOpen named" || bad "reason: $(cat "$T/err")"
+grep -q 'ChallengeWindowOpen' "$T/err" && ok "ChallengeWindowOpen named" || bad "reason: $(cat "$T/err")"
+"$XP" devnet warp 86401 >/dev/null
+# the reveal window is over; the challenge window (default 1 day) is not
+expect "settle before the challenge window closes is refused" 1 "$XP" round settle --round "$RID" "${O[@]}"
+grep -q 'ChallengeWindowOpen' "$T/err" && ok "ChallengeWindowOpen named" || bad "reason: $(cat "$T/err")"
 "$XP" devnet warp 86401 >/dev/null
 expect "settle" 0 "$XP" round settle --round "$RID" "${O[@]}"
 expect "round show" 0 "$XP" round show "$RID"

@@ -287,7 +287,7 @@ M=(--keystore "$K" --password-file "$T/pw" --deployment "$DEP")
 warp() { rpc evm_increaseTime "[$1]" >/dev/null; rpc evm_mine '[]' >/dev/null; }
 TGT=$(gen 0 0)
 expect "model register" 0 "$XP" model register band-gap "${M[@]}"
-expect "round open (the node's key sponsors)" 0 "$XP" round open --property "band gap" --reward 1000000 --stake 20000 --tolerance 0.5 --commit-window 600 "${M[@]}" "$TGT"
+expect "round open (the node's key sponsors)" 0 "$XP" round open --property "band gap" --reward 1000000 --stake 20000 --tolerance 0.5 --commit-window 600 --challenge-window 3600 "${M[@]}" "$TGT"
 RID=$(jq -r .round "$T/out")
 expect "the node's key commits" 0 "$XP" round commit --round "$RID" --target 0 --model band-gap "${M[@]}" "$TGT"
 mkdir -p "$T/bt"; echo scan >"$T/bt/a.xy"
@@ -306,6 +306,9 @@ for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_revealed_total)" = 1 ] &&
 [ "$(metric xtalproof_rounds_revealed_total)" = 1 ] && ok "the node revealed its commitment (record and salt from the store)" || bad "revealed: $(metric xtalproof_rounds_revealed_total); $(tail -3 "$T/node.err")"
 [ "$(metric xtalproof_rounds_settled_total)" = 0 ] && ok "before the reveal deadline: nothing settled" || bad "settled early: $(metric xtalproof_rounds_settled_total)"
 warp 86401
+sleep 2
+[ "$(metric xtalproof_rounds_settled_total)" = 0 ] && ok "before the challenge window closes: nothing settled" || bad "settled in the challenge window: $(metric xtalproof_rounds_settled_total)"
+warp 3601
 for _ in $(seq 1 100); do [ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && break; sleep 0.3; done
 [ "$(metric xtalproof_rounds_settled_total)" = 1 ] && ok "the node settled its target after the reveal deadline" || bad "settled: $(metric xtalproof_rounds_settled_total); $(tail -3 "$T/node.err")"
 [ "$(metric xtalproof_rounds_withdrawals_total)" = 1 ] && ok "and withdrew its balance" || bad "withdrawals: $(metric xtalproof_rounds_withdrawals_total); $(tail -3 "$T/node.err")"

@@ -39,7 +39,8 @@ async function main() {
   if (process.argv[3] === 'deploy') {
     const prov = await deploy(admin, 'ProvenanceRegistry');
     const models = await deploy(admin, 'ModelRegistry', addrWord(prov));
-    const rounds = await deploy(admin, 'Rounds', addrWord(models));
+    const verifier = await deploy(admin, 'StepVerifier');
+    const rounds = await deploy(admin, 'Rounds', addrWord(models) + addrWord(verifier));
     console.log(BigInt(await rpc('eth_chainId', [])).toString() + ' ' + rounds);
     return;
   }

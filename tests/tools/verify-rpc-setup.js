@@ -57,7 +57,8 @@ async function main() {
   if (cmd === 'deploy') {
     const prov = await deploy(admin, 'ProvenanceRegistry');
     const models = await deploy(admin, 'ModelRegistry', addrWord(prov));
-    const rounds = await deploy(admin, 'Rounds', addrWord(models));
+    const verifier = await deploy(admin, 'StepVerifier');
+    const rounds = await deploy(admin, 'Rounds', addrWord(models) + addrWord(verifier));
     const committee = await deploy(admin, 'OracleCommittee', addrWord(admin) + word(0x60) + word(2) +
       word(3) + addrWord(acc[1]) + addrWord(acc[2]) + addrWord(acc[3]));
     const chainId = Number(BigInt(await rpc('eth_chainId', [])));
@@ -82,12 +83,14 @@ async function main() {
     const roots = a.slice(1).map((t) => t.split(':')[1]);
     const deadline = now + 3600n;
     // (token, property, targets, structureRoots, commitDeadline, resultWindow, revealWindow,
-    //  toleranceQ, stake, rewardPerTarget, committee, royaltyBps): 12 head words, then the arrays
+    //  toleranceQ, stake, rewardPerTarget, committee, royaltyBps, challengeWindow, moveWindow,
+    //  bond): 15 head words, then the arrays
     const n = targets.length;
-    const tuple = addrWord('0x0') + name32(a[0]) + word(12 * 32) + word((13 + n) * 32) + word(deadline) +
+    const tuple = addrWord('0x0') + name32(a[0]) + word(15 * 32) + word((16 + n) * 32) + word(deadline) +
       word(3600) + word(3600) + word(65536) + word(1) + word(1) + addrWord(st.committee) + word(0) +
+      word(3600) + word(3600) + word(1) +
       word(n) + targets.map(b32).join('') + word(n) + roots.map(b32).join('');
-    const sig = 'openRound((address,bytes32,bytes32[],bytes32[],uint64,uint32,uint32,uint128,uint96,uint128,address,uint16))';
+    const sig = 'openRound((address,bytes32,bytes32[],bytes32[],uint64,uint32,uint32,uint128,uint96,uint128,address,uint16,uint32,uint32,uint96))';
     const r = await send(admin, st.rounds, sel(sig) + word(0x20) + tuple, targets.length);
     const id = logWord(r, 1);
     st.deadline = st.deadline || {};

@@ -182,9 +182,28 @@ static void deployment_roundtrip(void **state)
     xp_error err = {0};
     assert_int_equal(xp_deployment_parse(s, strlen(s), &d2, &err), 0);
     assert_memory_equal(&d, &d2, sizeof d);
-    free(s);
-    const char *bad = "{\"version\":1,\"chainId\":1}";
+    const char *bad = "{\"version\":2,\"chainId\":1}";
     assert_int_not_equal(xp_deployment_parse(bad, strlen(bad), &d2, &err), 0);
+    /* the file names six contracts, StepVerifier and Disputes among them, and says version 2 */
+    assert_non_null(strstr(s, "\"version\": 2"));
+    assert_non_null(strstr(s, "\"StepVerifier\""));
+    assert_non_null(strstr(s, "\"Disputes\""));
+    /* a version-1 file (before the dispute game) is refused with what to do */
+    char *v1 = strdup(s);
+    char *at = strstr(v1, "\"version\": 2");
+    at[11] = '1';
+    assert_int_equal(xp_deployment_parse(v1, strlen(v1), &d2, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "deploy again"));
+    free(v1);
+    /* a version-2 file without the Disputes entry is refused */
+    json_t *j = json_loads(s, 0, NULL);
+    json_object_del(json_object_get(j, "contracts"), "Disputes");
+    char *nod = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(nod, strlen(nod), &d2, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "Disputes"));
+    free(nod);
+    json_decref(j);
+    free(s);
 }
 
 /* The chain state: the JSON file of earlier versions is taken over into the journal at the
@@ -247,9 +266,9 @@ static void errors_are_the_abis(void **state)
 {
     (void)state;
     static const char *const names[] = {"ProvenanceRegistry", "ModelRegistry", "OracleCommittee",
-                                        "Rounds"};
+                                        "Rounds", "Disputes", "StepVerifier"};
     json_t *seen = json_object();
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/../../contracts/abi/%s.json", XP_TEST_VECTORS, names[k]);
         json_t *abi = json_load_file(path, 0, NULL);

@@ -1,0 +1,496 @@
+/* xtalproof challenge | dispute show|respond|claim|concede: the dispute game from the command line
+ * (docs/operations.md). The moves are library calls (src/chain/dispute*.c); this file parses,
+ * finds the files (structure, model) and prints one JSON line per action. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <jansson.h>
+
+#include "chain_cmds.h"
+#include "cli.h"
+#include "xtalproof/bytes.h"
+#include "xtalproof/model.h"
+#include "xtalproof/prover.h"
+#include "xtalproof/steps.h"
+
+#define MAX_STRUCTURE (16 << 20)
+#define MAX_FILES 256
+
+static void print_actions(json_t *actions)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(actions, i, a)
+    {
+        char *s = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+    }
+    fflush(stdout);
+    json_array_clear(actions);
+}
+
+/* ---- the files a dispute needs -------------------------------------------------------------- */
+
+/* The model whose weightsRoot is `root`: `given`, else the first of the model folders' .xpm files
+ * that has it. */
+static int model_for_root(const char *given, const uint8_t root[32], xp_model **m, xp_error *err)
+{
+    char path[4096];
+    uint8_t (*lh)[32] = malloc(XP_WL_COUNT * 32), r[32];
+    if (!lh)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    int rc = XP_ENOTFOUND;
+    if (given) {
+        if (!(rc = xp_model_open(given, m, path, sizeof path, err)) && (*m)->arch == 3) {
+            xp_weights_tree(*m, lh, r);
+            if (memcmp(r, root, 32)) {
+                xp_model_free(*m);
+                *m = NULL;
+                rc = xp_error_set(err, XP_EINVAL, "%s is not the reveal's model (its weightsRoot "
+                                  "is not the registered one)", path);
+            }
+        }
+        free(lh);
+        return rc;
+    }
+    const char *dirs[4];
+    int nd = xp_model_dirs(dirs, 4);
+    for (int i = 0; i < nd && rc; i++) {
+        DIR *d = opendir(dirs[i]);
+        struct dirent *e;
+        while (rc && d && (e = readdir(d))) {
+            size_t l = strlen(e->d_name);
+            if (l < 5 || strcmp(e->d_name + l - 4, ".xpm"))
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dirs[i], e->d_name);
+            if (xp_model_load(path, m, NULL))
+                continue;
+            if ((*m)->arch == 3) {
+                xp_weights_tree(*m, lh, r);
+                if (!memcmp(r, root, 32)) {
+                    rc = XP_OK;
+                    break;
+                }
+            }
+            xp_model_free(*m);
+            *m = NULL;
+        }
+        if (d)
+            closedir(d);
+    }
+    free(lh);
+    if (rc) {
+        char h[67];
+        return xp_error_set(err, XP_ENOTFOUND, "no model in the model folders has weightsRoot %s: "
+                            "give --model FILE", xp_hex32(root, h));
+    }
+    return XP_OK;
+}
+
+typedef struct sfile {
+    char path[4096];
+    uint8_t root[32];
+} sfile;
+
+/* The structure files of --structure (a file or a folder) and the positional arguments, each
+ * with its structureRoot (files that do not read are passed over). */
+static int structure_files(const char *opt, const char **pos, int npos, sfile **out, size_t *n,
+                           xp_error *err)
+{
+    sfile *f = calloc(MAX_FILES, sizeof *f);
+    if (!f)
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    *n = 0;
+    for (int a = -1; a < npos; a++) {
+        const char *p = a < 0 ? opt : pos[a];
+        struct stat st;
+        if (!p)
+            continue;
+        if (stat(p, &st)) {
+            free(f);
+            return xp_error_set(err, XP_ENOTFOUND, "%s does not exist", p);
+        }
+        DIR *d = S_ISDIR(st.st_mode) ? opendir(p) : NULL;
+        struct dirent *e;
+        if (!d && *n < MAX_FILES)
+            snprintf(f[(*n)++].path, sizeof f->path, "%s", p);
+        while (d && (e = readdir(d)) && *n < MAX_FILES)
+            if (e->d_name[0] != '.')
+                snprintf(f[(*n)++].path, sizeof f->path, "%.3000s/%.1000s", p, e->d_name);
+        if (d)
+            closedir(d);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        uint8_t sym[32];
+        if (!xp_cli_target_of_file(f[i].path, sym, f[i].root, NULL))
+            f[k++] = f[i];
+    }
+    *n = k;
+    *out = f;
+    return XP_OK;
+}
+
+static const sfile *file_of_root(const sfile *f, size_t n, const uint8_t root[32])
+{
+    for (size_t i = 0; i < n; i++)
+        if (!memcmp(f[i].root, root, 32))
+            return &f[i];
+    return NULL;
+}
+
+/* ---- challenge --------------------------------------------------------------------------------- */
+
+typedef struct check {
+    uint64_t round, target, reveal;
+    const char *structure; /* its path */
+    const xp_model *m;
+    int force;
+} check;
+
+/* Re-runs the inference of one reveal, compares it with what was revealed, and challenges it
+ * when it differs (or when forced); one JSON line for the check, one per transaction. */
+static int check_reveal(xp_chain *c, const check *k, const xp_reveal *rv, json_t *actions,
+                        xp_error *err)
+{
+    char *data = NULL, h[2][67];
+    size_t len = 0;
+    xp_trace3 t;
+    int rc = xp_file_read(k->structure, MAX_STRUCTURE, &data, &len, err);
+    if (!rc)
+        rc = xp_trace3_run(k->m, k->structure, data, len, &t, err);
+    free(data);
+    if (rc)
+        return rc;
+    int value_ok = rv->value_fits && rv->value_q == t.value_q;
+    int trace_ok = !memcmp(rv->trace_root, t.trace_root, 32);
+    const char *verdict = rv->lost ? "lost" : value_ok && trace_ok ? "honest" : "false";
+    char why[200];
+    snprintf(why, sizeof why, "%s%s%s", value_ok ? "" : "valueQ differs",
+             !value_ok && !trace_ok ? "; " : "", trace_ok ? "" : "traceRoot differs");
+    json_array_append_new(
+        actions, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:s}", "action", "check",
+                           "round", (json_int_t)k->round, "target", (json_int_t)k->target,
+                           "reveal", (json_int_t)k->reveal, "verdict", verdict, "revealedValueQ",
+                           rv->value_q_text, "revealedTraceRoot", xp_hex32(rv->trace_root, h[0]),
+                           "valueQ", t.value_q, "traceRoot", xp_hex32(t.trace_root, h[1]),
+                           "differs", why));
+    xp_trace3_free(&t);
+    uint64_t id = 0;
+    if (!rv->lost && (strcmp(verdict, "honest") || k->force))
+        rc = xp_dispute_open(c, k->round, k->target, k->reveal, &id, actions, err);
+    print_actions(actions);
+    return rc;
+}
+
+static int challenge_record(xp_chain *c, const char *path, const char *structure,
+                            const char *model, int force, json_t *actions, xp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    xp_pred_record r;
+    int rc = xp_file_read(path, XP_PRED_MAX_BYTES, &text, &len, err);
+    if (!rc)
+        rc = xp_pred_record_parse(text, len, &r, err);
+    free(text);
+    if (rc)
+        return xp_error_prefix(err, rc, "%s", path);
+    if (!structure)
+        return xp_error_set(err, XP_EINVAL, "challenge: give --structure FILE (the record's "
+                            "crystal) to re-run the inference");
+    if (r.round == 0 || memcmp(r.rounds, c->d.address[XP_C_ROUNDS], XP_ADDRESS_LEN) ||
+        r.chain_id != c->d.chain_id)
+        return xp_error_set(err, XP_EINVAL, "%s is not a prediction for a round of this "
+                            "deployment's Rounds on chain %llu", path,
+                            (unsigned long long)c->d.chain_id);
+    xp_target_info ti;
+    if ((rc = xp_target_facts(c, r.round, r.target, &ti, err)))
+        return rc;
+    xp_reveal rv;
+    uint64_t k = 0;
+    for (; k < ti.reveals; k++) {
+        if ((rc = xp_reveal_at(c, r.round, r.target, k, &rv, err)))
+            return rc;
+        if (!memcmp(rv.predictor, r.predictor, XP_ADDRESS_LEN))
+            break;
+    }
+    if (k == ti.reveals)
+        return xp_error_set(err, XP_ENOTFOUND, "round %llu target %llu holds no reveal of %s's "
+                            "predictor", (unsigned long long)r.round,
+                            (unsigned long long)r.target, path);
+    xp_model *m = NULL;
+    if ((rc = xp_cli_record_model(model, &r, &m, err)))
+        return rc;
+    check ck = {r.round, r.target, k, structure, m, force};
+    rc = check_reveal(c, &ck, &rv, actions, err);
+    xp_model_free(m);
+    return rc;
+}
+
+/* The registered weightsRoot of a model id (ModelRegistry.getModel). */
+static int weights_root_of(xp_chain *c, uint64_t model_id, uint8_t root[32], xp_error *err)
+{
+    json_t *a = json_pack("[o]", json_sprintf("%llu", (unsigned long long)model_id)), *out = NULL;
+    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "getModel(uint256)", a,
+                           "((bytes32,bytes32,bytes32,bytes32,bytes32,address,uint64,string,"
+                           "uint256[]))",
+                           &out, err);
+    json_decref(a);
+    const char *w = json_string_value(json_array_get(json_array_get(out, 0), 1));
+    if (!rc && (!w || xp_hex_decode_exact(w, root, 32, NULL)))
+        rc = xp_error_set(err, XP_EIO, "getModel(%llu): no weightsRoot",
+                          (unsigned long long)model_id);
+    json_decref(out);
+    return rc;
+}
+
+/* Every reveal of a round (or of one target) whose structure file is at hand. */
+static int challenge_round(xp_chain *c, uint64_t round, int has_target, uint64_t only,
+                           const sfile *files, size_t nfiles, const char *model, int force,
+                           json_t *actions, xp_error *err)
+{
+    json_t *info = NULL;
+    int rc = xp_chain_round_info(c, round, 0, &info, err);
+    uint64_t n = rc ? 0 : (uint64_t)json_integer_value(json_object_get(info, "targetCount"));
+    json_decref(info);
+    for (uint64_t t = has_target ? only : 0; !rc && t < (has_target ? only + 1 : n); t++) {
+        xp_target_info ti;
+        if ((rc = xp_target_facts(c, round, t, &ti, err)))
+            break;
+        const sfile *f = file_of_root(files, nfiles, ti.structure_root);
+        for (uint64_t k = 0; !rc && k < ti.reveals; k++) {
+            xp_reveal rv;
+            uint8_t wr[32];
+            xp_model *m = NULL;
+            xp_error e = {0};
+            if ((rc = xp_reveal_at(c, round, t, k, &rv, err)))
+                break;
+            int skip = !f || weights_root_of(c, rv.model_id, wr, &e) ||
+                       model_for_root(model, wr, &m, &e);
+            if (skip) {
+                json_array_append_new(
+                    actions, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "action", "check", "round",
+                                       (json_int_t)round, "target", (json_int_t)t, "reveal",
+                                       (json_int_t)k, "verdict", "skipped", "reason",
+                                       f ? e.msg : "no structure file given has the target's "
+                                                   "structureRoot"));
+                print_actions(actions);
+                continue;
+            }
+            check ck = {round, t, k, f->path, m, force};
+            rc = check_reveal(c, &ck, &rv, actions, err);
+            xp_model_free(m);
+        }
+    }
+    return rc;
+}
+
+int xp_cmd_challenge(int argc, char **argv)
+{
+    xp_opt o[] = {{"deployment", 0, 0}, {"rpc", 0, 0},       {"keystore", 0, 0},
+                  {"password-file", 0, 0}, {"structure", 0, 0}, {"model", 0, 0},
+                  {"round", 0, 0},      {"target", 0, 0},    {"force", 1, 0}};
+    const int no = (int)(sizeof o / sizeof o[0]);
+    const char *pos[MAX_FILES];
+    int npos;
+    if (xp_cli_parse("challenge", argc, argv, o, no, pos, MAX_FILES, &npos))
+        return XP_EXIT_USAGE;
+    const char *rs = xp_cli_get(o, no, "round"), *ts = xp_cli_get(o, no, "target");
+    const char *ks = xp_cli_get(o, no, "keystore");
+    uint64_t round = 0, target = 0;
+    if (xp_cli_u64("challenge", "round", rs, &round) ||
+        xp_cli_u64("challenge", "target", ts, &target))
+        return XP_EXIT_USAGE;
+    if (!ks || (!rs && npos != 1) || (rs && !xp_cli_get(o, no, "structure") && npos == 0))
+        return xp_cli_usage("challenge: give RECORD.json --structure FILE [--model M], or --round "
+                            "R [--target I] --structure FILE|DIR [FILE...]; and --keystore F "
+                            "[--force]");
+    xp_error err = {0};
+    xp_chain c;
+    int rc = xp_cli_chain_open(&c, o, no, ks, &err);
+    if (rc)
+        return xp_cli_fail(&err);
+    json_t *actions = json_array();
+    int force = xp_cli_get(o, no, "force") != NULL;
+    if (!rs) {
+        rc = challenge_record(&c, pos[0], xp_cli_get(o, no, "structure"),
+                              xp_cli_get(o, no, "model"), force, actions, &err);
+    } else {
+        sfile *files = NULL;
+        size_t nf = 0;
+        rc = structure_files(xp_cli_get(o, no, "structure"), pos, npos, &files, &nf, &err);
+        if (!rc)
+            rc = challenge_round(&c, round, ts != NULL, target, files, nf,
+                                 xp_cli_get(o, no, "model"), force, actions, &err);
+        free(files);
+    }
+    print_actions(actions);
+    json_decref(actions);
+    xp_chain_close(&c);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
+}
+
+/* ---- dispute ----------------------------------------------------------------------------------- */
+
+/* The chain's time (the latest block's timestamp). */
+static int chain_now(xp_chain *c, uint64_t *now, xp_error *err)
+{
+    json_t *b = NULL;
+    int rc = xp_eth_get_block(c->rpc, "latest", 0, &b, err);
+    const char *ts = rc ? NULL : json_string_value(json_object_get(b, "timestamp"));
+    if (!rc && (!ts || xp_quantity_parse_u64(ts, now, NULL)))
+        rc = xp_error_set(err, XP_EIO, "the latest block has no timestamp");
+    json_decref(b);
+    return rc;
+}
+
+/* The state and the moves so far, each event with its transaction's gas. */
+static int dispute_show(xp_chain *c, uint64_t id, xp_error *err)
+{
+    xp_dispute d;
+    json_t *ev = NULL;
+    int rc = xp_dispute_get(c, id, &d, err);
+    if (!rc)
+        rc = xp_dispute_events(c, id, &ev, err);
+    if (rc)
+        return rc;
+    json_t *gas = json_object(), *o = xp_dispute_json(&d);
+    size_t i;
+    json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        const char *tx = json_string_value(json_object_get(e, "tx"));
+        json_t *g = tx ? json_object_get(gas, tx) : NULL;
+        uint8_t h[32];
+        if (tx && !g && !xp_hex_decode_exact(tx, h, 32, NULL)) {
+            json_t *rcpt = NULL;
+            uint64_t used = 0;
+            const char *gu = NULL;
+            if (!xp_eth_get_receipt(c->rpc, h, &rcpt, NULL) && rcpt &&
+                (gu = json_string_value(json_object_get(rcpt, "gasUsed"))) &&
+                !xp_quantity_parse_u64(gu, &used, NULL))
+                json_object_set_new(gas, tx, g = json_integer((json_int_t)used));
+            json_decref(rcpt);
+        }
+        if (g)
+            json_object_set(e, "gasUsed", g);
+    }
+    json_object_set_new(o, "events", ev);
+    json_decref(gas);
+    xp_cli_print_json(o);
+    return XP_OK;
+}
+
+/* timeout after the deadline, close when the reveal was lost in another dispute */
+static int dispute_claim(xp_chain *c, uint64_t id, json_t *actions, xp_error *err)
+{
+    xp_dispute d;
+    xp_reveal rv;
+    uint64_t now = 0;
+    int rc = xp_dispute_get(c, id, &d, err);
+    if (!rc && d.outcome != XP_OUTCOME_OPEN)
+        return xp_error_set(err, XP_EINVAL, "dispute %llu is over: %s (%s)",
+                            (unsigned long long)id, xp_dispute_outcomes[d.outcome],
+                            xp_dispute_reasons[d.reason]);
+    if (!rc)
+        rc = chain_now(c, &now, err);
+    if (!rc && now > d.deadline)
+        return xp_dispute_timeout(c, id, actions, err);
+    if (!rc)
+        rc = xp_reveal_at(c, d.round, d.target, d.reveal, &rv, err);
+    if (!rc && rv.lost)
+        return xp_dispute_close(c, id, actions, err);
+    if (!rc)
+        rc = xp_error_set(err, XP_EINVAL, "dispute %llu: the %s has until %llu to move (%llu s "
+                          "from the latest block) and the reveal is not lost elsewhere: nothing "
+                          "to claim yet", (unsigned long long)id,
+                          d.turn ? "challenger" : "defender", (unsigned long long)d.deadline,
+                          (unsigned long long)(d.deadline - now + 1));
+    return rc;
+}
+
+static int dispute_respond(xp_chain *c, uint64_t id, const char *structure, const char *model,
+                           int force_pick, json_t *actions, xp_error *err)
+{
+    xp_dispute d;
+    int rc = xp_dispute_get(c, id, &d, err);
+    if (rc)
+        return rc;
+    if (!structure)
+        return xp_error_set(err, XP_EINVAL, "dispute respond: give --structure FILE (the target's "
+                            "crystal)");
+    int me = !memcmp(xp_sender_address(c->sender), d.challenger, XP_ADDRESS_LEN);
+    if (d.outcome == XP_OUTCOME_OPEN && d.turn == XP_TURN_CHALLENGER && !me)
+        return xp_error_set(err, XP_EINVAL, "dispute %llu: it is the challenger's move, and this "
+                            "key is not the challenger's", (unsigned long long)id);
+    xp_model *m = NULL;
+    char *data = NULL;
+    size_t len = 0;
+    if ((rc = model_for_root(model, d.weights_root, &m, err)) ||
+        (rc = xp_file_read(structure, MAX_STRUCTURE, &data, &len, err))) {
+        xp_model_free(m);
+        return rc;
+    }
+    if (d.outcome == XP_OUTCOME_OPEN && d.turn == XP_TURN_CHALLENGER)
+        rc = xp_dispute_attack(c, id, m, structure, data, len, force_pick, actions, err);
+    else
+        rc = xp_dispute_defend(c, id, m, structure, data, len, actions, err);
+    free(data);
+    xp_model_free(m);
+    return rc;
+}
+
+int xp_cmd_dispute(int argc, char **argv)
+{
+    static const char *const SUBS[] = {"show", "respond", "claim", "concede"};
+    if (argc < 1)
+        return xp_cli_usage("dispute: expected show, respond, claim or concede");
+    const char *sub = argv[0];
+    size_t s = 0;
+    while (s < 4 && strcmp(sub, SUBS[s]))
+        s++;
+    if (s == 4)
+        return xp_cli_unknown("dispute subcommand", sub, SUBS, 4);
+    xp_opt o[] = {{"deployment", 0, 0}, {"rpc", 0, 0},   {"keystore", 0, 0},
+                  {"password-file", 0, 0}, {"structure", 0, 0}, {"model", 0, 0},
+                  {"force-pick", 1, 0}};
+    const int no = (int)(sizeof o / sizeof o[0]);
+    const char *pos[1];
+    int npos;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "dispute %s", sub);
+    if (xp_cli_parse(cmd, argc - 1, argv + 1, o, no, pos, 1, &npos))
+        return XP_EXIT_USAGE;
+    uint64_t id = 0;
+    const char *ks = xp_cli_get(o, no, "keystore");
+    if (npos != 1 || xp_cli_u64(cmd, "id", pos[0], &id) || (s && !ks) ||
+        (s == 1 && !xp_cli_get(o, no, "structure")))
+        return xp_cli_usage("%s: give the dispute's ID%s", cmd,
+                            s == 1   ? ", --structure FILE [--model M] [--force-pick] and "
+                                       "--keystore F"
+                            : s != 0 ? " and --keystore F"
+                                     : "");
+    xp_error err = {0};
+    xp_chain c;
+    int rc = xp_cli_chain_open(&c, o, no, s ? ks : NULL, &err);
+    if (rc)
+        return xp_cli_fail(&err);
+    json_t *actions = json_array();
+    if (s == 0)
+        rc = dispute_show(&c, id, &err);
+    else if (s == 1)
+        rc = dispute_respond(&c, id, xp_cli_get(o, no, "structure"), xp_cli_get(o, no, "model"),
+                             xp_cli_get(o, no, "force-pick") != NULL, actions, &err);
+    else if (s == 2)
+        rc = dispute_claim(&c, id, actions, &err);
+    else
+        rc = xp_dispute_concede(&c, id, actions, &err);
+    print_actions(actions);
+    json_decref(actions);
+    xp_chain_close(&c);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
+}
