@@ -185,6 +185,49 @@ char *xp_step_opening_json(const xp_step_opening *o);
 int xp_step_opening_parse(const char *text, size_t len, xp_step_opening *o, xp_error *err);
 void xp_step_opening_free(xp_step_opening *o);
 
+/* ---- step calls: the dispute game's side of an opening (prover/stepcall.c) ------------------ */
+
+/* A witness for verifyNbr: atom j at image offset o, a nearer neighbour the list left out. */
+typedef struct xp_nbr_witness {
+    int present;
+    uint32_t j;
+    int32_t o[3];
+    const xp_opened_leaf *atom; /* atom j's structure leaf; NULL: the empty opening (j >= n) */
+} xp_nbr_witness;
+
+/* The StepVerifier function's signature for a step kind ("verifyEdge((bytes32,...),...)"). */
+const char *xp_step_call_signature(xp_step_kind k);
+/* The complete calldata (selector and arguments) of the StepVerifier call that checks o, with
+ * Roots (structureRoot, weightsRoot, traceRoot) and index = o->output.index. nbr: one atom opening
+ * per list entry k < count, in entry order (expanded from the opening's atoms by the entries' j);
+ * wit NULL or not present: (false, 0, (0,0,0)) and an empty wAtom opening. *call is malloc'd. */
+int xp_step_call(const xp_step_opening *o, const xp_nbr_witness *wit, uint8_t **call,
+                 size_t *len, xp_error *err);
+
+/* The trace index of a step's output in a trace of `atoms` atoms, and the step that writes a
+ * trace index (docs/formats.md, "Leaf order"); XP_EINVAL when out of range. */
+int xp_step_output_index(uint32_t atoms, const xp_step_id *id, uint64_t *index, xp_error *err);
+int xp_step_at_index(uint32_t atoms, uint64_t index, xp_step_id *id, xp_error *err);
+
+/* The continuation rule of the dispute game for a step that held: its trace inputs in the
+ * verifier's argument order, the one the claim moves to (the defender goes on), the ones added to
+ * the challenger's candidates, in order, and whether the turn ends (then the challenger picks).
+ * head -> POOL, mean -> SUM[H][0], self/pair -> X[l][i], sum of one child -> it: the claim moves;
+ * update -> moves to X[l][i], M[l][i][0..11] candidates; sum of 2+ children: all candidates,
+ * the turn ends; edge: NBR[i], PS[l][i], PN[l][j] candidates (j: entry k of NBR[i], edge_j),
+ * the turn ends; embed and nbr end the turn (nbr: at_nbr, a witness may be shown). */
+#define XP_STEP_MAX_TRACE_INPUTS 16
+typedef struct xp_step_cont {
+    size_t n;
+    uint64_t input[XP_STEP_MAX_TRACE_INPUTS];
+    int move; /* the input[] the claim moves to, or -1 */
+    size_t ncand;
+    uint64_t cand[XP_STEP_MAX_TRACE_INPUTS];
+    int ends_turn, at_nbr;
+} xp_step_cont;
+int xp_step_continuation(uint32_t atoms, const xp_step_id *id, uint32_t edge_j, xp_step_cont *c,
+                         xp_error *err);
+
 /* ---- making a record ----------------------------------------------------------------- */
 
 typedef struct xp_prove_in {
