@@ -7,6 +7,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {OracleCommittee} from "./OracleCommittee.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {ProvenanceRegistry} from "./ProvenanceRegistry.sol";
+import {Disputes} from "./Disputes.sol";
+import {StepVerifier} from "./inference/StepVerifier.sol";
 
 /// @title Rounds
 /// @notice Prediction rounds settled by oracle results. A sponsor escrows a reward per target
@@ -26,6 +28,12 @@ import {ProvenanceRegistry} from "./ProvenanceRegistry.sol";
 /// revealWindow; settle after that. A target without a result by the end of the result window is
 /// cancelled by settle: the reward goes back to the sponsor and each committer takes back the stake
 /// with refundStake.
+///
+/// Every reveal can be challenged until revealDeadline + challengeWindow by anyone who posts the
+/// round's bond; the game is played in `disputes` (Disputes, created here), which tells Rounds when
+/// a dispute opens and how it ends. A reveal proven wrong is lost: its stake goes to its challenger,
+/// it wins nothing and pays no royalty. settle waits for the challenge window and for every open
+/// dispute of the target (docs/contracts.md, "Disputes").
 contract Rounds is ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -45,6 +53,10 @@ contract Rounds is ReentrancyGuardTransient {
     uint128 public constant MAX_TOLERANCE_Q = 1 << 32; // 65536 units of the property
     uint16 public constant MAX_ROYALTY_BPS = 5000; // a winner keeps at least half of its share
     uint256 public constant MIN_STAKE_DIVISOR = 64; // stake >= ceil(rewardPerTarget / 64)
+    uint32 public constant MIN_CHALLENGE_WINDOW = 1 hours;
+    uint32 public constant MAX_CHALLENGE_WINDOW = 30 days;
+    uint32 public constant MIN_MOVE_WINDOW = 1 hours;
+    uint32 public constant MAX_MOVE_WINDOW = 7 days;
     /// The token address that stands for ETH in rounds and balances.
     address public constant ETH = address(0);
 
@@ -61,6 +73,9 @@ contract Rounds is ReentrancyGuardTransient {
         uint128 rewardPerTarget; // escrowed: rewardPerTarget * targets.length; not zero
         OracleCommittee committee;
         uint16 royaltyBps; // of each winner's share, to the model's training datasets' owners; <= MAX_ROYALTY_BPS
+        uint32 challengeWindow; // seconds after revealDeadline for challenges, MIN..MAX_CHALLENGE_WINDOW
+        uint32 moveWindow; // seconds for each move of a dispute, MIN..MAX_MOVE_WINDOW
+        uint96 bond; // a challenger's bond, in the round's token: stake <= bond
     }
 
     struct Round {
@@ -76,6 +91,9 @@ contract Rounds is ReentrancyGuardTransient {
         bytes32 property;
         uint128 rewardPerTarget;
         uint128 toleranceQ;
+        uint32 challengeWindow;
+        uint32 moveWindow;
+        uint96 bond;
     }
 
     enum Status {
@@ -94,16 +112,35 @@ contract Rounds is ReentrancyGuardTransient {
         uint16 reveals;
         uint16 winners;
         Status status;
+        uint16 disputesOpen; // disputes of its reveals not yet closed
+        uint16 lost; // reveals proven wrong
     }
 
     struct Reveal {
         address predictor;
         uint64 modelId;
         bool winner;
+        bool lost; // proven wrong in a dispute: not a winner, its stake went to the challenger
+        bytes32 traceRoot;
+        int128 valueQ; // type(int128).max for a value outside int128 (no OUT leaf holds it)
+    }
+
+    /// What Disputes needs of a challenged reveal (openDispute).
+    struct DisputeFacts {
+        bytes32 structureRoot;
+        bytes32 traceRoot;
+        uint64 modelId;
+        int128 valueQ;
+        address predictor;
+        uint96 bond;
+        uint32 moveWindow;
+        address token;
     }
 
     ModelRegistry public immutable models;
     ProvenanceRegistry public immutable provenance;
+    /// The dispute game of this contract's reveals, created by the constructor.
+    Disputes public immutable disputes;
 
     uint256 public roundCount;
     mapping(uint256 roundId => Round) internal _rounds;
@@ -159,6 +196,16 @@ contract Rounds is ReentrancyGuardTransient {
     event StakeRefunded(uint256 indexed roundId, uint256 indexed targetIndex, address indexed predictor);
     event RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount);
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
+    event RevealLost(uint256 indexed roundId, uint256 indexed targetIndex, uint256 revealIndex, address predictor);
+    event DisputeClosed(
+        uint256 indexed roundId,
+        uint256 indexed targetIndex,
+        uint256 revealIndex,
+        address indexed challenger,
+        bool predictorLost,
+        address paidTo,
+        uint256 amount
+    );
 
     error TargetCount(uint256 count, uint256 max);
     error StructureRootCount(uint256 targets, uint256 structureRoots);
@@ -188,7 +235,6 @@ contract Rounds is ReentrancyGuardTransient {
     error ReportMismatch();
     error ValueOutOfRange();
     error RevealClosed();
-    error RevealOpen();
     error ResultWindowOpen();
     error NoCommitment();
     error WrongProperty(bytes32 modelProperty);
@@ -197,10 +243,20 @@ contract Rounds is ReentrancyGuardTransient {
     error NothingToWithdraw();
     error NothingToDistribute();
     error TransferFailed();
+    error ChallengeWindowOutOfRange(uint32 challengeWindow, uint32 min, uint32 max);
+    error MoveWindowOutOfRange(uint32 moveWindow, uint32 min, uint32 max);
+    error BondOutOfRange(uint96 bond, uint256 min, uint256 max);
+    error NotDisputes();
+    error UnknownReveal(uint256 roundId, uint256 targetIndex, uint256 revealIndex);
+    error RevealAlreadyLost();
+    error ChallengeWindowClosed(uint256 until);
+    error ChallengeWindowOpen(uint256 until);
+    error DisputesOpen(uint256 open);
 
-    constructor(ModelRegistry models_) {
+    constructor(ModelRegistry models_, StepVerifier verifier_) {
         models = models_;
         provenance = models_.provenance();
+        disputes = new Disputes(this, models_, verifier_);
     }
 
     // ---- sponsor ----
@@ -227,6 +283,7 @@ contract Rounds is ReentrancyGuardTransient {
             revert StakeOutOfRange(p.stake, minStake, p.rewardPerTarget);
         }
         if (p.royaltyBps > MAX_ROYALTY_BPS) revert RoyaltyOutOfRange(p.royaltyBps, MAX_ROYALTY_BPS);
+        _checkGame(p);
 
         roundId = ++roundCount;
         _rounds[roundId] = Round({
@@ -241,7 +298,10 @@ contract Rounds is ReentrancyGuardTransient {
             royaltyBps: p.royaltyBps,
             property: p.property,
             rewardPerTarget: p.rewardPerTarget,
-            toleranceQ: p.toleranceQ
+            toleranceQ: p.toleranceQ,
+            challengeWindow: p.challengeWindow,
+            moveWindow: p.moveWindow,
+            bond: p.bond
         });
         for (uint256 i = 0; i < n; i++) {
             if (p.targets[i] == bytes32(0)) revert ZeroTarget(i);
@@ -252,7 +312,7 @@ contract Rounds is ReentrancyGuardTransient {
         }
         uint256 total = uint256(p.rewardPerTarget) * n;
         escrowed[p.token] += total;
-        _pullIn(p.token, total);
+        _pullIn(p.token, msg.sender, total);
         // The other parameters are in getRound.
         emit RoundOpened(
             roundId,
@@ -284,6 +344,20 @@ contract Rounds is ReentrancyGuardTransient {
         }
     }
 
+    /// The dispute game's parameters: a challenge window and a move window long enough to act in
+    /// whatever the block times, short enough not to hold the stakes for long; a bond of at least
+    /// a stake, so that a false challenge costs its challenger what a false prediction costs its
+    /// predictor.
+    function _checkGame(RoundParams calldata p) internal pure {
+        if (p.challengeWindow < MIN_CHALLENGE_WINDOW || p.challengeWindow > MAX_CHALLENGE_WINDOW) {
+            revert ChallengeWindowOutOfRange(p.challengeWindow, MIN_CHALLENGE_WINDOW, MAX_CHALLENGE_WINDOW);
+        }
+        if (p.moveWindow < MIN_MOVE_WINDOW || p.moveWindow > MAX_MOVE_WINDOW) {
+            revert MoveWindowOutOfRange(p.moveWindow, MIN_MOVE_WINDOW, MAX_MOVE_WINDOW);
+        }
+        if (p.bond < p.stake) revert BondOutOfRange(p.bond, p.stake, type(uint96).max);
+    }
+
     // ---- predictor ----
 
     /// @notice Commits to a prediction for target `targetIndex`, with the round's stake (msg.value
@@ -303,7 +377,7 @@ contract Rounds is ReentrancyGuardTransient {
         address token = r.token;
         uint256 stake = r.stake;
         if (stake != 0) escrowed[token] += stake;
-        _pullIn(token, stake);
+        _pullIn(token, msg.sender, stake);
         emit Committed(roundId, targetIndex, msg.sender, commitment);
     }
 
@@ -312,7 +386,8 @@ contract Rounds is ReentrancyGuardTransient {
     /// (so no registration can follow the result, nor squat a model after its predictor committed:
     /// predictors register first, and `xtalproof round commit` refuses an unregistered model); the
     /// commitment must equal commitmentHash(roundId, symhash, modelHash, valueQ, salt, msg.sender).
-    /// traceRoot is published in the event for verifiers and is not part of the commitment.
+    /// traceRoot is published in the event for verifiers and is not part of the commitment; it is
+    /// stored with valueQ for the dispute game (a valueQ outside int128 as type(int128).max).
     function reveal(
         uint256 roundId,
         uint256 targetIndex,
@@ -324,7 +399,8 @@ contract Rounds is ReentrancyGuardTransient {
         bool winner = _open(roundId, targetIndex, modelId, valueQ, salt);
         Target storage tg = _targets[roundId][targetIndex];
         uint256 i = tg.reveals;
-        _reveals[roundId][targetIndex][i] = Reveal(msg.sender, uint64(modelId), winner);
+        int128 v = valueQ < type(int128).min || valueQ > type(int128).max ? type(int128).max : int128(valueQ);
+        _reveals[roundId][targetIndex][i] = Reveal(msg.sender, uint64(modelId), winner, false, traceRoot, v);
         tg.reveals = uint16(i + 1);
         if (winner) tg.winners += 1;
         emit Revealed(roundId, targetIndex, msg.sender, modelId, valueQ, salt, traceRoot, winner);
@@ -406,6 +482,84 @@ contract Rounds is ReentrancyGuardTransient {
         );
     }
 
+    // ---- disputes (called by `disputes` only) ----
+
+    modifier onlyDisputes() {
+        if (msg.sender != address(disputes)) revert NotDisputes();
+        _;
+    }
+
+    /// @notice Opens a dispute of reveal `revealIndex` by `challenger` and escrows its bond: ETH as
+    /// msg.value (forwarded by Disputes), or transferFrom(challenger, this) of the round's token
+    /// (the challenger approves Rounds). The target must be Resulted, the reveal exist and not be
+    /// lost, and now < revealDeadline + challengeWindow.
+    function openDispute(uint256 roundId, uint256 targetIndex, uint256 revealIndex, address challenger)
+        external
+        payable
+        onlyDisputes
+        nonReentrant
+        returns (DisputeFacts memory f)
+    {
+        Round storage r = _round(roundId);
+        Target storage tg = _target(r, roundId, targetIndex);
+        if (tg.status != Status.Resulted) revert WrongStatus(tg.status);
+        uint256 until = uint256(tg.revealDeadline) + r.challengeWindow;
+        if (block.timestamp >= until) revert ChallengeWindowClosed(until);
+        Reveal storage rv = _reveal(tg, roundId, targetIndex, revealIndex);
+        if (rv.lost) revert RevealAlreadyLost();
+        tg.disputesOpen += 1;
+        address token = r.token;
+        uint96 bond = r.bond;
+        escrowed[token] += bond;
+        _pullIn(token, challenger, bond);
+        f = DisputeFacts({
+            structureRoot: tg.structureRoot,
+            traceRoot: rv.traceRoot,
+            modelId: rv.modelId,
+            valueQ: rv.valueQ,
+            predictor: rv.predictor,
+            bond: bond,
+            moveWindow: r.moveWindow,
+            token: token
+        });
+    }
+
+    /// @notice Ends a dispute. predictorLost on a reveal not yet lost: the reveal is lost (no longer
+    /// a winner), and the challenger is credited its bond and the round's stake. predictorLost on a
+    /// reveal already lost in another dispute: the bond back to the challenger. Otherwise the bond
+    /// goes to the predictor.
+    function closeDispute(
+        uint256 roundId,
+        uint256 targetIndex,
+        uint256 revealIndex,
+        address challenger,
+        bool predictorLost
+    ) external onlyDisputes nonReentrant {
+        Round storage r = _round(roundId);
+        Target storage tg = _target(r, roundId, targetIndex);
+        Reveal storage rv = _reveal(tg, roundId, targetIndex, revealIndex);
+        tg.disputesOpen -= 1;
+        uint256 amount = r.bond;
+        address paidTo = challenger;
+        if (!predictorLost) {
+            paidTo = rv.predictor;
+        } else if (!rv.lost) {
+            rv.lost = true;
+            if (rv.winner) {
+                rv.winner = false;
+                tg.winners -= 1;
+            }
+            tg.lost += 1;
+            amount += r.stake;
+            emit RevealLost(roundId, targetIndex, revealIndex, rv.predictor);
+        }
+        address token = r.token;
+        escrowed[token] -= amount;
+        credited[token] += amount;
+        _credit(token, paidTo, amount);
+        emit DisputeClosed(roundId, targetIndex, revealIndex, challenger, predictorLost, paidTo, amount);
+    }
+
     // ---- settlement ----
 
     /// @notice After the reveal deadline: the reward is shared equally by the winners, each of whom
@@ -430,7 +584,9 @@ contract Rounds is ReentrancyGuardTransient {
             return;
         }
         if (status != Status.Resulted) revert WrongStatus(status);
-        if (block.timestamp < tg.revealDeadline) revert RevealOpen();
+        uint256 until = uint256(tg.revealDeadline) + r.challengeWindow;
+        if (block.timestamp < until) revert ChallengeWindowOpen(until);
+        if (tg.disputesOpen != 0) revert DisputesOpen(tg.disputesOpen);
         tg.status = Status.Settled;
         (uint256 winners, uint256 share, uint256 toSponsor) = _settle(r, tg, _reveals[roundId][targetIndex]);
         emit Settled(roundId, targetIndex, winners, share, toSponsor);
@@ -442,7 +598,8 @@ contract Rounds is ReentrancyGuardTransient {
     {
         uint256 stake = r.stake;
         uint256 reward = r.rewardPerTarget;
-        uint256 released = reward + stake * tg.commits;
+        // a lost reveal's stake went to its challenger (closeDispute)
+        uint256 released = reward + stake * (uint256(tg.commits) - tg.lost);
         winners = tg.winners;
         share = winners == 0 ? 0 : reward / winners;
         // the reward's remainder and the forfeited stakes: released - winners * (stake + share)
@@ -514,6 +671,15 @@ contract Rounds is ReentrancyGuardTransient {
         return _reveals[roundId][targetIndex][i];
     }
 
+    function _reveal(Target storage tg, uint256 roundId, uint256 targetIndex, uint256 i)
+        internal
+        view
+        returns (Reveal storage)
+    {
+        if (i >= tg.reveals) revert UnknownReveal(roundId, targetIndex, i);
+        return _reveals[roundId][targetIndex][i];
+    }
+
     /// @notice Whether valueQ wins against result with tolerance toleranceQ (all Q16.16).
     function withinTolerance(int256 valueQ, int256 result, uint256 toleranceQ) external pure returns (bool) {
         return _within(valueQ, result, toleranceQ);
@@ -558,7 +724,7 @@ contract Rounds is ReentrancyGuardTransient {
         mapping(address => uint256) storage balances = balanceOf[token];
         mapping(uint256 => uint256) storage owed = royaltyOwed[token];
         for (uint256 i = 0; i < reveals; i++) {
-            Reveal memory rv = rs[i];
+            Reveal storage rv = rs[i]; // the first slot only: predictor, modelId, winner
             if (!rv.winner) continue;
             uint256 amount = stake + share;
             if (royalty != 0) {
@@ -593,8 +759,8 @@ contract Rounds is ReentrancyGuardTransient {
         balanceOf[token][account] += amount;
     }
 
-    /// Takes `amount` of the round's token from the caller into escrow.
-    function _pullIn(address token, uint256 amount) internal {
+    /// Takes `amount` of the round's token from `from` into escrow (ETH: msg.value).
+    function _pullIn(address token, address from, uint256 amount) internal {
         if (token == ETH) {
             if (msg.value != amount) revert WrongPayment(amount, msg.value);
             return;
@@ -602,7 +768,7 @@ contract Rounds is ReentrancyGuardTransient {
         if (msg.value != 0) revert WrongPayment(0, msg.value);
         if (amount == 0) return;
         uint256 before = IERC20(token).balanceOf(address(this));
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        IERC20(token).safeTransferFrom(from, address(this), amount);
         uint256 received = IERC20(token).balanceOf(address(this)) - before;
         if (received != amount) revert TokenTransferMismatch(amount, received);
     }

@@ -174,6 +174,24 @@ contract RoundsTest is RoundsFixture {
         p.royaltyBps = 5001;
         badOpen(p, abi.encodeWithSelector(Rounds.RoyaltyOutOfRange.selector, 5001, 5000));
 
+        // the dispute game: challengeWindow 1 hour .. 30 days, moveWindow 1 hour .. 7 days,
+        // stake (1 ether here) <= bond <= 2^96 - 1
+        p = params(address(0), 1);
+        p.challengeWindow = 1 hours - 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.ChallengeWindowOutOfRange.selector, 3599, 3600, 2_592_000));
+        p.challengeWindow = 30 days + 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.ChallengeWindowOutOfRange.selector, 2_592_001, 3600, 2_592_000));
+        p = params(address(0), 1);
+        p.moveWindow = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.MoveWindowOutOfRange.selector, 0, 3600, 604_800));
+        p.moveWindow = 7 days + 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.MoveWindowOutOfRange.selector, 604_801, 3600, 604_800));
+        p = params(address(0), 1);
+        p.bond = 1 ether - 1;
+        badOpen(p, abi.encodeWithSelector(Rounds.BondOutOfRange.selector, 1 ether - 1, 1 ether, (1 << 96) - 1));
+        p.bond = 0;
+        badOpen(p, abi.encodeWithSelector(Rounds.BondOutOfRange.selector, 0, 1 ether, (1 << 96) - 1));
+
         p = params(address(0), 2);
         vm.expectRevert(abi.encodeWithSelector(Rounds.WrongPayment.selector, 20 ether, 10 ether));
         rounds.openRound{value: 10 ether}(p);
@@ -191,6 +209,9 @@ contract RoundsTest is RoundsFixture {
         p.toleranceQ = 1;
         p.stake = 0.15625 ether;
         p.royaltyBps = 5000;
+        p.challengeWindow = 1 hours;
+        p.moveWindow = 7 days;
+        p.bond = 0.15625 ether;
         vm.assertEq(goodOpen(p), 1, "lower and upper edges");
         p = params(address(0), 1);
         p.commitDeadline = uint64(t + 1);
@@ -199,10 +220,14 @@ contract RoundsTest is RoundsFixture {
         p.toleranceQ = 1 << 32;
         p.stake = 10 ether;
         p.royaltyBps = 0;
+        p.challengeWindow = 30 days;
+        p.moveWindow = 1 hours;
+        p.bond = type(uint96).max;
         vm.assertEq(goodOpen(p), 2, "the other edges");
         p = params(address(0), 1);
         p.rewardPerTarget = 1;
         p.stake = 1;
+        p.bond = 1;
         vm.assertEq(goodOpen(p), 3, "a reward of 1 wei takes a stake of 1 wei");
     }
 
@@ -549,7 +574,7 @@ contract RoundsTest is RoundsFixture {
         bytes32 salt = keccak256("s");
         bytes32 here = rounds.commitmentHash(1, sym(0), HASH1, ONE, salt, alice);
         vm.assertEq(here, commitmentOf(1, 0, HASH1, ONE, salt, alice), "formula");
-        Rounds other = new Rounds(models);
+        Rounds other = new Rounds(models, verifier);
         vm.assertTrue(other.commitmentHash(1, sym(0), HASH1, ONE, salt, alice) != here, "other contract");
         vm.chainId(block.chainid + 1);
         vm.assertTrue(rounds.commitmentHash(1, sym(0), HASH1, ONE, salt, alice) != here, "other chain");
@@ -572,9 +597,15 @@ contract RoundsTest is RoundsFixture {
         doReveal(alice, id, 0, model1, ONE);
         doReveal(bob, id, 0, model2, ONE + 100);
         doReveal(carol, id, 0, model1, 5 * ONE);
-        vm.expectRevert(Rounds.RevealOpen.selector);
+        // settle waits for the challenge window: revealDeadline + 2 days, in the reveal window and after it
+        uint256 until = rounds.getTarget(id, 0).revealDeadline + 2 days;
+        vm.expectRevert(abi.encodeWithSelector(Rounds.ChallengeWindowOpen.selector, until));
+        rounds.settle(id, 0);
+        vm.warp(until - 1);
+        vm.expectRevert(abi.encodeWithSelector(Rounds.ChallengeWindowOpen.selector, until));
         rounds.settle(id, 0);
         toSettlePhase(id, 0);
+        vm.assertEq(block.timestamp, until, "settle phase = end of the challenge window");
         vm.expectEmit(true, true, false, true, address(rounds));
         emit Rounds.Settled(id, 0, 2, 5 ether, 2 ether);
         rounds.settle(id, 0);

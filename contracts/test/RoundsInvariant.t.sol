@@ -86,6 +86,9 @@ contract RoundsHandler is RoundsFixture {
         p.commitDeadline = uint64(now_ + 1 hours);
         p.resultWindow = 1 hours;
         p.revealWindow = 1 hours;
+        p.challengeWindow = 1 hours;
+        p.moveWindow = 1 hours;
+        p.bond = p.stake;
         roundIds.push(open(p));
         ghostRewardsHeld[p.token] += uint256(p.rewardPerTarget) * p.targets.length;
         done["open"]++;
@@ -221,7 +224,7 @@ contract RoundsHandler is RoundsFixture {
                     done["cancel"]++;
                     return;
                 }
-                if (tg.status == Rounds.Status.Resulted && now_ >= tg.revealDeadline) {
+                if (tg.status == Rounds.Status.Resulted && now_ >= uint256(tg.revealDeadline) + r.challengeWindow) {
                     rounds.settle(id, t);
                     book(id, t);
                     done["settle"]++;
@@ -307,6 +310,8 @@ contract RoundsInvariantTest {
         handler.reveal(1);
         handler.wait(44);
         handler.wait(44); // past the reveal deadline
+        handler.wait(44);
+        handler.wait(44); // past the challenge window (1 h)
         handler.settle(0);
         handler.settle(1); // round 2: cancelled
         handler.refund(2);
@@ -344,6 +349,8 @@ contract RoundsInvariantTest {
         handler.reveal(2);
         handler.wait(44);
         handler.wait(44);
+        handler.wait(44);
+        handler.wait(44); // past the reveal deadline and the challenge window
         handler.settle(0);
         require(handler.done("settle") == 1, "settled");
         require(handler.ghostStakesForfeited(address(0)) > 0, "some stakes forfeited");

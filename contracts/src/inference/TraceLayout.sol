@@ -108,6 +108,39 @@ library TraceLayout {
         return pool(n) + 2;
     }
 
+    /// A leaf whose tag is not a trace leaf's, or too short for its coordinates.
+    error NotATraceLeaf(uint256 tag);
+
+    /// @notice The index of a trace leaf of n atoms from its own bytes: its tag and coordinates
+    /// (docs/formats.md, "The trace"): NBR (0x30, u32 i), X (0x31, u8 l, u32 i), PS / PN (0x32 /
+    /// 0x33, u8 l, u32 i), M (0x34, u8 l, u32 i, u8 k), SUM (0x35, u8 h, u32 t), POOL (0x36), OUT
+    /// (0x37). The coordinates are those the leaf names; a caller that needs them in range (i < n,
+    /// l <= 4, ...) has them checked elsewhere (StepVerifier opens each input at the index of the
+    /// coordinates it reads and checks them, so an input of a step that verified is in range).
+    function indexOfLeaf(uint256 n, bytes memory leaf) internal pure returns (uint256) {
+        if (leaf.length == 0) revert NotATraceLeaf(0);
+        uint256 tag = uint8(leaf[0]);
+        if (tag == 0x36) return pool(n);
+        if (tag == 0x37) return out(n);
+        if (tag == 0x30) return _be(leaf, 1, 4);
+        if (tag < 0x31 || tag > 0x35 || leaf.length < 7) revert NotATraceLeaf(tag);
+        uint256 l = _be(leaf, 1, 1);
+        uint256 i = _be(leaf, 2, 4);
+        if (tag == 0x31) return x(n, l, i);
+        if (tag == 0x32) return p(n, 0, l, i);
+        if (tag == 0x33) return p(n, 1, l, i);
+        if (tag == 0x34) return m(n, l, i, _be(leaf, 6, 1));
+        return sum(n, l, i);
+    }
+
+    /// The big-endian unsigned integer of `len` bytes at byte `off` of `b` (off + len <= length).
+    function _be(bytes memory b, uint256 off, uint256 len) private pure returns (uint256 v) {
+        if (off + len > b.length) revert NotATraceLeaf(uint8(b[0]));
+        assembly ("memory-safe") {
+            v := shr(sub(256, mul(8, len)), mload(add(add(b, 32), off)))
+        }
+    }
+
     /// @notice The coordinates of leaf `index` of the trace of n atoms; reverts when n is out of
     /// range or the index is not below N(n).
     function locate(uint256 n, uint256 index) internal pure returns (Leaf memory leaf) {

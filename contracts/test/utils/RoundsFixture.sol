@@ -7,6 +7,7 @@ import {ProvenanceRegistry} from "../../src/ProvenanceRegistry.sol";
 import {ModelRegistry} from "../../src/ModelRegistry.sol";
 import {OracleCommittee} from "../../src/OracleCommittee.sol";
 import {Rounds} from "../../src/Rounds.sol";
+import {StepVerifier} from "../../src/inference/StepVerifier.sol";
 
 /// A deployed world for the round tests: two datasets with two owners, three models, a 2-of-3
 /// committee, the Rounds contract and an ERC-20.
@@ -18,6 +19,7 @@ abstract contract RoundsFixture is Base {
     ModelRegistry models;
     OracleCommittee committee;
     Rounds rounds;
+    StepVerifier verifier;
     MockToken token;
 
     uint256[3] oracleKeys = [uint256(0x0A1), 0x0A2, 0x0A3];
@@ -43,7 +45,8 @@ abstract contract RoundsFixture is Base {
         address[] memory m = new address[](3);
         for (uint256 i = 0; i < 3; i++) m[i] = vm.addr(oracleKeys[i]);
         committee = new OracleCommittee(address(this), m, 2);
-        rounds = new Rounds(models);
+        verifier = new StepVerifier();
+        rounds = new Rounds(models, verifier);
         token = new MockToken();
         vm.prank(lab1);
         prov.createDataset(keccak256("d1"), 1, 0, "");
@@ -84,7 +87,10 @@ abstract contract RoundsFixture is Base {
             stake: 1 ether,
             rewardPerTarget: 10 ether,
             committee: committee,
-            royaltyBps: 1000
+            royaltyBps: 1000,
+            challengeWindow: 2 days,
+            moveWindow: 1 days,
+            bond: 2 ether
         });
     }
 
@@ -171,7 +177,8 @@ abstract contract RoundsFixture is Base {
         if (block.timestamp < cd) vm.warp(cd);
     }
 
+    /// The end of the challenge window (revealDeadline + challengeWindow): settle may run.
     function toSettlePhase(uint256 roundId, uint256 t) internal {
-        vm.warp(rounds.getTarget(roundId, t).revealDeadline);
+        vm.warp(rounds.getTarget(roundId, t).revealDeadline + rounds.getRound(roundId).challengeWindow);
     }
 }
