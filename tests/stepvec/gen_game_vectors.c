@@ -434,9 +434,14 @@ static void bytes_tail(buf *b, const uint8_t *p, size_t len)
     b->n += pad;
 }
 
-/* What one scenario holds: (bytes32 structureRoot, bytes32 weightsRoot, bytes32 traceRoot,
- * int256 valueQ, uint256 atoms, bytes32[] leafHashes, bytes32[] honestHashes, bytes[] calls,
- * uint256[][] cands, int256[] next, bytes witnessCall, uint256 expectMoves). */
+/* What one scenario holds, in DIR/game-NAME.bin (abi.encode of DisputeGame.t.sol's Scenario):
+ * (bytes32 structureRoot, bytes32 weightsRoot, bytes32 traceRoot, int256 valueQ, uint256 atoms,
+ * Step[] steps, bytes witnessCall, uint256 moves), a Step being (uint256 index, int256 next,
+ * bool holds, uint256[] cands, bytes32[] candHashes, bool[] candWrong) for each index the game
+ * visits (all of them in `all` scenarios): where the claim moves on (-1: the turn ends), whether
+ * the step holds in the scenario's trace (the C check of its opening), the candidates the
+ * step adds, their leaf hashes in the scenario's trace and whether each differs from the honest
+ * trace's. The call of the step at index x is DIR/game-NAME/x.bin (the calldata's bytes). */
 typedef struct scen {
     const char *name;
     const world *W;
@@ -449,73 +454,92 @@ typedef struct scen {
     uint64_t moves;
 } scen;
 
+static size_t tuple_head(buf *b, size_t nwords)
+{
+    size_t at = b->n;
+    for (size_t k = 0; k < nwords; k++)
+        word_u(b, 0);
+    return at;
+}
+
+static int holds(const scen *S, uint64_t x);
+
+static void write_step(buf *b, const scen *S, uint64_t x)
+{
+    const xp_step_cont *c = &S->cont[x];
+    size_t h = tuple_head(b, 6);
+    set_u(b, h, x);
+    {
+        buf t = {0};
+        word_i(&t, c->move >= 0 ? (int64_t)c->input[c->move] : -1);
+        memcpy(b->p + h + 32, t.p, 32);
+        free(t.p);
+    }
+    set_u(b, h + 64, (uint64_t)holds(S, x));
+    for (int f = 0; f < 3; f++) {
+        set_u(b, h + 32 * (3 + (size_t)f), b->n - h);
+        word_u(b, c->ncand);
+        for (size_t k = 0; k < c->ncand; k++) {
+            uint64_t y = c->cand[k];
+            if (f == 0)
+                word_u(b, y);
+            else if (f == 1)
+                word_h(b, S->T->lh[y]);
+            else
+                word_u(b, memcmp(S->T->lh[y], S->H->lh[y], 32) != 0);
+        }
+    }
+}
+
+static void write_file(const char *path, const uint8_t *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(p, 1, n, f) != n || fclose(f))
+        DIE("cannot write %s", path);
+}
+
 static void write_scenario(const char *dir, const scen *S)
 {
     buf b = {0};
-    uint64_t N = S->T->t.size;
-    size_t head = 12;
-    for (size_t k = 0; k < head; k++)
-        word_u(&b, 0);
-    memcpy(b.p, S->W->sroot, 32);
-    memcpy(b.p + 32, S->W->wroot, 32);
-    memcpy(b.p + 64, S->T->root, 32);
+    uint64_t N = S->T->t.size, nsteps = 0;
+    for (uint64_t x = 0; x < N; x++)
+        nsteps += S->call[x] != NULL;
+    word_u(&b, 32); /* abi.encode of one struct: its offset, then the tuple */
+    size_t h = tuple_head(&b, 8);
+    memcpy(b.p + h, S->W->sroot, 32);
+    memcpy(b.p + h + 32, S->W->wroot, 32);
+    memcpy(b.p + h + 64, S->T->root, 32);
     {
         buf t = {0};
         word_i(&t, S->T->value_q);
-        memcpy(b.p + 96, t.p, 32);
+        memcpy(b.p + h + 96, t.p, 32);
         free(t.p);
     }
-    set_u(&b, 128, S->W->q.n);
-    /* leafHashes, honestHashes */
-    const trace *hs[2] = {S->T, S->H};
-    for (int q = 0; q < 2; q++) {
-        set_u(&b, 32 * (5 + q), b.n);
-        word_u(&b, N);
-        for (uint64_t x = 0; x < N; x++)
-            word_h(&b, hs[q]->lh[x]);
-    }
-    /* calls: bytes[] */
-    set_u(&b, 32 * 7, b.n);
-    size_t base = b.n;
-    word_u(&b, N);
-    size_t offs = b.n;
-    for (uint64_t x = 0; x < N; x++)
-        word_u(&b, 0);
+    set_u(&b, h + 128, S->W->q.n);
+    set_u(&b, h + 160, b.n - h);
+    word_u(&b, nsteps);
+    size_t offs = tuple_head(&b, nsteps), k = 0;
     for (uint64_t x = 0; x < N; x++) {
-        set_u(&b, offs + 32 * x, b.n - base - 32);
-        bytes_tail(&b, S->call[x], S->call[x] ? S->call_len[x] : 0);
+        if (!S->call[x])
+            continue;
+        set_u(&b, offs + 32 * k++, b.n - offs);
+        write_step(&b, S, x);
     }
-    /* cands: uint256[][] */
-    set_u(&b, 32 * 8, b.n);
-    base = b.n;
-    word_u(&b, N);
-    offs = b.n;
-    for (uint64_t x = 0; x < N; x++)
-        word_u(&b, 0);
-    for (uint64_t x = 0; x < N; x++) {
-        set_u(&b, offs + 32 * x, b.n - base - 32);
-        word_u(&b, S->call[x] ? S->cont[x].ncand : 0);
-        for (size_t c = 0; S->call[x] && c < S->cont[x].ncand; c++)
-            word_u(&b, S->cont[x].cand[c]);
-    }
-    /* next: int256[] */
-    set_u(&b, 32 * 9, b.n);
-    word_u(&b, N);
-    for (uint64_t x = 0; x < N; x++)
-        word_i(&b, S->call[x] && S->cont[x].move >= 0 ? (int64_t)S->cont[x].input[S->cont[x].move]
-                                                       : -1);
-    set_u(&b, 32 * 10, b.n);
+    set_u(&b, h + 192, b.n - h);
     bytes_tail(&b, S->wcall, S->wcall_len);
-    set_u(&b, 32 * 11, S->moves);
+    set_u(&b, h + 224, S->moves);
     char path[4096];
     snprintf(path, sizeof path, "%s/game-%s.bin", dir, S->name);
-    /* abi.encode of the struct: one offset word, then the tuple */
-    uint8_t off[32] = {0};
-    off[31] = 0x20;
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(off, 1, 32, f) != 32 || fwrite(b.p, 1, b.n, f) != b.n || fclose(f))
-        DIE("cannot write %s", path);
+    write_file(path, b.p, b.n);
     free(b.p);
+    snprintf(path, sizeof path, "%s/game-%s", dir, S->name);
+    mkdir(path, 0755);
+    for (uint64_t x = 0; x < N; x++) {
+        if (!S->call[x])
+            continue;
+        snprintf(path, sizeof path, "%s/game-%s/%llu.bin", dir, S->name, (unsigned long long)x);
+        write_file(path, S->call[x], S->call_len[x]);
+    }
 }
 
 /* ---- playing the game ---------------------------------------------------------------------- */
@@ -537,7 +561,7 @@ static void encode(scen *S, uint64_t x)
 }
 
 /* Whether the step at x holds in the scenario's trace, by the C check of its opening. */
-static int holds(scen *S, uint64_t x)
+static int holds(const scen *S, uint64_t x)
 {
     xp_error err = {0};
     xp_step_opening o;

@@ -26,17 +26,22 @@ contract DisputeGameTest is RoundsFixture {
     VmState constant vms = VmState(address(uint160(uint256(keccak256("hevm cheat code")))));
     uint256 constant TX_GAS_TARGET = 5_000_000;
 
+    struct Step {
+        uint256 index;
+        int256 next; // the index the claim moves to after this step (-1: the turn ends)
+        bool holds; // whether the step holds in the scenario's trace (the C check)
+        uint256[] cands; // the candidates the step adds to its turn (the C rule)
+        bytes32[] candHashes; // their leaf hashes in the scenario's trace
+        bool[] candWrong; // whether each differs from the honest trace's
+    }
+
     struct Scenario {
         bytes32 structureRoot;
         bytes32 weightsRoot;
         bytes32 traceRoot;
         int256 valueQ;
         uint256 atoms;
-        bytes32[] leafHashes; // the scenario's trace
-        bytes32[] honestHashes; // the honest trace of the same crystal and model
-        bytes[] calls; // calls[x]: the StepVerifier call of the step at trace index x (empty: not in this game)
-        uint256[][] cands; // the candidates the step at x adds to its turn (the C rule)
-        int256[] next; // the index the claim moves to after x (-1: the turn ends)
+        Step[] steps; // every index the generator's game visits (every index: honest scenarios)
         bytes witnessCall; // verifyNbr with a witness against the lying list, if the game ends so
         uint256 moves; // the moves of the game as the generator played it
     }
@@ -46,14 +51,15 @@ contract DisputeGameTest is RoundsFixture {
         uint256 moves;
         uint256 maxTx;
         uint256 total;
+        // the honest game's bookkeeping, in memory (revertToState takes storage back too)
+        bool[] played; // claim indices already played
+        uint256 turns;
     }
 
     Disputes disputes;
     uint256 modelId;
     bytes32 modelHash;
-    // the honest game's bookkeeping: claim indices already played
-    mapping(uint256 => bool) played;
-    uint256 turns;
+    string current; // the scenario whose calls are read
 
     function setUp() public {
         setUpWorld();
@@ -71,7 +77,20 @@ contract DisputeGameTest is RoundsFixture {
             return (s, false);
         }
         s = abi.decode(vmx.readFileBinary(path), (Scenario));
+        current = name;
         ok = true;
+    }
+
+    function outIndex(Scenario memory s) internal pure returns (uint256) {
+        return TraceLayout.out(s.atoms);
+    }
+
+    /// The step of index x in the scenario (reverts when the game never visits it).
+    function stepAt(Scenario memory s, uint256 x) internal pure returns (Step memory) {
+        for (uint256 k = 0; k < s.steps.length; k++) {
+            if (s.steps[k].index == x) return s.steps[k];
+        }
+        revert("the scenario has no call for a step of this game");
     }
 
     /// A round whose one target is the scenario's crystal, the model registered with its weights
@@ -99,9 +118,18 @@ contract DisputeGameTest is RoundsFixture {
 
     // ---- gas ------------------------------------------------------------------------------------
 
+    /// The nonzero bytes of b: per word, each byte folded onto its lowest bit, the bits summed.
     function nonzero(bytes memory b) internal pure returns (uint256 nz) {
-        for (uint256 i = 0; i < b.length; i++) {
-            if (b[i] != 0) nz++;
+        uint256 n = b.length;
+        for (uint256 i = 0; i < n; i += 32) {
+            uint256 w;
+            assembly ("memory-safe") {
+                w := mload(add(add(b, 32), i))
+            }
+            if (n - i < 32) w &= ~(type(uint256).max >> (8 * (n - i)));
+            for (uint256 sh = 0; sh < 256 && w != 0; sh += 8) {
+                if ((w >> sh) & 0xff != 0) nz++;
+            }
         }
     }
 
@@ -126,53 +154,62 @@ contract DisputeGameTest is RoundsFixture {
     // ---- the two sides --------------------------------------------------------------------------
 
     /// The defender's turn from `claim`: the calls of the claim and of every step the rule moves
-    /// on to, in one transaction; returns the candidates the C rule gives.
+    /// on to (as far as the generator's game went), in one transaction; returns the candidates the
+    /// C rule gives, their hashes and whether each is wrong.
     function defend(Scenario memory s, Play memory pl, uint256 claim)
         internal
-        returns (uint256[] memory ci, bytes32[] memory ch, uint256 last)
+        returns (uint256[] memory ci, bytes32[] memory ch, bool[] memory cw)
     {
-        bytes[] memory calls = new bytes[](16);
-        uint256 nc;
+        uint256[] memory xs = new uint256[](16);
+        uint256 nx;
         uint256 ncand;
         uint256 x = claim;
         for (;;) {
-            require(s.calls[x].length != 0, "the scenario has no call for a step of this game");
-            calls[nc++] = s.calls[x];
-            ncand += s.cands[x].length;
-            last = x;
-            if (s.next[x] < 0) break;
-            x = uint256(s.next[x]);
+            Step memory st = stepAt(s, x);
+            xs[nx++] = x;
+            ncand += st.cands.length;
+            if (!st.holds || st.next < 0) break;
+            x = uint256(st.next);
         }
         assembly ("memory-safe") {
-            mstore(calls, nc)
+            mstore(xs, nx)
         }
         ci = new uint256[](ncand);
         ch = new bytes32[](ncand);
-        // the candidates in the order the steps add them
+        cw = new bool[](ncand);
         uint256 k;
-        x = claim;
-        for (;;) {
-            uint256[] memory add = s.cands[x];
-            for (uint256 j = 0; j < add.length; j++) {
-                ci[k] = add[j];
-                ch[k] = s.leafHashes[add[j]];
+        for (uint256 q = 0; q < nx; q++) {
+            Step memory st = stepAt(s, xs[q]);
+            for (uint256 j = 0; j < st.cands.length; j++) {
+                (ci[k], ch[k], cw[k]) = (st.cands[j], st.candHashes[j], st.candWrong[j]);
                 k++;
             }
-            if (s.next[x] < 0) break;
-            x = uint256(s.next[x]);
         }
-        bytes memory data = abi.encodeCall(Disputes.respond, (pl.id, calls));
+        bool measured = pl.total != type(uint256).max;
+        uint256 g = this.respondWith(pl.id, xs, measured);
+        pl.moves++;
+        if (measured) pl.total += g;
+        if (g > pl.maxTx) pl.maxTx = g;
+    }
+
+    /// respond with the calls of indices xs, read from their files (in a frame of its own, so
+    /// that their memory is gone after); returns the transaction's gas.
+    function respondWith(uint256 id, uint256[] calldata xs, bool measured) external returns (uint256) {
+        bytes[] memory calls = new bytes[](xs.length);
+        for (uint256 q = 0; q < xs.length; q++) {
+            calls[q] = vmx.readFileBinary(string.concat(dir(), "game-", current, "/", vmx.toString(xs[q]), ".bin"));
+        }
         vm.prank(alice);
-        disputes.respond(pl.id, calls);
-        count(pl, data);
+        disputes.respond(id, calls);
+        return measured ? lastTx(abi.encodeCall(Disputes.respond, (id, calls))) : 0;
     }
 
     /// The honest challenger's choice (the generator's): a candidate whose leaf differs from the
     /// honest trace's; among messages the last (the lowest layer), else the first.
-    function choose(Scenario memory s, uint256[] memory ci) internal pure returns (uint256 best) {
+    function choose(Scenario memory s, uint256[] memory ci, bool[] memory cw) internal pure returns (uint256 best) {
         best = ci.length;
         for (uint256 k = 0; k < ci.length; k++) {
-            if (s.leafHashes[ci[k]] == s.honestHashes[ci[k]]) continue;
+            if (!cw[k]) continue;
             bool msg_ = TraceLayout.locate(s.atoms, ci[k]).kind == TraceLayout.Kind.M;
             if (best == ci.length || msg_) best = k;
             if (!msg_) break;
@@ -180,32 +217,28 @@ contract DisputeGameTest is RoundsFixture {
     }
 
     function pick(Play memory pl, uint256[] memory ci, bytes32[] memory ch, uint256 k) internal {
-        bytes memory data = abi.encodeCall(Disputes.pick, (pl.id, ci, ch, k));
         vm.prank(bob);
         disputes.pick(pl.id, ci, ch, k);
-        count(pl, data);
+        if (pl.total != type(uint256).max) count(pl, abi.encodeCall(Disputes.pick, (pl.id, ci, ch, k)));
     }
 
     /// The game of a lying trace with the honest challenger, to its end.
     function playLie(Scenario memory s, Play memory pl) internal {
-        uint256 claim = type(uint256).max; // the first turn opens OUT
+        uint256 claim = outIndex(s); // the first turn opens OUT
         for (uint256 guard = 0; guard < 64; guard++) {
-            (uint256[] memory ci, bytes32[] memory ch, uint256 last) =
-                defend(s, pl, claim == type(uint256).max ? s.leafHashes.length - 1 : claim);
+            (uint256[] memory ci, bytes32[] memory ch, bool[] memory cw) = defend(s, pl, claim);
             Disputes.Dispute memory d = disputes.getDispute(pl.id);
             if (d.outcome != Disputes.Outcome.Open) return;
-            uint256 k = choose(s, ci);
+            uint256 k = choose(s, ci, cw);
             if (k < ci.length) {
                 pick(pl, ci, ch, k);
                 claim = ci[k];
                 continue;
             }
             require(d.atNbr && s.witnessCall.length != 0, "the honest challenger has no move");
-            require(d.nbrIndex == last || d.atNbr, "the witness is against the last list");
-            bytes memory data = abi.encodeCall(Disputes.witness, (pl.id, s.witnessCall));
             vm.prank(bob);
             disputes.witness(pl.id, s.witnessCall);
-            count(pl, data);
+            count(pl, abi.encodeCall(Disputes.witness, (pl.id, s.witnessCall)));
             return;
         }
         revert("the game did not end");
@@ -304,7 +337,7 @@ contract DisputeGameTest is RoundsFixture {
         uint256 roundId = arrange(s, s.valueQ + 1, s.traceRoot);
         uint256 id = challenge(roundId);
         bytes[] memory calls = new bytes[](1);
-        calls[0] = s.calls[s.leafHashes.length - 1];
+        calls[0] = vmx.readFileBinary(string.concat(dir(), "game-n4-honest/", vmx.toString(outIndex(s)), ".bin"));
         vm.expectRevert(Disputes.WrongValue.selector);
         disputes.respond(id, calls);
     }
@@ -316,7 +349,7 @@ contract DisputeGameTest is RoundsFixture {
         uint256 roundId = arrange(s, s.valueQ, keccak256("a root nobody computed"));
         uint256 id = challenge(roundId);
         bytes[] memory calls = new bytes[](1);
-        calls[0] = s.calls[s.leafHashes.length - 1];
+        calls[0] = vmx.readFileBinary(string.concat(dir(), "game-n4-honest/", vmx.toString(outIndex(s)), ".bin"));
         vm.expectRevert();
         disputes.respond(id, calls);
     }
@@ -326,15 +359,15 @@ contract DisputeGameTest is RoundsFixture {
     /// From `claim`, the defender's turn, then every candidate of it not yet played, each in its
     /// own branch of the state; a turn without candidates leaves the challenger without a move.
     function explore(Scenario memory s, Play memory pl, uint256 claim) internal {
-        (uint256[] memory ci, bytes32[] memory ch,) = defend(s, pl, claim);
-        turns++;
+        (uint256[] memory ci, bytes32[] memory ch, bool[] memory cw) = defend(s, pl, claim);
+        pl.turns++;
         Disputes.Dispute memory d = disputes.getDispute(pl.id);
         require(d.outcome == Disputes.Outcome.Open, "an honest step did not hold");
         require(d.turn == Disputes.Turn.Challenger, "the turn did not pass");
         for (uint256 k = 0; k < ci.length; k++) {
-            require(ch[k] == s.honestHashes[ci[k]], "a candidate that is not the honest leaf");
-            if (played[ci[k]]) continue;
-            played[ci[k]] = true;
+            require(!cw[k], "a candidate that is not the honest leaf");
+            if (pl.played[ci[k]]) continue;
+            pl.played[ci[k]] = true;
             uint256 snap = vms.snapshotState();
             pick(pl, ci, ch, k);
             explore(s, pl, ci[k]);
@@ -356,16 +389,18 @@ contract DisputeGameTest is RoundsFixture {
         uint256 roundId = arrange(s, s.valueQ, s.traceRoot);
         Play memory pl;
         pl.id = challenge(roundId);
-        explore(s, pl, s.leafHashes.length - 1);
+        pl.total = type(uint256).max; // not measured: every branch of the game
+        pl.played = new bool[](TraceLayout.size(s.atoms));
+        explore(s, pl, outIndex(s));
         // every step of the trace was opened in some branch but the unreachable ones
         uint256 n = s.atoms;
         uint256 reach;
-        for (uint256 x = 0; x < s.leafHashes.length; x++) {
-            if (played[x]) reach++;
+        for (uint256 k = 0; k < s.steps.length; k++) {
+            if (pl.played[s.steps[k].index]) reach++;
         }
         emit log_named_string(
             "honest",
-            string.concat(name, ": atoms ", vmx.toString(n), ", claims played ", vmx.toString(reach), ", turns ", vmx.toString(turns))
+            string.concat(name, ": atoms ", vmx.toString(n), ", claims played ", vmx.toString(reach), ", turns ", vmx.toString(pl.turns))
         );
         // the whole game once more to its end: the bond goes to the predictor
         vm.warp(disputes.getDispute(pl.id).deadline + 1);
