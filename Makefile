@@ -73,9 +73,11 @@ contracts-build: $(FORGE)
 # checks that the committed contracts/abi and contracts/bin match the sources. The step verifiers'
 # tests (test/inference/) run on vectors the C reference writes first (gen_step_vectors, about
 # 10 s), without the gas report (they make some 10^6 calls), and print the gas of the dev
-# structures' step checks.
+# structures' step checks. The dispute game's tests (test/inference/DisputeGame.t.sol) play whole
+# games over the traces gen_game_vectors writes into $(STEPVEC)/game (about 2 s, 20 MB).
 contracts-test: $(FORGE) build
 	$(BUILD)/bin/gen_step_vectors $(STEPVEC)
+	rm -rf $(STEPVEC)/game && $(BUILD)/bin/gen_game_vectors $(STEPVEC)/game
 	cd contracts && ../$(FORGE) test --gas-report --no-match-path 'test/inference/*'
 	cd contracts && STEPVEC_DIR=$(STEPVEC) ../$(FORGE) test --match-path 'test/inference/*' -vv
 	node contracts/tools/gas-summary.js
