@@ -16,7 +16,7 @@
 #include "xtalproof/steps.h"
 
 #define MAX_STRUCTURE (16 << 20)
-#define MAX_FILES 256
+#define MAX_FILES XP_DISPUTE_MAX_FILES
 
 static void print_actions(json_t *actions)
 {
@@ -35,157 +35,7 @@ static void print_actions(json_t *actions)
 
 /* ---- the files a dispute needs -------------------------------------------------------------- */
 
-/* The model whose weightsRoot is `root`: `given`, else the first of the model folders' .xpm files
- * that has it. */
-static int model_for_root(const char *given, const uint8_t root[32], xp_model **m, xp_error *err)
-{
-    char path[4096];
-    uint8_t (*lh)[32] = malloc(XP_WL_COUNT * 32), r[32];
-    if (!lh)
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    int rc = XP_ENOTFOUND;
-    if (given) {
-        if (!(rc = xp_model_open(given, m, path, sizeof path, err)) && (*m)->arch == 3) {
-            xp_weights_tree(*m, lh, r);
-            if (memcmp(r, root, 32)) {
-                xp_model_free(*m);
-                *m = NULL;
-                rc = xp_error_set(err, XP_EINVAL, "%s is not the reveal's model (its weightsRoot "
-                                  "is not the registered one)", path);
-            }
-        }
-        free(lh);
-        return rc;
-    }
-    const char *dirs[4];
-    int nd = xp_model_dirs(dirs, 4);
-    for (int i = 0; i < nd && rc; i++) {
-        DIR *d = opendir(dirs[i]);
-        struct dirent *e;
-        while (rc && d && (e = readdir(d))) {
-            size_t l = strlen(e->d_name);
-            if (l < 5 || strcmp(e->d_name + l - 4, ".xpm"))
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dirs[i], e->d_name);
-            if (xp_model_load(path, m, NULL))
-                continue;
-            if ((*m)->arch == 3) {
-                xp_weights_tree(*m, lh, r);
-                if (!memcmp(r, root, 32)) {
-                    rc = XP_OK;
-                    break;
-                }
-            }
-            xp_model_free(*m);
-            *m = NULL;
-        }
-        if (d)
-            closedir(d);
-    }
-    free(lh);
-    if (rc) {
-        char h[67];
-        return xp_error_set(err, XP_ENOTFOUND, "no model in the model folders has weightsRoot %s: "
-                            "give --model FILE", xp_hex32(root, h));
-    }
-    return XP_OK;
-}
-
-typedef struct sfile {
-    char path[4096];
-    uint8_t root[32];
-} sfile;
-
-/* The structure files of --structure (a file or a folder) and the positional arguments, each
- * with its structureRoot (files that do not read are passed over). */
-static int structure_files(const char *opt, const char **pos, int npos, sfile **out, size_t *n,
-                           xp_error *err)
-{
-    sfile *f = calloc(MAX_FILES, sizeof *f);
-    if (!f)
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    *n = 0;
-    for (int a = -1; a < npos; a++) {
-        const char *p = a < 0 ? opt : pos[a];
-        struct stat st;
-        if (!p)
-            continue;
-        if (stat(p, &st)) {
-            free(f);
-            return xp_error_set(err, XP_ENOTFOUND, "%s does not exist", p);
-        }
-        DIR *d = S_ISDIR(st.st_mode) ? opendir(p) : NULL;
-        struct dirent *e;
-        if (!d && *n < MAX_FILES)
-            snprintf(f[(*n)++].path, sizeof f->path, "%s", p);
-        while (d && (e = readdir(d)) && *n < MAX_FILES)
-            if (e->d_name[0] != '.')
-                snprintf(f[(*n)++].path, sizeof f->path, "%.3000s/%.1000s", p, e->d_name);
-        if (d)
-            closedir(d);
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < *n; i++) {
-        uint8_t sym[32];
-        if (!xp_cli_target_of_file(f[i].path, sym, f[i].root, NULL))
-            f[k++] = f[i];
-    }
-    *n = k;
-    *out = f;
-    return XP_OK;
-}
-
-static const sfile *file_of_root(const sfile *f, size_t n, const uint8_t root[32])
-{
-    for (size_t i = 0; i < n; i++)
-        if (!memcmp(f[i].root, root, 32))
-            return &f[i];
-    return NULL;
-}
-
 /* ---- challenge --------------------------------------------------------------------------------- */
-
-typedef struct check {
-    uint64_t round, target, reveal;
-    const char *structure; /* its path */
-    const xp_model *m;
-    int force;
-} check;
-
-/* Re-runs the inference of one reveal, compares it with what was revealed, and challenges it
- * when it differs (or when forced); one JSON line for the check, one per transaction. */
-static int check_reveal(xp_chain *c, const check *k, const xp_reveal *rv, json_t *actions,
-                        xp_error *err)
-{
-    char *data = NULL, h[2][67];
-    size_t len = 0;
-    xp_trace3 t;
-    int rc = xp_file_read(k->structure, MAX_STRUCTURE, &data, &len, err);
-    if (!rc)
-        rc = xp_trace3_run(k->m, k->structure, data, len, &t, err);
-    free(data);
-    if (rc)
-        return rc;
-    int value_ok = rv->value_fits && rv->value_q == t.value_q;
-    int trace_ok = !memcmp(rv->trace_root, t.trace_root, 32);
-    const char *verdict = rv->lost ? "lost" : value_ok && trace_ok ? "honest" : "false";
-    char why[200];
-    snprintf(why, sizeof why, "%s%s%s", value_ok ? "" : "valueQ differs",
-             !value_ok && !trace_ok ? "; " : "", trace_ok ? "" : "traceRoot differs");
-    json_array_append_new(
-        actions, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:s, s:s}", "action", "check",
-                           "round", (json_int_t)k->round, "target", (json_int_t)k->target,
-                           "reveal", (json_int_t)k->reveal, "verdict", verdict, "revealedValueQ",
-                           rv->value_q_text, "revealedTraceRoot", xp_hex32(rv->trace_root, h[0]),
-                           "valueQ", t.value_q, "traceRoot", xp_hex32(t.trace_root, h[1]),
-                           "differs", why));
-    xp_trace3_free(&t);
-    uint64_t id = 0;
-    if (!rv->lost && (strcmp(verdict, "honest") || k->force))
-        rc = xp_dispute_open(c, k->round, k->target, k->reveal, &id, actions, err);
-    print_actions(actions);
-    return rc;
-}
 
 static int challenge_record(xp_chain *c, const char *path, const char *structure,
                             const char *model, int force, json_t *actions, xp_error *err)
@@ -225,32 +75,16 @@ static int challenge_record(xp_chain *c, const char *path, const char *structure
     xp_model *m = NULL;
     if ((rc = xp_cli_record_model(model, &r, &m, err)))
         return rc;
-    check ck = {r.round, r.target, k, structure, m, force};
-    rc = check_reveal(c, &ck, &rv, actions, err);
+    xp_dispute_check ck = {r.round, r.target, k, structure, m, force};
+    rc = xp_dispute_check_reveal(c, &ck, &rv, actions, err);
+    print_actions(actions);
     xp_model_free(m);
-    return rc;
-}
-
-/* The registered weightsRoot of a model id (ModelRegistry.getModel). */
-static int weights_root_of(xp_chain *c, uint64_t model_id, uint8_t root[32], xp_error *err)
-{
-    json_t *a = json_pack("[o]", json_sprintf("%llu", (unsigned long long)model_id)), *out = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "getModel(uint256)", a,
-                           "((bytes32,bytes32,bytes32,bytes32,bytes32,address,uint64,string,"
-                           "uint256[]))",
-                           &out, err);
-    json_decref(a);
-    const char *w = json_string_value(json_array_get(json_array_get(out, 0), 1));
-    if (!rc && (!w || xp_hex_decode_exact(w, root, 32, NULL)))
-        rc = xp_error_set(err, XP_EIO, "getModel(%llu): no weightsRoot",
-                          (unsigned long long)model_id);
-    json_decref(out);
     return rc;
 }
 
 /* Every reveal of a round (or of one target) whose structure file is at hand. */
 static int challenge_round(xp_chain *c, uint64_t round, int has_target, uint64_t only,
-                           const sfile *files, size_t nfiles, const char *model, int force,
+                           const xp_dispute_file *files, size_t nfiles, const char *model, int force,
                            json_t *actions, xp_error *err)
 {
     json_t *info = NULL;
@@ -261,7 +95,7 @@ static int challenge_round(xp_chain *c, uint64_t round, int has_target, uint64_t
         xp_target_info ti;
         if ((rc = xp_target_facts(c, round, t, &ti, err)))
             break;
-        const sfile *f = file_of_root(files, nfiles, ti.structure_root);
+        const xp_dispute_file *f = xp_dispute_file_of_root(files, nfiles, ti.structure_root);
         for (uint64_t k = 0; !rc && k < ti.reveals; k++) {
             xp_reveal rv;
             uint8_t wr[32];
@@ -269,8 +103,8 @@ static int challenge_round(xp_chain *c, uint64_t round, int has_target, uint64_t
             xp_error e = {0};
             if ((rc = xp_reveal_at(c, round, t, k, &rv, err)))
                 break;
-            int skip = !f || weights_root_of(c, rv.model_id, wr, &e) ||
-                       model_for_root(model, wr, &m, &e);
+            int skip = !f || xp_dispute_weights_root(c, rv.model_id, wr, &e) ||
+                       xp_dispute_model_for_root(model, wr, &m, &e);
             if (skip) {
                 json_array_append_new(
                     actions, json_pack("{s:s, s:I, s:I, s:I, s:s, s:s}", "action", "check", "round",
@@ -281,8 +115,9 @@ static int challenge_round(xp_chain *c, uint64_t round, int has_target, uint64_t
                 print_actions(actions);
                 continue;
             }
-            check ck = {round, t, k, f->path, m, force};
-            rc = check_reveal(c, &ck, &rv, actions, err);
+            xp_dispute_check ck = {round, t, k, f->path, m, force};
+            rc = xp_dispute_check_reveal(c, &ck, &rv, actions, err);
+            print_actions(actions);
             xp_model_free(m);
         }
     }
@@ -320,9 +155,9 @@ int xp_cmd_challenge(int argc, char **argv)
         rc = challenge_record(&c, pos[0], xp_cli_get(o, no, "structure"),
                               xp_cli_get(o, no, "model"), force, actions, &err);
     } else {
-        sfile *files = NULL;
+        xp_dispute_file *files = NULL;
         size_t nf = 0;
-        rc = structure_files(xp_cli_get(o, no, "structure"), pos, npos, &files, &nf, &err);
+        rc = xp_dispute_files(xp_cli_get(o, no, "structure"), pos, npos, &files, &nf, &err);
         if (!rc)
             rc = challenge_round(&c, round, ts != NULL, target, files, nf,
                                  xp_cli_get(o, no, "model"), force, actions, &err);
@@ -430,7 +265,7 @@ static int dispute_respond(xp_chain *c, uint64_t id, const char *structure, cons
     xp_model *m = NULL;
     char *data = NULL;
     size_t len = 0;
-    if ((rc = model_for_root(model, d.weights_root, &m, err)) ||
+    if ((rc = xp_dispute_model_for_root(model, d.weights_root, &m, err)) ||
         (rc = xp_file_read(structure, MAX_STRUCTURE, &data, &len, err))) {
         xp_model_free(m);
         return rc;

@@ -287,6 +287,40 @@ int xp_dispute_timeout(xp_chain *c, uint64_t id, json_t *actions, xp_error *err)
 int xp_dispute_close(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);
 int xp_dispute_concede(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);
 
+/* ---- what a check of a reveal needs at hand (src/chain/dispute_watch.c) ----------------------- */
+
+#define XP_DISPUTE_MAX_FILES 256
+#define XP_DISPUTE_MAX_STRUCTURE (16 << 20)
+/* The model whose weights tree has root `root`: the file `given` (checked), else the first .xpm
+ * of the model folders (xp_model_dirs) that has it. */
+int xp_dispute_model_for_root(const char *given, const uint8_t root[32], struct xp_model **m,
+                              xp_error *err);
+/* The registered weightsRoot of a model id (ModelRegistry.getModel). */
+int xp_dispute_weights_root(xp_chain *c, uint64_t model_id, uint8_t root[32], xp_error *err);
+/* Structure files (each holding one structure) with their structureRoot. */
+typedef struct xp_dispute_file {
+    char path[4096];
+    uint8_t root[32];
+} xp_dispute_file;
+/* The files `opt` (a file or a folder, may be NULL) and pos[0..npos) name, up to
+ * XP_DISPUTE_MAX_FILES; files that do not read as one structure are passed over. */
+int xp_dispute_files(const char *opt, const char *const *pos, int npos, xp_dispute_file **out,
+                     size_t *n, xp_error *err);
+const xp_dispute_file *xp_dispute_file_of_root(const xp_dispute_file *f, size_t n,
+                                               const uint8_t root[32]);
+/* One reveal checked: the inference re-run on the structure file with the model, compared with
+ * the revealed valueQ and traceRoot; one {"action": "check", "verdict": "honest" | "false" |
+ * "lost", ...} appended to actions, then Disputes.challenge when it is false and not lost (or
+ * when force), with its action. */
+typedef struct xp_dispute_check {
+    uint64_t round, target, reveal;
+    const char *structure; /* its path */
+    const struct xp_model *m;
+    int force;
+} xp_dispute_check;
+int xp_dispute_check_reveal(xp_chain *c, const xp_dispute_check *k, const xp_reveal *rv,
+                            json_t *actions, xp_error *err);
+
 /* ---- rounds as the oracle sees them (src/chain/rounds_info.c) ---------------------------- */
 
 /* The Rounds contract's roundCount (rounds are numbered 1..count). */
