@@ -322,10 +322,20 @@ int xp_dispute_attack(xp_chain *c, uint64_t id, const xp_model *m, const char *n
         rc = xp_dispute_events(c, id, &events, err);
     if (!rc)
         rc = turn_candidates(&d, events, &k, err);
+    /* a candidate whose leaf is not the honest one: after an update chain the message of the
+     * lowest layer (the last), which leaves the least below it; otherwise the first (after an
+     * edge NBR, then PS, then PN, which moves to another atom) */
     size_t wrong = k.n;
-    for (size_t i = 0; !rc && i < k.n && wrong == k.n; i++)
-        if (k.index[i] >= h.size || memcmp(h.lh[k.index[i]], k.hash[i], 32))
+    for (size_t i = 0; !rc && i < k.n; i++) {
+        if (k.index[i] < h.size && !memcmp(h.lh[k.index[i]], k.hash[i], 32))
+            continue;
+        xp_step_id s;
+        int msg = !xp_step_at_index(d.atoms, k.index[i], &s, NULL) && s.kind == XP_STEP_EDGE;
+        if (wrong == k.n || msg)
             wrong = i;
+        if (!msg)
+            break;
+    }
     int nbr_wrong = !rc && d.at_nbr && d.nbr_index < h.size &&
                     memcmp(h.lh[d.nbr_index], d.nbr_hash, 32) != 0;
     if (rc) {
