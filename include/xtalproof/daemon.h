@@ -42,6 +42,10 @@ typedef struct xp_node_config {
     char oracle_reports[XP_NODE_PATH_MAX];    /* "oracleReports": the folder of beamtime reports */
     char oracle_signatures[XP_NODE_PATH_MAX]; /* "oracleSignatures": default <reports>/signatures */
     int oracle_submit; /* "oracleSubmit": post a result once k signatures are there (true) */
+    /* the dispute roles (docs/operations.md, "Disputes"): on when disputeStructures is given */
+    char dispute_structures[XP_NODE_PATH_MAX]; /* "disputeStructures": the targets' structure files */
+    int watchtower; /* "watchtower": check every reveal, challenge the false (default false) */
+    int defender;   /* "defender": answer challenges of the node's own reveals (default true) */
 } xp_node_config;
 
 void xp_node_config_defaults(xp_node_config *c);
@@ -250,6 +254,11 @@ typedef struct xp_rounds_stats {
     uint64_t settled;     /* round targets settled */
     uint64_t withdrawals; /* withdraw() transactions */
     uint64_t revealed;    /* commitments revealed */
+    /* the dispute roles */
+    uint64_t checked;     /* reveals re-run by the watchtower */
+    uint64_t challenged;  /* challenges sent */
+    uint64_t moves;       /* dispute transactions sent (responses, picks, witnesses, claims) */
+    uint64_t won, lost;   /* the node's disputes that ended */
 } xp_rounds_stats;
 
 /* The oracle role's counters. */

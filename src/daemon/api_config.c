@@ -25,6 +25,7 @@ void xp_node_config_defaults(xp_node_config *c)
     c->watch_rounds = 1;
     c->reorg_depth = 12;
     c->oracle_submit = 1;
+    c->defender = 1;
 }
 
 static int get_int(json_t *v, const char *key, long long lo, long long hi, long long *out,
@@ -116,6 +117,13 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
                 rc = xp_error_set(err, XP_EINVAL, "config: \"oracleSubmit\" must be true or false");
             else
                 c->oracle_submit = json_is_true(v);
+        } else if (!strcmp(key, "disputeStructures"))
+            rc = get_path(v, key, c->dispute_structures, err);
+        else if (!strcmp(key, "watchtower") || !strcmp(key, "defender")) {
+            if (!json_is_boolean(v))
+                rc = xp_error_set(err, XP_EINVAL, "config: \"%s\" must be true or false", key);
+            else
+                *(key[0] == 'w' ? &c->watchtower : &c->defender) = json_is_true(v);
         } else
             rc = xp_error_set(err, XP_EINVAL, "config: unknown key \"%.64s\"", key);
         if (rc)

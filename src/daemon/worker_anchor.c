@@ -459,6 +459,23 @@ static int oracle_pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
     return rc;
 }
 
+/* The dispute roles' pass (watchtower, defender): its counts added to the round watcher's. */
+static int disputes_pass(xp_anchor_worker *w, xp_chain *c, xp_error *err)
+{
+    xp_rounds_stats got = {0};
+    int rc = xp_disputes_pass(&w->cfg, c, w->priv, w->store, w->store_lock, &got, err);
+    if (rc)
+        note_error(w, "disputes", err);
+    pthread_mutex_lock(&w->mu);
+    w->rounds_stats.checked += got.checked;
+    w->rounds_stats.challenged += got.challenged;
+    w->rounds_stats.moves += got.moves;
+    w->rounds_stats.won += got.won;
+    w->rounds_stats.lost += got.lost;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
 static void *run(void *arg)
 {
     xp_anchor_worker *w = arg;
@@ -488,6 +505,8 @@ static void *run(void *arg)
             rc = rounds_pass(w, &c, &err);
         if (open && !rc && w->cfg.oracle_reports[0])
             rc = oracle_pass(w, &c, &err);
+        if (open && !rc && w->cfg.dispute_structures[0] && (w->cfg.watchtower || w->cfg.defender))
+            rc = disputes_pass(w, &c, &err);
         refresh_pending(w);
         pthread_mutex_lock(&w->mu);
         w->stats.chain_up = open && rc != XP_EIO; /* XP_EIO: the RPC did not answer */

@@ -167,6 +167,14 @@ int xp_rounds_pass(const char *home, unsigned reorg_depth, xp_chain *c, xp_store
 int xp_oracle_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32], xp_store *store,
                    pthread_mutex_t *lock, xp_oracle_stats *st, xp_error *err);
 
+/* The dispute roles, one pass on the worker's chain connection (src/daemon/worker_disputes.c):
+ * with cfg->watchtower, every reveal of a target in its challenge window whose structure file
+ * is in cfg->dispute_structures re-run and challenged when false, then the challenger's moves;
+ * with cfg->defender, the answers to challenges of the node's own reveals; either side's missed
+ * deadline claimed. Counts go into st. */
+int xp_disputes_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[32],
+                     xp_store *store, pthread_mutex_t *lock, xp_rounds_stats *st, xp_error *err);
+
 /* Prometheus text of a table of metrics (malloc'd; NULL when out of memory). */
 typedef struct xp_worker_metric {
     const char *name, *help, *type; /* type: "gauge" or "counter" */

@@ -412,6 +412,16 @@ char *xp_rounds_metrics_render(const xp_rounds_stats *s)
         {"xtalproof_rounds_withdrawals_total", "Withdrawals of the node's round balance.",
          "counter", s->withdrawals},
         {"xtalproof_rounds_revealed_total", "Commitments revealed by the node.", "counter",
-         s->revealed}};
+         s->revealed},
+        {"xtalproof_disputes_checked_total", "Reveals re-run by the watchtower.", "counter",
+         s->checked},
+        {"xtalproof_disputes_challenged_total", "Challenges sent by the watchtower.", "counter",
+         s->challenged},
+        {"xtalproof_dispute_moves_total", "Dispute transactions sent by the node.", "counter",
+         s->moves},
+        {"xtalproof_disputes_won_total", "The node's disputes that ended in its favour.",
+         "counter", s->won},
+        {"xtalproof_disputes_lost_total", "The node's disputes that ended against it.", "counter",
+         s->lost}};
     return xp_worker_metrics_text(m, sizeof m / sizeof m[0]);
 }
