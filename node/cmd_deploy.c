@@ -375,7 +375,7 @@ static int anvil_keys(const char *log, uint8_t keys[][32], int want, xp_error *e
     return 0;
 }
 
-#define DEVNET_KEYS 6
+#define DEVNET_KEYS 8
 
 int xp_cmd_devnet(int argc, char **argv)
 {
