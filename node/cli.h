@@ -94,6 +94,7 @@ int xp_cmd_verify(int argc, char **argv);
 int xp_cmd_bench_verify(int argc, char **argv);
 int xp_cmd_trace(int argc, char **argv);
 int xp_cmd_bench_open(int argc, char **argv);
+int xp_cmd_bench_dispute(int argc, char **argv);
 
 /* The node daemon (cmd_node*.c) and what it shares with the store's commands. */
 struct xp_read_opts;

@@ -329,3 +329,85 @@ int xp_cmd_dispute(int argc, char **argv)
     xp_chain_close(&c);
     return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }
+
+/* ---- bench dispute ---------------------------------------------------------------------------- */
+
+/* bench dispute: the CPU time of the watchtower's check of one reveal (the inference re-run with
+ * its trace root: the comparison itself is two words) and of the defender's answer to each kind
+ * of turn (the honest trace checked, then every step of the turn opened and encoded as its
+ * verifier call), from the structure file and the model alone, one core. */
+int xp_cmd_bench_dispute(int argc, char **argv)
+{
+    xp_opt o[] = {{"model", 0, 0}, {"repeat", 0, 0}};
+    const char *pos[1];
+    int npos;
+    uint64_t repeat = 5;
+    if (xp_cli_parse("bench dispute", argc, argv, o, 2, pos, 1, &npos) ||
+        xp_cli_u64("bench dispute", "repeat", xp_cli_get(o, 2, "repeat"), &repeat))
+        return XP_EXIT_USAGE;
+    if (npos != 1 || !xp_cli_get(o, 2, "model") || repeat < 1 || repeat > 10000)
+        return xp_cli_usage("bench dispute: give --model NAME [--repeat 1..10000] and a structure "
+                            "FILE");
+    xp_error err = {0};
+    xp_model *m = NULL;
+    char path[4096], *data = NULL;
+    size_t len = 0;
+    xp_trace3 h;
+    memset(&h, 0, sizeof h);
+    int rc = xp_model_open(xp_cli_get(o, 2, "model"), &m, path, sizeof path, &err);
+    if (!rc)
+        rc = xp_file_read(pos[0], MAX_STRUCTURE, &data, &len, &err);
+    if (!rc)
+        rc = xp_trace3_run(m, pos[0], data, len, &h, &err);
+    if (rc) {
+        xp_model_free(m);
+        free(data);
+        return xp_cli_fail(&err);
+    }
+    uint32_t n = h.atoms, i = n / 2;
+    xp_step_id ids[] = {{XP_STEP_UPDATE, 3, i, 0}, /* X[4][i]: the update chain down to X[0][i] */
+                        {XP_STEP_EDGE, 0, i, 0},   {XP_STEP_PAIR, 3, i, 0}, /* + chain below */
+                        {XP_STEP_NBR, 0, i, 0}};
+    const char *names[] = {"first", "chain", "edge", "projection", "nbr"};
+    uint64_t claim[5] = {UINT64_MAX};
+    for (int k = 0; k < 4 && !rc; k++)
+        rc = xp_step_output_index(n, &ids[k], &claim[k + 1], &err);
+    xp_trace3_free(&h);
+    printf("{\"bench\":\"dispute\",\"model\":\"%s\",\"atoms\":%u,\"repeat\":%llu", m->name, n,
+           (unsigned long long)repeat);
+    double worst_turn = 0;
+    for (int k = -1; k < 5 && !rc; k++) {
+        double total = 0, worst = 0;
+        size_t steps = 0, bytes = 0;
+        for (uint64_t r = 0; r < repeat && !rc; r++) {
+            double t0 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+            xp_dispute_calls calls = {0};
+            rc = xp_trace3_run(m, pos[0], data, len, &h, &err);
+            if (!rc && k >= 0)
+                rc = xp_dispute_turn_calls(&h, m, pos[0], data, len, claim[k], &calls, &err);
+            double t = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0;
+            steps = calls.n;
+            bytes = 0;
+            for (size_t q = 0; q < calls.n; q++)
+                bytes += calls.len[q];
+            xp_dispute_calls_free(&calls);
+            xp_trace3_free(&h);
+            total += t;
+            worst = t > worst ? t : worst;
+        }
+        if (k < 0)
+            printf(",\"check\":{\"cpu_ms_mean\":%.2f,\"cpu_ms_max\":%.2f},\"turns\":{",
+                   1e3 * total / (double)repeat, 1e3 * worst);
+        else
+            printf("%s\"%s\":{\"steps\":%zu,\"calldata_bytes\":%zu,\"cpu_ms_mean\":%.2f,"
+                   "\"cpu_ms_max\":%.2f}",
+                   k ? "," : "", names[k], steps, bytes, 1e3 * total / (double)repeat, 1e3 * worst);
+        if (k >= 0 && worst > worst_turn)
+            worst_turn = worst;
+    }
+    if (!rc)
+        printf("},\"turn_cpu_ms_max\":%.2f}\n", 1e3 * worst_turn);
+    free(data);
+    xp_model_free(m);
+    return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
+}

@@ -207,6 +207,8 @@ int main(int argc, char **argv)
             return xp_cmd_bench_verify(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "open"))
             return xp_cmd_bench_open(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "dispute"))
+            return xp_cmd_bench_dispute(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "infer"))
             return xp_cmd_bench_infer(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "merkle"))
@@ -223,7 +225,7 @@ int main(int argc, char **argv)
             return xp_cmd_bench_tx(argc - 3, argv + 3);
         return xp_cli_usage("bench: expected \"bench hash\", \"bench hash-scale\", \"bench "
                             "dedup\", \"bench merkle\", "
-                            "\"bench infer\", \"bench open\", \"bench verify\", \"bench tx\" or "
+                            "\"bench infer\", \"bench open\", \"bench dispute\", \"bench verify\", \"bench tx\" or "
                             "\"bench chain\"");
     }
     static const char *const COMMANDS[] = {

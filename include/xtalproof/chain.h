@@ -282,6 +282,19 @@ int xp_dispute_defend(xp_chain *c, uint64_t id, const struct xp_model *m, const 
 int xp_dispute_attack(xp_chain *c, uint64_t id, const struct xp_model *m, const char *name,
                       const char *data, size_t len, int force_pick, json_t *actions,
                       xp_error *err);
+/* The defender's turn from the trace index `claim` (UINT64_MAX: the first turn, OUT) on the
+ * honest trace h: each step's StepVerifier call, in order, until the continuation rule ends the
+ * turn (at most 16 steps); what xp_dispute_defend sends. */
+typedef struct xp_dispute_calls {
+    size_t n;
+    uint8_t *call[16];
+    size_t len[16];
+    uint64_t index[16];
+} xp_dispute_calls;
+int xp_dispute_turn_calls(const struct xp_trace3 *h, const struct xp_model *m, const char *name,
+                          const char *data, size_t len, uint64_t claim, xp_dispute_calls *k,
+                          xp_error *err);
+void xp_dispute_calls_free(xp_dispute_calls *k);
 /* timeout (after the deadline), close (the reveal lost elsewhere: moot), concede */
 int xp_dispute_timeout(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);
 int xp_dispute_close(xp_chain *c, uint64_t id, json_t *actions, xp_error *err);

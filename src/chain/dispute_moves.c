@@ -139,25 +139,20 @@ static int need_turn(const xp_dispute *d, int turn, xp_error *err)
     return XP_OK;
 }
 
-typedef struct calls {
-    size_t n;
-    uint8_t *call[16];
-    size_t len[16];
-    uint64_t index[16];
-} calls;
+typedef xp_dispute_calls calls;
 
-static void calls_free(calls *k)
+void xp_dispute_calls_free(xp_dispute_calls *k)
 {
     for (size_t i = 0; i < k->n; i++)
         free(k->call[i]);
     k->n = 0;
 }
 
-/* The claimed step and its continuation, as verifier calls, until the turn ends. */
-static int defender_calls(const xp_dispute *d, const xp_trace3 *h, const xp_model *m,
-                          const char *name, const char *data, size_t len, calls *k, xp_error *err)
+int xp_dispute_turn_calls(const xp_trace3 *h, const xp_model *m, const char *name,
+                          const char *data, size_t len, uint64_t claim, xp_dispute_calls *k,
+                          xp_error *err)
 {
-    uint64_t idx = d->has_claim ? d->claim_index : h->size - 1;
+    uint64_t idx = claim == UINT64_MAX ? h->size - 1 : claim;
     int rc = XP_OK;
     for (;;) {
         xp_step_id sid;
@@ -245,7 +240,8 @@ int xp_dispute_defend(xp_chain *c, uint64_t id, const xp_model *m, const char *n
                           xp_hex32(d.claim_hash, hx[1]));
     calls k = {0};
     if (!rc)
-        rc = defender_calls(&d, &h, m, name, data, len, &k, err);
+        rc = xp_dispute_turn_calls(&h, m, name, data, len, d.has_claim ? d.claim_index : UINT64_MAX,
+                                   &k, err);
     /* as few respond transactions as fit XP_DISPUTE_TX_GAS each */
     for (size_t a = 0, part = 0; !rc && a < k.n; part++) {
         size_t b = k.n;
@@ -284,7 +280,7 @@ int xp_dispute_defend(xp_chain *c, uint64_t id, const xp_model *m, const char *n
             json_decref(ix);
         a = b;
     }
-    calls_free(&k);
+    xp_dispute_calls_free(&k);
     xp_trace3_free(&h);
     return rc;
 }
