@@ -10,6 +10,10 @@
 int xp_cli_chain_open(xp_chain *c, const xp_opt *o, int no, const char *keystore, xp_error *err);
 /* One JSON line of the object (stolen) on standard output. */
 void xp_cli_print_json(json_t *o);
+/* JSON strings of bytes (0x hex, n <= 32) and of an unsigned integer (decimal), as the ABI
+ * encoder takes them (node/cmd_chain_round.c). */
+json_t *xp_cli_jhex(const uint8_t *p, size_t n);
+json_t *xp_cli_jdec(uint64_t v);
 /* A folder of the source tree beside the program (contracts, testnet): $env, else
  * <exe>/../../<name>, else ./<name>; NULL when none holds `probe`. malloc'd. */
 char *xp_cli_tree_dir(const char *env, const char *name, const char *probe);

@@ -53,13 +53,13 @@ enum {
 };
 static const char *const status_names[] = {"open", "resulted", "settled", "cancelled"};
 
-static json_t *hexj(const uint8_t *p, size_t n)
+json_t *xp_cli_jhex(const uint8_t *p, size_t n)
 {
     char hx[67];
     return json_string(xp_hex_encode(p, n, hx, 1));
 }
 
-static json_t *u64s(uint64_t v)
+json_t *xp_cli_jdec(uint64_t v)
 {
     char n[24];
     snprintf(n, sizeof n, "%llu", (unsigned long long)v);
@@ -69,7 +69,7 @@ static json_t *u64s(uint64_t v)
 /* getRound(r) as its JSON tuple (a new reference) */
 static int get_round(xp_chain *c, uint64_t round, json_t **r, xp_error *err)
 {
-    json_t *a = json_pack("[o]", u64s(round)), *out = NULL;
+    json_t *a = json_pack("[o]", xp_cli_jdec(round)), *out = NULL;
     int rc =
         xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getRound(uint256)", a, ROUND_TUPLE, &out, err);
     json_decref(a);
@@ -82,7 +82,7 @@ static int get_round(xp_chain *c, uint64_t round, json_t **r, xp_error *err)
 
 static int get_target(xp_chain *c, uint64_t round, uint64_t t, json_t **r, xp_error *err)
 {
-    json_t *a = json_pack("[o, o]", u64s(round), u64s(t)), *out = NULL;
+    json_t *a = json_pack("[o, o]", xp_cli_jdec(round), xp_cli_jdec(t)), *out = NULL;
     int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getTarget(uint256,uint256)", a,
                            TARGET_TUPLE, &out, err);
     json_decref(a);
@@ -166,7 +166,7 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
         json_t *reveals = json_array();
         uint64_t nrev = strtoull(field(t, T_REVEALS), NULL, 10);
         for (uint64_t k = 0; k < nrev && !rc; k++) {
-            json_t *a = json_pack("[o, o, o]", u64s(round), u64s(i), u64s(k)), *rv = NULL;
+            json_t *a = json_pack("[o, o, o]", xp_cli_jdec(round), xp_cli_jdec(i), xp_cli_jdec(k)), *rv = NULL;
             rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)", a,
                                XP_REVEAL_TUPLE, &rv, err);
             json_decref(a);
@@ -304,7 +304,7 @@ static int commit_checks(xp_chain *c, const xp_pred_record *r, const char *path,
                             "model %llu is registered with the weightsRoot %s, not the record's: "
                             "verifiers would refuse it; refused",
                             (unsigned long long)id, xp_hex_encode(wr, 32, h, 1));
-    a = json_pack("[o]", u64s(id));
+    a = json_pack("[o]", xp_cli_jdec(id));
     rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "revealFacts(uint256)", a,
                        "(bytes32,bytes32,uint64)", &got, err);
     json_decref(a);
@@ -378,7 +378,7 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
         json_decref(rd);
         if (rc)
             return rc;
-        json_t *args = json_pack("[o, o, s]", u64s(r.round), u64s(r.target), cm);
+        json_t *args = json_pack("[o, o, s]", xp_cli_jdec(r.round), xp_cli_jdec(r.target), cm);
         rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "commit(uint256,uint256,bytes32)", args,
                            &stake, idem, &tx, err);
         json_decref(args);
@@ -397,8 +397,8 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
             return xp_error_set(err, XP_EINVAL, "%s names no modelId: give --model-id N", path);
         char vq[24];
         snprintf(vq, sizeof vq, "%lld", (long long)r.value_q);
-        json_t *args = json_pack("[o, o, o, s, o, s]", u64s(r.round), u64s(r.target), u64s(mid), vq,
-                                 hexj(r.salt, 32), xp_hex_encode(r.trace_root, 32, rh, 1));
+        json_t *args = json_pack("[o, o, o, s, o, s]", xp_cli_jdec(r.round), xp_cli_jdec(r.target), xp_cli_jdec(mid), vq,
+                                 xp_cli_jhex(r.salt, 32), xp_hex_encode(r.trace_root, 32, rh, 1));
         rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
                            "reveal(uint256,uint256,uint256,int256,bytes32,bytes32)", args, NULL,
                            idem, &tx, err);
@@ -500,7 +500,7 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
                                         (json_int_t)i, "note", "already settled or cancelled"));
             continue;
         }
-        json_t *args = json_pack("[o, o]", u64s(round), u64s(i));
+        json_t *args = json_pack("[o, o]", xp_cli_jdec(round), xp_cli_jdec(i));
         char idem[80];
         snprintf(idem, sizeof idem, "settle:%llu:%llu", (unsigned long long)round,
                  (unsigned long long)i);
@@ -544,7 +544,7 @@ static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
                             "models this home registered)",
                             (unsigned long long)mid, (unsigned long long)count);
     const char *eth = "0x0000000000000000000000000000000000000000";
-    json_t *a = json_pack("[s, o]", eth, u64s(mid)), *owed = NULL;
+    json_t *a = json_pack("[s, o]", eth, xp_cli_jdec(mid)), *owed = NULL;
     rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "royaltyOwed(address,uint256)", a, "(uint256)",
                        &owed, err);
     json_decref(a);
@@ -559,7 +559,7 @@ static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
         return 0;
     }
     xp_chain_tx tx;
-    json_t *args = json_pack("[s, o]", eth, u64s(mid));
+    json_t *args = json_pack("[s, o]", eth, xp_cli_jdec(mid));
     rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS], "distributeRoyalties(address,uint256)", args,
                        NULL, NULL, &tx, err);
     json_decref(args);

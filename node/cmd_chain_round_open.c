@@ -10,18 +10,6 @@
 #include "cli.h"
 #include "xtalproof/bytes.h"
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-    char hx[67];
-    return json_string(xp_hex_encode(p, n, hx, 1));
-}
-
-static json_t *u64s(uint64_t v)
-{
-    char n[24];
-    snprintf(n, sizeof n, "%llu", (unsigned long long)v);
-    return json_string(n);
-}
 
 /* A target: a structure file (its symhash and structureRoot computed), or SYMHASH:STRUCTUREROOT
  * (both 0x and 64 hex digits, as `xtalproof hash --json FILE` prints them). A bare symhash is
@@ -141,10 +129,10 @@ int xp_round_open(xp_chain *c, const xp_opt *o, int no, const char **pos, int np
     }
     xp_address_to_checksum(cm ? ca : c->d.address[XP_C_COMMITTEE], comm);
     json_t *params = json_pack("[s, o, O, O, o, o, o, s, s, s, s, o, o, o, s]",
-                               "0x0000000000000000000000000000000000000000", hexj(pb, 32), targets,
-                               roots, u64s(now + commit_window), u64s(result_window),
-                               u64s(reveal_window), tqs, sks, rws, comm, u64s(royalty),
-                               u64s(challenge_window), u64s(move_window), bds);
+                               "0x0000000000000000000000000000000000000000", xp_cli_jhex(pb, 32), targets,
+                               roots, xp_cli_jdec(now + commit_window), xp_cli_jdec(result_window),
+                               xp_cli_jdec(reveal_window), tqs, sks, rws, comm, xp_cli_jdec(royalty),
+                               xp_cli_jdec(challenge_window), xp_cli_jdec(move_window), bds);
     json_t *args = json_pack("[o]", params);
     /* --idempotency-key K: a rerun (after a crash, or by mistake) finds the round opened
      * under K instead of escrowing the reward a second time */

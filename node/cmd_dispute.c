@@ -172,17 +172,6 @@ int xp_cmd_challenge(int argc, char **argv)
 /* ---- dispute ----------------------------------------------------------------------------------- */
 
 /* The chain's time (the latest block's timestamp). */
-static int chain_now(xp_chain *c, uint64_t *now, xp_error *err)
-{
-    json_t *b = NULL;
-    int rc = xp_eth_get_block(c->rpc, "latest", 0, &b, err);
-    const char *ts = rc ? NULL : json_string_value(json_object_get(b, "timestamp"));
-    if (!rc && (!ts || xp_quantity_parse_u64(ts, now, NULL)))
-        rc = xp_error_set(err, XP_EIO, "the latest block has no timestamp");
-    json_decref(b);
-    return rc;
-}
-
 /* The state and the moves so far, each event with its transaction's gas. */
 static int dispute_show(xp_chain *c, uint64_t id, xp_error *err)
 {
@@ -232,7 +221,7 @@ static int dispute_claim(xp_chain *c, uint64_t id, json_t *actions, xp_error *er
                             (unsigned long long)id, xp_dispute_outcomes[d.outcome],
                             xp_dispute_reasons[d.reason]);
     if (!rc)
-        rc = chain_now(c, &now, err);
+        rc = xp_chain_now(c, &now, err);
     if (!rc && now > d.deadline)
         return xp_dispute_timeout(c, id, actions, err);
     if (!rc)

@@ -199,6 +199,9 @@ int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *
 /* Rounds.revealAt's Reveal: predictor, modelId, winner, lost, traceRoot, valueQ. */
 #define XP_REVEAL_TUPLE "((address,uint64,bool,bool,bytes32,int128))"
 
+/* The latest block's timestamp (the chain's now: deadlines and windows are in block time). */
+int xp_chain_now(xp_chain *c, uint64_t *now, xp_error *err);
+
 /* ---- the dispute game (src/chain/dispute.c, dispute_moves.c) --------------------------------- */
 
 struct xp_model;

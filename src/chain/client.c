@@ -517,3 +517,14 @@ void xp_q16_format(int64_t q, char out[40])
 {
     snprintf(out, 40, "%.6f", (double)q / 65536.0);
 }
+
+int xp_chain_now(xp_chain *c, uint64_t *now, xp_error *err)
+{
+    json_t *b = NULL;
+    int rc = xp_eth_get_block(c->rpc, "latest", 0, &b, err);
+    const char *ts = rc ? NULL : json_string_value(json_object_get(b, "timestamp"));
+    if (!rc && (!ts || xp_quantity_parse_u64(ts, now, NULL)))
+        rc = xp_error_set(err, XP_EIO, "the latest block has no timestamp");
+    json_decref(b);
+    return rc;
+}

@@ -58,17 +58,6 @@ static void log_actions(pass *p, json_t *actions)
     json_array_clear(actions);
 }
 
-static int chain_now(xp_chain *c, uint64_t *now, xp_error *err)
-{
-    json_t *b = NULL;
-    int rc = xp_eth_get_block(c->rpc, "latest", 0, &b, err);
-    const char *ts = rc ? NULL : json_string_value(json_object_get(b, "timestamp"));
-    if (!rc && (!ts || xp_quantity_parse_u64(ts, now, NULL)))
-        rc = xp_error_set(err, XP_EIO, "the latest block has no timestamp");
-    json_decref(b);
-    return rc;
-}
-
 /* ---- the watchtower -------------------------------------------------------------------------- */
 
 static int check_one(pass *p, uint64_t r, uint64_t t, uint64_t k, const xp_dispute_file *f,
@@ -245,7 +234,7 @@ int xp_disputes_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[
     snprintf(name, sizeof name, "disputes/%llu/%s", (unsigned long long)c->d.chain_id, addr);
     int rc = xp_privkey_to_address(priv, p.me, err);
     if (!rc)
-        rc = chain_now(c, &p.now, err);
+        rc = xp_chain_now(c, &p.now, err);
     if (!rc)
         rc = xp_dispute_files(cfg->dispute_structures, NULL, 0, &p.files, &p.nfiles, err);
     if (rc)
