@@ -355,7 +355,7 @@ int xp_cmd_bench_dispute(int argc, char **argv)
     }
     uint32_t n = h.atoms, i = n / 2;
     xp_step_id ids[] = {{XP_STEP_UPDATE, 3, i, 0}, /* X[4][i]: the update chain down to X[0][i] */
-                        {XP_STEP_EDGE, 0, i, 0},   {XP_STEP_PAIR, 3, i, 0}, /* + chain below */
+                        {XP_STEP_EDGE, 3, i, 0},   {XP_STEP_PAIR, 3, i, 0}, /* + chains below */
                         {XP_STEP_NBR, 0, i, 0}};
     const char *names[] = {"first", "chain", "edge", "projection", "nbr"};
     uint64_t claim[5] = {UINT64_MAX};

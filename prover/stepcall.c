@@ -389,6 +389,8 @@ static void cont_add(xp_step_cont *c, uint64_t index, int role)
 {
     if (role == 1)
         c->move = (int)c->n;
+    if (role == 3)
+        c->pend = (int)c->n;
     if (role == 2)
         c->cand[c->ncand++] = index;
     c->input[c->n++] = index;
@@ -399,6 +401,7 @@ int xp_step_continuation(uint32_t atoms, const xp_step_id *id, uint32_t edge_j, 
 {
     memset(c, 0, sizeof *c);
     c->move = -1;
+    c->pend = -1;
     uint64_t out;
     xp_t3_layout t;
     int rc = xp_step_output_index(atoms, id, &out, err);
@@ -420,9 +423,9 @@ int xp_step_continuation(uint32_t atoms, const xp_step_id *id, uint32_t edge_j, 
         if (edge_j >= atoms)
             return xp_error_set(err, XP_EINVAL, "the edge's neighbour %u is not an atom (%u)",
                                 edge_j, atoms);
-        cont_add(c, xp_t3_nbr(&t, i), 2);
-        cont_add(c, xp_t3_p(&t, 0, l, i), 2);
-        cont_add(c, xp_t3_p(&t, 1, l, edge_j), 2);
+        cont_add(c, xp_t3_nbr(&t, i), 3);            /* opened after PN's chain */
+        cont_add(c, xp_t3_p(&t, 0, l, i), 2);         /* the challenger's */
+        cont_add(c, xp_t3_p(&t, 1, l, edge_j), 1);    /* the claim moves on */
         break;
     case XP_STEP_UPDATE:
         cont_add(c, xp_t3_x(&t, l, i), 1);

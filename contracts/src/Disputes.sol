@@ -65,6 +65,8 @@ contract Disputes {
         bool atNbr; // the last opened step was nbr: the challenger may show a witness
         uint256 nbrIndex;
         bytes32 nbrHash;
+        uint256 pendIndex; // an edge's NBR[i], opened when the chain below its PN ends
+        bytes32 pendHash; // its leaf hash; 0: none
     }
 
     /// What a StepVerifier call gives the game: its roots, output index, cell and output leaves,
@@ -82,6 +84,7 @@ contract Disputes {
     /// The continuation rule of a step that holds.
     enum Rule {
         Move, // the claim moves to inputs[0], inputs[1..] become candidates, the defender continues
+        Edge, // (NBR, PS, PN): the claim moves to PN, NBR is opened after its chain, PS is a candidate
         Candidates, // every input becomes a candidate, the turn ends
         End, // no trace input: the turn ends
         Nbr // the turn ends; the challenger may show a witness
@@ -219,6 +222,16 @@ contract Disputes {
             d.claimIndex = TraceLayout.indexOfLeaf(n, s.inputs[0]);
             d.claimHash = Leaves.hashMemory(s.inputs[0]);
             first = 1;
+        } else if (s.rule == Rule.Edge) {
+            // PN[l][j] now, NBR[i] when X[l][j]'s chain ends; PS[l][i] is the challenger's
+            d.claimIndex = TraceLayout.indexOfLeaf(n, s.inputs[2]);
+            d.claimHash = Leaves.hashMemory(s.inputs[2]);
+            d.pendIndex = TraceLayout.indexOfLeaf(n, s.inputs[0]);
+            d.pendHash = Leaves.hashMemory(s.inputs[0]);
+            bytes[] memory ps = new bytes[](1);
+            ps[0] = s.inputs[1];
+            _addCandidates(id, d, ps, 0, n);
+            return; // the defender continues
         }
         if (s.inputs.length > first) _addCandidates(id, d, s.inputs, first, n);
         if (s.rule == Rule.Move) return; // the defender continues
@@ -227,6 +240,12 @@ contract Disputes {
             d.nbrIndex = s.index;
             d.nbrHash = Leaves.hashMemory(s.output);
             emit NbrOpened(id, s.index, s.output);
+        }
+        if (d.pendHash != bytes32(0)) {
+            // the chain below an edge's PN ended: its NBR[i] is next, in the same turn
+            (d.claimIndex, d.claimHash) = (d.pendIndex, d.pendHash);
+            (d.pendIndex, d.pendHash) = (0, bytes32(0));
+            return;
         }
         d.turn = Turn.Challenger;
         uint64 deadline = uint64(block.timestamp + _moveWindow[id]);
@@ -504,8 +523,9 @@ contract Disputes {
         s.rule = children.leaves.length == 1 ? Rule.Move : Rule.Candidates;
     }
 
-    /// verifyEdge(r, index, cell, nbr, ps, pn, w, output): NBR[i], PS[l][i], PN[l][j] become
-    /// candidates.
+    /// verifyEdge(r, index, cell, nbr, ps, pn, w, output): the claim moves to PN[l][j] (its
+    /// projection and X[l][j]'s chain follow), NBR[i] is opened after that chain, PS[l][i] becomes
+    /// a candidate.
     function _decodeEdge(bytes calldata a) internal pure returns (Step memory s) {
         StepVerifier.Opening memory cell;
         StepVerifier.Opening memory output;
@@ -527,7 +547,7 @@ contract Disputes {
             )
         );
         (inputs[0], inputs[1], inputs[2]) = (nbr.leaf, ps.leaf, pn.leaf);
-        (s.cell, s.output, s.inputs, s.rule) = (cell.leaf, output.leaf, inputs, Rule.Candidates);
+        (s.cell, s.output, s.inputs, s.rule) = (cell.leaf, output.leaf, inputs, Rule.Edge);
     }
 
     /// verifyEmbed(r, index, cell, atom, emb, output): no trace input.

@@ -210,17 +210,20 @@ int xp_step_output_index(uint32_t atoms, const xp_step_id *id, uint64_t *index, 
 int xp_step_at_index(uint32_t atoms, uint64_t index, xp_step_id *id, xp_error *err);
 
 /* The continuation rule of the dispute game for a step that held: its trace inputs in the
- * verifier's argument order, the one the claim moves to (the defender goes on), the ones added to
- * the challenger's candidates, in order, and whether the turn ends (then the challenger picks).
+ * verifier's argument order, the one the claim moves to (the defender goes on), the one opened
+ * after the chain below ends (pend: an edge's NBR[i]), the ones added to the challenger's
+ * candidates, in order, and whether the turn ends (then the challenger picks).
  * head -> POOL, mean -> SUM[H][0], self/pair -> X[l][i], sum of one child -> it: the claim moves;
  * update -> moves to X[l][i], M[l][i][0..11] candidates; sum of 2+ children: all candidates,
- * the turn ends; edge: NBR[i], PS[l][i], PN[l][j] candidates (j: entry k of NBR[i], edge_j),
- * the turn ends; embed and nbr end the turn (nbr: at_nbr, a witness may be shown). */
+ * the turn ends; edge: the claim moves to PN[l][j] (j: entry k of NBR[i], edge_j), NBR[i] is
+ * pending (opened in the same turn when X[l][j]'s chain ends), PS[l][i] a candidate; embed and
+ * nbr end the turn unless a pending leaf remains (nbr: at_nbr, a witness may be shown). */
 #define XP_STEP_MAX_TRACE_INPUTS 16
 typedef struct xp_step_cont {
     size_t n;
     uint64_t input[XP_STEP_MAX_TRACE_INPUTS];
     int move; /* the input[] the claim moves to, or -1 */
+    int pend; /* the input[] opened after the chain below the move ends, or -1 */
     size_t ncand;
     uint64_t cand[XP_STEP_MAX_TRACE_INPUTS];
     int ends_turn, at_nbr;

@@ -16,7 +16,7 @@ const char *const xp_dispute_reasons[6] = {"none",    "stepFalse", "witnessShown
 
 #define DISPUTE_TUPLE                                                                              \
     "((uint64,uint16,uint16,address,address,uint8,uint8,uint8,uint64,uint32,uint32,bytes32,"       \
-    "bytes32,bytes32,int128,uint256,bytes32,bytes32,uint32,bool,uint256,bytes32))"
+    "bytes32,bytes32,int128,uint256,bytes32,bytes32,uint32,bool,uint256,bytes32,uint256,bytes32))"
 
 /* the events, with the names of their fields (xp_abi_decode_log names them) */
 static const char *const EVENTS[] = {
@@ -78,7 +78,7 @@ int xp_dispute_get(xp_chain *c, uint64_t id, xp_dispute *d, xp_error *err)
     json_t *t = json_array_get(out, 0);
     uint64_t v[11] = {0};
     static const int U[] = {0, 1, 2, 5, 6, 7, 8, 9, 10, 18};
-    int bad = json_array_size(t) != 22;
+    int bad = json_array_size(t) != 24;
     for (size_t k = 0; !bad && k < sizeof U / sizeof U[0]; k++)
         bad = u64_at(t, (size_t)U[k], &v[k]);
     bad = bad || xp_address_parse(str_at(t, 3), d->challenger, NULL) ||

@@ -339,10 +339,10 @@ int xp_dispute_attack(xp_chain *c, uint64_t id, const xp_model *m, const char *n
     int nbr_wrong = !rc && d.at_nbr && d.nbr_index < h.size &&
                     memcmp(h.lh[d.nbr_index], d.nbr_hash, 32) != 0;
     if (rc) {
+    } else if (nbr_wrong) { /* the witness ends the game at once */
+        rc = witness(c, &d, &k, m, name, data, len, actions, err);
     } else if (wrong < k.n) {
         rc = pick(c, &d, &k, wrong, actions, err);
-    } else if (nbr_wrong) {
-        rc = witness(c, &d, &k, m, name, data, len, actions, err);
     } else if (force_pick && k.n) {
         rc = pick(c, &d, &k, 0, actions, err);
     } else {

@@ -152,7 +152,7 @@ int xp_dispute_turn_calls(const xp_trace3 *h, const xp_model *m, const char *nam
                           const char *data, size_t len, uint64_t claim, xp_dispute_calls *k,
                           xp_error *err)
 {
-    uint64_t idx = claim == UINT64_MAX ? h->size - 1 : claim;
+    uint64_t idx = claim == UINT64_MAX ? h->size - 1 : claim, pend = UINT64_MAX;
     int rc = XP_OK;
     for (;;) {
         xp_step_id sid;
@@ -175,9 +175,16 @@ int xp_dispute_turn_calls(const xp_trace3 *h, const xp_model *m, const char *nam
         k->n++;
         if ((rc = xp_step_continuation(h->atoms, &sid, j, &cont, err)))
             return rc;
-        if (cont.move < 0)
+        if (cont.pend >= 0)
+            pend = cont.input[cont.pend]; /* an edge's NBR[i], after PN's chain */
+        if (cont.move >= 0) {
+            idx = cont.input[cont.move];
+        } else if (pend != UINT64_MAX) {
+            idx = pend;
+            pend = UINT64_MAX;
+        } else {
             return XP_OK;
-        idx = cont.input[cont.move];
+        }
     }
 }
 

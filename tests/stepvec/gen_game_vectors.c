@@ -437,8 +437,9 @@ static void bytes_tail(buf *b, const uint8_t *p, size_t len)
 /* What one scenario holds, in DIR/game-NAME.bin (abi.encode of DisputeGame.t.sol's Scenario):
  * (bytes32 structureRoot, bytes32 weightsRoot, bytes32 traceRoot, int256 valueQ, uint256 atoms,
  * Step[] steps, bytes witnessCall, uint256 moves), a Step being (uint256 index, int256 next,
- * bool holds, uint256[] cands, bytes32[] candHashes, bool[] candWrong) for each index the game
- * visits (all of them in `all` scenarios): where the claim moves on (-1: the turn ends), whether
+ * bool holds, int256 pend, uint256[] cands, bytes32[] candHashes, bool[] candWrong) for each
+ * index the game visits (all of them in `all` scenarios): where the claim moves on (-1: none),
+ * what an edge leaves pending for when the chain below ends (its NBR[i]; -1: none), whether
  * the step holds in the scenario's trace (the C check of its opening), the candidates the
  * step adds, their leaf hashes in the scenario's trace and whether each differs from the honest
  * trace's. The call of the step at index x is DIR/game-NAME/x.bin (the calldata's bytes). */
@@ -467,7 +468,7 @@ static int holds(const scen *S, uint64_t x);
 static void write_step(buf *b, const scen *S, uint64_t x)
 {
     const xp_step_cont *c = &S->cont[x];
-    size_t h = tuple_head(b, 6);
+    size_t h = tuple_head(b, 7);
     set_u(b, h, x);
     {
         buf t = {0};
@@ -476,8 +477,14 @@ static void write_step(buf *b, const scen *S, uint64_t x)
         free(t.p);
     }
     set_u(b, h + 64, (uint64_t)holds(S, x));
+    {
+        buf t = {0};
+        word_i(&t, c->pend >= 0 ? (int64_t)c->input[c->pend] : -1);
+        memcpy(b->p + h + 96, t.p, 32);
+        free(t.p);
+    }
     for (int f = 0; f < 3; f++) {
-        set_u(b, h + 32 * (3 + (size_t)f), b->n - h);
+        set_u(b, h + 32 * (4 + (size_t)f), b->n - h);
         word_u(b, c->ncand);
         for (size_t k = 0; k < c->ncand; k++) {
             uint64_t y = c->cand[k];
@@ -620,7 +627,7 @@ static void play(scen *S, const xp_graph *honest)
     uint64_t claim = S->T->t.out, moves = 1; /* the challenge */
     printf("%-28s n=%-4zu", S->name, S->W->q.n);
     for (;;) {
-        uint64_t x = claim, steps = 0, cand[256];
+        uint64_t x = claim, steps = 0, cand[256], pend = UINT64_MAX;
         size_t nc = 0;
         int at_nbr = 0, fell = 0;
         for (;;) {
@@ -633,10 +640,17 @@ static void play(scen *S, const xp_graph *honest)
             const xp_step_cont *c = &S->cont[x];
             for (size_t k = 0; k < c->ncand; k++)
                 cand[nc++] = c->cand[k];
-            at_nbr = c->at_nbr;
-            if (c->move < 0)
+            at_nbr |= c->at_nbr;
+            if (c->pend >= 0)
+                pend = c->input[c->pend];
+            if (c->move >= 0) {
+                x = c->input[c->move];
+            } else if (pend != UINT64_MAX) {
+                x = pend;
+                pend = UINT64_MAX;
+            } else {
                 break;
-            x = c->input[c->move];
+            }
         }
         moves++;
         printf(" D%llu", (unsigned long long)steps);
@@ -644,19 +658,21 @@ static void play(scen *S, const xp_graph *honest)
             printf(" false@%llu", (unsigned long long)x);
             break;
         }
-        size_t k = pick(S, cand, nc);
         moves++;
+        /* a list the rules could not show wrong (the opening held) but that is not the honest
+         * one: the witness of the nearer atom it left out ends the game */
+        if (at_nbr && memcmp(S->T->lh[x], S->H->lh[x], 32)) {
+            witness(S, honest, (uint32_t)x);
+            printf(" witness@%llu", (unsigned long long)x);
+            break;
+        }
+        size_t k = pick(S, cand, nc);
         if (k < nc) {
             claim = cand[k];
             printf(" C@%llu", (unsigned long long)claim);
             continue;
         }
-        if (at_nbr && memcmp(S->T->lh[x], S->H->lh[x], 32)) {
-            witness(S, honest, (uint32_t)x);
-            printf(" witness@%llu", (unsigned long long)x);
-        } else {
-            printf(" stuck (the defender claims)");
-        }
+        printf(" stuck (the defender claims)");
         break;
     }
     S->moves = moves;

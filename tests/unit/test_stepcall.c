@@ -454,9 +454,17 @@ static void test_continuation(void **state)
                 0);
     expect_cont(40, (xp_step_id){XP_STEP_PAIR, 0, 39, 0}, 0, 1, (uint64_t[]){79}, 0, 0, NULL, 0,
                 0);
-    /* edge (1, 3, 4) with j = 20: NBR[3], PS[1][3] = 323, PN[1][20] = 380 */
-    expect_cont(40, (xp_step_id){XP_STEP_EDGE, 1, 3, 4}, 20, 3, (uint64_t[]){3, 323, 380}, -1, 3,
-                (uint64_t[]){3, 323, 380}, 1, 0);
+    /* edge (1, 3, 4) with j = 20: NBR[3], PS[1][3] = 323, PN[1][20] = 380: the claim moves to
+     * PN (input 2), NBR[3] is pending (input 0), PS the candidate; the turn goes on */
+    expect_cont(40, (xp_step_id){XP_STEP_EDGE, 1, 3, 4}, 20, 3, (uint64_t[]){3, 323, 380}, 2, 1,
+                (uint64_t[]){323}, 0, 0);
+    {
+        xp_step_cont e;
+        xp_error e0 = {0};
+        assert_int_equal(xp_step_continuation(40, &(xp_step_id){XP_STEP_EDGE, 1, 3, 4}, 20, &e, &e0),
+                         0);
+        assert_int_equal(e.pend, 0);
+    }
     /* update of X[2][3] (layer 1): X[1][3] = 83, M[1][3][0..11] = 1076.. */
     uint64_t upd[13] = {83}, m[12];
     for (int k = 0; k < 12; k++)

@@ -30,6 +30,7 @@ contract DisputeGameTest is RoundsFixture {
         uint256 index;
         int256 next; // the index the claim moves to after this step (-1: the turn ends)
         bool holds; // whether the step holds in the scenario's trace (the C check)
+        int256 pend; // an edge's NBR[i], opened when the chain below its PN ends (-1: none)
         uint256[] cands; // the candidates the step adds to its turn (the C rule)
         bytes32[] candHashes; // their leaf hashes in the scenario's trace
         bool[] candWrong; // whether each differs from the honest trace's
@@ -164,12 +165,20 @@ contract DisputeGameTest is RoundsFixture {
         uint256 nx;
         uint256 ncand;
         uint256 x = claim;
+        int256 pend = -1;
         for (;;) {
             Step memory st = stepAt(s, x);
             xs[nx++] = x;
             ncand += st.cands.length;
-            if (!st.holds || st.next < 0) break;
-            x = uint256(st.next);
+            if (!st.holds) break;
+            if (st.pend >= 0) pend = st.pend;
+            if (st.next >= 0) {
+                x = uint256(st.next);
+            } else if (pend >= 0) {
+                (x, pend) = (uint256(pend), -1);
+            } else {
+                break;
+            }
         }
         assembly ("memory-safe") {
             mstore(xs, nx)
@@ -229,19 +238,26 @@ contract DisputeGameTest is RoundsFixture {
             (uint256[] memory ci, bytes32[] memory ch, bool[] memory cw) = defend(s, pl, claim);
             Disputes.Dispute memory d = disputes.getDispute(pl.id);
             if (d.outcome != Disputes.Outcome.Open) return;
-            uint256 k = choose(s, ci, cw);
-            if (k < ci.length) {
-                pick(pl, ci, ch, k);
-                claim = ci[k];
-                continue;
+            if (d.atNbr && s.witnessCall.length != 0 && d.nbrIndex == witnessIndex(s.witnessCall)) {
+                // the lying list, which the rules could not show wrong: the nearer atom it left out
+                vm.prank(bob);
+                disputes.witness(pl.id, s.witnessCall);
+                count(pl, abi.encodeCall(Disputes.witness, (pl.id, s.witnessCall)));
+                return;
             }
-            require(d.atNbr && s.witnessCall.length != 0, "the honest challenger has no move");
-            vm.prank(bob);
-            disputes.witness(pl.id, s.witnessCall);
-            count(pl, abi.encodeCall(Disputes.witness, (pl.id, s.witnessCall)));
-            return;
+            uint256 k = choose(s, ci, cw);
+            require(k < ci.length, "the honest challenger has no move");
+            pick(pl, ci, ch, k);
+            claim = ci[k];
         }
         revert("the game did not end");
+    }
+
+    /// The index argument of a verifyNbr call (after the selector and the three roots).
+    function witnessIndex(bytes memory data) internal pure returns (uint256 x) {
+        assembly ("memory-safe") {
+            x := mload(add(data, 132))
+        }
     }
 
     // ---- lies -----------------------------------------------------------------------------------
