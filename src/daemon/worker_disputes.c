@@ -9,7 +9,8 @@
  *   the structure file and the model) and claims the challenger's missed deadlines.
  * Nothing is stored that the chain does not hold but a memo of what was checked and of how the
  * node's disputes ended (node_state "disputes/<chainid>/<Disputes address>": {"checked":
- * {"R:T:K": verdict}, "ended": {"ID": outcome}}); every transaction goes through the journalled
+ * {"R:T:K": verdict}, "ended": {"ID": outcome}, "roundsOver": {"R": true}, the rounds whose
+ * every target is settled, cancelled or past its challenge window, not read again}); every transaction goes through the journalled
  * sender under an idempotency key (src/chain/dispute_moves.c), so a pass cut short by a crash
  * sends nothing twice when it runs again. */
 #include <jansson.h>
@@ -32,7 +33,7 @@ typedef struct pass {
     uint64_t now;
     xp_dispute_file *files;
     size_t nfiles;
-    json_t *doc, *checked, *ended; /* the memo */
+    json_t *doc, *checked, *ended, *over; /* the memo */
     xp_rounds_stats *st;
 } pass;
 
@@ -103,6 +104,11 @@ static int watch(pass *p, json_t *actions, xp_error *err)
     uint64_t count = 0;
     int rc = xp_chain_round_count(p->c, &count, err);
     for (uint64_t r = 1; !rc && r <= count; r++) {
+        char rkey[24];
+        snprintf(rkey, sizeof rkey, "%llu", (unsigned long long)r);
+        if (json_object_get(p->over, rkey))
+            continue; /* every target settled, cancelled or past its challenge window */
+        int over = 1;
         json_t *info = NULL;
         uint8_t token[XP_ADDRESS_LEN];
         xp_u256 bond;
@@ -118,13 +124,18 @@ static int watch(pass *p, json_t *actions, xp_error *err)
             xp_target_info ti;
             if ((rc = xp_target_facts(p->c, r, t, &ti, err)))
                 break;
+            if (ti.status == 0)
+                over = 0; /* no result yet: it may come */
             if (ti.status != 1 || p->now >= ti.reveal_deadline + window)
                 continue; /* no result yet, settled, or the window is over */
+            over = 0;
             const xp_dispute_file *f = xp_dispute_file_of_root(p->files, p->nfiles,
                                                                ti.structure_root);
             for (uint64_t k = 0; f && !rc && k < ti.reveals; k++)
                 rc = check_one(p, r, t, k, f, actions, err);
         }
+        if (!rc && over)
+            json_object_set_new(p->over, rkey, json_true());
     }
     return rc;
 }
@@ -249,6 +260,8 @@ int xp_disputes_pass(const xp_node_config *cfg, xp_chain *c, const uint8_t priv[
         json_object_set_new(p.doc, "checked", p.checked = json_object());
     if (!json_is_object(p.ended = json_object_get(p.doc, "ended")))
         json_object_set_new(p.doc, "ended", p.ended = json_object());
+    if (!json_is_object(p.over = json_object_get(p.doc, "roundsOver")))
+        json_object_set_new(p.doc, "roundsOver", p.over = json_object());
     json_t *actions = json_array();
     if (!actions)
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
