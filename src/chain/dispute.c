@@ -20,8 +20,8 @@ const char *const xp_dispute_reasons[6] = {"none",    "stepFalse", "witnessShown
 
 /* the events, with the names of their fields (xp_abi_decode_log names them) */
 static const char *const EVENTS[] = {
-    "Challenged(uint256 indexed id, uint256 indexed roundId, uint256 indexed targetIndex, "
-    "uint256 revealIndex, address challenger, address predictor, uint256 bond, uint64 deadline)",
+    ("Challenged(uint256 indexed id, uint256 indexed roundId, uint256 indexed targetIndex, "
+     "uint256 revealIndex, address challenger, address predictor, uint256 bond, uint64 deadline)"),
     "StepOpened(uint256 indexed id, uint256 index, uint8 kind, bool holds)",
     "Candidates(uint256 indexed id, uint256[] indices, bytes32[] hashes)",
     "NbrOpened(uint256 indexed id, uint256 index, bytes leaf)",
