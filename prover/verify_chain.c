@@ -181,8 +181,8 @@ typedef struct chain_ctx {
 
 static void skip_all(xp_verify_report *rep, const char *why)
 {
-    static const char *const names[] = {"committed", "timing",   "revealed",
-                                        "registered", "anchored", "disputed"};
+    static const char *const names[] = {"committed", "timing", "revealed", "registered",
+                                        "anchored"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         xp_verify_add(rep, names[i], XP_CHECK_SKIP, "%s", why);
 }
@@ -619,15 +619,19 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
     if (xp_rpc_batch(c.rpc, N1, methods, params, c.res, c.errs, &e)) {
         xp_verify_add(rep, "chain", XP_CHECK_FAIL, "%s", e.msg);
         skip_all(rep, "no answer from the node");
+        xp_verify_add(rep, "disputed", XP_CHECK_SKIP, "no answer from the node");
         goto done;
     }
     rc = judge(&c, err);
-    /* a chain the record is on: its reveal's disputes */
+    /* a chain the record is on: its reveal's disputes (the given answers of
+     * xp_verify_chain_answers hold none: they end with "anchored") */
     int on_chain = 0;
     for (size_t k = 0; k < rep->n; k++)
         on_chain |= !strcmp(rep->check[k].name, "chain") && rep->check[k].status == XP_CHECK_PASS;
     if (!rc && on_chain)
         xp_verify_disputes(c.rpc, r, in->from_block, rep);
+    else if (!rc)
+        xp_verify_add(rep, "disputed", XP_CHECK_SKIP, "not the record's chain");
 done:
     for (int i = 0; i < N1; i++)
         json_decref(c.res[i]);
