@@ -590,7 +590,8 @@ static void worker_metrics_text(void **state)
     (void)state;
     xp_anchor_stats as = {.pending_records = 11, .last_version = 3, .last_block = 1234,
                           .transactions = 5, .errors = 2, .gas_used = 987654, .chain_up = 0};
-    xp_rounds_stats rs = {.settled = 4, .withdrawals = 6, .revealed = 7};
+    xp_rounds_stats rs = {.settled = 4, .withdrawals = 6, .revealed = 7, .checked = 14,
+                          .challenged = 15, .moves = 16, .won = 17, .lost = 18};
     xp_oracle_stats os = {.reports = 8, .bad_reports = 9, .signed_targets = 10, .posted = 12,
                           .failures = 13};
     char *t[3] = {xp_anchor_metrics_render(&as), xp_rounds_metrics_render(&rs),
@@ -630,6 +631,21 @@ static void worker_metrics_text(void **state)
         "# HELP xtalproof_rounds_revealed_total Commitments revealed by the node.\n"
         "# TYPE xtalproof_rounds_revealed_total counter\n"
         "xtalproof_rounds_revealed_total 7\n"
+        "# HELP xtalproof_disputes_checked_total Reveals re-run by the watchtower.\n"
+        "# TYPE xtalproof_disputes_checked_total counter\n"
+        "xtalproof_disputes_checked_total 14\n"
+        "# HELP xtalproof_disputes_challenged_total Challenges sent by the watchtower.\n"
+        "# TYPE xtalproof_disputes_challenged_total counter\n"
+        "xtalproof_disputes_challenged_total 15\n"
+        "# HELP xtalproof_dispute_moves_total Dispute transactions sent by the node.\n"
+        "# TYPE xtalproof_dispute_moves_total counter\n"
+        "xtalproof_dispute_moves_total 16\n"
+        "# HELP xtalproof_disputes_won_total The node's disputes that ended in its favour.\n"
+        "# TYPE xtalproof_disputes_won_total counter\n"
+        "xtalproof_disputes_won_total 17\n"
+        "# HELP xtalproof_disputes_lost_total The node's disputes that ended against it.\n"
+        "# TYPE xtalproof_disputes_lost_total counter\n"
+        "xtalproof_disputes_lost_total 18\n"
         "# HELP xtalproof_oracle_reports_total Beamtime report files read by the oracle role.\n"
         "# TYPE xtalproof_oracle_reports_total counter\n"
         "xtalproof_oracle_reports_total 8\n"
