@@ -145,10 +145,10 @@ int xp_cmd_eth_send(int argc, char **argv)
     char hx[67], from[XP_ADDRESS_HEX_LEN];
     xp_address_to_checksum(xp_sender_address(s), from);
     printf("{\"from\":\"%s\",\"nonce\":%llu,\"hash\":\"%s\",\"block\":%llu,\"status\":%d,"
-           "\"replaced\":%d,\"reused\":%s}\n",
+           "\"replaced\":%d,\"reused\":%s,\"broadcasts\":%llu}\n",
            from, (unsigned long long)sent.nonce, xp_hex_encode(sent.hash, 32, hx, 1),
            (unsigned long long)sent.block, sent.status, sent.replaced,
-           sent.reused ? "true" : "false");
+           sent.reused ? "true" : "false", (unsigned long long)xp_sender_broadcasts(s));
     if (sent.status == 0) {
         xp_error_set(&err, XP_EINVAL, "transaction %s reverted", hx);
         rc = XP_EINVAL;

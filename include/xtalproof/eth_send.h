@@ -57,6 +57,8 @@ int xp_sender_new(xp_rpc *rpc, xp_journal *j, const uint8_t priv[32],
 void xp_sender_free(xp_sender *s);
 uint64_t xp_sender_chain_id(const xp_sender *s);
 const uint8_t *xp_sender_address(const xp_sender *s);
+/* The eth_sendRawTransaction calls this sender has made (each first send and each rebroadcast). */
+uint64_t xp_sender_broadcasts(const xp_sender *s);
 
 /* Outcome of one transaction. */
 typedef struct xp_sent {

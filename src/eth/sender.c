@@ -21,6 +21,7 @@ struct xp_sender {
     uint8_t from[20];
     uint64_t chain;
     xp_sender_opts o;
+    uint64_t broadcasts; /* eth_sendRawTransaction calls made */
 };
 
 static double now_ms(void)
@@ -236,6 +237,7 @@ static int contains_ci(const char *hay, const char *needle)
  * B_UNDERPRICED, or <0 with the sentence in err. */
 static int broadcast(xp_sender *s, const json_t *rec, xp_error *err)
 {
+    s->broadcasts++;
     json_t *raws = json_object_get(rec, "raws");
     const char *raw = json_string_value(json_array_get(raws, json_array_size(raws) - 1));
     if (!raw)
@@ -504,7 +506,10 @@ static int note_mined(xp_sender *s, json_t *rec, json_t *receipt, const uint8_t 
 
 int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
 {
-    double start = now_ms(), last_bcast = -1e18, last_change = now_ms();
+    /* a transaction found "sent" was broadcast just now by xp_sender_send (or before a
+     * restart): the next broadcast is due rebroadcast_ms from here, not at once (an "intent" is
+     * sent at once below) */
+    double start = now_ms(), last_bcast = now_ms(), last_change = now_ms();
     int nonce_low = 0, force_bump = 0;
     for (;;) {
         json_t *rec;
@@ -671,4 +676,9 @@ char *xp_sender_journal_json(xp_sender *s)
     char *t = json_dumps(arr, JSON_INDENT(1));
     json_decref(arr);
     return t;
+}
+
+uint64_t xp_sender_broadcasts(const xp_sender *s)
+{
+    return s->broadcasts;
 }

@@ -193,6 +193,17 @@ if [ -n "$PROXY" ] && [ -x "$PROXY" ]; then
   grep -q '"resumed":0' "$T/out" && ok "nothing left to resume" || bad "resume: $(cat "$T/out")"
 fi
 
+# every transaction is broadcast once while it waits to be mined: a block every 2 s (below the
+# 3 s between rebroadcasts), so the send and the wait's first pass must not both send it
+rpc evm_setAutomine '[false]' >/dev/null
+rpc evm_setIntervalMining '[2]' >/dev/null
+for v in 1 2 3; do
+  expect "send with a block every 2 s ($v)" 0 "${SEND[@]}" --rpc "$URL" --to "$B" --value $v
+  grep -q '"broadcasts":1}' "$T/out" && ok "  broadcast once" || bad "  broadcasts: $(cat "$T/out")"
+done
+rpc evm_setIntervalMining '[0]' >/dev/null
+rpc evm_setAutomine '[true]' >/dev/null
+
 expect "bench chain" 0 "$X" bench chain --rpc "$URL" --count 20 --journalled 5
 grep -q '"client_confirmed_per_s":' "$T/out" && ok "bench chain JSON" || bad "bench chain: $(cat "$T/out")"
 
