@@ -88,7 +88,10 @@ static int check_one(pass *p, uint64_t r, uint64_t t, uint64_t k, const xp_dispu
             json_t *first = json_array_get(actions, 0);
             verdict = json_string_value(json_object_get(first, "verdict"));
             verdict = verdict ? verdict : "checked";
-            json_object_set_new(p->checked, key, json_string(verdict));
+            /* remembered only once done: a challenge the chain did not take (the node away, a
+             * refusal) is tried again next pass, under the same idempotency key */
+            if (!rc)
+                json_object_set_new(p->checked, key, json_string(verdict));
             log_actions(p, actions);
             xp_model_free(m);
             return rc;
