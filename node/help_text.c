@@ -479,13 +479,18 @@ const xp_help xp_help_table[] = {
                            O_SPECIES, END},
      "xtalproof bench dedup --registered 10000 structures/"},
     {"bench infer", G_BENCH,
-     "bench infer --model NAME [--device cpu|gpu|auto] [--threads N] [--repeat N] PATH...",
+     "bench infer --model NAME [--device cpu|gpu|auto] [--threads N] [--repeat N] [--batch B] "
+     "PATH...",
      "featurize, forward and end-to-end structures per second", NULL,
      (const xp_help_opt[]){{"model", "NAME", "the model"},
                            {"device", "cpu|gpu|auto", "where to run (default cpu)"},
                            {"threads", "N", "CPU threads (default: every core)"},
-                           {"repeat", "N", "runs of the batch (default 1)"}, O_SPECIES, END},
-     "xtalproof bench infer --model band-gap structures/"},
+                           {"repeat", "N", "runs of the batch (default 1)"},
+                           {"batch", "B", "forward in calls of B structures each, over at "
+                                          "least B (the files' structures cycled; default: all "
+                                          "in one call)"},
+                           O_SPECIES, END},
+     "xtalproof bench infer --model band-gap --device gpu --batch 4096 structures/"},
     {"bench open", G_BENCH, "bench open --model NAME [--repeat N] FILE",
      "CPU time to open each kind of trace step", NULL,
      (const xp_help_opt[]){{"model", "NAME", "the model"}, {"repeat", "N", "runs (default 5)"}, END},
