@@ -61,14 +61,15 @@ const xp_help xp_help_table[] = {
                            {"angle-tolerance", "D|none", "angle tolerance in degrees (default 2)"},
                            O_SPECIES, END},
      "xtalproof hash --json NaCl.cif structures/"},
-    {"same", G_XTAL, "same [--json] [--ltol F] [--stol F] [--angle-tol D] [--prim-tol X] A B",
+    {"same", G_XTAL, "same [--json] [--ltol F] [--stol F] [--angle-tolerance D] [--prim-tol X] A B",
      "are two files the same material? (the loose matcher)",
      "Exit 0 when the same, 1 when different, 2 on an error. The report gives the cell and site "
      "misfits found.",
      (const xp_help_opt[]){O_JSON,
                            {"ltol", "F", "fractional length tolerance (default 0.2)"},
                            {"stol", "F", "site tolerance, in units of (V/n)^(1/3) (default 0.3)"},
-                           {"angle-tol", "D", "angle tolerance in degrees (default 5)"},
+                           {"angle-tolerance", "D", "angle tolerance in degrees (default 5; "
+                                                    "--angle-tol too)"},
                            {"prim-tol", "X", "tolerance of the primitive-cell reduction in Å "
                                              "(default 0.01)"},
                            O_SPECIES, END},
@@ -83,7 +84,8 @@ const xp_help xp_help_table[] = {
     {"dataset create", G_DATA,
      "dataset create NAME --license SPDX [--description TEXT] --keystore FILE [--password-file F]",
      "a new dataset in the store, owned by the keystore's account", NULL,
-     (const xp_help_opt[]){{"license", "SPDX", "the data's licence, e.g. CC-BY-4.0"},
+     (const xp_help_opt[]){{"license", "SPDX", "the data's licence, e.g. CC-BY-4.0 (--licence "
+                                               "too)"},
                            {"description", "TEXT", "a line about the data (default: none)"},
                            {"keystore", "FILE", "the owner's keystore"}, O_PW, END},
      "xtalproof dataset create my-oxides --license CC-BY-4.0 --keystore me.json"},

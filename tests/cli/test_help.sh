@@ -75,6 +75,16 @@ expect "predictions show --limit" 2 "$XP" predictions show 0x00 --limit 3
 expect "-h after -- is a file's name" 1 "$XP" keccak -- -h
 grep -q 'cannot open -h' "$T/err" && ok "read as a file" || bad "$(cat "$T/err")"
 
+# older spellings stay accepted as aliases of the option's one name
+P=$(dirname "$0")/../vectors/spglib/data/tetragonal/POSCAR-142
+expect "same --angle-tolerance" 0 "$XP" same --json --angle-tolerance 4 "$P" "$P"
+cp "$T/out" "$T/same1"
+expect "same --angle-tol (alias)" 0 "$XP" same --json --angle-tol 4 "$P" "$P"
+cmp -s "$T/out" "$T/same1" && ok "the alias gives the same answer" || bad "alias differs"
+expect "dataset create --licence (alias)" 0 "$XP" dataset create aliased --licence CC0-1.0 --description x
+expect "dataset show" 0 "$XP" dataset show aliased --json
+grep -q 'CC0-1.0' "$T/out" && ok "the licence was taken" || bad "$(cat "$T/out")"
+
 # the man page and the completion
 expect "help --man" 0 "$XP" help --man
 head -1 "$T/out" | grep -q '^\.TH XTALPROOF 1' && ok "man page header" || bad "$(head -1 "$T/out")"
