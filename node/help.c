@@ -206,8 +206,8 @@ int xp_help_main(int argc, char **argv)
     for (int i = 0; i < argc && nw < 2; i++) {
         if (argv[i][0] == '-')
             continue;
-        char try[64];
-        snprintf(try, sizeof try, "%s%s%s", words, nw ? " " : "", argv[i]);
+        char try[128];
+        snprintf(try, sizeof try, "%.63s%s%.40s", words, nw ? " " : "", argv[i]);
         /* a second word counts only when it names a subcommand */
         int known = 0;
         size_t tl = strlen(try);
@@ -216,7 +216,7 @@ int xp_help_main(int argc, char **argv)
                     (xp_help_table[k].cmd[tl] == ' ' || !xp_help_table[k].cmd[tl]);
         if (!known)
             break;
-        snprintf(words, sizeof words, "%s", try);
+        snprintf(words, sizeof words, "%.63s", try);
         nw++;
     }
     if (!nw) {

@@ -35,9 +35,11 @@ built=$(date +%s)
 ok "package built: $deb ($(du -k "$deb" | cut -f1) KiB) in $((built - start)) s"
 dpkg-deb -I "$deb" > "$B/control.txt"
 grep -q '^ Depends:.*libsecp256k1' "$B/control.txt" && grep -q '^ Depends:.*liblmdb' "$B/control.txt" &&
+  grep -q '^ Depends:.*libsymspg' "$B/control.txt" &&
   ok "runtime dependencies declared: $(grep '^ Depends:' "$B/control.txt" | cut -c11- | tr -d '\n' | cut -c1-200)" ||
   die "Depends: $(cat "$B/control.txt")"
-dpkg-deb -c "$deb" | grep -q './lib/systemd/system/xtalproof-node.service' && ok "the unit is in the package" || die "no unit"
+dpkg-deb -c "$deb" > "$B/contents.txt"
+grep -q './lib/systemd/system/xtalproof-node.service' "$B/contents.txt" && ok "the unit is in the package ($(wc -l < "$B/contents.txt") entries)" || die "no unit"
 
 apt-get remove -y -qq --purge xtalproof >/dev/null 2>&1 || true
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$SRC/$deb" > "$B/install.log" 2>&1 || { cat "$B/install.log"; die "install"; }

@@ -225,10 +225,6 @@ void xp_model_free(xp_model *m)
 
 /* ---- finding model files, and a cache of them ------------------------------------------- */
 
-#ifndef XP_MODELS_DIR
-#define XP_MODELS_DIR "models" /* a packaged build: no source tree */
-#endif
-
 /* PREFIX/share/xtalproof/models beside the running program (PREFIX/bin/xtalproof): an
  * installed tree moved elsewhere, or staged with DESTDIR, still finds its models */
 static char exe_models[4200];
@@ -260,8 +256,10 @@ int xp_model_dirs(const char **dirs, int cap)
         dirs[n++] = env;
     if (n < cap)
         dirs[n++] = "models";
-    if (n < cap && strcmp(XP_MODELS_DIR, "models"))
+#ifdef XP_MODELS_DIR /* the source tree's (not in a packaged build) */
+    if (n < cap)
         dirs[n++] = XP_MODELS_DIR;
+#endif
 #ifdef XP_MODELS_INSTALL_DIR
     if (n < cap)
         dirs[n++] = XP_MODELS_INSTALL_DIR;
