@@ -121,6 +121,12 @@ void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
 {
     xp_hctx c = {d, r};
     xp_route_id id = r->route.id;
+    /* the routes that take no query at all (the others check theirs) */
+    static const char *const none[] = {NULL};
+    if ((id == XP_ROUTE_HEALTHZ || id == XP_ROUTE_METRICS || id == XP_ROUTE_DATASET ||
+         id == XP_ROUTE_RECORD || (id == XP_ROUTE_DATASETS && !r->route.write)) &&
+        xp_hbad_query(&c, none, a))
+        return;
     int heavy = xp_route_heavy(&r->route); /* these take the store lock themselves */
     if (!heavy)
         pthread_mutex_lock(&d->store_lock);

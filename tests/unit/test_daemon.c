@@ -131,8 +131,12 @@ static void routes_refused(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(route("GET", bad[i], &r, &allow), 400);
     assert_int_equal(route("POST", "/v1/datasets/../structures", &r, &allow), 400);
-    /* the method is checked first: a GET there is refused whatever the name */
-    assert_int_equal(route("GET", "/v1/datasets/../structures", &r, &allow), 405);
+    /* the path's names are checked before the method: a malformed one is 400 whatever the
+     * method (issue 21: GET /v1/datasets/..%2Fetc/structures answered 405) */
+    assert_int_equal(route("GET", "/v1/datasets/../structures", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/datasets/..%2Fetc/structures", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/datasets/ok/structures", &r, &allow), 405);
+    assert_string_equal(allow, "POST");
 }
 
 static void names(void **state)
@@ -542,7 +546,13 @@ static void handlers_datasets(void **state)
     snprintf(path, sizeof path, "/v1/datasets/set1/records/0x%064d", 0);
     assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 404);
     /* refusals */
-    assert_int_equal(ask(f, "GET", "/v1/datasets/set1?x=1", 0, NULL, NULL, NULL), 200);
+    /* unknown query parameters are refused on every route, GET ones too (docs/api.md) */
+    assert_int_equal(ask(f, "GET", "/v1/datasets/set1?x=1", 0, NULL, NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/v1/datasets?limit=1", 0, NULL, NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/healthz?x", 0, NULL, NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/metrics?x=1", 0, NULL, NULL, NULL), 400);
+    snprintf(path, sizeof path, "/v1/datasets/set1/records/0x%064d?v=1", 0);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 400);
     assert_int_equal(ask(f, "POST", "/v1/datasets/set1/versions?x=1", 1, NULL, "", NULL), 400);
     assert_int_equal(ask(f, "GET", "/v1/nothing", 0, NULL, NULL, NULL), 404);
     xp_daemon_request(f->d, "DELETE", "/v1/datasets", NULL, f->token, NULL, 0, &a);
