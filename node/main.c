@@ -46,6 +46,9 @@ static const char USAGE[] =
     "                                store appends, proofs, roots, size and memory, as JSON\n"
     "  bench dedup [--registered N] PATH...\n"
     "                                lookups in an index of N registered structures, as JSON\n"
+    "  bench node-load --port P [--clients 8] [--seconds 20] [--model M] [--dataset D] FILE\n"
+    "                                a running node: predictions of FILE in a loop from each\n"
+    "                                client, /healthz and read latencies meanwhile, as JSON\n"
     "  model import --from DIR [--name N] [--property P --unit U] [--out F] [--force]\n"
     "                                convert an exported CGCNN checkpoint to models/N.xpm\n"
     "  models [--json] [--dir D]     list the model files with property, unit and modelHash\n"
@@ -223,10 +226,12 @@ int main(int argc, char **argv)
             return xp_cmd_bench_chain(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "tx"))
             return xp_cmd_bench_tx(argc - 3, argv + 3);
+        if (argc >= 3 && !strcmp(argv[2], "node-load"))
+            return xp_cmd_bench_node_load(argc - 3, argv + 3);
         return xp_cli_usage("bench: expected \"bench hash\", \"bench hash-scale\", \"bench "
                             "dedup\", \"bench merkle\", "
-                            "\"bench infer\", \"bench open\", \"bench dispute\", \"bench verify\", \"bench tx\" or "
-                            "\"bench chain\"");
+                            "\"bench infer\", \"bench open\", \"bench dispute\", \"bench verify\", \"bench tx\", "
+                            "\"bench chain\" or \"bench node-load\"");
     }
     static const char *const COMMANDS[] = {
         "version", "key",     "keccak",      "hash",   "same",         "model",       "models",

@@ -35,6 +35,13 @@ void xp_h_predict(xp_hctx *c, xp_http_answer *a)
     }
     ro.format = sub.files[0].format;
     xp_model *m;
+    /* the model first (opened now if it is not yet): an unknown one is 404 before any work */
+    if ((rc = xp_hmodel(c->n, mname, &m, &err))) {
+        xp_answer_fail(a, rc, &err);
+        xp_api_submission_free(&sub);
+        return;
+    }
+    pthread_rwlock_unlock(&c->n->models_lock);
     xp_structure_list list = {0};
     xp_graph g = {0};
     xp_infer_out out;

@@ -243,6 +243,7 @@ static enum MHD_Result resumed(xp_daemon *n, struct MHD_Connection *conn, req *r
     xp_http_answer a = {0};
     if (r->has_later) {
         a = r->later;
+        memset(&r->later, 0, sizeof r->later);
         r->has_later = 0;
     } else if (xp_pool_take(n->pool, r->job, &a)) {
         xp_pool_release(n->pool, r->job);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The node under load (issue 21): 8 clients post the prediction of a 2,000-atom cell (rock salt,
+# 5x5x10) in a loop for XP_NODE_LOAD_SECONDS (default 20) while one more asks /healthz and
+# GET /v1/datasets/ds in turn (bench node-load); /healthz p99 must be under 50 ms and the read's
+# under 100 ms, and the heavy requests must have been answered (200, or 503 when the queue is
+# full). The figures are printed.
+# usage: test_node_load.sh PATH/TO/xtalproof
+set -u
+XP=$1
+T=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/supercell.sh"
+export XTALPROOF_HOME=$T/home
+NODE_PID=
+cleanup() { [ -n "$NODE_PID" ] && kill -9 "$NODE_PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+secs=${XP_NODE_LOAD_SECONDS:-20}
+
+# the defaults but the rate limit, which would turn the 8 pushy clients away with 429s
+echo '{"rateLimitPerSecond": 0, "queueLength": 4}' >"$T/node.json"
+"$XP" node --config "$T/node.json" --port 0 --port-file "$T/port" >"$T/node.out" 2>"$T/node.err" &
+NODE_PID=$!
+for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+P=$(cat "$T/port" 2>/dev/null)
+[ -n "$P" ] && ok "node on port $P" || { bad "no port: $(cat "$T/node.err")"; finish; exit 1; }
+code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$T/home/api-token")" \
+  -H 'Content-Type: application/json' -d '{"name":"ds","license":"CC0-1.0"}' "http://127.0.0.1:$P/v1/datasets")
+[ "$code" = 201 ] && ok "dataset ds" || bad "dataset: $code $(cat "$T/body")"
+supercell 5 5 10 >"$T/c2000.vasp"
+[ "$(sed -n 7p "$T/c2000.vasp")" = "1000 1000" ] && ok "a cell of 2,000 atoms" || bad "supercell: $(sed -n 7p "$T/c2000.vasp")"
+code=$(curl -s -o "$T/body" -w '%{http_code}' --data-binary @"$T/c2000.vasp" "http://127.0.0.1:$P/v1/predict?model=band-gap")
+[ "$code" = 200 ] && ok "its prediction is accepted" || bad "predict of 2,000 atoms: $code $(cat "$T/body")"
+
+"$XP" bench node-load --port "$P" --clients 8 --seconds "$secs" --dataset ds "$T/c2000.vasp" >"$T/load.json"
+echo "     $(cat "$T/load.json")"
+jq -e '.healthz.n > 100 and .healthz.errors == 0 and .healthz.p99Ms < 50' "$T/load.json" >/dev/null &&
+  ok "/healthz p99 $(jq .healthz.p99Ms "$T/load.json") ms < 50 ms (p50 $(jq .healthz.p50Ms "$T/load.json"), max $(jq .healthz.maxMs "$T/load.json"))" ||
+  bad "/healthz: $(jq -c .healthz "$T/load.json")"
+jq -e '.read.n > 100 and .read.errors == 0 and .read.p99Ms < 100' "$T/load.json" >/dev/null &&
+  ok "GET /v1/datasets/ds p99 $(jq .read.p99Ms "$T/load.json") ms < 100 ms (p50 $(jq .read.p50Ms "$T/load.json"), max $(jq .read.maxMs "$T/load.json"))" ||
+  bad "read: $(jq -c .read "$T/load.json")"
+jq -e '.heavy.ok > 0 and .heavy.other == 0 and .heavy.errors == 0 and .heavy.late504 == 0' "$T/load.json" >/dev/null &&
+  ok "$(jq .heavy.ok "$T/load.json") predictions done, $(jq .heavy.busy503 "$T/load.json") refused with 503 (queue full)" ||
+  bad "heavy: $(jq -c .heavy "$T/load.json")"
+kill -TERM "$NODE_PID"
+wait "$NODE_PID"; rc=$?
+NODE_PID=
+[ "$rc" = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc; $(tail -5 "$T/node.err")"
+finish
