@@ -4,10 +4,14 @@
  * and wakes its connection, so no client waits past its deadline whatever a worker is doing.
  * A job's state changes under the pool's lock only; the job is freed by whichever of its two
  * holders (the connection and the pool) lets it go last. */
+#define _DEFAULT_SOURCE /* syscall(SYS_gettid) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "node_internal.h"
 #include "xtalproof/bytes.h"
@@ -89,9 +93,15 @@ static void dequeue(xp_pool *p, xp_job *j)
     p->queued--;
 }
 
+/* How much nicer than the server thread a worker is: when the workers fill every core, the
+ * light requests (and the timer) still get the CPU at once. */
+#define WORKER_NICE 10
+
 static void *worker(void *arg)
 {
     xp_pool *p = arg;
+    /* Linux: a thread's own nice value, by its thread id (setpriority(2)); failing is harmless */
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE);
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->head && !p->stopping)
