@@ -9,26 +9,15 @@ set -u
 XP=$1
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/supercell.sh"
-export XTALPROOF_HOME=$T/home
-NODE_PID=
-cleanup() { [ -n "$NODE_PID" ] && kill -9 "$NODE_PID" 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
+. "$(dirname "$0")/node_lib.sh"
 secs=${XP_NODE_LOAD_SECONDS:-20}
 
 # the defaults but the rate limit, which would turn the 8 pushy clients away with 429s
-echo '{"rateLimitPerSecond": 0, "queueLength": 4}' >"$T/node.json"
-"$XP" node --config "$T/node.json" --port 0 --port-file "$T/port" >"$T/node.out" 2>"$T/node.err" &
-NODE_PID=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-P=$(cat "$T/port" 2>/dev/null)
-[ -n "$P" ] && ok "node on port $P" || { bad "no port: $(cat "$T/node.err")"; finish; exit 1; }
-code=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat "$T/home/api-token")" \
-  -H 'Content-Type: application/json' -d '{"name":"ds","license":"CC0-1.0"}' "http://127.0.0.1:$P/v1/datasets")
-[ "$code" = 201 ] && ok "dataset ds" || bad "dataset: $code $(cat "$T/body")"
+node_up '{"rateLimitPerSecond": 0, "queueLength": 4}'
+dataset_ds
 supercell 5 5 10 >"$T/c2000.vasp"
 [ "$(sed -n 7p "$T/c2000.vasp")" = "1000 1000" ] && ok "a cell of 2,000 atoms" || bad "supercell: $(sed -n 7p "$T/c2000.vasp")"
-code=$(curl -s -o "$T/body" -w '%{http_code}' --data-binary @"$T/c2000.vasp" "http://127.0.0.1:$P/v1/predict?model=band-gap")
+code=$(curl -s -o "$T/body" -w '%{http_code}' --data-binary @"$T/c2000.vasp" "$U/v1/predict?model=band-gap")
 [ "$code" = 200 ] && ok "its prediction is accepted" || bad "predict of 2,000 atoms: $code $(cat "$T/body")"
 
 "$XP" bench node-load --port "$P" --clients 8 --seconds "$secs" --dataset ds "$T/c2000.vasp" >"$T/load.json"
@@ -42,8 +31,5 @@ jq -e '.read.n > 100 and .read.errors == 0 and .read.p99Ms < 100' "$T/load.json"
 jq -e '.heavy.ok > 0 and .heavy.other == 0 and .heavy.errors == 0 and .heavy.late504 == 0' "$T/load.json" >/dev/null &&
   ok "$(jq .heavy.ok "$T/load.json") predictions done, $(jq .heavy.busy503 "$T/load.json") refused with 503 (queue full)" ||
   bad "heavy: $(jq -c .heavy "$T/load.json")"
-kill -TERM "$NODE_PID"
-wait "$NODE_PID"; rc=$?
-NODE_PID=
-[ "$rc" = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM: exit $rc; $(tail -5 "$T/node.err")"
+node_down
 finish
