@@ -26,6 +26,7 @@ struct xp_daemon {
     double started;
     atomic_int stopping;
     atomic_int inflight;        /* requests between their headers and their completion */
+    atomic_int suspended;       /* connections of heavy requests not yet given their answer */
     pthread_mutex_t store_lock; /* the handlers and the workers take turns on the store */
     pthread_rwlock_t models_lock;
     struct xp_pool *pool;            /* the heavy requests' workers */

@@ -224,6 +224,7 @@ static enum MHD_Result submit(xp_daemon *n, struct MHD_Connection *conn, req *r)
     j->hr = (xp_http_req){r->route,    j->body,     r->len,      j->content_type, xp_query_get,
                           xp_query_unknown, &j->query, j->deadline, job_commit, j};
     MHD_suspend_connection(conn);
+    atomic_fetch_add(&n->suspended, 1);
     r->job = j;
     if (xp_pool_submit(n->pool, j)) {
         r->job = NULL;
@@ -250,6 +251,7 @@ static enum MHD_Result resumed(xp_daemon *n, struct MHD_Connection *conn, req *r
         r->job = NULL;
     } else
         return MHD_YES; /* not answered yet */
+    atomic_fetch_sub(&n->suspended, 1);
     return send_answer(n, conn, r, &a);
 }
 
@@ -349,7 +351,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->answered)
         xp_metrics_observe(n->metrics, r->route.id, r->status,
                            xp_clock_seconds(CLOCK_MONOTONIC) - r->t0);
-    if (r->job) /* closed before its answer (the server stops) */
+    if (r->job || r->has_later) /* closed before its answer */
+        atomic_fetch_sub(&n->suspended, 1);
+    if (r->job)
         xp_pool_release(n->pool, r->job);
     free(r->later.body);
     free(r->body);
@@ -459,6 +463,13 @@ void xp_daemon_shutdown(xp_daemon *n)
          * must be resumed before the server stops); a second, short wait lets them be sent */
         xp_pool_quiesce(n->pool);
         until = xp_clock_seconds(CLOCK_MONOTONIC) + 2;
+    }
+    /* libmicrohttpd must not be stopped with a connection suspended: a job that had begun its
+     * store write when the pool was quiesced finishes it and answers (bounded: one transaction) */
+    until = xp_clock_seconds(CLOCK_MONOTONIC) + 60;
+    while (atomic_load(&n->suspended) > 0 && xp_clock_seconds(CLOCK_MONOTONIC) < until) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(n->mhd);
     n->mhd = NULL;
