@@ -127,14 +127,16 @@ void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
          id == XP_ROUTE_RECORD || (id == XP_ROUTE_DATASETS && !r->route.write)) &&
         xp_hbad_query(&c, none, a))
         return;
-    int heavy = xp_route_heavy(&r->route); /* these take the store lock themselves */
-    if (!heavy)
+    /* the heavy routes take the store lock themselves; /healthz reads no store: it never waits
+     * for a write */
+    int locked = !xp_route_heavy(&r->route) && id != XP_ROUTE_HEALTHZ;
+    if (locked)
         pthread_mutex_lock(&d->store_lock);
     if (id < XP_ROUTE_COUNT && HANDLERS[id])
         HANDLERS[id](&c, a);
     else
         xp_answer_error(a, 404, "no such route");
-    if (!heavy)
+    if (locked)
         pthread_mutex_unlock(&d->store_lock);
 }
 

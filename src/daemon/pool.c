@@ -106,7 +106,7 @@ static void *worker(void *arg)
     for (;;) {
         while (!p->head && !p->stopping)
             pthread_cond_wait(&p->work, &p->mu);
-        if (!p->head)
+        if (p->stopping) /* the jobs left are the timer's to answer */
             break;
         xp_job *j = p->head;
         dequeue(p, j);
