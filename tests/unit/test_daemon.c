@@ -336,26 +336,22 @@ static void config(void **state)
     assert_int_equal(c.anchor_every_s, 7);
     assert_int_equal(c.watch_rounds, 1);
     assert_int_equal(c.reorg_depth, 12);
-    /* the request limits (docs/operations.md): defaults, then every key */
+    /* the request limits (docs/operations.md): each key's default, then a value given */
     xp_node_config_defaults(&c);
-    assert_int_equal(c.max_connections, 256);
-    assert_int_equal(c.timeout_s, 10);
-    assert_int_equal(c.per_ip, 32);
-    assert_int_equal(c.workers, 0);
-    assert_int_equal(c.queue_len, 32);
-    assert_int_equal(c.deadline_s, 60);
-    assert_int_equal(c.rate, 50);
-    assert_int_equal(c.burst, 100);
+    const struct {
+        const unsigned *field;
+        unsigned def, given;
+    } lim[] = {{&c.max_connections, 256, 256}, {&c.timeout_s, 10, 10},  {&c.per_ip, 32, 0},
+               {&c.workers, 0, 256},           {&c.queue_len, 32, 10000}, {&c.deadline_s, 60, 3600},
+               {&c.rate, 50, 1000000},         {&c.burst, 100, 1}};
+    for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
+        assert_int_equal(*lim[i].field, lim[i].def);
     const char *limits = "{\"maxConnectionsPerIp\":0,\"workerThreads\":256,\"queueLength\":10000,"
                          "\"requestDeadlineSeconds\":3600,\"rateLimitPerSecond\":1000000,"
                          "\"rateLimitBurst\":1,\"anchorEveryRecords\":4294967296}";
     assert_int_equal(xp_node_config_parse(limits, strlen(limits), &c, &err), 0);
-    assert_int_equal(c.per_ip, 0);
-    assert_int_equal(c.workers, 256);
-    assert_int_equal(c.queue_len, 10000);
-    assert_int_equal(c.deadline_s, 3600);
-    assert_int_equal(c.rate, 1000000);
-    assert_int_equal(c.burst, 1);
+    for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
+        assert_int_equal(*lim[i].field, lim[i].given);
     assert_true(c.anchor_every_records == 4294967296ULL);
     assert_int_equal(c.port, 8547); /* a key not given keeps its value */
     const char *watch = "{\"watchRounds\":false,\"reorgDepth\":0}";
