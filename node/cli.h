@@ -80,6 +80,7 @@ int xp_cmd_bench_merkle(int argc, char **argv);
 int xp_cmd_eth(int argc, char **argv);
 int xp_cmd_bench_chain(int argc, char **argv);
 int xp_cmd_bench_tx(int argc, char **argv);
+int xp_cmd_bench_node_load(int argc, char **argv);
 
 /* Prediction records (issue 8): prove, verify, trace openings. */
 struct xp_inclusion_doc;

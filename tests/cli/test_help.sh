@@ -22,7 +22,7 @@ COMMANDS=("version" "keccak" "key new" "key address" "key import" "hash" "same"
   "round show" "round commit" "round reveal" "round settle" "round royalties" "round withdraw"
   "oracle sign" "oracle submit" "challenge" "dispute show" "dispute claim" "dispute concede"
   "dispute respond" "bench hash" "bench hash-scale" "bench merkle" "bench dedup" "bench infer"
-  "bench open" "bench verify" "bench dispute" "bench tx" "bench chain" "help")
+  "bench open" "bench verify" "bench dispute" "bench tx" "bench chain" "bench node-load" "help")
 # the words that reach each command's parser (devnet's subcommand is a positional word)
 words() { case "$1" in devnet) echo "devnet up" ;; *) echo "$1" ;; esac; }
 
