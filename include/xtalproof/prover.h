@@ -309,6 +309,13 @@ typedef struct xp_verify_report {
 int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,
                    xp_error *err);
 
+/* The model a record names: the file or name given, else the record's modelName among the model
+ * files (xp_model_open) when its keccak is modelHash. A modelName that would be read as a path is
+ * not looked up (the record is outside input). *m is NULL when there is none; XP_ENOTFOUND says
+ * why, ending "give <hint>" (what the caller takes in place of the lookup, e.g. "--model FILE"). */
+int xp_pred_record_model(const char *given, const xp_pred_record *r, const char *hint,
+                         xp_model **m, xp_error *err);
+
 /* ---- verifying against the chain ------------------------------------------------------ */
 
 typedef struct xp_verify_chain_in {
