@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all build bootstrap test test-unit test-asan fuzz fuzz-smoke demo clean format
+.PHONY: all build bootstrap test test-unit test-asan fuzz fuzz-smoke demo clean format python
 
 all: build
 
@@ -16,6 +16,17 @@ build:
 
 bootstrap:
 	bash scripts/bootstrap.sh
+
+# The Python package (python/, docs/python.md) in a virtual environment under the build folder,
+# offline: Debian's pip and setuptools, and cffi, numpy, pymatgen and ASE from Debian (the venv
+# sees the system's packages). Then `. $(BUILD)/venv/bin/activate` and `import xtalproof`.
+PYTHON_VENV := $(BUILD)/venv
+python: build
+	[ -x $(PYTHON_VENV)/bin/python3 ] || /usr/bin/python3 -m venv --system-site-packages $(PYTHON_VENV)
+	XTALPROOF_BUILD=$(abspath $(BUILD)) $(PYTHON_VENV)/bin/pip install -q --no-build-isolation \
+	  --no-index --force-reinstall --no-deps ./python
+	cd / && $(abspath $(PYTHON_VENV))/bin/python3 -c "import xtalproof; print('xtalproof', \
+	  xtalproof.__version__, 'over', xtalproof.LIBRARY_PATH)"
 
 # All tests: the contracts (forge), unit and integration tests (ctest), then the unit tests
 # again under ASan+UBSan.

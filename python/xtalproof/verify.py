@@ -71,7 +71,12 @@ def verify(record: Any, structure: "str | os.PathLike | None" = None,
     network, with ``rpc`` (a JSON-RPC URL) the chain's checks as ``verify --rpc`` (with
     ``provenance``, ``dataset_id``, ``from_block``). Checks whose input is missing are SKIP."""
     rec = _bytes_of(record)
-    keep = []
+    keep = []  # the C strings the options point at, alive until the call returns
+
+    def c(b: bytes):
+        keep.append(ffi.new("char[]", b))
+        return keep[-1]
+
     o = ffi.new("xtp_verify_options *")
     o.dataset_id = -1 if dataset_id is None else int(dataset_id)
     o.from_block = from_block
@@ -79,12 +84,11 @@ def verify(record: Any, structure: "str | os.PathLike | None" = None,
     if structure is not None:
         with open(structure, "rb") as f:
             data = f.read()
-        keep += [cstr(os.fspath(structure)), data]
-        o.structure_name, o.structure_data, o.structure_len = keep[-2], keep[-1], len(data)
+        o.structure_name = c(os.fsencode(structure))
+        o.structure_data, o.structure_len = c(data), len(data)
     for field, value in (("model", model), ("rpc_url", rpc), ("provenance", provenance)):
         if value is not None:
-            keep.append(cstr(value))
-            setattr(o, field, keep[-1])
+            setattr(o, field, c(cstr(value)))
     checks = ffi.new("xtp_check[]", lib.XTP_MAX_CHECKS)
     n, failed = ffi.new("size_t *"), ffi.new("size_t *")
     err = new_error()
