@@ -133,8 +133,9 @@ XTP_EXPORT int xtp_same(const xtp_structure *a, const xtp_structure *b,
 
 /* Groups n structures: crystal[i] is the index of the first structure with i's symhash (the same
  * crystal), material[i] the index of the first structure the matcher finds to be the same
- * material (an index by symhash, protohash and composition, as `bench dedup`). Either may be
- * NULL. A structure that cannot be hashed or prepared fails the whole call, naming it. */
+ * material (an index by symhash, protohash and composition, as `bench dedup`; the matcher
+ * prepares the first structure of each crystal only, the others follow it). Either may be NULL.
+ * A structure that cannot be hashed or prepared fails the whole call, naming its index. */
 XTP_EXPORT int xtp_group(xtp_structure *const *s, size_t n, const xtp_match_options *opts,
                          size_t *crystal, size_t *material, xtp_error *err);
 

@@ -122,12 +122,11 @@ int xtp_verify_consistency(const char *json, size_t len, xtp_proof_info *info, x
 {
     xp_consistency_doc d;
     xp_error e = {0};
-    int rc = xp_consistency_doc_parse(json, len, &d, &e);
-    if (!rc)
-        rc = xp_consistency_doc_verify(&d, &e);
-    if (rc)
+    int rc;
+    if ((rc = xp_consistency_doc_parse(json, len, &d, &e)) ||
+        (rc = xp_consistency_doc_verify(&d, &e)))
         return xtp_error_from(err, &e, rc);
-    memset(info, 0, sizeof *info);
+    *info = (xtp_proof_info){.from_version = d.from_version};
     snprintf(info->dataset, sizeof info->dataset, "%s", d.dataset);
     info->from_version = d.from_version;
     info->to_version = d.to_version;

@@ -290,7 +290,7 @@ int xtp_same(const xtp_structure *a, const xtp_structure *b, const xtp_match_opt
 /* ---- grouping ---------------------------------------------------------------------------- */
 
 typedef struct keyed {
-    uint8_t symhash[32];
+    uint8_t symhash[32], protohash[32];
     size_t i;
 } keyed;
 
@@ -302,7 +302,7 @@ static int by_hash_then_index(const void *a, const void *b)
 }
 
 /* one structure into the material index: its group is the first structure it matches */
-static int group_one(xp_xtal_index *idx, const xtp_structure *s, size_t i, const xp_xtal_id *id,
+static int group_one(xp_xtal_index *idx, const xtp_structure *s, size_t i, const keyed *key,
                      const xp_match_opts *mo, size_t *material, xp_error *e)
 {
     xp_match_cell cell;
@@ -311,8 +311,8 @@ static int group_one(xp_xtal_index *idx, const xtp_structure *s, size_t i, const
         return rc;
     xp_index_hit hit;
     uint64_t found = 0;
-    if ((rc = xp_xtal_index_find(idx, id->symhash, id->protohash, &cell, &hit, &found, NULL, NULL,
-                                 e))) {
+    if ((rc = xp_xtal_index_find(idx, key->symhash, key->protohash, &cell, &hit, &found, NULL,
+                                 NULL, e))) {
         xp_match_cell_clear(&cell);
         return rc;
     }
@@ -322,10 +322,37 @@ static int group_one(xp_xtal_index *idx, const xtp_structure *s, size_t i, const
         return XP_OK;
     }
     material[i] = i;
-    rc = xp_xtal_index_add(idx, id->symhash, id->protohash, &cell, i, e);
+    rc = xp_xtal_index_add(idx, key->symhash, key->protohash, &cell, i, e);
     if (rc)
         xp_match_cell_clear(&cell);
     return rc;
+}
+
+/* every structure's hashes (in input order) and the first structure of its crystal */
+static int group_crystals(xtp_structure *const *s, size_t n, keyed *k, size_t *first,
+                          xp_error *e)
+{
+    int rc = XP_OK;
+    for (size_t i = 0; i < n; i++) {
+        xp_xtal_id id;
+        if ((rc = xp_xtal_identify(xtp_s(s[i]), NULL, &id, e)))
+            return xp_error_prefix(e, rc, "structure %zu", i);
+        memcpy(k[i].symhash, id.symhash, 32);
+        memcpy(k[i].protohash, id.protohash, 32);
+        k[i].i = i;
+        xp_xtal_id_clear(&id);
+    }
+    keyed *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted)
+        return xp_error_set(e, XP_ENOMEM, "out of memory");
+    memcpy(sorted, k, n * sizeof *k);
+    qsort(sorted, n, sizeof *sorted, by_hash_then_index);
+    for (size_t j = 0; j < n; j++)
+        first[sorted[j].i] = j && !memcmp(sorted[j].symhash, sorted[j - 1].symhash, 32)
+                                 ? first[sorted[j - 1].i]
+                                 : sorted[j].i;
+    free(sorted);
+    return XP_OK;
 }
 
 int xtp_group(xtp_structure *const *s, size_t n, const xtp_match_options *opts, size_t *crystal,
@@ -337,36 +364,24 @@ int xtp_group(xtp_structure *const *s, size_t n, const xtp_match_options *opts, 
     xp_match_opts mo;
     match_opts(opts, 0, &mo);
     keyed *k = malloc((n ? n : 1) * sizeof *k);
+    size_t *first = malloc((n ? n : 1) * sizeof *first);
     xp_xtal_index *idx = material ? xp_xtal_index_new(&mo) : NULL;
-    if (!k || (material && !idx)) {
-        free(k);
-        xp_xtal_index_free(idx);
-        return xtp_error_msg(err, XTP_ENOMEM, "out of memory");
-    }
     xp_error e = {0};
-    size_t i;
-    for (i = 0; i < n; i++) {
-        xp_xtal_id id;
-        if ((rc = xp_xtal_identify(xtp_s(s[i]), NULL, &id, &e)))
-            break;
-        memcpy(k[i].symhash, id.symhash, 32);
-        k[i].i = i;
-        if (material)
-            rc = group_one(idx, s[i], i, &id, &mo, material, &e);
-        xp_xtal_id_clear(&id);
-        if (rc)
-            break;
-    }
-    if (rc)
-        xp_error_prefix(&e, rc, "structure %zu", i);
-    if (!rc && crystal) {
-        qsort(k, n, sizeof *k, by_hash_then_index);
-        for (size_t j = 0; j < n; j++)
-            crystal[k[j].i] = j && !memcmp(k[j].symhash, k[j - 1].symhash, 32)
-                                  ? crystal[k[j - 1].i]
-                                  : k[j].i;
-    }
+    if (!k || !first || (material && !idx))
+        rc = xp_error_set(&e, XP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = group_crystals(s, n, k, first, &e);
+    /* the matcher prepares only the first structure of each crystal: the others are its
+       material by their symhash */
+    for (size_t i = 0; !rc && material && i < n; i++)
+        if (first[i] != i)
+            material[i] = material[first[i]];
+        else if ((rc = group_one(idx, s[i], i, &k[i], &mo, material, &e)))
+            xp_error_prefix(&e, rc, "structure %zu", i);
+    if (!rc && crystal)
+        memcpy(crystal, first, n * sizeof *first);
     free(k);
+    free(first);
     xp_xtal_index_free(idx);
     return rc ? xtp_error_from(err, &e, rc) : XTP_OK;
 }
