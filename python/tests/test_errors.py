@@ -121,3 +121,11 @@ def test_predict_releases_the_gil():
     t.join()
     # with the GIL held for the whole call the counter could not run at all
     assert took < 0.05 or ticks[0] >= 5, (took, ticks[0])
+
+
+def test_predict_takes_one_or_many():
+    m = xtalproof.Model("formation-energy-per-atom")
+    one = m.predict(NACL)
+    assert len(one) == 1
+    assert m.predict((NACL, NACL, NACL)) == one * 3  # a tuple of three structures is three
+    assert m.predict(x for x in [NACL, NACL]) == one * 2

@@ -53,10 +53,8 @@ class Model:
         library, the GIL released during each. A single structure may be given alone.
         ``symhash`` adds each structure's symhash. ``errors="raise"`` raises the first failure
         with the library's sentence; ``"keep"`` returns it in that structure's ``error``."""
-        from .structures import Crystal, crystal, handles
-        if isinstance(structures, (str, bytes)) or not hasattr(structures, "__iter__") \
-                or type(structures).__module__.startswith(("pymatgen", "ase")) \
-                or isinstance(structures, (Crystal, dict, tuple)):
+        from .structures import crystal, handles, is_one
+        if is_one(structures):
             structures = [structures]
         if errors not in ("raise", "keep"):
             raise ValueError('errors is "raise" or "keep"')

@@ -196,6 +196,20 @@ def crystal(s: Any) -> Crystal:
                             "Structure, an ASE Atoms, a path, or (lattice, species, frac)")
 
 
+def is_one(x: Any) -> bool:
+    """Whether x is one structure (rather than a collection of them)."""
+    if isinstance(x, (Crystal, str, bytes, os.PathLike, dict)):
+        return True
+    if type(x).__module__.startswith(("pymatgen", "ase")):
+        return True
+    if isinstance(x, (tuple, list)) and len(x) == 3:
+        try:  # (lattice, species, frac): the first is 3 rows of 3 numbers
+            return np.asarray(x[0], dtype=np.float64).shape == (3, 3)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
 def crystals(items: Iterable[Any]) -> List[Crystal]:
     """Each item of an iterable as a :class:`Crystal`."""
     return [crystal(x) for x in items]
