@@ -73,6 +73,12 @@ def test_predict_and_errors(node):
         xtalproof.Node(url, "wrong-token").create_dataset("x", "MIT")
     assert e.value.status == 401
     assert n.predictions()["predictions"] == []
+    with pytest.raises(xtalproof.NodeError) as e:  # this node has no key to sign with
+        n.make_prediction(f, "formation-energy-per-atom")
+    assert e.value.status == 409
+    with pytest.raises(xtalproof.NodeError) as e:
+        n.prediction("0x" + "ab" * 32)
+    assert e.value.status == 404
     with pytest.raises(xtalproof.NodeError) as e:
         n.round(0)
     assert e.value.status in (400, 404)

@@ -40,6 +40,15 @@ def test_verify_equals_cli(record):
     assert "SKIP" in [c.status for c in bare.checks]
 
 
+def test_verify_rpc_equals_cli(record):
+    """With an RPC URL nothing answers at, the chain's checks say so as the program's do."""
+    url = "http://127.0.0.1:9"
+    v = xtalproof.verify(str(record), structure=STRUCTURE, model=MODEL, rpc=url, timeout_ms=2000)
+    assert [(c.status, c.name, c.reason) for c in v.checks] == \
+        cli_checks(str(record), "--structure", STRUCTURE, "--model", MODEL, "--rpc", url)
+    assert len(v.checks) > 10
+
+
 def test_tampered_record_fails(record, tmp_path):
     rec = json.loads(record.read_text())
     rec["valueQ"] = str(int(rec["valueQ"]) + 1) if isinstance(rec["valueQ"], str) \
