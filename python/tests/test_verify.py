@@ -81,13 +81,16 @@ def test_inclusion_and_consistency_proofs(tmp_path, monkeypatch):
     with pytest.raises(xtalproof.ProofError, match="not the structure"):
         xtalproof.verify_proof(proof, structure=os.path.join(cifs, files[0]))
     doc = json.loads(proof)
+    assert xtalproof.verify_proof(doc).index == info.index  # the parsed dict works as the text
     doc["root"] = doc["leafHash"]
-    with pytest.raises(xtalproof.XtalproofError):
+    with pytest.raises(xtalproof.ProofError, match="does not lead"):
         xtalproof.verify_proof(doc)
     cons = run_cli("consistency", "--dataset", "d1", "--from", "1", "--to", "2").stdout
     c = xtalproof.verify_consistency(cons)
     assert (c.from_version, c.to_version, c.from_size, c.to_size) == (1, 2, 4, 7)
     doc = json.loads(cons)
     doc["fromRoot"], doc["toRoot"] = doc["toRoot"], doc["fromRoot"]
-    with pytest.raises(xtalproof.XtalproofError):
+    with pytest.raises(xtalproof.ProofError, match="does not lead"):
         xtalproof.verify_consistency(doc)
+    with pytest.raises(xtalproof.InvalidInputError):
+        xtalproof.verify_consistency('{"dataset": "d1"}')

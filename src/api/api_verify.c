@@ -58,6 +58,8 @@ int xtp_verify(const char *record, size_t len, const xtp_verify_options *opts, x
     int rc = chain_in(o, &chain, &e);
     if (rc)
         return xtp_error_from(err, &e, rc);
+    if (!checks || !n || !failed)
+        return xtp_error_msg(err, XTP_EINVAL, "no room for the checks");
     if (!record || len > XP_PRED_MAX_BYTES)
         return xtp_error_msg(err, XTP_EINVAL, "the record is missing or larger than %d bytes",
                              XP_PRED_MAX_BYTES);

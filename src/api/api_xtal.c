@@ -121,6 +121,8 @@ int xtp_read(const char *path, const char *species, xtp_structure ***items, size
     xp_error e = {0};
     *items = NULL;
     *n = 0;
+    if (!path)
+        return xtp_error_msg(err, XTP_EINVAL, "no path given");
     int rc = xp_read_structures(path, &ro, &list, &e);
     return rc ? xtp_error_from(err, &e, rc) : take_list(&list, items, n, err);
 }
@@ -133,6 +135,8 @@ int xtp_read_mem(const char *name, const char *data, size_t len, const char *spe
     xp_error e = {0};
     *items = NULL;
     *n = 0;
+    if (!data && len)
+        return xtp_error_msg(err, XTP_EINVAL, "no data given");
     int rc = xp_read_structures_mem(name ? name : "data", data, len, &ro, &list, &e);
     return rc ? xtp_error_from(err, &e, rc) : take_list(&list, items, n, err);
 }
@@ -174,9 +178,10 @@ int xtp_identify(const xtp_structure *h, double symprec, double angle_tolerance,
 {
     const xp_structure *s = xtp_s(h);
     xp_hash_opts ho = {.symprec = symprec, .angle_tolerance = angle_tolerance};
-    if (symprec < 0 || symprec > 1)
-        return xtp_error_msg(err, XTP_EINVAL, "symprec must be a number of Å in (0, 1]");
-    if (angle_tolerance > 90)
+    if (!(symprec >= 0 && symprec <= 1))
+        return xtp_error_msg(err, XTP_EINVAL,
+                             "symprec must be a number of Å in (0, 1] (0: the default)");
+    if (!(angle_tolerance <= 90))
         return xtp_error_msg(err, XTP_EINVAL, "angle_tolerance must be at most 90 degrees");
     xp_xtal_id id;
     xp_error e = {0};
