@@ -201,11 +201,15 @@ typedef struct xtp_verify_options {
     int64_t dataset_id;         /* -1: none */
     uint64_t from_block;
     long timeout_ms;            /* per RPC request; 0: 5000 */
+    const char *opening_name;   /* the openings file's name (messages), or NULL */
+    const char *opening_data;   /* its text (opening_len bytes): what `trace open` prints, one
+                                   opening or one per line (verify --opening), or NULL */
+    size_t opening_len;
 } xtp_verify_options;
 
 /* Every check `verify` makes on the record's JSON text: *n checks are written to checks (room for
  * XTP_MAX_CHECKS), *failed counts the FAILs. A record that does not parse is one FAIL check
- * named "record". Returns nonzero only when the checks could not run (a model given and not
+ * named "record"; an opening line that does not read is a FAIL named "opening". Returns nonzero only when the checks could not run (a model given and not
  * found, out of memory). */
 XTP_EXPORT int xtp_verify(const char *record, size_t len, const xtp_verify_options *opts,
                           xtp_check *checks, size_t *n, size_t *failed, xtp_error *err);

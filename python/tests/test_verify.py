@@ -49,6 +49,26 @@ def test_verify_rpc_equals_cli(record):
     assert len(v.checks) > 10
 
 
+def test_openings_equal_cli(record, tmp_path):
+    """Openings from `xtalproof trace open`, good, bad and none, checked as `verify --opening`."""
+    lines = [run_cli("trace", "open", str(record), "--structure", STRUCTURE, "--step",
+                     step).stdout.strip() for step in ("mean", "head")]
+    good = tmp_path / "openings.jsonl"
+    good.write_text("\n".join(lines) + "\n")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"nope": 1}\n\n' + lines[0] + "\ngarbage\n")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    for f, ok in ((good, True), (bad, False), (empty, False)):
+        v = xtalproof.verify(str(record), structure=STRUCTURE, model=MODEL, opening=str(f))
+        assert v.ok == ok, str(v)
+        assert [(c.status, c.name, c.reason) for c in v.checks] == \
+            cli_checks(str(record), "--structure", STRUCTURE, "--model", MODEL, "--opening",
+                       str(f))
+    v = xtalproof.verify(str(record), structure=STRUCTURE, model=MODEL, opening=lines[1])
+    assert [c.reason for c in v.checks if c.name == "opening"][0].startswith("step head holds")
+
+
 def test_tampered_record_fails(record, tmp_path):
     rec = json.loads(record.read_text())
     rec["valueQ"] = str(int(rec["valueQ"]) + 1) if isinstance(rec["valueQ"], str) \

@@ -86,6 +86,7 @@ typedef struct xtp_verify_options {
     const char *structure_name; const char *structure_data; size_t structure_len;
     const char *model; const char *rpc_url; const char *provenance; int64_t dataset_id;
     uint64_t from_block; long timeout_ms;
+    const char *opening_name; const char *opening_data; size_t opening_len;
 } xtp_verify_options;
 int xtp_verify(const char *record, size_t len, const xtp_verify_options *opts,
                xtp_check *checks, size_t *n, size_t *failed, xtp_error *err);

@@ -64,12 +64,15 @@ def _bytes_of(doc: Any) -> bytes:
 def verify(record: Any, structure: "str | os.PathLike | None" = None,
            model: Optional[str] = None, rpc: Optional[str] = None,
            provenance: Optional[str] = None, dataset_id: Optional[int] = None,
-           from_block: int = 0, timeout_ms: int = 0) -> Verification:
+           from_block: int = 0, timeout_ms: int = 0,
+           opening: "str | os.PathLike | None" = None) -> Verification:
     """Every check ``xtalproof verify`` makes on a prediction record (a path, its JSON text or
     the parsed dict): with ``structure`` (the structure file) its hashes and inclusion, with the
     model (``model``, else the record's modelName when its hash matches) the re-run of the
     network, with ``rpc`` (a JSON-RPC URL) the chain's checks as ``verify --rpc`` (with
-    ``provenance``, ``dataset_id``, ``from_block``). Checks whose input is missing are SKIP."""
+    ``provenance``, ``dataset_id``, ``from_block``), with ``opening`` (a file of what
+    ``xtalproof trace open`` prints, or that text) each opening recomputed against the record's
+    roots. Checks whose input is missing are SKIP."""
     rec = _bytes_of(record)
     keep = []  # the C strings the options point at, alive until the call returns
 
@@ -86,6 +89,14 @@ def verify(record: Any, structure: "str | os.PathLike | None" = None,
             data = f.read()
         o.structure_name = c(os.fsencode(structure))
         o.structure_data, o.structure_len = c(data), len(data)
+    if opening is not None:
+        if isinstance(opening, os.PathLike) or not str(opening).lstrip().startswith("{"):
+            with open(opening, "rb") as f:
+                lines = f.read()
+            o.opening_name = c(os.fsencode(opening))
+        else:
+            lines = str(opening).encode("utf-8")
+        o.opening_data, o.opening_len = c(lines), len(lines)
     for field, value in (("model", model), ("rpc_url", rpc), ("provenance", provenance)):
         if value is not None:
             setattr(o, field, c(cstr(value)))

@@ -42,9 +42,10 @@ static int chain_in(const xtp_verify_options *o, xp_verify_chain_in *c, xp_error
     return XP_OK;
 }
 
-/* everything the checks need, on the heap: a record and a report are large */
+/* everything the checks need, on the heap: a record, the openings and a report are large */
 typedef struct verify_state {
     xp_pred_record rec;
+    xp_openings op;
     xp_verify_report rep;
 } verify_state;
 
@@ -82,17 +83,27 @@ int xtp_verify(const char *record, size_t len, const xtp_verify_options *opts, x
         free(v);
         return xtp_error_from(err, &e, rc);
     }
+    if (o->opening_data)
+        xp_openings_read(o->opening_name ? o->opening_name : "the openings", o->opening_data,
+                         o->opening_len, &v->op);
     xp_verify_in in = {.structure_name = o->structure_data ? o->structure_name : NULL,
                        .structure_data = o->structure_data,
                        .structure_len = o->structure_len,
-                       .model = m};
+                       .model = m,
+                       .openings = v->op.layer,
+                       .nopenings = v->op.nlayer,
+                       .step_openings = v->op.step,
+                       .nstep_openings = v->op.nstep};
     if (in.structure_data && !in.structure_name)
         in.structure_name = "structure";
     rc = xp_pred_verify(&v->rec, &in, &v->rep, &e);
     if (!rc && o->rpc_url)
         rc = xp_pred_verify_chain(&v->rec, &chain, &v->rep, &e);
-    if (!rc)
+    if (!rc) {
+        xp_openings_report(&v->op, &v->rep);
         copy_checks(&v->rep, checks, n, failed);
+    }
+    xp_openings_free(&v->op);
     xp_model_free(m);
     free(v);
     return rc ? xtp_error_from(err, &e, rc) : XTP_OK;
