@@ -60,7 +60,7 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
     json_t *v;
     json_object_foreach(rc ? NULL : root, key, v)
     {
-        long long n;
+        long long n = 0;
         if (!strcmp(key, "home"))
             rc = get_path(v, key, c->home, err);
         else if (!strcmp(key, "portFile"))
