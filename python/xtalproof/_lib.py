@@ -6,7 +6,7 @@ The library is found, in order, at:
 1. ``$XTALPROOF_LIB``: the path of ``libxtalproof.so`` (or of the folder holding it);
 2. the build tree this package was installed from (``_build_path.py``, written by setup.py when
    it found ``build/lib/libxtalproof.so`` beside ``python/``);
-3. the system's library path (``libxtalproof.so.1``, as ``cmake --install`` puts it).
+3. the system's library path (``libxtalproof.so.1``, as ``make install`` puts it).
 """
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def _open():
             continue
         return lib, path
     raise ImportError("xtalproof: libxtalproof.so could not be loaded; set XTALPROOF_LIB to its "
-                      "path or install the library (make build; cmake --install build). Tried: "
+                      "path or install the library (make install). Tried: "
                       + "; ".join(tried))
 
 
