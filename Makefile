@@ -12,7 +12,7 @@ WFLAG = $(if $(WERROR),-DXTALPROOF_WERROR=$(WERROR))
 PREFIX ?= /usr/local
 
 .PHONY: all build bootstrap test test-unit test-asan fuzz fuzz-smoke demo clean format \
-        install uninstall release-check package package-test gpu-check
+        install uninstall release-check package package-test gpu-check python
 
 all: build
 
@@ -40,7 +40,7 @@ release-check:
 package:
 	cmake -S . -B build-pkg -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
 	  -DXTALPROOF_CUDA=OFF -DXTALPROOF_SOURCE_MODELS=OFF >/dev/null
-	cmake --build build-pkg -j $(JOBS) --target xtalproof_cli xtalproof_man
+	cmake --build build-pkg -j $(JOBS) --target xtalproof_cli xtalproof_shared xtalproof_man
 	cd build-pkg && cpack -G DEB
 
 package-test:
@@ -52,6 +52,17 @@ gpu-check:
 
 bootstrap:
 	bash scripts/bootstrap.sh
+
+# The Python package (python/, docs/python.md) in a virtual environment under the build folder,
+# offline: Debian's pip and setuptools, and cffi, numpy, pymatgen and ASE from Debian (the venv
+# sees the system's packages). Then `. $(BUILD)/venv/bin/activate` and `import xtalproof`.
+PYTHON_VENV := $(BUILD)/venv
+python: build
+	[ -x $(PYTHON_VENV)/bin/python3 ] || /usr/bin/python3 -m venv --system-site-packages $(PYTHON_VENV)
+	XTALPROOF_BUILD=$(abspath $(BUILD)) $(PYTHON_VENV)/bin/pip install -q --no-build-isolation \
+	  --no-index --force-reinstall --no-deps ./python
+	cd / && $(abspath $(PYTHON_VENV))/bin/python3 -c "import xtalproof; print('xtalproof', \
+	  xtalproof.__version__, 'over', xtalproof.LIBRARY_PATH)"
 
 # All tests: the contracts (forge), unit and integration tests (ctest), then the unit tests
 # again under ASan+UBSan.

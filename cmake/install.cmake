@@ -7,9 +7,9 @@ include(GNUInstallDirs)
 set(XP_DATA_DIR ${CMAKE_INSTALL_DATADIR}/xtalproof)
 set(XP_DOC_DIR ${CMAKE_INSTALL_DOCDIR})
 
-# the program finds the installed models and contracts (after $XTALPROOF_MODELS, ./models and
-# the source tree)
-target_compile_definitions(xtalproof PRIVATE
+# the program and the shared library find the installed models (after $XTALPROOF_MODELS,
+# ./models and the source tree)
+target_compile_definitions(xtalproof_objs PRIVATE
   XP_MODELS_INSTALL_DIR="${CMAKE_INSTALL_FULL_DATADIR}/xtalproof/models")
 
 install(TARGETS xtalproof_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

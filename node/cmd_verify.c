@@ -19,97 +19,16 @@ typedef struct verify_args {
 
 typedef struct verify_run {
     xp_pred_record rec;
-    xp_trace_opening openings[XP_VERIFY_MAX_OPENINGS];
-    size_t nopenings;
-    xp_step_opening steps[XP_VERIFY_MAX_OPENINGS]; /* a version-2 record's step openings */
-    size_t nsteps;
-    char bad_openings[4][XP_ERROR_MAX]; /* the first lines that could not be read */
-    size_t nbad;
+    xp_openings op;
     xp_verify_report rep;
     int parsed; /* the record could be read */
     char why[XP_ERROR_MAX];
 } verify_run;
 
-/* The model a record names: the file given, else the record's modelName among the model files
- * when its keccak is modelHash. A name that would be read as a path is not looked up (the record
- * is outside input). *m is NULL when there is none; XP_ENOTFOUND says why. */
+/* The model a record names (xp_pred_record_model); the command's messages name --model. */
 int xp_cli_record_model(const char *given, const xp_pred_record *r, xp_model **m, xp_error *err)
 {
-    char path[4096];
-    size_t n = strlen(r->model_name);
-    *m = NULL;
-    if (given)
-        return xp_model_open(given, m, path, sizeof path, err);
-    if (strchr(r->model_name, '/') || (n > 4 && !strcmp(r->model_name + n - 4, ".xpm")))
-        return xp_error_set(err, XP_ENOTFOUND,
-                            "the record's modelName is not a model name; give --model FILE");
-    int rc = xp_model_open(r->model_name, m, path, sizeof path, err);
-    if (rc)
-        return rc;
-    if (memcmp((*m)->hash, r->model_hash, 32) != 0) {
-        xp_model_free(*m);
-        *m = NULL;
-        return xp_error_set(err, XP_ENOTFOUND,
-                            "%s is not the record's model (its keccak is not modelHash); give "
-                            "--model FILE",
-                            path);
-    }
-    return XP_OK;
-}
-
-/* One opening, a step's (version 2, it names a "step") or a layer's (version 1). */
-static int parse_opening(const char *text, size_t n, verify_run *v, xp_error *e)
-{
-    if (v->nopenings + v->nsteps == XP_VERIFY_MAX_OPENINGS)
-        return xp_error_set(e, XP_EINVAL, "more than %d openings", XP_VERIFY_MAX_OPENINGS);
-    int step = 0;
-    for (size_t i = 0; i + 6 <= n && !step; i++)
-        step = !memcmp(text + i, "\"step\"", 6);
-    if (step) {
-        int rc = xp_step_opening_parse(text, n, &v->steps[v->nsteps], e);
-        v->nsteps += rc == 0;
-        return rc;
-    }
-    int rc = xp_trace_opening_parse(text, n, &v->openings[v->nopenings], e);
-    v->nopenings += rc == 0;
-    return rc;
-}
-
-/* An openings file: one opening, or one per line (trace open's output lines put together). */
-static void read_openings(const char *path, const char *text, size_t len, verify_run *v)
-{
-    xp_error e = {0};
-    if (parse_opening(text, len, v, &e) == 0)
-        return;
-    size_t lines = 0;
-    for (const char *p = text, *end = text + len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        int blank = 1;
-        for (size_t i = 0; i < n && blank; i++)
-            blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\r';
-        lines++;
-        if (!blank) {
-            e.msg[0] = '\0';
-            int full = v->nopenings + v->nsteps == XP_VERIFY_MAX_OPENINGS;
-            parse_opening(p, n, v, &e);
-            if (e.msg[0] && v->nbad < 4)
-                snprintf(v->bad_openings[v->nbad++], XP_ERROR_MAX, "%.200s line %zu: %.280s", path,
-                         lines, e.msg);
-            if (full)
-                break;
-        }
-        p += n + 1;
-    }
-    if (v->nopenings + v->nsteps == 0 && v->nbad == 0)
-        snprintf(v->bad_openings[v->nbad++], XP_ERROR_MAX, "%.200s holds no opening", path);
-}
-
-static void free_openings(verify_run *v)
-{
-    for (size_t i = 0; i < v->nsteps; i++)
-        xp_step_opening_free(&v->steps[i]);
-    v->nsteps = 0;
+    return xp_pred_record_model(given, r, "--model FILE", m, err);
 }
 
 /* One whole verification; returns 0 with the outcome in v, or a usage-level failure (an input
@@ -134,7 +53,7 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
         /* a step opening carries its weights leaves (up to 32 KiB, 64 KiB of hex) */
         if ((rc = xp_file_read(a->opening, (size_t)16 << 20, &text, &len, err)))
             return rc;
-        read_openings(a->opening, text, len, v);
+        xp_openings_read(a->opening, text, len, &v->op);
         free(text);
     }
     if (a->structure && (rc = xp_file_read(a->structure, MAX_STRUCTURE, &sdata, &slen, err)))
@@ -145,26 +64,16 @@ static int verify_once(const verify_args *a, verify_run *v, xp_error *err)
         free(sdata);
         return rc;
     }
-    xp_verify_in in = {a->structure, sdata, slen, m, v->openings, v->nopenings, v->steps,
-                       v->nsteps};
+    xp_verify_in in = {a->structure, sdata, slen, m, v->op.layer, v->op.nlayer, v->op.step,
+                       v->op.nstep};
     rc = xp_pred_verify(&v->rec, &in, &v->rep, err);
     if (!rc && a->chain.url)
         rc = xp_pred_verify_chain(&v->rec, &a->chain, &v->rep, err);
-    if (!rc && v->nbad) { /* openings that cannot be read fail in place of the SKIP line */
-        if (v->nopenings + v->nsteps == 0) {
-            v->rep.n--;
-        }
-        for (size_t i = 0; i < v->nbad && v->rep.n < XP_VERIFY_MAX_CHECKS; i++) {
-            xp_check *c = &v->rep.check[v->rep.n++];
-            c->name = "opening";
-            c->status = XP_CHECK_FAIL;
-            snprintf(c->reason, sizeof c->reason, "%s", v->bad_openings[i]);
-            v->rep.failed++;
-        }
-    }
+    if (!rc)
+        xp_openings_report(&v->op, &v->rep);
     xp_model_free(m);
     free(sdata);
-    free_openings(v);
+    xp_openings_free(&v->op);
     return rc;
 }
 

@@ -308,3 +308,30 @@ int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_re
     check_openings(r, in, file_ref, rerun_ref, &run, rep);
     return XP_OK;
 }
+
+/* The model a record names: the file given, else the record's modelName among the model files
+ * when its keccak is modelHash. A name that would be read as a path is not looked up (the record
+ * is outside input). *m is NULL when there is none; XP_ENOTFOUND says why. */
+int xp_pred_record_model(const char *given, const xp_pred_record *r, const char *hint,
+                         xp_model **m, xp_error *err)
+{
+    char path[4096];
+    size_t n = strlen(r->model_name);
+    *m = NULL;
+    if (given)
+        return xp_model_open(given, m, path, sizeof path, err);
+    if (strchr(r->model_name, '/') || (n > 4 && !strcmp(r->model_name + n - 4, ".xpm")))
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "the record's modelName is not a model name; give %s", hint);
+    int rc = xp_model_open(r->model_name, m, path, sizeof path, err);
+    if (rc)
+        return rc;
+    if (memcmp((*m)->hash, r->model_hash, 32) != 0) {
+        xp_model_free(*m);
+        *m = NULL;
+        return xp_error_set(err, XP_ENOTFOUND,
+                            "%s is not the record's model (its keccak is not modelHash); give %s",
+                            path, hint);
+    }
+    return XP_OK;
+}

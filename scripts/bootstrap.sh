@@ -12,6 +12,9 @@ PKGS=(
   libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcif-dev
   clang libclang-rt-14-dev
   nodejs npm
+  # the Python package (python/, make python) and its tests: Debian's Python 3 only, no PyPI
+  python3-cffi python3-numpy python3-pymatgen python3-ase python3-spglib python3-pytest
+  python3-pip python3-setuptools python3-wheel python3-venv
 )
 
 missing=()

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The library's modules depend in one direction only (docs/architecture.md, "Layers"):
-#   core < crypto < {xtal, merkle, eth} < {model, store} < prover < chain < daemon < node
+#   core < crypto < {xtal, merkle, eth} < {model, store} < prover < chain < {daemon, api} < node
 # A module may use its own headers and those of lower layers, never a sibling's or a higher one's.
 # Checked two ways: every #include "xtalproof/X.h" of every source file, and, given the built
 # static library, every symbol an object file takes from another module (nm), so that a call
 # without an include (a local prototype) is caught too. Exit 1 with one line per violation.
 # usage: check-layers.sh SOURCE_DIR [OBJECT_DIR] (OBJECT_DIR: CMake's objects of the library,
-# build/CMakeFiles/xtalproof.dir)
+# build/CMakeFiles/xtalproof_objs.dir)
 set -u
 src=$1 objs=${2:-}
 cd "$src"
@@ -16,7 +16,7 @@ cd "$src"
 layer() {
   case $1 in
     core) REPLY=0 ;; crypto) REPLY=1 ;; xtal|merkle|eth) REPLY=2 ;; model|store) REPLY=3 ;;
-    prover) REPLY=4 ;; chain) REPLY=5 ;; daemon) REPLY=6 ;; node) REPLY=7 ;; *) REPLY=99 ;;
+    prover) REPLY=4 ;; chain) REPLY=5 ;; daemon|api) REPLY=6 ;; node) REPLY=7 ;; *) REPLY=99 ;;
   esac
 }
 header_module() {
@@ -31,6 +31,7 @@ header_module() {
     prover.h|predictions.h) REPLY=prover ;;
     chain.h) REPLY=chain ;;
     daemon.h) REPLY=daemon ;;
+    api.h) REPLY=api ;;
     *) REPLY=unknown ;;
   esac
 }
@@ -39,7 +40,7 @@ file_module() {
     src/core/*) REPLY=core ;; src/crypto/*) REPLY=crypto ;; src/xtal/*) REPLY=xtal ;;
     src/merkle/*) REPLY=merkle ;; src/eth/*) REPLY=eth ;; src/model/*|kernels/*) REPLY=model ;;
     src/store/*) REPLY=store ;; prover/*) REPLY=prover ;; src/chain/*) REPLY=chain ;;
-    src/daemon/*) REPLY=daemon ;; node/*) REPLY=node ;; include/xtalproof/*) header_module "${1##*/}" ;;
+    src/daemon/*) REPLY=daemon ;; src/api/*) REPLY=api ;; node/*) REPLY=node ;; include/xtalproof/*) header_module "${1##*/}" ;;
     *) REPLY=unknown ;;
   esac
 }

@@ -28,7 +28,7 @@ fi
 start=$(date +%s)
 cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DXTALPROOF_CUDA=OFF \
   -DXTALPROOF_SOURCE_MODELS=OFF -DXTALPROOF_WERROR=ON > "$B.log" 2>&1 || { cat "$B.log"; exit 1; }
-cmake --build "$B" -j "$(nproc)" --target xtalproof_cli xtalproof_man >> "$B.log" 2>&1 || { tail -30 "$B.log"; exit 1; }
+cmake --build "$B" -j "$(nproc)" --target xtalproof_cli xtalproof_shared xtalproof_man >> "$B.log" 2>&1 || { tail -30 "$B.log"; exit 1; }
 (cd "$B" && cpack -G DEB >> "../$B.log" 2>&1) || { tail -30 "$B.log"; exit 1; }
 deb=$(ls "$B"/xtalproof_*_amd64.deb)
 built=$(date +%s)
@@ -67,6 +67,8 @@ got=$(xtalproof predict --model band-gap --json s.cif | grep -o '"traceRoot":"[^
 [ -z "$want" ] || [ "$want" = "$got" ] && ok "the same trace root as the development build" || die "traceRoot $got vs $want"
 [ -f /etc/xtalproof/node.json ] && dpkg-query -W -f='${Conffiles}' xtalproof | grep -q /etc/xtalproof/node.json && ok "config /etc/xtalproof/node.json, a conffile" || die "conffile"
 getent passwd xtalproof > /dev/null && ok "system user xtalproof" || die "no user"
+ldconfig -p | grep -q 'libxtalproof.so.1 ' && pkg-config --modversion xtalproof > /dev/null &&
+  ok "libxtalproof.so.1 known to the loader; pkg-config xtalproof $(pkg-config --modversion xtalproof)" || die "shared library or pkg-config"
 [ "$(stat -c '%U %a' /var/lib/xtalproof)" = "xtalproof 700" ] && ok "/var/lib/xtalproof owned by xtalproof, 0700" || die "state dir $(stat -c '%U %a' /var/lib/xtalproof)"
 
 U=/lib/systemd/system/xtalproof-node.service

@@ -309,6 +309,31 @@ typedef struct xp_verify_report {
 int xp_pred_verify(const xp_pred_record *r, const xp_verify_in *in, xp_verify_report *rep,
                    xp_error *err);
 
+/* The openings given to verify (`verify --opening FILE`): one opening, or one per line (trace
+ * open's output lines put together), each a step's (version 2, it names a "step") or a
+ * layer's (version 1). A line that does not read is kept as a sentence (the first 4). */
+typedef struct xp_openings {
+    xp_trace_opening layer[XP_VERIFY_MAX_OPENINGS];
+    size_t nlayer;
+    xp_step_opening step[XP_VERIFY_MAX_OPENINGS];
+    size_t nstep;
+    char bad[4][XP_ERROR_MAX];
+    size_t nbad;
+} xp_openings;
+/* Reads the openings of a file's text (name: for messages) into o (zeroed first). */
+void xp_openings_read(const char *name, const char *text, size_t len, xp_openings *o);
+void xp_openings_free(xp_openings *o);
+/* Adds the openings that could not be read to a report, one FAIL each, in place of the SKIP
+ * line of no opening. */
+void xp_openings_report(const xp_openings *o, xp_verify_report *rep);
+
+/* The model a record names: the file or name given, else the record's modelName among the model
+ * files (xp_model_open) when its keccak is modelHash. A modelName that would be read as a path is
+ * not looked up (the record is outside input). *m is NULL when there is none; XP_ENOTFOUND says
+ * why, ending "give <hint>" (what the caller takes in place of the lookup, e.g. "--model FILE"). */
+int xp_pred_record_model(const char *given, const xp_pred_record *r, const char *hint,
+                         xp_model **m, xp_error *err);
+
 /* ---- verifying against the chain ------------------------------------------------------ */
 
 typedef struct xp_verify_chain_in {
