@@ -46,6 +46,8 @@ typedef struct xp_node_config {
     char dispute_structures[XP_NODE_PATH_MAX]; /* "disputeStructures": the targets' structure files */
     int watchtower; /* "watchtower": check every reveal, challenge the false (default false) */
     int defender;   /* "defender": answer challenges of the node's own reveals (default true) */
+    /* the explorer (docs/api.md, "The explorer"): the structure files it shows in 3D */
+    char explorer_structures[XP_NODE_PATH_MAX]; /* "explorerStructures" (default disputeStructures) */
 } xp_node_config;
 
 void xp_node_config_defaults(xp_node_config *c);
@@ -67,6 +69,13 @@ typedef enum xp_route_id {
     XP_ROUTE_ROUND,      /* GET /v1/rounds/{id} */
     XP_ROUTE_PREDICTIONS, /* GET, POST /v1/predictions */
     XP_ROUTE_PREDICTION,  /* GET /v1/predictions/{hash} */
+    XP_ROUTE_STATIC,         /* GET the explorer's files: /, /index.html, /vendor/... */
+    XP_ROUTE_STRUCTURE,      /* GET /v1/structures/{symhash} */
+    XP_ROUTE_CHAIN_ROUNDS,   /* GET /v1/chain/rounds */
+    XP_ROUTE_CHAIN_ROUND,    /* GET /v1/chain/rounds/{id} */
+    XP_ROUTE_VERIFY,         /* POST /v1/verify */
+    XP_ROUTE_CONSISTENCY,    /* GET /v1/datasets/{name}/consistency */
+    XP_ROUTE_CHAIN_DATASETS, /* GET /v1/chain/datasets */
     XP_ROUTE_COUNT
 } xp_route_id;
 
@@ -77,7 +86,11 @@ typedef struct xp_route {
     uint8_t symhash[32];
     uint64_t round; /* XP_ROUTE_ROUND: 1..2^63-1 */
     uint8_t hash[32]; /* XP_ROUTE_PREDICTION: a prediction record's hash */
+    int asset;        /* XP_ROUTE_STATIC: the file's index (xp_static_find) */
 } xp_route;
+
+/* The explorer's file at a URL path ("/" is "/index.html"): its index, or -1 (static.c). */
+int xp_static_find(const char *path);
 
 /* The label of a route in the metrics, such as "/v1/datasets/{name}". */
 const char *xp_route_label(xp_route_id id);
@@ -206,6 +219,7 @@ typedef struct xp_http_answer {
     char *body;
     const char *type;
     const char *allow;
+    const char *cache; /* Cache-Control (NULL: no-store) */
 } xp_http_answer;
 
 /* Opens the node's store, reads or creates its API token (cfg->token_file, mode 0600) and, with

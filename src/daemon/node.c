@@ -79,7 +79,15 @@ static const handler HANDLERS[XP_ROUTE_COUNT] = {
     [XP_ROUTE_STRUCTURES] = xp_h_structures,   [XP_ROUTE_VERSIONS] = xp_h_versions,
     [XP_ROUTE_RECORD] = xp_h_record,           [XP_ROUTE_PROOF] = xp_h_proof,
     [XP_ROUTE_PREDICT] = xp_h_predict,         [XP_ROUTE_ROUND] = xp_h_round,
-    [XP_ROUTE_PREDICTIONS] = xp_h_predictions, [XP_ROUTE_PREDICTION] = xp_h_prediction};
+    [XP_ROUTE_PREDICTIONS] = xp_h_predictions, [XP_ROUTE_PREDICTION] = xp_h_prediction,
+    /* the explorer (static.c, handlers_explorer*.c) */
+    [XP_ROUTE_STATIC] = xp_h_static,
+    [XP_ROUTE_STRUCTURE] = xp_h_structure,
+    [XP_ROUTE_CHAIN_ROUNDS] = xp_h_chain_rounds,
+    [XP_ROUTE_CHAIN_ROUND] = xp_h_chain_round,
+    [XP_ROUTE_VERIFY] = xp_h_verify,
+    [XP_ROUTE_CONSISTENCY] = xp_h_consistency,
+    [XP_ROUTE_CHAIN_DATASETS] = xp_h_chain_datasets};
 
 void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
 {
@@ -175,14 +183,21 @@ static int load_key(xp_daemon *n, xp_error *err)
     if (!rc)
         rc = xp_privkey_to_address(n->priv, n->address, err);
     n->has_key = !rc;
+    return rc;
+}
+
+/* The deployment (config "deployment", else the one under the home): the chain of the records
+ * made for rounds and of the explorer's chain pages. */
+static void find_deployment(xp_daemon *n)
+{
     xp_error e = {0};
     n->deployment_path = xp_deployment_find(n->cfg.deployment[0] ? n->cfg.deployment : NULL, &e);
     if (n->deployment_path && xp_deployment_load(n->deployment_path, &n->dep, &e)) {
-        fprintf(stderr, "xtalproof node: predictions for rounds are off: %s\n", e.msg);
+        fprintf(stderr, "xtalproof node: predictions for rounds and the chain pages are off: %s\n",
+                e.msg);
         free(n->deployment_path);
         n->deployment_path = NULL;
     }
-    return rc;
 }
 
 int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err)
@@ -207,6 +222,8 @@ int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err)
         xp_error_prefix(err, rc, "anchor worker");
     if (!rc && n->cfg.keystore[0] && (rc = load_key(n, err)))
         xp_error_prefix(err, rc, "the node's key");
+    if (!rc)
+        find_deployment(n);
     if (rc)
         xp_daemon_close(n);
     else
@@ -221,6 +238,7 @@ void xp_daemon_close(xp_daemon *n)
     xp_anchor_worker_stop(n->anchor);
     xp_wipe(n->priv, sizeof n->priv);
     free(n->deployment_path);
+    json_decref(n->xtal_index);
     xp_model_cache_clear(&n->models);
     if (n->store)
         xp_store_close(n->store);
