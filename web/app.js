@@ -69,6 +69,22 @@ export function frame(current) {
   document.body.prepend(el('header', {}, el('p', { class: 'brand' }, 'xtalproof explorer'), nav));
 }
 
+// Resolves once the browser has painted the page's frame: the work of a page (API calls, hashing)
+// starts after it, so that the first paint never waits for it.
+export function afterPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
+// A classic script (the vendored 3D viewer) loaded when a page needs it.
+export function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = el('script', { src });
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`${src} could not be loaded`));
+    document.head.append(s);
+  });
+}
+
 export function showError(where, e) {
   where.append(el('p', { class: 'error', role: 'alert' }, e.message || String(e)));
 }

@@ -1,6 +1,6 @@
 // Crystal (by symhash): the unit cell in 3D (3Dmol.js), formula, space group, protohash, the
 // datasets that hold it with their inclusion proofs (checked here), the predictions made for it.
-import { api, el, frame, fromHex, hash, keccak256, q16, showError, status, table, toHex } from './app.js';
+import { afterPaint, api, el, frame, loadScript, fromHex, hash, keccak256, q16, showError, status, table, toHex } from './app.js';
 
 frame('Crystal');
 const main = document.getElementById('main');
@@ -95,6 +95,11 @@ async function run(sym) {
     el('dt', {}, 'space group'), el('dd', {}, s ? `${s.international} (No. ${s.spacegroup})` : '—'),
     el('dt', {}, 'atoms in the cell'), el('dd', {}, s ? String(s.sites.length) : '—')));
   if (s) {
+    try {
+      await loadScript('/vendor/3Dmol-min.js');
+    } catch (e) {
+      // drawn as "not installed" below
+    }
     main.append(el('h2', {}, 'Unit cell'));
     const box = el('div', { id: 'viewer', role: 'img', 'aria-label': `3D view of the unit cell of ${s.formula}` });
     main.append(box);
@@ -115,4 +120,4 @@ async function run(sym) {
 }
 
 const sym = new URLSearchParams(location.search).get('symhash');
-run(sym).catch((e) => showError(main, e));
+afterPaint().then(() => run(sym)).catch((e) => showError(main, e));

@@ -1,7 +1,7 @@
 // Datasets: each dataset's versions with size, root, time, the anchoring transaction and block,
 // licence and owner; each version's consistency with the one before, checked here (keccak-256
 // and RFC 9162 in app.js) on the proofs the node hands out.
-import { api, el, frame, hash, showError, status, table, verifyConsistency, when } from './app.js';
+import { afterPaint, api, el, frame, hash, showError, status, table, verifyConsistency, when } from './app.js';
 
 frame('Datasets');
 const main = document.getElementById('main');
@@ -57,4 +57,4 @@ async function run() {
     showError(main, e);
   }
 }
-run();
+afterPaint().then(run);

@@ -2,7 +2,7 @@
 // targets (measured by the oracle) and by their hit rate within the round's tolerance, with a
 // parity plot (predicted against measured) per model. A reveal that lost a dispute was shown not
 // to be the model's output: it is plotted (as a cross) but counted for no one.
-import { api, el, frame, q16, showError, status, table } from './app.js';
+import { afterPaint, api, el, frame, q16, showError, status, table } from './app.js';
 
 frame('Leaderboard');
 const main = document.getElementById('main');
@@ -108,4 +108,4 @@ async function run() {
     showError(main, e);
   }
 }
-run();
+afterPaint().then(run);

@@ -1,7 +1,7 @@
 // Rounds: each round's targets, the commit / result / reveal / settlement timeline, the oracle's
 // report (facility and beamline, raw-data hash, time of the measurement), the reveals with their
 // winners, the disputes, and the payouts and royalties of the settlement.
-import { api, crystalLink, el, frame, hash, q16, showError, status, table, wei, when } from './app.js';
+import { afterPaint, api, crystalLink, el, frame, hash, q16, showError, status, table, wei, when } from './app.js';
 
 frame('Rounds');
 const main = document.getElementById('main');
@@ -74,4 +74,4 @@ async function run() {
     showError(main, e);
   }
 }
-run();
+afterPaint().then(run);
