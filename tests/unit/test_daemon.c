@@ -82,6 +82,43 @@ static void routes_known(void **state)
     assert_string_equal(xp_route_label(XP_ROUTE_RECORD), "/v1/datasets/{name}/records/{symhash}");
 }
 
+/* The explorer: its files by exact path only (web/ holds index.html, app.js, style.css), the
+ * read endpoints it adds, none of which needs the token. */
+static void routes_explorer(void **state)
+{
+    (void)state;
+    xp_route r;
+    const char *allow;
+    const char *files[] = {"/", "/index.html", "/app.js", "/style.css", "/verify.html"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        assert_int_equal(route("GET", files[i], &r, &allow), 0);
+        assert_int_equal(r.id, XP_ROUTE_STATIC);
+        assert_int_equal(r.write, 0);
+    }
+    assert_int_equal(xp_static_find("/"), xp_static_find("/index.html"));
+    assert_int_equal(route("POST", "/index.html", &r, &allow), 405);
+    assert_int_equal(route("GET", "/v1/structures/" SYM, &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_STRUCTURE);
+    assert_int_equal(r.symhash[31], 0xff);
+    assert_int_equal(route("GET", "/v1/structures/0x12", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/chain/rounds", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CHAIN_ROUNDS);
+    assert_int_equal(route("GET", "/v1/chain/rounds/7", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CHAIN_ROUND);
+    assert_true(r.round == 7);
+    assert_int_equal(route("GET", "/v1/chain/rounds/0", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/chain/datasets", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CHAIN_DATASETS);
+    assert_int_equal(route("GET", "/v1/datasets/a/consistency", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CONSISTENCY);
+    assert_string_equal(r.dataset, "a");
+    assert_int_equal(route("POST", "/v1/verify", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_VERIFY);
+    assert_int_equal(r.write, 0); /* verify reads only: no token */
+    assert_int_equal(route("GET", "/v1/verify", &r, &allow), 405);
+    assert_string_equal(xp_route_label(XP_ROUTE_STATIC), "static");
+}
+
 static void routes_refused(void **state)
 {
     (void)state;
@@ -89,7 +126,11 @@ static void routes_refused(void **state)
     const char *allow;
     const char *missing[] = {"",
                              "healthz",
-                             "/",
+                             "//",
+                             "/index.html/",
+                             "/../index.html",
+                             "/nothing.html",
+                             "/vendor/",
                              "/healthz/",
                              "/v1",
                              "/v1/",
@@ -971,6 +1012,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(routes_known),    cmocka_unit_test(routes_refused),
+        cmocka_unit_test(routes_explorer),
         cmocka_unit_test(names),           cmocka_unit_test(submission_raw),
         cmocka_unit_test(submission_json), cmocka_unit_test(dataset_req),
         cmocka_unit_test(versions),        cmocka_unit_test(config),
