@@ -94,7 +94,7 @@ function propertySection(prop, points) {
 async function run() {
   const wait = status(main, 'reading the settled rounds from the chain…');
   try {
-    const all = await api('/v1/chain/rounds');
+    const all = await api('/v1/chain/rounds?limit=1000');
     wait.remove();
     const byProp = collect(all.rounds, all.models);
     const wanted = new URLSearchParams(location.search).get('property');

@@ -65,10 +65,13 @@ async function run() {
       main.append(roundSection(r, r.models));
       return;
     }
-    const all = await api('/v1/chain/rounds');
+    const before = new URLSearchParams(location.search).get('before');
+    const all = await api(`/v1/chain/rounds?limit=10${before ? `&before=${encodeURIComponent(before)}` : ''}`);
     wait.remove();
     if (!all.rounds.length) status(main, 'No round has been opened on this chain.');
+    else status(main, `${all.count} rounds on chain; here rounds ${all.rounds[0].round} to ${all.rounds[all.rounds.length - 1].round}, the newest first.`);
     for (const r of all.rounds.slice().reverse()) main.append(roundSection(r, all.models));
+    if (all.older) main.append(el('p', {}, el('a', { href: `/rounds.html?before=${all.older}` }, 'Older rounds')));
   } catch (e) {
     wait.remove();
     showError(main, e);

@@ -293,6 +293,8 @@ json_t *xp_dispute_json(const xp_dispute *d);
 /* Decoded logs of Disputes matching topics (a JSON array, borrowed), oldest first, each
  * {"event", "block", "logIndex", "tx", and its fields by name}; from the deployment's block. */
 int xp_dispute_logs(xp_chain *c, const json_t *topics, json_t **events, xp_error *err);
+/* A number as a 32-byte log topic (hex JSON string), for the topics of a filter. */
+json_t *xp_chain_topic_u64(uint64_t v);
 /* The same for any contract of the deployment (an XP_C_* index) and its events' signatures. */
 int xp_chain_logs(xp_chain *c, int contract, const char *const *names, size_t nnames,
                   const json_t *topics, json_t **events, xp_error *err);

@@ -224,19 +224,9 @@ int xp_chain_logs(xp_chain *c, int contract, const char *const *names, size_t nn
     return XP_OK;
 }
 
-/* the id as topic 1 */
-static json_t *id_topic(uint64_t id)
-{
-    uint8_t t[32] = {0};
-    for (int k = 0; k < 8; k++)
-        t[31 - k] = (uint8_t)(id >> (8 * k));
-    char h[67];
-    return json_string(xp_hex32(t, h));
-}
-
 int xp_dispute_events(xp_chain *c, uint64_t id, json_t **events, xp_error *err)
 {
-    json_t *topics = json_pack("[n, o]", id_topic(id));
+    json_t *topics = json_pack("[n, o]", xp_chain_topic_u64(id));
     int rc = xp_dispute_logs(c, topics, events, err);
     json_decref(topics);
     return rc;
@@ -249,7 +239,8 @@ int xp_dispute_find(xp_chain *c, uint64_t round, uint64_t target, json_t **ids, 
     int rc = xp_abi_event_topic(EVENTS[0], t0, err);
     if (rc)
         return rc;
-    json_t *topics = json_pack("[s, n, o, o]", xp_hex32(t0, h), id_topic(round), id_topic(target));
+    json_t *topics = json_pack("[s, n, o, o]", xp_hex32(t0, h), xp_chain_topic_u64(round),
+                               xp_chain_topic_u64(target));
     json_t *ev = NULL;
     rc = xp_dispute_logs(c, topics, &ev, err);
     json_decref(topics);

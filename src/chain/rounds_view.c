@@ -73,8 +73,7 @@ const char *xp_short_text(const char *hex, char out[33])
     return out;
 }
 
-/* The round as a 32-byte topic. */
-static json_t *word_topic(uint64_t v)
+json_t *xp_chain_topic_u64(uint64_t v)
 {
     uint8_t t[32] = {0};
     for (int k = 0; k < 8; k++)
@@ -102,7 +101,7 @@ static int add_events(xp_chain *c, uint64_t round, json_t *targets, xp_error *er
     if (rc)
         return XP_EINVAL;
     json_t *topics = json_pack("[[s, s], o]", xp_hex32(t0[0], h[0]), xp_hex32(t0[1], h[1]),
-                               word_topic(round)),
+                               xp_chain_topic_u64(round)),
            *ev = NULL;
     rc = xp_chain_logs(c, XP_C_ROUNDS, ROUND_EVENTS, 2, topics, &ev, err);
     json_decref(topics);

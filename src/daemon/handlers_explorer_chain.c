@@ -2,6 +2,7 @@
  * deployment's Rounds contract as `xtalproof round show` prints them, with the names of the
  * models the deployment's state knows, read through the node's RPC on each request. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,12 @@
 
 #define MAX_ROUNDS_LISTED 1000
 
-/* The deployment's chain, opened without a key; 1 with a 409 or 502 answer when it cannot be. */
-static int open_chain(xp_hctx *c, xp_chain *ch, xp_http_answer *a)
+/* The deployment's chain, opened without a key for a request whose query keys are among known;
+ * 1 with the answer (400, 409 or 502) when it cannot be. */
+static int open_chain(xp_hctx *c, const char *const *known, xp_chain *ch, xp_http_answer *a)
 {
+    if (xp_hbad_query(c, known, a))
+        return 1;
     xp_error err = {0};
     if (!c->n->deployment_path) {
         xp_answer_error(a, 409,
@@ -65,21 +69,41 @@ static json_t *state_names(xp_daemon *n, const char *map)
     return names;
 }
 
-/* GET /v1/chain/rounds: every round (the newest 1000 at most), in full. */
+/* A decimal from 1 to max in *v (def when absent); 1 with a 400 answer when it is not one. */
+static int count_param(xp_hctx *c, const char *key, uint64_t def, uint64_t max, uint64_t *v,
+                       xp_http_answer *a)
+{
+    const char *t = xp_hquery(c, key);
+    char *end;
+    *v = t ? strtoull(t, &end, 10) : def;
+    if (t && (!*t || *end || t[0] < '1' || t[0] > '9' || *v > max)) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "%s must be a decimal number from 1 to %llu", key,
+                 (unsigned long long)max);
+        xp_answer_error(a, 400, msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* GET /v1/chain/rounds[?limit=N][&before=ID]: the newest rounds (before ID), newest last. */
 void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a)
 {
-    static const char *const known[] = {NULL};
-    if (xp_hbad_query(c, known, a))
+    static const char *const known[] = {"limit", "before", NULL};
+    uint64_t limit, before;
+    if (count_param(c, "limit", 20, MAX_ROUNDS_LISTED, &limit, a) ||
+        count_param(c, "before", UINT64_MAX, INT64_MAX, &before, a))
         return;
     xp_chain ch;
-    if (open_chain(c, &ch, a))
+    if (open_chain(c, known, &ch, a))
         return;
     xp_error err = {0};
     uint64_t count = 0;
     int rc = xp_chain_round_count(&ch, &count, &err);
     json_t *list = json_array();
-    uint64_t from = count > MAX_ROUNDS_LISTED ? count - MAX_ROUNDS_LISTED + 1 : 1;
-    for (uint64_t r = from; !rc && r <= count; r++) {
+    uint64_t last = before - 1 < count ? before - 1 : count;
+    uint64_t from = last > limit ? last - limit + 1 : 1;
+    for (uint64_t r = from; !rc && r <= last; r++) {
         json_t *o = NULL;
         if (!(rc = xp_chain_round_show(&ch, r, &o, &err)))
             json_array_append_new(list, o);
@@ -91,18 +115,17 @@ void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a)
         return;
     }
     xp_answer_json(a, 200,
-                   json_pack("{s:I, s:o, s:o}", "count", (json_int_t)count, "models",
-                             state_names(c->n, "models"), "rounds", list));
+                   json_pack("{s:I, s:o, s:o, s:o}", "count", (json_int_t)count, "models",
+                             state_names(c->n, "models"), "rounds", list, "older",
+                             from > 1 ? json_integer((json_int_t)from) : json_null()));
 }
 
 /* GET /v1/chain/rounds/{id} */
 void xp_h_chain_round(xp_hctx *c, xp_http_answer *a)
 {
     static const char *const known[] = {NULL};
-    if (xp_hbad_query(c, known, a))
-        return;
     xp_chain ch;
-    if (open_chain(c, &ch, a))
+    if (open_chain(c, known, &ch, a))
         return;
     xp_error err = {0};
     uint64_t count = 0;
@@ -133,10 +156,8 @@ static const char *const ANCHOR_EVENTS[] = {
 void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a)
 {
     static const char *const known[] = {NULL};
-    if (xp_hbad_query(c, known, a))
-        return;
     xp_chain ch;
-    if (open_chain(c, &ch, a))
+    if (open_chain(c, known, &ch, a))
         return;
     xp_error err = {0};
     uint8_t t[2][32];

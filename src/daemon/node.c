@@ -93,12 +93,17 @@ void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
 {
     xp_hctx c = {d, r};
     xp_route_id id = r->route.id;
-    pthread_mutex_lock(&d->store_lock);
+    /* the explorer's files and its chain reads do not touch the store: no lock across chain I/O */
+    int store = id != XP_ROUTE_STATIC && id != XP_ROUTE_CHAIN_ROUNDS &&
+                id != XP_ROUTE_CHAIN_ROUND && id != XP_ROUTE_CHAIN_DATASETS && id != XP_ROUTE_VERIFY;
+    if (store)
+        pthread_mutex_lock(&d->store_lock);
     if (id < XP_ROUTE_COUNT && HANDLERS[id])
         HANDLERS[id](&c, a);
     else
         xp_answer_error(a, 404, "no such route");
-    pthread_mutex_unlock(&d->store_lock);
+    if (store)
+        pthread_mutex_unlock(&d->store_lock);
 }
 
 /* ---- opening and closing ------------------------------------------------------------------ */
