@@ -2,7 +2,7 @@
 // targets (measured by the oracle) and by their hit rate within the round's tolerance, with a
 // parity plot (predicted against measured) per model. A reveal that lost a dispute was shown not
 // to be the model's output: it is plotted (as a cross) but counted for no one.
-import { afterPaint, api, el, frame, q16, showError, status, table } from './app.js';
+import { afterPaint, api, el, frame, q16, showError, status, table, wei } from './app.js';
 
 frame('Leaderboard');
 const main = document.getElementById('main');
@@ -91,6 +91,15 @@ function propertySection(prop, points) {
   return s;
 }
 
+// Each model's training datasets and the royalties the settlements paid to their owners.
+async function royalties() {
+  const [m, d] = await Promise.all([api('/v1/chain/models'), api('/v1/chain/datasets')]);
+  const name = (id) => (d.names[id] ? `${d.names[id]} (dataset ${id})` : `dataset ${id}`);
+  return el('section', { 'aria-label': 'royalties' }, el('h2', {}, 'Training data and royalties'),
+    table('Royalties paid to the training datasets of each model', ['model', 'training datasets', 'royalties paid'],
+      m.models.map((x) => [x.name, x.trainingDatasets.map(name).join(', ') || 'none', wei(x.royalties)])));
+}
+
 async function run() {
   const wait = status(main, 'reading the settled rounds from the chain…');
   try {
@@ -100,6 +109,7 @@ async function run() {
     const wanted = new URLSearchParams(location.search).get('property');
     if (!byProp.size) status(main, 'No target has been settled yet.');
     for (const [prop, points] of byProp) if (!wanted || wanted === prop) main.append(propertySection(prop, points));
+    main.append(await royalties());
     const used = new Set([...byProp.values()].flat().map((p) => p.model));
     const idle = Object.values(all.models).filter((m) => !used.has(m));
     if (idle.length) main.append(el('p', {}, `Registered models without a settled prediction: ${idle.join(', ')}.`));

@@ -76,6 +76,7 @@ typedef enum xp_route_id {
     XP_ROUTE_VERIFY,         /* POST /v1/verify */
     XP_ROUTE_CONSISTENCY,    /* GET /v1/datasets/{name}/consistency */
     XP_ROUTE_CHAIN_DATASETS, /* GET /v1/chain/datasets */
+    XP_ROUTE_CHAIN_MODELS, /* GET /v1/chain/models */
     XP_ROUTE_COUNT
 } xp_route_id;
 

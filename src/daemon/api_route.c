@@ -31,7 +31,8 @@ static const char *const LABELS[XP_ROUTE_COUNT] = {"unknown",
                                                    "/v1/chain/rounds/{id}",
                                                    "/v1/verify",
                                                    "/v1/datasets/{name}/consistency",
-                                                   "/v1/chain/datasets"};
+                                                   "/v1/chain/datasets",
+                                                   "/v1/chain/models"};
 
 const char *xp_route_label(xp_route_id id)
 {
@@ -116,6 +117,9 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
     else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
              !strcmp(seg[2], "datasets"))
         r->id = XP_ROUTE_CHAIN_DATASETS, al = "GET, HEAD";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
+             !strcmp(seg[2], "models"))
+        r->id = XP_ROUTE_CHAIN_MODELS, al = "GET, HEAD";
     else if (k == 4 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
              !strcmp(seg[2], "rounds"))
         r->id = XP_ROUTE_CHAIN_ROUND, al = "GET, HEAD";
@@ -149,7 +153,7 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
     /* predict and verify read only */
     r->write = !strcmp(method, "POST") && r->id != XP_ROUTE_PREDICT && r->id != XP_ROUTE_VERIFY;
     if (r->id == XP_ROUTE_STATIC || r->id == XP_ROUTE_CHAIN_ROUNDS || r->id == XP_ROUTE_VERIFY ||
-        r->id == XP_ROUTE_CHAIN_DATASETS)
+        r->id == XP_ROUTE_CHAIN_DATASETS || r->id == XP_ROUTE_CHAIN_MODELS)
         return 0;
     if (r->id == XP_ROUTE_ROUND || r->id == XP_ROUTE_CHAIN_ROUND) {
         const char *d = seg[k - 1];

@@ -10,6 +10,7 @@
 #include "node_internal.h"
 #include "xtalproof/abi.h"
 #include "xtalproof/bytes.h"
+#include "xtalproof/eth.h"
 
 #define MAX_ROUNDS_LISTED 1000
 
@@ -178,4 +179,73 @@ void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a)
     }
     xp_answer_json(a, 200,
                    json_pack("{s:o, s:o}", "names", state_names(c->n, "datasets"), "anchors", ev));
+}
+
+/* The models the deployment's state names, each with its training datasets (ModelRegistry) and
+ * the royalties paid to them (Rounds' RoyaltiesDistributed events, in the token's smallest unit,
+ * summed over tokens). */
+static int models_json(xp_daemon *n, xp_chain *ch, json_t *out, xp_error *err)
+{
+    static const char *const ev[] = {
+        "RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount)"};
+    uint8_t t0[32];
+    char h[67];
+    json_t *names = state_names(n, "models"), *logs = NULL, *topics = NULL;
+    int rc = xp_abi_event_topic(ev[0], t0, err);
+    if (!rc) {
+        topics = json_pack("[s]", xp_hex32(t0, h));
+        rc = xp_chain_logs(ch, XP_C_ROUNDS, ev, 1, topics, &logs, err);
+    }
+    const char *id;
+    json_t *name;
+    json_object_foreach(names, id, name)
+    {
+        if (rc)
+            break;
+        json_t *args = json_pack("[s]", id), *ds = NULL;
+        rc = xp_chain_call(ch, ch->d.address[XP_C_MODELS], "trainingDatasets(uint256)", args,
+                           "(uint256[])", &ds, err);
+        json_decref(args);
+        xp_u256 paid, one;
+        xp_u256_from_u64(&paid, 0);
+        size_t i;
+        json_t *e;
+        json_array_foreach(logs, i, e)
+        {
+            const char *m = json_string_value(json_object_get(e, "modelId"));
+            const char *amt = json_string_value(json_object_get(e, "amount"));
+            if (m && amt && !strcmp(m, id) && !xp_u256_parse(amt, &one, NULL))
+                xp_u256_add(&paid, &paid, &one);
+        }
+        char wei[80];
+        xp_u256_to_dec(&paid, wei);
+        if (!rc)
+            json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:s}", "id", id, "name", name,
+                                                 "trainingDatasets", json_array_get(ds, 0),
+                                                 "royalties", wei));
+        json_decref(ds);
+    }
+    json_decref(topics);
+    json_decref(logs);
+    json_decref(names);
+    return rc;
+}
+
+/* GET /v1/chain/models */
+void xp_h_chain_models(xp_hctx *c, xp_http_answer *a)
+{
+    static const char *const known[] = {NULL};
+    xp_chain ch;
+    if (open_chain(c, known, &ch, a))
+        return;
+    xp_error err = {0};
+    json_t *list = json_array();
+    int rc = models_json(c->n, &ch, list, &err);
+    xp_chain_close(&ch);
+    if (rc) {
+        json_decref(list);
+        chain_failed(a, rc, &err);
+        return;
+    }
+    xp_answer_json(a, 200, json_pack("{s:o}", "models", list));
 }

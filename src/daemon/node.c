@@ -87,7 +87,8 @@ static const handler HANDLERS[XP_ROUTE_COUNT] = {
     [XP_ROUTE_CHAIN_ROUND] = xp_h_chain_round,
     [XP_ROUTE_VERIFY] = xp_h_verify,
     [XP_ROUTE_CONSISTENCY] = xp_h_consistency,
-    [XP_ROUTE_CHAIN_DATASETS] = xp_h_chain_datasets};
+    [XP_ROUTE_CHAIN_DATASETS] = xp_h_chain_datasets,
+    [XP_ROUTE_CHAIN_MODELS] = xp_h_chain_models};
 
 void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
 {
@@ -95,7 +96,8 @@ void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
     xp_route_id id = r->route.id;
     /* the explorer's files and its chain reads do not touch the store: no lock across chain I/O */
     int store = id != XP_ROUTE_STATIC && id != XP_ROUTE_CHAIN_ROUNDS &&
-                id != XP_ROUTE_CHAIN_ROUND && id != XP_ROUTE_CHAIN_DATASETS && id != XP_ROUTE_VERIFY;
+                id != XP_ROUTE_CHAIN_ROUND && id != XP_ROUTE_CHAIN_DATASETS && id != XP_ROUTE_CHAIN_MODELS &&
+                id != XP_ROUTE_VERIFY;
     if (store)
         pthread_mutex_lock(&d->store_lock);
     if (id < XP_ROUTE_COUNT && HANDLERS[id])

@@ -77,5 +77,6 @@ void xp_h_verify(xp_hctx *c, xp_http_answer *a);
 void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a);
 void xp_h_chain_round(xp_hctx *c, xp_http_answer *a);
 void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a);
+void xp_h_chain_models(xp_hctx *c, xp_http_answer *a);
 
 #endif

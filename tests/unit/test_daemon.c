@@ -597,6 +597,74 @@ static void handlers_datasets(void **state)
     assert_int_equal(ask(f, "GET", "/metrics", 0, NULL, NULL, NULL), 200);
 }
 
+/* The explorer: its pages, a crystal across the datasets, the consistency of two versions, verify. */
+static void handlers_explorer(void **state)
+{
+    node_fixture *f = *state;
+    xp_http_answer a;
+    xp_daemon_request(f->d, "GET", "/", NULL, NULL, NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.type, "text/html; charset=utf-8");
+    assert_string_equal(a.cache, "no-cache");
+    assert_non_null(strstr(a.body, "<title>Datasets"));
+    free(a.body);
+    xp_daemon_request(f->d, "GET", "/app.js", NULL, NULL, NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.type, "text/javascript; charset=utf-8");
+    free(a.body);
+    assert_int_equal(ask(f, "GET", "/app.js/x", 0, NULL, NULL, NULL), 404);
+    const char *ds = "{\"name\":\"x1\",\"license\":\"CC0-1.0\"}";
+    assert_int_equal(ask(f, "POST", "/v1/datasets", 1, "application/json", ds, NULL), 201);
+    json_t *j;
+    const char *url = "/v1/datasets/x1/structures?name=nacl.vasp&format=poscar";
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", NACL, &j), 200);
+    char sym[67], path[200];
+    snprintf(sym, sizeof sym, "%s",
+             json_string_value(json_object_get(json_array_get(json_object_get(j, "results"), 0),
+                                               "symhash")));
+    json_decref(j);
+    const char *cscl = "CsCl\n1.0\n4.12 0 0\n0 4.12 0\n0 0 4.12\nCs Cl\n1 1\nDirect\n"
+                       "0 0 0\n0.5 0.5 0.5\n";
+    url = "/v1/datasets/x1/structures?name=cscl.vasp&format=poscar";
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", cscl, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+    json_decref(j);
+    /* the crystal: in x1 as its first record; no structure file without explorerStructures */
+    snprintf(path, sizeof path, "/v1/structures/%s", sym);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, &j), 200);
+    json_t *held = json_array_get(json_object_get(j, "datasets"), 0);
+    assert_string_equal(json_string_value(json_object_get(held, "dataset")), "x1");
+    assert_int_equal(json_integer_value(json_object_get(held, "index")), 0);
+    assert_true(json_is_null(json_object_get(j, "structure")));
+    assert_true(json_is_string(json_object_get(j, "protohash")));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/structures/0x%064d", 0);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 404);
+    /* version 1 (one record) is a prefix of version 2 (two): the proof checks on its own */
+    xp_daemon_request(f->d, "GET", "/v1/datasets/x1/consistency?first=1&second=2", NULL, NULL,
+                      NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    xp_consistency_doc doc;
+    xp_error err = {0};
+    assert_int_equal(xp_consistency_doc_parse(a.body, strlen(a.body), &doc, &err), 0);
+    assert_int_equal(xp_consistency_doc_verify(&doc, &err), 0);
+    assert_true(doc.from_size == 1 && doc.to_size == 2);
+    free(a.body);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/x1/consistency?first=2&second=1", 0, NULL,
+                         NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/x1/consistency?first=1", 0, NULL, NULL, NULL),
+                     400);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/x1/consistency?first=1&second=3", 0, NULL,
+                         NULL, NULL), 404);
+    /* verify: a record that does not read is one FAIL line; no token needed */
+    assert_int_equal(ask(f, "POST", "/v1/verify", 0, "application/json", "{}", &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "failed")), 1);
+    json_t *c0 = json_array_get(json_object_get(j, "checks"), 0);
+    assert_string_equal(json_string_value(json_object_get(c0, "name")), "record");
+    assert_string_equal(json_string_value(json_object_get(c0, "status")), "FAIL");
+    json_decref(j);
+}
+
 static void handlers_predictions(void **state)
 {
     node_fixture *f = *state;
@@ -1021,6 +1089,7 @@ int main(void)
         cmocka_unit_test(oracle_state_roundtrip), cmocka_unit_test(anchor_state_roundtrip),
         cmocka_unit_test(worker_state_refused),
         cmocka_unit_test_setup_teardown(handlers_datasets, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(handlers_explorer, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(handlers_predictions, node_setup, node_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -167,6 +167,12 @@ const text = (page, sel) => page.$$eval(sel, (es) => es.map((e) => e.textContent
   check('leaderboard: the parity plot has one point per revealed prediction', points === 6, `${points}`);
   const body = await page.$eval('main', (m) => m.textContent);
   check('leaderboard: the model without predictions listed', body.includes('formation-energy-per-atom'));
+  // band-gap's wins: Si with two winners (account1, account5), 1 ETH per target, royalty 10 %:
+  // 0.1 ETH to the owner of its training dataset cod-sample (dataset 1); Ge and ZnS had no winner
+  const roy = rows.find((r) => r[0].startsWith('Royalties paid'));
+  check('leaderboard: the royalties of band-gap\'s training dataset',
+    roy && JSON.stringify(roy[1].find((x) => x[0] === 'band-gap')) === JSON.stringify(['band-gap', 'cod-sample (dataset 1)', '0.1 ETH']),
+    JSON.stringify(roy));
   page.errorsSeen();
 }
 
