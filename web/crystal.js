@@ -104,6 +104,9 @@ async function run(sym) {
     const box = el('div', { id: 'viewer', role: 'img', 'aria-label': `3D view of the unit cell of ${s.formula}` });
     main.append(box);
     window.xtalViewer = draw(box, s);
+    if (window.xtalViewer)
+      main.append(el('p', { class: 'status' }, 'Drag to turn the cell, scroll to zoom. 3D view by 3Dmol.js (',
+        el('a', { href: '/vendor/3Dmol-LICENSE.txt' }, 'BSD-3-Clause licence'), ').'));
   }
   const rows = [];
   for (const d of x.datasets) rows.push([el('a', { href: `/#ds-${d.dataset}` }, d.dataset), String(d.index), await proofsCell(x.symhash, d)]);
