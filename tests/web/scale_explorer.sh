@@ -38,7 +38,8 @@ if [ ! -f "$W/scale-rounds" ]; then
   echo "99 rounds opened in $((SECONDS - t0)) s"
   touch "$W/scale-rounds"
 fi
-for c in /v1/datasets /v1/datasets/scale /v1/chain/datasets /v1/chain/rounds /v1/chain/rounds/1 \
+for c in /v1/datasets /v1/datasets/scale /v1/datasets/scale/consistency?first=1\&second=1 \
+  /v1/chain/datasets /v1/chain/models '/v1/chain/rounds?limit=10' '/v1/chain/rounds?limit=1000' /v1/chain/rounds/1 \
   "/v1/structures/$(jq -r .symhash "$W/r1-0.json")"; do
   curl -s -o /dev/null "$URL${c#/}"
   printf '  api %s: %s s\n' "$c" "$(curl -s -o /dev/null -w '%{time_total}' "$URL${c#/}")"
