@@ -19,6 +19,7 @@ function targetSection(round, t, models) {
     el('dt', {}, 'measured'), el('dd', {}, t.result ? `${t.result} ${rep ? `± ${rep.uncertaintyText}` : ''}` : 'not yet'),
     el('dt', {}, 'facility and beamline'), el('dd', {}, rep ? rep.facilityText : '—'),
     el('dt', {}, 'raw-data hash'), el('dd', {}, rep ? el('code', {}, rep.rawDataHash) : '—'),
+    el('dt', {}, 'signed by'), el('dd', {}, rep && rep.signers ? rep.signers.map((a) => el('code', {}, a, ' ')) : '—'),
     el('dt', {}, 'oracle report'), el('dd', {}, rep ? el('span', {}, `measured ${when(rep.measuredAt)}, posted in block ${rep.block}, tx `, hash(rep.tx)) : '—'),
     el('dt', {}, 'reveal deadline'), el('dd', {}, when(t.revealDeadline)),
     el('dt', {}, 'commitments'), el('dd', {}, `${t.commits} (${t.reveals.length} revealed, ${t.winners} winners, ${t.lost} lost to a dispute)`),

@@ -9,6 +9,7 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
 #include "xtalproof/keys.h"
+#include "xtalproof/rpc.h"
 
 const char *const xp_target_statuses[4] = {"open", "resulted", "settled", "cancelled"};
 
@@ -82,6 +83,75 @@ json_t *xp_chain_topic_u64(uint64_t v)
     return json_string(xp_hex32(t, h));
 }
 
+static const char POST_RESULT[] = "postResult(uint256,uint256,(uint256,bytes32,bytes32,int256,"
+                                  "uint256,bytes32,bytes32,uint64),bytes[])";
+
+static int hex32_at(json_t *tuple, size_t i, uint8_t out[32])
+{
+    const char *h = json_string_value(json_array_get(tuple, i));
+    return !h || xp_hex_decode_exact(h, out, 32, NULL);
+}
+
+/* The committee members who signed a posted result: postResult's calldata read back from its
+ * transaction, each signature recovered against the report's EIP-712 digest. NULL when the
+ * transaction is not a direct postResult call or does not read. */
+static json_t *report_signers(xp_chain *c, const char *tx, const uint8_t committee[XP_ADDRESS_LEN])
+{
+    json_t *t = NULL, *vals = NULL, *out = NULL;
+    xp_error e = {0};
+    xp_abi_params p = {0};
+    uint8_t *data = NULL, sel[4];
+    size_t n = 0;
+    const char *in = NULL;
+    if (tx && !xp_rpc_call(c->rpc, "eth_getTransactionByHash", json_pack("[s]", tx), &t, &e))
+        in = json_string_value(json_object_get(t, "input"));
+    size_t cap = in ? strlen(in) / 2 + 1 : 0;
+    int bad = !in || !(data = malloc(cap)) || xp_hex_decode(in, strlen(in), data, cap, &n, NULL) ||
+              n < 4 || xp_abi_selector(POST_RESULT, sel, NULL) || memcmp(data, sel, 4) ||
+              xp_abi_params_parse(POST_RESULT, &p, NULL) ||
+              xp_abi_decode(p.types, p.n, data + 4, n - 4, &vals, NULL);
+    json_t *rep = json_array_get(vals, 2), *sigs = json_array_get(vals, 3);
+    xp_oracle_report r = {0};
+    bad = bad || hex32_at(rep, 1, r.symhash) || hex32_at(rep, 2, r.property) ||
+          hex32_at(rep, 5, r.raw_data_hash) || hex32_at(rep, 6, r.facility);
+    if (!bad) {
+        const char *f[4] = {json_string_value(json_array_get(rep, 0)),
+                            json_string_value(json_array_get(rep, 3)),
+                            json_string_value(json_array_get(rep, 4)),
+                            json_string_value(json_array_get(rep, 7))};
+        bad = !f[0] || !f[1] || !f[2] || !f[3];
+        if (!bad) {
+            r.round = strtoull(f[0], NULL, 10);
+            r.value_q = strtoll(f[1], NULL, 10);
+            r.uncertainty_q = strtoull(f[2], NULL, 10);
+            r.measured_at = strtoull(f[3], NULL, 10);
+        }
+    }
+    uint8_t dg[32];
+    if (!bad) {
+        xp_oracle_digest(&r, c->d.chain_id, committee, dg);
+        out = json_array();
+    }
+    size_t i;
+    json_t *sg;
+    json_array_foreach(bad ? NULL : sigs, i, sg)
+    {
+        const char *h = json_string_value(sg);
+        uint8_t sig[XP_SIG_LEN], who[XP_ADDRESS_LEN];
+        char a[XP_ADDRESS_HEX_LEN];
+        if (h && !xp_hex_decode_exact(h, sig, XP_SIG_LEN, NULL) &&
+            !xp_recover_address(dg, sig, who, NULL)) {
+            xp_address_to_checksum(who, a);
+            json_array_append_new(out, json_string(a));
+        }
+    }
+    xp_abi_params_free(&p);
+    free(data);
+    json_decref(vals);
+    json_decref(t);
+    return out;
+}
+
 static const char *const ROUND_EVENTS[] = {
     ("ResultPosted(uint256 indexed roundId, uint256 indexed targetIndex, int256 value, "
      "uint256 uncertainty, bytes32 rawDataHash, bytes32 facility, uint64 measuredAt, "
@@ -92,7 +162,8 @@ static const char *const ROUND_EVENTS[] = {
 /* The oracle's result and the settlement of each target, from the round's events: added to the
  * targets as "report" {value, uncertainty, rawDataHash, facility, measuredAt, tx, block} and
  * "settlement" {winners, share, toSponsor, tx, block}. */
-static int add_events(xp_chain *c, uint64_t round, json_t *targets, xp_error *err)
+static int add_events(xp_chain *c, uint64_t round, const uint8_t committee[XP_ADDRESS_LEN],
+                      json_t *targets, xp_error *err)
 {
     uint8_t t0[2][32];
     char h[2][67];
@@ -137,6 +208,8 @@ static int add_events(xp_chain *c, uint64_t round, json_t *targets, xp_error *er
             json_object_set_new(o, "valueText", json_string(q));
             xp_q16_format(strtoll(unc ? unc : "0", NULL, 10), q);
             json_object_set_new(o, "uncertaintyText", json_string(q));
+            json_t *who = report_signers(c, json_string_value(json_object_get(e, "tx")), committee);
+            json_object_set_new(o, "signers", who ? who : json_null());
         }
         json_object_set_new(t, report ? "report" : "settlement", o);
     }
@@ -239,8 +312,10 @@ int xp_chain_round_show(xp_chain *c, uint64_t round, json_t **out, xp_error *err
                       field(t, XP_T_LOST), "reveals", reveals, "disputes", disputes));
         json_decref(t);
     }
+    uint8_t committee[XP_ADDRESS_LEN] = {0};
+    xp_address_parse(json_string_value(json_object_get(o, "committee")), committee, NULL);
     if (!rc)
-        rc = add_events(c, round, ts, err);
+        rc = add_events(c, round, committee, ts, err);
     if (rc)
         json_decref(o);
     else

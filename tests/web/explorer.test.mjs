@@ -128,6 +128,15 @@ const text = (page, sel) => page.$$eval(sel, (es) => es.map((e) => e.textContent
   const page = await open('rounds', '/rounds.html', 'section h3');
   const body = await page.$eval('main', (m) => m.textContent);
   check('rounds: the oracle report (facility and beamline)', body.includes('EXAMPLE-LS/BL-01'));
+  // the demo's committee members account2 and account3 signed each report (anvil's default
+  // accounts 2 and 3)
+  const signers = await page.$$eval('dl.facts', (ds) => ds.map((d) => {
+    const dt = [...d.querySelectorAll('dt')].find((x) => x.textContent === 'signed by');
+    return dt ? dt.nextElementSibling.textContent.trim() : null;
+  }).filter((x) => x !== null));
+  const want = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC 0x90F79bf6EB2c4f870365E785982E1f101E93b906';
+  check('rounds: the report\'s signers recovered from the posting transaction', signers.length === 3 && signers.every((x) => x === want),
+    JSON.stringify(signers));
   const targets = await text(page, 'section h3');
   check('rounds: three targets', targets.length === 3, targets.join(' | '));
   const disputes = await text(page, 'table caption');
