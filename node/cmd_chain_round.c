@@ -380,9 +380,10 @@ static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
     if (!model_id || xp_cli_u64("round royalties", "model-id", model_id, &mid))
         return xp_error_set(err, XP_EINVAL, "round royalties: give --model-id N");
     /* a model that is not registered is said to be none, not "nothing owed" */
-    json_t *cnt = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", json_array(), "(uint256)",
-                           &cnt, err);
+    json_t *cnt = NULL, *none = json_array();
+    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", none, "(uint256)", &cnt,
+                           err);
+    json_decref(none);
     if (rc)
         return rc;
     uint64_t count = strtoull(field(cnt, 0), NULL, 10);
@@ -456,15 +457,12 @@ int xp_cmd_round(int argc, char **argv)
         return xp_cli_usage("round: expected open, show, commit, reveal, settle, royalties or "
                             "withdraw");
     const char *sub = argv[0];
-    xp_opt o[] = {{"deployment", 0, 0},      {"rpc", 0, 0},
-                  {"keystore", 0, 0},        {"password-file", 0, 0},
-                  {"round", 0, 0},           {"target", 0, 0},
-                  {"record", 0, 0},          {"model-id", 0, 0},
-                  {"property", 0, 0},        {"reward", 0, 0},
-                  {"stake", 0, 0},           {"tolerance", 0, 0},
-                  {"commit-window", 0, 0},   {"result-window", 0, 0},
-                  {"reveal-window", 0, 0},   {"royalty-bps", 0, 0},
-                  {"committee", 0, 0},       {"model", 0, 0},
+    xp_opt o[] = {{"deployment", 0, 0},     {"rpc", 0, 0},           {"keystore", 0, 0},
+                  {"password-file", 0, 0},  {"round", 0, 0},         {"target", 0, 0},
+                  {"record", 0, 0},         {"model-id", 0, 0},      {"property", 0, 0},
+                  {"reward", 0, 0},         {"stake", 0, 0},         {"tolerance", 0, 0},
+                  {"commit-window", 0, 0},  {"result-window", 0, 0}, {"reveal-window", 0, 0},
+                  {"royalty-bps", 0, 0},    {"committee", 0, 0},     {"model", 0, 0},
                   {"idempotency-key", 0, 0}, {"challenge-window", 0, 0},
                   {"move-window", 0, 0},    {"bond", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
