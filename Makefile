@@ -5,14 +5,50 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+# Warnings are errors where we build (make test, CI: WERROR=ON); a plain build leaves the
+# compiler's verdict to the user's flags. Unset, the build folder keeps what it had.
+WERROR ?=
+WFLAG = $(if $(WERROR),-DXTALPROOF_WERROR=$(WERROR))
+PREFIX ?= /usr/local
 
-.PHONY: all build bootstrap test test-unit test-asan fuzz fuzz-smoke demo clean format
+.PHONY: all build bootstrap test test-unit test-asan fuzz fuzz-smoke demo clean format \
+        install uninstall release-check package package-test gpu-check
 
 all: build
 
 build:
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake -S . -B $(BUILD) $(WFLAG) $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The program, models, contract ABIs, docs, man page and completion under PREFIX (DESTDIR is
+# honoured); `make uninstall` removes what build/install_manifest.txt lists.
+install:
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(WFLAG) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
+
+uninstall:
+	cmake --build $(BUILD) --target uninstall
+
+# Release builds with gcc and clang, warnings as errors (CI); BUILD_TYPES="Debug Release ..."
+# for more.
+BUILD_TYPES ?= Release
+release-check:
+	bash scripts/build-matrix.sh build-matrix "gcc clang" "$(BUILD_TYPES)"
+
+# The Debian package (build-pkg/xtalproof_VERSION_amd64.deb), and its install test (root).
+package:
+	cmake -S . -B build-pkg -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+	  -DXTALPROOF_CUDA=OFF -DXTALPROOF_SOURCE_MODELS=OFF >/dev/null
+	cmake --build build-pkg -j $(JOBS) --target xtalproof_cli xtalproof_man
+	cd build-pkg && cpack -G DEB
+
+package-test:
+	bash scripts/package-test.sh build-pkg
+
+# On a machine with an NVIDIA GPU: the CUDA build, CPU == GPU, throughput (OUT=folder).
+gpu-check:
+	bash scripts/gpu-check.sh $${OUT:-gpu-check}
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -20,22 +56,22 @@ bootstrap:
 # All tests: the contracts (forge), unit and integration tests (ctest), then the unit tests
 # again under ASan+UBSan.
 test: bootstrap
-	$(MAKE) contracts-test
-	$(MAKE) test-unit
-	$(MAKE) test-asan
+	$(MAKE) contracts-test WERROR=ON
+	$(MAKE) test-unit WERROR=ON
+	$(MAKE) test-asan WERROR=ON
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-asan:
-	cmake -S . -B $(ASAN_BUILD) -DXTALPROOF_SANITIZE=ON -DXTALPROOF_CUDA=OFF >/dev/null
+	cmake -S . -B $(ASAN_BUILD) -DXTALPROOF_SANITIZE=ON -DXTALPROOF_CUDA=OFF $(WFLAG) >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
 
 fuzz:
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DXTALPROOF_FUZZ=ON -DXTALPROOF_CUDA=OFF >/dev/null
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DXTALPROOF_FUZZ=ON -DXTALPROOF_CUDA=OFF -DXTALPROOF_WERROR=ON >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 # Each fuzz target for a short bounded time (FUZZ_SECONDS each).
@@ -49,7 +85,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cu')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-pkg build-matrix
 
 # Contracts and the local chain. forge runs offline in contracts/ with the npm solc behind
 # testnet/solc-wrapper (contracts/foundry.toml names it by a path relative to contracts/).

@@ -15,6 +15,7 @@ int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts
 {
     *npos = 0;
     int only_pos = 0;
+    xp_cli_list_options(cmd, opts, nopts);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (only_pos || strncmp(a, "--", 2) != 0 || a[2] == '\0') {
@@ -33,6 +34,16 @@ int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts
         for (int k = 0; k < nopts; k++)
             if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
                 o = &opts[k];
+        /* older or other spellings, kept for scripts: the option's name in every command */
+        static const char *const ALIASES[][2] = {{"angle-tol", "angle-tolerance"},
+                                                 {"licence", "license"}};
+        for (size_t a = 0; !o && a < sizeof ALIASES / sizeof ALIASES[0]; a++)
+            if (strlen(ALIASES[a][0]) == nlen && !strncmp(ALIASES[a][0], name, nlen))
+                for (int k = 0; k < nopts; k++)
+                    if (!strcmp(opts[k].name, ALIASES[a][1]))
+                        o = &opts[k];
+        if (o && !xp_cli_help_lists(cmd, o->name))
+            return xp_cli_usage("%s: option --%s does not apply to %s", cmd, o->name, cmd);
         if (!o)
             return xp_cli_usage("%s: unknown option --%.*s", cmd, (int)nlen, name);
         if (o->value)

@@ -22,6 +22,12 @@ typedef struct xp_opt {
  * Returns 0, or XP_EXIT_USAGE after printing a sentence. */
 int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts, const char **pos,
                  int maxpos, int *npos);
+/* With XTALPROOF_LIST_OPTIONS set in the environment, prints "CMD: --a --b" (the options the
+ * parser accepts) and exits 0: the help test compares it with the help text (node/help.c). */
+void xp_cli_list_options(const char *cmd, const xp_opt *opts, int nopts);
+/* 1 when the help entry of cmd lists the option (or cmd has no entry): the parser refuses an
+ * option the parser's array holds for a sibling subcommand but the help does not list. */
+int xp_cli_help_lists(const char *cmd, const char *opt);
 const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
 
 /* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
@@ -74,6 +80,7 @@ int xp_cmd_bench_merkle(int argc, char **argv);
 int xp_cmd_eth(int argc, char **argv);
 int xp_cmd_bench_chain(int argc, char **argv);
 int xp_cmd_bench_tx(int argc, char **argv);
+int xp_cmd_bench_node_load(int argc, char **argv);
 
 /* Prediction records (issue 8): prove, verify, trace openings. */
 struct xp_inclusion_doc;

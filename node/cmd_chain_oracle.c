@@ -312,7 +312,9 @@ int xp_cmd_oracle(int argc, char **argv)
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[64];
     int npos;
-    if (xp_cli_parse("oracle", argc - 1, argv + 1, o, no, pos, 64, &npos))
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "oracle %s", sub);
+    if (xp_cli_parse(cmd, argc - 1, argv + 1, o, no, pos, 64, &npos))
         return XP_EXIT_USAGE;
     xp_error err = {0};
     int rc;

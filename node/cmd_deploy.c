@@ -41,7 +41,7 @@ void xp_cli_print_json(json_t *o)
 
 char *xp_cli_tree_dir(const char *env, const char *name, const char *probe)
 {
-    char exe[4096], cand[3][4200];
+    char exe[4096], cand[4][4200];
     int nc = 0;
     const char *e = env ? getenv(env) : NULL;
     if (e && *e)
@@ -53,6 +53,8 @@ char *xp_cli_tree_dir(const char *env, const char *name, const char *probe)
         if (s) {
             *s = 0;
             snprintf(cand[nc++], sizeof cand[0], "%s/../../%s", exe, name);
+            /* installed: PREFIX/bin/xtalproof and PREFIX/share/xtalproof/NAME */
+            snprintf(cand[nc++], sizeof cand[0], "%s/../share/xtalproof/%s", exe, name);
         }
     }
     snprintf(cand[nc++], sizeof cand[0], "%s", name);

@@ -41,7 +41,7 @@ static int cmd_keccak(int argc, char **argv)
     if (text) {
         xp_keccak256(text, strlen(text), d);
     } else {
-        uint8_t *buf;
+        uint8_t *buf = NULL;
         size_t n;
         xp_error err = {0};
         if (xp_eth_cli_unhex(pos[0], &buf, &n, &err))
@@ -61,7 +61,7 @@ static int cmd_rlp_decode(int argc, char **argv)
         return XP_EXIT_USAGE;
     if (npos != 1)
         return xp_cli_usage("eth rlp-decode: give one HEX argument");
-    uint8_t *buf;
+    uint8_t *buf = NULL;
     size_t n;
     char *js;
     xp_error err = {0};
@@ -97,7 +97,7 @@ static int cmd_tx_decode(int argc, char **argv)
     int fork = f ? xp_fork_parse(f) : XP_FORK_CANCUN;
     if (fork < 0)
         return xp_cli_usage("eth tx-decode: --fork must be cancun, prague, osaka or latest");
-    uint8_t *buf;
+    uint8_t *buf = NULL;
     size_t n;
     xp_error err = {0};
     if (xp_eth_cli_unhex(pos[0], &buf, &n, &err))

@@ -81,13 +81,13 @@ int xp_cmd_models(int argc, char **argv)
     if (xp_cli_parse("models", argc, argv, o, 2, pos, 0, &npos))
         return XP_EXIT_USAGE;
     int json = xp_cli_get(o, 2, "json") != NULL;
-    const char *dirs[4];
+    const char *dirs[XP_MODEL_DIRS_MAX];
     int nd;
     if (xp_cli_get(o, 2, "dir")) {
         dirs[0] = xp_cli_get(o, 2, "dir");
         nd = 1;
     } else
-        nd = xp_model_dirs(dirs, 4);
+        nd = xp_model_dirs(dirs, XP_MODEL_DIRS_MAX);
     int failed = 0;
     for (int d = 0; d < nd; d++) {
         DIR *dh = opendir(dirs[d]);

@@ -187,14 +187,41 @@ static int forward_gpu(work *w, xp_error *err)
 typedef struct common_opts {
     const char *model, *device, *species;
     int threads, json, repeat;
+    size_t batch; /* bench infer --batch: structures per forward call (0: all in one) */
 } common_opts;
+
+/* bench infer --batch B: the forward pass in calls of B structures each, over at least B
+ * structures (the featurized ones, cycled), so that every batch size is measured full. */
+static int forward_batches(work *w, int gpu, const common_opts *co, size_t *forwarded,
+                           xp_error *err)
+{
+    size_t k = 0, b = co->batch;
+    for (size_t i = 0; i < w->nitems; i++)
+        k += !w->items[i].rc;
+    if (!k)
+        return *forwarded = 0, 0;
+    size_t total = k > b ? (k + b - 1) / b * b : b;
+    const xp_graph **gs = malloc(total * sizeof *gs);
+    xp_infer_out *outs = malloc(b * sizeof *outs);
+    int rc = !gs || !outs ? xp_error_set(err, XP_ENOMEM, "out of memory") : 0;
+    for (size_t i = 0, q = 0; !rc && q < total; i = (i + 1) % w->nitems)
+        if (!w->items[i].rc)
+            gs[q++] = &w->items[i].g;
+    for (size_t at = 0; !rc && at < total; at += b)
+        rc = gpu ? xp_infer_gpu_batch(w->m, gs + at, b, 0, outs, err)
+                 : xp_infer_cpu_batch(w->m, gs + at, b, co->threads, outs, NULL, err);
+    free(gs);
+    free(outs);
+    *forwarded = rc ? 0 : total;
+    return rc;
+}
 
 static int parse_common(const char *cmd, int argc, char **argv, common_opts *co, const char **pos,
                         int maxpos, int *npos)
 {
     xp_opt o[] = {{"model", 0, 0}, {"device", 0, 0},  {"threads", 0, 0},
-                  {"json", 1, 0},  {"species", 0, 0}, {"repeat", 0, 0}};
-    const int no = 6;
+                  {"json", 1, 0},  {"species", 0, 0}, {"repeat", 0, 0}, {"batch", 0, 0}};
+    const int no = 7;
     if (xp_cli_parse(cmd, argc, argv, o, no, pos, maxpos, npos))
         return XP_EXIT_USAGE;
     memset(co, 0, sizeof *co);
@@ -209,6 +236,11 @@ static int parse_common(const char *cmd, int argc, char **argv, common_opts *co,
     co->repeat = 1;
     if (r && ((co->repeat = (int)strtol(r, &end, 10)) < 1 || *end || co->repeat > 1000))
         return xp_cli_usage("%s: --repeat must be 1..1000", cmd);
+    const char *b = xp_cli_get(o, no, "batch");
+    long bv = 0;
+    if (b && ((bv = strtol(b, &end, 10)) < 1 || *end || bv > 1000000))
+        return xp_cli_usage("%s: --batch must be 1..1000000", cmd);
+    co->batch = (size_t)bv;
     if (!co->threads) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         co->threads = c > 0 ? (c > 256 ? 256 : (int)c) : 1;
@@ -376,7 +408,7 @@ int xp_cmd_bench_infer(int argc, char **argv)
     if (rc)
         return rc;
     phase rd = {0}, ft = {0}, fw = {0}, e2e = {0};
-    size_t structures = 0, atoms = 0, errors = 0, files = 0;
+    size_t structures = 0, atoms = 0, errors = 0, files = 0, forwarded = 0;
     for (int r = 0; r < co.repeat; r++) {
         work w = {.m = m, .gpu = gpu};
         double w0 = xp_clock_seconds(CLOCK_MONOTONIC), c0 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
@@ -388,7 +420,14 @@ int xp_cmd_bench_infer(int argc, char **argv)
         double w1 = xp_clock_seconds(CLOCK_MONOTONIC), c1 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
         par_for(w.nitems, co.threads, job_featurize, &w);
         double w2 = xp_clock_seconds(CLOCK_MONOTONIC), c2 = xp_clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-        if (gpu) {
+        size_t fwd = 0;
+        if (co.batch) {
+            if (forward_batches(&w, gpu, &co, &fwd, &err)) {
+                work_free(&w);
+                xp_model_free(m);
+                return xp_cli_fail(&err);
+            }
+        } else if (gpu) {
             if (forward_gpu(&w, &err)) {
                 work_free(&w);
                 xp_model_free(m);
@@ -400,6 +439,7 @@ int xp_cmd_bench_infer(int argc, char **argv)
         rd.wall += w1 - w0, rd.cpu += c1 - c0;
         ft.wall += w2 - w1, ft.cpu += c2 - c1;
         fw.wall += w3 - w2, fw.cpu += c3 - c2;
+        forwarded += co.batch ? fwd : 0;
         if (r == 0) {
             files = w.files.n;
             for (size_t f = 0; f < w.files.n; f++)
@@ -428,17 +468,21 @@ int xp_cmd_bench_infer(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double n = (double)structures * co.repeat;
+    /* with --batch, the forward rate counts the structures forwarded (cycled to full batches) */
+    double nf = co.batch ? (double)forwarded : n;
 #define RATE(x, t) ((t) > 0 ? (x) / (t) : 0.0)
     printf("{\"bench\":\"infer\",\"model\":\"%s\",\"device\":\"%s\",\"threads\":%d,\"repeat\":%d,"
+           "\"batch\":%zu,\"forwarded\":%.0f,"
            "\"files\":%zu,\"structures\":%zu,\"atoms\":%zu,\"errors\":%zu,"
            "\"read_per_second\":%.1f,\"featurize_per_second\":%.1f,\"forward_per_second\":%.1f,"
            "\"end_to_end_per_second\":%.1f,"
            "\"read_per_cpu_second\":%.1f,\"featurize_per_cpu_second\":%.1f,"
            "\"forward_per_cpu_second\":%.1f,\"end_to_end_per_cpu_second\":%.1f,"
            "\"end_to_end_seconds\":%.4f,\"end_to_end_cpu_seconds\":%.4f,\"peak_rss_kib\":%ld}\n",
-           m->name, gpu ? "gpu" : "cpu", co.threads, co.repeat, files, structures, atoms, errors,
-           RATE(n, rd.wall), RATE(n, ft.wall), RATE(n, fw.wall), RATE(n, e2e.wall), RATE(n, rd.cpu),
-           RATE(n, ft.cpu), RATE(n, fw.cpu), RATE(n, e2e.cpu), e2e.wall, e2e.cpu, ru.ru_maxrss);
+           m->name, gpu ? "gpu" : "cpu", co.threads, co.repeat, co.batch, nf, files, structures,
+           atoms, errors, RATE(n, rd.wall), RATE(n, ft.wall), RATE(nf, fw.wall), RATE(n, e2e.wall),
+           RATE(n, rd.cpu), RATE(n, ft.cpu), RATE(nf, fw.cpu), RATE(n, e2e.cpu), e2e.wall,
+           e2e.cpu, ru.ru_maxrss);
     xp_model_free(m);
     return XP_EXIT_OK;
 }

@@ -50,7 +50,7 @@ static json_t *num_or_null(double x)
 int xp_cmd_same(int argc, char **argv)
 {
     xp_opt o[] = {{"json", 1, 0},     {"ltol", 0, 0},     {"stol", 0, 0},
-                  {"angle-tol", 0, 0}, {"prim-tol", 0, 0}, {"species", 0, 0}};
+                  {"angle-tolerance", 0, 0}, {"prim-tol", 0, 0}, {"species", 0, 0}};
     const int no = 6;
     const char *pos[3];
     int npos;
@@ -61,7 +61,7 @@ int xp_cmd_same(int argc, char **argv)
     xp_match_opts mo = {0};
     mo.best = 1;
     if (number_opt(o, no, "ltol", 0, 1, &mo.ltol) || number_opt(o, no, "stol", 0, 1, &mo.stol) ||
-        number_opt(o, no, "angle-tol", 0, 30, &mo.angle_tol) ||
+        number_opt(o, no, "angle-tolerance", 0, 30, &mo.angle_tol) ||
         number_opt(o, no, "prim-tol", 0, 1, &mo.prim_tol))
         return XP_EXIT_USAGE;
     int json = xp_cli_get(o, no, "json") != NULL;

@@ -161,7 +161,10 @@ int xp_pred_slot_salt(xp_store *s, const xp_pred_record *r, int reveal, uint8_t 
     size_t len = 0;
     int rc;
     xp_prove_salt_key(r, key);
-    if (reveal) {
+    /* outside a round there is nothing to hide first: a reveal with no salt kept draws one */
+    static const uint8_t none[XP_ADDRESS_LEN];
+    int in_round = r->round || r->chain_id || memcmp(r->rounds, none, sizeof none);
+    if (reveal && in_round) {
         rc = xp_secret_get(s, key, got, &len, err);
         if (rc == XP_ENOTFOUND)
             return xp_error_set(err, XP_ENOTFOUND,

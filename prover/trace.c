@@ -137,7 +137,7 @@ done:
 int xp_trace_opening_check(const xp_trace_opening *o, const uint8_t root[32], uint32_t atoms,
                            xp_error *err)
 {
-    uint64_t index;
+    uint64_t index = 0;
     int rc = xp_trace_leaf_index(atoms, o->layer, o->atom, &index, err);
     if (rc)
         return rc;

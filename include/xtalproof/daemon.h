@@ -26,9 +26,15 @@ typedef struct xp_node_config {
     char port_file[XP_NODE_PATH_MAX];  /* "portFile": where the bound port is written */
     char token_file[XP_NODE_PATH_MAX]; /* "tokenFile": default HOME/api-token */
     size_t max_body;                   /* "maxBodyBytes": 1 KiB .. 1 GiB, default 4 MiB */
-    unsigned max_connections;          /* "maxConnections": 1..10000, default 64 */
-    unsigned timeout_s;                /* "connectionTimeoutSeconds": 1..3600, default 30 */
+    unsigned max_connections;          /* "maxConnections": 1..10000, default 256 */
+    unsigned timeout_s;                /* "connectionTimeoutSeconds": 1..3600, default 10 */
     unsigned grace_s;                  /* "shutdownGraceSeconds": 0..600, default 10 */
+    unsigned per_ip;                   /* "maxConnectionsPerIp": 0..10000 (0: none), default 32 */
+    unsigned workers;                  /* "workerThreads": 0..256, default 0 = the CPUs (1..16) */
+    unsigned queue_len;                /* "queueLength": 1..10000, default 32 */
+    unsigned deadline_s;               /* "requestDeadlineSeconds": 1..3600, default 60 */
+    unsigned rate;                     /* "rateLimitPerSecond": 0..1000000 (0: off), default 50 */
+    unsigned burst;                    /* "rateLimitBurst": 1..1000000, default 100 */
     /* the anchor worker (docs/operations.md, "Anchoring"): on when a keystore is given */
     char rpc[512];                        /* "rpc": default the deployment's URL */
     char deployment[XP_NODE_PATH_MAX];    /* "deployment": default xp_deployment_find's */
@@ -92,6 +98,11 @@ typedef struct xp_route {
 
 /* The explorer's file at a URL path ("/" is "/index.html"): its index, or -1 (static.c). */
 int xp_static_find(const char *path);
+
+/* 1 for the routes whose work grows with their body (predict, submissions of structures, new
+ * prediction records, verify) or waits on the chain (the explorer's /v1/chain reads): the
+ * server runs them on its pool of workers. */
+int xp_route_heavy(const xp_route *r);
 
 /* The label of a route in the metrics, such as "/v1/datasets/{name}". */
 const char *xp_route_label(xp_route_id id);
@@ -188,6 +199,7 @@ typedef struct xp_metrics {
 typedef struct xp_metrics_gauges {
     uint64_t datasets, records, rss_bytes, store_bytes;
     double uptime_s;
+    unsigned pool_busy, pool_queued; /* heavy requests running, waiting */
 } xp_metrics_gauges;
 
 void xp_metrics_observe(xp_metrics *m, xp_route_id route, unsigned status, double seconds);
@@ -211,16 +223,23 @@ typedef struct xp_http_req {
     const char *(*query)(void *qctx, const char *key);
     const char *(*unknown_key)(void *qctx, const char *const *known);
     void *qctx;
+    /* a heavy request run by the pool: its deadline (CLOCK_MONOTONIC seconds; 0: none) and, before
+     * it writes to the store, commit(jctx): 0 lets the write go on (the deadline no longer cuts it),
+     * nonzero says the client was answered already (NULL: always go on) */
+    double deadline;
+    int (*commit)(void *jctx);
+    void *jctx;
 } xp_http_req;
 
-/* An answer: a status and a malloc'd body (the server frees it), its type (NULL: JSON) and, for
- * a 405, the methods allowed. */
+/* An answer: a status and a malloc'd body (the server frees it), its type (NULL: JSON), for a 405
+ * the methods allowed, for a 429 or 503 when to try again. */
 typedef struct xp_http_answer {
     unsigned status;
     char *body;
     const char *type;
     const char *allow;
-    const char *cache; /* Cache-Control (NULL: no-store) */
+    const char *cache;    /* Cache-Control (NULL: no-store) */
+    unsigned retry_after; /* a 429 or 503: seconds for the Retry-After header (0: none) */
 } xp_http_answer;
 
 /* Opens the node's store, reads or creates its API token (cfg->token_file, mode 0600) and, with
@@ -228,7 +247,8 @@ typedef struct xp_http_answer {
 int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err);
 /* Stops the workers (a send in flight finishes), closes the store, frees everything. */
 void xp_daemon_close(xp_daemon *d);
-/* One request, routed, under the store lock. */
+/* One request, routed: a light one under the store lock; a heavy one (xp_route_heavy) takes the
+ * store lock only around its reads and its write, so its CPU work runs beside the others. */
 void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a);
 /* A whole request as the server would hand it on (method, URL with its query, the Authorization
  * header's value or NULL): routing, the token and the body limit, then xp_daemon_handle. For

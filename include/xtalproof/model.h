@@ -86,7 +86,10 @@ int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_er
 /* Property and unit of the known CGCNN models by folder name; 0 if known. */
 int xp_model_known(const char *name, const char **property, const char **unit);
 
-/* Where model files are looked for by name: $XTALPROOF_MODELS, ./models, the shipped folder. */
+/* Where model files are looked for by name, in order: $XTALPROOF_MODELS, ./models, the source
+ * tree's models/, the installed PREFIX/share/xtalproof/models, and that folder beside the running
+ * program (PREFIX/bin/..). At most XP_MODEL_DIRS_MAX. */
+#define XP_MODEL_DIRS_MAX 5
 int xp_model_dirs(const char **dirs, int cap);
 /* A model by name (NAME.xpm in those folders) or by path (with a '/' or ending in .xpm); path
  * gets the file that was read. XP_ENOTFOUND naming the folders when there is none. */

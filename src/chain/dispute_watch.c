@@ -49,8 +49,8 @@ int xp_dispute_model_for_root(const char *given, const uint8_t root[32], xp_mode
         free(lh);
         return rc;
     }
-    const char *dirs[4];
-    int nd = xp_model_dirs(dirs, 4);
+    const char *dirs[XP_MODEL_DIRS_MAX];
+    int nd = xp_model_dirs(dirs, XP_MODEL_DIRS_MAX);
     for (int i = 0; i < nd && rc; i++) {
         DIR *d = opendir(dirs[i]);
         struct dirent *e;

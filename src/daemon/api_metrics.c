@@ -106,9 +106,16 @@ char *xp_metrics_render(const xp_metrics *m, const xp_metrics_gauges *g)
         "process_resident_memory_bytes %llu\n"
         "# HELP xtalproof_uptime_seconds Seconds since the node started.\n"
         "# TYPE xtalproof_uptime_seconds gauge\n"
-        "xtalproof_uptime_seconds %.3f\n",
+        "xtalproof_uptime_seconds %.3f\n"
+        "# HELP xtalproof_pool_busy Heavy requests being worked on.\n"
+        "# TYPE xtalproof_pool_busy gauge\n"
+        "xtalproof_pool_busy %u\n"
+        "# HELP xtalproof_pool_queued Heavy requests waiting for a worker.\n"
+        "# TYPE xtalproof_pool_queued gauge\n"
+        "xtalproof_pool_queued %u\n",
         (unsigned long long)g->datasets, (unsigned long long)g->records,
-        (unsigned long long)g->store_bytes, (unsigned long long)g->rss_bytes, g->uptime_s);
+        (unsigned long long)g->store_bytes, (unsigned long long)g->rss_bytes, g->uptime_s,
+        g->pool_busy, g->pool_queued);
     if (b.oom) {
         free(b.p);
         return NULL;

@@ -81,6 +81,8 @@ static int method_is(const char *m, const char *allow)
     return 0;
 }
 
+static int path_params(xp_route *r, char **seg, int k, xp_error *err);
+
 int xp_api_route(const char *method, const char *path, xp_route *r, const char **allow,
                  xp_error *err)
 {
@@ -144,14 +146,22 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         xp_error_set(err, XP_ENOTFOUND, "no such route");
         return 404;
     }
-    if (!method_is(method, al)) {
+    /* the names and numbers in the path first: a malformed one is 400 whatever the method */
+    int st = path_params(r, seg, k, err);
+    if (!st && !method_is(method, al)) {
         *allow = al;
         xp_error_set(err, XP_EINVAL, "%s does not take the method %.16s (allowed: %s)",
                      xp_route_label(r->id), method, al);
-        return 405;
+        st = 405;
     }
     /* predict and verify read only */
     r->write = !strcmp(method, "POST") && r->id != XP_ROUTE_PREDICT && r->id != XP_ROUTE_VERIFY;
+    return st;
+}
+
+/* The route's dataset name, symhash, round or record hash: 0, or 400 with err set. */
+static int path_params(xp_route *r, char **seg, int k, xp_error *err)
+{
     if (r->id == XP_ROUTE_STATIC || r->id == XP_ROUTE_CHAIN_ROUNDS || r->id == XP_ROUTE_VERIFY ||
         r->id == XP_ROUTE_CHAIN_DATASETS || r->id == XP_ROUTE_CHAIN_MODELS)
         return 0;

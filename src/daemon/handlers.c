@@ -54,7 +54,8 @@ void xp_h_metrics(xp_hctx *c, xp_http_answer *a)
     uint64_t file;
     xp_store_sizes(c->n->store, &map, &file);
     xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file,
-                           xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started};
+                           xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started, 0, 0};
+    xp_pool_counts(c->n->pool, &g.pool_queued, &g.pool_busy);
     a->body = xp_metrics_render(c->n->metrics, &g);
     if (a->body && c->n->anchor) { /* the worker's roles, each with its own counters */
         xp_anchor_stats as;
@@ -224,7 +225,10 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
     xp_daemon *n = c->n;
     xp_error err = {0};
     xp_dataset d;
+    /* a heavy request: the store lock is held only to read the dataset and to write the batch */
+    pthread_mutex_lock(&n->store_lock);
     int rc = xp_dataset_get(n->store, c->r->route.dataset, &d, &err);
+    pthread_mutex_unlock(&n->store_lock);
     if (rc) {
         xp_answer_fail(a, rc, &err);
         return;
@@ -241,7 +245,8 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
     size_t total = 0, f;
     if (!ids)
         rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
-    for (f = 0; !rc && f < sub.n; f++) {
+    int late = 0; /* past the deadline: the files left are not hashed */
+    for (f = 0; !rc && f < sub.n && !(late = xp_hexpired(c)); f++) {
         xp_read_opts ro = {.format = sub.files[f].format};
         rc = xp_file_ids_of_mem(sub.files[f].name, sub.files[f].data, sub.files[f].len, &ro,
                                 &ids[f], &err);
@@ -257,7 +262,18 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
     struct_results res = {.results = json_array()};
     xp_registrar *g = NULL;
     xp_version v;
-    int cut = 0;
+    int cut = 0, locked = 0, answered = 0;
+    if (!rc && (late || xp_hcommit(c, a))) {
+        if (!a->body)
+            xp_answer_error(a, 504, "the request ran past its deadline; nothing was stored");
+        answered = 1;
+        rc = XP_EIO; /* stops what follows; the answer is set */
+    }
+    if (!rc) { /* the dataset again: another request may have written to it meanwhile */
+        pthread_mutex_lock(&n->store_lock);
+        locked = 1;
+        rc = xp_dataset_get(n->store, c->r->route.dataset, &d, &err);
+    }
     if (!rc)
         rc = xp_registrar_open(n->store, &d, sub.has_parent ? sub.parent : NULL, sub.meta,
                                (uint64_t)time(NULL), total ? total : 1, one_result, &res, &g, &err);
@@ -267,9 +283,10 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
     if (!rc)
         rc = xp_registrar_finish(g, sub.cut_given || !n->anchor ? sub.cut : 0, (uint64_t)time(NULL),
                                  &v, &cut, &err);
-    if (rc) {
+    if (rc || answered) {
         json_decref(res.results);
-        xp_answer_fail(a, rc, &err);
+        if (!answered)
+            xp_answer_fail(a, rc, &err);
     } else {
         char root[67];
         xp_answer_json(a, 200,
@@ -281,6 +298,8 @@ void xp_h_structures(xp_hctx *c, xp_http_answer *a)
         xp_anchor_worker_poke(n->anchor);
     }
     xp_registrar_free(g);
+    if (locked)
+        pthread_mutex_unlock(&n->store_lock);
     for (f = 0; ids && f < sub.n; f++)
         xp_file_ids_free(&ids[f]);
     free(ids);

@@ -2,6 +2,7 @@
  * across the datasets with its structure for the 3D view, the consistency proof between two
  * versions of a dataset, and the checks of a posted prediction record (verify). */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,12 +56,22 @@ static json_t *xtal_index(xp_daemon *n)
     return n->xtal_index;
 }
 
-/* The structure file of a symhash the node holds, or NULL; *which: its index in the file. */
-static const char *xtal_file(xp_daemon *n, const char *sym, size_t *which)
+/* the index is made and read by the server thread (a crystal) and the pool's (verify) */
+static pthread_mutex_t xtal_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The structure file of a symhash the node holds, copied into path, or NULL; *which: its index
+ * in the file. */
+static const char *xtal_file(xp_daemon *n, const char *sym, char path[XP_NODE_PATH_MAX],
+                             size_t *which)
 {
+    pthread_mutex_lock(&xtal_lock);
     json_t *e = json_object_get(xtal_index(n), sym);
+    const char *f = json_string_value(json_object_get(e, "file"));
     *which = (size_t)json_integer_value(json_object_get(e, "structure"));
-    return json_string_value(json_object_get(e, "file"));
+    if (f)
+        snprintf(path, XP_NODE_PATH_MAX, "%s", f);
+    pthread_mutex_unlock(&xtal_lock);
+    return f ? path : NULL;
 }
 
 /* A cell for the 3D view: its lattice rows (Å), its sites (element, fractional coordinates,
@@ -139,7 +150,8 @@ void xp_h_structure(xp_hctx *c, xp_http_answer *a)
     xp_error err = {0};
     int rc = xp_dataset_each(c->n->store, holder, &h, &err);
     size_t which;
-    const char *file = rc ? NULL : xtal_file(c->n, sym, &which);
+    char path[XP_NODE_PATH_MAX];
+    const char *file = rc ? NULL : xtal_file(c->n, sym, path, &which);
     if (rc || (!file && !json_array_size(h.list))) {
         json_decref(h.list);
         if (rc) {
@@ -199,20 +211,23 @@ static const char *const CHECK_STATUS[] = {"PASS", "FAIL", "SKIP"};
 static int run_verify(xp_daemon *n, const xp_pred_record *rec, xp_verify_report *rep, json_t *o,
                       xp_error *err)
 {
-    char sym[67];
+    char sym[67], path[XP_NODE_PATH_MAX];
     size_t which;
-    const char *file = xtal_file(n, xp_hex32(rec->symhash, sym), &which);
+    const char *file = xtal_file(n, xp_hex32(rec->symhash, sym), path, &which);
     char *sdata = NULL;
     size_t slen = 0;
     xp_error e = {0};
     if (file && xp_file_read(file, MAX_XTAL_FILE, &sdata, &slen, &e))
         file = NULL;
     xp_model *m = NULL;
-    if (!strchr(rec->model_name, '/') && !xp_model_cache_get(&n->models, rec->model_name, &m, &e) &&
-        memcmp(m->hash, rec->model_hash, 32))
+    /* the model read-held from the cache while the checks use it */
+    int held = !strchr(rec->model_name, '/') && !xp_hmodel(n, rec->model_name, &m, &e);
+    if (held && memcmp(m->hash, rec->model_hash, 32))
         m = NULL;
     xp_verify_in in = {file, sdata, slen, m, NULL, 0, NULL, 0};
     int rc = xp_pred_verify(rec, &in, rep, err);
+    if (held)
+        pthread_rwlock_unlock(&n->models_lock);
     const char *url = n->cfg.rpc[0] ? n->cfg.rpc : n->deployment_path ? n->dep.rpc : NULL;
     if (!rc && url) {
         xp_verify_chain_in ci = {.url = url};

@@ -35,13 +35,19 @@ void xp_h_predict(xp_hctx *c, xp_http_answer *a)
     }
     ro.format = sub.files[0].format;
     xp_model *m;
+    /* the model first (opened now if it is not yet): an unknown one is 404 before any work */
+    if ((rc = xp_hmodel(c->n, mname, &m, &err))) {
+        xp_answer_fail(a, rc, &err);
+        xp_api_submission_free(&sub);
+        return;
+    }
+    pthread_rwlock_unlock(&c->n->models_lock);
     xp_structure_list list = {0};
     xp_graph g = {0};
     xp_infer_out out;
     xp_xtal_id id;
-    int have_list = 0, have_graph = 0;
-    if ((rc = xp_model_cache_get(&c->n->models, mname, &m, &err)) ||
-        (rc = xp_read_structures_mem(sub.files[0].name, sub.files[0].data, sub.files[0].len, &ro,
+    int have_list = 0, have_graph = 0, have_model = 0, late = 0;
+    if ((rc = xp_read_structures_mem(sub.files[0].name, sub.files[0].data, sub.files[0].len, &ro,
                                      &list, &err)))
         goto done;
     have_list = 1;
@@ -49,10 +55,14 @@ void xp_h_predict(xp_hctx *c, xp_http_answer *a)
         rc = xp_error_set(&err, XP_EINVAL, "the body holds %zu structures; send one", list.n);
         goto done;
     }
-    if ((rc = xp_featurize(list.items[0], &g, &err)))
+    /* a heavy request, run by a worker: it stops between its steps once past its deadline */
+    if ((late = xp_hexpired(c)) || (rc = xp_featurize(list.items[0], &g, &err)))
         goto done;
     have_graph = 1;
-    if ((rc = xp_infer_cpu(m, &g, &out, NULL, &err)) ||
+    if ((late = xp_hexpired(c)) || (rc = xp_hmodel(c->n, mname, &m, &err)))
+        goto done;
+    have_model = 1;
+    if ((rc = xp_infer_cpu(m, &g, &out, NULL, &err)) || (late = xp_hexpired(c)) ||
         (rc = xp_xtal_identify(list.items[0], NULL, &id, &err)))
         goto done;
     char sym[67], root[67], mhash[67];
@@ -65,8 +75,12 @@ void xp_h_predict(xp_hctx *c, xp_http_answer *a)
                        "valueQ", (json_int_t)out.value_q, "traceRoot",
                        xp_hex32(out.trace_root, root)));
 done:
+    if (have_model)
+        pthread_rwlock_unlock(&c->n->models_lock);
     if (rc)
         xp_answer_fail(a, rc, &err);
+    else if (late)
+        xp_answer_error(a, 504, "the request ran past its deadline");
     if (have_graph)
         xp_graph_free(&g);
     if (have_list)
@@ -242,15 +256,21 @@ static void h_predictions_post(xp_hctx *c, xp_http_answer *a)
     }
     if (!r)
         rc = xp_error_set(&err, XP_ENOMEM, "out of memory");
-    if (!rc && !(rc = xp_model_cache_get(&n->models, q.model, &m, &err))) {
+    /* a heavy request: its record is made and kept under the store lock (the inference with
+     * it), unless its deadline passed */
+    int late = !rc && xp_hcommit(c, a);
+    if (!rc && !late && !(rc = xp_hmodel(n, q.model, &m, &err))) {
         mk.in.model = m;
+        pthread_mutex_lock(&n->store_lock);
         rc = xp_pred_make(n->store, &mk, r, hash, &st, &err);
+        if (!rc)
+            rc = xp_pred_get(n->store, hash, &text, NULL, &err);
+        pthread_mutex_unlock(&n->store_lock);
+        pthread_rwlock_unlock(&n->models_lock);
     }
-    if (!rc)
-        rc = xp_pred_get(n->store, hash, &text, NULL, &err);
-    if (rc) {
+    if (rc && !late) {
         xp_answer_fail(a, rc, &err);
-    } else { /* the record as stored, byte for byte ("value" keeps its 17 digits) */
+    } else if (!late) { /* the record as stored, byte for byte ("value" keeps its 17 digits) */
         char h[67];
         size_t cap = strlen(text) + 160;
         a->body = malloc(cap);

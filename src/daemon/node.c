@@ -1,5 +1,5 @@
-/* The node daemon: opening and closing it (its store, API token, key, deployment and workers),
- * and a request's dispatch to its handler under the store lock. */
+/* The node daemon: opening and closing it (its store, API token, key, deployment, chain worker,
+ * pool of request workers and rate limit) and a request's dispatch to its handler. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -70,7 +70,45 @@ int xp_hbad_query(const xp_hctx *c, const char *const *known, xp_http_answer *a)
     return 1;
 }
 
+int xp_hexpired(const xp_hctx *c)
+{
+    return c->r->deadline > 0 && xp_clock_seconds(CLOCK_MONOTONIC) >= c->r->deadline;
+}
+
+int xp_hcommit(const xp_hctx *c, xp_http_answer *a)
+{
+    if (!c->r->commit || !c->r->commit(c->r->jctx))
+        return 0;
+    xp_answer_error(a, 504, "the request ran past its deadline; nothing was stored");
+    return 1;
+}
+
+int xp_hmodel(xp_daemon *n, const char *name, xp_model **m, xp_error *err)
+{
+    pthread_rwlock_rdlock(&n->models_lock);
+    for (int i = 0; i < n->models.n; i++)
+        if (!strcmp(n->models.entry[i].name, name)) {
+            *m = n->models.entry[i].m;
+            return XP_OK;
+        }
+    pthread_rwlock_unlock(&n->models_lock);
+    /* not open yet: opened under the write lock, which is then held as the read lock would be */
+    pthread_rwlock_wrlock(&n->models_lock);
+    int rc = xp_model_cache_get(&n->models, name, m, err);
+    if (rc)
+        pthread_rwlock_unlock(&n->models_lock);
+    return rc;
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
+
+int xp_route_heavy(const xp_route *r)
+{
+    return r->id == XP_ROUTE_PREDICT || r->id == XP_ROUTE_STRUCTURES ||
+           (r->id == XP_ROUTE_PREDICTIONS && r->write) || r->id == XP_ROUTE_VERIFY ||
+           r->id == XP_ROUTE_CHAIN_ROUNDS || r->id == XP_ROUTE_CHAIN_ROUND ||
+           r->id == XP_ROUTE_CHAIN_DATASETS || r->id == XP_ROUTE_CHAIN_MODELS;
+}
 
 typedef void (*handler)(xp_hctx *c, xp_http_answer *a);
 static const handler HANDLERS[XP_ROUTE_COUNT] = {
@@ -94,17 +132,22 @@ void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
 {
     xp_hctx c = {d, r};
     xp_route_id id = r->route.id;
-    /* the explorer's files and its chain reads do not touch the store: no lock across chain I/O */
-    int store = id != XP_ROUTE_STATIC && id != XP_ROUTE_CHAIN_ROUNDS &&
-                id != XP_ROUTE_CHAIN_ROUND && id != XP_ROUTE_CHAIN_DATASETS && id != XP_ROUTE_CHAIN_MODELS &&
-                id != XP_ROUTE_VERIFY;
-    if (store)
+    /* the routes that take no query at all (the others check theirs) */
+    static const char *const none[] = {NULL};
+    if ((id == XP_ROUTE_HEALTHZ || id == XP_ROUTE_METRICS || id == XP_ROUTE_DATASET ||
+         id == XP_ROUTE_RECORD || (id == XP_ROUTE_DATASETS && !r->route.write)) &&
+        xp_hbad_query(&c, none, a))
+        return;
+    /* the heavy routes take the store lock themselves; /healthz and the explorer's files read no
+     * store: they never wait for a write */
+    int locked = !xp_route_heavy(&r->route) && id != XP_ROUTE_HEALTHZ && id != XP_ROUTE_STATIC;
+    if (locked)
         pthread_mutex_lock(&d->store_lock);
     if (id < XP_ROUTE_COUNT && HANDLERS[id])
         HANDLERS[id](&c, a);
     else
         xp_answer_error(a, 404, "no such route");
-    if (store)
+    if (locked)
         pthread_mutex_unlock(&d->store_lock);
 }
 
@@ -218,7 +261,14 @@ int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err)
     n->cfg = *cfg;
     n->started = xp_clock_seconds(CLOCK_MONOTONIC);
     pthread_mutex_init(&n->store_lock, NULL);
-    int rc = xp_store_open(n->cfg.home, 0, &n->store, err);
+    pthread_rwlock_init(&n->models_lock, NULL);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned workers = n->cfg.workers ? n->cfg.workers : cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
+    int rc = xp_pool_start(workers, n->cfg.queue_len ? n->cfg.queue_len : 1, &n->pool, err);
+    if (!rc && n->cfg.rate && !(n->limit = xp_ratelimit_new(n->cfg.rate, n->cfg.burst)))
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+    if (!rc)
+        rc = xp_store_open(n->cfg.home, 0, &n->store, err);
     if (!rc)
         rc = load_token(n, err);
     if (!rc && n->cfg.oracle_reports[0] && !n->cfg.keystore[0])
@@ -242,6 +292,8 @@ void xp_daemon_close(xp_daemon *n)
 {
     if (!n)
         return;
+    xp_pool_stop(n->pool); /* a job still running finishes first: it uses the store */
+    xp_ratelimit_free(n->limit);
     xp_anchor_worker_stop(n->anchor);
     xp_wipe(n->priv, sizeof n->priv);
     free(n->deployment_path);
@@ -252,5 +304,6 @@ void xp_daemon_close(xp_daemon *n)
     free(n->metrics);
     xp_wipe(n->token, sizeof n->token);
     pthread_mutex_destroy(&n->store_lock);
+    pthread_rwlock_destroy(&n->models_lock);
     free(n);
 }

@@ -1,7 +1,8 @@
-/* The node daemon's state, shared by its server (server.c), its handlers (handlers*.c) and its
- * start and stop (node.c). One server thread runs every handler, so the store handle (its cached
- * read transaction) and the model cache are used from that thread only, and the workers take
- * turns with it on the store through store_lock. */
+/* The node daemon's state, shared by its server (server.c), its handlers (handlers*.c), its pool
+ * of request workers (pool.c) and its start and stop (node.c). The server thread runs the light
+ * requests, the pool's threads the heavy ones (xp_route_heavy); every use of the store handle
+ * (its cached read transaction) is under store_lock, shared with the chain worker; the model
+ * cache is under models_lock (read-held while a model computes, written to open one). */
 #ifndef XTALPROOF_DAEMON_NODE_INTERNAL_H
 #define XTALPROOF_DAEMON_NODE_INTERNAL_H
 
@@ -25,7 +26,11 @@ struct xp_daemon {
     double started;
     atomic_int stopping;
     atomic_int inflight;        /* requests between their headers and their completion */
+    atomic_int suspended;       /* connections of heavy requests not yet given their answer */
     pthread_mutex_t store_lock; /* the handlers and the workers take turns on the store */
+    pthread_rwlock_t models_lock;
+    struct xp_pool *pool;            /* the heavy requests' workers */
+    struct xp_ratelimit *limit;      /* per client address; NULL: off (server thread only) */
     xp_anchor_worker *anchor;   /* NULL when no keystore is configured */
     /* POST /v1/predictions: the node's key (config "keystore"), loaded once at start, and the
      * deployment whose Rounds contract records are made for */
@@ -36,6 +41,59 @@ struct xp_daemon {
     struct MHD_Daemon *mhd;
     json_t *xtal_index; /* the explorer's structure files by symhash (handlers_explorer.c) */
 };
+
+/* ---- the query of a request, copied (a request given whole, a heavy request's job) ---- */
+#define XP_QUERY_MAX 32
+typedef struct xp_query {
+    int n;
+    char *key[XP_QUERY_MAX], *value[XP_QUERY_MAX];
+} xp_query;
+/* Adds a copy of key and value; -1 when the query has XP_QUERY_MAX keys or memory is out. */
+int xp_query_add(xp_query *q, const char *key, const char *value);
+const char *xp_query_get(void *q, const char *key);
+const char *xp_query_unknown(void *q, const char *const *known);
+void xp_query_free(xp_query *q);
+
+/* ---- the pool of workers (pool.c) -------------------------------------------------- */
+typedef struct xp_pool xp_pool;
+typedef struct xp_job xp_job;
+struct xp_job {
+    xp_daemon *n;
+    xp_http_req hr; /* its body, content type and query point into the job */
+    char *body, *content_type;
+    xp_query query;
+    double deadline; /* CLOCK_MONOTONIC seconds */
+    unsigned deadline_s;
+    void (*wake)(xp_job *j); /* called once, when the answer is set (resumes the connection) */
+    void *conn;
+    /* under the pool's lock */
+    int state, refs, taken;
+    xp_http_answer a;
+    xp_job *next, *next_live, *prev;
+};
+int xp_pool_start(unsigned threads, unsigned queue, xp_pool **out, xp_error *err);
+/* Queues a job (it then has two holders: the caller's connection and the pool); -1 when the
+ * queue is full or the pool stops. */
+int xp_pool_submit(xp_pool *p, xp_job *j);
+/* A running job about to write: 0 lets it (no deadline answers it then), -1 when answered. */
+int xp_pool_commit(xp_pool *p, xp_job *j);
+/* The job's answer, once set (1; moved into a), else 0. */
+int xp_pool_take(xp_pool *p, xp_job *j, xp_http_answer *a);
+/* The connection lets its job go (the last holder frees it). */
+void xp_pool_release(xp_pool *p, xp_job *j);
+void xp_job_free(xp_job *j);
+void xp_pool_counts(xp_pool *p, unsigned *queued, unsigned *busy);
+/* Takes no more jobs and answers those waiting or running with 503 (their work is dropped). */
+void xp_pool_quiesce(xp_pool *p);
+/* Quiesces, waits for the threads and frees the pool (NULL: nothing). */
+void xp_pool_stop(xp_pool *p);
+
+/* ---- the per-client rate limit (api_limit.c): a token bucket per address --------------- */
+typedef struct xp_ratelimit xp_ratelimit;
+xp_ratelimit *xp_ratelimit_new(unsigned per_second, unsigned burst);
+void xp_ratelimit_free(xp_ratelimit *l);
+/* Takes a token of the client's bucket: 0, or the whole seconds until one is there. */
+unsigned xp_ratelimit_take(xp_ratelimit *l, const void *addr, size_t len, double now);
 
 /* What a handler answers, with its helpers. */
 void xp_answer_json(xp_http_answer *a, unsigned status, json_t *o);
@@ -51,6 +109,13 @@ typedef struct xp_hctx {
  * the route does not know. */
 const char *xp_hquery(const xp_hctx *c, const char *key);
 int xp_hbad_query(const xp_hctx *c, const char *const *known, xp_http_answer *a);
+/* A heavy request: 1 once its deadline passed; xp_hcommit before its write (0: go on, 1 with a
+ * 504 answer when its deadline passed, then nothing may be written). */
+int xp_hexpired(const xp_hctx *c);
+int xp_hcommit(const xp_hctx *c, xp_http_answer *a);
+/* The model of that name from the cache, read-held: the caller gives it back with
+ * pthread_rwlock_unlock(&n->models_lock) once done with *m (not when this fails). */
+int xp_hmodel(xp_daemon *n, const char *name, xp_model **m, xp_error *err);
 
 /* handlers.c: health, metrics, datasets, structures, versions, records, proofs, rounds */
 void xp_h_healthz(xp_hctx *c, xp_http_answer *a);

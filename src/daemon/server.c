@@ -79,6 +79,9 @@ typedef struct req {
     char *body;
     size_t len, cap;
     int too_large;
+    xp_job *job;          /* a heavy request on the pool: the connection is suspended meanwhile */
+    int has_later;        /* an answer set while suspended (the queue was full) */
+    xp_http_answer later;
 } req;
 
 static enum MHD_Result send_answer(xp_daemon *n, struct MHD_Connection *conn, req *r,
@@ -99,6 +102,11 @@ static enum MHD_Result send_answer(xp_daemon *n, struct MHD_Connection *conn, re
         MHD_add_response_header(resp, "Allow", a->allow);
     if (a->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    if (a->retry_after) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", a->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
     if (atomic_load(&n->stopping))
         MHD_add_response_header(resp, "Connection", "close");
     enum MHD_Result rc = MHD_queue_response(conn, a->status, resp);
@@ -166,6 +174,116 @@ static int gather(xp_daemon *n, req *r, const char *data, size_t k)
     return 0;
 }
 
+/* ---- heavy requests: run by the pool while their connection is suspended ----------------- */
+
+static void job_wake(xp_job *j)
+{
+    MHD_resume_connection(j->conn);
+}
+
+static int job_commit(void *jctx)
+{
+    xp_job *j = jctx;
+    return xp_pool_commit(j->n->pool, j);
+}
+
+static enum MHD_Result copy_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    return xp_query_add(cls, key, value ? value : "") ? MHD_NO : MHD_YES;
+}
+
+/* Hands the request to the pool (its body moves into the job) and suspends the connection; the
+ * answer comes when the job's is set (on_request is called again then). */
+static enum MHD_Result submit(xp_daemon *n, struct MHD_Connection *conn, req *r)
+{
+    xp_http_answer a = {0};
+    xp_job *j = calloc(1, sizeof *j);
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    if (!j || (ct && !(j->content_type = strdup(ct)))) {
+        xp_job_free(j);
+        xp_answer_error(&a, 503, "out of memory");
+        return send_answer(n, conn, r, &a);
+    }
+    unsigned given = (unsigned)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, NULL, NULL);
+    if (given > XP_QUERY_MAX ||
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, &j->query) !=
+            (int)given) {
+        xp_job_free(j);
+        xp_answer_error(&a, 400, "the query has more than 32 parameters");
+        return send_answer(n, conn, r, &a);
+    }
+    j->n = n;
+    j->body = r->body;
+    r->body = NULL;
+    j->deadline_s = n->cfg.deadline_s;
+    j->deadline = r->t0 + n->cfg.deadline_s;
+    j->wake = job_wake;
+    j->conn = conn;
+    j->hr = (xp_http_req){r->route,    j->body,     r->len,      j->content_type, xp_query_get,
+                          xp_query_unknown, &j->query, j->deadline, job_commit, j};
+    MHD_suspend_connection(conn);
+    atomic_fetch_add(&n->suspended, 1);
+    r->job = j;
+    if (xp_pool_submit(n->pool, j)) {
+        r->job = NULL;
+        xp_job_free(j);
+        xp_answer_error(&r->later, 503,
+                        "the node's workers are all busy and its queue is full: try again later");
+        r->later.retry_after = 1;
+        r->has_later = 1;
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
+}
+
+/* A heavy request back from the pool (or refused by it): its answer. */
+static enum MHD_Result resumed(xp_daemon *n, struct MHD_Connection *conn, req *r)
+{
+    xp_http_answer a = {0};
+    if (r->has_later) {
+        a = r->later;
+        memset(&r->later, 0, sizeof r->later);
+        r->has_later = 0;
+    } else if (xp_pool_take(n->pool, r->job, &a)) {
+        xp_pool_release(n->pool, r->job);
+        r->job = NULL;
+    } else
+        return MHD_YES; /* not answered yet */
+    atomic_fetch_sub(&n->suspended, 1);
+    return send_answer(n, conn, r, &a);
+}
+
+/* The rate limit of the routes that need no token (not /healthz, /metrics): 0, or 1 with a 429. */
+static int limited(xp_daemon *n, struct MHD_Connection *conn, const req *r, xp_http_answer *a)
+{
+    if (!n->limit || r->route.write || r->route.id == XP_ROUTE_HEALTHZ ||
+        r->route.id == XP_ROUTE_METRICS)
+        return 0;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (!sa)
+        return 0;
+    const void *addr = &((const struct sockaddr_in *)sa)->sin_addr;
+    size_t len = 4;
+    if (sa->sa_family == AF_INET6) {
+        addr = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        len = 16;
+    }
+    unsigned wait = xp_ratelimit_take(n->limit, addr, len, r->t0);
+    if (!wait)
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "too many requests from this address (over %u a second): try again in %u s",
+             n->cfg.rate, wait);
+    xp_answer_error(a, 429, msg);
+    a->retry_after = wait;
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -184,7 +302,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (check_headers(n, method, url,
                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"),
-                          &r->route, &a))
+                          &r->route, &a) ||
+            limited(n, conn, r, &a))
             return send_answer(n, conn, r, &a);
         return MHD_YES;
     }
@@ -192,6 +311,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (r->job || r->has_later)
+        return resumed(n, conn, r);
     if (*upload_data_size) {
         size_t k = *upload_data_size;
         *upload_data_size = 0;
@@ -204,6 +325,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (!r->body && !(r->body = strdup("")))
         return MHD_NO;
+    if (xp_route_heavy(&r->route))
+        return submit(n, conn, r);
     xp_http_req hr = {.route = r->route,
                       .body = r->body,
                       .len = r->len,
@@ -228,6 +351,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->answered)
         xp_metrics_observe(n->metrics, r->route.id, r->status,
                            xp_clock_seconds(CLOCK_MONOTONIC) - r->t0);
+    if (r->job || r->has_later) /* closed before its answer */
+        atomic_fetch_sub(&n->suspended, 1);
+    if (r->job)
+        xp_pool_release(n->pool, r->job);
+    free(r->later.body);
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -302,9 +430,11 @@ int xp_daemon_listen(xp_daemon *n, unsigned *port, xp_error *err)
     if (rc)
         return rc;
     n->mhd = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, n, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT,
-        n->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, n->cfg.timeout_s,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+            MHD_ALLOW_SUSPEND_RESUME,
+        0, NULL, NULL, on_request, n, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_CONNECTION_LIMIT, n->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        n->cfg.per_ip, MHD_OPTION_CONNECTION_TIMEOUT, n->cfg.timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, n, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!n->mhd) {
@@ -324,7 +454,20 @@ void xp_daemon_shutdown(xp_daemon *n)
     MHD_socket ls = MHD_quiesce_daemon(n->mhd);
     double until = xp_clock_seconds(CLOCK_MONOTONIC) + n->cfg.grace_s;
     /* requests in flight finish; idle keep-alive connections are closed by the stop */
-    while (xp_clock_seconds(CLOCK_MONOTONIC) < until && atomic_load(&n->inflight) > 0) {
+    for (int pass = 0; pass < 2; pass++) {
+        while (xp_clock_seconds(CLOCK_MONOTONIC) < until && atomic_load(&n->inflight) > 0) {
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        /* heavy requests still waiting or running are answered 503 (every suspended connection
+         * must be resumed before the server stops); a second, short wait lets them be sent */
+        xp_pool_quiesce(n->pool);
+        until = xp_clock_seconds(CLOCK_MONOTONIC) + 2;
+    }
+    /* libmicrohttpd must not be stopped with a connection suspended: a job that had begun its
+     * store write when the pool was quiesced finishes it and answers (bounded: one transaction) */
+    until = xp_clock_seconds(CLOCK_MONOTONIC) + 60;
+    while (atomic_load(&n->suspended) > 0 && xp_clock_seconds(CLOCK_MONOTONIC) < until) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -336,25 +479,42 @@ void xp_daemon_shutdown(xp_daemon *n)
 
 /* ---- a request given whole --------------------------------------------------------------- */
 
-#define MAX_QUERY 32
-typedef struct url_query {
-    char *buf;
-    int n;
-    char *key[MAX_QUERY], *value[MAX_QUERY];
-} url_query;
-
-static const char *uq_get(void *qctx, const char *key)
+int xp_query_add(xp_query *q, const char *key, const char *value)
 {
-    url_query *q = qctx;
+    if (q->n == XP_QUERY_MAX)
+        return -1;
+    char *k = strdup(key), *v = strdup(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return -1;
+    }
+    q->key[q->n] = k;
+    q->value[q->n++] = v;
+    return 0;
+}
+
+void xp_query_free(xp_query *q)
+{
+    for (int i = 0; i < q->n; i++) {
+        free(q->key[i]);
+        free(q->value[i]);
+    }
+    q->n = 0;
+}
+
+const char *xp_query_get(void *qctx, const char *key)
+{
+    xp_query *q = qctx;
     for (int i = 0; i < q->n; i++)
         if (!strcmp(q->key[i], key))
             return q->value[i];
     return NULL;
 }
 
-static const char *uq_unknown(void *qctx, const char *const *known)
+const char *xp_query_unknown(void *qctx, const char *const *known)
 {
-    url_query *q = qctx;
+    xp_query *q = qctx;
     for (int i = 0; i < q->n; i++) {
         const char *const *k = known;
         while (*k && strcmp(*k, q->key[i]))
@@ -369,7 +529,7 @@ void xp_daemon_request(xp_daemon *n, const char *method, const char *url, const 
                        const char *authorization, const char *body, size_t len, xp_http_answer *a)
 {
     memset(a, 0, sizeof *a);
-    url_query q = {0};
+    xp_query q = {0};
     char *path = strdup(url);
     if (!path) {
         xp_answer_error(a, 503, "out of memory");
@@ -378,15 +538,14 @@ void xp_daemon_request(xp_daemon *n, const char *method, const char *url, const 
     char *qs = strchr(path, '?');
     if (qs) {
         *qs++ = '\0';
-        for (char *p = strtok(qs, "&"); p && q.n < MAX_QUERY; p = strtok(NULL, "&")) {
+        for (char *p = strtok(qs, "&"); p; p = strtok(NULL, "&")) {
             char *eq = strchr(p, '=');
-            q.key[q.n] = p;
-            q.value[q.n] = eq ? eq + 1 : p + strlen(p);
+            char *value = eq ? eq + 1 : p + strlen(p);
             if (eq)
                 *eq = '\0';
-            unescape_str(q.key[q.n]);
-            unescape_str(q.value[q.n]);
-            q.n++;
+            unescape_str(p);
+            unescape_str(value);
+            xp_query_add(&q, p, value);
         }
     }
     unescape_str(path);
@@ -400,10 +559,12 @@ void xp_daemon_request(xp_daemon *n, const char *method, const char *url, const 
         else {
             memcpy(copy, body ? body : "", len);
             copy[len] = '\0';
-            xp_http_req hr = {route, copy, len, content_type, uq_get, uq_unknown, &q};
+            xp_http_req hr = {route, copy, len, content_type, xp_query_get, xp_query_unknown, &q,
+                              0, NULL, NULL};
             xp_daemon_handle(n, &hr, a);
             free(copy);
         }
     }
+    xp_query_free(&q);
     free(path);
 }

@@ -278,7 +278,7 @@ static int dec_seq(xp_abi_type *const *types, const xp_abi_type *same, size_t cn
         json_t *v = NULL;
         int rc;
         if (xp_abi_is_dynamic(t)) {
-            size_t off;
+            size_t off = 0;
             if ((rc = word_size(p + pos, &off, err)) == 0) {
                 if (off > n)
                     rc = xp_error_set(err, XP_EINVAL, "offset %zu past the data (%zu bytes)",
@@ -347,7 +347,7 @@ static int dec(const xp_abi_type *t, const uint8_t *p, size_t n, json_t **out, i
         return *out ? 0 : xp_error_set(err, XP_ENOMEM, "out of memory");
     case XP_ABI_BYTES:
     case XP_ABI_STRING: {
-        size_t len;
+        size_t len = 0;
         int rc = word_size(p, &len, err);
         if (rc)
             return rc;
@@ -361,7 +361,7 @@ static int dec(const xp_abi_type *t, const uint8_t *p, size_t n, json_t **out, i
         return *out ? 0 : xp_error_set(err, XP_ENOMEM, "out of memory");
     }
     case XP_ABI_ARRAY: {
-        size_t cnt;
+        size_t cnt = 0;
         int rc = word_size(p, &cnt, err);
         if (rc)
             return rc;

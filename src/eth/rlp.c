@@ -173,7 +173,7 @@ int xp_rlp_decode_next(const uint8_t *in, size_t n, xp_rlp_item *item, size_t *u
 
 int xp_rlp_decode(const uint8_t *in, size_t n, xp_rlp_item *item, xp_error *err)
 {
-    size_t used;
+    size_t used = 0;
     int rc = xp_rlp_decode_next(in, n, item, &used, err);
     if (rc)
         return rc;
@@ -192,7 +192,7 @@ int xp_rlp_iter_next(xp_rlp_iter *it, xp_rlp_item *item, xp_error *err)
 {
     if (!it->left)
         return 0;
-    size_t used;
+    size_t used = 0;
     int rc = xp_rlp_decode_next(it->p, it->left, item, &used, err);
     if (rc)
         return rc;
@@ -237,7 +237,7 @@ int xp_rlp_to_uint_be(const xp_rlp_item *it, size_t max, uint8_t *out, size_t *n
 int xp_rlp_to_uint64(const xp_rlp_item *it, uint64_t *v, xp_error *err)
 {
     uint8_t be[8];
-    size_t n;
+    size_t n = 0;
     int rc = xp_rlp_to_uint_be(it, 8, be, &n, err);
     if (rc)
         return rc;
@@ -311,7 +311,7 @@ static int render(sbuf *s, const xp_rlp_item *item, int depth, xp_error *err)
 
 int xp_rlp_to_json(const uint8_t *in, size_t n, char **json, xp_error *err)
 {
-    xp_rlp_item item;
+    xp_rlp_item item = {0};
     int rc = xp_rlp_decode(in, n, &item, err);
     if (rc)
         return rc;

@@ -1,9 +1,11 @@
 /* Reading and checking .xpm model files, and the activation tables they imply. */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/fixed.h"
 #include "xtalproof/bytes.h"
@@ -223,6 +225,29 @@ void xp_model_free(xp_model *m)
 
 /* ---- finding model files, and a cache of them ------------------------------------------- */
 
+/* PREFIX/share/xtalproof/models beside the running program (PREFIX/bin/xtalproof): an
+ * installed tree moved elsewhere, or staged with DESTDIR, still finds its models */
+static char exe_models[4200];
+static pthread_once_t exe_models_once = PTHREAD_ONCE_INIT;
+
+static void find_exe_models(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/../share/xtalproof/models", exe);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(exe_models, sizeof exe_models, "%s", path);
+}
+
 int xp_model_dirs(const char **dirs, int cap)
 {
     int n = 0;
@@ -231,8 +256,17 @@ int xp_model_dirs(const char **dirs, int cap)
         dirs[n++] = env;
     if (n < cap)
         dirs[n++] = "models";
-    if (n < cap && strcmp(XP_MODELS_DIR, "models"))
+#ifdef XP_MODELS_DIR /* the source tree's (not in a packaged build) */
+    if (n < cap)
         dirs[n++] = XP_MODELS_DIR;
+#endif
+#ifdef XP_MODELS_INSTALL_DIR
+    if (n < cap)
+        dirs[n++] = XP_MODELS_INSTALL_DIR;
+#endif
+    pthread_once(&exe_models_once, find_exe_models);
+    if (n < cap && exe_models[0])
+        dirs[n++] = exe_models;
     return n;
 }
 
@@ -244,8 +278,8 @@ static int closest_model(const char *name, char *out, size_t cap)
     char names[MAX][64];
     const char *list[MAX];
     size_t n = 0;
-    const char *dirs[4];
-    int nd = xp_model_dirs(dirs, 4);
+    const char *dirs[XP_MODEL_DIRS_MAX];
+    int nd = xp_model_dirs(dirs, XP_MODEL_DIRS_MAX);
     for (int i = 0; i < nd; i++) {
         DIR *d = opendir(dirs[i]);
         struct dirent *e;
@@ -278,21 +312,24 @@ int xp_model_open(const char *name, xp_model **m, char *path, size_t cap, xp_err
     /* a name, or a file name without a folder that is not here: the model folders */
     char base[256];
     snprintf(base, sizeof base, "%.*s", (int)(file ? len - 4 : len), name);
-    const char *dirs[4];
-    int nd = xp_model_dirs(dirs, 4);
+    const char *dirs[XP_MODEL_DIRS_MAX];
+    int nd = xp_model_dirs(dirs, XP_MODEL_DIRS_MAX);
     for (int i = 0; i < nd; i++) {
         snprintf(path, cap, "%s/%s.xpm", dirs[i], base);
         if (stat(path, &st) == 0)
             return xp_model_load(path, m, err);
     }
-    char near[64];
+    char near[64], where[1024] = "";
     int close = closest_model(base, near, sizeof near);
-    return xp_error_set(
-        err, XP_ENOTFOUND,
-        "no model \"%s\" (looked for %s.xpm in $XTALPROOF_MODELS, ./models and %s)%s%s%s "
-        "`xtalproof models` lists them",
-        name, base, XP_MODELS_DIR, close ? "; did you mean --model " : ";", close ? near : "",
-        close ? "?" : "");
+    for (int i = 0; i < nd; i++) {
+        size_t w = strlen(where);
+        snprintf(where + w, sizeof where - w, "%s%s", i ? ", " : "", dirs[i]);
+    }
+    return xp_error_set(err, XP_ENOTFOUND,
+                        "no model \"%s\" (looked for %s.xpm in %s)%s%s%s `xtalproof models` "
+                        "lists them",
+                        name, base, where, close ? "; did you mean --model " : ";",
+                        close ? near : "", close ? "?" : "");
 }
 
 int xp_model_cache_get(xp_model_cache *c, const char *name, xp_model **m, xp_error *err)

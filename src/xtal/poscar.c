@@ -343,7 +343,7 @@ static int read_atom(poscar *P, xp_structure *s, int sp, long j, size_t at)
         memmove(trailing, trailing + 1, strlen(trailing));
     char *sp_end = trailing + strcspn(trailing, " \t");
     *sp_end = '\0';
-    snprintf(site->label, sizeof site->label, "%s", trailing);
+    snprintf(site->label, sizeof site->label, "%.*s", (int)sizeof site->label - 1, trailing);
     if (P->vasp5) {
         site->z = P->z_of[sp];
         return 0;

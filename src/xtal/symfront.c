@@ -314,7 +314,7 @@ int xp_front_spglib(const xp_structure *s, double symprec, double angtol, xp_fro
                 break;
             }
     }
-    double A[3][3], Ai[3][3], a[3]; /* x_new = A x_input + a */
+    double A[3][3] = {{0}}, Ai[3][3] = {{0}}, a[3] = {0}; /* x_new = A x_input + a */
     rc = spglib_frame(ds, C, Ci, np, fr, A, Ai, a, src, err);
     if (!rc)
         rc = spglib_ops(ds, A, Ai, a, fr, src, err);

@@ -51,7 +51,7 @@ expect "missing keystore" 1 "$XP" key address --keystore "$T/nope.json" --passwo
 # Usage errors exit 2.
 expect "no command" 2 "$XP"
 expect "unknown command" 2 "$XP" frobnicate
-grep -q '^xtalproof: unknown command "frobnicate"\. It is one of: version, key,.* bench (see xtalproof --help)$' "$T/err" &&
+grep -q '^xtalproof: unknown command "frobnicate"\. It is one of: version, key,.* bench, help (see xtalproof --help)$' "$T/err" &&
   ok "  lists the commands, suggests none" || bad "  message: $(cat "$T/err")"
 # a typo gets the closest command (a swap, a missing or an extra letter); nothing far is suggested
 for typo in predcit:predict verfy:verify datasets:dataset rounds:round "eth log:logs"; do

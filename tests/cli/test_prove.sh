@@ -46,6 +46,13 @@ salt=$(jq -r .salt rev.json)
 grep -rq "${salt#0x}" rec.json && bad "the salt is in the committed record" || ok "the salt was nowhere in the committed record"
 expect "reveal without a commitment" 1 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file pw --round 9 --reveal "$S"
 grep -q "without --reveal first" "$T/err" && ok "says to prove first" || bad "message: $(cat "$T/err")"
+# outside a round: one command makes and reveals the record, and its salt opens the commitment
+expect "prove --reveal outside a round" 0 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file pw --reveal --out once.json "$S"
+[ "$(jq -r 'has("salt")' once.json)" = true ] && [ "$(jq -r .round once.json)" = 0 ] && ok "revealed in one step, round 0" || bad "one-step record: $(cat once.json)"
+expect "verify one-step record" 0 "$XP" verify once.json --structure "$S" --model "$M"
+grep -q '^PASS commitment' "$T/out" && ok "its commitment opens" || bad "$(cat "$T/out")"
+expect "prove outside a round after the reveal" 0 "$XP" prove --model formation-energy-per-atom --keystore ks.json --password-file pw "$S"
+[ "$(jq -r .commitment "$T/out")" = "$(jq -r .commitment once.json)" ] && ok "the same salt after (kept in the store)" || bad "another commitment"
 
 # verify: every check passes with the files
 expect "verify revealed" 0 "$XP" verify rev.json --structure "$S" --model "$M"

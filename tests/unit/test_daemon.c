@@ -172,8 +172,12 @@ static void routes_refused(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(route("GET", bad[i], &r, &allow), 400);
     assert_int_equal(route("POST", "/v1/datasets/../structures", &r, &allow), 400);
-    /* the method is checked first: a GET there is refused whatever the name */
-    assert_int_equal(route("GET", "/v1/datasets/../structures", &r, &allow), 405);
+    /* the path's names are checked before the method: a malformed one is 400 whatever the
+     * method (issue 21: GET /v1/datasets/..%2Fetc/structures answered 405) */
+    assert_int_equal(route("GET", "/v1/datasets/../structures", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/datasets/..%2Fetc/structures", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/datasets/ok/structures", &r, &allow), 405);
+    assert_string_equal(allow, "POST");
 }
 
 static void names(void **state)
@@ -373,6 +377,24 @@ static void config(void **state)
     assert_int_equal(c.anchor_every_s, 7);
     assert_int_equal(c.watch_rounds, 1);
     assert_int_equal(c.reorg_depth, 12);
+    /* the request limits (docs/operations.md): each key's default, then a value given */
+    xp_node_config_defaults(&c);
+    const struct {
+        const unsigned *field;
+        unsigned def, given;
+    } lim[] = {{&c.max_connections, 256, 256}, {&c.timeout_s, 10, 10},  {&c.per_ip, 32, 0},
+               {&c.workers, 0, 256},           {&c.queue_len, 32, 10000}, {&c.deadline_s, 60, 3600},
+               {&c.rate, 50, 1000000},         {&c.burst, 100, 1}};
+    for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
+        assert_int_equal(*lim[i].field, lim[i].def);
+    const char *limits = "{\"maxConnectionsPerIp\":0,\"workerThreads\":256,\"queueLength\":10000,"
+                         "\"requestDeadlineSeconds\":3600,\"rateLimitPerSecond\":1000000,"
+                         "\"rateLimitBurst\":1,\"anchorEveryRecords\":4294967296}";
+    assert_int_equal(xp_node_config_parse(limits, strlen(limits), &c, &err), 0);
+    for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
+        assert_int_equal(*lim[i].field, lim[i].given);
+    assert_true(c.anchor_every_records == 4294967296ULL);
+    assert_int_equal(c.port, 8547); /* a key not given keeps its value */
     const char *watch = "{\"watchRounds\":false,\"reorgDepth\":0}";
     assert_int_equal(xp_node_config_parse(watch, strlen(watch), &c, &err), 0);
     assert_int_equal(c.watch_rounds, 0);
@@ -394,7 +416,14 @@ static void config(void **state)
                          "{\"home\":\"\"}",
                          "{\"home\":1}",
                          "{\"listen\":\"0.0.0.0\"}",
-                         "{\"port\":1,\"port\":2}"};
+                         "{\"port\":1,\"port\":2}",
+                         "{\"queueLength\":0}",
+                         "{\"workerThreads\":257}",
+                         "{\"maxConnectionsPerIp\":-1}",
+                         "{\"requestDeadlineSeconds\":0}",
+                         "{\"rateLimitPerSecond\":1000001}",
+                         "{\"rateLimitBurst\":0}",
+                         "{\"rateLimitBurst\":true}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         xp_error_clear(&err);
         assert_int_equal(xp_node_config_parse(bad[i], strlen(bad[i]), &c, &err), XP_EINVAL);
@@ -442,9 +471,11 @@ static void metrics(void **state)
     xp_metrics_observe(m, XP_ROUTE_HEALTHZ, 200, 0.0002);
     xp_metrics_observe(m, XP_ROUTE_HEALTHZ, 200, 0.003);
     xp_metrics_observe(m, XP_ROUTE_HEALTHZ, 405, 7.0);
-    xp_metrics_gauges g = {2, 30, 4096, 8192, 1.5};
+    xp_metrics_gauges g = {2, 30, 4096, 8192, 1.5, 3, 7};
     char *t = xp_metrics_render(m, &g);
     assert_non_null(t);
+    assert_non_null(strstr(t, "# TYPE xtalproof_pool_busy gauge\nxtalproof_pool_busy 3\n"));
+    assert_non_null(strstr(t, "# TYPE xtalproof_pool_queued gauge\nxtalproof_pool_queued 7\n"));
     assert_non_null(strstr(t, "# TYPE xtalproof_http_requests_total counter\n"));
     assert_non_null(
         strstr(t, "xtalproof_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"));
@@ -583,7 +614,13 @@ static void handlers_datasets(void **state)
     snprintf(path, sizeof path, "/v1/datasets/set1/records/0x%064d", 0);
     assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 404);
     /* refusals */
-    assert_int_equal(ask(f, "GET", "/v1/datasets/set1?x=1", 0, NULL, NULL, NULL), 200);
+    /* unknown query parameters are refused on every route, GET ones too (docs/api.md) */
+    assert_int_equal(ask(f, "GET", "/v1/datasets/set1?x=1", 0, NULL, NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/v1/datasets?limit=1", 0, NULL, NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/healthz?x", 0, NULL, NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/metrics?x=1", 0, NULL, NULL, NULL), 400);
+    snprintf(path, sizeof path, "/v1/datasets/set1/records/0x%064d?v=1", 0);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 400);
     assert_int_equal(ask(f, "POST", "/v1/datasets/set1/versions?x=1", 1, NULL, "", NULL), 400);
     assert_int_equal(ask(f, "GET", "/v1/nothing", 0, NULL, NULL, NULL), 404);
     xp_daemon_request(f->d, "DELETE", "/v1/datasets", NULL, f->token, NULL, 0, &a);
