@@ -90,7 +90,7 @@ fuzz-smoke: fuzz
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-20}
 
 demo: bootstrap build
-	bash scripts/demo.sh $(BUILD)
+	KEEP=$(KEEP) bash scripts/demo.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' '*.cu')

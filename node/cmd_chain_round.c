@@ -13,46 +13,6 @@
 #include "xtalproof/prover.h"
 #include "xtalproof/store.h"
 
-#define ROUND_TUPLE                                                                                \
-    "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"         \
-    "uint128,uint32,uint32,uint96))"
-/* getRound: sponsor, commitDeadline, targetCount, token, stake, committee, resultWindow,
- * revealWindow, royaltyBps, property, rewardPerTarget, toleranceQ, challengeWindow, moveWindow,
- * bond */
-enum {
-    R_SPONSOR,
-    R_DEADLINE,
-    R_NTARGETS,
-    R_TOKEN,
-    R_STAKE,
-    R_COMMITTEE,
-    R_RESULT_WINDOW,
-    R_REVEAL_WINDOW,
-    R_ROYALTY,
-    R_PROPERTY,
-    R_REWARD,
-    R_TOLERANCE,
-    R_CHALLENGE_WINDOW,
-    R_MOVE_WINDOW,
-    R_BOND
-};
-/* getTarget: symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status,
- * disputesOpen, lost */
-#define TARGET_TUPLE "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8,uint16,uint16))"
-enum {
-    T_SYMHASH,
-    T_ROOT,
-    T_RESULT,
-    T_REVEAL_DEADLINE,
-    T_COMMITS,
-    T_REVEALS,
-    T_WINNERS,
-    T_STATUS,
-    T_DISPUTES_OPEN,
-    T_LOST
-};
-static const char *const status_names[] = {"open", "resulted", "settled", "cancelled"};
-
 json_t *xp_cli_jhex(const uint8_t *p, size_t n)
 {
     char hx[67];
@@ -66,63 +26,10 @@ json_t *xp_cli_jdec(uint64_t v)
     return json_string(n);
 }
 
-/* getRound(r) as its JSON tuple (a new reference) */
-static int get_round(xp_chain *c, uint64_t round, json_t **r, xp_error *err)
-{
-    json_t *a = json_pack("[o]", xp_cli_jdec(round)), *out = NULL;
-    int rc =
-        xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getRound(uint256)", a, ROUND_TUPLE, &out, err);
-    json_decref(a);
-    if (!rc) {
-        *r = json_incref(json_array_get(out, 0));
-        json_decref(out);
-    }
-    return rc;
-}
-
-static int get_target(xp_chain *c, uint64_t round, uint64_t t, json_t **r, xp_error *err)
-{
-    json_t *a = json_pack("[o, o]", xp_cli_jdec(round), xp_cli_jdec(t)), *out = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "getTarget(uint256,uint256)", a,
-                           TARGET_TUPLE, &out, err);
-    json_decref(a);
-    if (!rc) {
-        *r = json_incref(json_array_get(out, 0));
-        json_decref(out);
-    }
-    return rc;
-}
-
 static const char *field(json_t *tuple, size_t i)
 {
     const char *s = json_string_value(json_array_get(tuple, i));
     return s ? s : "";
-}
-
-static int status_of(json_t *target)
-{
-    json_t *s = json_array_get(target, T_STATUS);
-    long v = json_is_string(s) ? strtol(json_string_value(s), NULL, 10) : json_integer_value(s);
-    return v >= 0 && v <= 3 ? (int)v : 0;
-}
-
-
-/* a bytes32 short name back to its text (printable ASCII up to the first zero) */
-static const char *short_text(const char *hex, char out[33])
-{
-    uint8_t b[32];
-    out[0] = 0;
-    if (xp_hex_decode_exact(hex, b, 32, NULL))
-        return hex;
-    size_t n = 0;
-    while (n < 32 && b[n] >= 0x20 && b[n] < 0x7f)
-        n++;
-    for (size_t i = n; i < 32; i++)
-        if (b[i])
-            return hex;
-    memcpy(out, b, n);
-    out[n] = 0;
-    return out;
 }
 
 /* decimal text of a Q16.16 held as decimal text (an int128 or uint128 field) */
@@ -132,74 +39,15 @@ static const char *q16_text(const char *dec, char out[40])
     return out;
 }
 
-/* Every parameter of a round (getRound), each target (getTarget) and its reveals (revealAt).
- * Times are unix seconds; resultDeadline = commitDeadline + resultWindow. */
 static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
 {
-    char prop[33], tol[40];
-    json_t *r = NULL;
-    int rc = get_round(c, round, &r, err);
-    if (rc)
-        return rc;
-    uint64_t n = strtoull(field(r, R_NTARGETS), NULL, 10);
-    uint64_t deadline = strtoull(field(r, R_DEADLINE), NULL, 10);
-    uint64_t rwin = strtoull(field(r, R_RESULT_WINDOW), NULL, 10);
-    char rd[24];
-    snprintf(rd, sizeof rd, "%llu", (unsigned long long)(deadline + rwin));
-    json_t *out = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-        "s:s, s:s, s:[]}",
-        "round", (json_int_t)round, "sponsor", field(r, R_SPONSOR), "token", field(r, R_TOKEN),
-        "committee", field(r, R_COMMITTEE), "property", short_text(field(r, R_PROPERTY), prop),
-        "propertyHex", field(r, R_PROPERTY), "rewardPerTarget", field(r, R_REWARD), "stake",
-        field(r, R_STAKE), "toleranceQ", field(r, R_TOLERANCE), "tolerance",
-        q16_text(field(r, R_TOLERANCE), tol), "royaltyBps", field(r, R_ROYALTY), "commitDeadline",
-        field(r, R_DEADLINE), "resultWindow", field(r, R_RESULT_WINDOW), "resultDeadline", rd,
-        "revealWindow", field(r, R_REVEAL_WINDOW), "challengeWindow", field(r, R_CHALLENGE_WINDOW),
-        "moveWindow", field(r, R_MOVE_WINDOW), "bond", field(r, R_BOND), "targetCount",
-        field(r, R_NTARGETS), "targets");
-    json_t *ts = json_object_get(out, "targets");
-    for (uint64_t i = 0; i < n && !rc; i++) {
-        json_t *t = NULL;
-        if ((rc = get_target(c, round, i, &t, err)))
-            break;
-        json_t *reveals = json_array();
-        uint64_t nrev = strtoull(field(t, T_REVEALS), NULL, 10);
-        for (uint64_t k = 0; k < nrev && !rc; k++) {
-            json_t *a = json_pack("[o, o, o]", xp_cli_jdec(round), xp_cli_jdec(i), xp_cli_jdec(k)), *rv = NULL;
-            rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)", a,
-                               XP_REVEAL_TUPLE, &rv, err);
-            json_decref(a);
-            json_t *tu = json_array_get(rv, 0);
-            if (!rc)
-                json_array_append_new(
-                    reveals, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O}", "predictor",
-                                       json_array_get(tu, 0), "modelId", json_array_get(tu, 1),
-                                       "winner", json_array_get(tu, 2), "lost",
-                                       json_array_get(tu, 3), "traceRoot", json_array_get(tu, 4),
-                                       "valueQ", json_array_get(tu, 5)));
-            json_decref(rv);
-        }
-        int st = status_of(t);
-        char res[40];
-        xp_q16_format(strtoll(field(t, T_RESULT), NULL, 10), res);
-        json_array_append_new(
-            ts,
-            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "index",
-                      (json_int_t)i,
-                      "symhash", field(t, T_SYMHASH), "structureRoot", field(t, T_ROOT), "status",
-                      status_names[st], "resultQ", field(t, T_RESULT), "result", st ? res : "",
-                      "revealDeadline", field(t, T_REVEAL_DEADLINE), "commits", field(t, T_COMMITS),
-                      "winners", field(t, T_WINNERS), "disputesOpen", field(t, T_DISPUTES_OPEN),
-                      "lost", field(t, T_LOST), "reveals", reveals));
-        json_decref(t);
-    }
-    json_decref(r);
+    json_t *out = NULL;
+    int rc = xp_chain_round_show(c, round, &out, err);
     if (!rc) {
-        char *s = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (s)
-            printf("%s\n", s);
-        free(s);
+        char *t = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (t)
+            printf("%s\n", t);
+        free(t);
     }
     json_decref(out);
     return rc;
@@ -248,7 +96,7 @@ static int commit_checks(xp_chain *c, const xp_pred_record *r, const char *path,
 {
     char h[67];
     uint8_t rp[32], mine[32];
-    if (xp_hex_decode_exact(field(rd, R_PROPERTY), rp, 32, err))
+    if (xp_hex_decode_exact(field(rd, XP_R_PROPERTY), rp, 32, err))
         return XP_EIO;
     char rptext[33];
     if (xp_short_name(r->property, mine, NULL) || memcmp(mine, rp, 32))
@@ -256,14 +104,15 @@ static int commit_checks(xp_chain *c, const xp_pred_record *r, const char *path,
                             "%s predicts \"%s\", round %llu asks for \"%s\" (%s): not the same "
                             "property byte for byte, so the reveal would fail; refused",
                             path, r->property, (unsigned long long)r->round,
-                            short_text(field(rd, R_PROPERTY), rptext), field(rd, R_PROPERTY));
+                            xp_short_text(field(rd, XP_R_PROPERTY), rptext),
+                            field(rd, XP_R_PROPERTY));
     json_t *t = NULL;
-    int rc = get_target(c, r->round, r->target, &t, err);
+    int rc = xp_chain_get_target(c, r->round, r->target, &t, err);
     if (rc)
         return rc;
     uint8_t ts[32], troot[32];
-    int bad = xp_hex_decode_exact(field(t, T_SYMHASH), ts, 32, NULL) ||
-              xp_hex_decode_exact(field(t, T_ROOT), troot, 32, NULL);
+    int bad = xp_hex_decode_exact(field(t, XP_T_SYMHASH), ts, 32, NULL) ||
+              xp_hex_decode_exact(field(t, XP_T_ROOT), troot, 32, NULL);
     json_decref(t);
     if (bad)
         return xp_error_set(err, XP_EIO, "getTarget answered garbage");
@@ -318,13 +167,13 @@ static int commit_checks(xp_chain *c, const xp_pred_record *r, const char *path,
         rc = xp_error_set(err, XP_EINVAL,
                           "model %llu is registered for the property \"%s\" (%s), round %llu asks "
                           "for %s: the reveal would fail; refused",
-                          (unsigned long long)id, short_text(field(got, 1), mptext), field(got, 1),
-                          (unsigned long long)r->round, field(rd, R_PROPERTY));
-    else if (!bad && at >= strtoull(field(rd, R_DEADLINE), NULL, 10))
+                          (unsigned long long)id, xp_short_text(field(got, 1), mptext),
+                          field(got, 1), (unsigned long long)r->round, field(rd, XP_R_PROPERTY));
+    else if (!bad && at >= strtoull(field(rd, XP_R_DEADLINE), NULL, 10))
         rc = xp_error_set(err, XP_EINVAL,
                           "model %llu was registered at %llu, not before the commit deadline %s: "
                           "the reveal would fail; refused",
-                          (unsigned long long)id, (unsigned long long)at, field(rd, R_DEADLINE));
+                          (unsigned long long)id, (unsigned long long)at, field(rd, XP_R_DEADLINE));
     json_decref(got);
     if (bad)
         return xp_error_set(err, XP_EIO, "ModelRegistry.revealFacts answered garbage");
@@ -357,23 +206,23 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
     uint64_t mid = 0;
     if (!reveal) {
         json_t *rd = NULL;
-        if ((rc = get_round(c, r.round, &rd, err)))
+        if ((rc = xp_chain_get_round(c, r.round, &rd, err)))
             return rc;
         xp_u256 stake;
-        rc = xp_u256_parse(field(rd, R_STAKE), &stake, err);
+        rc = xp_u256_parse(field(rd, XP_R_STAKE), &stake, err);
         if (!rc)
             rc = commit_checks(c, &r, path, rd, &mid, err);
         if (!rc) {
             char tol[40], rdl[24];
             snprintf(rdl, sizeof rdl, "%llu",
-                     (unsigned long long)(strtoull(field(rd, R_DEADLINE), NULL, 10) +
-                                          strtoull(field(rd, R_RESULT_WINDOW), NULL, 10)));
+                     (unsigned long long)(strtoull(field(rd, XP_R_DEADLINE), NULL, 10) +
+                                          strtoull(field(rd, XP_R_RESULT_WINDOW), NULL, 10)));
             terms = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "stake",
-                              field(rd, R_STAKE), "commitDeadline", field(rd, R_DEADLINE),
-                              "resultWindow", field(rd, R_RESULT_WINDOW), "resultDeadline", rdl,
-                              "revealWindow", field(rd, R_REVEAL_WINDOW), "tolerance",
-                              q16_text(field(rd, R_TOLERANCE), tol), "rewardPerTarget",
-                              field(rd, R_REWARD), "royaltyBps", field(rd, R_ROYALTY));
+                              field(rd, XP_R_STAKE), "commitDeadline", field(rd, XP_R_DEADLINE),
+                              "resultWindow", field(rd, XP_R_RESULT_WINDOW), "resultDeadline", rdl,
+                              "revealWindow", field(rd, XP_R_REVEAL_WINDOW), "tolerance",
+                              q16_text(field(rd, XP_R_TOLERANCE), tol), "rewardPerTarget",
+                              field(rd, XP_R_REWARD), "royaltyBps", field(rd, XP_R_ROYALTY));
         }
         json_decref(rd);
         if (rc)
@@ -397,8 +246,9 @@ static int cmd_commit_reveal(xp_chain *c, int reveal, const char *path, const ch
             return xp_error_set(err, XP_EINVAL, "%s names no modelId: give --model-id N", path);
         char vq[24];
         snprintf(vq, sizeof vq, "%lld", (long long)r.value_q);
-        json_t *args = json_pack("[o, o, o, s, o, s]", xp_cli_jdec(r.round), xp_cli_jdec(r.target), xp_cli_jdec(mid), vq,
-                                 xp_cli_jhex(r.salt, 32), xp_hex_encode(r.trace_root, 32, rh, 1));
+        json_t *args = json_pack("[o, o, o, s, o, s]", xp_cli_jdec(r.round), xp_cli_jdec(r.target),
+                                 xp_cli_jdec(mid), vq, xp_cli_jhex(r.salt, 32),
+                                 xp_hex_encode(r.trace_root, 32, rh, 1));
         rc = xp_chain_send(c, c->d.address[XP_C_ROUNDS],
                            "reveal(uint256,uint256,uint256,int256,bytes32,bytes32)", args, NULL,
                            idem, &tx, err);
@@ -479,10 +329,10 @@ static int make_record(xp_chain *c, int reveal, xp_opt *o, int no, const char **
 static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *err)
 {
     json_t *r = NULL;
-    int rc = get_round(c, round, &r, err);
+    int rc = xp_chain_get_round(c, round, &r, err);
     if (rc)
         return rc;
-    uint64_t n = strtoull(field(r, R_NTARGETS), NULL, 10), from = 0, to = n;
+    uint64_t n = strtoull(field(r, XP_R_NTARGETS), NULL, 10), from = 0, to = n;
     json_decref(r);
     if (only) {
         if (xp_cli_u64("round settle", "target", only, &from))
@@ -491,9 +341,9 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
     }
     for (uint64_t i = from; i < to && !rc; i++) {
         json_t *t = NULL;
-        if ((rc = get_target(c, round, i, &t, err)))
+        if ((rc = xp_chain_get_target(c, round, i, &t, err)))
             break;
-        int st = status_of(t);
+        int st = xp_chain_target_state(t);
         json_decref(t);
         if (st >= 2) {
             xp_cli_print_json(json_pack("{s:I, s:I, s:s}", "round", (json_int_t)round, "target",
@@ -511,11 +361,11 @@ static int cmd_settle(xp_chain *c, uint64_t round, const char *only, xp_error *e
         if (rc)
             break;
         json_t *t2 = NULL;
-        if (!(rc = get_target(c, round, i, &t2, err)))
-            xp_cli_print_json(json_pack("{s:I, s:I, s:s, s:s, s:I}", "round", (json_int_t)round,
-                                        "target", (json_int_t)i, "status",
-                                        status_names[status_of(t2)], "winners",
-                                        field(t2, T_WINNERS), "gasUsed", (json_int_t)tx.gas_used));
+        if (!(rc = xp_chain_get_target(c, round, i, &t2, err)))
+            xp_cli_print_json(
+                json_pack("{s:I, s:I, s:s, s:s, s:I}", "round", (json_int_t)round, "target",
+                          (json_int_t)i, "status", xp_target_statuses[xp_chain_target_state(t2)],
+                          "winners", field(t2, XP_T_WINNERS), "gasUsed", (json_int_t)tx.gas_used));
         json_decref(t2);
         xp_chain_tx_clear(&tx);
     }
@@ -530,9 +380,10 @@ static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
     if (!model_id || xp_cli_u64("round royalties", "model-id", model_id, &mid))
         return xp_error_set(err, XP_EINVAL, "round royalties: give --model-id N");
     /* a model that is not registered is said to be none, not "nothing owed" */
-    json_t *cnt = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", json_array(), "(uint256)",
-                           &cnt, err);
+    json_t *cnt = NULL, *none = json_array();
+    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", none, "(uint256)", &cnt,
+                           err);
+    json_decref(none);
     if (rc)
         return rc;
     uint64_t count = strtoull(field(cnt, 0), NULL, 10);

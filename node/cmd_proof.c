@@ -171,35 +171,10 @@ static int verify_consistency_file(const char *path)
     return XP_EXIT_OK;
 }
 
-static int make_consistency(xp_store *s, const char *name, uint32_t from, uint32_t to,
-                            xp_consistency_doc *doc, xp_error *err)
-{
-    xp_dataset d;
-    xp_version a, b;
-    int rc;
-    if ((rc = xp_dataset_get(s, name, &d, err)) ||
-        (rc = xp_dataset_version(s, d.id, from, &a, err)) ||
-        (rc = xp_dataset_version(s, d.id, to, &b, err)))
-        return rc;
-    if (from > to)
-        return xp_error_set(err, XP_EINVAL, "--from %u is after --to %u", from, to);
-    memset(doc, 0, sizeof *doc);
-    memcpy(doc->dataset, d.name, sizeof doc->dataset);
-    doc->from_version = a.number;
-    doc->to_version = b.number;
-    doc->from_size = a.size;
-    doc->to_size = b.size;
-    memcpy(doc->from_root, a.root, 32);
-    memcpy(doc->to_root, b.root, 32);
-    if ((rc = xp_store_consistency_proof(s, d.id, a.size, b.size, &doc->proof, err)))
-        return rc;
-    return xp_consistency_doc_verify(doc, err);
-}
-
 static char *consistency_json(xp_store *s, const doc_args *args, xp_error *err)
 {
     xp_consistency_doc doc;
-    if (make_consistency(s, args->dataset, args->a, args->b, &doc, err))
+    if (xp_consistency_doc_make(s, args->dataset, args->a, args->b, &doc, err))
         return NULL;
     char *json = xp_consistency_doc_json(&doc);
     if (!json)

@@ -8,18 +8,32 @@
 # produce, with a made-up trace root, is challenged by the node's watchtower and loses its stake
 # and its win; a false challenger (account7) of an honest prediction plays the game to its end
 # against the node's defender and loses its bond to the predictor. The chain is stopped at the
-# end, whatever happens.
-# usage: demo.sh BUILD_DIR
+# end, whatever happens, unless KEEP=1: then a node with the demo's data (chain, datasets, rounds,
+# settlement) stays up for its explorer, whose URL is printed with the command that stops it all
+# (DEMO_WORK=DIR keeps the demo's files there instead of a fresh temporary folder).
+# usage: [KEEP=1] [DEMO_WORK=DIR] demo.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}; case $B in /*) ;; *) B=$PWD/$B ;; esac
 XP=$B/bin/xtalproof
 SHARED=${XTALPROOF_SHARED:-../shared}
 S=$SHARED/data/cgcnn/sample-cifs
-work=$(mktemp -d)
+KEEP=${KEEP:-0}
+if [ -n "${DEMO_WORK:-}" ]; then
+  work=$DEMO_WORK; mkdir -p "$work"; case $work in /*) ;; *) work=$PWD/$work ;; esac
+  [ -z "$(ls -A "$work")" ] || { echo "demo: DEMO_WORK=$work is not empty"; exit 1; }
+else
+  work=$(mktemp -d)
+fi
 export XTALPROOF_HOME=$work/home XTALPROOF_TESTNET=$PWD/testnet XTALPROOF_CONTRACTS=$PWD/contracts
 NODE_PID=
-trap '[ -n "$NODE_PID" ] && kill -TERM "$NODE_PID" 2>/dev/null; "$XP" devnet down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+cleanup() {
+  [ -n "$NODE_PID" ] && kill -TERM "$NODE_PID" 2>/dev/null
+  if [ "$KEEP" = 1 ] && [ -s "$work/explorer.url" ]; then return; fi
+  "$XP" devnet down >/dev/null 2>&1 || true
+  [ -n "${DEMO_WORK:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
 start=$SECONDS
 step() { printf '\n== %s\n' "$*"; }
 . scripts/free-port.sh
@@ -197,4 +211,25 @@ echo "  verification of account1's Si prediction: $(grep -c '^PASS' "$work/verif
 echo "  gas per anchored structure: $((gas_one / 10)) batched vs $((gas_many / 10)) one at a time"
 echo "  wall time: $((SECONDS - start)) s"
 echo
+if [ "$KEEP" = 1 ]; then
+  # the explorer: a node without a key (it sends nothing) on the demo's store and chain, showing
+  # the sample structures in 3D
+  printf '{"explorerStructures": "%s"}\n' "$(cd "$S" && pwd)" > "$work/explorer.json"
+  "$XP" node --config "$work/explorer.json" --port "${EXPLORER_PORT:-0}" --port-file "$work/explorer.port" \
+    >"$work/explorer.out" 2>"$work/explorer.err" &
+  EXPLORER_PID=$!
+  for _ in $(seq 100); do [ -s "$work/explorer.port" ] && break; sleep 0.1; done
+  [ -s "$work/explorer.port" ] || { echo "demo: the explorer's node did not start"; cat "$work/explorer.err"; exit 1; }
+  cat > "$work/stop.sh" <<STOP
+#!/usr/bin/env bash
+# stops what \`make demo KEEP=1\` left running: the explorer's node and the local chain
+kill -TERM $EXPLORER_PID 2>/dev/null
+XTALPROOF_HOME=$XTALPROOF_HOME XTALPROOF_TESTNET=$XTALPROOF_TESTNET "$XP" devnet down >/dev/null 2>&1
+${DEMO_WORK:+: }rm -rf "$work"
+STOP
+  echo "http://127.0.0.1:$(cat "$work/explorer.port")/" > "$work/explorer.url"
+  echo "explorer: $(cat "$work/explorer.url")  (the node of the demo's data, with anvil on 127.0.0.1:$port)"
+  echo "  the demo's files: $work (the published prediction: $work/r1-0.json)"
+  echo "  stop it all with: bash $work/stop.sh"
+fi
 echo "demo: done"

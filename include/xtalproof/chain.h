@@ -55,7 +55,6 @@ char *xp_deployment_default_path(uint64_t chain_id, xp_error *err);
  * deployment-*.json under $XTALPROOF_HOME (more than one: name one). malloc'd. */
 char *xp_deployment_find(const char *given, xp_error *err);
 
-
 /* ---- a connection to the deployment ------------------------------------------------- */
 
 typedef struct xp_chain {
@@ -199,6 +198,62 @@ int xp_report_entry(const char *dir, const xp_measurement *m, xp_oracle_report *
 /* Rounds.revealAt's Reveal: predictor, modelId, winner, lost, traceRoot, valueQ. */
 #define XP_REVEAL_TUPLE "((address,uint64,bool,bool,bytes32,int128))"
 
+/* ---- a round as the chain holds it (src/chain/rounds_view.c) ------------------------------- */
+
+#define XP_ROUND_TUPLE                                                                             \
+    "((address,uint64,uint16,address,uint96,address,uint32,uint32,uint16,bytes32,uint128,"         \
+    "uint128,uint32,uint32,uint96))"
+/* getRound: sponsor, commitDeadline, targetCount, token, stake, committee, resultWindow,
+ * revealWindow, royaltyBps, property, rewardPerTarget, toleranceQ, challengeWindow, moveWindow,
+ * bond */
+enum {
+    XP_R_SPONSOR,
+    XP_R_DEADLINE,
+    XP_R_NTARGETS,
+    XP_R_TOKEN,
+    XP_R_STAKE,
+    XP_R_COMMITTEE,
+    XP_R_RESULT_WINDOW,
+    XP_R_REVEAL_WINDOW,
+    XP_R_ROYALTY,
+    XP_R_PROPERTY,
+    XP_R_REWARD,
+    XP_R_TOLERANCE,
+    XP_R_CHALLENGE_WINDOW,
+    XP_R_MOVE_WINDOW,
+    XP_R_BOND
+};
+/* getTarget: symhash, structureRoot, result, revealDeadline, commits, reveals, winners, status,
+ * disputesOpen, lost */
+#define XP_TARGET_TUPLE "((bytes32,bytes32,int128,uint64,uint16,uint16,uint16,uint8,uint16,uint16))"
+enum {
+    XP_T_SYMHASH,
+    XP_T_ROOT,
+    XP_T_RESULT,
+    XP_T_REVEAL_DEADLINE,
+    XP_T_COMMITS,
+    XP_T_REVEALS,
+    XP_T_WINNERS,
+    XP_T_STATUS,
+    XP_T_DISPUTES_OPEN,
+    XP_T_LOST
+};
+/* "open", "resulted", "settled", "cancelled" */
+extern const char *const xp_target_statuses[4];
+/* getRound(round) and getTarget(round, t): the answer's tuple (a new reference) */
+int xp_chain_get_round(xp_chain *c, uint64_t round, json_t **tuple, xp_error *err);
+int xp_chain_get_target(xp_chain *c, uint64_t round, uint64_t t, json_t **tuple, xp_error *err);
+/* A getTarget tuple's status, 0..3 (an index of xp_target_statuses). */
+int xp_chain_target_state(json_t *target);
+/* A bytes32 short name (hex) back to its text (printable ASCII up to the first zero; the hex
+ * itself when it is not one). */
+const char *xp_short_text(const char *hex, char out[33]);
+/* Every parameter of a round (getRound), each target (getTarget) with its reveals (revealAt),
+ * its disputes (Challenged events) and the oracle's result (ResultPosted: facility, raw-data
+ * hash, time of the measurement), as `xtalproof round show` prints it. Times are unix seconds;
+ * resultDeadline = commitDeadline + resultWindow. */
+int xp_chain_round_show(xp_chain *c, uint64_t round, json_t **out, xp_error *err);
+
 /* The latest block's timestamp (the chain's now: deadlines and windows are in block time). */
 int xp_chain_now(xp_chain *c, uint64_t *now, xp_error *err);
 
@@ -238,6 +293,11 @@ json_t *xp_dispute_json(const xp_dispute *d);
 /* Decoded logs of Disputes matching topics (a JSON array, borrowed), oldest first, each
  * {"event", "block", "logIndex", "tx", and its fields by name}; from the deployment's block. */
 int xp_dispute_logs(xp_chain *c, const json_t *topics, json_t **events, xp_error *err);
+/* A number as a 32-byte log topic (hex JSON string), for the topics of a filter. */
+json_t *xp_chain_topic_u64(uint64_t v);
+/* The same for any contract of the deployment (an XP_C_* index) and its events' signatures. */
+int xp_chain_logs(xp_chain *c, int contract, const char *const *names, size_t nnames,
+                  const json_t *topics, json_t **events, xp_error *err);
 /* The events of one dispute. */
 int xp_dispute_events(xp_chain *c, uint64_t id, json_t **events, xp_error *err);
 /* The disputes of a target (its Challenged events): [{"id", "reveal"}...]. */

@@ -52,6 +52,8 @@ typedef struct xp_node_config {
     char dispute_structures[XP_NODE_PATH_MAX]; /* "disputeStructures": the targets' structure files */
     int watchtower; /* "watchtower": check every reveal, challenge the false (default false) */
     int defender;   /* "defender": answer challenges of the node's own reveals (default true) */
+    /* the explorer (docs/api.md, "The explorer"): the structure files it shows in 3D */
+    char explorer_structures[XP_NODE_PATH_MAX]; /* "explorerStructures" (default disputeStructures) */
 } xp_node_config;
 
 void xp_node_config_defaults(xp_node_config *c);
@@ -73,6 +75,14 @@ typedef enum xp_route_id {
     XP_ROUTE_ROUND,      /* GET /v1/rounds/{id} */
     XP_ROUTE_PREDICTIONS, /* GET, POST /v1/predictions */
     XP_ROUTE_PREDICTION,  /* GET /v1/predictions/{hash} */
+    XP_ROUTE_STATIC,         /* GET the explorer's files: /, /index.html, /vendor/... */
+    XP_ROUTE_STRUCTURE,      /* GET /v1/structures/{symhash} */
+    XP_ROUTE_CHAIN_ROUNDS,   /* GET /v1/chain/rounds */
+    XP_ROUTE_CHAIN_ROUND,    /* GET /v1/chain/rounds/{id} */
+    XP_ROUTE_VERIFY,         /* POST /v1/verify */
+    XP_ROUTE_CONSISTENCY,    /* GET /v1/datasets/{name}/consistency */
+    XP_ROUTE_CHAIN_DATASETS, /* GET /v1/chain/datasets */
+    XP_ROUTE_CHAIN_MODELS, /* GET /v1/chain/models */
     XP_ROUTE_COUNT
 } xp_route_id;
 
@@ -83,10 +93,15 @@ typedef struct xp_route {
     uint8_t symhash[32];
     uint64_t round; /* XP_ROUTE_ROUND: 1..2^63-1 */
     uint8_t hash[32]; /* XP_ROUTE_PREDICTION: a prediction record's hash */
+    int asset;        /* XP_ROUTE_STATIC: the file's index (xp_static_find) */
 } xp_route;
 
+/* The explorer's file at a URL path ("/" is "/index.html"): its index, or -1 (static.c). */
+int xp_static_find(const char *path);
+
 /* 1 for the routes whose work grows with their body (predict, submissions of structures, new
- * prediction records): the server runs them on its pool of workers. */
+ * prediction records, verify) or waits on the chain (the explorer's /v1/chain reads): the
+ * server runs them on its pool of workers. */
 int xp_route_heavy(const xp_route *r);
 
 /* The label of a route in the metrics, such as "/v1/datasets/{name}". */
@@ -223,6 +238,7 @@ typedef struct xp_http_answer {
     char *body;
     const char *type;
     const char *allow;
+    const char *cache;    /* Cache-Control (NULL: no-store) */
     unsigned retry_after; /* a 429 or 503: seconds for the Retry-After header (0: none) */
 } xp_http_answer;
 

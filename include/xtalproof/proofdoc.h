@@ -51,4 +51,9 @@ int xp_inclusion_doc_make(struct xp_store *s, const char *dataset, uint32_t numb
                           const uint8_t symhash[32], const char *what, xp_inclusion_doc *doc,
                           xp_error *err);
 
+/* The consistency proof of version `from` of a dataset to version `to` (from <= to), checked
+ * before it is handed out. */
+int xp_consistency_doc_make(struct xp_store *s, const char *dataset, uint32_t from, uint32_t to,
+                            xp_consistency_doc *doc, xp_error *err);
+
 #endif

@@ -133,9 +133,10 @@ json_t *xp_dispute_json(const xp_dispute *d)
 
 /* ---- events -------------------------------------------------------------------------------- */
 
-/* One log of Disputes as {"event", "block", "logIndex", "tx", fields...}; NULL (with err) when it
- * is none of the game's events or does not decode. */
-static json_t *decode_log(json_t *log, xp_error *err)
+/* One log as {"event", "block", "logIndex", "tx", fields...}; NULL (with err) when it is none of
+ * the events given or does not decode. */
+static json_t *decode_log(json_t *log, const char *const *events, size_t nevents, int contract,
+                          xp_error *err)
 {
     json_t *ts = json_object_get(log, "topics");
     const char *data = json_string_value(json_object_get(log, "data"));
@@ -160,34 +161,40 @@ static json_t *decode_log(json_t *log, xp_error *err)
         return NULL;
     }
     json_t *out = NULL;
-    for (size_t e = 0; e < NEVENTS && !out; e++) {
+    for (size_t e = 0; e < nevents && !out; e++) {
         uint8_t t0[32];
-        if (xp_abi_event_topic(EVENTS[e], t0, NULL) || memcmp(t0, topics[0], 32))
+        const char *ev = events[e];
+        if (xp_abi_event_topic(ev, t0, NULL) || memcmp(t0, topics[0], 32))
             continue;
-        if (xp_abi_decode_log(EVENTS[e], (const uint8_t(*)[32])topics, nt, bytes, n, &out, err)) {
+        if (xp_abi_decode_log(ev, (const uint8_t(*)[32])topics, nt, bytes, n, &out, err)) {
             out = NULL;
             xp_error_prefix(err, XP_EIO, "a malformed %.*s log in block %llu",
-                            (int)(strchr(EVENTS[e], '(') - EVENTS[e]), EVENTS[e],
-                            (unsigned long long)b);
+                            (int)(strchr(ev, '(') - ev), ev, (unsigned long long)b);
             break;
         }
-        json_object_set_new(out, "event",
-                            json_stringn(EVENTS[e], (size_t)(strchr(EVENTS[e], '(') - EVENTS[e])));
+        json_object_set_new(out, "event", json_stringn(ev, (size_t)(strchr(ev, '(') - ev)));
         json_object_set_new(out, "block", json_integer((json_int_t)b));
         json_object_set_new(out, "logIndex", json_integer((json_int_t)l));
         json_object_set_new(out, "tx", json_string(tx));
     }
     free(bytes);
     if (!out && !err->code)
-        xp_error_set(err, XP_EIO, "a log of Disputes that is none of its events");
+        xp_error_set(err, XP_EIO, "a log of %s that is none of its events",
+                     xp_contract_names[contract]);
     return out;
 }
 
 int xp_dispute_logs(xp_chain *c, const json_t *topics, json_t **events, xp_error *err)
 {
+    return xp_chain_logs(c, XP_C_DISPUTES, EVENTS, NEVENTS, topics, events, err);
+}
+
+int xp_chain_logs(xp_chain *c, int contract, const char *const *names, size_t nnames,
+                  const json_t *topics, json_t **events, xp_error *err)
+{
     *events = NULL;
     char addr[XP_ADDRESS_HEX_LEN];
-    xp_address_to_checksum(c->d.address[XP_C_DISPUTES], addr);
+    xp_address_to_checksum(c->d.address[contract], addr);
     json_t *f = json_pack("{s:s, s:O}", "address", addr, "topics", topics), *logs = NULL;
     uint64_t to = 0;
     int rc = xp_eth_block_number(c->rpc, &to, err);
@@ -202,7 +209,7 @@ int xp_dispute_logs(xp_chain *c, const json_t *topics, json_t **events, xp_error
         if (rc)
             break;
         xp_error e = {0};
-        json_t *o = decode_log(log, &e);
+        json_t *o = decode_log(log, names, nnames, contract, &e);
         if (o)
             json_array_append_new(ev, o);
         else if (e.code == XP_ENOMEM || strstr(e.msg, "malformed"))
@@ -217,19 +224,9 @@ int xp_dispute_logs(xp_chain *c, const json_t *topics, json_t **events, xp_error
     return XP_OK;
 }
 
-/* the id as topic 1 */
-static json_t *id_topic(uint64_t id)
-{
-    uint8_t t[32] = {0};
-    for (int k = 0; k < 8; k++)
-        t[31 - k] = (uint8_t)(id >> (8 * k));
-    char h[67];
-    return json_string(xp_hex32(t, h));
-}
-
 int xp_dispute_events(xp_chain *c, uint64_t id, json_t **events, xp_error *err)
 {
-    json_t *topics = json_pack("[n, o]", id_topic(id));
+    json_t *topics = json_pack("[n, o]", xp_chain_topic_u64(id));
     int rc = xp_dispute_logs(c, topics, events, err);
     json_decref(topics);
     return rc;
@@ -242,7 +239,8 @@ int xp_dispute_find(xp_chain *c, uint64_t round, uint64_t target, json_t **ids, 
     int rc = xp_abi_event_topic(EVENTS[0], t0, err);
     if (rc)
         return rc;
-    json_t *topics = json_pack("[s, n, o, o]", xp_hex32(t0, h), id_topic(round), id_topic(target));
+    json_t *topics = json_pack("[s, n, o, o]", xp_hex32(t0, h), xp_chain_topic_u64(round),
+                               xp_chain_topic_u64(target));
     json_t *ev = NULL;
     rc = xp_dispute_logs(c, topics, &ev, err);
     json_decref(topics);
@@ -256,9 +254,9 @@ int xp_dispute_find(xp_chain *c, uint64_t round, uint64_t target, json_t **ids, 
         const char *sid = json_string_value(json_object_get(e, "id"));
         const char *rev = json_string_value(json_object_get(e, "revealIndex"));
         if (sid && rev)
-            json_array_append_new(*ids, json_pack("{s:I, s:I}", "id",
-                                                  (json_int_t)strtoull(sid, NULL, 10), "reveal",
-                                                  (json_int_t)strtoull(rev, NULL, 10)));
+            json_array_append_new(*ids,
+                                  json_pack("{s:I, s:I}", "id", (json_int_t)strtoull(sid, NULL, 10),
+                                            "reveal", (json_int_t)strtoull(rev, NULL, 10)));
     }
     json_decref(ev);
     return XP_OK;
@@ -271,8 +269,8 @@ int xp_reveal_at(xp_chain *c, uint64_t round, uint64_t target, uint64_t k, xp_re
 {
     memset(r, 0, sizeof *r);
     json_t *args = json_pack("[o, o, o]", u64j(round), u64j(target), u64j(k)), *out = NULL;
-    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)",
-                           args, XP_REVEAL_TUPLE, &out, err);
+    int rc = xp_chain_call(c, c->d.address[XP_C_ROUNDS], "revealAt(uint256,uint256,uint256)", args,
+                           XP_REVEAL_TUPLE, &out, err);
     json_decref(args);
     if (rc)
         return rc;
@@ -297,8 +295,7 @@ int xp_reveal_at(xp_chain *c, uint64_t round, uint64_t target, uint64_t k, xp_re
     return XP_OK;
 }
 
-int xp_target_facts(xp_chain *c, uint64_t round, uint64_t target, xp_target_info *t,
-                    xp_error *err)
+int xp_target_facts(xp_chain *c, uint64_t round, uint64_t target, xp_target_info *t, xp_error *err)
 {
     memset(t, 0, sizeof *t);
     json_t *args = json_pack("[o, o]", u64j(round), u64j(target)), *out = NULL;
@@ -312,8 +309,8 @@ int xp_target_facts(xp_chain *c, uint64_t round, uint64_t target, xp_target_info
     json_t *a = json_array_get(out, 0);
     uint64_t st = 0;
     int bad = hex_at(a, 0, t->symhash, 32) || hex_at(a, 1, t->structure_root, 32) ||
-              u64_at(a, 3, &t->reveal_deadline) || u64_at(a, 5, &t->reveals) ||
-              u64_at(a, 7, &st) || u64_at(a, 8, &t->disputes_open) || u64_at(a, 9, &t->lost);
+              u64_at(a, 3, &t->reveal_deadline) || u64_at(a, 5, &t->reveals) || u64_at(a, 7, &st) ||
+              u64_at(a, 8, &t->disputes_open) || u64_at(a, 9, &t->lost);
     t->status = (int)st;
     json_decref(out);
     if (bad)

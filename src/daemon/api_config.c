@@ -150,6 +150,8 @@ int xp_node_config_parse(const char *text, size_t len, xp_node_config *c, xp_err
                 c->oracle_submit = json_is_true(v);
         } else if (!strcmp(key, "disputeStructures"))
             rc = get_path(v, key, c->dispute_structures, err);
+        else if (!strcmp(key, "explorerStructures"))
+            rc = get_path(v, key, c->explorer_structures, err);
         else if (!strcmp(key, "watchtower") || !strcmp(key, "defender")) {
             if (!json_is_boolean(v))
                 rc = xp_error_set(err, XP_EINVAL, "config: \"%s\" must be true or false", key);

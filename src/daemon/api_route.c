@@ -24,7 +24,15 @@ static const char *const LABELS[XP_ROUTE_COUNT] = {"unknown",
                                                    "/v1/predict",
                                                    "/v1/rounds/{id}",
                                                    "/v1/predictions",
-                                                   "/v1/predictions/{hash}"};
+                                                   "/v1/predictions/{hash}",
+                                                   "static",
+                                                   "/v1/structures/{symhash}",
+                                                   "/v1/chain/rounds",
+                                                   "/v1/chain/rounds/{id}",
+                                                   "/v1/verify",
+                                                   "/v1/datasets/{name}/consistency",
+                                                   "/v1/chain/datasets",
+                                                   "/v1/chain/models"};
 
 const char *xp_route_label(xp_route_id id)
 {
@@ -84,7 +92,12 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
     *allow = NULL;
     int k = split(path, buf, sizeof buf, seg);
     const char *al = NULL;
-    if (k == 1 && !strcmp(seg[0], "healthz"))
+    if (!strcmp(path, "/") || (k >= 1 && strcmp(seg[0], "v1") && strcmp(seg[0], "healthz") &&
+                               strcmp(seg[0], "metrics"))) {
+        /* the explorer's files: anything outside the API that names one of them */
+        if ((r->asset = xp_static_find(path)) >= 0)
+            r->id = XP_ROUTE_STATIC, al = "GET, HEAD";
+    } else if (k == 1 && !strcmp(seg[0], "healthz"))
         r->id = XP_ROUTE_HEALTHZ, al = "GET, HEAD";
     else if (k == 1 && !strcmp(seg[0], "metrics"))
         r->id = XP_ROUTE_METRICS, al = "GET, HEAD";
@@ -96,6 +109,22 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
         r->id = XP_ROUTE_PREDICTIONS, al = "GET, HEAD, POST";
     else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "predictions"))
         r->id = XP_ROUTE_PREDICTION, al = "GET, HEAD";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "structures"))
+        r->id = XP_ROUTE_STRUCTURE, al = "GET, HEAD";
+    else if (k == 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "verify"))
+        r->id = XP_ROUTE_VERIFY, al = "POST";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
+             !strcmp(seg[2], "rounds"))
+        r->id = XP_ROUTE_CHAIN_ROUNDS, al = "GET, HEAD";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
+             !strcmp(seg[2], "datasets"))
+        r->id = XP_ROUTE_CHAIN_DATASETS, al = "GET, HEAD";
+    else if (k == 3 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
+             !strcmp(seg[2], "models"))
+        r->id = XP_ROUTE_CHAIN_MODELS, al = "GET, HEAD";
+    else if (k == 4 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "chain") &&
+             !strcmp(seg[2], "rounds"))
+        r->id = XP_ROUTE_CHAIN_ROUND, al = "GET, HEAD";
     else if (k >= 2 && !strcmp(seg[0], "v1") && !strcmp(seg[1], "datasets")) {
         if (k == 2)
             r->id = XP_ROUTE_DATASETS, al = "GET, HEAD, POST";
@@ -109,6 +138,8 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
             r->id = XP_ROUTE_RECORD, al = "GET, HEAD";
         else if (k == 5 && !strcmp(seg[3], "proof"))
             r->id = XP_ROUTE_PROOF, al = "GET, HEAD";
+        else if (k == 4 && !strcmp(seg[3], "consistency"))
+            r->id = XP_ROUTE_CONSISTENCY, al = "GET, HEAD";
     }
     if (!al) {
         r->id = XP_ROUTE_UNKNOWN;
@@ -123,15 +154,19 @@ int xp_api_route(const char *method, const char *path, xp_route *r, const char *
                      xp_route_label(r->id), method, al);
         st = 405;
     }
-    r->write = !strcmp(method, "POST") && r->id != XP_ROUTE_PREDICT; /* predict reads only */
+    /* predict and verify read only */
+    r->write = !strcmp(method, "POST") && r->id != XP_ROUTE_PREDICT && r->id != XP_ROUTE_VERIFY;
     return st;
 }
 
 /* The route's dataset name, symhash, round or record hash: 0, or 400 with err set. */
 static int path_params(xp_route *r, char **seg, int k, xp_error *err)
 {
-    if (r->id == XP_ROUTE_ROUND) {
-        const char *d = seg[2];
+    if (r->id == XP_ROUTE_STATIC || r->id == XP_ROUTE_CHAIN_ROUNDS || r->id == XP_ROUTE_VERIFY ||
+        r->id == XP_ROUTE_CHAIN_DATASETS || r->id == XP_ROUTE_CHAIN_MODELS)
+        return 0;
+    if (r->id == XP_ROUTE_ROUND || r->id == XP_ROUTE_CHAIN_ROUND) {
+        const char *d = seg[k - 1];
         uint64_t v = 0;
         size_t i = 0;
         for (; d[i] >= '0' && d[i] <= '9' && i < 19; i++)
@@ -141,6 +176,13 @@ static int path_params(xp_route *r, char **seg, int k, xp_error *err)
             return 400;
         }
         r->round = v;
+        return 0;
+    }
+    if (r->id == XP_ROUTE_STRUCTURE) {
+        if (xp_api_parse_hash32(seg[2], r->symhash)) {
+            xp_error_set(err, XP_EINVAL, "bad symhash: want 0x and 64 hex digits");
+            return 400;
+        }
         return 0;
     }
     if (r->id == XP_ROUTE_PREDICTION) {

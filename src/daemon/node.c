@@ -105,7 +105,9 @@ int xp_hmodel(xp_daemon *n, const char *name, xp_model **m, xp_error *err)
 int xp_route_heavy(const xp_route *r)
 {
     return r->id == XP_ROUTE_PREDICT || r->id == XP_ROUTE_STRUCTURES ||
-           (r->id == XP_ROUTE_PREDICTIONS && r->write);
+           (r->id == XP_ROUTE_PREDICTIONS && r->write) || r->id == XP_ROUTE_VERIFY ||
+           r->id == XP_ROUTE_CHAIN_ROUNDS || r->id == XP_ROUTE_CHAIN_ROUND ||
+           r->id == XP_ROUTE_CHAIN_DATASETS || r->id == XP_ROUTE_CHAIN_MODELS;
 }
 
 typedef void (*handler)(xp_hctx *c, xp_http_answer *a);
@@ -115,7 +117,16 @@ static const handler HANDLERS[XP_ROUTE_COUNT] = {
     [XP_ROUTE_STRUCTURES] = xp_h_structures,   [XP_ROUTE_VERSIONS] = xp_h_versions,
     [XP_ROUTE_RECORD] = xp_h_record,           [XP_ROUTE_PROOF] = xp_h_proof,
     [XP_ROUTE_PREDICT] = xp_h_predict,         [XP_ROUTE_ROUND] = xp_h_round,
-    [XP_ROUTE_PREDICTIONS] = xp_h_predictions, [XP_ROUTE_PREDICTION] = xp_h_prediction};
+    [XP_ROUTE_PREDICTIONS] = xp_h_predictions, [XP_ROUTE_PREDICTION] = xp_h_prediction,
+    /* the explorer (static.c, handlers_explorer*.c) */
+    [XP_ROUTE_STATIC] = xp_h_static,
+    [XP_ROUTE_STRUCTURE] = xp_h_structure,
+    [XP_ROUTE_CHAIN_ROUNDS] = xp_h_chain_rounds,
+    [XP_ROUTE_CHAIN_ROUND] = xp_h_chain_round,
+    [XP_ROUTE_VERIFY] = xp_h_verify,
+    [XP_ROUTE_CONSISTENCY] = xp_h_consistency,
+    [XP_ROUTE_CHAIN_DATASETS] = xp_h_chain_datasets,
+    [XP_ROUTE_CHAIN_MODELS] = xp_h_chain_models};
 
 void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
 {
@@ -127,9 +138,9 @@ void xp_daemon_handle(xp_daemon *d, const xp_http_req *r, xp_http_answer *a)
          id == XP_ROUTE_RECORD || (id == XP_ROUTE_DATASETS && !r->route.write)) &&
         xp_hbad_query(&c, none, a))
         return;
-    /* the heavy routes take the store lock themselves; /healthz reads no store: it never waits
-     * for a write */
-    int locked = !xp_route_heavy(&r->route) && id != XP_ROUTE_HEALTHZ;
+    /* the heavy routes take the store lock themselves; /healthz and the explorer's files read no
+     * store: they never wait for a write */
+    int locked = !xp_route_heavy(&r->route) && id != XP_ROUTE_HEALTHZ && id != XP_ROUTE_STATIC;
     if (locked)
         pthread_mutex_lock(&d->store_lock);
     if (id < XP_ROUTE_COUNT && HANDLERS[id])
@@ -222,14 +233,21 @@ static int load_key(xp_daemon *n, xp_error *err)
     if (!rc)
         rc = xp_privkey_to_address(n->priv, n->address, err);
     n->has_key = !rc;
+    return rc;
+}
+
+/* The deployment (config "deployment", else the one under the home): the chain of the records
+ * made for rounds and of the explorer's chain pages. */
+static void find_deployment(xp_daemon *n)
+{
     xp_error e = {0};
     n->deployment_path = xp_deployment_find(n->cfg.deployment[0] ? n->cfg.deployment : NULL, &e);
     if (n->deployment_path && xp_deployment_load(n->deployment_path, &n->dep, &e)) {
-        fprintf(stderr, "xtalproof node: predictions for rounds are off: %s\n", e.msg);
+        fprintf(stderr, "xtalproof node: predictions for rounds and the chain pages are off: %s\n",
+                e.msg);
         free(n->deployment_path);
         n->deployment_path = NULL;
     }
-    return rc;
 }
 
 int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err)
@@ -261,6 +279,8 @@ int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err)
         xp_error_prefix(err, rc, "anchor worker");
     if (!rc && n->cfg.keystore[0] && (rc = load_key(n, err)))
         xp_error_prefix(err, rc, "the node's key");
+    if (!rc)
+        find_deployment(n);
     if (rc)
         xp_daemon_close(n);
     else
@@ -277,6 +297,7 @@ void xp_daemon_close(xp_daemon *n)
     xp_anchor_worker_stop(n->anchor);
     xp_wipe(n->priv, sizeof n->priv);
     free(n->deployment_path);
+    json_decref(n->xtal_index);
     xp_model_cache_clear(&n->models);
     if (n->store)
         xp_store_close(n->store);

@@ -39,6 +39,7 @@ struct xp_daemon {
     char *deployment_path; /* NULL: none found */
     xp_deployment dep;
     struct MHD_Daemon *mhd;
+    json_t *xtal_index; /* the explorer's structure files by symhash (handlers_explorer.c) */
 };
 
 /* ---- the query of a request, copied (a request given whole, a heavy request's job) ---- */
@@ -130,5 +131,17 @@ void xp_h_round(xp_hctx *c, xp_http_answer *a);
 void xp_h_predict(xp_hctx *c, xp_http_answer *a);
 void xp_h_predictions(xp_hctx *c, xp_http_answer *a);
 void xp_h_prediction(xp_hctx *c, xp_http_answer *a);
+
+/* static.c: the explorer's files */
+void xp_h_static(xp_hctx *c, xp_http_answer *a);
+/* handlers_explorer.c: a crystal, the consistency of two versions, verifying a record */
+void xp_h_structure(xp_hctx *c, xp_http_answer *a);
+void xp_h_consistency(xp_hctx *c, xp_http_answer *a);
+void xp_h_verify(xp_hctx *c, xp_http_answer *a);
+/* handlers_explorer_chain.c: the rounds as the chain holds them */
+void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a);
+void xp_h_chain_round(xp_hctx *c, xp_http_answer *a);
+void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a);
+void xp_h_chain_models(xp_hctx *c, xp_http_answer *a);
 
 #endif

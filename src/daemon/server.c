@@ -96,7 +96,7 @@ static enum MHD_Result send_answer(xp_daemon *n, struct MHD_Connection *conn, re
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", a->type ? a->type : "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control", a->cache ? a->cache : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (a->allow)
         MHD_add_response_header(resp, "Allow", a->allow);

@@ -74,7 +74,11 @@ typedef struct bad_req {
 #define SYM "0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 static const bad_req CASES[] = {
     {"unknown route", 404, "GET /nope HTTP/1.1\r\n" H "\r\n", NULL},
-    {"root", 404, "GET / HTTP/1.1\r\n" H "\r\n", NULL},
+    /* / is the explorer's page; its files are matched by their exact paths only */
+    {"a page through ..", 404, "GET /vendor/../index.html HTTP/1.1\r\n" H "\r\n", NULL},
+    {"a page through %2e%2e", 404, "GET /vendor/%2e%2e/app.js HTTP/1.1\r\n" H "\r\n", NULL},
+    {"a page with a trailing slash", 404, "GET /index.html/ HTTP/1.1\r\n" H "\r\n", NULL},
+    {"a file outside the pages", 404, "GET /../../etc/passwd HTTP/1.1\r\n" H "\r\n", NULL},
     {"DELETE a collection", 405, "DELETE /v1/datasets HTTP/1.1\r\n" H "\r\n", NULL},
     {"PUT predict", 405, "PUT /v1/predict?model=band-gap HTTP/1.1\r\n" H "\r\n", NULL},
     {"PATCH healthz", 405, "PATCH /healthz HTTP/1.1\r\n" H "\r\n", NULL},

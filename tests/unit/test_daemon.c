@@ -82,6 +82,43 @@ static void routes_known(void **state)
     assert_string_equal(xp_route_label(XP_ROUTE_RECORD), "/v1/datasets/{name}/records/{symhash}");
 }
 
+/* The explorer: its files by exact path only (web/ holds index.html, app.js, style.css), the
+ * read endpoints it adds, none of which needs the token. */
+static void routes_explorer(void **state)
+{
+    (void)state;
+    xp_route r;
+    const char *allow;
+    const char *files[] = {"/", "/index.html", "/app.js", "/style.css", "/verify.html"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        assert_int_equal(route("GET", files[i], &r, &allow), 0);
+        assert_int_equal(r.id, XP_ROUTE_STATIC);
+        assert_int_equal(r.write, 0);
+    }
+    assert_int_equal(xp_static_find("/"), xp_static_find("/index.html"));
+    assert_int_equal(route("POST", "/index.html", &r, &allow), 405);
+    assert_int_equal(route("GET", "/v1/structures/" SYM, &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_STRUCTURE);
+    assert_int_equal(r.symhash[31], 0xff);
+    assert_int_equal(route("GET", "/v1/structures/0x12", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/chain/rounds", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CHAIN_ROUNDS);
+    assert_int_equal(route("GET", "/v1/chain/rounds/7", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CHAIN_ROUND);
+    assert_true(r.round == 7);
+    assert_int_equal(route("GET", "/v1/chain/rounds/0", &r, &allow), 400);
+    assert_int_equal(route("GET", "/v1/chain/datasets", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CHAIN_DATASETS);
+    assert_int_equal(route("GET", "/v1/datasets/a/consistency", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_CONSISTENCY);
+    assert_string_equal(r.dataset, "a");
+    assert_int_equal(route("POST", "/v1/verify", &r, &allow), 0);
+    assert_int_equal(r.id, XP_ROUTE_VERIFY);
+    assert_int_equal(r.write, 0); /* verify reads only: no token */
+    assert_int_equal(route("GET", "/v1/verify", &r, &allow), 405);
+    assert_string_equal(xp_route_label(XP_ROUTE_STATIC), "static");
+}
+
 static void routes_refused(void **state)
 {
     (void)state;
@@ -89,7 +126,11 @@ static void routes_refused(void **state)
     const char *allow;
     const char *missing[] = {"",
                              "healthz",
-                             "/",
+                             "//",
+                             "/index.html/",
+                             "/../index.html",
+                             "/nothing.html",
+                             "/vendor/",
                              "/healthz/",
                              "/v1",
                              "/v1/",
@@ -593,6 +634,74 @@ static void handlers_datasets(void **state)
     assert_int_equal(ask(f, "GET", "/metrics", 0, NULL, NULL, NULL), 200);
 }
 
+/* The explorer: its pages, a crystal across the datasets, the consistency of two versions, verify. */
+static void handlers_explorer(void **state)
+{
+    node_fixture *f = *state;
+    xp_http_answer a;
+    xp_daemon_request(f->d, "GET", "/", NULL, NULL, NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.type, "text/html; charset=utf-8");
+    assert_string_equal(a.cache, "no-cache");
+    assert_non_null(strstr(a.body, "<title>Datasets"));
+    free(a.body);
+    xp_daemon_request(f->d, "GET", "/app.js", NULL, NULL, NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    assert_string_equal(a.type, "text/javascript; charset=utf-8");
+    free(a.body);
+    assert_int_equal(ask(f, "GET", "/app.js/x", 0, NULL, NULL, NULL), 404);
+    const char *ds = "{\"name\":\"x1\",\"license\":\"CC0-1.0\"}";
+    assert_int_equal(ask(f, "POST", "/v1/datasets", 1, "application/json", ds, NULL), 201);
+    json_t *j;
+    const char *url = "/v1/datasets/x1/structures?name=nacl.vasp&format=poscar";
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", NACL, &j), 200);
+    char sym[67], path[200];
+    snprintf(sym, sizeof sym, "%s",
+             json_string_value(json_object_get(json_array_get(json_object_get(j, "results"), 0),
+                                               "symhash")));
+    json_decref(j);
+    const char *cscl = "CsCl\n1.0\n4.12 0 0\n0 4.12 0\n0 0 4.12\nCs Cl\n1 1\nDirect\n"
+                       "0 0 0\n0.5 0.5 0.5\n";
+    url = "/v1/datasets/x1/structures?name=cscl.vasp&format=poscar";
+    assert_int_equal(ask(f, "POST", url, 1, "text/plain", cscl, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+    json_decref(j);
+    /* the crystal: in x1 as its first record; no structure file without explorerStructures */
+    snprintf(path, sizeof path, "/v1/structures/%s", sym);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, &j), 200);
+    json_t *held = json_array_get(json_object_get(j, "datasets"), 0);
+    assert_string_equal(json_string_value(json_object_get(held, "dataset")), "x1");
+    assert_int_equal(json_integer_value(json_object_get(held, "index")), 0);
+    assert_true(json_is_null(json_object_get(j, "structure")));
+    assert_true(json_is_string(json_object_get(j, "protohash")));
+    json_decref(j);
+    snprintf(path, sizeof path, "/v1/structures/0x%064d", 0);
+    assert_int_equal(ask(f, "GET", path, 0, NULL, NULL, NULL), 404);
+    /* version 1 (one record) is a prefix of version 2 (two): the proof checks on its own */
+    xp_daemon_request(f->d, "GET", "/v1/datasets/x1/consistency?first=1&second=2", NULL, NULL,
+                      NULL, 0, &a);
+    assert_int_equal(a.status, 200);
+    xp_consistency_doc doc;
+    xp_error err = {0};
+    assert_int_equal(xp_consistency_doc_parse(a.body, strlen(a.body), &doc, &err), 0);
+    assert_int_equal(xp_consistency_doc_verify(&doc, &err), 0);
+    assert_true(doc.from_size == 1 && doc.to_size == 2);
+    free(a.body);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/x1/consistency?first=2&second=1", 0, NULL,
+                         NULL, NULL), 400);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/x1/consistency?first=1", 0, NULL, NULL, NULL),
+                     400);
+    assert_int_equal(ask(f, "GET", "/v1/datasets/x1/consistency?first=1&second=3", 0, NULL,
+                         NULL, NULL), 404);
+    /* verify: a record that does not read is one FAIL line; no token needed */
+    assert_int_equal(ask(f, "POST", "/v1/verify", 0, "application/json", "{}", &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "failed")), 1);
+    json_t *c0 = json_array_get(json_object_get(j, "checks"), 0);
+    assert_string_equal(json_string_value(json_object_get(c0, "name")), "record");
+    assert_string_equal(json_string_value(json_object_get(c0, "status")), "FAIL");
+    json_decref(j);
+}
+
 static void handlers_predictions(void **state)
 {
     node_fixture *f = *state;
@@ -1008,6 +1117,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(routes_known),    cmocka_unit_test(routes_refused),
+        cmocka_unit_test(routes_explorer),
         cmocka_unit_test(names),           cmocka_unit_test(submission_raw),
         cmocka_unit_test(submission_json), cmocka_unit_test(dataset_req),
         cmocka_unit_test(versions),        cmocka_unit_test(config),
@@ -1016,6 +1126,7 @@ int main(void)
         cmocka_unit_test(oracle_state_roundtrip), cmocka_unit_test(anchor_state_roundtrip),
         cmocka_unit_test(worker_state_refused),
         cmocka_unit_test_setup_teardown(handlers_datasets, node_setup, node_teardown),
+        cmocka_unit_test_setup_teardown(handlers_explorer, node_setup, node_teardown),
         cmocka_unit_test_setup_teardown(handlers_predictions, node_setup, node_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
