@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "symhash_internal.h"
+#include "xtalproof/limits.h"
 
 #define LENGTH_STEP 0.002 /* cell lengths: steps of 0.2% (natural log) */
 #define ANGLE_STEP 0.1    /* cell angles: 0.1 degree */
@@ -142,6 +143,7 @@ typedef struct pruned {
     size_t nslots;
     int nkinds;
     int *present; /* kinds with positions */
+    double steps; /* keys compared so far, bounded by XP_MAX_CANON_STEPS */
 } pruned;
 
 static size_t lower(const slot *s, size_t n, uint64_t code)
@@ -184,10 +186,10 @@ static int next_row(pruned *p, lister *l)
             size_t end = lower(p->slots, p->nslots, code + (uint64_t)g);
             for (size_t s = lower(p->slots, p->nslots, code); s < end; s++) {
                 size_t i = p->slots[s].i;
+                if (quantize(c->y[i][0] - ya[0], g) != l->Q0) /* a neighbouring row's */
+                    continue;
                 xp_atom_key k;
                 key_of(c->y[i], ya, (uint32_t)l->kind, g, &k);
-                if (k.q[0] != l->Q0)
-                    continue;
                 if (l->nbuf == l->cap) {
                     size_t cap = l->cap ? 2 * l->cap : 8;
                     xp_atom_key *nb = realloc(l->buf, cap * sizeof *nb);
@@ -216,12 +218,22 @@ static int next_row(pruned *p, lister *l)
  * least drop out, until one is left or the lists are over. With best (the least list of the
  * automorphisms before), the rounds stop as soon as the common prefix goes above best's: 0 is
  * returned then; else the number of candidates left (their indexes first in alive), -1 when
- * out of memory. */
-static long rounds(pruned *p, lister *ls, size_t *alive, size_t nalive, const xp_atom_key *best)
+ * out of memory, -2 past XP_MAX_CANON_STEPS (or on the way there: left is the number of
+ * automorphisms not done, this one included). */
+static long rounds(pruned *p, lister *ls, size_t *alive, size_t nalive, const xp_atom_key *best,
+                   int left)
 {
     int versus = best != NULL; /* the prefix so far equals best's */
-    for (size_t r = 0; r < p->c->np && (nalive > 1 || versus); r++) {
+    size_t np = p->c->np;
+    for (size_t r = 0; r < np && (nalive > 1 || versus); r++) {
         xp_atom_key least = {0, {0, 0, 0}};
+        if ((p->steps += (double)nalive) > XP_MAX_CANON_STEPS)
+            return -2;
+        /* refused early: candidates still tied after 64 rounds (and 128, 256, ...) would, if
+           they stayed tied, compare more than the limit over the automorphisms left */
+        if (r >= 64 && !(r & (r - 1)) &&
+            p->steps + (double)nalive * (double)(np - r) * left > XP_MAX_CANON_STEPS)
+            return -2;
         for (size_t q = 0; q < nalive; q++) {
             lister *l = &ls[alive[q]];
             if (l->pos == l->nbuf && next_row(p, l) <= 0)
@@ -293,9 +305,14 @@ int xp_canon_pruned(xp_canon *c, size_t nkinds, xp_atom_key *best, xp_atom_key *
                 alive[nl] = nl;
                 nl++;
             }
-        long nalive = rounds(&p, ls, alive, nl, have ? best : NULL);
+        long nalive = rounds(&p, ls, alive, nl, have ? best : NULL, c->nu - u);
         if (nalive < 0) {
-            rc = -1;
+            rc = (int)nalive;
+            break;
+        }
+        /* refused early: the automorphisms left would cost about as much as those done */
+        if (p.steps / (u + 1) * c->nu > XP_MAX_CANON_STEPS) {
+            rc = -2;
             break;
         }
         if (nalive == 0) /* every list of this automorphism is above the best */
