@@ -16,7 +16,7 @@
  * XP_MAX_VOLUME_PER_ATOM Å^3: the symmetry search and the network's cell lists index the cell
  * in bins of about an Ångström, and a cell of mostly vacuum is no crystal. */
 #define XP_MAX_CELL_LENGTH 1000.0
-#define XP_MAX_VOLUME_PER_ATOM 100000.0
+#define XP_MAX_VOLUME_PER_ATOM 10000.0
 
 /* The canonical search of a cell without symmetry compares its candidates' keys round by
  * round; a near-periodic cell (a supercell with noise under the grid's step) keeps most

@@ -87,13 +87,6 @@ static int check_cells(const char *name, const xp_structure_list *list, xp_error
         const xp_structure *s = list->items[i];
         const char *blk = s->block ? s->block : "";
         const double(*L)[3] = (const double(*)[3])s->lattice;
-        for (int k = 0; k < 3; k++) {
-            double len = sqrt(L[k][0] * L[k][0] + L[k][1] * L[k][1] + L[k][2] * L[k][2]);
-            if (!(len <= XP_MAX_CELL_LENGTH))
-                return xp_error_set(err, XP_EINVAL,
-                                    "%s: %s: cell length %c of %g Å is over the limit of %g Å",
-                                    name, blk, "abc"[k], len, XP_MAX_CELL_LENGTH);
-        }
         double vol = fabs(L[0][0] * (L[1][1] * L[2][2] - L[1][2] * L[2][1]) -
                           L[0][1] * (L[1][0] * L[2][2] - L[1][2] * L[2][0]) +
                           L[0][2] * (L[1][0] * L[2][1] - L[1][1] * L[2][0]));
