@@ -199,13 +199,16 @@ static void versions_and_proofs(void **state)
     size_t map0;
     xp_store_sizes(s, &map0, NULL);
     xp_dataset a, b;
-    uint8_t owner[20] = {1, 2, 3};
-    assert_int_equal(xp_dataset_create(s, "alpha", "CC-BY-4.0", "first", owner, 1, &a, &err), 0);
+    uint8_t key[32] = {0}; /* private key 1: address 0x7E5F...5Bdf */
+    key[31] = 1;
+    assert_int_equal(xp_dataset_create(s, "alpha", "CC-BY-4.0", "first", key, 1, &a, &err), 0);
     assert_int_equal(xp_dataset_create(s, "beta", "MIT", NULL, NULL, 2, &b, &err), 0);
     assert_int_equal(xp_dataset_create(s, "alpha", "MIT", NULL, NULL, 3, NULL, &err), XP_EEXIST);
     assert_int_equal(xp_dataset_create(s, "-bad", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
     assert_int_equal(xp_dataset_create(s, "bad name", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
-    assert_true(a.has_owner && !b.has_owner && a.owner[2] == 3);
+    assert_true(a.has_owner && !b.has_owner && a.owner[0] == 0x7E && a.owner[19] == 0xdf);
+    assert_int_equal(xp_dataset_owner_status(&a, &err), XP_OWNER_PROVEN);
+    assert_int_equal(xp_dataset_owner_status(&b, &err), XP_OWNER_NONE);
 
     xp_version vs[64];
     size_t nv = 0, n = 0;
@@ -310,6 +313,56 @@ static void versions_and_proofs(void **state)
 }
 
 /* A batch large enough for the leaf hashes to be computed on several threads, with repeats. */
+/* A dataset's creation signature: the creation hash and its EIP-191 digest as js-sha3 computes
+ * them (tests/vectors/store/creation-signature.js), the owner that private key 1 signs as (its
+ * address, 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf, is Ethereum's well-known one), and
+ * every field bound: a changed name, licence, description, owner, time or signature is no
+ * longer proven, a missing signature is "not proven". */
+static void creation_signature(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {0}, owner[20], sig[XP_SIG_LEN], h[32], want[32], dg[32], known[20];
+    key[31] = 1;
+    xp_error err = {0};
+    assert_int_equal(xp_hex_decode_exact("0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf", known, 20,
+                                         &err), 0);
+    xp_dataset_creation_hash("alpha", "CC-BY-4.0", "first", known, 1, h);
+    assert_int_equal(xp_hex_decode_exact("0x92f4a0117053b98ad3f4861c3e3e3c4969d1d5b13401a0294555e"
+                                         "28f1189c772", want, 32, &err), 0);
+    assert_memory_equal(h, want, 32);
+    xp_personal_digest(h, 32, dg);
+    assert_int_equal(xp_hex_decode_exact("0x7857e3983897a8f01710963a0ccb360481869298df609365dda7d"
+                                         "d53105b03c6", want, 32, &err), 0);
+    assert_memory_equal(dg, want, 32);
+    assert_int_equal(xp_dataset_creation_sign("alpha", "CC-BY-4.0", "first", key, 1, owner, sig,
+                                              &err), 0);
+    assert_memory_equal(owner, known, 20);
+    assert_true(sig[64] == 27 || sig[64] == 28);
+    xp_dataset d = {.has_owner = 1, .has_owner_sig = 1, .created = 1};
+    strcpy(d.name, "alpha");
+    strcpy(d.license, "CC-BY-4.0");
+    strcpy(d.description, "first");
+    memcpy(d.owner, owner, 20);
+    memcpy(d.owner_sig, sig, XP_SIG_LEN);
+    assert_int_equal(xp_dataset_owner_status(&d, &err), XP_OWNER_PROVEN);
+    for (int change = 0; change < 6; change++) {
+        xp_dataset t = d;
+        switch (change) {
+        case 0: t.name[0] = 'b'; break;
+        case 1: t.license[0] = 'M'; break;
+        case 2: t.description[0] = 'F'; break;
+        case 3: t.owner[5] ^= 1; break;
+        case 4: t.created = 2; break;
+        default: t.owner_sig[10] ^= 1; break;
+        }
+        err.msg[0] = 0;
+        assert_true(xp_dataset_owner_status(&t, &err) < 0);
+        assert_non_null(strstr(err.msg, "dataset "));
+    }
+    d.has_owner_sig = 0;
+    assert_int_equal(xp_dataset_owner_status(&d, &err), XP_OWNER_NOT_PROVEN);
+}
+
 static void big_batch(void **state)
 {
     (void)state;
@@ -420,6 +473,7 @@ int main(void)
         cmocka_unit_test(record_bytes),
         cmocka_unit_test(record_vectors),
         cmocka_unit_test(meta_json),
+        cmocka_unit_test(creation_signature),
         cmocka_unit_test_setup_teardown(versions_and_proofs, make_home, remove_home),
         cmocka_unit_test_setup_teardown(big_batch, make_home, remove_home),
         cmocka_unit_test_setup_teardown(node_state, make_home, remove_home),
