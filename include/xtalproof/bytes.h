@@ -3,6 +3,7 @@
 #define XTALPROOF_BYTES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 #include <sys/types.h>
@@ -37,6 +38,8 @@ const char *xp_file_kind(mode_t mode);
  * device or directory is refused with a sentence naming it, without waiting (a FIFO is opened
  * non-blocking, then checked). Negative (an XP_E* code, err set) on failure. */
 int xp_file_open_regular(const char *path, xp_error *err);
+/* The same as a stdio stream ("rb"); NULL with err set on a failure. */
+FILE *xp_file_fopen_regular(const char *path, xp_error *err);
 
 /* Reads a whole file (at most max bytes, else XP_EINVAL) into a NUL-terminated malloc'd
  * buffer; free it with free(). Only a regular file (xp_file_open_regular). */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <jansson.h>
 
 #include "xtalproof/bytes.h"
@@ -503,14 +502,9 @@ json_t *xp_oracle_report_tuple(const xp_oracle_report *r)
 /* SHA-256 of a file, read in pieces (raw data may be large) */
 static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
 {
-    int fd = xp_file_open_regular(path, err);
-    if (fd < 0)
-        return xp_error_prefix(err, fd, "raw data file");
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return xp_error_set(err, XP_EIO, "raw data file %s: %s", path, strerror(errno));
-    }
+    FILE *f = xp_file_fopen_regular(path, err);
+    if (!f)
+        return xp_error_prefix(err, err ? err->code : XP_EIO, "raw data file");
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
     unsigned char buf[1 << 16];

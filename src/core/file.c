@@ -44,6 +44,19 @@ int xp_file_open_regular(const char *path, xp_error *err)
     return fd;
 }
 
+FILE *xp_file_fopen_regular(const char *path, xp_error *err)
+{
+    int fd = xp_file_open_regular(path, err);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        xp_error_set(err, XP_ENOMEM, "cannot open %s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_error *err)
 {
     *data = NULL;

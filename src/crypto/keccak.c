@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/error.h"
@@ -110,14 +109,9 @@ void xp_keccak256(const void *data, size_t len, uint8_t out[32])
 
 int xp_keccak256_file(const char *path, uint8_t out[32], xp_error *err)
 {
-    int fd = xp_file_open_regular(path, err);
-    if (fd < 0)
-        return fd;
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return xp_error_set(err, XP_EIO, "cannot open %s: %s", path, strerror(errno));
-    }
+    FILE *f = xp_file_fopen_regular(path, err);
+    if (!f)
+        return err ? err->code : XP_EIO;
     xp_keccak256_ctx ctx;
     xp_keccak256_init(&ctx);
     uint8_t buf[65536];

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "xtalproof/bytes.h"
 #include "xtalproof/model.h"
@@ -76,15 +75,9 @@ typedef struct ckpt {
 
 static char *slurp(const char *path, size_t *len, xp_error *err)
 {
-    int fd = xp_file_open_regular(path, err);
-    if (fd < 0)
+    FILE *f = xp_file_fopen_regular(path, err);
+    if (!f)
         return NULL;
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        xp_error_set(err, XP_EIO, "%s: cannot open", path);
-        return NULL;
-    }
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap + 1);
     while (b) {

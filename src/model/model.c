@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "model/fixed.h"
 #include "xtalproof/bytes.h"
@@ -196,14 +195,9 @@ fail:
 int xp_model_load(const char *path, xp_model **out, xp_error *err)
 {
     *out = NULL;
-    int fd = xp_file_open_regular(path, err);
-    if (fd < 0)
-        return xp_error_prefix(err, fd, "the model file");
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return xp_error_set(err, XP_EIO, "%s: cannot open the model file", path);
-    }
+    FILE *f = xp_file_fopen_regular(path, err);
+    if (!f)
+        return xp_error_prefix(err, err ? err->code : XP_EIO, "the model file");
     size_t cap = XP_XPM_HEADER + 4 * payload_words() + 1, n = 0;
     uint8_t *buf = malloc(cap);
     if (!buf) {
