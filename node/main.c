@@ -40,7 +40,7 @@ static const char USAGE[] =
     "  consistency --dataset NAME --from M --to N | --verify PROOF.json\n"
     "                                JSON proof that version N only appended to M; check one\n"
     "  bench hash PATH...            structures per second and peak memory, as JSON\n"
-    "  bench hash-scale [--atoms 500,5000,50000] [--kind random|supercell|moved|all]\n"
+    "  bench hash-scale [--atoms 500,5000,50000] [--kind random|supercell|moved|noisy|all]\n"
     "                                CPU time to hash one large cell of each size, as JSON\n"
     "  bench merkle [--leaves N] [--batch B] [--proofs P] [--threads T] [--home DIR]\n"
     "                                store appends, proofs, roots, size and memory, as JSON\n"
