@@ -49,7 +49,7 @@ mutants() {
   base=$(basename "$seed"); ext=${base##*.}; [ "$ext" = "$base" ] && ext=bin
   size=$(stat -c %s "$seed")
   mkdir -p "$out"
-  for k in 1 2 3 4 5 6; do
+  for k in 1 2 3 4; do
     cp "$seed" "$out/flip$k-$base"
     for j in 1 2 3; do
       local at=$(( (RANDOM * 32768 + RANDOM) % (size > 0 ? size : 1) ))
