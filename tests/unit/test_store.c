@@ -19,6 +19,7 @@
 #include "xtalproof/keccak.h"
 #include "xtalproof/merkle.h"
 #include "xtalproof/nodestate.h"
+#include "xtalproof/rehash.h"
 #include "xtalproof/store.h"
 #include "testutil.h"
 
@@ -313,6 +314,79 @@ static void versions_and_proofs(void **state)
 }
 
 /* A batch large enough for the leaf hashes to be computed on several threads, with repeats. */
+/* Writes the datasets entry of name behind the API's back: its id (kept), then json. */
+static void put_entry(const char *name, const char *json)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/store", home);
+    MDB_env *env;
+    MDB_txn *t;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &t), 0);
+    assert_int_equal(mdb_dbi_open(t, "datasets", 0, &dbi), 0);
+    MDB_val k = {strlen(name), (void *)name}, v;
+    assert_int_equal(mdb_get(t, dbi, &k, &v), 0);
+    uint8_t buf[1024];
+    memcpy(buf, v.mv_data, 4);
+    memcpy(buf + 4, json, strlen(json));
+    v.mv_data = buf;
+    v.mv_size = 4 + strlen(json);
+    assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
+    assert_int_equal(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+}
+
+/* Entries of other versions: one written before creation signatures (version 1: an owner and
+ * no signature) reads as "not proven" and passes dataset check; one whose signature is another
+ * dataset's fails the check naming the dataset; a later version is refused with a sentence. */
+static void entry_versions(void **state)
+{
+    (void)state;
+    xp_store *s;
+    xp_error err = {0};
+    xp_dataset d, e;
+    uint8_t key[32] = {0};
+    key[31] = 1;
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "old", "MIT", NULL, NULL, 5, &d, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "signed", "MIT", "", key, 6, &e, &err), 0);
+    xp_store_close(s);
+    char sighex[2 * XP_SIG_LEN + 3], json[600];
+    xp_hex_encode(e.owner_sig, XP_SIG_LEN, sighex, 1);
+    put_entry("old", "{\"created\":5,\"description\":\"\",\"license\":\"MIT\",\"owner\":"
+                     "\"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\"}");
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_get(s, "old", &d, &err), 0);
+    assert_true(d.has_owner && !d.has_owner_sig);
+    assert_int_equal(xp_dataset_owner_status(&d, &err), XP_OWNER_NOT_PROVEN);
+    assert_int_equal(xp_dataset_check(s, &d, &err), 0);
+    json_t *j = xp_dataset_json(s, &d, &err);
+    assert_true(json_is_false(json_object_get(j, "ownerProven")));
+    json_decref(j);
+    xp_store_close(s);
+    /* the signed dataset's signature (created 6) on the old one (created 5) */
+    snprintf(json, sizeof json,
+             "{\"version\":2,\"created\":5,\"description\":\"\",\"license\":\"MIT\",\"owner\":"
+             "\"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\",\"ownerSignature\":\"%s\"}",
+             sighex);
+    put_entry("old", json);
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_get(s, "old", &d, &err), 0);
+    assert_int_equal(xp_dataset_check(s, &d, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "dataset old"));
+    assert_int_equal(xp_dataset_get(s, "signed", &e, &err), 0);
+    assert_int_equal(xp_dataset_check(s, &e, &err), 0);
+    xp_store_close(s);
+    put_entry("old", "{\"version\":3,\"created\":5,\"description\":\"\",\"license\":\"MIT\"}");
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_get(s, "old", &d, &err), XP_EIO);
+    assert_non_null(strstr(err.msg, "version 3"));
+    xp_store_close(s);
+}
+
 /* A dataset's creation signature: the creation hash and its EIP-191 digest as js-sha3 computes
  * them (tests/vectors/store/creation-signature.js), the owner that private key 1 signs as (its
  * address, 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf, is Ethereum's well-known one), and
@@ -477,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(versions_and_proofs, make_home, remove_home),
         cmocka_unit_test_setup_teardown(big_batch, make_home, remove_home),
         cmocka_unit_test_setup_teardown(node_state, make_home, remove_home),
+        cmocka_unit_test_setup_teardown(entry_versions, make_home, remove_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
