@@ -86,7 +86,7 @@ static int list_dir(const char *path, char ***names, size_t *n, xp_error *err)
         (*n)++;
     }
     closedir(d);
-    if (!rc)
+    if (!rc && *n)
         qsort(*names, *n, sizeof **names, cmp_str);
     return rc;
 }
