@@ -314,19 +314,32 @@ static void versions_and_proofs(void **state)
 }
 
 /* A batch large enough for the leaf hashes to be computed on several threads, with repeats. */
-/* Writes the datasets entry of name behind the API's back: its id (kept), then json. */
-static void put_entry(const char *name, const char *json)
+/* A write transaction on a table of the store at home, behind the API's back. */
+static MDB_env *raw_open(const char *table, MDB_txn **t, MDB_dbi *dbi)
 {
     char path[300];
     snprintf(path, sizeof path, "%s/store", home);
     MDB_env *env;
-    MDB_txn *t;
-    MDB_dbi dbi;
     assert_int_equal(mdb_env_create(&env), 0);
     assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
     assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &t), 0);
-    assert_int_equal(mdb_dbi_open(t, "datasets", 0, &dbi), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, t), 0);
+    assert_int_equal(mdb_dbi_open(*t, table, 0, dbi), 0);
+    return env;
+}
+
+static void raw_close(MDB_env *env, MDB_txn *t)
+{
+    assert_int_equal(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+}
+
+/* Writes the datasets entry of name behind the API's back: its id (kept), then json. */
+static void put_entry(const char *name, const char *json)
+{
+    MDB_txn *t;
+    MDB_dbi dbi;
+    MDB_env *env = raw_open("datasets", &t, &dbi);
     MDB_val k = {strlen(name), (void *)name}, v;
     assert_int_equal(mdb_get(t, dbi, &k, &v), 0);
     uint8_t buf[1024];
@@ -335,8 +348,7 @@ static void put_entry(const char *name, const char *json)
     v.mv_data = buf;
     v.mv_size = 4 + strlen(json);
     assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
-    assert_int_equal(mdb_txn_commit(t), 0);
-    mdb_env_close(env);
+    raw_close(env, t);
 }
 
 /* Entries of other versions: one written before creation signatures (version 1: an owner and
@@ -518,20 +530,12 @@ static void node_state(void **state)
     assert_int_equal(xp_node_state_get(s, longname, &doc, &err), XP_EINVAL);
     xp_store_close(s);
     /* a value that is not JSON, written behind the API's back */
-    char path[300];
-    snprintf(path, sizeof path, "%s/store", home);
-    MDB_env *env;
     MDB_txn *t;
     MDB_dbi dbi;
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
-    assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &t), 0);
-    assert_int_equal(mdb_dbi_open(t, "node_state", 0, &dbi), 0);
+    MDB_env *env = raw_open("node_state", &t, &dbi);
     MDB_val k = {1, "a"}, v = {3, "{x}"};
     assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
-    assert_int_equal(mdb_txn_commit(t), 0);
-    mdb_env_close(env);
+    raw_close(env, t);
     assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
     assert_int_equal(xp_node_state_get(s, "a", &doc, &err), XP_EIO);
     assert_null(doc);
