@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -138,15 +139,23 @@ static int prompt_tty(const char *prompt, char **out)
     return rc;
 }
 
+#define XP_CLI_STDIN_WAIT_MS 2000
+
 int xp_cli_password(const char *file, int confirm, char **password, xp_error *err)
 {
     *password = NULL;
     if (file)
         return xp_password_file_read(file, password, err);
     if (!isatty(STDIN_FILENO)) {
-        if (read_line(stdin, password) != 0)
+        /* not a terminal: a line must be there already or come soon, else a clear error
+           instead of a wait without a prompt */
+        struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+        int ready = poll(&pfd, 1, XP_CLI_STDIN_WAIT_MS);
+        if (ready <= 0 || read_line(stdin, password) != 0)
             return xp_error_set(err, XP_EINVAL,
-                                "no password: give --password-file or a line on standard input");
+                                "no password: standard input is not a terminal and gave no line "
+                                "%s; give --password-file FILE",
+                                ready <= 0 ? "within 2 s" : "(it is empty)");
         return XP_OK;
     }
     char *first = NULL, *second = NULL;

@@ -37,7 +37,9 @@ int xp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int xp_cli_unknown(const char *what, const char *word, const char *const *list, size_t n);
 
 /* Reads a password from the file, or, without one, from the terminal (echo off; asked twice
- * when confirm is set) or from the first line of standard input. Free with xp_cli_password_free. */
+ * when confirm is set) or from the first line of standard input, which must come within 2 s
+ * (else an error, not a wait). A password file or keystore that its group or others can read
+ * gets a warning. Free with xp_cli_password_free. */
 int xp_cli_password(const char *file, int confirm, char **password, xp_error *err);
 void xp_cli_password_free(char *password);
 

@@ -247,7 +247,7 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
     json_t *sigs = json_array();
     for (int i = 0; i < npos && !rc; i++) {
         json_error_t je;
-        json_t *f = json_load_file(pos[i], JSON_REJECT_DUPLICATES, &je);
+        json_t *f = xp_json_load_file(pos[i], JSON_REJECT_DUPLICATES, &je);
         json_t *rr = json_object_get(f, "reports");
         if (!json_is_array(rr))
             rc =

@@ -12,9 +12,10 @@
 #include "xtalproof/store.h"
 #include "xtalproof/symhash.h"
 
-/* The owner's address from a keystore: its "address" field, else the decrypted key's. */
-static int keystore_address(const char *file, const char *pwfile, uint8_t addr[XP_ADDRESS_LEN],
-                            xp_error *err)
+/* The owner's key from a keystore, decrypted: a wrong or missing password is an error, and a
+ * keystore whose "address" field is not its key's address is refused (xp_keystore_decrypt: the
+ * field is editable; the key is what proves the owner). */
+static int keystore_key(const char *file, const char *pwfile, uint8_t priv[32], xp_error *err)
 {
     char *json;
     size_t len;
@@ -22,24 +23,19 @@ static int keystore_address(const char *file, const char *pwfile, uint8_t addr[X
     int rc = xp_file_read(file, XP_KEYSTORE_MAX_BYTES, &json, &len, err);
     if (rc)
         return rc;
+    xp_file_warn_shared(file, "keystore");
     rc = xp_keystore_parse(json, len, &ks, err);
     free(json);
     if (rc)
         return xp_error_prefix(err, rc, "%s", file);
-    if (ks.has_address) {
-        memcpy(addr, ks.address, XP_ADDRESS_LEN);
-        return XP_OK;
-    }
     char *pw = NULL;
-    uint8_t priv[32];
     if ((rc = xp_cli_password(pwfile, 0, &pw, err)))
         return rc;
     rc = xp_keystore_decrypt(&ks, pw, strlen(pw), priv, err);
     xp_cli_password_free(pw);
-    if (!rc)
-        rc = xp_privkey_to_address(priv, addr, err);
-    xp_wipe(priv, sizeof priv);
-    return rc;
+    if (rc)
+        return xp_error_prefix(err, rc, "%s", file);
+    return XP_OK;
 }
 
 static int cmd_create(int argc, char **argv)
@@ -54,16 +50,20 @@ static int cmd_create(int argc, char **argv)
     if (npos != 1 || !lic)
         return xp_cli_usage("dataset create: give NAME and --license SPDX");
     xp_error err = {0};
-    uint8_t owner[XP_ADDRESS_LEN];
-    if (ks && keystore_address(ks, xp_cli_get(o, 4, "password-file"), owner, &err))
+    uint8_t key[32];
+    if (ks && keystore_key(ks, xp_cli_get(o, 4, "password-file"), key, &err))
         return xp_cli_fail(&err);
     xp_store *s;
     int rc = xp_cli_store_open(&s);
-    if (rc)
+    if (rc) {
+        xp_wipe(key, sizeof key);
         return rc;
+    }
     xp_dataset d;
-    if (xp_dataset_create(s, pos[0], lic, xp_cli_get(o, 4, "description"), ks ? owner : NULL,
-                          (uint64_t)time(NULL), &d, &err)) {
+    rc = xp_dataset_create(s, pos[0], lic, xp_cli_get(o, 4, "description"), ks ? key : NULL,
+                           (uint64_t)time(NULL), &d, &err);
+    xp_wipe(key, sizeof key);
+    if (rc) {
         xp_store_close(s);
         return xp_cli_fail(&err);
     }
@@ -150,7 +150,10 @@ static int cmd_show(int argc, char **argv)
         if (d.description[0])
             printf("description %s\n", d.description);
         const char *owner = json_string_value(json_object_get(j, "owner"));
-        printf("owner %s\nrecords %llu (%lld after the last version)\n", owner ? owner : "none",
+        int proven = json_is_true(json_object_get(j, "ownerProven"));
+        printf("owner %s%s\nrecords %llu (%lld after the last version)\n", owner ? owner : "none",
+               !owner ? "" : proven ? " (proven: it signed the creation)"
+                                    : " (owner not proven: no valid creation signature)",
                (unsigned long long)d.size,
                (long long)json_integer_value(json_object_get(j, "pending")));
         size_t i;
@@ -182,6 +185,14 @@ static int cmd_check(int argc, char **argv)
     }
     printf("dataset %s: %llu records and %u versions check out\n", d.name,
            (unsigned long long)d.size, d.versions);
+    int owner = xp_dataset_owner_status(&d, &err);
+    if (owner == XP_OWNER_PROVEN)
+        printf("dataset %s: its owner signed its creation\n", d.name);
+    else if (owner == XP_OWNER_NOT_PROVEN)
+        printf("dataset %s: owner not proven: the entry was made before creation signatures "
+               "and carries none, so its owner (and its records' contributor) is not to be "
+               "trusted\n",
+               d.name);
     xp_store_close(s);
     return XP_EXIT_OK;
 }

@@ -210,7 +210,8 @@ static double scale_unit(uint64_t *x)
  * cell of 15 Å³ per atom (no symmetry at all, and every atom a candidate origin); "supercell", a k x k x k supercell of
  * rock salt's two-atom cell (2k³ atoms: the primitive cell is found and hashed); "moved", that
  * supercell with one atom moved by 0.1 Å (no symmetry left, but a near-translation for every
- * candidate: the search's worst case). */
+ * candidate); "noisy", that supercell with every atom moved by noise under the grid's step (no
+ * symmetry, and every candidate origin ties through whole lists: the search's worst case). */
 static xp_structure *scale_cell(const char *kind, size_t n, uint64_t *rng)
 {
     if (!strcmp(kind, "random")) {
@@ -247,6 +248,11 @@ static xp_structure *scale_cell(const char *kind, size_t n, uint64_t *rng)
                     s->sites[m].frac[2] = ((double)l + 0.5 * b) / (double)k;
                     m++;
                 }
+    if (!strcmp(kind, "noisy")) /* every atom moved by up to about 0.01 Å: no symmetry, and the
+                                   keys of every candidate origin tie to the end */
+        for (size_t i = 0; i < m; i++)
+            for (int c = 0; c < 3; c++)
+                s->sites[i].frac[c] += (scale_unit(rng) - 0.5) * 0.01 / h;
     if (!strcmp(kind, "moved")) { /* (0.1, 0, 0) Å = f L with f = 0.1 / (2h) (-1, 1, 1) */
         size_t i = (size_t)(scale_rng(rng) % m);
         s->sites[i].frac[0] += -0.1 / (2 * h);
@@ -269,12 +275,12 @@ int xp_cmd_bench_hash_scale(int argc, char **argv)
     long repeat = xp_cli_get(o, 4, "repeat") ? strtol(xp_cli_get(o, 4, "repeat"), NULL, 10) : 1;
     if (repeat < 1 || repeat > 1000)
         return xp_cli_usage("bench hash-scale: --repeat must be 1..1000");
-    static const char *const all[3] = {"random", "supercell", "moved"};
-    int want[3] = {0, 0, 0};
-    for (int i = 0; i < 3; i++)
-        want[i] = !strcmp(kinds, "all") || strstr(kinds, all[i]) != NULL;
-    if (!want[0] && !want[1] && !want[2])
-        return xp_cli_usage("bench hash-scale: --kind is random, supercell, moved or all");
+    static const char *const all[4] = {"random", "supercell", "moved", "noisy"};
+    int want[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) /* "all": the first three (noisy is refused past ~4,000 atoms) */
+        want[i] = (i < 3 && !strcmp(kinds, "all")) || strstr(kinds, all[i]) != NULL;
+    if (!want[0] && !want[1] && !want[2] && !want[3])
+        return xp_cli_usage("bench hash-scale: --kind is random, supercell, moved, noisy or all");
     size_t sizes[16];
     int nsizes = 0;
     for (const char *p = atoms; *p && nsizes < 16;) {
@@ -287,7 +293,7 @@ int xp_cmd_bench_hash_scale(int argc, char **argv)
         p = *end == ',' ? end + 1 : end;
     }
     int failed = 0;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         if (!want[k])
             continue;
         for (int i = 0; i < nsizes; i++) {

@@ -26,6 +26,9 @@ static int save_and_print(const char *keystore, const char *pwfile, int light, u
     xp_error err = {0};
     char *pw = NULL;
     int rc = xp_cli_password(pwfile, 1, &pw, &err);
+    if (!rc && !pw[0])
+        fprintf(stderr, "xtalproof: warning: the password is empty: anyone who can read %s can "
+                        "use its key\n", keystore);
     if (!rc)
         rc = xp_keystore_save(keystore, priv, pw,
                               light ? XP_KDF_COST_LIGHT : XP_KDF_COST_STANDARD, &err);

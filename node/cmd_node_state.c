@@ -5,6 +5,7 @@
 
 #include "chain_cmds.h"
 #include "cli.h"
+#include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
 #include "xtalproof/nodestate.h"
 
@@ -51,7 +52,7 @@ int xp_cmd_deploy_show(int argc, char **argv)
     int rc = dp ? xp_deployment_load(dp, &d, &err) : XP_ENOTFOUND;
     if (!rc)
         rc = xp_chain_state_read(dp, &d, &state, &err);
-    if (!rc && !(file = json_load_file(dp, JSON_REJECT_DUPLICATES, NULL)))
+    if (!rc && !(file = xp_json_load_file(dp, JSON_REJECT_DUPLICATES, NULL)))
         rc = xp_error_set(&err, XP_EIO, "%s could not be read again", dp);
     if (!rc)
         xp_cli_print_json(json_pack("{s:s, s:o, s:o}", "path", dp, "deployment", file, "state",

@@ -113,6 +113,8 @@ int xp_cmd_verify_proof(int argc, char **argv)
         return invalid(&err);
     int rc = xp_inclusion_doc_parse(text, len, &doc, &err);
     free(text);
+    if (rc)
+        xp_error_prefix(&err, rc, "%s", pos[0]);
     if (rc || xp_inclusion_doc_verify(&doc, &rec, &err))
         return invalid(&err);
     const char *file = xp_cli_get(o, 1, "structure");

@@ -152,7 +152,7 @@ int xp_cmd_verify(int argc, char **argv)
         return xp_cli_fail(&err);
     }
     if (!v->parsed) {
-        printf("FAIL record      %s\n", v->why);
+        printf("FAIL record      %s: %s\n", a.record, v->why);
         free(v);
         return XP_EXIT_FAIL;
     }

@@ -455,11 +455,11 @@ const xp_help xp_help_table[] = {
                            O_SPECIES, END},
      "xtalproof bench hash structures/"},
     {"bench hash-scale", G_BENCH,
-     "bench hash-scale [--atoms 500,5000,50000] [--kind random|supercell|moved|all] [--seed N] "
+     "bench hash-scale [--atoms 500,5000,50000] [--kind random|supercell|moved|noisy|all] [--seed N] "
      "[--repeat N]",
      "CPU time to hash one large cell of each size", NULL,
      (const xp_help_opt[]){{"atoms", "LIST", "the sizes (default 500,5000,50000)"},
-                           {"kind", "K", "random, supercell, moved or all (default all)"},
+                           {"kind", "K", "random, supercell, moved, noisy or all (default all)"},
                            {"seed", "N", "the generator's seed (default 1)"},
                            {"repeat", "N", "runs of each (default 1)"}, END},
      "xtalproof bench hash-scale --atoms 1000,2000"},

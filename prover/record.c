@@ -79,20 +79,6 @@ void xp_pred_record_hash(const xp_pred_record *r, uint8_t out[32])
     xp_keccak256(b, xp_pred_record_canonical(r, b), out);
 }
 
-void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32])
-{
-    char prefix[64];
-    int n = snprintf(prefix, sizeof prefix,
-                     "\x19"
-                     "Ethereum Signed Message:\n%zu",
-                     len);
-    xp_keccak256_ctx c;
-    xp_keccak256_init(&c);
-    xp_keccak256_update(&c, prefix, (size_t)n);
-    xp_keccak256_update(&c, msg, len);
-    xp_keccak256_final(&c, out);
-}
-
 static void record_digest(const xp_pred_record *r, uint8_t out[32])
 {
     uint8_t h[32];

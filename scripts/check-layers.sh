@@ -21,7 +21,7 @@ layer() {
 }
 header_module() {
   case $1 in
-    error.h|bytes.h|walk.h|cuda.h|home.h) REPLY=core ;;
+    error.h|bytes.h|walk.h|cuda.h|home.h|limits.h) REPLY=core ;;
     keccak.h|keys.h|keystore.h) REPLY=crypto ;;
     structure.h|reader.h|symhash.h|match.h) REPLY=xtal ;;
     merkle.h) REPLY=merkle ;;

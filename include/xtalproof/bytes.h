@@ -3,6 +3,7 @@
 #define XTALPROOF_BYTES_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 #include <sys/types.h>
@@ -31,8 +32,17 @@ const char *xp_hex32(const uint8_t b[32], char out[67]);
 /* Overwrites n bytes at p with zeros in a way the compiler cannot drop. */
 void xp_wipe(void *p, size_t n);
 
+/* What a stat mode is, in words for a sentence: "a FIFO (named pipe)", "a socket", ... */
+const char *xp_file_kind(mode_t mode);
+/* A file descriptor open for reading on path, which must be a regular file: a FIFO, socket,
+ * device or directory is refused with a sentence naming it, without waiting (a FIFO is opened
+ * non-blocking, then checked). Negative (an XP_E* code, err set) on failure. */
+int xp_file_open_regular(const char *path, xp_error *err);
+/* The same as a stdio stream ("rb"); NULL with err set on a failure. */
+FILE *xp_file_fopen_regular(const char *path, xp_error *err);
+
 /* Reads a whole file (at most max bytes, else XP_EINVAL) into a NUL-terminated malloc'd
- * buffer; free it with free(). */
+ * buffer; free it with free(). Only a regular file (xp_file_open_regular). */
 int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_error *err);
 
 /* Creates path with the given mode, holding exactly data; never replaces an existing file
@@ -49,6 +59,13 @@ int xp_file_replace(const char *path, const void *data, size_t len, mode_t mode,
  * flags, and a closing newline; malloc'd, NULL when out of memory. */
 struct json_t;
 char *xp_json_line(struct json_t *o, size_t flags);
+/* json_load_file for a regular file only, of at most XP_JSON_FILE_MAX bytes (xp_file_read: a
+ * FIFO or device is refused, not waited on); on a failure to read, je->text names the file
+ * and why, je->line is -1. Include <jansson.h> before this header to use it. */
+#define XP_JSON_FILE_MAX ((size_t)256 << 20)
+#ifdef JANSSON_H
+json_t *xp_json_load_file(const char *path, size_t flags, json_error_t *je);
+#endif
 
 /* A clock's reading in seconds (CLOCK_MONOTONIC for durations, CLOCK_PROCESS_CPUTIME_ID for
  * CPU time). */
@@ -63,6 +80,9 @@ int xp_home_dir(char *out, size_t cap, xp_error *err);
 const char *xp_closest_word(const char *word, const char *const *list, size_t n);
 
 /* Reads a password file: its first line, without the line ending. Empty is allowed. */
+/* A warning on standard error when the secret file (a keystore, a password file: what) can be
+ * read or written by its group or others. xp_password_file_read and xp_keystore_load call it. */
+void xp_file_warn_shared(const char *path, const char *what);
 int xp_password_file_read(const char *path, char **password, xp_error *err);
 
 #endif

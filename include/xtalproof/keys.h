@@ -44,4 +44,8 @@ int xp_recover_pubkey(const uint8_t digest[32], const uint8_t sig[XP_SIG_LEN], u
 int xp_recover_address(const uint8_t digest[32], const uint8_t sig[XP_SIG_LEN],
                        uint8_t addr[XP_ADDRESS_LEN], xp_error *err);
 
+/* EIP-191 personal_sign digest of a message: keccak256("\x19Ethereum Signed Message:\n" ‖
+ * decimal length ‖ message). */
+void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32]);
+
 #endif

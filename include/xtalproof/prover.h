@@ -77,10 +77,6 @@ void xp_pred_record_commitment(const xp_pred_record *r, const uint8_t salt[32], 
 size_t xp_pred_record_canonical(const xp_pred_record *r, uint8_t out[XP_PRED_CANON_LEN]);
 void xp_pred_record_hash(const xp_pred_record *r, uint8_t out[32]);
 
-/* EIP-191 personal_sign digest of a message: keccak256("\x19Ethereum Signed Message:\n" ‖
- * decimal length ‖ message). */
-void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32]);
-
 /* Sets predictor to priv's address and signature to the personal signature of the record's
  * hash. */
 int xp_pred_record_sign(xp_pred_record *r, const uint8_t priv[32], xp_error *err);

@@ -14,7 +14,7 @@ typedef struct xp_read_opts {
     xp_format format;     /* AUTO: by extension, else by content */
     const char *species;  /* for VASP 4 files without a species line: "K Cl" (NULL: none) */
     size_t max_bytes;     /* refuse files larger than this (0: 64 MiB) */
-    size_t max_sites;     /* refuse structures with more sites than this (0: 100000) */
+    size_t max_sites;     /* refuse structures with more sites than this (0: XP_MAX_SITES) */
 } xp_read_opts;
 
 typedef struct xp_structure_list {

@@ -12,8 +12,9 @@
 
 /* Everything a crash could have broken: each record's leaf against its stored leaf node and
  * its symhash index entry, every version's stored root against the root recomputed from the
- * records, and the counts of every table against the dataset's size. 0, or XP_EIO naming what
- * disagrees. */
+ * records, and the counts of every table against the dataset's size; and the owner's creation
+ * signature (xp_dataset_owner_status: one that does not recover to the owner is XP_EINVAL; an
+ * owner without one is the caller's to flag). 0, or XP_EIO naming what disagrees. */
 int xp_dataset_check(xp_store *s, const xp_dataset *d, xp_error *err);
 
 /* What re-keying did with one file or record, in the order it happened. */

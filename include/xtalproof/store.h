@@ -20,6 +20,8 @@
 #define XP_RECORD_VERSION 1
 #define XP_RECORD_LEN 256 /* abi.encode of eight static words */
 #define XP_DATASET_NAME_MAX 64
+/* The datasets table's entry: 2 adds the owner's creation signature (docs/formats.md). */
+#define XP_DATASET_ENTRY_VERSION 2
 #define XP_LICENSE_MAX 64
 #define XP_DESCRIPTION_MAX 1024
 
@@ -63,6 +65,9 @@ typedef struct xp_dataset {
     char description[XP_DESCRIPTION_MAX + 1];
     int has_owner;
     uint8_t owner[XP_ADDRESS_LEN];
+    int has_owner_sig; /* the owner's creation signature (entry version 2); see
+                          xp_dataset_owner_status */
+    uint8_t owner_sig[XP_SIG_LEN];
     uint64_t created;
     uint64_t size;     /* records in the log, including those after the last version */
     uint32_t versions; /* versions cut; version v is 1..versions */
@@ -77,9 +82,26 @@ typedef struct xp_version {
 
 /* Names: 1..64 of [A-Za-z0-9._-], not starting with '.' or '-' (1 if name is one). */
 int xp_dataset_name_ok(const char *name);
-/* Refuses a bad name (XP_EINVAL); XP_EEXIST if taken. */
+/* Refuses a bad name (XP_EINVAL); XP_EEXIST if taken. With owner_key (a private key), the
+ * owner is its address and the key signs the creation (xp_dataset_creation_sign), which the
+ * entry keeps; without, the dataset has no owner. */
 int xp_dataset_create(xp_store *s, const char *name, const char *license, const char *description,
-                      const uint8_t *owner, uint64_t created, xp_dataset *out, xp_error *err);
+                      const uint8_t *owner_key, uint64_t created, xp_dataset *out, xp_error *err);
+
+/* keccak256 of the creation's fields (docs/formats.md, "A dataset's creation signature"). */
+void xp_dataset_creation_hash(const char *name, const char *license, const char *description,
+                              const uint8_t owner[XP_ADDRESS_LEN], uint64_t created,
+                              uint8_t out[32]);
+/* owner = priv's address; sig = its EIP-191 signature of the creation hash (v 27/28). */
+int xp_dataset_creation_sign(const char *name, const char *license, const char *description,
+                             const uint8_t priv[32], uint64_t created,
+                             uint8_t owner[XP_ADDRESS_LEN], uint8_t sig[XP_SIG_LEN],
+                             xp_error *err);
+enum { XP_OWNER_NONE = 0, XP_OWNER_PROVEN = 1, XP_OWNER_NOT_PROVEN = 2 };
+/* What the dataset's owner rests on: none, a signature that recovers to the owner (proven), no
+ * signature (an entry made before version 2: not proven, not to be trusted); a signature that
+ * does not recover to the owner is an error (XP_EINVAL, naming the dataset). */
+int xp_dataset_owner_status(const xp_dataset *d, xp_error *err);
 int xp_dataset_get(xp_store *s, const char *name, xp_dataset *out, xp_error *err);
 int xp_dataset_get_id(xp_store *s, uint32_t id, xp_dataset *out, xp_error *err);
 /* Calls fn for every dataset in name order; a nonzero return stops and is returned. */

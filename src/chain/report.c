@@ -502,9 +502,9 @@ json_t *xp_oracle_report_tuple(const xp_oracle_report *r)
 /* SHA-256 of a file, read in pieces (raw data may be large) */
 static int sha256_file(const char *path, uint8_t out[32], xp_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = xp_file_fopen_regular(path, err);
     if (!f)
-        return xp_error_set(err, XP_EIO, "raw data file %s: %s", path, strerror(errno));
+        return xp_error_prefix(err, err ? err->code : XP_EIO, "raw data file");
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
     unsigned char buf[1 << 16];

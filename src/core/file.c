@@ -9,19 +9,67 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char *xp_file_kind(mode_t mode)
+{
+    return S_ISREG(mode)    ? "a regular file"
+           : S_ISDIR(mode)  ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISSOCK(mode) ? "a socket"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+                            : "not a file";
+}
+
+int xp_file_open_regular(const char *path, xp_error *err)
+{
+    /* O_NONBLOCK: opening a FIFO with no writer would wait for one */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return xp_error_set(err, errno == ENOENT ? XP_ENOTFOUND : XP_EIO, "cannot open %s: %s",
+                            path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return xp_error_set(err, XP_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return xp_error_set(err, XP_EIO, "%s is %s, not a regular file", path,
+                            xp_file_kind(st.st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+FILE *xp_file_fopen_regular(const char *path, xp_error *err)
+{
+    int fd = xp_file_open_regular(path, err);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        xp_error_set(err, XP_ENOMEM, "cannot open %s: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 int xp_file_read(const char *path, size_t max, char **data, size_t *len, xp_error *err)
 {
     *data = NULL;
     if (len)
         *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = xp_file_open_regular(path, err);
     if (fd < 0)
-        return xp_error_set(err, errno == ENOENT ? XP_ENOTFOUND : XP_EIO,
-                            "cannot open %s: %s", path, strerror(errno));
+        return fd;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
         close(fd);
-        return xp_error_set(err, XP_EIO, "%s is not a regular file", path);
+        return xp_error_set(err, XP_EIO, "cannot read %s: %s", path, strerror(e));
     }
     if ((unsigned long long)st.st_size > max) {
         close(fd);
@@ -172,8 +220,19 @@ int xp_file_replace(const char *path, const void *data, size_t len, mode_t mode,
     return rc;
 }
 
+void xp_file_warn_shared(const char *path, const char *what)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+        fprintf(stderr,
+                "xtalproof: warning: %s %s can be read or written by its group or others "
+                "(mode %04o); chmod 600 %s\n",
+                what, path, (unsigned)(st.st_mode & 07777), path);
+}
+
 int xp_password_file_read(const char *path, char **password, xp_error *err)
 {
+    xp_file_warn_shared(path, "password file");
     char *data;
     size_t len;
     int rc = xp_file_read(path, 4096, &data, &len, err);

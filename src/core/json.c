@@ -1,5 +1,6 @@
 /* JSON text as a line (bytes.h). */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,4 +20,27 @@ char *xp_json_line(json_t *o, size_t flags)
     }
     memcpy(t + n, "\n", 2);
     return t;
+}
+
+json_t *xp_json_load_file(const char *path, size_t flags, json_error_t *je)
+{
+    xp_error err = {0};
+    char *data;
+    size_t len;
+    if (xp_file_read(path, XP_JSON_FILE_MAX, &data, &len, &err)) {
+        if (je) {
+            memset(je, 0, sizeof *je);
+            je->line = -1;
+            size_t n = strlen(err.msg);
+            if (n >= sizeof je->text)
+                n = sizeof je->text - 1;
+            memcpy(je->text, err.msg, n);
+            je->text[n] = '\0';
+        }
+        return NULL;
+    }
+    json_t *j = json_loadb(data, len, flags, je);
+    xp_wipe(data, len);
+    free(data);
+    return j;
 }

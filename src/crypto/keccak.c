@@ -109,10 +109,9 @@ void xp_keccak256(const void *data, size_t len, uint8_t out[32])
 
 int xp_keccak256_file(const char *path, uint8_t out[32], xp_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = xp_file_fopen_regular(path, err);
     if (!f)
-        return xp_error_set(err, errno == ENOENT ? XP_ENOTFOUND : XP_EIO, "cannot open %s: %s",
-                            path, strerror(errno));
+        return err ? err->code : XP_EIO;
     xp_keccak256_ctx ctx;
     xp_keccak256_init(&ctx);
     uint8_t buf[65536];

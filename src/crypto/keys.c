@@ -5,6 +5,7 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "xtalproof/bytes.h"
@@ -217,4 +218,18 @@ int xp_recover_address(const uint8_t digest[32], const uint8_t sig[XP_SIG_LEN],
         return rc;
     xp_pubkey_to_address(pub, addr);
     return XP_OK;
+}
+
+void xp_personal_digest(const uint8_t *msg, size_t len, uint8_t out[32])
+{
+    char prefix[64];
+    int n = snprintf(prefix, sizeof prefix,
+                     "\x19"
+                     "Ethereum Signed Message:\n%zu",
+                     len);
+    xp_keccak256_ctx c;
+    xp_keccak256_init(&c);
+    xp_keccak256_update(&c, prefix, (size_t)n);
+    xp_keccak256_update(&c, msg, len);
+    xp_keccak256_final(&c, out);
 }

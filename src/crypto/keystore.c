@@ -295,6 +295,7 @@ int xp_keystore_load(const char *path, const char *password, uint8_t priv[32], x
     int rc = xp_file_read(path, XP_KEYSTORE_MAX_BYTES, &data, &len, err);
     if (rc)
         return rc;
+    xp_file_warn_shared(path, "keystore");
     xp_keystore ks;
     rc = xp_keystore_parse(data, len, &ks, err);
     free(data);

@@ -105,8 +105,8 @@ static void h_datasets_post(xp_hctx *c, xp_http_answer *a)
     xp_dataset d;
     int rc = xp_api_parse_dataset_req(c->r->body, c->r->len, &q, &err);
     if (!rc)
-        rc = xp_dataset_create(c->n->store, q.name, q.license, q.description, NULL,
-                               (uint64_t)time(NULL), &d, &err);
+        rc = xp_dataset_create(c->n->store, q.name, q.license, q.description,
+                               c->n->has_key ? c->n->priv : NULL, (uint64_t)time(NULL), &d, &err);
     if (rc) {
         xp_answer_fail(a, rc, &err);
         return;

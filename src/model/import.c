@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xtalproof/bytes.h"
 #include "xtalproof/model.h"
 
 #define BN_EPS 1e-5
@@ -74,11 +75,9 @@ typedef struct ckpt {
 
 static char *slurp(const char *path, size_t *len, xp_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        xp_error_set(err, XP_EIO, "%s: cannot open", path);
+    FILE *f = xp_file_fopen_regular(path, err);
+    if (!f)
         return NULL;
-    }
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap + 1);
     while (b) {
@@ -147,7 +146,7 @@ static int tensor(const ckpt *c, const char *name, size_t d0, size_t d1, double 
 static int atom_init_table(const char *path, wbuf *w, xp_error *err)
 {
     json_error_t je;
-    json_t *a = json_load_file(path, 0, &je);
+    json_t *a = xp_json_load_file(path, 0, &je);
     if (!a || !json_is_object(a)) {
         json_decref(a);
         return xp_error_set(err, XP_EINVAL, "%s: not a JSON object (%s, line %d)", path, je.text,
@@ -293,7 +292,7 @@ int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_er
     json_error_t je;
     int rc;
     snprintf(path, sizeof path, "%.*s/index.json", (int)dl, dir);
-    c.index = json_load_file(path, 0, &je);
+    c.index = xp_json_load_file(path, 0, &je);
     if (!c.index)
         return xp_error_set(err, XP_EINVAL, "%s: %s (line %d)", path, je.text, je.line);
     json_t *args = json_object_get(c.index, "args");
@@ -314,7 +313,7 @@ int xp_model_import(const xp_import_opts *o, uint8_t **bytes, size_t *len, xp_er
         goto done;
     }
     snprintf(path, sizeof path, "%.*s/normalizer.json", (int)dl, dir);
-    norm = json_load_file(path, 0, &je);
+    norm = xp_json_load_file(path, 0, &je);
     json_t *jm = json_object_get(norm, "mean"), *js = json_object_get(norm, "std");
     if (!json_is_number(jm) || !json_is_number(js)) {
         rc = xp_error_set(err, XP_EINVAL, "%s: needs numbers mean and std", path);

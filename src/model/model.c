@@ -197,9 +197,9 @@ fail:
 int xp_model_load(const char *path, xp_model **out, xp_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = xp_file_fopen_regular(path, err);
     if (!f)
-        return xp_error_set(err, XP_EIO, "%s: cannot open the model file", path);
+        return xp_error_prefix(err, err ? err->code : XP_EIO, "the model file");
     size_t cap = XP_XPM_HEADER + 4 * payload_words() + 1, n = 0;
     uint8_t *buf = malloc(cap);
     if (!buf) {

@@ -54,7 +54,8 @@ int xp_store_state_put(xp_store *s, MDB_txn *t, uint32_t ds, const xp_ds_state *
     return rc ? xp_store_mdb_fail(err, rc, "writing a dataset's state") : XP_OK;
 }
 
-/* datasets value: id (4) ‖ JSON {license, description, owner, created} */
+/* datasets value: id (4) ‖ JSON {license, description, owner, created} (version 1) or
+ * {version: 2, license, description, owner, ownerSignature, created} */
 static int decode_dataset(const MDB_val *key, const MDB_val *val, xp_dataset *d, xp_error *err)
 {
     memset(d, 0, sizeof *d);
@@ -64,13 +65,28 @@ static int decode_dataset(const MDB_val *key, const MDB_val *val, xp_dataset *d,
     d->id = xp_be32_get(val->mv_data);
     json_error_t je;
     json_t *o = json_loadb((const char *)val->mv_data + 4, val->mv_size - 4, 0, &je);
-    const char *lic = NULL, *desc = NULL, *owner = NULL;
-    json_int_t created = 0;
-    if (!o || json_unpack(o, "{s:s, s:s, s?s, s:I}", "license", &lic, "description", &desc, "owner",
-                          &owner, "created", &created)) {
+    const char *lic = NULL, *desc = NULL, *owner = NULL, *sig = NULL;
+    json_int_t created = 0, version = 1;
+    if (!o || json_unpack(o, "{s:s, s:s, s?s, s?s, s?I, s:I}", "license", &lic, "description",
+                          &desc, "owner", &owner, "ownerSignature", &sig, "version", &version,
+                          "created", &created)) {
         json_decref(o);
         return xp_error_set(err, XP_EIO, "store: dataset %s's entry is damaged", d->name);
     }
+    if (version < 1 || version > XP_DATASET_ENTRY_VERSION) {
+        json_decref(o);
+        return xp_error_set(err, XP_EIO,
+                            "store: dataset %s's entry is version %lld, which this program (%d) "
+                            "does not read",
+                            d->name, (long long)version, XP_DATASET_ENTRY_VERSION);
+    }
+    xp_error herr = {0};
+    if (sig && xp_hex_decode_exact(sig, d->owner_sig, XP_SIG_LEN, &herr)) {
+        json_decref(o);
+        return xp_error_set(err, XP_EIO, "store: dataset %s's owner signature is damaged",
+                            d->name);
+    }
+    d->has_owner_sig = sig != NULL;
     snprintf(d->license, sizeof d->license, "%s", lic);
     snprintf(d->description, sizeof d->description, "%s", desc);
     d->created = (uint64_t)created;
@@ -140,7 +156,7 @@ static int create_body(xp_store *s, MDB_txn *t, void *vctx, xp_error *err)
 }
 
 int xp_dataset_create(xp_store *s, const char *name, const char *license, const char *description,
-                      const uint8_t *owner, uint64_t created, xp_dataset *out, xp_error *err)
+                      const uint8_t *owner_key, uint64_t created, xp_dataset *out, xp_error *err)
 {
     if (!xp_dataset_name_ok(name))
         return xp_error_set(err, XP_EINVAL,
@@ -157,14 +173,23 @@ int xp_dataset_create(xp_store *s, const char *name, const char *license, const 
     if (strlen(description) > XP_DESCRIPTION_MAX)
         return xp_error_set(err, XP_EINVAL, "the description is longer than %d bytes",
                             XP_DESCRIPTION_MAX);
-    json_t *o = json_pack("{s:s, s:s, s:I}", "license", license, "description", description,
-                          "created", (json_int_t)created);
+    json_t *o = json_pack("{s:i, s:s, s:s, s:I}", "version", XP_DATASET_ENTRY_VERSION, "license",
+                          license, "description", description, "created", (json_int_t)created);
     if (!o)
         return xp_error_set(err, XP_EINVAL, "licence and description must be UTF-8 text");
-    if (owner) {
-        char hex[XP_ADDRESS_HEX_LEN];
+    if (owner_key) {
+        uint8_t owner[XP_ADDRESS_LEN], sig[XP_SIG_LEN];
+        char hex[XP_ADDRESS_HEX_LEN], sighex[2 * XP_SIG_LEN + 3];
+        int rc = xp_dataset_creation_sign(name, license, description, owner_key, created, owner,
+                                          sig, err);
+        if (rc) {
+            json_decref(o);
+            return rc;
+        }
         xp_address_to_checksum(owner, hex);
+        xp_hex_encode(sig, XP_SIG_LEN, sighex, 1);
         json_object_set_new(o, "owner", json_string(hex));
+        json_object_set_new(o, "ownerSignature", json_string(sighex));
     }
     char *js = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
@@ -297,9 +322,20 @@ json_t *xp_dataset_json(xp_store *s, const xp_dataset *d, xp_error *err)
                                             (json_int_t)v.timestamp));
         last = v.size;
     }
-    return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:o}", "name", d->name, "license",
-                     d->license, "description", d->description, "owner",
-                     d->has_owner ? owner : NULL, "created", (json_int_t)d->created, "records",
-                     (json_int_t)d->size, "pending", (json_int_t)(d->size - last), "versions", vs);
+    /* the owner is proven by its creation signature; an entry without one (made before) or
+       with one that does not recover to it is shown with ownerProven false */
+    xp_error oerr = {0};
+    char sighex[2 * XP_SIG_LEN + 3];
+    if (d->has_owner_sig)
+        xp_hex_encode(d->owner_sig, XP_SIG_LEN, sighex, 1);
+    json_t *proven = d->has_owner ? json_boolean(xp_dataset_owner_status(d, &oerr) ==
+                                                 XP_OWNER_PROVEN)
+                                  : json_null();
+    return json_pack("{s:s, s:s, s:s, s:s?, s:o, s:s?, s:I, s:I, s:I, s:o}", "name", d->name,
+                     "license", d->license, "description", d->description, "owner",
+                     d->has_owner ? owner : NULL, "ownerProven", proven, "ownerSignature",
+                     d->has_owner_sig ? sighex : NULL, "created", (json_int_t)d->created,
+                     "records", (json_int_t)d->size, "pending", (json_int_t)(d->size - last),
+                     "versions", vs);
 }
 

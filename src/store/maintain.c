@@ -39,8 +39,10 @@ static int check_leaves(xp_store *s, const xp_dataset *d, uint8_t (*leaves)[32],
 int xp_dataset_check(xp_store *s, const xp_dataset *d, xp_error *err)
 {
     xp_dataset_counts c;
-    int rc = xp_store_counts(s, d->id, &c, err);
-    if (rc)
+    int rc = xp_dataset_owner_status(d, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = xp_store_counts(s, d->id, &c, err)))
         return rc;
     uint64_t n = d->size, nodes = 2 * n - (uint64_t)__builtin_popcountll(n);
     if (c.records != n || c.leaves != n || c.by_symhash != n || c.by_protohash != n ||

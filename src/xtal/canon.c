@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "symhash_internal.h"
+#include "xtalproof/limits.h"
 
 #define LENGTH_STEP 0.002 /* cell lengths: steps of 0.2% (natural log) */
 #define ANGLE_STEP 0.1    /* cell angles: 0.1 degree */
@@ -107,10 +108,10 @@ int xp_canon_brute(xp_canon *c, xp_atom_key *best, xp_atom_key *cand, int *bu, s
 /* ---- the pruned search: the same least list, candidates compared key by key ---------------
  *
  * For one automorphism, the positions are sorted by (kind, bin of y0, bin of y1) in the
- * absolute grid. A candidate origin a lists its keys in increasing order column by column: the
- * positions whose (q0, q1) relative to a is (Q0, Q1) lie in the absolute bins around
- * g y_a + Q - offset (three per axis, each filtered by its exact key), and within a column they
- * come in order of q2. All candidates give their r-th key in round r; those above the least
+ * absolute grid. A candidate origin a lists its keys in increasing order row by row: the
+ * positions whose q0 relative to a is Q0 lie in the three absolute rows of bins around
+ * g y_a0 + Q0 - offset (each filtered by its exact key), sorted. All candidates give their
+ * r-th key in round r; those above the least
  * drop out. A crystal without symmetry is down to one candidate in a few rounds; the
  * candidates left at the end have equal lists (symmetry-equivalent origins). */
 
@@ -129,9 +130,9 @@ static int slot_cmp(const void *a, const void *b)
 
 typedef struct lister {
     size_t a; /* the origin */
-    int kind; /* current column: kind, Q0, Q1 */
-    int Q0, Q1;
-    xp_atom_key *buf; /* the column's keys, sorted; next at pos */
+    int kind; /* the next row: kind, Q0 */
+    int Q0;
+    xp_atom_key *buf; /* the row's keys, sorted; next at pos */
     size_t nbuf, pos, cap;
     int alive;
 } lister;
@@ -142,6 +143,7 @@ typedef struct pruned {
     size_t nslots;
     int nkinds;
     int *present; /* kinds with positions */
+    double steps; /* keys compared so far, bounded by XP_MAX_CANON_STEPS */
 } pruned;
 
 static size_t lower(const slot *s, size_t n, uint64_t code)
@@ -157,8 +159,11 @@ static size_t lower(const slot *s, size_t n, uint64_t code)
     return lo;
 }
 
-/* Fills the lister's buffer with the next non-empty column; 0 when the list is over. */
-static int next_column(pruned *p, lister *l)
+/* Fills the lister's buffer with the next non-empty row (every column of one Q0, sorted: the
+ * same keys in the same order as column by column); 0 when the list is over. A row's positions
+ * lie in three absolute rows of bins, each a run of the sorted slots, so an empty row costs
+ * three binary searches instead of g columns of nine. */
+static int next_row(pruned *p, lister *l)
 {
     xp_canon *c = p->c;
     int g = c->grid;
@@ -167,56 +172,96 @@ static int next_column(pruned *p, lister *l)
             return 0;
         if (!p->present[l->kind]) {
             l->kind++;
-            l->Q0 = l->Q1 = 0;
+            l->Q0 = 0;
             continue;
         }
         l->nbuf = l->pos = 0;
         const double *ya = c->y[l->a];
         long base0 = (long)floor(xp_wrap01(ya[0]) * g + l->Q0 - XP_GRID_OFFSET);
-        long base1 = (long)floor(xp_wrap01(ya[1]) * g + l->Q1 - XP_GRID_OFFSET);
         for (long d0 = -1; d0 <= 1; d0++) {
-            long b0 = ((base0 + d0) % g + g) % g;
             if (g < 3 && d0 != 0)
                 continue;
-            for (long d1 = -1; d1 <= 1; d1++) {
-                long b1 = ((base1 + d1) % g + g) % g;
-                if (g < 3 && d1 != 0)
+            long b0 = ((base0 + d0) % g + g) % g;
+            uint64_t code = ((uint64_t)l->kind * (uint64_t)g + (uint64_t)b0) * (uint64_t)g;
+            size_t end = lower(p->slots, p->nslots, code + (uint64_t)g);
+            for (size_t s = lower(p->slots, p->nslots, code); s < end; s++) {
+                size_t i = p->slots[s].i;
+                if (quantize(c->y[i][0] - ya[0], g) != l->Q0) /* a neighbouring row's */
                     continue;
-                uint64_t code =
-                    ((uint64_t)l->kind * (uint64_t)g + (uint64_t)b0) * (uint64_t)g + (uint64_t)b1;
-                for (size_t s = lower(p->slots, p->nslots, code);
-                     s < p->nslots && p->slots[s].code == code; s++) {
-                    size_t i = p->slots[s].i;
-                    xp_atom_key k;
-                    key_of(c->y[i], ya, (uint32_t)l->kind, g, &k);
-                    if (k.q[0] != l->Q0 || k.q[1] != l->Q1)
-                        continue;
-                    if (l->nbuf == l->cap) {
-                        size_t cap = l->cap ? 2 * l->cap : 8;
-                        xp_atom_key *nb = realloc(l->buf, cap * sizeof *nb);
-                        if (!nb)
-                            return -1;
-                        l->buf = nb;
-                        l->cap = cap;
-                    }
-                    l->buf[l->nbuf++] = k;
+                xp_atom_key k;
+                key_of(c->y[i], ya, (uint32_t)l->kind, g, &k);
+                if (l->nbuf == l->cap) {
+                    size_t cap = l->cap ? 2 * l->cap : 8;
+                    xp_atom_key *nb = realloc(l->buf, cap * sizeof *nb);
+                    if (!nb)
+                        return -1;
+                    l->buf = nb;
+                    l->cap = cap;
                 }
+                l->buf[l->nbuf++] = k;
             }
         }
-        /* the next column */
+        /* the next row */
         int filled = l->nbuf > 0;
-        if (++l->Q1 == g) {
-            l->Q1 = 0;
-            if (++l->Q0 == g) {
-                l->Q0 = 0;
-                l->kind++;
-            }
+        if (++l->Q0 == g) {
+            l->Q0 = 0;
+            l->kind++;
         }
         if (filled) {
             qsort(l->buf, l->nbuf, sizeof *l->buf, key_cmp);
             return 1;
         }
     }
+}
+
+/* The rounds of one automorphism: every alive candidate gives its next key, those above the
+ * least drop out, until one is left or the lists are over. With best (the least list of the
+ * automorphisms before), the rounds stop as soon as the common prefix goes above best's: 0 is
+ * returned then; else the number of candidates left (their indexes first in alive), -1 when
+ * out of memory, -2 past XP_MAX_CANON_STEPS (or on the way there: left is the number of
+ * automorphisms not done, this one included). */
+static long rounds(pruned *p, lister *ls, size_t *alive, size_t nalive, const xp_atom_key *best,
+                   int left)
+{
+    int versus = best != NULL; /* the prefix so far equals best's */
+    size_t np = p->c->np;
+    for (size_t r = 0; r < np && (nalive > 1 || versus); r++) {
+        xp_atom_key least = {0, {0, 0, 0}};
+        if ((p->steps += (double)nalive) > XP_MAX_CANON_STEPS)
+            return -2;
+        /* refused early: candidates still tied after 64 rounds (and 128, 256, ...) would, if
+           they stayed tied, compare more than the limit over the automorphisms left */
+        if (r >= 64 && !(r & (r - 1)) &&
+            p->steps + (double)nalive * (double)(np - r) * left > XP_MAX_CANON_STEPS)
+            return -2;
+        for (size_t q = 0; q < nalive; q++) {
+            lister *l = &ls[alive[q]];
+            if (l->pos == l->nbuf && next_row(p, l) <= 0)
+                return -1; /* every list holds np keys: only a failed allocation ends one */
+            if (!q || key_cmp(&l->buf[l->pos], &least) < 0)
+                least = l->buf[l->pos];
+        }
+        if (versus) {
+            int cmp = key_cmp(&least, &best[r]);
+            if (cmp > 0)
+                return 0;
+            versus = cmp == 0;
+        }
+        size_t keep = 0;
+        for (size_t q = 0; q < nalive; q++) {
+            lister *l = &ls[alive[q]];
+            if (!key_cmp(&l->buf[l->pos], &least)) {
+                l->pos++;
+                alive[keep++] = alive[q];
+            } else { /* dropped: its row goes */
+                free(l->buf);
+                l->buf = NULL;
+                l->cap = l->nbuf = l->pos = 0;
+            }
+        }
+        nalive = keep;
+    }
+    return (long)nalive;
 }
 
 int xp_canon_pruned(xp_canon *c, size_t nkinds, xp_atom_key *best, xp_atom_key *cand, int *bu,
@@ -255,44 +300,26 @@ int xp_canon_pruned(xp_canon *c, size_t nkinds, xp_atom_key *best, xp_atom_key *
             if (c->pk[a] == c->anchor) {
                 ls[nl].a = a;
                 ls[nl].kind = 0;
-                ls[nl].Q0 = ls[nl].Q1 = 0;
+                ls[nl].Q0 = 0;
                 ls[nl].nbuf = ls[nl].pos = 0;
                 alive[nl] = nl;
                 nl++;
             }
-        size_t nalive = nl;
-        for (size_t r = 0; r < c->np && nalive > 1; r++) {
-            xp_atom_key least = {0, {0, 0, 0}};
-            int first = 1;
-            for (size_t q = 0; q < nalive; q++) {
-                lister *l = &ls[alive[q]];
-                if (l->pos == l->nbuf && next_column(&p, l) <= 0) {
-                    rc = -1; /* every list holds np keys: this cannot happen */
-                    break;
-                }
-                const xp_atom_key *k = &l->buf[l->pos];
-                if (first || key_cmp(k, &least) < 0) {
-                    least = *k;
-                    first = 0;
-                }
-            }
-            if (rc)
-                break;
-            size_t keep = 0;
-            for (size_t q = 0; q < nalive; q++) {
-                lister *l = &ls[alive[q]];
-                if (!key_cmp(&l->buf[l->pos], &least)) {
-                    l->pos++;
-                    alive[keep++] = alive[q];
-                }
-            }
-            nalive = keep;
-        }
-        if (rc)
+        long nalive = rounds(&p, ls, alive, nl, have ? best : NULL, c->nu - u);
+        if (nalive < 0) {
+            rc = (int)nalive;
             break;
+        }
+        /* refused early: the automorphisms left would cost about as much as those done */
+        if (p.steps / (u + 1) * c->nu > XP_MAX_CANON_STEPS) {
+            rc = -2;
+            break;
+        }
+        if (nalive == 0) /* every list of this automorphism is above the best */
+            continue;
         /* the first of those left (the lowest origin) stands for this automorphism */
         size_t a = ls[alive[0]].a;
-        for (size_t q = 1; q < nalive; q++)
+        for (size_t q = 1; q < (size_t)nalive; q++)
             if (ls[alive[q]].a < a)
                 a = ls[alive[q]].a;
         full_list(c, a, cand);

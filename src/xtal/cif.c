@@ -18,6 +18,7 @@
 #include <spglib.h>
 #include <unicode/ustring.h>
 
+#include "xtalproof/limits.h"
 #include "xtal_internal.h"
 
 #define MERGE_TOL 0.01      /* Å: symmetry images of one site closer than this are one */
@@ -414,6 +415,33 @@ static double wrap01(double x)
 
 /* Distance in Å between two fractional positions, nearest image (exact enough for the small
  * distances the merge asks about). */
+/* The spacing of the lattice planes normal to each reciprocal axis: two points whose wrapped
+ * fractional difference along k is d are at least |d| h[k] apart, in every image. */
+static void plane_spacings(const double lat[3][3], double h[3])
+{
+    for (int k = 0; k < 3; k++) {
+        const double *u = lat[(k + 1) % 3], *v = lat[(k + 2) % 3];
+        double c[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2],
+                       u[0] * v[1] - u[1] * v[0]};
+        double area = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
+        double vol = fabs(lat[k][0] * c[0] + lat[k][1] * c[1] + lat[k][2] * c[2]);
+        h[k] = area > 0 ? vol / area : 0;
+    }
+}
+
+/* Whether a and b are certainly MERGE_TOL or more apart (a cheap test before frac_distance,
+ * which keeps the reader's overlap check from costing 27 distances per pair of sites). */
+static int surely_apart(const double h[3], const double a[3], const double b[3])
+{
+    for (int k = 0; k < 3; k++) {
+        double d = a[k] - b[k];
+        d -= nearbyint(d);
+        if (fabs(d) * h[k] >= MERGE_TOL * 1.001)
+            return 1;
+    }
+    return 0;
+}
+
 static double frac_distance(const double lat[3][3], const double a[3], const double b[3])
 {
     double d[3];
@@ -457,7 +485,7 @@ static int find_site_table(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts
                                              "_atom_site_fract_z"};
     static const char *const cart_tags[3] = {"_atom_site_cartn_x", "_atom_site_cartn_y",
                                              "_atom_site_cartn_z"};
-    t->max_sites = opts->max_sites ? opts->max_sites : 100000;
+    t->max_sites = opts->max_sites ? opts->max_sites : XP_MAX_SITES;
     t->cartesian = 0;
     for (int k = 0; k < 3; k++)
         t->tx[k] = find_tag(db, frac_tags[k]);
@@ -558,6 +586,8 @@ static int add_images(block_ctx *b, const site_table *t, const xp_symop *ops, si
                       const xp_site *site, const char *where, xp_structure *s, size_t *cap)
 {
     size_t first = s->nsites;
+    double h[3];
+    plane_spacings(t->lat, h);
     for (size_t o = 0; o < nops; o++) {
         xp_site img = *site;
         for (int k = 0; k < 3; k++)
@@ -567,6 +597,8 @@ static int add_images(block_ctx *b, const site_table *t, const xp_symop *ops, si
         int merged = 0;
         for (size_t j = 0; j < s->nsites && !merged; j++) {
             xp_site *q = &s->sites[j];
+            if (surely_apart(h, q->frac, img.frac))
+                continue;
             double d = frac_distance(t->lat, q->frac, img.frac);
             if (j >= first) { /* an image of this same site: symmetry maps it onto itself */
                 merged = d < MERGE_TOL;
@@ -585,8 +617,8 @@ static int add_images(block_ctx *b, const site_table *t, const xp_symop *ops, si
         if (merged)
             continue;
         if (s->nsites == t->max_sites)
-            return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: more than %zu sites", b->file,
-                                b->block, t->max_sites);
+            return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: more than %zu sites, over the "
+                                "limit of sites per structure", b->file, b->block, t->max_sites);
         if (s->nsites == *cap) {
             size_t ncap = *cap ? *cap * 2 : 64;
             xp_site *ns = realloc(s->sites, ncap * sizeof *ns);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xtalproof/limits.h"
 #include "xtal_internal.h"
 
 #define LINE_MAX_LEN 4096
@@ -198,7 +199,7 @@ static int read_species_counts(poscar *P)
         P->natoms += (size_t)P->count[i];
     }
     if (P->natoms == 0 || P->natoms > P->max_sites)
-        return xp_error_set(err, XP_EINVAL, "%s:%d: %zu atoms (must be between 1 and %zu)", name,
+        return xp_error_set(err, XP_EINVAL, "%s:%d: %zu atoms (must be between 1 and %zu, the limit of sites per structure)", name,
                             c->lineno, P->natoms, P->max_sites);
     return 0;
 }
@@ -370,7 +371,7 @@ int xp_read_poscar_mem(const char *name, const char *data, size_t len, const xp_
     if (!opts)
         opts = &defaults;
     poscar P = {.name = name, .opts = opts, .err = err};
-    P.max_sites = opts->max_sites ? opts->max_sites : 100000;
+    P.max_sites = opts->max_sites ? opts->max_sites : XP_MAX_SITES;
     cursor *c = calloc(1, sizeof *c);
     xp_structure *s = NULL;
     char *comment = NULL;

@@ -1,15 +1,17 @@
 /* Reading structure files: the format by extension, else by content; both readers fill the
  * same model. */
+#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "xtalproof/bytes.h"
+#include "xtalproof/limits.h"
 #include "xtalproof/reader.h"
 #include "xtal_internal.h"
 
-#define DEFAULT_MAX_BYTES ((size_t)64 << 20)
+#define DEFAULT_MAX_BYTES XP_MAX_STRUCTURE_FILE_BYTES
 
 void xp_structure_list_free(xp_structure_list *list)
 {
@@ -77,8 +79,41 @@ static xp_format guess_format(const char *name, const char *data, size_t len, in
     return XP_FORMAT_POSCAR;
 }
 
+/* Every structure read within XP_MAX_CELL_LENGTH and XP_MAX_VOLUME_PER_ATOM, before anything
+ * indexes its cell. */
+static int check_cells(const char *name, const xp_structure_list *list, xp_error *err)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        const xp_structure *s = list->items[i];
+        const char *blk = s->block ? s->block : "";
+        const double(*L)[3] = (const double(*)[3])s->lattice;
+        double vol = fabs(L[0][0] * (L[1][1] * L[2][2] - L[1][2] * L[2][1]) -
+                          L[0][1] * (L[1][0] * L[2][2] - L[1][2] * L[2][0]) +
+                          L[0][2] * (L[1][0] * L[2][1] - L[1][1] * L[2][0]));
+        if (s->nsites && vol / (double)s->nsites > XP_MAX_VOLUME_PER_ATOM)
+            return xp_error_set(err, XP_EINVAL,
+                                "%s: %s: %.0f Å^3 per site is over the limit of %.0f (a cell of "
+                                "%g Å^3 holding %zu sites)",
+                                name, blk, vol / (double)s->nsites, XP_MAX_VOLUME_PER_ATOM, vol,
+                                s->nsites);
+    }
+    return XP_OK;
+}
+
+static int read_any(const char *name, const char *data, size_t len, const xp_read_opts *opts,
+                    xp_structure_list *out, xp_error *err);
+
 int xp_read_structures_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
                            xp_structure_list *out, xp_error *err)
+{
+    int rc = read_any(name, data, len, opts, out, err);
+    if (!rc && (rc = check_cells(name, out, err)))
+        xp_structure_list_free(out);
+    return rc;
+}
+
+static int read_any(const char *name, const char *data, size_t len, const xp_read_opts *opts,
+                    xp_structure_list *out, xp_error *err)
 {
     out->items = NULL;
     out->n = 0;

@@ -249,7 +249,8 @@ int xp_siteset_make(const xp_structure *s, const double L[3][3], const double (*
         for (int j = 0; j < 3; j++)
             x.g[i][j] = L[i][0] * L[j][0] + L[i][1] * L[j][1] + L[i][2] * L[j][2];
     if (!up || !zero || xp_cellidx_init(&ix, f, zero, n, x.g, tol)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+        rc = xp_error_set(err, XP_ENOMEM, "%s: out of memory indexing its %zu sites",
+                          s->source ? s->source : "structure", n);
         goto done;
     }
     for (size_t i = 0; i < n; i++) {

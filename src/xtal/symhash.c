@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "symhash_internal.h"
+#include "xtalproof/limits.h"
 #include "xtalproof/keccak.h"
 #include "xtalproof/symhash.h"
 
@@ -207,8 +208,8 @@ static int rarest_kind(const xp_front *fr, int *anchor, size_t *nanchor)
 
 /* The candidate of least content (*bu, *ba; its keys in best): with symmetry by the operations
  * and the orbits; without, by every position's key, every candidate in full or, above
- * BRUTE_LIMIT key computations (or when asked: how 2), by the pruned search. Nonzero when out
- * of memory. */
+ * BRUTE_LIMIT key computations (or when asked: how 2), by the pruned search. -1 when out of
+ * memory, -2 past XP_MAX_CANON_STEPS. */
 static int canonical_frame(xp_canon *cn, const xp_front *fr, int how, size_t nanchor,
                            xp_atom_key *best, xp_atom_key *cand, int *bu, size_t *ba)
 {
@@ -383,8 +384,16 @@ int xp_xtal_identify(const xp_structure *s, const xp_hash_opts *opts, xp_xtal_id
     int best_u = 0;
     size_t best_a = 0;
     int how = opts ? opts->canonical_search : 0;
-    if (canonical_frame(&cn, &fr, how, nanchor, best, cand, &best_u, &best_a)) {
-        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
+    int crc = canonical_frame(&cn, &fr, how, nanchor, best, cand, &best_u, &best_a);
+    if (crc == -2) {
+        rc = xp_error_set(err, XP_EINVAL,
+                          "%s: %zu positions without symmetry that nearly repeat: the canonical "
+                          "search would compare more than the limit of %.0f keys",
+                          src, np, XP_MAX_CANON_STEPS);
+        goto done;
+    }
+    if (crc) {
+        rc = xp_error_set(err, XP_ENOMEM, "%s: out of memory", src);
         goto done;
     }
 

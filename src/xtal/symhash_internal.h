@@ -60,7 +60,8 @@ void xp_canon_frame(xp_canon *c, int u);
 /* The candidate (basis *bu, origin *ba) of least content, which is written to best (np keys, or
  * with symmetry one per orbit); cand is room for np keys. Nonzero when out of memory (or, for
  * xp_canon_content, when there is no candidate). Without symmetry: every position's key,
- * sorted; every candidate in full, or the pruned search (the same form, in O(n log n)). */
+ * sorted; every candidate in full, or the pruned search (the same form, in O(n log n) unless
+ * candidates tie; -2 when it would compare more than XP_MAX_CANON_STEPS keys). */
 int xp_canon_brute(xp_canon *c, xp_atom_key *best, xp_atom_key *cand, int *bu, size_t *ba);
 int xp_canon_pruned(xp_canon *c, size_t nkinds, xp_atom_key *best, xp_atom_key *cand, int *bu,
                     size_t *ba);

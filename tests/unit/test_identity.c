@@ -1003,7 +1003,8 @@ static void generated_subset(void **state)
 
 /* The pruned canonical search (for large cells without symmetry) finds the same form as the
  * search of every candidate in full: random P1 cells of 5 to 400 atoms of one, two or three
- * elements, skewed and not, and spglib's P1 structures, each hashed both ways. */
+ * elements, skewed and not, supercells with one atom moved or every atom jittered (many
+ * candidates tie), each hashed both ways. */
 static void pruned_search_equals_full(void **state)
 {
     (void)state;
@@ -1026,6 +1027,13 @@ static void pruned_search_equals_full(void **state)
             xp_structure *big = xv_supercell(s, S);
             double v[3] = {0.05, 0.02, 0};
             xv_move(big, 0, v);
+            xp_structure_free(s);
+            s = big;
+        } else if (t % 4 == 2) { /* every atom of a supercell moved by noise under the grid's
+                                    step: translations tie through whole lists (no symmetry) */
+            int64_t S[3][3] = {{2, 0, 0}, {0, 2, 0}, {0, 0, 2}};
+            xp_structure *big = xv_supercell(s, S);
+            xv_noise(big, &rng, 0.004);
             xp_structure_free(s);
             s = big;
         }

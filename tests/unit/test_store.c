@@ -19,6 +19,7 @@
 #include "xtalproof/keccak.h"
 #include "xtalproof/merkle.h"
 #include "xtalproof/nodestate.h"
+#include "xtalproof/rehash.h"
 #include "xtalproof/store.h"
 #include "testutil.h"
 
@@ -199,13 +200,16 @@ static void versions_and_proofs(void **state)
     size_t map0;
     xp_store_sizes(s, &map0, NULL);
     xp_dataset a, b;
-    uint8_t owner[20] = {1, 2, 3};
-    assert_int_equal(xp_dataset_create(s, "alpha", "CC-BY-4.0", "first", owner, 1, &a, &err), 0);
+    uint8_t key[32] = {0}; /* private key 1: address 0x7E5F...5Bdf */
+    key[31] = 1;
+    assert_int_equal(xp_dataset_create(s, "alpha", "CC-BY-4.0", "first", key, 1, &a, &err), 0);
     assert_int_equal(xp_dataset_create(s, "beta", "MIT", NULL, NULL, 2, &b, &err), 0);
     assert_int_equal(xp_dataset_create(s, "alpha", "MIT", NULL, NULL, 3, NULL, &err), XP_EEXIST);
     assert_int_equal(xp_dataset_create(s, "-bad", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
     assert_int_equal(xp_dataset_create(s, "bad name", "MIT", NULL, NULL, 3, NULL, &err), XP_EINVAL);
-    assert_true(a.has_owner && !b.has_owner && a.owner[2] == 3);
+    assert_true(a.has_owner && !b.has_owner && a.owner[0] == 0x7E && a.owner[19] == 0xdf);
+    assert_int_equal(xp_dataset_owner_status(&a, &err), XP_OWNER_PROVEN);
+    assert_int_equal(xp_dataset_owner_status(&b, &err), XP_OWNER_NONE);
 
     xp_version vs[64];
     size_t nv = 0, n = 0;
@@ -310,6 +314,141 @@ static void versions_and_proofs(void **state)
 }
 
 /* A batch large enough for the leaf hashes to be computed on several threads, with repeats. */
+/* A write transaction on a table of the store at home, behind the API's back. */
+static MDB_env *raw_open(const char *table, MDB_txn **t, MDB_dbi *dbi)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/store", home);
+    MDB_env *env;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+    assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, t), 0);
+    assert_int_equal(mdb_dbi_open(*t, table, 0, dbi), 0);
+    return env;
+}
+
+static void raw_close(MDB_env *env, MDB_txn *t)
+{
+    assert_int_equal(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+}
+
+/* Writes the datasets entry of name behind the API's back: its id (kept), then json. */
+static void put_entry(const char *name, const char *json)
+{
+    MDB_txn *t;
+    MDB_dbi dbi;
+    MDB_env *env = raw_open("datasets", &t, &dbi);
+    MDB_val k = {strlen(name), (void *)name}, v;
+    assert_int_equal(mdb_get(t, dbi, &k, &v), 0);
+    uint8_t buf[1024];
+    memcpy(buf, v.mv_data, 4);
+    memcpy(buf + 4, json, strlen(json));
+    v.mv_data = buf;
+    v.mv_size = 4 + strlen(json);
+    assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
+    raw_close(env, t);
+}
+
+/* Entries of other versions: one written before creation signatures (version 1: an owner and
+ * no signature) reads as "not proven" and passes dataset check; one whose signature is another
+ * dataset's fails the check naming the dataset; a later version is refused with a sentence. */
+static void entry_versions(void **state)
+{
+    (void)state;
+    xp_store *s;
+    xp_error err = {0};
+    xp_dataset d, e;
+    uint8_t key[32] = {0};
+    key[31] = 1;
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "old", "MIT", NULL, NULL, 5, &d, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "signed", "MIT", "", key, 6, &e, &err), 0);
+    xp_store_close(s);
+    char sighex[2 * XP_SIG_LEN + 3], json[600];
+    xp_hex_encode(e.owner_sig, XP_SIG_LEN, sighex, 1);
+    put_entry("old", "{\"created\":5,\"description\":\"\",\"license\":\"MIT\",\"owner\":"
+                     "\"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\"}");
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_get(s, "old", &d, &err), 0);
+    assert_true(d.has_owner && !d.has_owner_sig);
+    assert_int_equal(xp_dataset_owner_status(&d, &err), XP_OWNER_NOT_PROVEN);
+    assert_int_equal(xp_dataset_check(s, &d, &err), 0);
+    json_t *j = xp_dataset_json(s, &d, &err);
+    assert_true(json_is_false(json_object_get(j, "ownerProven")));
+    json_decref(j);
+    xp_store_close(s);
+    /* the signed dataset's signature (created 6) on the old one (created 5) */
+    snprintf(json, sizeof json,
+             "{\"version\":2,\"created\":5,\"description\":\"\",\"license\":\"MIT\",\"owner\":"
+             "\"0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\",\"ownerSignature\":\"%s\"}",
+             sighex);
+    put_entry("old", json);
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_get(s, "old", &d, &err), 0);
+    assert_int_equal(xp_dataset_check(s, &d, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "dataset old"));
+    assert_int_equal(xp_dataset_get(s, "signed", &e, &err), 0);
+    assert_int_equal(xp_dataset_check(s, &e, &err), 0);
+    xp_store_close(s);
+    put_entry("old", "{\"version\":3,\"created\":5,\"description\":\"\",\"license\":\"MIT\"}");
+    assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_get(s, "old", &d, &err), XP_EIO);
+    assert_non_null(strstr(err.msg, "version 3"));
+    xp_store_close(s);
+}
+
+/* A dataset's creation signature: the creation hash and its EIP-191 digest as js-sha3 computes
+ * them (tests/vectors/store/creation-signature.js), the owner that private key 1 signs as (its
+ * address, 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf, is Ethereum's well-known one), and
+ * every field bound: a changed name, licence, description, owner, time or signature is no
+ * longer proven, a missing signature is "not proven". */
+static void creation_signature(void **state)
+{
+    (void)state;
+    uint8_t key[32] = {0}, owner[20], sig[XP_SIG_LEN], h[32], want[32], dg[32], known[20];
+    key[31] = 1;
+    xp_error err = {0};
+    assert_int_equal(xp_hex_decode_exact("0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf", known, 20,
+                                         &err), 0);
+    xp_dataset_creation_hash("alpha", "CC-BY-4.0", "first", known, 1, h);
+    assert_int_equal(xp_hex_decode_exact("0x92f4a0117053b98ad3f4861c3e3e3c4969d1d5b13401a0294555e"
+                                         "28f1189c772", want, 32, &err), 0);
+    assert_memory_equal(h, want, 32);
+    xp_personal_digest(h, 32, dg);
+    assert_int_equal(xp_hex_decode_exact("0x7857e3983897a8f01710963a0ccb360481869298df609365dda7d"
+                                         "d53105b03c6", want, 32, &err), 0);
+    assert_memory_equal(dg, want, 32);
+    assert_int_equal(xp_dataset_creation_sign("alpha", "CC-BY-4.0", "first", key, 1, owner, sig,
+                                              &err), 0);
+    assert_memory_equal(owner, known, 20);
+    assert_true(sig[64] == 27 || sig[64] == 28);
+    xp_dataset d = {.has_owner = 1, .has_owner_sig = 1, .created = 1};
+    strcpy(d.name, "alpha");
+    strcpy(d.license, "CC-BY-4.0");
+    strcpy(d.description, "first");
+    memcpy(d.owner, owner, 20);
+    memcpy(d.owner_sig, sig, XP_SIG_LEN);
+    assert_int_equal(xp_dataset_owner_status(&d, &err), XP_OWNER_PROVEN);
+    for (int change = 0; change < 6; change++) {
+        xp_dataset t = d;
+        switch (change) {
+        case 0: t.name[0] = 'b'; break;
+        case 1: t.license[0] = 'M'; break;
+        case 2: t.description[0] = 'F'; break;
+        case 3: t.owner[5] ^= 1; break;
+        case 4: t.created = 2; break;
+        default: t.owner_sig[10] ^= 1; break;
+        }
+        err.msg[0] = 0;
+        assert_true(xp_dataset_owner_status(&t, &err) < 0);
+        assert_non_null(strstr(err.msg, "dataset "));
+    }
+    d.has_owner_sig = 0;
+    assert_int_equal(xp_dataset_owner_status(&d, &err), XP_OWNER_NOT_PROVEN);
+}
+
 static void big_batch(void **state)
 {
     (void)state;
@@ -391,20 +530,12 @@ static void node_state(void **state)
     assert_int_equal(xp_node_state_get(s, longname, &doc, &err), XP_EINVAL);
     xp_store_close(s);
     /* a value that is not JSON, written behind the API's back */
-    char path[300];
-    snprintf(path, sizeof path, "%s/store", home);
-    MDB_env *env;
     MDB_txn *t;
     MDB_dbi dbi;
-    assert_int_equal(mdb_env_create(&env), 0);
-    assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
-    assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
-    assert_int_equal(mdb_txn_begin(env, NULL, 0, &t), 0);
-    assert_int_equal(mdb_dbi_open(t, "node_state", 0, &dbi), 0);
+    MDB_env *env = raw_open("node_state", &t, &dbi);
     MDB_val k = {1, "a"}, v = {3, "{x}"};
     assert_int_equal(mdb_put(t, dbi, &k, &v, 0), 0);
-    assert_int_equal(mdb_txn_commit(t), 0);
-    mdb_env_close(env);
+    raw_close(env, t);
     assert_int_equal(xp_store_open(home, 0, &s, &err), 0);
     assert_int_equal(xp_node_state_get(s, "a", &doc, &err), XP_EIO);
     assert_null(doc);
@@ -420,9 +551,11 @@ int main(void)
         cmocka_unit_test(record_bytes),
         cmocka_unit_test(record_vectors),
         cmocka_unit_test(meta_json),
+        cmocka_unit_test(creation_signature),
         cmocka_unit_test_setup_teardown(versions_and_proofs, make_home, remove_home),
         cmocka_unit_test_setup_teardown(big_batch, make_home, remove_home),
         cmocka_unit_test_setup_teardown(node_state, make_home, remove_home),
+        cmocka_unit_test_setup_teardown(entry_versions, make_home, remove_home),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
