@@ -1,12 +1,14 @@
 /* The explorer's chain reads (handlers_explorer_chain.c) through one kept connection and a cache
  * of their answers by the chain's latest block (docs/api.md, "The explorer"). Each request asks
  * the chain for its latest block number (eth_blockNumber) first; an answer cached at that block
- * is reused, any other block empties the cache. A new answer is read at "latest" after that
- * block was seen, so it is never older than the block the request started at. One mutex holds
- * the connection (a curl handle is not shared between threads) and the cache: the explorer's
- * chain reads run one at a time. Memory: at most XP_XCACHE_ENTRIES answers and
+ * is reused, a newer block empties the cache. A new answer is read at "latest" after that block
+ * was seen, so it is never older than the block the request started at. The lock is held for
+ * the cache's bookkeeping only, never over the network: the kept connection (a curl handle is
+ * used by one thread at a time) is lent to one request; a request that finds it lent opens one
+ * of its own for its reads, as every request did before, so a long read (1,000 rounds) never
+ * holds up the server thread's light requests. Memory: at most XP_XCACHE_ENTRIES answers and
  * XP_XCACHE_BYTES of their compact JSON text; a larger answer is not kept, the least recently
- * used ones go first. */
+ * used go first. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +26,8 @@ typedef struct xcache_entry {
 
 struct xp_xcache {
     pthread_mutex_t lock;
-    xp_chain ch;
-    int open;
+    xp_chain ch; /* the kept connection: open, lent (to one request at a time) */
+    int open, lent;
     uint64_t block; /* the block of the entries */
     xcache_entry e[XP_XCACHE_ENTRIES];
     size_t bytes;
@@ -56,19 +58,13 @@ static void empty(xp_xcache *x)
             drop(x, &x->e[i]);
 }
 
-static void disconnect(xp_xcache *x)
-{
-    if (x->open)
-        xp_chain_close(&x->ch);
-    x->open = 0;
-}
-
 void xp_xcache_free(xp_xcache *x)
 {
     if (!x)
         return;
     empty(x);
-    disconnect(x);
+    if (x->open)
+        xp_chain_close(&x->ch);
     pthread_mutex_destroy(&x->lock);
     free(x);
 }
@@ -87,40 +83,54 @@ static int chain_down(xp_http_answer *a, const xp_error *err)
     return 1;
 }
 
-/* The latest block through the kept connection, opened (again) when needed: after a failure,
- * and when the block number went back (another chain at the same address: opening checks the
- * chain id and genesis block against the deployment). */
-static int latest_block(xp_daemon *n, xp_xcache *x, uint64_t *block, xp_error *err)
+/* The kept connection, lent to u, or one of u's own while it is lent: opened when needed
+ * (opening checks the chain id and genesis block against the deployment). */
+static int take(xp_daemon *n, xp_xcache *x, xp_xcache_use *u, xp_error *err)
 {
-    for (int tries = 0; tries < 2; tries++) {
-        if (!x->open) {
-            if (xp_chain_open(&x->ch, n->deployment_path, n->cfg.rpc[0] ? n->cfg.rpc : NULL,
-                              NULL, err))
-                return 1;
-            x->open = 1;
-            empty(x);
-            x->block = 0;
-        }
-        if (xp_eth_block_number(x->ch.rpc, block, err)) {
-            disconnect(x);
-            continue;
-        }
-        if (*block >= x->block) {
-            if (*block != x->block)
-                empty(x);
-            x->block = *block;
-            return 0;
-        }
-        disconnect(x);
+    pthread_mutex_lock(&x->lock);
+    u->kept = !x->lent;
+    x->lent |= u->kept;
+    int open = u->kept && x->open;
+    pthread_mutex_unlock(&x->lock);
+    u->ch = u->kept ? &x->ch : &u->own;
+    if (open)
+        return 0;
+    int rc = xp_chain_open(u->ch, n->deployment_path, n->cfg.rpc[0] ? n->cfg.rpc : NULL, NULL, err);
+    if (u->kept) {
+        pthread_mutex_lock(&x->lock);
+        x->open = !rc;
+        x->lent = !rc;
+        pthread_mutex_unlock(&x->lock);
     }
-    return 1;
+    if (rc)
+        u->ch = NULL;
+    return rc;
+}
+
+/* Gives the connection back (closed when it failed: a later request opens it again). */
+static void give(xp_xcache *x, xp_xcache_use *u, int failed)
+{
+    if (!u->ch)
+        return;
+    if (!u->kept) {
+        xp_chain_close(&u->own);
+    } else {
+        pthread_mutex_lock(&x->lock);
+        if (failed && x->open) {
+            xp_chain_close(&x->ch);
+            x->open = 0;
+        }
+        x->lent = 0;
+        pthread_mutex_unlock(&x->lock);
+    }
+    u->ch = NULL;
 }
 
 int xp_xcache_begin(xp_hctx *c, const char *const *known, const char *key, json_t **hit,
-                    xp_chain **ch, uint64_t *block, xp_http_answer *a)
+                    xp_xcache_use *u, xp_http_answer *a)
 {
     *hit = NULL;
-    *ch = NULL;
+    memset(u, 0, sizeof *u);
     if (xp_hbad_query(c, known, a))
         return 1;
     xp_daemon *n = c->n;
@@ -132,24 +142,33 @@ int xp_xcache_begin(xp_hctx *c, const char *const *known, const char *key, json_
     }
     xp_xcache *x = n->xcache;
     xp_error err = {0};
-    pthread_mutex_lock(&x->lock);
-    if (latest_block(n, x, block, &err)) {
-        pthread_mutex_unlock(&x->lock);
+    if (take(n, x, u, &err))
+        return chain_down(a, &err);
+    if (xp_eth_block_number(u->ch->rpc, &u->block, &err)) {
+        give(x, u, 1);
         return chain_down(a, &err);
     }
-    for (int i = 0; i < XP_XCACHE_ENTRIES; i++)
+    pthread_mutex_lock(&x->lock);
+    /* an older block: another chain at the same address, or a request that started before
+     * another one saw the newer block; either way the cache is emptied and the connection
+     * opened again, which checks the chain id and genesis block */
+    int back = u->block < x->block;
+    if (u->block != x->block) {
+        empty(x);
+        x->block = u->block;
+    }
+    for (int i = 0; i < XP_XCACHE_ENTRIES && !*hit; i++)
         if (x->e[i].key && !strcmp(x->e[i].key, key)) {
             *hit = json_deep_copy(x->e[i].v);
             x->e[i].used = ++x->tick;
-            break;
         }
-    if (*hit) {
-        atomic_fetch_add(&x->hits, 1);
-        pthread_mutex_unlock(&x->lock);
-        return 0;
+    pthread_mutex_unlock(&x->lock);
+    atomic_fetch_add(*hit ? &x->hits : &x->misses, 1);
+    if (*hit || back) {
+        give(x, u, back);
+        if (back && take(n, x, u, &err))
+            return chain_down(a, &err);
     }
-    atomic_fetch_add(&x->misses, 1);
-    *ch = &x->ch;
     return 0;
 }
 
@@ -172,20 +191,23 @@ static xcache_entry *room(xp_xcache *x, size_t bytes)
     }
 }
 
-void xp_xcache_end(xp_daemon *n, const char *key, const json_t *v, int failed)
+void xp_xcache_end(xp_daemon *n, xp_xcache_use *u, const char *key, const json_t *v, int failed)
 {
     xp_xcache *x = n->xcache;
-    if (failed)
-        disconnect(x); /* opened again by the next request: a broken connection heals */
+    give(x, u, failed);
     size_t bytes = v ? json_dumpb(v, NULL, 0, JSON_COMPACT) : 0;
-    xcache_entry *e = v && bytes && bytes <= XP_XCACHE_BYTES ? room(x, bytes) : NULL;
-    if (e && (e->key = strdup(key)) && (e->v = json_deep_copy(v))) {
-        e->bytes = bytes;
-        e->used = ++x->tick;
+    json_t *copy = bytes && bytes <= XP_XCACHE_BYTES ? json_deep_copy(v) : NULL;
+    char *k = copy ? strdup(key) : NULL;
+    pthread_mutex_lock(&x->lock);
+    /* kept only at the block the cache is at: not when a newer block came meanwhile */
+    xcache_entry *e = k && u->block == x->block ? room(x, bytes) : NULL;
+    if (e) {
+        *e = (xcache_entry){k, copy, bytes, ++x->tick};
         x->bytes += bytes;
-    } else if (e) {
-        free(e->key);
-        memset(e, 0, sizeof *e);
+        k = NULL;
+        copy = NULL;
     }
     pthread_mutex_unlock(&x->lock);
+    free(k);
+    json_decref(copy);
 }

@@ -81,21 +81,20 @@ static json_t *cached(xp_hctx *c, const char *const *known, const char *key, cha
                       const void *arg, xp_http_answer *a)
 {
     json_t *v = NULL;
-    xp_chain *ch;
-    uint64_t block;
-    if (xp_xcache_begin(c, known, key, &v, &ch, &block, a))
+    xp_xcache_use u;
+    if (xp_xcache_begin(c, known, key, &v, &u, a))
         return NULL;
-    if (ch) {
+    if (!v) {
         xp_error err = {0};
-        int rc = f(ch, arg, &v, &err);
-        xp_xcache_end(c->n, key, rc ? NULL : v, transport(rc));
+        int rc = f(u.ch, arg, &v, &err);
+        xp_xcache_end(c->n, &u, key, rc ? NULL : v, transport(rc));
         if (rc) {
             json_decref(v);
             chain_failed(a, rc, &err);
             return NULL;
         }
     }
-    json_object_set_new(v, "block", json_integer((json_int_t)block));
+    json_object_set_new(v, "block", json_integer((json_int_t)u.block));
     return v;
 }
 
