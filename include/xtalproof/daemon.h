@@ -200,6 +200,7 @@ typedef struct xp_metrics_gauges {
     uint64_t datasets, records, rss_bytes, store_bytes;
     double uptime_s;
     unsigned pool_busy, pool_queued; /* heavy requests running, waiting */
+    uint64_t explorer_hits, explorer_misses; /* the explorer's chain answers: cached, read */
 } xp_metrics_gauges;
 
 void xp_metrics_observe(xp_metrics *m, xp_route_id route, unsigned status, double seconds);

@@ -112,10 +112,16 @@ char *xp_metrics_render(const xp_metrics *m, const xp_metrics_gauges *g)
         "xtalproof_pool_busy %u\n"
         "# HELP xtalproof_pool_queued Heavy requests waiting for a worker.\n"
         "# TYPE xtalproof_pool_queued gauge\n"
-        "xtalproof_pool_queued %u\n",
+        "xtalproof_pool_queued %u\n"
+        "# HELP xtalproof_explorer_chain_answers_total The explorer's chain answers, from the "
+        "cache of the latest block or read from the chain.\n"
+        "# TYPE xtalproof_explorer_chain_answers_total counter\n"
+        "xtalproof_explorer_chain_answers_total{source=\"cache\"} %llu\n"
+        "xtalproof_explorer_chain_answers_total{source=\"chain\"} %llu\n",
         (unsigned long long)g->datasets, (unsigned long long)g->records,
         (unsigned long long)g->store_bytes, (unsigned long long)g->rss_bytes, g->uptime_s,
-        g->pool_busy, g->pool_queued);
+        g->pool_busy, g->pool_queued, (unsigned long long)g->explorer_hits,
+        (unsigned long long)g->explorer_misses);
     if (b.oom) {
         free(b.p);
         return NULL;

@@ -1,6 +1,8 @@
 /* The explorer's read endpoints on the chain (docs/api.md, "The explorer"): the rounds of the
  * deployment's Rounds contract as `xtalproof round show` prints them, with the names of the
- * models the deployment's state knows, read through the node's RPC on each request. */
+ * models the deployment's state knows. The chain is read through the node's one explorer
+ * connection, the answers cached by the chain's latest block (explorer_cache.c); the names from
+ * the deployment's state file are read on each request. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,29 +15,6 @@
 #include "xtalproof/eth.h"
 
 #define MAX_ROUNDS_LISTED 1000
-
-/* The deployment's chain, opened without a key for a request whose query keys are among known;
- * 1 with the answer (400, 409 or 502) when it cannot be. */
-static int open_chain(xp_hctx *c, const char *const *known, xp_chain *ch, xp_http_answer *a)
-{
-    if (xp_hbad_query(c, known, a))
-        return 1;
-    xp_error err = {0};
-    if (!c->n->deployment_path) {
-        xp_answer_error(a, 409,
-                        "the node has no deployment: give \"deployment\" in its config (or put "
-                        "one under its home), docs/operations.md");
-        return 1;
-    }
-    if (xp_chain_open(ch, c->n->deployment_path, c->n->cfg.rpc[0] ? c->n->cfg.rpc : NULL, NULL,
-                      &err)) {
-        char msg[XP_ERROR_MAX + 64];
-        snprintf(msg, sizeof msg, "the chain does not answer: %s", err.msg);
-        xp_answer_error(a, 502, msg);
-        return 1;
-    }
-    return 0;
-}
 
 static void chain_failed(xp_http_answer *a, int rc, const xp_error *err)
 {
@@ -87,63 +66,97 @@ static int count_param(xp_hctx *c, const char *key, uint64_t def, uint64_t max, 
     return 0;
 }
 
-/* GET /v1/chain/rounds[?limit=N][&before=ID]: the newest rounds (before ID), newest last. */
-void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a)
+/* The connection failed (not a round that does not exist, not a bad answer): 1. */
+static int transport(int rc)
 {
-    static const char *const known[] = {"limit", "before", NULL};
-    uint64_t limit, before;
-    if (count_param(c, "limit", 20, MAX_ROUNDS_LISTED, &limit, a) ||
-        count_param(c, "before", UINT64_MAX, INT64_MAX, &before, a))
-        return;
-    xp_chain ch;
-    if (open_chain(c, known, &ch, a))
-        return;
-    xp_error err = {0};
-    uint64_t count = 0;
-    int rc = xp_chain_round_count(&ch, &count, &err);
+    return rc && rc != XP_ENOTFOUND && rc != XP_EINVAL && rc != XP_ENOMEM;
+}
+
+/* What a chain endpoint reads: the part of its answer cached by block. */
+typedef int (*chain_read)(xp_chain *ch, const void *arg, json_t **out, xp_error *err);
+
+/* The answer f reads (cached under key at the chain's latest block), with "block": the
+ * chain's latest block when the request started; NULL when a itself is the answer. */
+static json_t *cached(xp_hctx *c, const char *const *known, const char *key, chain_read f,
+                      const void *arg, xp_http_answer *a)
+{
+    json_t *v = NULL;
+    xp_xcache_use u;
+    if (xp_xcache_begin(c, known, key, &v, &u, a))
+        return NULL;
+    if (!v) {
+        xp_error err = {0};
+        int rc = f(u.ch, arg, &v, &err);
+        xp_xcache_end(c->n, &u, key, rc ? NULL : v, transport(rc));
+        if (rc) {
+            json_decref(v);
+            chain_failed(a, rc, &err);
+            return NULL;
+        }
+    }
+    json_object_set_new(v, "block", json_integer((json_int_t)u.block));
+    return v;
+}
+
+/* arg: limit, before */
+static int read_rounds(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+{
+    const uint64_t *lb = arg;
+    uint64_t count = 0, limit = lb[0], before = lb[1];
+    int rc = xp_chain_round_count(ch, &count, err);
     json_t *list = json_array();
     uint64_t last = before - 1 < count ? before - 1 : count;
     uint64_t from = last > limit ? last - limit + 1 : 1;
     for (uint64_t r = from; !rc && r <= last; r++) {
         json_t *o = NULL;
-        if (!(rc = xp_chain_round_show(&ch, r, &o, &err)))
+        if (!(rc = xp_chain_round_show(ch, r, &o, err)))
             json_array_append_new(list, o);
     }
-    xp_chain_close(&ch);
-    if (rc) {
-        json_decref(list);
-        chain_failed(a, rc, &err);
+    *out = json_pack("{s:I, s:o, s:o}", "count", (json_int_t)count, "rounds", list, "older",
+                     from > 1 ? json_integer((json_int_t)from) : json_null());
+    return rc;
+}
+
+/* GET /v1/chain/rounds[?limit=N][&before=ID]: the newest rounds (before ID), newest last. */
+void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a)
+{
+    static const char *const known[] = {"limit", "before", NULL};
+    uint64_t arg[2];
+    if (count_param(c, "limit", 20, MAX_ROUNDS_LISTED, &arg[0], a) ||
+        count_param(c, "before", UINT64_MAX, INT64_MAX, &arg[1], a))
         return;
+    char key[80];
+    snprintf(key, sizeof key, "rounds?limit=%llu&before=%llu", (unsigned long long)arg[0],
+             (unsigned long long)arg[1]);
+    json_t *v = cached(c, known, key, read_rounds, arg, a);
+    if (v) {
+        json_object_set_new(v, "models", state_names(c->n, "models"));
+        xp_answer_json(a, 200, v);
     }
-    xp_answer_json(a, 200,
-                   json_pack("{s:I, s:o, s:o, s:o}", "count", (json_int_t)count, "models",
-                             state_names(c->n, "models"), "rounds", list, "older",
-                             from > 1 ? json_integer((json_int_t)from) : json_null()));
+}
+
+/* arg: the round */
+static int read_round(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+{
+    uint64_t count = 0, round = *(const uint64_t *)arg;
+    int rc = xp_chain_round_count(ch, &count, err);
+    if (!rc && round > count)
+        rc = xp_error_set(err, XP_ENOTFOUND, "round %llu does not exist (the contract has %llu)",
+                          (unsigned long long)round, (unsigned long long)count);
+    return rc ? rc : xp_chain_round_show(ch, round, out, err);
 }
 
 /* GET /v1/chain/rounds/{id} */
 void xp_h_chain_round(xp_hctx *c, xp_http_answer *a)
 {
     static const char *const known[] = {NULL};
-    xp_chain ch;
-    if (open_chain(c, known, &ch, a))
-        return;
-    xp_error err = {0};
-    uint64_t count = 0;
-    json_t *o = NULL;
-    int rc = xp_chain_round_count(&ch, &count, &err);
-    if (!rc && c->r->route.round > count)
-        rc = xp_error_set(&err, XP_ENOTFOUND, "round %llu does not exist (the contract has %llu)",
-                          (unsigned long long)c->r->route.round, (unsigned long long)count);
-    if (!rc)
-        rc = xp_chain_round_show(&ch, c->r->route.round, &o, &err);
-    xp_chain_close(&ch);
-    if (rc) {
-        chain_failed(a, rc, &err);
-        return;
+    char key[40];
+    snprintf(key, sizeof key, "round %llu", (unsigned long long)c->r->route.round);
+    json_t *v = cached(c, known, key, read_round, &c->r->route.round, a);
+    if (v) {
+        json_object_set_new(v, "models", state_names(c->n, "models"));
+        xp_answer_json(a, 200, v);
     }
-    json_object_set_new(o, "models", state_names(c->n, "models"));
-    xp_answer_json(a, 200, o);
 }
 
 static const char *const ANCHOR_EVENTS[] = {
@@ -151,46 +164,50 @@ static const char *const ANCHOR_EVENTS[] = {
      "bytes32 metaHash, string uri)"),
     "DatasetExtended(uint256 indexed id, uint256 indexed version, bytes32 root, uint64 size)"};
 
+static int read_anchors(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+{
+    (void)arg;
+    uint8_t t[2][32];
+    char h[2][67];
+    json_t *ev = NULL, *topics = NULL;
+    int rc = xp_abi_event_topic(ANCHOR_EVENTS[0], t[0], err);
+    if (!rc)
+        rc = xp_abi_event_topic(ANCHOR_EVENTS[1], t[1], err);
+    if (!rc) {
+        topics = json_pack("[[s, s]]", xp_hex32(t[0], h[0]), xp_hex32(t[1], h[1]));
+        rc = xp_chain_logs(ch, XP_C_PROVENANCE, ANCHOR_EVENTS, 2, topics, &ev, err);
+    }
+    json_decref(topics);
+    if (!rc)
+        *out = json_pack("{s:o}", "anchors", ev);
+    return rc;
+}
+
 /* GET /v1/chain/datasets: every anchor of ProvenanceRegistry (its DatasetCreated and
  * DatasetExtended events, with their transaction and block) and the names the node's state
  * gives the dataset ids. */
 void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a)
 {
     static const char *const known[] = {NULL};
-    xp_chain ch;
-    if (open_chain(c, known, &ch, a))
-        return;
-    xp_error err = {0};
-    uint8_t t[2][32];
-    char h[2][67];
-    json_t *ev = NULL, *topics = NULL;
-    int rc = xp_abi_event_topic(ANCHOR_EVENTS[0], t[0], &err);
-    if (!rc)
-        rc = xp_abi_event_topic(ANCHOR_EVENTS[1], t[1], &err);
-    if (!rc) {
-        topics = json_pack("[[s, s]]", xp_hex32(t[0], h[0]), xp_hex32(t[1], h[1]));
-        rc = xp_chain_logs(&ch, XP_C_PROVENANCE, ANCHOR_EVENTS, 2, topics, &ev, &err);
+    json_t *v = cached(c, known, "datasets", read_anchors, NULL, a);
+    if (v) {
+        json_object_set_new(v, "names", state_names(c->n, "datasets"));
+        xp_answer_json(a, 200, v);
     }
-    json_decref(topics);
-    xp_chain_close(&ch);
-    if (rc) {
-        chain_failed(a, rc, &err);
-        return;
-    }
-    xp_answer_json(a, 200,
-                   json_pack("{s:o, s:o}", "names", state_names(c->n, "datasets"), "anchors", ev));
 }
 
 /* The models the deployment's state names, each with its training datasets (ModelRegistry) and
  * the royalties paid to them (Rounds' RoyaltiesDistributed events, in the token's smallest unit,
- * summed over tokens). */
-static int models_json(xp_daemon *n, xp_chain *ch, json_t *out, xp_error *err)
+ * summed over tokens); arg: the names. */
+static int read_models(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
 {
+    json_t *names = (json_t *)arg; /* read only; jansson iterates without const */
+    json_t *list = json_array();
     static const char *const ev[] = {
         "RoyaltiesDistributed(address indexed token, uint256 indexed modelId, uint256 amount)"};
     uint8_t t0[32];
     char h[67];
-    json_t *names = state_names(n, "models"), *logs = NULL, *topics = NULL;
+    json_t *logs = NULL, *topics = NULL;
     int rc = xp_abi_event_topic(ev[0], t0, err);
     if (!rc) {
         topics = json_pack("[s]", xp_hex32(t0, h));
@@ -220,32 +237,35 @@ static int models_json(xp_daemon *n, xp_chain *ch, json_t *out, xp_error *err)
         char wei[80];
         xp_u256_to_dec(&paid, wei);
         if (!rc)
-            json_array_append_new(out, json_pack("{s:s, s:O, s:O, s:s}", "id", id, "name", name,
+            json_array_append_new(list, json_pack("{s:s, s:O, s:O, s:s}", "id", id, "name", name,
                                                  "trainingDatasets", json_array_get(ds, 0),
                                                  "royalties", wei));
         json_decref(ds);
     }
     json_decref(topics);
     json_decref(logs);
-    json_decref(names);
+    *out = json_pack("{s:o}", "models", list);
     return rc;
 }
 
-/* GET /v1/chain/models */
+/* GET /v1/chain/models (cached with the names, which the state file may change before a
+ * new block) */
 void xp_h_chain_models(xp_hctx *c, xp_http_answer *a)
 {
     static const char *const known[] = {NULL};
-    xp_chain ch;
-    if (open_chain(c, known, &ch, a))
-        return;
-    xp_error err = {0};
-    json_t *list = json_array();
-    int rc = models_json(c->n, &ch, list, &err);
-    xp_chain_close(&ch);
-    if (rc) {
-        json_decref(list);
-        chain_failed(a, rc, &err);
-        return;
+    json_t *names = state_names(c->n, "models");
+    char *dump = json_dumps(names, JSON_COMPACT | JSON_SORT_KEYS);
+    size_t len = dump ? strlen(dump) + 8 : 0;
+    char *key = dump ? malloc(len) : NULL;
+    if (!key) {
+        xp_answer_error(a, 500, "out of memory");
+    } else {
+        snprintf(key, len, "models %s", dump);
+        json_t *v = cached(c, known, key, read_models, names, a);
+        if (v)
+            xp_answer_json(a, 200, v);
     }
-    xp_answer_json(a, 200, json_pack("{s:o}", "models", list));
+    free(key);
+    free(dump);
+    json_decref(names);
 }

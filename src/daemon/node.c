@@ -265,6 +265,8 @@ int xp_daemon_open(const xp_node_config *cfg, xp_daemon **out, xp_error *err)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned workers = n->cfg.workers ? n->cfg.workers : cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
     int rc = xp_pool_start(workers, n->cfg.queue_len ? n->cfg.queue_len : 1, &n->pool, err);
+    if (!rc && !(n->xcache = xp_xcache_new()))
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
     if (!rc && n->cfg.rate && !(n->limit = xp_ratelimit_new(n->cfg.rate, n->cfg.burst)))
         rc = xp_error_set(err, XP_ENOMEM, "out of memory");
     if (!rc)
@@ -298,6 +300,7 @@ void xp_daemon_close(xp_daemon *n)
     xp_wipe(n->priv, sizeof n->priv);
     free(n->deployment_path);
     json_decref(n->xtal_index);
+    xp_xcache_free(n->xcache);
     xp_model_cache_clear(&n->models);
     if (n->store)
         xp_store_close(n->store);

@@ -40,6 +40,7 @@ struct xp_daemon {
     xp_deployment dep;
     struct MHD_Daemon *mhd;
     json_t *xtal_index; /* the explorer's structure files by symhash (handlers_explorer.c) */
+    struct xp_xcache *xcache; /* the explorer's chain connection and answers (explorer_cache.c) */
 };
 
 /* ---- the query of a request, copied (a request given whole, a heavy request's job) ---- */
@@ -138,6 +139,34 @@ void xp_h_static(xp_hctx *c, xp_http_answer *a);
 void xp_h_structure(xp_hctx *c, xp_http_answer *a);
 void xp_h_consistency(xp_hctx *c, xp_http_answer *a);
 void xp_h_verify(xp_hctx *c, xp_http_answer *a);
+/* ---- the explorer's chain reads (explorer_cache.c): one kept connection, answers cached by
+ * the chain's latest block, at most XP_XCACHE_ENTRIES of them and XP_XCACHE_BYTES of JSON ---- */
+#define XP_XCACHE_ENTRIES 16
+#define XP_XCACHE_BYTES (8u << 20)
+typedef struct xp_xcache xp_xcache;
+xp_xcache *xp_xcache_new(void); /* NULL when out of memory */
+void xp_xcache_free(xp_xcache *x);
+/* Answers served from the cache and read from the chain since the start. */
+void xp_xcache_counts(xp_xcache *x, uint64_t *hits, uint64_t *misses);
+/* A request's use of the chain: the connection it reads through (the kept one, lent, or its
+ * own while the kept one is lent) and the latest block it saw. */
+typedef struct xp_xcache_use {
+    xp_chain *ch; /* NULL: none held */
+    xp_chain own;
+    int kept;
+    uint64_t block;
+} xp_xcache_use;
+/* Checks the query (known keys) and the deployment, then reads the latest block (u->block): 1
+ * with an answer (400, 409, 502) when it cannot; 0 with *hit (a copy of the answer cached for
+ * key at that block, owned by the caller; u holds nothing), or 0 with *hit NULL and u->ch, the
+ * connection to read the chain through, held until xp_xcache_end. */
+int xp_xcache_begin(xp_hctx *c, const char *const *known, const char *key, json_t **hit,
+                    xp_xcache_use *u, xp_http_answer *a);
+/* After a miss: gives u's connection back (failed: the chain did not answer, it is closed and
+ * opened again by a later request) and keeps a copy of v (borrowed; NULL: nothing) as key's
+ * answer at u's block. */
+void xp_xcache_end(xp_daemon *n, xp_xcache_use *u, const char *key, const json_t *v, int failed);
+
 /* handlers_explorer_chain.c: the rounds as the chain holds them */
 void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a);
 void xp_h_chain_round(xp_hctx *c, xp_http_answer *a);
