@@ -17,12 +17,21 @@ if [ "$(id -u)" != 0 ]; then
   exec sudo -E bash "$0" "$@"
 fi
 missing=()
-for p in dpkg-dev systemd adduser groff-base; do
+for p in dpkg-dev adduser groff-base systemd; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # systemd (for systemd-analyze) last and on its own: a container that cannot take it still
+  # checks everything else, and says the unit's check was skipped
+  rest=("${missing[@]/systemd}")
+  read -r -a rest <<< "${rest[*]:-}"
+  [ "${#rest[@]}" -eq 0 ] ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${rest[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" systemd "* ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null 2>&1 ||
+      echo "package-test: systemd could not be installed on this machine"
+  fi
 fi
 
 start=$(date +%s)
@@ -72,7 +81,11 @@ ldconfig -p | grep -q 'libxtalproof.so.1 ' && pkg-config --modversion xtalproof 
 [ "$(stat -c '%U %a' /var/lib/xtalproof)" = "xtalproof 700" ] && ok "/var/lib/xtalproof owned by xtalproof, 0700" || die "state dir $(stat -c '%U %a' /var/lib/xtalproof)"
 
 U=/lib/systemd/system/xtalproof-node.service
-systemd-analyze verify "$U" > va.txt 2>&1 && ! grep -v 'Cannot add dependency job\|Failed to connect\|proc\|/sys' va.txt | grep -q . && ok "systemd-analyze verify: clean" || die "systemd-analyze: $(cat va.txt)"
+if command -v systemd-analyze >/dev/null; then
+  systemd-analyze verify "$U" > va.txt 2>&1 && ! grep -v 'Cannot add dependency job\|Failed to connect\|proc\|/sys' va.txt | grep -q . && ok "systemd-analyze verify: clean" || die "systemd-analyze: $(cat va.txt)"
+else
+  echo "SKIP systemd-analyze verify: no systemd-analyze on this machine"
+fi
 exec_start=$(sed -n 's/^ExecStart=//p' "$U")
 user=$(sed -n 's/^User=//p' "$U")
 envline=$(sed -n 's/^Environment=//p' "$U")
