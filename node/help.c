@@ -77,13 +77,16 @@ void xp_help_usage(void *fp)
           f);
 }
 
-/* Writes text wrapped at `width` columns, each line indented by `indent` spaces. */
-static void wrap(FILE *f, const char *text, int indent, int width)
+/* Writes text wrapped at `width` columns, each line indented by `indent` spaces; with
+ * `started`, the first line's indent is already on the line (an option's text beside it). */
+static void wrap(FILE *f, const char *text, int indent, int width, int started)
 {
     const char *p = text;
     while (*p) {
         int col = indent;
-        fprintf(f, "%*s", indent, "");
+        if (!started)
+            fprintf(f, "%*s", indent, "");
+        started = 0;
         int first = 1;
         while (*p && *p != '\n') {
             const char *w = p;
@@ -108,10 +111,10 @@ static void wrap(FILE *f, const char *text, int indent, int width)
 static void print_entry(FILE *f, const xp_help *h)
 {
     fprintf(f, "usage: xtalproof %s\n\n", h->synopsis);
-    wrap(f, h->summary, 0, 96);
+    wrap(f, h->summary, 0, 96, 0);
     if (h->about) {
         fputc('\n', f);
-        wrap(f, h->about, 0, 96);
+        wrap(f, h->about, 0, 96, 0);
     }
     if (h->opts[0].name) {
         fputs("\noptions:\n", f);
@@ -119,38 +122,16 @@ static void print_entry(FILE *f, const xp_help *h)
             char left[64];
             snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-            if (strlen(left) <= 24) {
+            /* the text beside the option when it fits there, else under it */
+            if (strlen(left) <= 24)
                 fprintf(f, "  %-24s  ", left);
-                /* the text's first line beside the option, the rest under it */
-                char buf[512];
-                snprintf(buf, sizeof buf, "%s", o->text);
-                const char *p = buf;
-                int col = 28;
-                int first = 1;
-                while (*p) {
-                    const char *w = strchr(p, ' ');
-                    int len = w ? (int)(w - p) : (int)strlen(p);
-                    if (!first && col + 1 + len > 96) {
-                        fprintf(f, "\n%28s", "");
-                        col = 28;
-                        first = 1;
-                    }
-                    fprintf(f, "%s%.*s", first ? "" : " ", len, p);
-                    col += len + !first;
-                    first = 0;
-                    p += len;
-                    while (*p == ' ')
-                        p++;
-                }
-                fputc('\n', f);
-            } else {
+            else
                 fprintf(f, "  %s\n", left);
-                wrap(f, o->text, 28, 96);
-            }
+            wrap(f, o->text, 28, 96, strlen(left) <= 24);
         }
     }
     fputs("\nexample:\n", f);
-    wrap(f, h->example, 2, 400);
+    wrap(f, h->example, 2, 400, 0);
 }
 
 /* The entries whose command starts with the words given (a group: "round", "bench"). */

@@ -19,7 +19,8 @@ for cc in $compilers; do
     else
       result=FAILED; status=1
     fi
-    warnings=$(grep -c 'warning:' "$log")
+    # with -Werror a warning is printed as "error: ... [-Werror=...]": count both spellings
+    warnings=$(grep -c -E 'warning:|\[-Werror' "$log")
     echo "build-matrix: $cc $bt: $result, $warnings warnings, $(( $(date +%s) - start )) s (log $log)"
   done
 done

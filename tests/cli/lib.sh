@@ -9,6 +9,16 @@ expect() {
   if [ "$got" = "$want" ]; then ok "$name (exit $got)"; else bad "$name: exit $got, wanted $want; out: $(cat "$T/out"); err: $(cat "$T/err")"; fi
 }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; }
+# The chain tests' preconditions: anvil from the bootstrap's npm tools under SRC, and a free
+# loopback port (into PORT); without them the test fails at once, saying what is missing.
+need_anvil() {
+  [ -x "$1/testnet/node_modules/.bin/anvil" ] && return 0
+  echo "no anvil in $1/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
+}
+need_port() {
+  PORT=$(free_port) && return 0
+  echo "no free port found"; echo "0 passed, 1 failed"; exit 1
+}
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free-port.sh"
 # The HTTP API tests (curl, jq):
 # req NAME WANT_STATUS CURL_ARGS...: the answer's body in $T/body, its status checked

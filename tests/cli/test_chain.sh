@@ -12,10 +12,8 @@ S=$2/data/cgcnn/sample-cifs
 SRC=$3
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
-  echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
-fi
-PORT=$(free_port) || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
+need_anvil "$SRC"
+need_port
 export XTALPROOF_HOME=$T/home XTALPROOF_TESTNET=$SRC/testnet XTALPROOF_CONTRACTS=$SRC/contracts
 trap '"$XP" devnet down >/dev/null 2>&1; rm -rf "$T"' EXIT
 URL=http://127.0.0.1:$PORT

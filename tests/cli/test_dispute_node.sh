@@ -16,9 +16,7 @@ S=$2/data/cgcnn/sample-cifs
 SRC=$3
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
-  echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
-fi
+need_anvil "$SRC"
 . "$(dirname "$0")/dispute_lib.sh"
 NODE_PID=
 trap '[ -n "$NODE_PID" ] && kill -KILL "$NODE_PID" 2>/dev/null; "$XP" devnet down >/dev/null 2>&1; rm -rf "$T"' EXIT

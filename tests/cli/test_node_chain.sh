@@ -23,9 +23,7 @@ T=$(mktemp -d)
 KILLS=${XP_NODE_CHAIN_KILLS:-20} FAULT=${XP_NODE_CHAIN_FAULT_PCT:-50}
 NB=${XP_NODE_CHAIN_BATCHES:-4} BS=${XP_NODE_CHAIN_BATCH_SIZE:-50} TOTAL=$((NB * BS))
 command -v jq >/dev/null && command -v curl >/dev/null || { echo "jq and curl are needed"; echo "0 passed, 1 failed"; exit 1; }
-if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
-  echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
-fi
+need_anvil "$SRC"
 export XTALPROOF_HOME=$T/home XTALPROOF_CONTRACTS=$SRC/contracts
 export ANVIL_DIR=$T/anvil ANVIL_STATE=$T/anvil/state.json
 NODE_PID= PROXY_PID= SUB_PID=

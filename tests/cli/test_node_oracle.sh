@@ -16,9 +16,7 @@ XP=$1 SRC=$2 SHARED=$3
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null && command -v curl >/dev/null || { echo "jq and curl are needed"; echo "0 passed, 1 failed"; exit 1; }
-if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
-  echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
-fi
+need_anvil "$SRC"
 export XTALPROOF_CONTRACTS=$SRC/contracts ANVIL_DIR=$T/anvil
 PIDS=()
 cleanup() {

@@ -12,10 +12,8 @@ SHARED=$2
 SRC=$3
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
-if [ ! -x "$SRC/testnet/node_modules/.bin/anvil" ]; then
-  echo "no anvil in $SRC/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
-fi
-PORT=$(free_port) || { echo "no free port found"; echo "0 passed, 1 failed"; exit 1; }
+need_anvil "$SRC"
+need_port
 untracked() { git -C "$SRC" status --porcelain --untracked-files=all 2>/dev/null | grep '^??' | sort; }
 
 # run_page PAGE HEADING: its shell blocks from HEADING to the next "## ", in one shell
