@@ -55,7 +55,11 @@ def run_xtalproof(xp, root, files):
         for line in proc.stdout.splitlines():
             if not line.strip():
                 continue
-            obj = json.loads(line)
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                sys.exit(f"cif corpus: xtalproof hash on {source}/ printed a line that is not JSON "
+                         f"({exc}): {line[:300]}")
             name = os.path.normpath(obj.get("file", ""))
             if name not in results:
                 sys.exit(f"cif corpus: xtalproof printed a line for an unknown file: {line[:300]}")
@@ -68,15 +72,18 @@ def read_exceptions(path):
     out = {}
     if not os.path.exists(path):
         return out
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) != 3 or not all(p.strip() for p in parts):
-                sys.exit(f"{path}:{n}: expected FILE<TAB>CLASS<TAB>REASON, got: {line[:200]}")
-            out[os.path.normpath(parts[0])] = (parts[1].strip(), parts[2].strip())
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"{path}: cannot be read ({exc})")
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not all(p.strip() for p in parts):
+            sys.exit(f"{path}:{n}: expected FILE<TAB>CLASS<TAB>REASON, got: {line[:200]}")
+        out[os.path.normpath(parts[0])] = (parts[1].strip(), parts[2].strip())
     return out
 
 
@@ -200,8 +207,12 @@ def check_file(rel, exp, lines):
 
 def check_corpus(xp, root):
     """every file's outcome: {file: (outcome, diffs)} and the figures for the summary"""
-    with open(os.path.join(root, "expected.json"), encoding="utf-8") as f:
-        expected = json.load(f)["files"]
+    path = os.path.join(root, "expected.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            expected = json.load(f)["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        sys.exit(f"{path}: not the expected values of a corpus ({type(exc).__name__}: {exc})")
     files = corpus_files(root)
     missing = sorted(set(files) ^ set(expected))
     if missing:
