@@ -34,7 +34,6 @@ CLASSES = {
     "reader-refuses": "the reader refuses a file pymatgen reads, for another reason",
     "structure-count": "not the same number of structures as pymatgen",
     "block-name": "a structure reported under another block name",
-    "block-error": "one block refused while others are read",
     "formula": "another formula than pymatgen's",
     "atom-count": "another atom count than pymatgen's for an ordered structure",
     "pymatgen-bug": "pymatgen's value is wrong; xtalproof's is right (the reason says why)",
