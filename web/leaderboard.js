@@ -91,11 +91,15 @@ function propertySection(prop, points) {
   return s;
 }
 
-// Each model's training datasets and the royalties the settlements paid to their owners.
+// Each model's training datasets and the royalties the settlements paid to their owners, and what
+// its model card says it predicts: a DFT-level model scored against measurements is read with that.
 async function royalties() {
   const [m, d] = await Promise.all([api('/v1/chain/models'), api('/v1/chain/datasets')]);
   const name = (id) => (d.names[id] ? `${d.names[id]} (dataset ${id})` : `dataset ${id}`);
+  const card = (x, k) => (x.card ? x.card[k] : 'no model card on this node');
   return el('section', { 'aria-label': 'royalties' }, el('h2', {}, 'Training data and royalties'),
+    table('What each model was trained on (its model card)', ['model', 'training data', 'level of theory', 'known bias'],
+      m.models.map((x) => [x.name, card(x, 'trainingData'), card(x, 'levelOfTheory'), card(x, 'knownBias')])),
     table('Royalties paid to the training datasets of each model', ['model', 'training datasets', 'royalties paid'],
       m.models.map((x) => [x.name, x.trainingDatasets.map(name).join(', ') || 'none', wei(x.royalties)])));
 }

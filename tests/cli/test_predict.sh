@@ -76,7 +76,9 @@ printf 'not a structure\n' > bad.vasp
 expect "predict with a bad file" 1 "$XP" predict --model band-gap --json "$C/sample-cifs/1000041.cif" bad.vasp "$C/sample-cifs/1000050.cif"
 [ "$(wc -l < "$T/out")" = 3 ] && [ "$(sed -n 2p "$T/out" | jq -r .error | wc -c)" -gt 5 ] && [ "$(sed -n 3p "$T/out" | jq -r .model)" = band-gap ] && ok "error line in place" || bad "errors: $(cat "$T/out")"
 expect "predict text" 0 "$XP" predict --model band-gap "$C/sample-cifs/1000041.cif"
-grep -q ' eV  .*1000041.cif  0x[0-9a-f]\{64\}$' "$T/out" && ok "text line" || bad "text: $(cat "$T/out")"
+sed -n 1p "$T/out" | grep -q '^value  *unit  *traceRoot  *file$' &&
+  sed -n 2p "$T/out" | grep -q '^[0-9.-]* *eV  *0x[0-9a-f]\{64\}  .*1000041.cif$' && ok "text: a header row, then the line" || bad "text: $(cat "$T/out")"
+grep -q '^xtalproof: band-gap: .*DFT (PBE).*underestimate' "$T/err" && ok "the model card's note on standard error" || bad "note: $(cat "$T/err")"
 expect "unknown model" 1 "$XP" predict --model no-such-model "$C/sample-cifs/1000041.cif"
 expect "no --model" 2 "$XP" predict "$C/sample-cifs/1000041.cif"
 expect "bad --device" 2 "$XP" predict --model band-gap --device tpu "$C/sample-cifs/1000041.cif"
