@@ -98,6 +98,7 @@ static int cmd_show(xp_store *s, const char *hex, xp_error *err)
 static int cmd_import(xp_store *s, const char **pos, int npos, xp_error *err)
 {
     static const char *const what[] = {"", "added", "unchanged", "upgraded"};
+    printf("%-66s  %-9s  %s\n", "hash", "status", "file");
     for (int i = 0; i < npos; i++) {
         char *text, h[67];
         size_t len;
@@ -110,7 +111,7 @@ static int cmd_import(xp_store *s, const char **pos, int npos, xp_error *err)
         }
         if (rc)
             return xp_error_prefix(err, rc, "%s", pos[i]);
-        printf("%s %s %s\n", xp_hex_encode(hash, 32, h, 1), what[st], pos[i]);
+        printf("%s  %-9s  %s\n", xp_hex_encode(hash, 32, h, 1), what[st], pos[i]);
     }
     return XP_OK;
 }
