@@ -2,7 +2,7 @@
 // targets (measured by the oracle) and by their hit rate within the round's tolerance, with a
 // parity plot (predicted against measured) per model. A reveal that lost a dispute was shown not
 // to be the model's output: it is plotted (as a cross) but counted for no one.
-import { afterPaint, api, el, frame, q16, showError, status, table, wei } from './app.js';
+import { afterPaint, api, el, frame, plural, q16, showError, status, table, wei } from './app.js';
 
 frame('Leaderboard');
 const main = document.getElementById('main');
@@ -76,7 +76,7 @@ function parity(model, points) {
     }
     svg.append(g);
   }
-  return el('figure', {}, svg, el('figcaption', {}, `${model}: ${points.length} revealed predictions (crosses: shown false in a dispute)`));
+  return el('figure', {}, svg, el('figcaption', {}, `${model}: ${plural(points.length, 'revealed prediction', 'revealed predictions')} (crosses: shown false in a dispute)`));
 }
 
 function propertySection(prop, points) {
