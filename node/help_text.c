@@ -57,7 +57,8 @@ const xp_help xp_help_table[] = {
      "symhash and protohash of each structure",
      "Reads CIF and POSCAR files (directories recursively) and prints, for each structure, its "
      "symhash (same crystal: same hash whatever its cell, origin or atom order), protohash "
-     "(same prototype), space group and formula. Exit 1 when a file cannot be read.",
+     "(same prototype), space group and formula (electropositive first: NaCl, BaTiO3), under a "
+     "header row. Exit 1 when a file cannot be read.",
      (const xp_help_opt[]){O_JSON,
                            {"symprec", "X", "symmetry tolerance in Å (default 1e-3)"},
                            {"angle-tolerance", "D|none", "angle tolerance in degrees (default 2)"},
@@ -219,7 +220,10 @@ const xp_help xp_help_table[] = {
      "xtalproof trace open rec.json --structure NaCl.cif --step edge --layer 1 --atom 0 --k 3"},
     {"predictions list", G_PRED, "predictions list [--symhash H] [--model NAME] [--limit N] "
      "[--json]",
-     "the prediction records kept in the store", "`xtalproof predictions` alone lists them too.",
+     "the prediction records kept in the store",
+     "`xtalproof predictions` alone lists them too. Text has a header row (hash, symhash, model, "
+     "value, round, target, predictor, revealed); a record outside a round shows - for its round "
+     "and target.",
      (const xp_help_opt[]){{"symhash", "H", "only this structure's"},
                            {"model", "NAME", "only this model's"},
                            {"limit", "N", "at most N records (default: all)"}, O_JSON, END},
