@@ -119,12 +119,11 @@ int xp_cmd_models(int argc, char **argv)
                     fprintf(stderr, "xtalproof: %s\n", m->card_problem);
                 if (json) {
                     json_t *card = m->card ? json_loads(m->card, 0, NULL) : NULL;
-                    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "name",
-                                          m->name, "property", m->property, "unit", m->unit,
-                                          "modelHash", hex, "weightsRoot", wr, "arch",
-                                          m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file",
-                                          path, "bytes", (json_int_t)m->file_size, "card",
-                                          card ? card : json_null());
+                    json_t *j = json_pack(
+                        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "name", m->name,
+                        "property", m->property, "unit", m->unit, "modelHash", hex, "weightsRoot",
+                        wr, "arch", m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file", path,
+                        "bytes", (json_int_t)m->file_size, "card", card ? card : json_null());
                     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                     if (s)
                         printf("%s\n", s);

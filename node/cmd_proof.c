@@ -143,8 +143,8 @@ int xp_cmd_verify_proof(int argc, char **argv)
     char sym[67], root[67];
     printf("valid: record %llu of dataset %s version %u (%llu %s), root %s, symhash %s%s\n",
            (unsigned long long)doc.index, doc.dataset, doc.version, (unsigned long long)doc.size,
-           xp_cli_plural(doc.size, "record", "records"),
-           xp_hex_encode(doc.root, 32, root, 1), xp_hex_encode(rec.symhash, 32, sym, 1),
+           xp_cli_plural(doc.size, "record", "records"), xp_hex_encode(doc.root, 32, root, 1),
+           xp_hex_encode(rec.symhash, 32, sym, 1),
            same_bytes == 1   ? "; the structure file is the registered one, byte for byte"
            : same_bytes == 2 ? "; the structure file is the registered one, byte for byte, and "
                                "the leaf holds an earlier version's symhash (xtalproof dataset "

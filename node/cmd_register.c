@@ -145,8 +145,8 @@ static int register_file(void *ctx, const char *file, xp_error *err)
 
 int xp_cmd_register(int argc, char **argv)
 {
-    xp_opt o[] = {{"dataset", 0, 0}, {"parent", 0, 0}, {"meta", 0, 0}, {"json", 1, 0},
-                  {"quiet", 1, 0}};
+    xp_opt o[] = {
+        {"dataset", 0, 0}, {"parent", 0, 0}, {"meta", 0, 0}, {"json", 1, 0}, {"quiet", 1, 0}};
     const char *pos[4096];
     int npos;
     if (xp_cli_parse("register", argc, argv, o, 5, pos, 4096, &npos))
@@ -181,7 +181,8 @@ int xp_cmd_register(int argc, char **argv)
         if ((rc = xp_walk(pos[i], register_file, g, &err)))
             goto fail;
     if (g->progress)
-        fprintf(stderr, "\rregister: %zu %s\n", g->nfiles, xp_cli_plural(g->nfiles, "file", "files"));
+        fprintf(stderr, "\rregister: %zu %s\n", g->nfiles,
+                xp_cli_plural(g->nfiles, "file", "files"));
     xp_version v;
     int cut;
     if ((rc = xp_registrar_finish(g->rg, 1, (uint64_t)time(NULL), &v, &cut, &err)))

@@ -22,11 +22,15 @@ static int card_check(json_t *card, const xp_model *m, const char *path, xp_erro
     const char *mh = json_string_value(json_object_get(card, "modelHash"));
     json_t *v = json_object_get(card, "cardVersion");
     if (!json_is_object(card) || !json_is_integer(v) || json_integer_value(v) != 1)
-        return xp_error_set(err, XP_EINVAL, "%s: not a model card of version 1 (a JSON object "
-                            "with \"cardVersion\": 1)", path);
+        return xp_error_set(err, XP_EINVAL,
+                            "%s: not a model card of version 1 (a JSON object "
+                            "with \"cardVersion\": 1)",
+                            path);
     if (!mh || strcmp(mh, want))
-        return xp_error_set(err, XP_EINVAL, "%s describes modelHash %s, not this file's %s: the "
-                            "card is left out", path, mh ? mh : "(none)", want);
+        return xp_error_set(err, XP_EINVAL,
+                            "%s describes modelHash %s, not this file's %s: the "
+                            "card is left out",
+                            path, mh ? mh : "(none)", want);
     for (size_t i = 0; i < sizeof CARD_FIELDS / sizeof CARD_FIELDS[0]; i++) {
         const char *s = json_string_value(json_object_get(card, CARD_FIELDS[i]));
         if (!s || !*s || strchr(s, '\n'))

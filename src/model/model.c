@@ -218,7 +218,7 @@ int xp_model_load(const char *path, xp_model **out, xp_error *err)
     if (!rc) {
         xp_error cerr = {0};
         if (xp_model_card_load(*out, path, &cerr))
-            snprintf((*out)->card_problem, sizeof (*out)->card_problem, "%s", cerr.msg);
+            snprintf((*out)->card_problem, sizeof(*out)->card_problem, "%s", cerr.msg);
     }
     return rc;
 }
