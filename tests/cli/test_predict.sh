@@ -23,6 +23,32 @@ for m in band-gap formation-energy-per-atom; do
 done
 [ "$(jq -r 'select(.name=="band-gap") | .unit' "$T/out")" = eV ] && ok "band-gap in eV" || bad "unit"
 
+# model cards: each shipped model has one naming its file's modelHash; the text lists a header
+# row and each card's note; a card for another file, a broken one or a FIFO is left out, named
+for m in band-gap formation-energy-per-atom; do
+  [ "$(jq -r "select(.name==\"$m\") | .card.modelHash == .modelHash and .card.cardVersion == 1" "$T/out")" = true ] &&
+    ok "$m: its card, for this file" || bad "$m card: $(jq -c "select(.name==\"$m\") | .card" "$T/out")"
+done
+jq -r 'select(.name=="band-gap") | .card.levelOfTheory, .card.knownBias' "$T/out" | grep -q 'PBE' &&
+  ok "band-gap's card: a DFT (PBE) level of theory" || bad "band-gap card: $(jq -c .card "$T/out")"
+expect "models, text" 0 "$XP" models --dir "$SRC/models"
+head -1 "$T/out" | grep -q '^name  *property  *unit  *modelHash  *weightsRoot$' && sed -n 3p "$T/out" | grep -q '^  predicts DFT (PBE) band gaps' &&
+  ok "models text: a header row, each model's card note under it" || bad "models text: $(cat "$T/out")"
+mkdir -p cards && cp "$SRC/models/band-gap.xpm" cards/
+jq '.modelHash = "0x\("00" * 32)"' "$SRC/models/band-gap.card.json" > cards/band-gap.card.json
+expect "models with a card for another file" 0 "$XP" models --json --dir cards
+grep -q 'cards/band-gap.card.json describes modelHash 0x0000.*, not this file.s 0x41f1.*: the card is left out' "$T/err" &&
+  [ "$(jq -r .card "$T/out")" = null ] && ok "  left out, named" || bad "  other card: $(cat "$T/err" "$T/out")"
+printf '{"cardVersion": 1,\n' > cards/band-gap.card.json
+expect "models with a broken card" 0 "$XP" models --json --dir cards
+grep -q 'cards/band-gap.card.json:2: ' "$T/err" && ok "  its file and line named" || bad "  broken card: $(cat "$T/err")"
+rm cards/band-gap.card.json && mkfifo cards/band-gap.card.json
+expect "models with a FIFO for a card" 0 timeout 10 "$XP" models --json --dir cards
+grep -q 'band-gap.card.json' "$T/err" && ok "  refused without a wait" || bad "  FIFO card: $(cat "$T/err")"
+rm cards/band-gap.card.json
+expect "models without a card" 0 "$XP" models --dir cards
+grep -q '^  no model card' "$T/out" && ok "  says so" || bad "  no card: $(cat "$T/out")"
+
 # model import: the same bytes as the shipped file; no overwrite without --force
 mkdir -p models
 expect "model import" 0 "$XP" model import --from "$C/models/formation-energy-per-atom"
