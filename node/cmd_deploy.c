@@ -39,6 +39,15 @@ void xp_cli_print_json(json_t *o)
     json_decref(o);
 }
 
+void xp_cli_print_doc(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
 char *xp_cli_tree_dir(const char *env, const char *name, const char *probe)
 {
     char exe[4096], cand[4][4200];

@@ -144,7 +144,8 @@ int xp_chain_anchor(xp_chain *c, const xp_dataset *d, const char *uri, uint64_t 
 int xp_short_name(const char *name, uint8_t out[32], xp_error *err);
 /* Decimal text to Q16.16: the nearest integer to value · 65536 (ties away from zero). */
 int xp_q16_parse(const char *text, int64_t *q, xp_error *err);
-/* Q16.16 to decimal text with 6 decimals. */
+/* Q16.16 to the shortest decimal text that xp_q16_parse reads back as the same value (at most
+ * 5 decimals: 73400 is "1.12", 32768 "0.5", 65536 "1"). */
 void xp_q16_format(int64_t q, char out[40]);
 
 /* ---- beamtime reports and oracle signatures ------------------------------------------ */

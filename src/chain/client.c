@@ -515,6 +515,13 @@ int xp_q16_parse(const char *text, int64_t *q, xp_error *err)
 
 void xp_q16_format(int64_t q, char out[40])
 {
+    /* the fewest decimals that xp_q16_parse reads back as q: 1.12 eV is 73400/65536, printed
+       1.12, not 1.119995; five always suffice (a step of 1/65536 is wider than 1e-5) */
+    for (int digits = 0; digits < 6; digits++) {
+        snprintf(out, 40, "%.*f", digits, (double)q / 65536.0);
+        if ((int64_t)llround(strtod(out, NULL) * 65536.0) == q)
+            return;
+    }
     snprintf(out, 40, "%.6f", (double)q / 65536.0);
 }
 

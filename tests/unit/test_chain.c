@@ -58,6 +58,22 @@ static void q16_and_names(void **state)
     assert_int_equal(q, -163840);
     assert_int_equal(xp_q16_parse("0.02", &q, &err), 0);
     assert_int_equal(q, 1311);
+    /* printed with the fewest decimals that read back the same: 73400/65536 = 1.1199951...,
+       whose nearest 2-decimal number 1.12 is 73400 again; 1311/65536 = 0.020004... is 0.02;
+       1/65536 = 0.0000152... needs 5 decimals (0.00002 is 1.31 -> 1) */
+    char txt[40];
+    xp_q16_format(73400, txt);
+    assert_string_equal(txt, "1.12");
+    xp_q16_format(1311, txt);
+    assert_string_equal(txt, "0.02");
+    xp_q16_format(-163840, txt);
+    assert_string_equal(txt, "-2.5");
+    xp_q16_format(65536 * 3, txt);
+    assert_string_equal(txt, "3");
+    xp_q16_format(1, txt);
+    assert_string_equal(txt, "0.00002");
+    xp_q16_format(32768 + 1, txt);
+    assert_string_equal(txt, "0.50002");
     assert_int_not_equal(xp_q16_parse("0x10", &q, &err), 0);
     assert_int_not_equal(xp_q16_parse("nan", &q, &err), 0);
     assert_int_not_equal(xp_q16_parse("1e300", &q, &err), 0);
