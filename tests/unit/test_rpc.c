@@ -247,12 +247,27 @@ static void refused(void **state)
     assert_int_not_equal(xp_rpc_new(&o, &r, &err), 0);
 }
 
+/* Retry-After as delay-seconds and as an HTTP date (RFC 9110 10.2.3; the date is RFC 9110's
+ * own example, 1999-12-31T23:59:59Z = 946684799 s after the epoch, one second before
+ * 2000-01-01, 10957 days × 86400 s) */
+static void retry_after(void **state)
+{
+    (void)state;
+    assert_int_equal(xp_rpc_retry_after_ms("120", 0), 120000);
+    assert_int_equal(xp_rpc_retry_after_ms(" 0\r\n", 0), 0);
+    assert_int_equal(xp_rpc_retry_after_ms("Fri, 31 Dec 1999 23:59:59 GMT", 946684789LL), 10000);
+    assert_int_equal(xp_rpc_retry_after_ms("Fri, 31 Dec 1999 23:59:59 GMT\r\n", 946684800LL), 0);
+    assert_int_equal(xp_rpc_retry_after_ms("12x", 0), -1);
+    assert_int_equal(xp_rpc_retry_after_ms("soon", 0), -1);
+    assert_int_equal(xp_rpc_retry_after_ms("99999999", 0), 86400000L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retries), cmocka_unit_test(gives_up), cmocka_unit_test(revert),
         cmocka_unit_test(batch),   cmocka_unit_test(refused),
-        cmocka_unit_test(nul_in_message),
+        cmocka_unit_test(nul_in_message), cmocka_unit_test(retry_after),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
