@@ -87,10 +87,12 @@ const xp_rpc_opts *xp_rpc_options(const xp_rpc *rpc)
 
 int xp_rpc_logs_refusal(const xp_rpc_error *e)
 {
-    /* what providers say (Infura, Alchemy, QuickNode, geth, erigon, reth, public nodes) */
-    static const char *const words[] = {"block range", "range too", "range is too", "max range",
-                                        "more than",   "too many",  "results",      "response size",
-                                        "limit exceeded", "exceed", "query timeout"};
+    /* what providers say (Infura, Alchemy, QuickNode, geth, erigon, reth, public nodes); a
+     * message about the rate ("request rate limited", "too many requests") is not one */
+    static const char *const words[] = {"block range",  "range too",     "range is too",
+                                        "max range",    "more than",     "results",
+                                        "too many logs", "response size", "exceeds max",
+                                        "query timeout", "query timed out", "blocks range", "limited to"};
     if (!e->present)
         return 0;
     char m[sizeof e->message];
@@ -98,6 +100,9 @@ int xp_rpc_logs_refusal(const xp_rpc_error *e)
     for (i = 0; e->message[i] && i + 1 < sizeof m; i++)
         m[i] = (char)tolower((unsigned char)e->message[i]);
     m[i] = '\0';
+    if (strstr(m, "rate limit") || strstr(m, "rate-limit") || strstr(m, "ratelimit") ||
+        strstr(m, "too many requests") || strstr(m, "request count"))
+        return 0;
     for (i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strstr(m, words[i]))
             return 1;
@@ -346,6 +351,7 @@ static int exchange(xp_rpc *r, const char *what, const char *req, parse_fn fn, v
 
 typedef struct one_ctx {
     long long id;
+    const char *method;
     json_t *result;
 } one_ctx;
 
@@ -355,7 +361,8 @@ static int parse_single(xp_rpc *r, const body *b, void *ctx, xp_error *err)
     if (!b->p)
         return xp_error_set(err, XP_EIO, "empty answer");
     int rc = xp_rpc_parse_response(b->p, b->len, c->id, &c->result, &r->last, err);
-    if (rc == XP_ERPC && r->last.code == -32005 && !xp_rpc_logs_refusal(&r->last))
+    if (rc == XP_ERPC && r->last.code == -32005 &&
+        !(!strcmp(c->method, "eth_getLogs") && xp_rpc_logs_refusal(&r->last)))
         return 1; /* rate limited: try again (a refused log query is the pager's to split) */
     return rc;
 }
@@ -364,7 +371,7 @@ int xp_rpc_call(xp_rpc *r, const char *method, json_t *params, json_t **result, 
 {
     free(r->last.data);
     memset(&r->last, 0, sizeof r->last);
-    one_ctx c = {r->next_id++, NULL};
+    one_ctx c = {r->next_id++, method, NULL};
     json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)c.id,
                             "method", method, "params", params ? params : json_array());
     char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;

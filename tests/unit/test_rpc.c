@@ -262,12 +262,38 @@ static void retry_after(void **state)
     assert_int_equal(xp_rpc_retry_after_ms("99999999", 0), 86400000L);
 }
 
+/* The refusals of log queries providers document, and rate limiting that is not one */
+static void logs_refusal(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "query returned more than 10000 results. Try with this block range [0x1, 0x2].",
+        "exceeds max block range 1000", "block range too large",
+        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
+        "range and no limit on the response size",
+        "eth_getLogs and eth_newFilter are limited to a 10,000 blocks range"};
+    static const char *const other[] = {"daily request count exceeded, request rate limited",
+                                        "Too Many Requests", "execution reverted",
+                                        "header not found"};
+    xp_rpc_error e = {0};
+    e.present = 1;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(e.message, sizeof e.message, "%s", refused[i]);
+        assert_true(xp_rpc_logs_refusal(&e));
+    }
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        snprintf(e.message, sizeof e.message, "%s", other[i]);
+        assert_false(xp_rpc_logs_refusal(&e));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retries), cmocka_unit_test(gives_up), cmocka_unit_test(revert),
         cmocka_unit_test(batch),   cmocka_unit_test(refused),
         cmocka_unit_test(nul_in_message), cmocka_unit_test(retry_after),
+        cmocka_unit_test(logs_refusal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
