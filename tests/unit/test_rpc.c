@@ -269,8 +269,8 @@ static void logs_refusal(void **state)
     static const char *const refused[] = {
         "query returned more than 10000 results. Try with this block range [0x1, 0x2].",
         "exceeds max block range 1000", "block range too large",
-        "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
-        "range and no limit on the response size",
+        ("Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
+         "range and no limit on the response size"),
         "eth_getLogs and eth_newFilter are limited to a 10,000 blocks range"};
     static const char *const other[] = {"daily request count exceeded, request rate limited",
                                         "Too Many Requests", "execution reverted",
