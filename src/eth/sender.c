@@ -256,7 +256,9 @@ static int broadcast(xp_sender *s, const json_t *rec, xp_error *err)
     if (rc == XP_ERPC) {
         const char *m = xp_rpc_last_error(s->rpc)->message;
         if (contains_ci(m, "already known") || contains_ci(m, "known transaction") ||
-            contains_ci(m, "already imported") || contains_ci(m, "already exists"))
+            contains_ci(m, "already imported") || contains_ci(m, "already exists") ||
+            contains_ci(m, "alreadyknown") || contains_ci(m, "already in the pool") ||
+            contains_ci(m, "already in mempool"))
             return B_OK;
         if (contains_ci(m, "nonce too low") || contains_ci(m, "nonce is too low") ||
             contains_ci(m, "oldnonce"))
