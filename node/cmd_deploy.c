@@ -313,6 +313,11 @@ int xp_cmd_deploy(int argc, char **argv)
     if (!rc)
         rc = find_disputes(&c, dir, &err);
     json_decref(members);
+    xp_deployment was; /* the optional keys a file there had ("l2", "logsRange") are kept */
+    if (!rc && xp_deployment_load(out, &was, NULL) == 0 && was.chain_id == c.d.chain_id) {
+        c.d.l2_op_stack = was.l2_op_stack;
+        c.d.logs_range = was.logs_range;
+    }
     if (!rc)
         rc = xp_deployment_save(out, &c.d, &err);
     if (!rc) {

@@ -431,7 +431,10 @@ const xp_help xp_help_table[] = {
                            {"no-wait", NULL, "return once broadcast"},
                            {"resume-only", NULL, "only finish what the journal holds"},
                            {"rpc-timeout", "S", "seconds per JSON-RPC call (default 10)"},
-                           {"rpc-retries", "N", "retries of a failed call (default 6)"}, END},
+                           {"rpc-retries", "N", "retries of a failed call (default 6)"},
+                           {"l2", "op-stack", "count the L1 data fee of an OP-stack chain "
+                                              "(GasPriceOracle) in the cost checked against the "
+                                              "balance"}, END},
      "xtalproof eth send --rpc http://127.0.0.1:8545 --keystore me.json --to 0x…aa --value 1"},
     {"eth balance", G_ETH, "eth balance --rpc URL [--block B] ADDR", "an account's balance in wei",
      NULL,

@@ -42,6 +42,9 @@ typedef struct xp_deployment {
     uint64_t block; /* the block of the last deployment transaction */
     uint8_t address[XP_C_COUNT][XP_ADDRESS_LEN];
     uint8_t artifact[XP_C_COUNT][32]; /* keccak-256 of contracts/bin/<Name>.bin as committed */
+    /* optional keys, written only when set (a file without them reads as before) */
+    int l2_op_stack;     /* "l2": "op-stack": the sender counts the L1 data fee */
+    uint64_t logs_range; /* "logsRange": blocks per eth_getLogs request at most (0: none) */
 } xp_deployment;
 
 char *xp_deployment_json(const xp_deployment *d);

@@ -219,6 +219,37 @@ static void deployment_roundtrip(void **state)
     assert_non_null(strstr(err.msg, "Disputes"));
     free(nod);
     json_decref(j);
+    /* the optional keys: absent, not written; "l2": "op-stack" and "logsRange" read back; any
+     * other layer-2 name and a zero range refused */
+    assert_null(strstr(s, "\"l2\""));
+    assert_null(strstr(s, "logsRange"));
+    j = json_loads(s, 0, NULL);
+    json_object_set_new(j, "l2", json_string("op-stack"));
+    json_object_set_new(j, "logsRange", json_integer(1000));
+    char *opt = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), 0);
+    assert_int_equal(d2.l2_op_stack, 1);
+    assert_int_equal(d2.logs_range, 1000);
+    free(opt);
+    json_object_set_new(j, "l2", json_string("arbitrum"));
+    opt = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "op-stack"));
+    free(opt);
+    json_object_set_new(j, "l2", json_string("op-stack"));
+    json_object_set_new(j, "logsRange", json_integer(0));
+    opt = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "logsRange"));
+    free(opt);
+    json_decref(j);
+    d.l2_op_stack = 1; /* written when set, and read back the same */
+    d.logs_range = 500;
+    opt = xp_deployment_json(&d);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), 0);
+    assert_memory_equal(&d, &d2, sizeof d);
+    assert_non_null(strstr(opt, "\"l2\": \"op-stack\""));
+    free(opt);
     free(s);
 }
 
