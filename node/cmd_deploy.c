@@ -322,7 +322,7 @@ int xp_cmd_deploy(int argc, char **argv)
 /* ---- devnet ----------------------------------------------------------------------------- */
 
 static int run_script(const char *testnet, const char *script, const char *anvil_dir,
-                      const char *port)
+                      const char *port, const xp_opt *o, int no)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", testnet, script);
@@ -334,6 +334,11 @@ static int run_script(const char *testnet, const char *script, const char *anvil
         setenv("ANVIL_STATE", "none", 1);
         setenv("ANVIL_PORT", port, 1);
         setenv("ANVIL_CHAIN_ID", "31337", 1);
+        /* up: the implementation and the block interval (the scripts check both) */
+        if (xp_cli_get(o, no, "impl"))
+            setenv("ANVIL_IMPL", xp_cli_get(o, no, "impl"), 1);
+        if (xp_cli_get(o, no, "block-time"))
+            setenv("ANVIL_BLOCK_TIME", xp_cli_get(o, no, "block-time"), 1);
         execl("/bin/bash", "bash", path, (char *)NULL);
         _exit(127);
     }
@@ -344,8 +349,10 @@ static int run_script(const char *testnet, const char *script, const char *anvil
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* anvil prints its dev accounts' private keys at start: "(i) 0x<64 hex>" after "Private Keys" */
-static int anvil_keys(const char *log, uint8_t keys[][32], int want, xp_error *err)
+/* The dev accounts' private keys the chain printed at start: anvil and ganache list them as
+ * "(i) 0x<64 hex>" after "Private Keys", Hardhat's node as "Private Key: 0x<64 hex>" under each
+ * account, in order. */
+static int chain_keys(const char *log, uint8_t keys[][32], int want, xp_error *err)
 {
     char *text;
     size_t len;
@@ -353,10 +360,15 @@ static int anvil_keys(const char *log, uint8_t keys[][32], int want, xp_error *e
     if (rc)
         return rc;
     char *p = strstr(text, "Private Keys");
-    int n = 0;
+    int hardhat = p == NULL, n = 0;
+    if (hardhat)
+        p = text;
     while (p && n < want) {
-        char tag[16];
-        snprintf(tag, sizeof tag, "(%d) 0x", n);
+        char tag[24];
+        if (hardhat)
+            snprintf(tag, sizeof tag, "Private Key: 0x");
+        else
+            snprintf(tag, sizeof tag, "(%d) 0x", n);
         p = strstr(p, tag);
         if (!p)
             break;
@@ -384,10 +396,11 @@ int xp_cmd_devnet(int argc, char **argv)
     if (argc < 1)
         return xp_cli_usage("devnet: expected up, down, status or warp SECONDS");
     const char *sub = argv[0];
-    xp_opt o[] = {{"port", 0, 0}};
+    xp_opt o[] = {{"port", 0, 0}, {"impl", 0, 0}, {"block-time", 0, 0}};
+    const int no = 3;
     const char *pos[2];
     int npos;
-    if (xp_cli_parse("devnet", argc - 1, argv + 1, o, 1, pos, 2, &npos))
+    if (xp_cli_parse("devnet", argc - 1, argv + 1, o, no, pos, 2, &npos))
         return XP_EXIT_USAGE;
     xp_error err = {0};
     char home[4096], dir[4200], adir[4300], portfile[4300], port[16] = "8545";
@@ -398,8 +411,8 @@ int xp_cmd_devnet(int argc, char **argv)
     snprintf(portfile, sizeof portfile, "%s/port", dir);
     char *pt = NULL;
     size_t pl;
-    if (xp_cli_get(o, 1, "port"))
-        snprintf(port, sizeof port, "%s", xp_cli_get(o, 1, "port"));
+    if (xp_cli_get(o, no, "port"))
+        snprintf(port, sizeof port, "%s", xp_cli_get(o, no, "port"));
     else if (!xp_file_read(portfile, 64, &pt, &pl, NULL)) {
         pt[strcspn(pt, "\n")] = 0;
         snprintf(port, sizeof port, "%s", pt);
@@ -414,9 +427,9 @@ int xp_cmd_devnet(int argc, char **argv)
     if (!strcmp(sub, "up")) {
         mkdir(home, 0700);
         mkdir(dir, 0700);
-        if (run_script(testnet, "anvil-up", adir, port) != 0) {
+        if (run_script(testnet, "anvil-up", adir, port, o, no) != 0) {
             free(testnet);
-            xp_error_set(&err, XP_EIO, "anvil did not start (see %s/anvil.log)", adir);
+            xp_error_set(&err, XP_EIO, "the chain did not start (see %s/anvil.log)", adir);
             return xp_cli_fail(&err);
         }
         xp_file_replace(portfile, port, strlen(port), 0644, NULL);
@@ -426,7 +439,7 @@ int xp_cmd_devnet(int argc, char **argv)
         snprintf(pwf, sizeof pwf, "%s/password", dir);
         mkdir(kdir, 0700);
         uint8_t keys[DEVNET_KEYS][32];
-        int r = anvil_keys(log, keys, DEVNET_KEYS, &err);
+        int r = chain_keys(log, keys, DEVNET_KEYS, &err);
         if (!r)
             r = xp_file_replace(pwf, "devnet\n", 7, 0600, &err);
         char members[3 * XP_ADDRESS_HEX_LEN + 4] = "";
@@ -454,14 +467,14 @@ int xp_cmd_devnet(int argc, char **argv)
         char *dargv[] = {"--rpc",       url,     "--keystore",  ks, "--password-file", pwf,
                          "--committee", members, "--threshold", "2"};
         fprintf(stderr,
-                "devnet: anvil on %s; dev keys in %s (password in %s): account0 deploys, "
+                "devnet: a local chain on %s; dev keys in %s (password in %s): account0 deploys, "
                 "accounts 2-4 are the 2-of-3 oracle committee\n",
                 url, kdir, pwf);
         return xp_cmd_deploy(10, dargv);
     }
     if (!strcmp(sub, "down") || !strcmp(sub, "status")) {
-        int r =
-            run_script(testnet, !strcmp(sub, "down") ? "anvil-down" : "anvil-status", adir, port);
+        int r = run_script(testnet, !strcmp(sub, "down") ? "anvil-down" : "anvil-status", adir,
+                           port, NULL, 0);
         if (!strcmp(sub, "down")) {
             char *dp = xp_deployment_default_path(31337, NULL);
             if (dp) {
@@ -483,7 +496,7 @@ int xp_cmd_devnet(int argc, char **argv)
         }
         rc = r == 0 ? XP_EXIT_OK : XP_EXIT_FAIL;
     } else if (!strcmp(sub, "warp")) {
-        /* anvil only: moves the clock forward and mines a block */
+        /* a local chain only (anvil, Hardhat, ganache): moves the clock forward, mines a block */
         uint64_t secs = 0;
         if (npos != 1 || xp_cli_u64("devnet warp", "SECONDS", pos[0], &secs))
             rc = xp_cli_usage("devnet warp: give SECONDS");

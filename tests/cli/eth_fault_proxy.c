@@ -3,7 +3,8 @@
  * it, cuts it short, garbles it (an invalid UTF-8 byte in the JSON) or answers HTTP 503.
  * One request per connection. usage: eth_fault_proxy LISTEN_PORT UPSTREAM_PORT PERCENT SEED
  * LISTEN_PORT 0 takes a free port from the system. It prints "ready PORT" once listening and
- * counts its faults to stderr when killed (SIGTERM). */
+ * counts its faults to stderr when killed (SIGTERM). With ETH_FAULT_PROXY_LOG=FILE set, it also
+ * appends every request's body to FILE, one line each (the tests count the sends in it). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -72,6 +73,17 @@ static char *read_msg(int fd, size_t *len, char **body, size_t *blen)
         *blen = (size_t)want;
     *len = n;
     return b;
+}
+
+/* one request body as one line of the log (newlines inside it made spaces) */
+static void log_request(FILE *log, const char *body, size_t n)
+{
+    if (!log)
+        return;
+    for (size_t i = 0; i < n; i++)
+        fputc(body[i] == '\n' || body[i] == '\r' ? ' ' : body[i], log);
+    fputc('\n', log);
+    fflush(log);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -148,6 +160,12 @@ int main(int argc, char **argv)
     }
     socklen_t al = sizeof a;
     getsockname(s, (struct sockaddr *)&a, &al);
+    const char *logpath = getenv("ETH_FAULT_PROXY_LOG");
+    FILE *log = logpath ? fopen(logpath, "a") : NULL;
+    if (logpath && !log) {
+        perror(logpath);
+        return 1;
+    }
     printf("ready %d\n", ntohs(a.sin_port));
     fflush(stdout);
     while (!stop) {
@@ -160,6 +178,7 @@ int main(int argc, char **argv)
             close(c);
             continue;
         }
+        log_request(log, body, blen);
         int fault = (int)(rand_r(&seed) % 100) < pct ? (int)(rand_r(&seed) % 6) : 6;
         counts[fault]++;
         char *resp = NULL;
@@ -191,5 +210,7 @@ int main(int argc, char **argv)
             "eth_fault_proxy: dropped %lu, dropped-after %lu, delayed %lu, cut %lu, garbled %lu, "
             "503 %lu, clean %lu\n",
             counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
+    if (log)
+        fclose(log);
     return 0;
 }
