@@ -92,7 +92,7 @@ static int load_artifact(const char *dir, const char *name, uint8_t **code, size
 {
     char p[4400], *text;
     size_t len;
-    snprintf(p, sizeof p, "%s/bin/%s.bin", dir, name);
+    snprintf(p, sizeof p, "%s/%s.bin", dir, name);
     int rc = xp_file_read(p, 1 << 20, &text, &len, err);
     if (rc)
         return rc;
@@ -184,11 +184,59 @@ static int find_disputes(xp_chain *c, const char *dir, xp_error *err)
     return rc ? xp_error_prefix(err, rc, "reading the Disputes address") : XP_OK;
 }
 
+/* Whether the chain runs the creation code HEX in an eth_call: *yes 1 runs, 0 refused by the
+ * node (an invalid opcode); a transport failure is an error. */
+static int runs_code(xp_rpc *rpc, const char *hex, int *yes, xp_error *err)
+{
+    json_t *res = NULL;
+    int rc = xp_rpc_call(rpc, "eth_call", json_pack("[{s:s}, s]", "data", hex, "latest"), &res,
+                         err);
+    json_decref(res);
+    *yes = rc == 0;
+    if (rc == XP_ERPC)
+        memset(err, 0, sizeof *err);
+    return rc == XP_ERPC ? XP_OK : rc;
+}
+
+/* The bytecode folder for the EVM version: --evm shanghai|cancun|prague, else the chain's
+ * (PUSH0 for Shanghai; TLOAD and MCOPY for Cancun, which runs the default build: Prague added no
+ * opcode), else prague. DIR/bin or DIR/bin/shanghai into bindir. */
+static int choose_evm(xp_rpc *rpc, const char *given, const char *dir, char *bindir, size_t n,
+                      xp_error *err)
+{
+    const char *evm = given;
+    int rc = XP_OK;
+    if (evm && strcmp(evm, "shanghai") && strcmp(evm, "cancun") && strcmp(evm, "prague"))
+        return xp_error_set(err, XP_EINVAL, "deploy: --evm %s: give shanghai, cancun or prague",
+                            evm);
+    if (!evm) {
+        int stop = 0, push0 = 0, cancun = 0;
+        rc = runs_code(rpc, "0x00", &stop, err);
+        if (!rc && stop)
+            rc = runs_code(rpc, "0x5f5000", &push0, err); /* PUSH0 POP STOP */
+        /* TLOAD(0) POP, MCOPY(0, 0, 1), STOP */
+        if (!rc && push0)
+            rc = runs_code(rpc, "0x60005c506001600060005e00", &cancun, err);
+        if (!rc && stop && !push0)
+            return xp_error_set(err, XP_EINVAL,
+                                "deploy: the chain does not run PUSH0: its EVM is older than "
+                                "Shanghai, which the contracts need at least");
+        evm = !stop || cancun ? "prague" : "shanghai";
+        if (!rc)
+            fprintf(stderr, "deploy: EVM %s%s\n", evm,
+                    !stop ? " (the default: the chain ran no probe)"
+                          : cancun ? " (the chain runs TLOAD and MCOPY)"
+                                   : " (the chain runs PUSH0, not TLOAD or MCOPY)");
+    }
+    snprintf(bindir, n, "%s/bin%s", dir, strcmp(evm, "shanghai") ? "" : "/shanghai");
+    return rc;
+}
+
 int xp_cmd_deploy(int argc, char **argv)
 {
     xp_opt o[] = {{"rpc", 0, 0},       {"keystore", 0, 0},  {"password-file", 0, 0},
                   {"committee", 0, 0}, {"threshold", 0, 0}, {"out", 0, 0},
-                  {"artifacts", 0, 0}};
+                  {"artifacts", 0, 0}, {"evm", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[1];
     int npos;
@@ -240,6 +288,9 @@ int xp_cmd_deploy(int argc, char **argv)
     }
     json_decref(b0);
     snprintf(c.d.rpc, sizeof c.d.rpc, "%s", url);
+    char bindir[4400];
+    if (!rc)
+        rc = choose_evm(c.rpc, xp_cli_get(o, no, "evm"), dir, bindir, sizeof bindir, &err);
     if (!rc) {
         out = xp_cli_get(o, no, "out") ? strdup(xp_cli_get(o, no, "out"))
                                        : xp_deployment_default_path(c.d.chain_id, &err);
@@ -282,27 +333,27 @@ int xp_cmd_deploy(int argc, char **argv)
     snprintf(kk, sizeof kk, "%llu", (unsigned long long)k);
     char pa[XP_ADDRESS_HEX_LEN], ma[XP_ADDRESS_HEX_LEN];
     if (!rc)
-        rc = deploy_one(&c, dir, XP_C_PROVENANCE, NULL, NULL, &err);
+        rc = deploy_one(&c, bindir, XP_C_PROVENANCE, NULL, NULL, &err);
     if (!rc) {
         xp_address_to_checksum(c.d.address[XP_C_PROVENANCE], pa);
-        rc = deploy_one(&c, dir, XP_C_MODELS, "(address)", json_pack("[s]", pa), &err);
+        rc = deploy_one(&c, bindir, XP_C_MODELS, "(address)", json_pack("[s]", pa), &err);
     }
     if (!rc) {
         xp_address_to_checksum(c.d.deployer, a);
-        rc = deploy_one(&c, dir, XP_C_COMMITTEE, "(address,address[],uint256)",
+        rc = deploy_one(&c, bindir, XP_C_COMMITTEE, "(address,address[],uint256)",
                         json_pack("[s, O, s]", a, members, kk), &err);
     }
     if (!rc)
-        rc = deploy_one(&c, dir, XP_C_VERIFIER, NULL, NULL, &err);
+        rc = deploy_one(&c, bindir, XP_C_VERIFIER, NULL, NULL, &err);
     if (!rc) {
         char va[XP_ADDRESS_HEX_LEN];
         xp_address_to_checksum(c.d.address[XP_C_MODELS], ma);
         xp_address_to_checksum(c.d.address[XP_C_VERIFIER], va);
-        rc = deploy_one(&c, dir, XP_C_ROUNDS, "(address,address)", json_pack("[ss]", ma, va),
+        rc = deploy_one(&c, bindir, XP_C_ROUNDS, "(address,address)", json_pack("[ss]", ma, va),
                         &err);
     }
     if (!rc)
-        rc = find_disputes(&c, dir, &err);
+        rc = find_disputes(&c, bindir, &err);
     json_decref(members);
     if (!rc)
         rc = xp_deployment_save(out, &c.d, &err);

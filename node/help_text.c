@@ -223,7 +223,7 @@ const xp_help xp_help_table[] = {
     /* ---- the chain ---- */
     {"deploy", G_CHAIN,
      "deploy --rpc URL --keystore F [--password-file P] [--committee A,B,... --threshold K] "
-     "[--out FILE] [--artifacts DIR]",
+     "[--out FILE] [--artifacts DIR] [--evm shanghai|cancun|prague]",
      "deploy the contracts and write the deployment file",
      "ProvenanceRegistry, ModelRegistry, OracleCommittee, StepVerifier, Rounds and Disputes; "
      "crash-safe (journalled: run it again to finish).",
@@ -235,6 +235,9 @@ const xp_help xp_help_table[] = {
                                            "deployment-CHAINID.json in the node's home)"},
                            {"artifacts", "DIR", "the contracts' bytecode folder (default: the "
                                                 "installed or source tree's contracts/bin)"},
+                           {"evm", "V", "the EVM version the bytecode is built for: shanghai "
+                                        "(bin/shanghai), cancun or prague (bin) (default: the "
+                                        "chain's, probed with eth_call, else prague)"},
                            END},
      "xtalproof deploy --rpc http://127.0.0.1:8545 --keystore me.json"},
     {"deploy show", G_CHAIN, "deploy show [--deployment FILE]",

@@ -27,8 +27,13 @@ for try in 1 2 3; do
   "$XP" devnet up --port "$PORT" --impl "$IMPL" --block-time "$BT" >"$T/out" 2>"$T/err" && break
   PORT=$(free_port)
 done
-"$XP" devnet status >/dev/null && ok "devnet up ($IMPL, block time $BT s)" || { bad "devnet up: $(cat "$T/err")"; finish; exit; }
+[ -s "$XTALPROOF_HOME/deployment-31337.json" ] && ok "devnet up ($IMPL, block time $BT s)" ||
+  { bad "devnet up: $(cat "$T/err") $(tail -5 "$XTALPROOF_HOME/devnet/anvil/anvil.log" 2>/dev/null)"; finish; exit; }
 URL=http://127.0.0.1:$PORT
+# deploy probes the chain's EVM: ganache runs Shanghai's rules, so the contracts of bin/shanghai
+BIN=$SRC/contracts/bin; [ "$IMPL" = ganache ] && BIN=$SRC/contracts/bin/shanghai
+[ "$(jq -r .contracts.Rounds.artifactKeccak "$XTALPROOF_HOME/deployment-31337.json")" = "$("$XP" keccak "$BIN/Rounds.bin" | cut -d' ' -f1)" ] &&
+  ok "Rounds deployed from ${BIN#"$SRC"/}" || bad "Rounds is not the artifact of $BIN"
 rpc() { curl -s -H 'content-type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$URL" | jq -r .result; }
 # the proxy in front of the chain; the deployment file points at it from here on
 ETH_FAULT_PROXY_LOG=$T/requests.log "$PROXY" 0 "$PORT" 0 1 >"$T/proxy.out" 2>"$T/proxy.err" &
