@@ -109,7 +109,8 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
 }
 
-# The command line of the chain to start, into CMD (an array).
+# The command line of the chain to start, into CMD (an array); READY and READY_N: it has
+# written its accounts and keys to its log once READY is on READY_N lines there.
 chain_command() {
   local node=$HARDHAT_DIR/node_modules/.bin/node bin=$HARDHAT_DIR/node_modules/.bin
   case $IMPL in
@@ -117,17 +118,21 @@ chain_command() {
       [ -x "$ANVIL_BIN" ] || die "no anvil at $ANVIL_BIN (run scripts/bootstrap.sh)"
       CMD=("$ANVIL_BIN" --host 127.0.0.1 --port "$PORT" --chain-id "$CHAIN_ID")
       [ "$STATE" = none ] || CMD+=(--state "$STATE")
-      [ "$BLOCK_TIME" = 0 ] || CMD+=(--block-time "$BLOCK_TIME") ;;
+      [ "$BLOCK_TIME" = 0 ] || CMD+=(--block-time "$BLOCK_TIME")
+      READY='^Listening on' READY_N=1 ;;
     hardhat)
       [ -x "$node" ] && [ -f "$bin/hardhat" ] || die "no Hardhat in $HARDHAT_DIR/node_modules (run scripts/bootstrap.sh)"
       # hardhat.config.js reads the chain id and the block interval from these
       export HARDHAT_CHAIN_ID=$CHAIN_ID HARDHAT_BLOCK_TIME=$BLOCK_TIME
       export HARDHAT_DISABLE_TELEMETRY_PROMPT=true DO_NOT_TRACK=1 NO_COLOR=1
-      CMD=("$node" "$bin/hardhat" --config "$HARDHAT_DIR/hardhat.config.js" node --hostname 127.0.0.1 --port "$PORT") ;;
+      CMD=("$node" "$bin/hardhat" --config "$HARDHAT_DIR/hardhat.config.js" node --hostname 127.0.0.1 --port "$PORT")
+      # the same warning above and below the list
+      READY='^WARNING: Funds sent' READY_N=2 ;;
     ganache)
       [ -f "$bin/ganache" ] || die "no ganache in $HARDHAT_DIR/node_modules (run scripts/bootstrap.sh)"
       CMD=(node "$bin/ganache" --server.host 127.0.0.1 --server.port "$PORT" --chain.chainId "$CHAIN_ID"
         --chain.hardfork shanghai --wallet.mnemonic "test test test test test test test test test test test junk"
-        --wallet.totalAccounts 10 --wallet.defaultBalance 10000 --miner.blockTime "$BLOCK_TIME") ;;
+        --wallet.totalAccounts 10 --wallet.defaultBalance 10000 --miner.blockTime "$BLOCK_TIME")
+      READY='Listening on' READY_N=1 ;;
   esac
 }

@@ -55,12 +55,17 @@ expect "anchor" 0 "$XP" anchor --dataset ds "${O[@]}"
 expect "model register" 0 "$XP" model register band-gap --training-dataset ds "${O[@]}"
 expect "round open" 0 "$XP" round open --property "band gap" --reward 1000000000000000000 --tolerance 0.5 --royalty-bps 1000 --commit-window 600 "${O[@]}" "$S/9011998.cif" "$S/9011050.cif"
 RID=$(jq -r .round "$T/out")
-for who in 1 5; do
-  for t in 0 1; do
-    f=$S/9011998.cif; [ $t = 1 ] && f=$S/9011050.cif
-    expect "commit account$who target $t" 0 "$XP" round commit --round "$RID" --target $t --model band-gap --keystore "$K/account$who.json" "${A[@]}" "$f"
+# each VERB (commit, reveal) by accounts 1 and 5 on both targets, Si and Ge
+predictions() {
+  local who t f
+  for who in 1 5; do
+    for t in 0 1; do
+      f=$S/9011998.cif; [ $t = 1 ] && f=$S/9011050.cif
+      expect "$1 account$who target $t" 0 "$XP" round "$1" --round "$RID" --target $t --model band-gap --keystore "$K/account$who.json" "${A[@]}" "$f"
+    done
   done
-done
+}
+predictions commit
 expect "warp past the commit window" 0 "$XP" devnet warp 601
 cp "$S/9011998.cif" "$S/9011050.cif" "$T/"; echo "scan" > "$T/a.xy"
 cat > "$T/r.csv" <<EOF
@@ -72,12 +77,7 @@ for m in 2 3; do
   expect "oracle sign by account$m" 0 "$XP" oracle sign --report "$T/r.csv" --round "$RID" --keystore "$K/account$m.json" "${A[@]}" --out "$T/sig$m.json"
 done
 expect "oracle submit" 0 "$XP" oracle submit --report "$T/r.csv" --round "$RID" "${O[@]}" "$T/sig2.json" "$T/sig3.json"
-for who in 1 5; do
-  for t in 0 1; do
-    f=$S/9011998.cif; [ $t = 1 ] && f=$S/9011050.cif
-    expect "reveal account$who target $t" 0 "$XP" round reveal --round "$RID" --target $t --model band-gap --keystore "$K/account$who.json" "${A[@]}" "$f"
-  done
-done
+predictions reveal
 expect "warp past the reveal and challenge windows" 0 "$XP" devnet warp $((2 * 86401))
 expect "settle" 0 "$XP" round settle --round "$RID" "${O[@]}"
 expect "royalties" 0 "$XP" round royalties --model-id "$(jq -r '.state.models["band-gap"]' <("$XP" deploy show))" "${O[@]}"
