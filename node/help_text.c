@@ -239,7 +239,7 @@ const xp_help xp_help_table[] = {
     /* ---- the chain ---- */
     {"deploy", G_CHAIN,
      "deploy --rpc URL --keystore F [--password-file P] [--committee A,B,... --threshold K] "
-     "[--out FILE] [--artifacts DIR]",
+     "[--out FILE] [--artifacts DIR] [--evm shanghai|cancun|prague]",
      "deploy the contracts and write the deployment file",
      "ProvenanceRegistry, ModelRegistry, OracleCommittee, StepVerifier, Rounds and Disputes; "
      "crash-safe (journalled: run it again to finish).",
@@ -251,16 +251,27 @@ const xp_help xp_help_table[] = {
                                            "deployment-CHAINID.json in the node's home)"},
                            {"artifacts", "DIR", "the contracts' bytecode folder (default: the "
                                                 "installed or source tree's contracts/bin)"},
+                           {"evm", "V", "the EVM version the bytecode is built for: shanghai "
+                                        "(bin/shanghai), cancun or prague (bin) (default: the "
+                                        "chain's, probed with eth_call, else prague)"},
                            END},
      "xtalproof deploy --rpc http://127.0.0.1:8545 --keystore me.json"},
     {"deploy show", G_CHAIN, "deploy show [--deployment FILE]",
      "the deployment and its chain state: anchored datasets, registered models",
      "One JSON document, indented by two spaces.",
      (const xp_help_opt[]){O_DEPLOY, END}, "xtalproof deploy show"},
-    {"devnet", G_CHAIN, "devnet up [--port N] | down | status | warp SECONDS",
-     "a local anvil chain with the contracts deployed and development keys",
-     "up starts anvil on 127.0.0.1 and deploys; warp moves the chain's clock forward.",
-     (const xp_help_opt[]){{"port", "N", "anvil's port (default 8545)"}, END},
+    {"devnet", G_CHAIN,
+     "devnet up [--port N] [--impl anvil|hardhat|ganache] [--block-time N] | down | status | "
+     "warp SECONDS",
+     "a local chain with the contracts deployed and development keys",
+     "up starts anvil (or Hardhat's node, or ganache at Shanghai rules) on 127.0.0.1 and "
+     "deploys; warp moves the chain's clock forward.",
+     (const xp_help_opt[]){{"port", "N", "the chain's port (default 8545)"},
+                           {"impl", "NAME", "anvil (default), hardhat or ganache (installed in "
+                                            "testnet/hardhat)"},
+                           {"block-time", "N", "a block every N seconds (default 0: a block per "
+                                               "transaction)"},
+                           END},
      "xtalproof devnet up\nxtalproof devnet warp 86400\nxtalproof devnet down"},
     {"anchor", G_CHAIN, "anchor --dataset NAME --keystore F [--password-file P] [--uri U]",
      "create or extend a dataset on chain with its latest version's root",

@@ -11,7 +11,9 @@
 # end, whatever happens, unless KEEP=1: then a node with the demo's data (chain, datasets, rounds,
 # settlement) stays up for its explorer, whose URL is printed with the command that stops it all
 # (DEMO_WORK=DIR keeps the demo's files there instead of a fresh temporary folder).
-# usage: [KEEP=1] [DEMO_WORK=DIR] demo.sh BUILD_DIR
+# DEMO_IMPL=hardhat|ganache runs it on another local chain than anvil, DEMO_BLOCK_TIME=N with a
+# block every N seconds instead of one per transaction (devnet up --impl, --block-time).
+# usage: [KEEP=1] [DEMO_WORK=DIR] [DEMO_IMPL=NAME] [DEMO_BLOCK_TIME=N] demo.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}; case $B in /*) ;; *) B=$PWD/$B ;; esac
@@ -39,14 +41,15 @@ step() { printf '\n== %s\n' "$*"; }
 . scripts/free-port.sh
 [ -d "$S" ] || { echo "demo: no sample structures at $S"; exit 1; }
 
-step "local chain (anvil) and the four contracts deployed by the node's own client"
+CHAIN=(${DEMO_IMPL:+--impl "$DEMO_IMPL"} ${DEMO_BLOCK_TIME:+--block-time "$DEMO_BLOCK_TIME"})
+step "local chain (${DEMO_IMPL:-anvil}${DEMO_BLOCK_TIME:+, a block every $DEMO_BLOCK_TIME s}) and the four contracts deployed by the node's own client"
 # a port taken between the check and anvil's bind: try another
 for try in 1 2 3; do
   port=${DEMO_PORT:-$(free_port)}
-  "$XP" devnet up --port "$port" >/dev/null 2>"$work/devnet.log" && break
+  "$XP" devnet up --port "$port" "${CHAIN[@]}" >/dev/null 2>"$work/devnet.log" && break
   [ "$try" = 3 ] && { cat "$work/devnet.log"; exit 1; }
 done
-echo "  anvil on 127.0.0.1:$port"
+echo "  ${DEMO_IMPL:-anvil} on 127.0.0.1:$port"
 cp "$XTALPROOF_HOME/deployment-31337.json" "$work/deploy.json"
 jq -r '.contracts | to_entries[] | "  \(.key)  \(.value.address)"' "$work/deploy.json"
 K=$XTALPROOF_HOME/devnet/keys

@@ -5,7 +5,8 @@
  * [MODES]; LISTEN_PORT 0 takes a free port from the system. MODES (eth_fault_modes.c) adds the
  * limits of public RPC providers: range and result caps on eth_getLogs, 429 with Retry-After,
  * 5xx bursts, receipts that flicker, lagging block numbers. It prints "ready PORT" once listening and
- * counts its faults to stderr when killed (SIGTERM). */
+ * counts its faults to stderr when killed (SIGTERM). With ETH_FAULT_PROXY_LOG=FILE set, it also
+ * appends every request's body to FILE, one line each (the tests count the sends in it). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -76,6 +77,17 @@ static char *read_msg(int fd, size_t *len, char **body, size_t *blen)
         *blen = (size_t)want;
     *len = n;
     return b;
+}
+
+/* one request body as one line of the log (newlines inside it made spaces) */
+static void log_request(FILE *log, const char *body, size_t n)
+{
+    if (!log)
+        return;
+    for (size_t i = 0; i < n; i++)
+        fputc(body[i] == '\n' || body[i] == '\r' ? ' ' : body[i], log);
+    fputc('\n', log);
+    fflush(log);
 }
 
 static void write_all(int fd, const char *p, size_t n)
@@ -160,6 +172,12 @@ int main(int argc, char **argv)
     }
     socklen_t al = sizeof a;
     getsockname(s, (struct sockaddr *)&a, &al);
+    const char *logpath = getenv("ETH_FAULT_PROXY_LOG");
+    FILE *log = logpath ? fopen(logpath, "a") : NULL;
+    if (logpath && !log) {
+        perror(logpath);
+        return 1;
+    }
     printf("ready %d\n", ntohs(a.sin_port));
     fflush(stdout);
     while (!stop) {
@@ -172,6 +190,7 @@ int main(int argc, char **argv)
             close(c);
             continue;
         }
+        log_request(log, body, blen);
         int own_status;
         char extra[128], *own = NULL;
         size_t own_len = 0;
@@ -217,5 +236,7 @@ int main(int argc, char **argv)
             "503 %lu, clean %lu\n",
             counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
     modes_report();
+    if (log)
+        fclose(log);
     return 0;
 }

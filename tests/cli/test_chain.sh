@@ -5,11 +5,14 @@
 # balances against hand-derived arithmetic (losing and unrevealed stakes forfeited to the
 # sponsor); every round parameter in round show; and the refusals (a bare symhash, parameters
 # out of their bounds, a record for another property or an unregistered model).
-# usage: test_chain.sh PATH/TO/xtalproof SHARED_DIR SOURCE_DIR
+# BLOCK_TIME N > 0 runs it all on an anvil that mines a block every N seconds (default 0: a
+# block per transaction).
+# usage: test_chain.sh PATH/TO/xtalproof SHARED_DIR SOURCE_DIR [BLOCK_TIME]
 set -u
 XP=$1
 S=$2/data/cgcnn/sample-cifs
 SRC=$3
+BT=${4:-0}
 T=$(mktemp -d)
 . "$(dirname "$0")/lib.sh"
 need_anvil "$SRC"
@@ -24,10 +27,10 @@ call() { "$XP" eth abi-encode "$2" "${@:3}" > "$T/cd" && rpc eth_call "[{\"to\":
 
 # a port taken between the check and anvil's bind: try another
 for try in 1 2 3; do
-  "$XP" devnet up --port "$PORT" >"$T/out" 2>"$T/err" && break
+  "$XP" devnet up --port "$PORT" --block-time "$BT" >"$T/out" 2>"$T/err" && break
   PORT=$(free_port); URL=http://127.0.0.1:$PORT
 done
-[ "$try" != 3 ] || "$XP" devnet status >/dev/null && ok "devnet up (anvil + deploy)" || bad "devnet up: $(cat "$T/err")"
+[ "$try" != 3 ] || "$XP" devnet status >/dev/null && ok "devnet up (anvil + deploy, block time $BT s)" || bad "devnet up: $(cat "$T/err")"
 DEP=$XTALPROOF_HOME/deployment-31337.json
 ROUNDS=$(jq -r .contracts.Rounds.address "$DEP"); PROV=$(jq -r .contracts.ProvenanceRegistry.address "$DEP")
 COMM=$(jq -r .contracts.OracleCommittee.address "$DEP")
