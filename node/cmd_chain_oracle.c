@@ -304,7 +304,7 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
 int xp_cmd_oracle(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("oracle: expected sign or submit");
+        return xp_cli_subcommand_usage("oracle", NULL);
     const char *sub = argv[0];
     xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},      {"keystore", 0, 0},
                   {"password-file", 0, 0}, {"report", 0, 0},   {"round", 0, 0},
@@ -323,6 +323,6 @@ int xp_cmd_oracle(int argc, char **argv)
     else if (!strcmp(sub, "submit"))
         rc = cmd_submit(o, no, pos, npos, &err);
     else
-        return xp_cli_usage("oracle: unknown subcommand \"%s\" (sign, submit)", sub);
+        return xp_cli_subcommand_usage("oracle", sub);
     return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }

@@ -454,8 +454,7 @@ static int cmd_withdraw(xp_chain *c, xp_error *err)
 int xp_cmd_round(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("round: expected open, show, commit, reveal, settle, royalties or "
-                            "withdraw");
+        return xp_cli_subcommand_usage("round", NULL);
     const char *sub = argv[0];
     xp_opt o[] = {{"deployment", 0, 0},     {"rpc", 0, 0},           {"keystore", 0, 0},
                   {"password-file", 0, 0},  {"round", 0, 0},         {"target", 0, 0},
@@ -486,7 +485,7 @@ int xp_cmd_round(int argc, char **argv)
     while (k < sizeof SUBS / sizeof SUBS[0] && strcmp(sub, SUBS[k]))
         k++;
     if (k == sizeof SUBS / sizeof SUBS[0])
-        return xp_cli_unknown("round subcommand", sub, SUBS, k);
+        return xp_cli_subcommand_usage("round", sub);
     /* what is missing is said before a password is asked for */
     if (is_open && (!xp_cli_get(o, no, "property") || !xp_cli_get(o, no, "reward") ||
                     !xp_cli_get(o, no, "tolerance") || npos < 1))
