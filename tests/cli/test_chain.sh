@@ -94,7 +94,7 @@ MID=$(jq -r .modelId "$T/out")
 expect "model register again" 0 "$XP" model register band-gap --training-dataset cod-sample "${O[@]}"
 [ "$(jq -r .registered "$T/out")" = false ] && ok "registering twice does nothing" || bad "$(cat "$T/out")"
 "$XP" deploy show >"$T/show.json" 2>"$T/err"
-jq -e '.state.datasets["cod-sample"].id == 1 and .state.models["band-gap"] == 1 and .deployment.chainId == 31337' "$T/show.json" >/dev/null &&
+jq -e '.version == null and .state.version == 2 and ([.state.datasets[] | select(.name == "cod-sample")][0].id == 1) and .state.models["band-gap"] == 1 and .deployment.chainId == 31337' "$T/show.json" >/dev/null &&
   [ ! -e "$XTALPROOF_HOME/deployment-31337.state.json" ] && ok "deploy show: the chain state (dataset 1, model 1) is in the journal, no state file" || bad "show: $(cat "$T/show.json" "$T/err")"
 expect "the same model file with other training datasets (none) is refused" 1 "$XP" model register band-gap "${O[@]}"
 grep -q 'already registered as model 1 .* training datasets \["1"\], not \[\]' "$T/err" && ok "  and says which registration stands" || bad "message: $(cat "$T/err")"
