@@ -192,6 +192,10 @@ jq -e --arg a "$id1" '.state.version == 2 and ([.state.datasets[] | select(.name
   ok "  two entries named single in the chain state, two ids" || bad "  state: $(jq -c .state.datasets "$T/show2.json")"
 [ "$(metric xtalproof_anchor_pending_records)" = 0 ] && ok "  nothing pending" ||
   bad "  pending: $(metric xtalproof_anchor_pending_records)"
+# a dataset made through the API of a node with a keystore is owned by that key, proven
+curl -s "$U/v1/datasets/single" >"$T/ds2.json"
+[ "$(jq -r '.owner | ascii_downcase' "$T/ds2.json")" = "$(tr 'A-F' 'a-f' <<<"$ADDR")" ] && [ "$(jq -r .ownerProven "$T/ds2.json")" = true ] &&
+  ok "  API dataset: owner the node's key $ADDR, proven" || bad "  owner: $(jq -c '{owner, ownerProven}' "$T/ds2.json"), key $ADDR"
 stop_node
 [ "$(nonce latest)" = $((n0 + 1)) ] && ok "  one transaction sent for it" || bad "  nonce $(nonce latest), was $n0"
 
