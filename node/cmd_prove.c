@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_cmds.h"
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
@@ -57,7 +58,7 @@ static int check_model_id(const prove_args *a, const xp_model *m, xp_error *err)
         return e.code == XP_ENOTFOUND ? 0 : xp_error_set(err, e.code, "%s", e.msg);
     xp_chain c;
     char h[67];
-    json_t *args = json_pack("[s]", xp_hex_encode(m->hash, 32, h, 1)), *got = NULL, *cnt = NULL;
+    json_t *args = json_pack("[s]", xp_hex_encode(m->hash, 32, h, 1)), *got = NULL;
     int rc = xp_chain_open(&c, dp, NULL, NULL, err);
     if (rc) {
         json_decref(args);
@@ -67,18 +68,13 @@ static int check_model_id(const prove_args *a, const xp_model *m, xp_error *err)
     }
     rc = xp_chain_call(&c, c.d.address[XP_C_MODELS], "registration(bytes32)", args,
                        "(uint256,bytes32)", &got, err);
-    json_t *none = json_array();
-    if (!rc)
-        rc = xp_chain_call(&c, c.d.address[XP_C_MODELS], "modelCount()", none, "(uint256)", &cnt,
-                           err);
-    json_decref(none);
     json_decref(args);
+    char ids[48];
+    uint64_t n;
+    if (!rc)
+        rc = xp_cli_registered_ids(&c, ids, sizeof ids, &n, err);
     if (!rc) {
         uint64_t id = strtoull(json_string_value(json_array_get(got, 0)), NULL, 10);
-        uint64_t n = strtoull(json_string_value(json_array_get(cnt, 0)), NULL, 10);
-        char ids[48] = "no model";
-        if (n)
-            snprintf(ids, sizeof ids, "ids 1 to %llu", (unsigned long long)n);
         if (!id)
             rc = xp_error_set(err, XP_ENOTFOUND,
                               "prove: the model %s (modelHash %s) is not registered in the "
@@ -95,7 +91,6 @@ static int check_model_id(const prove_args *a, const xp_model *m, xp_error *err)
                               ids, (unsigned long long)id);
     }
     json_decref(got);
-    json_decref(cnt);
     xp_chain_close(&c);
     free(dp);
     return rc;

@@ -190,7 +190,7 @@ expect "a band-gap record in a formation-energy round is refused" 1 "$XP" round 
 grep -q 'not the same property byte for byte' "$T/err" && ok "  the property differs" || bad "message: $(cat "$T/err")"
 "$XP" "${PT[@]}" --model formation-energy-per-atom --round "$RFE" --out "$T/fe.json" "$S/9011998.cif" 2>"$T/err" || bad "prove: $(cat "$T/err")"
 expect "a record of an unregistered model is refused" 1 "$XP" round commit --round "$RFE" --record "$T/fe.json" --keystore "$K/account1.json" "${A[@]}"
-grep -q 'is not registered: register it first' "$T/err" && ok "  the model is not registered" || bad "message: $(cat "$T/err")"
+grep -q "is not registered (this deployment's ModelRegistry holds ids 1 to 1): register it first" "$T/err" && ok "  the model is not registered" || bad "message: $(cat "$T/err")"
 [ "$(rpc eth_getBalance "[\"$("$XP" key address --keystore "$K/account1.json" "${A[@]}")\",\"latest\"]")" = "$BAL1" ] &&
   [ "$(jq -r '.targets[0].commits' <("$XP" round show "$RTRAP"))" = 0 ] && ok "nothing was sent: account1's balance unchanged, no commitment" || bad "something was sent"
 expect "reveal before the result is refused" 1 "$XP" round reveal --round "$RID" --record "$T/r1-0.json" --keystore "$K/account1.json" "${A[@]}"
