@@ -206,6 +206,8 @@ other_home "$T/home3" "$T/poor.json" poor 60
 wait_news "fund the node's key"
 news | grep -q "anchor: poor: .*; fund the node's key $POOR with ETH on this chain" &&
   ok "unfunded key: the log names the key to fund" || bad "unfunded key: $(news | tail -3)"
+news | grep -q "anchor: poor: .*the key holds 0 wei and this transaction needs up to [1-9][0-9]* wei (gas [1-9][0-9]* at most [1-9][0-9]* wei each" &&
+  ok "  and the balance it needs" || bad "  no balance: $(news | grep "anchor: poor:")"
 sleep 4
 [ "$(news | grep -c "anchor: poor:")" = 1 ] && ok "  once, not every pass" || bad "  $(news | grep -c "anchor: poor:") lines: $(news | tail -3)"
 [ "$(metric xtalproof_anchor_pending_records)" = 1 ] && ok "  its record waits" || bad "  pending: $(metric xtalproof_anchor_pending_records)"
