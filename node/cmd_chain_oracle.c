@@ -318,7 +318,15 @@ int xp_cmd_oracle(int argc, char **argv)
         return XP_EXIT_USAGE;
     xp_error err = {0};
     int rc;
-    if (!strcmp(sub, "sign"))
+    /* what is missing is said before a password is asked for, as a usage error */
+    int is_sign = !strcmp(sub, "sign");
+    if ((is_sign || !strcmp(sub, "submit")) &&
+        (!xp_cli_get(o, no, "report") || !xp_cli_get(o, no, "keystore") || (!is_sign && npos < 1)))
+        return xp_cli_usage("%s", is_sign ? "oracle sign: give --report R.json|R.csv --keystore K "
+                                            "[--round N]"
+                                          : "oracle submit: give --report R --keystore K "
+                                            "[--round N] and the signature files");
+    if (is_sign)
         rc = cmd_sign(o, no, &err);
     else if (!strcmp(sub, "submit"))
         rc = cmd_submit(o, no, pos, npos, &err);

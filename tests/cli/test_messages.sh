@@ -36,11 +36,12 @@ expect "an option far from every other" 2 "$XP" hash --frobnicate "$CIF"
 says '`xtalproof hash --help` lists its options'
 
 # ---- required options before a password: exit 2, no prompt, no wait ---------------------------
-for c in "round open" "round commit" "prove" "anchor" "model register band-gap"; do
+for c in "round open" "round commit" "prove" "anchor" "model register band-gap" "oracle sign" "oracle submit" \
+  "key new" "deploy" "dispute respond" "challenge"; do
   read -ra W <<<"$c"
   t0=$SECONDS
   expect "$c without its options" 2 "$XP" "${W[@]}" </dev/null
-  ! grep -qi "password" "$T/err" && [ $((SECONDS - t0)) -lt 2 ] && ok "  said before any password was asked" ||
+  ! grep -qE "no password|Password:" "$T/err" && [ $((SECONDS - t0)) -lt 2 ] && ok "  said before any password was asked" ||
     bad "  $(cat "$T/err")"
 done
 
