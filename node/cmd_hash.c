@@ -87,7 +87,7 @@ int xp_cmd_hash(int argc, char **argv)
         xp_structure_list list;
         xp_error err = {0};
         int r = xp_read_structures(file, &ro, &list, &err);
-        if (r == XP_EUNSUPPORTED && !xp_cli_named(file, pos, npos)) {
+        if (r == XP_ENOTSTRUCTURE && !xp_cli_named(file, pos, npos)) {
             /* found in a folder and not a structure at all (a README, a CSV): skipped */
             if (!skipped++)
                 first_skipped = file;

@@ -119,7 +119,7 @@ static int register_file(void *ctx, const char *file, xp_error *err)
     g->nfiles++;
     /* a file's records go into one transaction, so a file may hold at most a batch */
     int r = xp_file_ids_of_file(file, XP_CLI_MAX_FILE, &ids, &ferr), hashed = r == 0;
-    if (r == XP_EUNSUPPORTED && strcmp(file, g->top)) {
+    if (r == XP_ENOTSTRUCTURE && strcmp(file, g->top)) {
         /* found in a folder and not a structure at all (a README, a CSV): skipped, counted */
         if (!g->skipped++)
             snprintf(g->first_skipped, sizeof g->first_skipped, "%s", file);

@@ -130,7 +130,7 @@ static int read_any(const char *name, const char *data, size_t len, const xp_rea
     xp_format f = opts->format ? opts->format : guess_format(name, data, len, &named);
     const char *nul = memchr(data, '\0', len);
     if (nul)
-        return xp_error_set(err, named ? XP_EINVAL : XP_EUNSUPPORTED,
+        return xp_error_set(err, named ? XP_EINVAL : XP_ENOTSTRUCTURE,
                             "%s: %sbinary data (a NUL byte at offset %zu)", name,
                             named ? "" : "not a CIF or POSCAR file: ", (size_t)(nul - data));
     if (f == XP_FORMAT_CIF)
@@ -144,13 +144,13 @@ static int read_any(const char *name, const char *data, size_t len, const xp_rea
         const char *m = err->msg;
         int line = !strncmp(m, name, nl) && m[nl] == ':' && m[nl + 1] >= '0' && m[nl + 1] <= '9';
         snprintf(why, sizeof why, "%s", line ? m + nl + 1 : m);
-        xp_error_set(err, XP_EUNSUPPORTED,
+        xp_error_set(err, XP_ENOTSTRUCTURE,
                      "%s: not a CIF or POSCAR file (no .cif, .vasp or POSCAR name, no data_ "
                      "block; read as POSCAR%s%s)",
                      name, line ? ", line " : ": ", why);
     }
     if (rc && rc != XP_ENOMEM && !named)
-        rc = XP_EUNSUPPORTED; /* not a structure file: a walk skips it */
+        rc = XP_ENOTSTRUCTURE; /* not a structure file: a walk skips it */
     return rc;
 }
 
