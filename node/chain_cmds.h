@@ -22,6 +22,9 @@ json_t *xp_cli_jdec(uint64_t v);
 /* A folder of the source tree beside the program (contracts, testnet): $env, else
  * <exe>/../../<name>, else ./<name>; NULL when none holds `probe`. malloc'd. */
 char *xp_cli_tree_dir(const char *env, const char *name, const char *probe);
+/* The ids ModelRegistry holds (modelCount), as words for a message: "no model" or "ids 1 to
+ * N"; *count gets N. */
+int xp_cli_registered_ids(xp_chain *c, char *out, size_t cap, uint64_t *count, xp_error *err);
 /* Parses a decimal u64 option (absent: keeps *v). */
 int xp_cli_u64(const char *cmd, const char *name, const char *text, uint64_t *v);
 

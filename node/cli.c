@@ -50,8 +50,17 @@ int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts
                         o = &opts[k];
         if (o && !xp_cli_help_lists(cmd, o->name))
             return xp_cli_usage("%s: option --%s does not apply to %s", cmd, o->name, cmd);
-        if (!o)
-            return xp_cli_usage("%s: unknown option --%.*s", cmd, (int)nlen, name);
+        if (!o) {
+            char word[64];
+            snprintf(word, sizeof word, "%.*s", (int)nlen, name);
+            const char *near = xp_cli_closest_option(cmd, word);
+            if (near)
+                return xp_cli_usage("%s: unknown option --%s; did you mean --%s?", cmd, word,
+                                    near);
+            fprintf(stderr, "xtalproof: %s: unknown option --%s (`xtalproof %s --help` lists its "
+                            "options)\n", cmd, word, cmd);
+            return XP_EXIT_USAGE;
+        }
         if (o->value)
             return xp_cli_usage("%s: option --%s given twice", cmd, o->name);
         if (o->flag) {
@@ -110,6 +119,24 @@ int xp_cli_unknown(const char *what, const char *word, const char *const *list, 
         fprintf(stderr, " %s%s", list[i], i + 1 < n ? "," : "");
     fputs(" (see xtalproof --help)\n", stderr);
     return XP_EXIT_USAGE;
+}
+
+int xp_cli_named(const char *file, const char *const *pos, int npos)
+{
+    for (int i = 0; i < npos; i++)
+        if (!strcmp(file, pos[i]))
+            return 1;
+    return 0;
+}
+
+void xp_cli_note_skipped(const char *cmd, size_t n, const char *first)
+{
+    if (n)
+        fprintf(stderr,
+                "xtalproof: %s: skipped %zu %s found in the folders given that %s not CIF or "
+                "POSCAR (the first: %s); name a file on the command line to have it read "
+                "anyway\n",
+                cmd, n, n == 1 ? "file" : "files", n == 1 ? "is" : "are", first);
 }
 
 static int read_line(FILE *in, char **out)

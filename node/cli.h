@@ -28,6 +28,12 @@ void xp_cli_list_options(const char *cmd, const xp_opt *opts, int nopts);
 /* 1 when the help entry of cmd lists the option (or cmd has no entry): the parser refuses an
  * option the parser's array holds for a sibling subcommand but the help does not list. */
 int xp_cli_help_lists(const char *cmd, const char *opt);
+/* The option of cmd's help entry closest to a mistyped one (NULL: none is close). */
+const char *xp_cli_closest_option(const char *cmd, const char *word);
+/* The usage message of a command that takes a subcommand: without sub (NULL), the list of its
+ * subcommands from the help table; with one, "unknown ..., did you mean ...?". Returns
+ * XP_EXIT_USAGE. */
+int xp_cli_subcommand_usage(const char *cmd, const char *sub);
 const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name);
 
 /* Prints "xtalproof: <sentence>" to stderr. Returns XP_EXIT_FAIL or XP_EXIT_USAGE as asked. */
@@ -35,6 +41,12 @@ int xp_cli_fail(const xp_error *err);
 int xp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The usage message of an unknown (sub)command: what it is, the known ones, and the closest. */
 int xp_cli_unknown(const char *what, const char *word, const char *const *list, size_t n);
+
+/* 1 when file is one of the paths given on the command line (not found in a folder's walk). */
+int xp_cli_named(const char *file, const char *const *pos, int npos);
+/* "CMD: skipped N files found in the folders given that are not CIF or POSCAR (the first:
+ * F)" on standard error, when n > 0. */
+void xp_cli_note_skipped(const char *cmd, size_t n, const char *first);
 
 /* Reads a password from the file, or, without one, from the terminal (echo off; asked twice
  * when confirm is set) or from the first line of standard input, which must come within 2 s

@@ -51,9 +51,14 @@ int xp_cmd_anchor(int argc, char **argv)
         opened = 1;
     if (!rc)
         rc = xp_chain_state_load(&c, &state, &err);
+    json_t *ds = NULL;
+    int moved = 0;
+    if (!rc)
+        rc = xp_chain_state_dataset(state, s, &d, &ds, &moved, &err);
+    if (!rc && moved)
+        rc = xp_chain_state_save(&c, state, &err); /* a version-1 entry, now under d's key */
     if (rc)
         goto done;
-    json_t *ds = json_object_get(json_object_get(state, "datasets"), name);
     uint64_t old_size = (uint64_t)json_integer_value(json_object_get(ds, "size"));
     uint64_t chain_id = (uint64_t)json_integer_value(json_object_get(ds, "id"));
     char root[67];
@@ -76,9 +81,12 @@ int xp_cmd_anchor(int argc, char **argv)
                          &chain_id, &tx, &err);
     if (rc)
         goto done;
-    json_t *entry = json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)chain_id, "version",
-                              (json_int_t)v.number, "size", (json_int_t)v.size, "root", root);
-    json_object_set_new(json_object_get(state, "datasets"), name, entry);
+    json_t *entry = json_pack("{s:s, s:I, s:I, s:I, s:s}", "name", name, "id", (json_int_t)chain_id,
+                              "version", (json_int_t)v.number, "size", (json_int_t)v.size, "root",
+                              root);
+    char key[67];
+    xp_chain_dataset_key(&d, key);
+    json_object_set_new(json_object_get(state, "datasets"), key, entry);
     if ((rc = xp_chain_state_save(&c, state, &err)))
         goto done;
     char th[67];
@@ -195,8 +203,18 @@ int xp_cmd_model_register(int argc, char **argv)
         opened = 1;
     if (!rc)
         rc = xp_chain_state_load(&c, &state, &err);
+    xp_store *st = NULL;
+    if (!rc && ntrain)
+        rc = xp_store_open(NULL, 0, &st, &err);
     for (int i = 0; !rc && i < ntrain; i++) {
-        json_t *e = json_object_get(json_object_get(state, "datasets"), train[i]);
+        /* this store's dataset of that name, and its entry in the chain state */
+        json_t *e = NULL;
+        xp_dataset td;
+        int moved = 0;
+        if ((rc = xp_dataset_get(st, train[i], &td, &err)) ||
+            (rc = xp_chain_state_dataset(state, st, &td, &e, &moved, &err)) ||
+            (moved && (rc = xp_chain_state_save(&c, state, &err))))
+            break;
         if (!e)
             rc = xp_error_set(&err, XP_ENOTFOUND,
                               "training dataset %s is not anchored on this deployment (run "
@@ -265,6 +283,7 @@ done:
     json_decref(state);
     if (opened)
         xp_chain_close(&c);
+    xp_store_close(st);
     xp_model_free(m);
     return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }

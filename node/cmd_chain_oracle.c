@@ -304,7 +304,7 @@ static int cmd_submit(xp_opt *o, int no, const char **pos, int npos, xp_error *e
 int xp_cmd_oracle(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("oracle: expected sign or submit");
+        return xp_cli_subcommand_usage("oracle", NULL);
     const char *sub = argv[0];
     xp_opt o[] = {{"deployment", 0, 0},    {"rpc", 0, 0},      {"keystore", 0, 0},
                   {"password-file", 0, 0}, {"report", 0, 0},   {"round", 0, 0},
@@ -318,11 +318,19 @@ int xp_cmd_oracle(int argc, char **argv)
         return XP_EXIT_USAGE;
     xp_error err = {0};
     int rc;
-    if (!strcmp(sub, "sign"))
+    /* what is missing is said before a password is asked for, as a usage error */
+    int is_sign = !strcmp(sub, "sign");
+    if ((is_sign || !strcmp(sub, "submit")) &&
+        (!xp_cli_get(o, no, "report") || !xp_cli_get(o, no, "keystore") || (!is_sign && npos < 1)))
+        return xp_cli_usage("%s", is_sign ? "oracle sign: give --report R.json|R.csv --keystore K "
+                                            "[--round N]"
+                                          : "oracle submit: give --report R --keystore K "
+                                            "[--round N] and the signature files");
+    if (is_sign)
         rc = cmd_sign(o, no, &err);
     else if (!strcmp(sub, "submit"))
         rc = cmd_submit(o, no, pos, npos, &err);
     else
-        return xp_cli_usage("oracle: unknown subcommand \"%s\" (sign, submit)", sub);
+        return xp_cli_subcommand_usage("oracle", sub);
     return rc ? xp_cli_fail(&err) : XP_EXIT_OK;
 }

@@ -32,6 +32,21 @@ static const char *field(json_t *tuple, size_t i)
     return s ? s : "";
 }
 
+int xp_cli_registered_ids(xp_chain *c, char *out, size_t cap, uint64_t *count, xp_error *err)
+{
+    json_t *cnt = NULL, *none = json_array();
+    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", none, "(uint256)", &cnt,
+                           err);
+    json_decref(none);
+    *count = rc ? 0 : strtoull(field(cnt, 0), NULL, 10);
+    json_decref(cnt);
+    if (*count)
+        snprintf(out, cap, "ids 1 to %llu", (unsigned long long)*count);
+    else
+        snprintf(out, cap, "no model");
+    return rc;
+}
+
 /* decimal text of a Q16.16 held as decimal text (an int128 or uint128 field) */
 static const char *q16_text(const char *dec, char out[40])
 {
@@ -139,12 +154,17 @@ static int commit_checks(xp_chain *c, const xp_pred_record *r, const char *path,
     json_decref(got);
     if (bad)
         return xp_error_set(err, XP_EIO, "ModelRegistry.registration answered garbage");
-    if (id == 0)
+    char ids[48];
+    uint64_t count;
+    if (id == 0 && !(rc = xp_cli_registered_ids(c, ids, sizeof ids, &count, err)))
         return xp_error_set(err, XP_EINVAL,
-                            "the model of %s (%s, modelHash %s) is not registered: register it "
-                            "first (`xtalproof model register %s`), a model registered after the "
-                            "commit can be squatted and after the commit deadline is refused",
-                            path, r->model_name, h, r->model_name);
+                            "the model of %s (%s, modelHash %s) is not registered (this "
+                            "deployment's ModelRegistry holds %s): register it first (`xtalproof "
+                            "model register %s`), a model registered after the commit can be "
+                            "squatted and after the commit deadline is refused; nothing was sent",
+                            path, r->model_name, h, ids, r->model_name);
+    if (rc)
+        return rc;
     if (r->version >= 2 && memcmp(wr, r->weights_root, 32))
         return xp_error_set(err, XP_EINVAL,
                             "model %llu is registered with the weightsRoot %s, not the record's: "
@@ -377,14 +397,11 @@ static int cmd_royalties(xp_chain *c, const char *model_id, xp_error *err)
     if (!model_id || xp_cli_u64("round royalties", "model-id", model_id, &mid))
         return xp_error_set(err, XP_EINVAL, "round royalties: give --model-id N");
     /* a model that is not registered is said to be none, not "nothing owed" */
-    json_t *cnt = NULL, *none = json_array();
-    int rc = xp_chain_call(c, c->d.address[XP_C_MODELS], "modelCount()", none, "(uint256)", &cnt,
-                           err);
-    json_decref(none);
+    char ids[48];
+    uint64_t count;
+    int rc = xp_cli_registered_ids(c, ids, sizeof ids, &count, err);
     if (rc)
         return rc;
-    uint64_t count = strtoull(field(cnt, 0), NULL, 10);
-    json_decref(cnt);
     if (mid == 0 || mid > count)
         return xp_error_set(err, XP_ENOTFOUND,
                             "no model %llu is registered in this deployment's ModelRegistry (it "
@@ -451,8 +468,7 @@ static int cmd_withdraw(xp_chain *c, xp_error *err)
 int xp_cmd_round(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("round: expected open, show, commit, reveal, settle, royalties or "
-                            "withdraw");
+        return xp_cli_subcommand_usage("round", NULL);
     const char *sub = argv[0];
     xp_opt o[] = {{"deployment", 0, 0},     {"rpc", 0, 0},           {"keystore", 0, 0},
                   {"password-file", 0, 0},  {"round", 0, 0},         {"target", 0, 0},
@@ -483,7 +499,7 @@ int xp_cmd_round(int argc, char **argv)
     while (k < sizeof SUBS / sizeof SUBS[0] && strcmp(sub, SUBS[k]))
         k++;
     if (k == sizeof SUBS / sizeof SUBS[0])
-        return xp_cli_unknown("round subcommand", sub, SUBS, k);
+        return xp_cli_subcommand_usage("round", sub);
     /* what is missing is said before a password is asked for */
     if (is_open && (!xp_cli_get(o, no, "property") || !xp_cli_get(o, no, "reward") ||
                     !xp_cli_get(o, no, "tolerance") || npos < 1))

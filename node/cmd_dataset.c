@@ -346,5 +346,5 @@ int xp_cmd_dataset(int argc, char **argv)
         return cmd_check(argc - 1, argv + 1);
     if (argc >= 1 && !strcmp(argv[0], "rehash"))
         return cmd_rehash(argc - 1, argv + 1);
-    return xp_cli_usage("dataset: expected create, list, show, check or rehash");
+    return xp_cli_subcommand_usage("dataset", argc >= 1 ? argv[0] : NULL);
 }

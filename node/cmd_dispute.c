@@ -272,13 +272,13 @@ int xp_cmd_dispute(int argc, char **argv)
 {
     static const char *const SUBS[] = {"show", "respond", "claim", "concede"};
     if (argc < 1)
-        return xp_cli_usage("dispute: expected show, respond, claim or concede");
+        return xp_cli_subcommand_usage("dispute", NULL);
     const char *sub = argv[0];
     size_t s = 0;
     while (s < 4 && strcmp(sub, SUBS[s]))
         s++;
     if (s == 4)
-        return xp_cli_unknown("dispute subcommand", sub, SUBS, 4);
+        return xp_cli_subcommand_usage("dispute", sub);
     xp_opt o[] = {{"deployment", 0, 0}, {"rpc", 0, 0},   {"keystore", 0, 0},
                   {"password-file", 0, 0}, {"structure", 0, 0}, {"model", 0, 0},
                   {"force-pick", 1, 0}};

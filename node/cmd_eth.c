@@ -123,11 +123,8 @@ static int cmd_tx_decode(int argc, char **argv)
 
 int xp_cmd_eth(int argc, char **argv)
 {
-    static const char *const SUBS[] = {"keccak", "rlp-decode", "tx-decode", "abi-encode",
-                                       "send",   "logs",       "balance"};
     if (argc < 1)
-        return xp_cli_usage("eth: expected a subcommand (keccak, rlp-decode, tx-decode, "
-                            "abi-encode, send, logs, balance)");
+        return xp_cli_subcommand_usage("eth", NULL);
     const char *sub = argv[0];
     argc--;
     argv++;
@@ -145,5 +142,5 @@ int xp_cmd_eth(int argc, char **argv)
         return xp_cmd_eth_logs(argc, argv);
     if (!strcmp(sub, "balance"))
         return xp_cmd_eth_balance(argc, argv);
-    return xp_cli_unknown("eth subcommand", sub, SUBS, sizeof SUBS / sizeof SUBS[0]);
+    return xp_cli_subcommand_usage("eth", sub);
 }

@@ -80,13 +80,22 @@ int xp_cmd_hash(int argc, char **argv)
     if ((rc = collect(pos, npos, &files)))
         return rc;
     int failed = 0;
+    size_t skipped = 0;
+    const char *first_skipped = NULL;
     if (!json) /* a header row in text; --json is for programs */
         printf("%-66s  %-10s  %-12s  %s\n", "symhash", "spacegroup", "formula", "file [block]");
     for (size_t f = 0; f < files.n; f++) {
         const char *file = files.paths[f];
         xp_structure_list list;
         xp_error err = {0};
-        if (xp_read_structures(file, &ro, &list, &err)) {
+        int r = xp_read_structures(file, &ro, &list, &err);
+        if (r == XP_ENOTSTRUCTURE && !xp_cli_named(file, pos, npos)) {
+            /* found in a folder and not a structure at all (a README, a CSV): skipped */
+            if (!skipped++)
+                first_skipped = file;
+            continue;
+        }
+        if (r) {
             print_error_line(file, &err, json);
             failed = 1;
             continue;
@@ -134,6 +143,7 @@ int xp_cmd_hash(int argc, char **argv)
         }
         xp_structure_list_free(&list);
     }
+    xp_cli_note_skipped("hash", skipped, first_skipped);
     xp_path_list_free(&files);
     return failed ? XP_EXIT_FAIL : XP_EXIT_OK;
 }

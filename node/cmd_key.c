@@ -126,12 +126,12 @@ static int key_import(int argc, char **argv)
 int xp_cmd_key(int argc, char **argv)
 {
     if (argc < 1)
-        return xp_cli_usage("key: say new, address or import");
+        return xp_cli_subcommand_usage("key", NULL);
     if (!strcmp(argv[0], "new"))
         return key_new(argc - 1, argv + 1);
     if (!strcmp(argv[0], "address"))
         return key_address(argc - 1, argv + 1);
     if (!strcmp(argv[0], "import"))
         return key_import(argc - 1, argv + 1);
-    return xp_cli_usage("key: unknown subcommand \"%s\"", argv[0]);
+    return xp_cli_subcommand_usage("key", argv[0]);
 }

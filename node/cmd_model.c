@@ -152,7 +152,5 @@ int xp_cmd_model(int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "import"))
         return cmd_import(argc - 1, argv + 1);
-    return xp_cli_usage("model: expected \"model import --from DIR\" (a model from an original "
-                        "CGCNN checkpoint) or \"model register NAME\" (a model on chain); "
-                        "\"xtalproof models\" lists the models");
+    return xp_cli_subcommand_usage("model", argc >= 1 ? argv[0] : NULL);
 }

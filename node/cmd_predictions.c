@@ -121,7 +121,7 @@ int xp_cmd_predictions(int argc, char **argv)
     const char *sub = argc > 0 && argv[0][0] != '-' ? argv[0] : "list";
     int skip = argc > 0 && argv[0][0] != '-';
     if (strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "import"))
-        return xp_cli_usage("predictions: expected list, show HASH or import FILE...");
+        return xp_cli_subcommand_usage("predictions", sub);
     xp_opt o[] = {{"symhash", 0, 0}, {"model", 0, 0}, {"limit", 0, 0}, {"json", 1, 0}};
     const int no = 4;
     const char *pos[256];

@@ -1,11 +1,15 @@
 /* xtalproof prove: a signed prediction record of one structure, kept in the store (the
  * predictions table) with its salt (the secrets table). */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_cmds.h"
 #include "cli.h"
 #include "xtalproof/bytes.h"
+#include "xtalproof/chain.h"
+#include "xtalproof/model.h"
 #include "xtalproof/keystore.h"
 #include "xtalproof/predictions.h"
 #include "xtalproof/proofdoc.h"
@@ -44,6 +48,54 @@ static int load_key(const prove_args *a, uint8_t priv[32], xp_error *err)
     return rc;
 }
 
+/* --model-id against the deployment's ModelRegistry, when a deployment is configured (none: the
+ * record is made offline, unchecked): the model file must be registered, under that id. */
+static int check_model_id(const prove_args *a, const xp_model *m, xp_error *err)
+{
+    xp_error e = {0};
+    char *dp = xp_deployment_find(NULL, &e);
+    if (!dp)
+        return e.code == XP_ENOTFOUND ? 0 : xp_error_set(err, e.code, "%s", e.msg);
+    xp_chain c;
+    char h[67];
+    json_t *args = json_pack("[s]", xp_hex_encode(m->hash, 32, h, 1)), *got = NULL;
+    int rc = xp_chain_open(&c, dp, NULL, NULL, err);
+    if (rc) {
+        json_decref(args);
+        free(dp);
+        return xp_error_prefix(err, rc, "prove: --model-id is checked against the deployment's "
+                                        "ModelRegistry, which cannot be read");
+    }
+    rc = xp_chain_call(&c, c.d.address[XP_C_MODELS], "registration(bytes32)", args,
+                       "(uint256,bytes32)", &got, err);
+    json_decref(args);
+    char ids[48];
+    uint64_t n;
+    if (!rc)
+        rc = xp_cli_registered_ids(&c, ids, sizeof ids, &n, err);
+    if (!rc) {
+        uint64_t id = strtoull(json_string_value(json_array_get(got, 0)), NULL, 10);
+        if (!id)
+            rc = xp_error_set(err, XP_ENOTFOUND,
+                              "prove: the model %s (modelHash %s) is not registered in the "
+                              "ModelRegistry of %s, which holds %s: register it first (`xtalproof "
+                              "model register %s --keystore F`) and give the id it prints; "
+                              "nothing was signed",
+                              m->name, h, dp, ids, m->name);
+        else if (id != a->model_id)
+            rc = xp_error_set(err, XP_EINVAL,
+                              "prove: --model-id %llu is not the model %s, which is registered as "
+                              "model %llu in the ModelRegistry of %s (it holds %s): give "
+                              "--model-id %llu; nothing was signed",
+                              (unsigned long long)a->model_id, m->name, (unsigned long long)id, dp,
+                              ids, (unsigned long long)id);
+    }
+    json_decref(got);
+    xp_chain_close(&c);
+    free(dp);
+    return rc;
+}
+
 static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
 {
     uint8_t priv[32];
@@ -52,10 +104,13 @@ static int make_record(prove_args *a, xp_pred_record *r, xp_error *err)
     size_t len;
     xp_store *s = NULL;
     int rc;
-    if ((rc = load_key(a, priv, err)))
+    if ((rc = xp_model_open(a->model, &m, mpath, sizeof mpath, err)))
         return rc;
-    if ((rc = xp_model_open(a->model, &m, mpath, sizeof mpath, err)) ||
-        (rc = xp_file_read(a->file, MAX_STRUCTURE, &data, &len, err)) ||
+    if ((a->has_model_id && (rc = check_model_id(a, m, err))) || (rc = load_key(a, priv, err))) {
+        xp_model_free(m);
+        return rc;
+    }
+    if ((rc = xp_file_read(a->file, MAX_STRUCTURE, &data, &len, err)) ||
         (rc = xp_store_open(NULL, 0, &s, err)))
         goto done;
     xp_pred_make_in mk = {.in = a->in,

@@ -25,7 +25,9 @@ typedef struct reg {
     int quiet; /* only failures and the summary */
     size_t nfiles;
     int progress;
-    uint64_t added, dups, failed, matches;
+    uint64_t added, dups, failed, matches, skipped;
+    const char *top;          /* the PATH being walked */
+    char first_skipped[4096]; /* the first file skipped: not a structure */
 } reg;
 
 static void emit(const reg *g, json_t *o, const char *text)
@@ -123,7 +125,13 @@ static int register_file(void *ctx, const char *file, xp_error *err)
         fprintf(stderr, "\rregister: %zu files", g->nfiles);
     g->nfiles++;
     /* a file's records go into one transaction, so a file may hold at most a batch */
-    int hashed = xp_file_ids_of_file(file, XP_CLI_MAX_FILE, &ids, &ferr) == 0;
+    int r = xp_file_ids_of_file(file, XP_CLI_MAX_FILE, &ids, &ferr), hashed = r == 0;
+    if (r == XP_ENOTSTRUCTURE && strcmp(file, g->top)) {
+        /* found in a folder and not a structure at all (a README, a CSV): skipped, counted */
+        if (!g->skipped++)
+            snprintf(g->first_skipped, sizeof g->first_skipped, "%s", file);
+        return 0;
+    }
     if (hashed && ids.n > XP_REGISTER_BATCH) {
         xp_error_set(&ferr, XP_EINVAL, "%s holds %zu structures, more than %d", file, ids.n,
                      XP_REGISTER_BATCH);
@@ -177,9 +185,11 @@ int xp_cmd_register(int argc, char **argv)
             goto fail;
         }
     }
-    for (int i = 0; i < npos; i++)
+    for (int i = 0; i < npos; i++) {
+        g->top = pos[i];
         if ((rc = xp_walk(pos[i], register_file, g, &err)))
             goto fail;
+    }
     if (g->progress)
         fprintf(stderr, "\rregister: %zu %s\n", g->nfiles,
                 xp_cli_plural(g->nfiles, "file", "files"));
@@ -192,19 +202,22 @@ int xp_cmd_register(int argc, char **argv)
         xp_hex_encode(v.root, 32, root, 1);
     if (g->json)
         emit(g,
-             json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}", "dataset", g->d.name,
-                       "files", (json_int_t)g->nfiles, "added", (json_int_t)g->added, "duplicates",
-                       (json_int_t)g->dups, "failed", (json_int_t)g->failed, "matches",
+             json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:s}", "dataset",
+                       g->d.name, "files", (json_int_t)g->nfiles, "added", (json_int_t)g->added,
+                       "duplicates", (json_int_t)g->dups, "failed", (json_int_t)g->failed,
+                       "skipped", (json_int_t)g->skipped, "matches",
                        (json_int_t)g->matches, "newVersion", cut, "version", (json_int_t)v.number,
                        "size", (json_int_t)v.size, "root", root),
              NULL);
     else
-        printf("%s: %zu %s: added %llu, duplicates %llu, failed %llu; %s %u, size %llu, root "
-               "%s\n",
+        printf("%s: %zu %s: added %llu, duplicates %llu, failed %llu, skipped %llu (not CIF "
+               "or POSCAR); %s %u, size %llu, root %s\n",
                g->d.name, g->nfiles, xp_cli_plural(g->nfiles, "file", "files"),
                (unsigned long long)g->added, (unsigned long long)g->dups,
-               (unsigned long long)g->failed, cut ? "new version" : "version unchanged", v.number,
-               (unsigned long long)v.size, root);
+               (unsigned long long)g->failed, (unsigned long long)g->skipped,
+               cut ? "new version" : "version unchanged", v.number, (unsigned long long)v.size,
+               root);
+    xp_cli_note_skipped("register", g->skipped, g->first_skipped);
     rc = g->failed ? XP_EXIT_FAIL : XP_EXIT_OK;
     goto done;
 fail:

@@ -27,6 +27,35 @@ int xp_cli_help_lists(const char *cmd, const char *opt)
     return 0;
 }
 
+const char *xp_cli_closest_option(const char *cmd, const char *word)
+{
+    const xp_help *h = xp_help_find(cmd);
+    const char *names[64];
+    size_t n = 0;
+    for (const xp_help_opt *o = h ? h->opts : NULL; o && o->name && n < 64; o++)
+        names[n++] = o->name;
+    return n ? xp_closest_word(word, names, n) : NULL;
+}
+
+int xp_cli_subcommand_usage(const char *cmd, const char *sub)
+{
+    const char *subs[32];
+    size_t n = 0, l = strlen(cmd);
+    for (size_t i = 0; i < xp_help_count && n < 32; i++)
+        if (!strncmp(xp_help_table[i].cmd, cmd, l) && xp_help_table[i].cmd[l] == ' ')
+            subs[n++] = xp_help_table[i].cmd + l + 1;
+    if (sub) {
+        char what[64];
+        snprintf(what, sizeof what, "%s subcommand", cmd);
+        return xp_cli_unknown(what, sub, subs, n);
+    }
+    fprintf(stderr, "xtalproof: %s: expected a subcommand, one of:", cmd);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s%s", subs[i], i + 1 < n ? "," : "");
+    fprintf(stderr, " (`xtalproof help %s SUBCOMMAND` says what each does)\n", cmd);
+    return XP_EXIT_USAGE;
+}
+
 void xp_cli_list_options(const char *cmd, const xp_opt *opts, int nopts)
 {
     const char *want = getenv("XTALPROOF_LIST_OPTIONS");

@@ -58,7 +58,8 @@ const xp_help xp_help_table[] = {
      "Reads CIF and POSCAR files (directories recursively) and prints, for each structure, its "
      "symhash (same crystal: same hash whatever its cell, origin or atom order), protohash "
      "(same prototype), space group and formula (electropositive first: NaCl, BaTiO3), under a "
-     "header row. Exit 1 when a file cannot be read.",
+     "header row. Files found in a folder that are not CIF or POSCAR (a README, a CSV) are "
+     "skipped and counted on standard error. Exit 1 when a file cannot be read.",
      (const xp_help_opt[]){O_JSON,
                            {"symprec", "X", "symmetry tolerance in Å (default 1e-3)"},
                            {"angle-tolerance", "D|none", "angle tolerance in degrees (default 2)"},
@@ -113,7 +114,9 @@ const xp_help xp_help_table[] = {
      "register --dataset NAME [--parent SYMHASH] [--meta JSON] [--json] [--quiet] PATH...",
      "append the structures under PATH to a dataset and cut a new version",
      "Each structure becomes one record (its symhash, the file's keccak and the metadata); a "
-     "structure already in the dataset is a duplicate and not added again. Directories are walked recursively.",
+     "structure already in the dataset is a duplicate and not added again. Directories are walked "
+     "recursively; files in them that are not CIF or POSCAR (a README, a CSV) are skipped and "
+     "counted in the summary.",
      (const xp_help_opt[]){{"dataset", "NAME", "the dataset"},
                            {"parent", "SYMHASH", "the structure these were derived from"},
                            {"meta", "JSON", "a JSON object kept with every record"}, O_JSON,
@@ -184,7 +187,9 @@ const xp_help xp_help_table[] = {
                            {"target", "I", "the target's index in the round (default 0)"},
                            {"chain-id", "C", "the chain of the round (default 0)"},
                            {"rounds-contract", "ADDR", "the Rounds contract (default: none)"},
-                           {"model-id", "N", "the model's id in ModelRegistry"},
+                           {"model-id", "N", "the model's id in ModelRegistry (checked there "
+                                             "when a deployment is configured: an unregistered "
+                                             "model or another id is refused)"},
                            {"dataset", "NAME", "add the structure's inclusion proof in this "
                                                "dataset's latest version"},
                            {"reveal", NULL, "write the record with its salt"},

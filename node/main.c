@@ -100,10 +100,7 @@ int main(int argc, char **argv)
             return xp_cmd_bench_tx(argc - 3, argv + 3);
         if (argc >= 3 && !strcmp(argv[2], "node-load"))
             return xp_cmd_bench_node_load(argc - 3, argv + 3);
-        return xp_cli_usage("bench: expected \"bench hash\", \"bench hash-scale\", \"bench "
-                            "dedup\", \"bench merkle\", "
-                            "\"bench infer\", \"bench open\", \"bench dispute\", \"bench verify\", \"bench tx\", "
-                            "\"bench chain\" or \"bench node-load\"");
+        return xp_cli_subcommand_usage("bench", argc >= 3 ? argv[2] : NULL);
     }
     static const char *const COMMANDS[] = {
         "version", "key",     "keccak",      "hash",   "same",         "model",       "models",

@@ -129,6 +129,27 @@ void xp_chain_state_unlock(xp_chain *c);
 
 /* ---- anchoring (src/chain/anchor.c) ------------------------------------------------------ */
 
+/* The chain state's "version" (docs/formats.md, "State"): 2 keys "datasets" and
+ * "anchorPending" by xp_chain_dataset_key; a state without one (1) is read and its entries
+ * move under those keys as their stores claim them. */
+#define XP_CHAIN_STATE_VERSION 2
+
+/* The key of dataset d in the chain state's "datasets" and "anchorPending" (state version 2):
+ * "0x" and the hex of its creation hash (xp_dataset_creation_hash, the owner's address or 20
+ * zero bytes), which another store's dataset of the same name does not share. */
+void xp_chain_dataset_key(const xp_dataset *d, char key[67]);
+/* 1 when a chain-state entry (size, root) can be d's: the store's dataset d has that many
+ * records with that root; 0 when it is another store's; a negative code on a store error. */
+int xp_chain_entry_is_mine(xp_store *s, const xp_dataset *d, uint64_t size,
+                           const char *root, xp_error *err);
+/* d's entry of the chain state's "datasets" (borrowed; NULL: none). An entry of version 1 keyed
+ * by d's name that is d's (xp_chain_entry_is_mine) is moved, with its "anchorPending" entry,
+ * under d's key (*moved = 1: save the state); one that is another store's is left alone. A
+ * keyed entry that is not d's (two creations alike to the second) is refused: XP_EEXIST with a
+ * sentence naming the dataset, the store and what to do. */
+int xp_chain_state_dataset(json_t *state, xp_store *s, const xp_dataset *d,
+                           json_t **entry, int *moved, xp_error *err);
+
 /* keccak256 of the dataset's canonical metadata {"description","license","name"}: the
  * metaHash of createDataset (docs/formats.md). */
 int xp_dataset_meta_hash(const xp_dataset *d, uint8_t out[32], xp_error *err);

@@ -330,7 +330,7 @@ void xp_anchor_worker_poke(xp_anchor_worker *w);
 void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *anchor, xp_rounds_stats *rounds,
                             xp_oracle_stats *oracle);
 /* The anchored version of a dataset (0: none), as the state file says. */
-uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset);
+uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const xp_dataset *d);
 /* What the round watcher saw of a round: its targets in the order the watcher keeps them, a
  * malloc'd array in *out (NULL and *n = 0 when it saw nothing of the round or is off).
  * XP_ENOMEM when out of memory. */

@@ -14,7 +14,8 @@ enum {
     XP_EPASSWORD = -5, /* a password did not open a keystore */
     XP_EEXIST = -6,    /* refusing to overwrite something that exists */
     XP_ENOTFOUND = -7, /* a named thing does not exist */
-    XP_EUNSUPPORTED = -8
+    XP_EUNSUPPORTED = -8,
+    XP_ENOTSTRUCTURE = -9 /* a file that is not a structure file at all (a README, a CSV) */
 };
 
 #define XP_ERROR_MAX 512

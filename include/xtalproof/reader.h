@@ -23,7 +23,9 @@ typedef struct xp_structure_list {
 } xp_structure_list;
 
 /* Reads every structure of a file. On error nothing is returned and err names the file and
- * line. opts may be NULL for the defaults. */
+ * line. opts may be NULL for the defaults. XP_ENOTSTRUCTURE: a file that neither its name
+ * (.cif, .vasp, POSCAR...) nor a data_ block calls a structure and that does not read as one
+ * ("not a CIF or POSCAR file": a README, a CSV), which a walk of a folder skips. */
 int xp_read_structures(const char *path, const xp_read_opts *opts, xp_structure_list *out,
                        xp_error *err);
 /* The same from bytes in memory; name is used in messages and for the format by extension. */

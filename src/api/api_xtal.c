@@ -28,6 +28,8 @@ void xtp_free(void *p)
 
 int xtp_error_from(xtp_error *err, const xp_error *e, int rc)
 {
+    if (rc == XP_ENOTSTRUCTURE)
+        rc = XP_EINVAL; /* bad input, as the public codes (api.h) say it */
     if (err) {
         err->code = rc;
         snprintf(err->message, sizeof err->message, "%s",

@@ -66,3 +66,76 @@ int xp_chain_anchor(xp_chain *c, const xp_dataset *d, const char *uri, uint64_t 
     json_decref(args);
     return rc;
 }
+
+void xp_chain_dataset_key(const xp_dataset *d, char key[67])
+{
+    static const uint8_t none[XP_ADDRESS_LEN] = {0};
+    uint8_t h[32];
+    xp_dataset_creation_hash(d->name, d->license, d->description, d->has_owner ? d->owner : none,
+                             d->created, h);
+    xp_hex_encode(h, 32, key, 1);
+}
+
+int xp_chain_entry_is_mine(xp_store *s, const xp_dataset *d, uint64_t size, const char *root,
+                           xp_error *err)
+{
+    uint8_t want[32], have[32];
+    if (!root || size > d->size || xp_hex_decode_exact(root, want, 32, NULL))
+        return 0;
+    if (!size)
+        return 1;
+    int rc = xp_store_root(s, d->id, size, have, err);
+    return rc ? rc : memcmp(want, have, 32) == 0;
+}
+
+/* The entry's size and root, as the state holds them. */
+static int entry_mine(xp_store *s, const xp_dataset *d, const json_t *e, xp_error *err)
+{
+    return xp_chain_entry_is_mine(s, d, (uint64_t)json_integer_value(json_object_get(e, "size")),
+                                  json_string_value(json_object_get(e, "root")), err);
+}
+
+/* Moves map[name] (an entry of version 1) under key, with d's name in it. */
+static int move_entry(json_t *map, const char *name, const char *key)
+{
+    json_t *e = json_object_get(map, name);
+    if (!e)
+        return 0;
+    json_incref(e);
+    int bad = json_object_del(map, name) || json_object_set_new(e, "name", json_string(name)) ||
+              json_object_set(map, key, e);
+    json_decref(e);
+    return bad ? XP_ENOMEM : 0;
+}
+
+int xp_chain_state_dataset(json_t *state, xp_store *s, const xp_dataset *d, json_t **entry,
+                           int *moved, xp_error *err)
+{
+    char key[67];
+    xp_chain_dataset_key(d, key);
+    json_t *map = json_object_get(state, "datasets");
+    json_t *e = json_object_get(map, key), *old = json_object_get(map, d->name);
+    *entry = NULL;
+    *moved = 0;
+    int mine = e ? entry_mine(s, d, e, err) : old ? entry_mine(s, d, old, err) : 0;
+    if (mine < 0)
+        return mine;
+    if (e && !mine)
+        return xp_error_set(err, XP_EEXIST,
+                            "the deployment's chain state holds, under the key of this store's "
+                            "dataset %s (%s), a dataset anchored from another store: another "
+                            "home created a dataset alike to the second (same name, license, "
+                            "description and owner); this store's %s is not anchored: create it "
+                            "again under another name here, or give this home its own "
+                            "deployment file",
+                            d->name, key, d->name);
+    if (!e && old && mine) {
+        json_t *pend = json_object_get(state, "anchorPending");
+        if (move_entry(map, d->name, key) || (pend && move_entry(pend, d->name, key)))
+            return xp_error_set(err, XP_ENOMEM, "out of memory");
+        e = json_object_get(map, key);
+        *moved = 1;
+    }
+    *entry = e;
+    return 0;
+}

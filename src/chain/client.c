@@ -393,6 +393,20 @@ static json_t *state_complete(json_t *s, const xp_deployment *d, const char *leg
     return s;
 }
 
+/* The state's version: 2 (keys of datasets that cannot collide across stores), or none (1,
+ * keyed by name: read, its entries claimed by their stores). A later version is refused. */
+static int state_version_ok(const json_t *s, const char *path, xp_error *err)
+{
+    const json_t *v = json_object_get(s, "version");
+    if (!v || (json_is_integer(v) && json_integer_value(v) <= XP_CHAIN_STATE_VERSION))
+        return 0;
+    return xp_error_set(err, XP_EUNSUPPORTED,
+                        "the chain state of %s has version %s, this xtalproof reads up to %d: "
+                        "use the xtalproof that wrote it, or a later one",
+                        path, json_is_integer(v) ? "a later" : "an unknown",
+                        XP_CHAIN_STATE_VERSION);
+}
+
 int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
 {
     char *p = state_path(c), name[64];
@@ -430,6 +444,8 @@ int xp_chain_state_load(xp_chain *c, json_t **state, xp_error *err)
         memset(err, 0, sizeof *err);
         rc = 0;
     }
+    if (!rc && (rc = state_version_ok(s, c->deployment_path, err)))
+        json_decref(s);
     if (!rc)
         *state = state_complete(s, &c->d, p);
     free(p);
@@ -455,6 +471,9 @@ int xp_chain_state_read(const char *deployment_path, const xp_deployment *d, jso
         rc = 0;
         s = state_complete(NULL, d, p);
         free(p);
+    } else if (!rc && (rc = state_version_ok(s, deployment_path, err))) {
+        json_decref(s);
+        s = NULL;
     } else if (!rc) {
         s = state_complete(s, d, NULL);
     }
@@ -477,6 +496,8 @@ int xp_chain_state_save(xp_chain *c, json_t *state, xp_error *err)
     char name[64];
     state_name(&c->d, name);
     int rc = state_journal(c, err);
+    if (!rc && json_object_set_new(state, "version", json_integer(XP_CHAIN_STATE_VERSION)))
+        rc = xp_error_set(err, XP_ENOMEM, "out of memory");
     if (!rc)
         rc = xp_journal_doc_put(c->journal, name, state, err);
     char *p = rc ? NULL : state_path(c);

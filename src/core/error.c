@@ -65,6 +65,7 @@ const char *xp_strerror(int code)
     case XP_EEXIST: return "already exists";
     case XP_ENOTFOUND: return "not found";
     case XP_EUNSUPPORTED: return "not supported";
+    case XP_ENOTSTRUCTURE: return "not a structure file";
     default: return "unknown error";
     }
 }

@@ -126,7 +126,7 @@ void xp_h_dataset(xp_hctx *c, xp_http_answer *a)
     int rc = xp_dataset_get(c->n->store, c->r->route.dataset, &d, &err);
     json_t *j = rc ? NULL : xp_dataset_json(c->n->store, &d, &err);
     if (j && c->n->anchor) {
-        uint32_t av = xp_anchor_worker_anchored(c->n->anchor, d.name);
+        uint32_t av = xp_anchor_worker_anchored(c->n->anchor, &d);
         json_object_set_new(j, "anchoredVersion", av ? json_integer(av) : json_null());
     }
     if (!j)

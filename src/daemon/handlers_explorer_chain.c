@@ -38,11 +38,13 @@ static json_t *state_names(xp_daemon *n, const char *map)
         json_t *v;
         json_object_foreach(json_object_get(state, map), k, v)
         {
+            /* a dataset's entry: keyed by its store key with its "name" (version 2), or by name */
+            const char *name = json_string_value(json_object_get(v, "name"));
             if (json_is_object(v))
                 v = json_object_get(v, "id");
             char id[24];
             snprintf(id, sizeof id, "%lld", (long long)json_integer_value(v));
-            json_object_set_new(names, id, json_string(k));
+            json_object_set_new(names, id, json_string(name ? name : k));
         }
     }
     json_decref(state);

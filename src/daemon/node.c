@@ -36,6 +36,7 @@ static unsigned status_of(int code)
     switch (code) {
     case XP_EINVAL:
     case XP_ECRYPTO:
+    case XP_ENOTSTRUCTURE:
         return 400;
     case XP_ENOTFOUND:
         return 404;

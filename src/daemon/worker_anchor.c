@@ -3,10 +3,12 @@
  * is read and a version cut under the lock, in short steps.
  *
  * Crash safety rests on three things written before anything is signed or after it is mined:
- * the state file's "anchorPending"[name] (the version about to be anchored), the sender's
+ * the state file's "anchorPending"[KEY] (the version about to be anchored), the sender's
  * journal (idempotency key "anchor:NAME:SIZE:ROOT", the key `xtalproof anchor` uses too) and
- * the state file's "datasets"[name] (what is anchored). A restart finds the pending version
- * and sends it under the same key: the journal answers with the transaction already sent. */
+ * the state file's "datasets"[KEY] (what is anchored), KEY being the dataset's store key
+ * (xp_chain_dataset_key), not its name, which another store sharing the deployment may use too.
+ * A restart finds the pending version and sends it under the same key: the journal answers
+ * with the transaction already sent. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -29,7 +31,7 @@
 typedef struct ds_watch {
     char name[XP_DATASET_NAME_MAX + 1];
     uint64_t since;      /* when unanchored records were first seen (0: none) */
-    int foreign_told;    /* the chain state's entry of the name is another store's: said once */
+    int foreign_told;    /* the chain state's entry of its key is another store's: said once */
     uint64_t last_error; /* a hash of the last error logged for the dataset (0: none) */
 } ds_watch;
 
@@ -79,10 +81,13 @@ static ds_watch *watch_of(xp_anchor_worker *w, const char *name)
     return d;
 }
 
+/* The error's text up to the balance and fee an empty purse adds (src/eth/sender.c), which
+ * move with the chain's fees: the same error is the same text before them. */
 static uint64_t text_hash(const char *t)
 {
+    const char *end = strstr(t, "; the key holds");
     uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *t; t++)
+    for (; *t && t != end; t++)
         h = (h ^ (uint8_t)*t) * 1099511628211ULL;
     return h ? h : 1;
 }
@@ -170,7 +175,7 @@ static int save_state(xp_chain *c, json_t *doc, const xp_anchor_state *st, xp_er
 static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_state *st,
                         const xp_dataset *d, const xp_anchor_entry *p, xp_error *err)
 {
-    const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, d->name);
+    const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, p->key);
     int extend = ds != NULL;
     uint64_t old_size = ds ? ds->size : 0;
     xp_anchor_entry a = *p; /* what is anchored once it is sent */
@@ -193,7 +198,7 @@ static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor
     if (!rc) {
         if (xp_anchor_state_set(st, 0, &a))
             rc = xp_error_set(err, XP_ENOMEM, "out of memory");
-        xp_anchor_state_unpend(st, d->name);
+        xp_anchor_state_unpend(st, p->key);
         if (!rc)
             rc = save_state(c, doc, st, err);
     }
@@ -219,8 +224,8 @@ static int send_pending(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor
 
 /* Decides whether dataset d needs a batch now; if so cuts (or reuses) the version and records
  * it as pending in st. Returns 1 when *p was filled, 0 when nothing is due. */
-static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, uint64_t anchored,
-               xp_anchor_entry *p, xp_error *err)
+static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, const char *key,
+               uint64_t anchored, xp_anchor_entry *p, xp_error *err)
 {
     ds_watch *wt = watch_of(w, d->name);
     if (d->size <= anchored) {
@@ -252,6 +257,7 @@ static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, ui
     if (!go)
         return 0;
     memset(p, 0, sizeof *p);
+    snprintf(p->key, sizeof p->key, "%s", key);
     snprintf(p->name, sizeof p->name, "%s", d->name);
     p->version = v.number;
     p->size = v.size;
@@ -263,63 +269,85 @@ static int due(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, ui
     return 1;
 }
 
-/* Whether the chain state's entry of d's name was anchored from another store: more records
- * than d has, or a root that is not d's root at its size. It happens when two homes share one
- * deployment file, each with a dataset of that name; the state is keyed by name, so the entry
- * must not be taken as d's (d would wait for ever, counted as anchored). 1 yes, 0 no, or a
- * negative code. */
-static int foreign(xp_anchor_worker *w, const xp_dataset *d, uint64_t size, const char *root,
-                   xp_error *err)
+/* Whether a chain-state entry (size, root) is d's (xp_chain_entry_is_mine, under the store
+ * lock): 1 yes, 0 another store's, or a negative code. */
+static int mine(xp_anchor_worker *w, const xp_dataset *d, const xp_anchor_entry *e, xp_error *err)
 {
-    uint8_t want[32], have[32];
-    if (size > d->size || xp_hex_decode_exact(root, want, 32, NULL))
-        return 1;
-    if (!size)
-        return 0;
     pthread_mutex_lock(w->store_lock);
-    int rc = xp_store_root(w->store, d->id, size, have, err);
+    int rc = xp_chain_entry_is_mine(w->store, d, e->size, e->root, err);
     pthread_mutex_unlock(w->store_lock);
-    return rc ? -rc : memcmp(want, have, 32) != 0;
+    return rc;
 }
 
-/* One dataset of a pass: a stale pending entry dropped, a batch made pending when due, the
- * pending version sent. */
-static int pass_one(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_state *st,
-                    const xp_dataset *d, xp_error *err)
+/* d's entries of a state of version 1 (keyed by its name) take its store key when they are
+ * its own; another store's stay for that store. 1 when they moved (save), 0, or a negative
+ * code. */
+static int claim(xp_anchor_worker *w, xp_anchor_state *st, const xp_dataset *d, const char *key,
+                 xp_error *err)
 {
     const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, d->name);
     const xp_anchor_entry *pe = xp_anchor_entry_find(st->pending, st->npending, d->name);
-    int other = ds ? foreign(w, d, ds->size, ds->root, err) : 0;
-    if (other < 0)
-        return -other;
+    int a = ds ? mine(w, d, ds, err) : 1, b = a == 1 && pe ? mine(w, d, pe, err) : a;
+    if (a < 0 || b < 0)
+        return a < 0 ? a : b;
+    if (!(ds || pe) || !a || !b)
+        return 0;
+    xp_anchor_state_claim(st, d->name, key);
+    return 1;
+}
+
+/* One dataset of a pass: its entries of a version-1 state claimed, a stale pending entry
+ * dropped, a batch made pending when due, the pending version sent. */
+static int pass_one(xp_anchor_worker *w, xp_chain *c, json_t *doc, xp_anchor_state *st,
+                    const xp_dataset *d, xp_error *err)
+{
+    char key[67];
+    xp_chain_dataset_key(d, key);
     ds_watch *wt = watch_of(w, d->name);
-    if (other) {
+    int rc = 0;
+    if (!xp_anchor_entry_find(st->datasets, st->ndatasets, key) &&
+        !xp_anchor_entry_find(st->pending, st->npending, key) &&
+        (rc = claim(w, st, d, key, err)) == 1)
+        rc = save_state(c, doc, st, err);
+    if (rc)
+        return rc;
+    const xp_anchor_entry *ds = xp_anchor_entry_find(st->datasets, st->ndatasets, key);
+    const xp_anchor_entry *pe = xp_anchor_entry_find(st->pending, st->npending, key);
+    int m = ds ? mine(w, d, ds, err) : 1;
+    if (m < 0)
+        return m;
+    if (!m) {
+        /* the same key from another store: a dataset created alike (name, license,
+         * description, owner) in the same second */
         if (wt && wt->foreign_told)
             return 0;
         if (wt)
             wt->foreign_told = 1;
-        return xp_error_set(err, XP_EINVAL,
-                            "the deployment's chain state holds a dataset %s anchored from another "
-                            "store (%llu records, root %s): this store's %s (%llu records) is not "
-                            "it and is not anchored; give it another name here, or give this node "
-                            "its own deployment file (\"deployment\" in its config)",
-                            d->name, (unsigned long long)ds->size, ds->root, d->name,
+        return xp_error_set(err, XP_EEXIST,
+                            "the deployment's chain state holds, under the key of this store's "
+                            "dataset %s (%s), a dataset anchored from another store (%llu "
+                            "records, root %s): another home created a dataset alike to the "
+                            "second (same name, license, description and owner); this store's "
+                            "%s (%llu records) is not anchored: create it again under another "
+                            "name here, or give this node its own deployment file "
+                            "(\"deployment\" in its config)",
+                            d->name, key, (unsigned long long)ds->size, ds->root, d->name,
                             (unsigned long long)d->size);
     }
     if (wt)
         wt->foreign_told = 0;
     uint64_t anchored = ds ? ds->size : 0;
     xp_anchor_entry p;
-    int has = pe != NULL, rc = 0;
+    int has = pe != NULL;
     if (pe)
         p = *pe;
     if (has && p.size <= anchored) {
         /* anchored by `xtalproof anchor` meanwhile, or a stale entry */
-        xp_anchor_state_unpend(st, d->name);
+        xp_anchor_state_unpend(st, key);
         has = 0;
         rc = save_state(c, doc, st, err);
     }
-    if (!rc && !has && (rc = due(w, st, d, anchored, &p, err)) == 1) {
+    if (!rc && !has && (rc = due(w, st, d, key, anchored, &p, err)) == 1) {
         has = 1;
         rc = save_state(c, doc, st, err); /* pending, before anything is signed */
     }
@@ -382,15 +410,19 @@ static void refresh_pending(xp_anchor_worker *w)
         uint64_t pending = 0;
         for (size_t i = 0; i < l.n; i++) {
             xp_anchor_entry e = {0};
+            char key[67];
+            xp_chain_dataset_key(&l.d[i], key);
             pthread_mutex_lock(&w->mu);
             const xp_anchor_entry *ds =
-                xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, l.d[i].name);
+                xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, key);
+            if (!ds) /* an entry of a version-1 state, keyed by name, not claimed yet */
+                ds = xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, l.d[i].name);
             int has = ds != NULL;
             if (has)
                 e = *ds;
             pthread_mutex_unlock(&w->mu);
-            /* a dataset of another store under this name anchors none of this one's records */
-            uint64_t a = has && foreign(w, &l.d[i], e.size, e.root, &err) == 0 ? e.size : 0;
+            /* a dataset of another store anchors none of this one's records */
+            uint64_t a = has && mine(w, &l.d[i], &e, &err) == 1 ? e.size : 0;
             pending += l.d[i].size > a ? l.d[i].size - a : 0;
         }
         pthread_mutex_lock(&w->mu);
@@ -626,11 +658,13 @@ void xp_anchor_worker_stats(xp_anchor_worker *w, xp_anchor_stats *anchor, xp_rou
     pthread_mutex_unlock(&w->mu);
 }
 
-uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const char *dataset)
+uint32_t xp_anchor_worker_anchored(xp_anchor_worker *w, const xp_dataset *d)
 {
+    char key[67];
+    xp_chain_dataset_key(d, key);
     pthread_mutex_lock(&w->mu);
-    const xp_anchor_entry *e = xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, dataset);
-    uint32_t v = e ? (uint32_t)e->version : 0;
+    const xp_anchor_entry *e = xp_anchor_entry_find(w->state.datasets, w->state.ndatasets, key);
+    uint32_t v = e ? (uint32_t)e->version : 0; /* (an entry of version 1: until a pass claims it) */
     pthread_mutex_unlock(&w->mu);
     return v;
 }

@@ -20,10 +20,13 @@
 
 /* ---- the anchor worker: its part of the deployment's chain state (docs/formats.md, "State") */
 
-/* A dataset's entry of "datasets" ({"id", "version", "size", "root"}) or of "anchorPending"
- * ({"version", "size", "root"}: no id). */
+/* A dataset's entry of "datasets" ({"name", "id", "version", "size", "root"}) or of
+ * "anchorPending" ({"name", "version", "size", "root"}: no id), keyed by the dataset's store key
+ * (xp_chain_dataset_key); an entry of a version-1 state is keyed by the dataset's name and has
+ * no "name" until a store whose dataset it is claims it (xp_anchor_state_claim). */
 typedef struct xp_anchor_entry {
-    char name[XP_DATASET_NAME_MAX + 1]; /* the key */
+    char key[67];                       /* the key: a store key, or a name (version 1) */
+    char name[XP_DATASET_NAME_MAX + 1]; /* the dataset's name */
     uint64_t id;                        /* "datasets" only: its id in ProvenanceRegistry */
     uint64_t version, size;
     char root[67]; /* as written: "0x" and 64 hex digits */
@@ -52,13 +55,27 @@ int xp_anchor_state_read(const json_t *doc, xp_anchor_state *s, xp_error *err);
  * stay. XP_ENOMEM when out of memory. */
 int xp_anchor_state_write(const xp_anchor_state *s, json_t *doc, xp_error *err);
 void xp_anchor_state_free(xp_anchor_state *s);
-/* The entry of name in a list (NULL: none). */
-xp_anchor_entry *xp_anchor_entry_find(xp_anchor_entry *list, size_t n, const char *name);
-/* Sets name's entry of "datasets" (pending = 0) or "anchorPending" (pending = 1), added last
+/* The entry of key in a list (NULL: none). */
+xp_anchor_entry *xp_anchor_entry_find(xp_anchor_entry *list, size_t n, const char *key);
+/* Sets e->key's entry of "datasets" (pending = 0) or "anchorPending" (pending = 1), added last
  * when new; "anchorPending" is then present. XP_ENOMEM when out of memory. */
 int xp_anchor_state_set(xp_anchor_state *s, int pending, const xp_anchor_entry *e);
-/* Removes name's entry of "anchorPending", if any (the others keep their order). */
-void xp_anchor_state_unpend(xp_anchor_state *s, const char *name);
+/* Removes key's entry of "anchorPending", if any (the others keep their order). */
+void xp_anchor_state_unpend(xp_anchor_state *s, const char *key);
+/* 1 when key is a store key ("0x" and 64 lowercase hex digits), 0 for a name. */
+int xp_anchor_key_is_store_key(const char *key);
+/* The version-1 entries keyed by name (in both maps) take the store key: a store found them
+ * to be its dataset's. */
+void xp_anchor_state_claim(xp_anchor_state *s, const char *name, const char *key);
+
+/* Readers of worker_state.c, for worker_state_anchor.c: each refuses with a sentence naming
+ * where. */
+int xp_ws_only(const json_t *o, const char *const *keys, const char *where, xp_error *err);
+int xp_ws_get_u64(const json_t *o, const char *key, const char *where, uint64_t *out,
+                  xp_error *err);
+int xp_ws_get_str(const json_t *o, const char *key, const char *where, char *out, size_t cap,
+                  xp_error *err);
+int xp_ws_bad_value(const char *where, const char *key, const char *what, xp_error *err);
 
 /* ---- the round watcher: node_state "rounds-watch/<chainid>/<Rounds address>" ----------- */
 /* {"rounds": address, "cursor": next block to read, "targets": {"R:T": {"round", "target",

@@ -165,169 +165,27 @@ static int oom(xp_error *err)
     return xp_error_set(err, XP_ENOMEM, "out of memory");
 }
 
-/* ---- the anchor worker's part of the chain state ------------------------------------------ */
-
-static int anchor_entry_read(const char *map, const char *key, const json_t *v, int pending,
-                             xp_anchor_entry *e, xp_error *err)
+/* The readers above for the chain state's part (worker_state_anchor.c). */
+int xp_ws_only(const json_t *o, const char *const *keys, const char *where, xp_error *err)
 {
-    static const char *const dk[] = {"id", "version", "size", "root", NULL};
-    static const char *const pk[] = {"version", "size", "root", NULL};
-    char where[120];
-    uint8_t root[32];
-    snprintf(where, sizeof where, "%s.\"%.64s\"", map, key);
-    memset(e, 0, sizeof *e);
-    if (strlen(key) > XP_DATASET_NAME_MAX)
-        return xp_error_set(err, XP_EINVAL, "%s: not a dataset name (over %d bytes)", where,
-                            XP_DATASET_NAME_MAX);
-    if (!json_is_object(v))
-        return xp_error_set(err, XP_EINVAL, "%s is not an object", where);
-    snprintf(e->name, sizeof e->name, "%s", key);
-    if (only(v, pending ? pk : dk, where, err) ||
-        (!pending && get_u64(v, "id", where, &e->id, err)) ||
-        get_u64(v, "version", where, &e->version, err) ||
-        get_u64(v, "size", where, &e->size, err) ||
-        get_str(v, "root", where, e->root, sizeof e->root, err))
-        return XP_EINVAL;
-    if (xp_hex_decode_exact(e->root, root, 32, NULL))
-        return bad_value(where, "root", "32 bytes in hex", err);
-    return 0;
+    return only(o, keys, where, err);
 }
 
-static int anchor_map_read(const json_t *doc, const char *map, int pending, xp_anchor_entry **out,
-                           size_t *n, xp_error *err)
+int xp_ws_get_u64(const json_t *o, const char *key, const char *where, uint64_t *out,
+                  xp_error *err)
 {
-    json_t *m = json_object_get(doc, map), *v;
-    const char *k;
-    if (!m)
-        return 0;
-    if (!json_is_object(m))
-        return bad_value("the chain state", map, "an object", err);
-    if (json_object_size(m) && !(*out = calloc(json_object_size(m), sizeof **out)))
-        return oom(err);
-    json_object_foreach(m, k, v)
-    {
-        if (anchor_entry_read(map, k, v, pending, &(*out)[*n], err))
-            return XP_EINVAL;
-        (*n)++;
-    }
-    return 0;
+    return get_u64(o, key, where, out, err);
 }
 
-int xp_anchor_state_read(const json_t *doc, xp_anchor_state *s, xp_error *err)
+int xp_ws_get_str(const json_t *o, const char *key, const char *where, char *out, size_t cap,
+                  xp_error *err)
 {
-    memset(s, 0, sizeof *s);
-    if (!json_is_object(doc))
-        return xp_error_set(err, XP_EINVAL, "the chain state is not an object");
-    json_t *models = json_object_get(doc, "models"), *v;
-    const char *k;
-    int rc = anchor_map_read(doc, "datasets", 0, &s->datasets, &s->ndatasets, err);
-    if (!rc)
-        rc = anchor_map_read(doc, "anchorPending", 1, &s->pending, &s->npending, err);
-    s->has_pending = json_object_get(doc, "anchorPending") != NULL;
-    if (!rc && models && !json_is_object(models))
-        rc = bad_value("the chain state", "models", "an object", err);
-    if (!rc && json_object_size(models) &&
-        !(s->models = calloc(json_object_size(models), sizeof *s->models)))
-        rc = oom(err);
-    json_object_foreach(rc ? NULL : models, k, v)
-    {
-        xp_model_entry *m = &s->models[s->nmodels];
-        if (strlen(k) >= sizeof m->name || !json_is_integer(v)) {
-            rc = xp_error_set(err, XP_EINVAL,
-                              "models.\"%.64s\": not a model name of at most %zu bytes with an "
-                              "integer id",
-                              k, sizeof m->name - 1);
-            break;
-        }
-        snprintf(m->name, sizeof m->name, "%s", k);
-        m->id = (uint64_t)json_integer_value(v);
-        s->nmodels++;
-    }
-    if (rc)
-        xp_anchor_state_free(s);
-    return rc;
+    return get_str(o, key, where, out, cap, err);
 }
 
-static json_t *anchor_map_write(const xp_anchor_entry *list, size_t n, int pending)
+int xp_ws_bad_value(const char *where, const char *key, const char *what, xp_error *err)
 {
-    json_t *m = json_object();
-    for (size_t i = 0; m && i < n; i++) {
-        const xp_anchor_entry *e = &list[i];
-        json_t *v = pending ? json_pack("{s:I, s:I, s:s}", "version", (json_int_t)e->version,
-                                        "size", (json_int_t)e->size, "root", e->root)
-                            : json_pack("{s:I, s:I, s:I, s:s}", "id", (json_int_t)e->id, "version",
-                                        (json_int_t)e->version, "size", (json_int_t)e->size, "root",
-                                        e->root);
-        if (json_object_set_new(m, e->name, v)) {
-            json_decref(m);
-            m = NULL;
-        }
-    }
-    return m;
-}
-
-int xp_anchor_state_write(const xp_anchor_state *s, json_t *doc, xp_error *err)
-{
-    json_t *ds = anchor_map_write(s->datasets, s->ndatasets, 0), *models = json_object();
-    json_t *pend = s->has_pending ? anchor_map_write(s->pending, s->npending, 1) : NULL;
-    int bad = !ds || !models || (s->has_pending && !pend);
-    for (size_t i = 0; !bad && i < s->nmodels; i++)
-        bad = json_object_set_new(models, s->models[i].name,
-                                  json_integer((json_int_t)s->models[i].id)) != 0;
-    if (bad || json_object_set(doc, "datasets", ds) || json_object_set(doc, "models", models) ||
-        (pend && json_object_set(doc, "anchorPending", pend)))
-        bad = 1;
-    if (!bad && !pend)
-        json_object_del(doc, "anchorPending");
-    json_decref(ds);
-    json_decref(models);
-    json_decref(pend);
-    return bad ? oom(err) : 0;
-}
-
-void xp_anchor_state_free(xp_anchor_state *s)
-{
-    free(s->datasets);
-    free(s->pending);
-    free(s->models);
-    memset(s, 0, sizeof *s);
-}
-
-xp_anchor_entry *xp_anchor_entry_find(xp_anchor_entry *list, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(list[i].name, name))
-            return &list[i];
-    return NULL;
-}
-
-int xp_anchor_state_set(xp_anchor_state *s, int pending, const xp_anchor_entry *e)
-{
-    xp_anchor_entry **list = pending ? &s->pending : &s->datasets;
-    size_t *n = pending ? &s->npending : &s->ndatasets;
-    xp_anchor_entry *old = xp_anchor_entry_find(*list, *n, e->name);
-    if (pending)
-        s->has_pending = 1;
-    if (old) {
-        *old = *e;
-        return 0;
-    }
-    xp_anchor_entry *p = realloc(*list, (*n + 1) * sizeof *p);
-    if (!p)
-        return XP_ENOMEM;
-    p[(*n)++] = *e;
-    *list = p;
-    return 0;
-}
-
-void xp_anchor_state_unpend(xp_anchor_state *s, const char *name)
-{
-    xp_anchor_entry *e = xp_anchor_entry_find(s->pending, s->npending, name);
-    if (!e)
-        return;
-    size_t i = (size_t)(e - s->pending);
-    memmove(e, e + 1, (s->npending - i - 1) * sizeof *e);
-    s->npending--;
+    return bad_value(where, key, what, err);
 }
 
 /* ---- the round watcher's document --------------------------------------------------------- */

@@ -347,16 +347,43 @@ static void fill_out(const json_t *rec, uint64_t nonce, xp_sent *out)
 
 /* A node refused an entry that no node ever accepted (state intent, one signed version): it
  * is nowhere, so the entry fails and its nonce is free again. 1 when that happened. */
+/* What a transaction refused for want of funds needs, "; the key holds B wei and this
+ * transaction needs up to N wei (...)", into out (empty for another refusal). */
+static void funds_needed(xp_sender *s, const json_t *rec, const char *why, char *out, size_t cap)
+{
+    xp_u256 fee, value, need, have;
+    char n[80], f[80], v[80], h[80] = "?";
+    out[0] = '\0';
+    uint64_t gas = (uint64_t)json_integer_value(json_object_get(rec, "gas"));
+    if (!strstr(why, "nsufficient funds") ||
+        xp_u256_parse(json_string_value(json_object_get(rec, "maxFee")), &fee, NULL) ||
+        xp_u256_parse(json_string_value(json_object_get(rec, "value")), &value, NULL) ||
+        xp_u256_mul_u64(&need, &fee, gas) || xp_u256_add(&need, &need, &value))
+        return;
+    xp_error e = {0};
+    if (!xp_eth_get_balance(s->rpc, s->from, "latest", &have, &e))
+        xp_u256_to_dec(&have, h);
+    xp_u256_to_dec(&need, n);
+    xp_u256_to_dec(&fee, f);
+    xp_u256_to_dec(&value, v);
+    snprintf(out, cap,
+             "; the key holds %s wei and this transaction needs up to %s wei (gas %llu at most "
+             "%s wei each, plus a value of %s wei)",
+             h, n, (unsigned long long)gas, f, v);
+}
+
 static int refuse_unsent(xp_sender *s, json_t *rec, uint64_t nonce, const xp_error *why,
                          xp_error *err)
 {
     if (strcmp(state_of(rec), "intent") || json_array_size(json_object_get(rec, "raws")) != 1)
         return 0;
+    char need[512];
+    funds_needed(s, rec, why->msg, need, sizeof need);
     set_state(rec, "failed");
     json_object_set_new(rec, "reason", json_string(why->msg));
     if (xp_jr_put(s->j, s->chain, s->from, nonce, rec, err) == 0)
-        xp_error_set(err, XP_EINVAL, "nonce %llu refused by the node, not sent: %s",
-                     (unsigned long long)nonce, why->msg);
+        xp_error_set(err, XP_EINVAL, "nonce %llu refused by the node, not sent: %.200s%s",
+                     (unsigned long long)nonce, why->msg, need);
     return 1;
 }
 

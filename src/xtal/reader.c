@@ -126,12 +126,13 @@ static int read_any(const char *name, const char *data, size_t len, const xp_rea
                             len, max);
     if (len == 0)
         return xp_error_set(err, XP_EINVAL, "%s: empty file", name);
-    const char *nul = memchr(data, '\0', len);
-    if (nul)
-        return xp_error_set(err, XP_EINVAL, "%s: binary data (a NUL byte at offset %zu)", name,
-                            (size_t)(nul - data));
     int named = 1;
     xp_format f = opts->format ? opts->format : guess_format(name, data, len, &named);
+    const char *nul = memchr(data, '\0', len);
+    if (nul)
+        return xp_error_set(err, named ? XP_EINVAL : XP_ENOTSTRUCTURE,
+                            "%s: %sbinary data (a NUL byte at offset %zu)", name,
+                            named ? "" : "not a CIF or POSCAR file: ", (size_t)(nul - data));
     if (f == XP_FORMAT_CIF)
         return xp_read_cif_mem(name, data, len, opts, out, err);
     int rc = xp_read_poscar_mem(name, data, len, opts, out, err);
@@ -143,11 +144,13 @@ static int read_any(const char *name, const char *data, size_t len, const xp_rea
         const char *m = err->msg;
         int line = !strncmp(m, name, nl) && m[nl] == ':' && m[nl + 1] >= '0' && m[nl + 1] <= '9';
         snprintf(why, sizeof why, "%s", line ? m + nl + 1 : m);
-        xp_error_set(err, rc,
+        xp_error_set(err, XP_ENOTSTRUCTURE,
                      "%s: not a CIF or POSCAR file (no .cif, .vasp or POSCAR name, no data_ "
                      "block; read as POSCAR%s%s)",
                      name, line ? ", line " : ": ", why);
     }
+    if (rc && rc != XP_ENOMEM && !named)
+        rc = XP_ENOTSTRUCTURE; /* not a structure file: a walk skips it */
     return rc;
 }
 

@@ -100,7 +100,7 @@ TC=$("$XP" eth keccak --text 'DatasetCreated(uint256,address,bytes32,uint64,byte
 TE=$("$XP" eth keccak --text 'DatasetExtended(uint256,uint256,bytes32,uint64)' | cut -d' ' -f1)
 logs() { curl -s -H 'content-type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getLogs\",\"params\":[{\"address\":\"$PROV\",\"fromBlock\":\"0x0\",\"toBlock\":\"latest\",\"topics\":[[\"$TC\",\"$TE\"]]}]}" "$URL" >"$T/logs"; }
 sizes_of() { jq -r --arg id "$(printf '0x%064x' "$1")" '.result[] | select(.topics[1] == $id) | .data[66:130]' "$T/logs" | while read -r h; do echo $((16#$h)); done; }
-ds_id() { "$XP" deploy show --deployment "$DEP" | jq -r --arg n "$1" '.state.datasets[$n].id'; }
+ds_id() { "$XP" deploy show --deployment "$DEP" | jq -r --arg n "$1" '[.state.datasets[] | select(.name == $n)][0].id'; }
 # a dataset's events: sizes strictly increasing (no version twice), the last = the store's size
 check_once() {
   logs
@@ -177,21 +177,27 @@ news() { tail -n +$((l0 + 1)) "$T/node.err"; }
 wait_news() { for _ in $(seq 1 50); do news | grep -q "$1" && break; sleep 0.2; done; }
 
 # ---- 1b. a second home sharing the deployment, with a dataset of a name the first anchored -------
-# the chain state is keyed by name: the node must not take the other store's entry as its own
-# (its records would wait for ever, counted as anchored); it says so once and counts them pending
+# the chain state keys a dataset by its store key (its creation hash), not its name: the second
+# store's "single" is a dataset of its own and anchors as one (its own id), the first's entry
+# untouched, nothing pending
 n0=$(nonce latest)
+id1=$(ds_id single)
 other_home "$T/home2" "$K" single 50
-wait_news "anchored from another store"
-news | grep -q "holds a dataset single anchored from another store (4 records" &&
-  ok "second home: its dataset single is not the other store's, and the node says so" ||
+wait_news "anchor: single version 1 (1 records) created"
+news | grep -q "anchor: single version 1 (1 records) created" &&
+  ok "second home: its dataset single (a name the first home anchored) anchors" ||
   bad "second home: $(news | tail -3)"
-sleep 2
-[ "$(news | grep -c "anchored from another store")" = 1 ] && ok "  said once, not per pass" ||
-  bad "  said $(news | grep -c "anchored from another store") times"
-[ "$(metric xtalproof_anchor_pending_records)" = 1 ] && ok "  its record counts as pending" ||
+"$XP" deploy show --deployment "$DEP" >"$T/show2.json"
+jq -e --arg a "$id1" '.state.version == 2 and ([.state.datasets[] | select(.name == "single")] | length == 2 and (map(.id | tostring) | index($a)) != null and .[0].id != .[1].id)' "$T/show2.json" >/dev/null &&
+  ok "  two entries named single in the chain state, two ids" || bad "  state: $(jq -c .state.datasets "$T/show2.json")"
+[ "$(metric xtalproof_anchor_pending_records)" = 0 ] && ok "  nothing pending" ||
   bad "  pending: $(metric xtalproof_anchor_pending_records)"
+# a dataset made through the API of a node with a keystore is owned by that key, proven
+curl -s "$U/v1/datasets/single" >"$T/ds2.json"
+[ "$(jq -r '.owner | ascii_downcase' "$T/ds2.json")" = "$(tr 'A-F' 'a-f' <<<"$ADDR")" ] && [ "$(jq -r .ownerProven "$T/ds2.json")" = true ] &&
+  ok "  API dataset: owner the node's key $ADDR, proven" || bad "  owner: $(jq -c '{owner, ownerProven}' "$T/ds2.json"), key $ADDR"
 stop_node
-[ "$(nonce latest)" = "$n0" ] && ok "  no transaction sent for it" || bad "  nonce $(nonce latest), was $n0"
+[ "$(nonce latest)" = $((n0 + 1)) ] && ok "  one transaction sent for it" || bad "  nonce $(nonce latest), was $n0"
 
 # ---- 1c. a node key without ETH: the log names the key to fund, once, not every pass ------------
 "$XP" key new --keystore "$T/poor.json" --password-file "$T/pw" --light-kdf >/dev/null 2>&1
@@ -200,6 +206,8 @@ other_home "$T/home3" "$T/poor.json" poor 60
 wait_news "fund the node's key"
 news | grep -q "anchor: poor: .*; fund the node's key $POOR with ETH on this chain" &&
   ok "unfunded key: the log names the key to fund" || bad "unfunded key: $(news | tail -3)"
+news | grep -q "anchor: poor: .*the key holds 0 wei and this transaction needs up to [1-9][0-9]* wei (gas [1-9][0-9]* at most [1-9][0-9]* wei each" &&
+  ok "  and the balance it needs" || bad "  no balance: $(news | grep "anchor: poor:")"
 sleep 4
 [ "$(news | grep -c "anchor: poor:")" = 1 ] && ok "  once, not every pass" || bad "  $(news | grep -c "anchor: poor:") lines: $(news | tail -3)"
 [ "$(metric xtalproof_anchor_pending_records)" = 1 ] && ok "  its record waits" || bad "  pending: $(metric xtalproof_anchor_pending_records)"

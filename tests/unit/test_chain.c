@@ -16,6 +16,7 @@
 #include "xtalproof/bytes.h"
 #include "xtalproof/chain.h"
 #include "xtalproof/keys.h"
+#include "xtalproof/store.h"
 
 static void times(void **state)
 {
@@ -253,6 +254,60 @@ static void deployment_roundtrip(void **state)
     free(s);
 }
 
+#define ZERO_ROOT "0x0000000000000000000000000000000000000000000000000000000000000000"
+
+/* State version 2: a dataset's entry is keyed by its creation hash (docs/formats.md, "A
+ * dataset's creation signature", with 20 zero bytes for no owner); a version-1 entry keyed by
+ * its name is claimed (moved, with its pending entry) by the store whose dataset it is, left to
+ * another store's; a key held by another store's dataset is refused with a sentence. */
+static void state_keys(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/xp-test-keys-XXXXXX", cmd[160];
+    assert_non_null(mkdtemp(dir));
+    xp_store *s = NULL;
+    xp_error err = {0};
+    xp_dataset d;
+    assert_int_equal(xp_store_open(dir, 0, &s, &err), 0);
+    assert_int_equal(xp_dataset_create(s, "oxides", "CC0-1.0", "", NULL, 1700000000, &d, &err), 0);
+    char key[67], want[67];
+    uint8_t h[32], none[20] = {0};
+    xp_dataset_creation_hash("oxides", "CC0-1.0", "", none, 1700000000, h);
+    xp_chain_dataset_key(&d, key);
+    assert_string_equal(key, xp_hex_encode(h, 32, want, 1));
+    /* version 1, the entries this store's (no records anchored: size 0) */
+    json_t *st = json_pack("{s:{s:{s:i, s:i, s:i, s:s}}, s:{s:{s:i, s:i, s:s}}, s:{}}", "datasets",
+                           "oxides", "id", 4, "version", 1, "size", 0, "root", ZERO_ROOT,
+                           "anchorPending", "oxides", "version", 1, "size", 0, "root", ZERO_ROOT,
+                           "models");
+    json_t *e = NULL;
+    int moved = 0;
+    assert_int_equal(xp_chain_state_dataset(st, s, &d, &e, &moved, &err), 0);
+    assert_true(moved && e && json_integer_value(json_object_get(e, "id")) == 4);
+    assert_string_equal(json_string_value(json_object_get(e, "name")), "oxides");
+    assert_null(json_object_get(json_object_get(st, "datasets"), "oxides"));
+    assert_non_null(json_object_get(json_object_get(st, "anchorPending"), key));
+    assert_null(json_object_get(json_object_get(st, "anchorPending"), "oxides"));
+    json_decref(st);
+    /* version 1, another store's oxides (3 records; this one has none): left alone */
+    st = json_pack("{s:{s:{s:i, s:i, s:i, s:s}}}", "datasets", "oxides", "id", 9, "version", 1,
+                   "size", 3, "root", ZERO_ROOT);
+    assert_int_equal(xp_chain_state_dataset(st, s, &d, &e, &moved, &err), 0);
+    assert_true(!moved && !e);
+    assert_non_null(json_object_get(json_object_get(st, "datasets"), "oxides"));
+    json_decref(st);
+    /* this dataset's key, another store's entry: refused, saying what to do */
+    st = json_pack("{s:{s:{s:s, s:i, s:i, s:i, s:s}}}", "datasets", key, "name", "oxides", "id", 9,
+                   "version", 1, "size", 3, "root", ZERO_ROOT);
+    assert_int_equal(xp_chain_state_dataset(st, s, &d, &e, &moved, &err), XP_EEXIST);
+    assert_non_null(strstr(err.msg, "dataset oxides"));
+    assert_non_null(strstr(err.msg, "under another name"));
+    json_decref(st);
+    xp_store_close(s);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The chain state: the JSON file of earlier versions is taken over into the journal at the
  * first save (and removed); another deployment's state is not taken; a save is read back. */
 static void state_takeover(void **state)
@@ -296,6 +351,7 @@ static void state_takeover(void **state)
     assert_int_equal(xp_chain_state_read(dep, &d, &st, &err), 0);
     json_t *ds = json_object_get(json_object_get(st, "datasets"), "a");
     assert_int_equal(json_integer_value(json_object_get(ds, "id")), 7);
+    assert_int_equal(json_integer_value(json_object_get(st, "version")), 2); /* saved: 2 */
     assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "models"), "n")), 4);
     json_decref(st);
     /* another deployment (other contracts) on the same chain: its own, empty state */
@@ -356,7 +412,8 @@ int main(void)
         cmocka_unit_test(times),         cmocka_unit_test(q16_and_names),
         cmocka_unit_test(report_json),   cmocka_unit_test(report_csv),
         cmocka_unit_test(oracle_digest), cmocka_unit_test(deployment_roundtrip),
-        cmocka_unit_test(state_takeover), cmocka_unit_test(errors_are_the_abis),
+        cmocka_unit_test(state_takeover), cmocka_unit_test(state_keys),
+        cmocka_unit_test(errors_are_the_abis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
