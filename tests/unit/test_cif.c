@@ -103,6 +103,39 @@ static void cif_text(char *out, size_t cap, const char *cell, const char *symmet
              cell, symmetry, sites);
 }
 
+/* Blocks whose structure has a known number of sites. */
+typedef struct count_case {
+    const char *cell, *symmetry, *sites;
+    size_t nsites;
+} count_case;
+
+static void expect_counts(const count_case *c, size_t n)
+{
+    char t[1024];
+    for (size_t i = 0; i < n; i++) {
+        cif_text(t, sizeof t, c[i].cell, c[i].symmetry, c[i].sites);
+        size_t got = nsites_of(t);
+        if (got != c[i].nsites)
+            fail_msg("%s: %zu sites, not %zu", c[i].symmetry, got, c[i].nsites);
+    }
+}
+
+/* One block: n sites, among them element z at each of the nwant positions want. */
+static void expect_images(const char *cell, const char *symmetry, const char *sites, size_t n,
+                          int z, const double (*want)[3], size_t nwant)
+{
+    char t[1024];
+    cif_text(t, sizeof t, cell, symmetry, sites);
+    xp_structure_list l = read_ok(t, NULL);
+    const xp_structure *s = l.items[0];
+    if (s->nsites != n)
+        fail_msg("%s: %zu sites, not %zu", symmetry, s->nsites, n);
+    for (size_t i = 0; i < nwant; i++)
+        if (!has_site(s, z, want[i][0], want[i][1], want[i][2]))
+            fail_msg("%s: no site at %g %g %g", symmetry, want[i][0], want[i][1], want[i][2]);
+    xp_structure_list_free(&l);
+}
+
 static const char CUBIC[] = "_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n"
                             "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90";
 static const char MONO[] = "_cell_length_a 7\n_cell_length_b 8\n_cell_length_c 9\n"
@@ -113,39 +146,25 @@ static const char MONO[] = "_cell_length_a 7\n_cell_length_b 8\n_cell_length_c 9
 static void monoclinic_symbols(void **state)
 {
     (void)state;
-    char t[1024];
     /* P 1 21/n 1 (-P 2yn): x,y,z; -x+1/2,y+1/2,-z+1/2; -x,-y,-z; x+1/2,-y+1/2,z+1/2, so the
      * general position 0.1 0.2 0.3 has these four images */
     const char *const n_forms[] = {"'P 1 21/n 1'", "'P 21/n'", "P21/n", "'P 1 2_1/n 1'",
                                    "'p 1 21/n 1'"};
+    static const double n_images[4][3] = {
+        {0.1, 0.2, 0.3}, {0.4, 0.7, 0.2}, {0.9, 0.8, 0.7}, {0.6, 0.3, 0.8}};
     for (size_t i = 0; i < sizeof n_forms / sizeof *n_forms; i++) {
         char sym[64];
         snprintf(sym, sizeof sym, "_symmetry_space_group_name_H-M %s", n_forms[i]);
-        cif_text(t, sizeof t, MONO, sym, "C1 0.1 0.2 0.3");
-        xp_structure_list l = read_ok(t, NULL);
-        xp_structure *s = l.items[0];
-        assert_int_equal(s->nsites, 4);
-        assert_true(has_site(s, 6, 0.1, 0.2, 0.3));
-        assert_true(has_site(s, 6, 0.4, 0.7, 0.2));
-        assert_true(has_site(s, 6, 0.9, 0.8, 0.7));
-        assert_true(has_site(s, 6, 0.6, 0.3, 0.8));
-        xp_structure_list_free(&l);
+        expect_images(MONO, sym, "C1 0.1 0.2 0.3", 4, 6, n_images, 4);
     }
     /* P 21/c, the standard setting (-P 2ybc): -x,y+1/2,-z+1/2 and x,-y+1/2,z+1/2 */
     const char *const c_forms[] = {"_symmetry_space_group_name_H-M 'P 21/c'",
                                    "_space_group_name_H-M_alt 'P 1 21/c 1'",
                                    "_space_group_IT_number 14",
                                    "_space_group_name_Hall '-P 2ybc'"};
-    for (size_t i = 0; i < sizeof c_forms / sizeof *c_forms; i++) {
-        cif_text(t, sizeof t, MONO, c_forms[i], "C1 0.1 0.2 0.3");
-        xp_structure_list l = read_ok(t, NULL);
-        xp_structure *s = l.items[0];
-        assert_int_equal(s->nsites, 4);
-        assert_true(has_site(s, 6, 0.9, 0.7, 0.2));
-        assert_true(has_site(s, 6, 0.9, 0.8, 0.7));
-        assert_true(has_site(s, 6, 0.1, 0.3, 0.8));
-        xp_structure_list_free(&l);
-    }
+    static const double c_images[3][3] = {{0.9, 0.7, 0.2}, {0.9, 0.8, 0.7}, {0.1, 0.3, 0.8}};
+    for (size_t i = 0; i < sizeof c_forms / sizeof *c_forms; i++)
+        expect_images(MONO, c_forms[i], "C1 0.1 0.2 0.3", 4, 6, c_images, 3);
 }
 
 static void cubic_symbols(void **state)
@@ -160,29 +179,25 @@ static void cubic_symbols(void **state)
                                  "_space_group_name_H-M_alt 'F 4/m -3 2/m'",
                                  "_symmetry_Int_Tables_number 225",
                                  "_symmetry_space_group_name_Hall '-F 4 2 3'"};
+    static const double na[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
+    static const double cl[4][3] = {{0.5, 0.5, 0.5}, {0, 0, 0.5}, {0, 0.5, 0}, {0.5, 0, 0}};
     for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-        cif_text(t, sizeof t, CUBIC, forms[i], "Na1 0 0 0\nCl1 0.5 0.5 0.5");
-        xp_structure_list l = read_ok(t, NULL);
-        xp_structure *s = l.items[0];
-        assert_int_equal(s->nsites, 8);
-        assert_true(has_site(s, 11, 0.5, 0.5, 0));
-        assert_true(has_site(s, 17, 0, 0, 0.5));
-        xp_structure_list_free(&l);
+        expect_images(CUBIC, forms[i], "Na1 0 0 0\nCl1 0.5 0.5 0.5", 8, 11, na, 4);
+        expect_images(CUBIC, forms[i], "Na1 0 0 0\nCl1 0.5 0.5 0.5", 8, 17, cl, 4);
     }
     /* diamond: Si at 8a, which is 0 0 0 in origin choice 1 and 1/8 1/8 1/8 in choice 2; the
-     * point 1/8 1/8 1/8 in choice 1 is 16c and has 16 images */
-    cif_text(t, sizeof t, CUBIC, "_space_group_name_H-M_alt 'F d -3 m :2'", "Si1 .125 .125 .125");
-    assert_int_equal(nsites_of(t), 8);
-    cif_text(t, sizeof t, CUBIC, "_space_group_name_H-M_alt 'Fd-3m:1'", "Si1 0 0 0");
-    assert_int_equal(nsites_of(t), 8);
-    cif_text(t, sizeof t, CUBIC, "_space_group_name_H-M_alt 'F d -3 m S'", "Si1 .125 .125 .125");
-    assert_int_equal(nsites_of(t), 16);
-    cif_text(t, sizeof t, CUBIC, "_space_group_name_H-M_alt 'Fd-3mZ'", "Si1 .125 .125 .125");
+     * point 1/8 1/8 1/8 in choice 1 is 16c and has 16 images. Cmca, the old symbol of C m c e
+     * (64): 16 general positions. */
+    static const count_case cases[] = {
+        {CUBIC, "_space_group_name_H-M_alt 'F d -3 m :2'", "Si1 .125 .125 .125", 8},
+        {CUBIC, "_space_group_name_H-M_alt 'Fd-3m:1'", "Si1 0 0 0", 8},
+        {CUBIC, "_space_group_name_H-M_alt 'F d -3 m S'", "Si1 .125 .125 .125", 16},
+        {MONO, "_symmetry_space_group_name_H-M 'C m c a'", "C1 .1 .2 .3", 16},
+    };
+    expect_counts(cases, sizeof cases / sizeof *cases);
     /* no space before Z: a symbol of no setting */
+    cif_text(t, sizeof t, CUBIC, "_space_group_name_H-M_alt 'Fd-3mZ'", "Si1 .125 .125 .125");
     refused(t, 0, "x.cif:8: data_t: space group \"Fd-3mZ\"");
-    /* Cmca, the old symbol of C m c e (64): 16 general positions */
-    cif_text(t, sizeof t, MONO, "_symmetry_space_group_name_H-M 'C m c a'", "C1 .1 .2 .3");
-    assert_int_equal(nsites_of(t), 16);
 }
 
 static void rhombohedral_symbols(void **state)
@@ -199,13 +214,14 @@ static void rhombohedral_symbols(void **state)
     assert_int_equal(l.items[0]->nsites, 3);
     assert_true(has_site(l.items[0], 83, 2.0 / 3, 1.0 / 3, 1.0 / 3));
     xp_structure_list_free(&l);
-    cif_text(t, sizeof t, hex, "_symmetry_space_group_name_H-M R-3m", "Bi1 0 0 0");
-    assert_int_equal(nsites_of(t), 3);
     /* rhombohedral axes: no centring, the origin is one site; a bare symbol follows the cell */
-    cif_text(t, sizeof t, rho, "_symmetry_space_group_name_H-M 'R -3 m :R'", "Bi1 0 0 0");
-    assert_int_equal(nsites_of(t), 1);
-    cif_text(t, sizeof t, rho, "_symmetry_space_group_name_H-M 'R -3 m'", "Bi1 0 0 0");
-    assert_int_equal(nsites_of(t), 1);
+    const count_case cases[] = {
+        {hex, "_symmetry_space_group_name_H-M R-3m", "Bi1 0 0 0", 3},
+        {rho, "_symmetry_space_group_name_H-M 'R -3 m :R'", "Bi1 0 0 0", 1},
+        {rho, "_symmetry_space_group_name_H-M 'R -3 m'", "Bi1 0 0 0", 1},
+        {rho, "_symmetry_space_group_name_H-M 'R -3 m {rhombohedral axes}'", "Bi1 0 0 0", 1},
+    };
+    expect_counts(cases, sizeof cases / sizeof *cases);
 }
 
 static void symbols_and_operations(void **state)
@@ -235,10 +251,11 @@ static void symbols_and_operations(void **state)
     assert_int_equal(l.items[0]->nsites, 4);
     xp_structure_list_free(&l);
     /* an empty symbol (the Pauling File's reduced-cell block) or P 1: the sites as listed */
-    cif_text(t, sizeof t, CUBIC, "_symmetry_space_group_name_H-M ''", "Na1 0 0 0\nCl1 .5 .5 .5");
-    assert_int_equal(nsites_of(t), 2);
-    cif_text(t, sizeof t, CUBIC, "_symmetry_space_group_name_H-M 'P 1'", "Na1 0 0 0");
-    assert_int_equal(nsites_of(t), 1);
+    static const count_case cases[] = {
+        {CUBIC, "_symmetry_space_group_name_H-M ''", "Na1 0 0 0\nCl1 .5 .5 .5", 2},
+        {CUBIC, "_symmetry_space_group_name_H-M 'P 1'", "Na1 0 0 0", 1},
+    };
+    expect_counts(cases, sizeof cases / sizeof *cases);
     /* a symbol of no setting, no operations, no number: refused, naming its line */
     cif_text(t, sizeof t, CUBIC, "_symmetry_space_group_name_H-M 'Q 42'", "Na1 0 0 0");
     refused(t, 0, "x.cif:8: data_t: space group \"Q 42\"");
