@@ -81,9 +81,10 @@ int xp_cif_block_ops(xp_cif_ctx *b, const xp_cif_block *db, const double cellp[6
                      xp_symop **ops_out, size_t *nops_out);
 
 /* The spglib Hall number (1..530) of a Hermann-Mauguin symbol as CIFs write it ("P 1 21/n 1",
- * "P21/c", "Fm-3m", "F m 3 m", "R -3 m H", "Fd-3m:2"); rhombohedral: the setting a bare R
- * symbol means. 0 when none matches. */
-int xp_hall_of_hm(const char *symbol, int rhombohedral);
+ * "P21/c", "Fm-3m", "F m 3 m", "R -3 m H", "Fd-3m:2"); axes: 'R' or 'H' when the cell is in
+ * rhombohedral or hexagonal axes, which then decide an R symbol's setting, else 0. 0 when
+ * none matches. */
+int xp_hall_of_hm(const char *symbol, char axes);
 /* The same for a Hall symbol ("-P 2ybc"). */
 int xp_hall_of_hall_symbol(const char *symbol);
 

@@ -156,7 +156,7 @@ static void split_choice(const char *text, char sym[32], char choice[8])
     compact(buf, strlen(buf), sym, 32);
 }
 
-int xp_hall_of_hm(const char *symbol, int rhombohedral)
+int xp_hall_of_hm(const char *symbol, char axes)
 {
     pthread_once(&g_names_once, names_make);
     char sym[32], choice[8];
@@ -166,10 +166,11 @@ int xp_hall_of_hm(const char *symbol, int rhombohedral)
     for (int pass = 0; pass < 3; pass++) {
         for (int h = 1; h <= NHALL; h++) {
             const setting_names *s = &g_names[h];
-            if (choice[0] && strcmp(choice, s->choice))
+            int hr = !strcmp(s->choice, "H") || !strcmp(s->choice, "R");
+            if (hr && axes && s->choice[0] != axes)
+                continue; /* an R symbol: the axes of the cell, whatever the symbol says */
+            if (!(hr && axes) && choice[0] && strcmp(choice, s->choice))
                 continue;
-            if (!choice[0] && !strcmp(s->choice, rhombohedral ? "H" : "R"))
-                continue; /* a bare R symbol: the setting the cell is in */
             int hit = 0;
             if (pass == 1)
                 hit = same_symbol(sym, s->stripped, 0);
@@ -222,10 +223,17 @@ typedef struct named_group {
     const char *tag, *text, *unknown, *unknown_tag;
 } named_group;
 
-static int rhombohedral_cell(const double p[6])
+/* 'R' for a cell in rhombohedral axes (a = b = c, alpha = beta = gamma, not 90), 'H' for one in
+ * hexagonal axes (a = b, alpha = beta = 90, gamma = 120), else 0. */
+static char cell_axes(const double p[6])
 {
-    return fabs(p[0] - p[1]) < 1e-4 && fabs(p[0] - p[2]) < 1e-4 && fabs(p[3] - p[4]) < 1e-3 &&
-           fabs(p[3] - p[5]) < 1e-3 && fabs(p[3] - 90) > 1e-3;
+    if (fabs(p[0] - p[1]) < 1e-4 && fabs(p[0] - p[2]) < 1e-4 && fabs(p[3] - p[4]) < 1e-3 &&
+        fabs(p[3] - p[5]) < 1e-3 && fabs(p[3] - 90) > 1e-3)
+        return 'R';
+    if (fabs(p[0] - p[1]) < 1e-4 && fabs(p[3] - 90) < 1e-3 && fabs(p[4] - 90) < 1e-3 &&
+        fabs(p[5] - 120) < 1e-3)
+        return 'H';
+    return 0;
 }
 
 static void named_setting(xp_cif_ctx *b, const xp_cif_block *db, const double cellp[6],
@@ -244,7 +252,7 @@ static void named_setting(xp_cif_ctx *b, const xp_cif_block *db, const double ce
     t = xp_cif_find_any(db, TAG_SG_HM);
     v = t >= 0 ? xp_cif_text(db, t, 0) : NULL;
     if (!is_missing(v)) {
-        if ((g->hall = xp_hall_of_hm(v, rhombohedral_cell(cellp)))) {
+        if ((g->hall = xp_hall_of_hm(v, cell_axes(cellp)))) {
             g->tag = db->cols[t].name, g->text = v;
         } else if (!g->unknown) {
             g->unknown = v, g->unknown_tag = db->cols[t].name;
