@@ -1,7 +1,6 @@
 /* CIF 1.1 and 2.0: every data block that holds a cell and atom sites becomes a structure; the
  * block's symmetry operations (cif_symbols.c) are applied and the sites they map onto each
  * other merged. The text is parsed into tables of values by cif_parse.c. */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,8 +228,8 @@ static int site_elements(xp_cif_ctx *b, const char *type, const char *label, con
     }
     sp->n = 1;
     sp->occ[0] = 1.0;
-    if (named && !strncasecmp(named, "wat", 3) && !isalpha((unsigned char)named[3])) {
-        sp->z[0] = 8; /* a water molecule's oxygen, its hydrogens not placed (as pymatgen) */
+    if (named && !strncasecmp(named, "wat", 3)) {
+        sp->z[0] = 8; /* a water molecule's oxygen ("Wat", "WatOW", "WatX1"), as pymatgen reads it */
         return 0;
     }
     sp->z[0] = type && strcmp(type, "?") ? xp_element_from_label(type) : 0;

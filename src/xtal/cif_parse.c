@@ -234,7 +234,8 @@ static int on_error(int code, size_t line, size_t column, const UChar *text, siz
                      xp_cif_error_text(code), ex ? " (the value read: \"" : "", ex ? ex : "",
                      ex ? "\")" : "");
             free(ex);
-            st->warn[st->nwarn] = strdup(msg);
+            if (!(st->warn[st->nwarn] = strdup(msg)))
+                st->failed = 1; /* out of memory */
         }
         st->nwarn++;
         return CIF_OK;
@@ -296,13 +297,10 @@ const char *xp_cif_error_text(int code)
     return (code >= 0 && code < cif_nerr) ? cif_errlist[code] : "parse error";
 }
 
-/* The text with CR LF and lone CR line ends as LF (libcif 0.4.2 misreads them), or NULL when it
- * has none to change (*copy 0) or memory ran out (*copy 1). */
-static char *unix_lines(const char *data, size_t len, int *copy)
+/* A copy of the text with CR LF and lone CR line ends as LF (libcif 0.4.2 misreads them), its
+ * length in *n; NULL when out of memory. */
+static char *unix_lines(const char *data, size_t len, size_t *n)
 {
-    *copy = memchr(data, '\r', len) != NULL;
-    if (!*copy)
-        return NULL;
     char *out = malloc(len);
     if (!out)
         return NULL;
@@ -313,7 +311,7 @@ static char *unix_lines(const char *data, size_t len, int *copy)
         else if (i + 1 == len || data[i + 1] != '\n')
             out[k++] = '\n';
     }
-    *copy = (int)k + 1; /* the length plus one: never 0 */
+    *n = k;
     return out;
 }
 
@@ -324,11 +322,13 @@ int xp_cif_parse(const char *data, size_t len, int strict, xp_cif_tables *st)
     cif_tp *cif = thread_cif();
     if (!cif)
         return CIF_MEMORY_ERROR;
-    int copied = 0;
-    char *lf = unix_lines(data, len, &copied);
-    if (copied && !lf)
-        return CIF_MEMORY_ERROR;
-    FILE *f = fmemopen(lf ? lf : (void *)data, lf ? (size_t)copied - 1 : len, "rb");
+    char *lf = NULL;
+    if (memchr(data, '\r', len)) {
+        if (!(lf = unix_lines(data, len, &len)))
+            return CIF_MEMORY_ERROR;
+        data = lf;
+    }
+    FILE *f = fmemopen((void *)data, len, "rb");
     if (!f) {
         free(lf);
         return CIF_MEMORY_ERROR;
