@@ -216,6 +216,21 @@ static int is_missing(const char *v)
     return !*v || !strcmp(v, "?") || !strcmp(v, ".");
 }
 
+/* The first of the tags the block gives a value (not '?' or '.'), NULL when none; *col: its
+ * column. */
+static const char *first_value(const xp_cif_block *db, const char *const *tags, ssize_t *col)
+{
+    for (; *tags; tags++) {
+        ssize_t t = xp_cif_find(db, *tags);
+        const char *v = t >= 0 ? xp_cif_text(db, t, 0) : NULL;
+        if (!is_missing(v)) {
+            *col = t;
+            return v;
+        }
+    }
+    return NULL;
+}
+
 /* What the block's symbols and number name: the Hall number (0: none), where tag and text
  * name the first that did, and *unknown the text of one that matches no setting. */
 typedef struct named_group {
@@ -240,28 +255,26 @@ static void named_setting(xp_cif_ctx *b, const xp_cif_block *db, const double ce
                           named_group *g)
 {
     memset(g, 0, sizeof *g);
-    ssize_t t = xp_cif_find_any(db, TAG_SG_HALL);
-    const char *v = t >= 0 ? xp_cif_text(db, t, 0) : NULL;
-    if (!is_missing(v)) {
+    ssize_t t = -1;
+    const char *v = first_value(db, TAG_SG_HALL, &t);
+    if (v) {
         if ((g->hall = xp_hall_of_hall_symbol(v))) {
             g->tag = db->cols[t].name, g->text = v;
             return;
         }
         g->unknown = v, g->unknown_tag = db->cols[t].name;
     }
-    t = xp_cif_find_any(db, TAG_SG_HM);
-    v = t >= 0 ? xp_cif_text(db, t, 0) : NULL;
-    if (!is_missing(v)) {
+    v = first_value(db, TAG_SG_HM, &t);
+    if (v) {
         if ((g->hall = xp_hall_of_hm(v, cell_axes(cellp)))) {
             g->tag = db->cols[t].name, g->text = v;
         } else if (!g->unknown) {
             g->unknown = v, g->unknown_tag = db->cols[t].name;
         }
     }
-    t = xp_cif_find_any(db, TAG_SG_NUMBER);
-    v = t >= 0 ? xp_cif_text(db, t, 0) : NULL;
+    v = first_value(db, TAG_SG_NUMBER, &t);
     double num = 0;
-    if (is_missing(v) || xp_parse_cif_number(v, &num) || !(num >= 1 && num <= 230) ||
+    if (!v || xp_parse_cif_number(v, &num) || !(num >= 1 && num <= 230) ||
         num != (int)num)
         return;
     int n = (int)num;

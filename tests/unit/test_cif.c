@@ -178,6 +178,7 @@ static void cubic_symbols(void **state)
                                  "_symmetry_space_group_name_H-M Fm3m",
                                  "_space_group_name_H-M_alt 'F 4/m -3 2/m'",
                                  "_symmetry_Int_Tables_number 225",
+                                 "_space_group_IT_number ?\n_symmetry_Int_Tables_number 225",
                                  "_symmetry_space_group_name_Hall '-F 4 2 3'"};
     static const double na[4][3] = {{0, 0, 0}, {0.5, 0.5, 0}, {0.5, 0, 0.5}, {0, 0.5, 0.5}};
     static const double cl[4][3] = {{0.5, 0.5, 0.5}, {0, 0, 0.5}, {0, 0.5, 0}, {0.5, 0, 0}};
