@@ -304,37 +304,46 @@ static int read_site_row(xp_cif_ctx *b, const xp_cif_block *db, site_table *t, s
 }
 
 /* Adds every symmetry image of the site to s, merged with the sites already there (cap: the
- * room in s->sites). */
+ * room in s->sites). An image on a listed site of the same element (within DUPLICATE_TOL) is
+ * that site listed again: their occupancies add up, as pymatgen adds them, and more than 1 is
+ * refused; an image near one of another element is refused when their occupancies add up to
+ * more than 1. */
 static int add_images(xp_cif_ctx *b, const site_table *t, const xp_symop *ops, size_t nops,
                       const xp_site *site, const char *where, xp_structure *s, size_t *cap)
 {
-    size_t first = s->nsites;
-    double h[3];
+    size_t first = s->nsites, nown = 0;
+    double h[3], own[XP_CIF_MAX_OPS][3]; /* the site's images so far */
     plane_spacings(t->lat, h);
-    for (size_t o = 0; o < nops; o++) {
+    for (size_t o = 0; o < nops && o < XP_CIF_MAX_OPS; o++) {
         xp_site img = *site;
         for (int k = 0; k < 3; k++)
             img.frac[k] = wrap01(ops[o].rot[k][0] * site->frac[0] +
                                  ops[o].rot[k][1] * site->frac[1] +
                                  ops[o].rot[k][2] * site->frac[2] + ops[o].trans[k]);
         int merged = 0;
-        for (size_t j = 0; j < s->nsites && !merged; j++) {
+        for (size_t i = 0; i < nown && !merged; i++) /* symmetry maps the site onto itself */
+            merged = !surely_apart(h, own[i], img.frac) &&
+                     frac_distance(t->lat, own[i], img.frac) < MERGE_TOL;
+        if (merged)
+            continue;
+        memcpy(own[nown++], img.frac, sizeof img.frac);
+        for (size_t j = 0; j < first && !merged; j++) {
             xp_site *q = &s->sites[j];
             if (surely_apart(h, q->frac, img.frac))
                 continue;
             double d = frac_distance(t->lat, q->frac, img.frac);
-            if (j >= first) { /* an image of this same site: symmetry maps it onto itself */
-                merged = d < MERGE_TOL;
+            int again = q->z == img.z && d < DUPLICATE_TOL;
+            if (d >= MERGE_TOL || (q->z == img.z && !again))
                 continue;
-            }
-            if (d >= MERGE_TOL)
-                continue;
-            if (q->z == img.z && d < DUPLICATE_TOL) {
-                merged = 1; /* the same atom listed twice */
-            } else if (q->z != img.z && q->occupancy + img.occupancy > 1.0 + 1e-3) {
-                return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s overlaps site %s "
-                                    "(%.4f Å apart), and their occupancies add up to more "
-                                    "than 1", b->file, b->block, where, q->label, d);
+            if (q->occupancy + img.occupancy > 1.0 + 1e-3)
+                return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s %s site %s (%.4f Å "
+                                    "apart), and their occupancies add up to more than 1",
+                                    b->file, b->block, where,
+                                    again ? "is a symmetry image of, or the same atom as," :
+                                            "overlaps", q->label, d);
+            if (again) {
+                q->occupancy += img.occupancy;
+                merged = 1;
             }
         }
         if (merged)
@@ -441,6 +450,19 @@ static void warn_block(const char *name, const char *data, size_t len, const xp_
                  xp_cif_line_of(data, len, block, NULL), why);
 }
 
+/* Whether an earlier block has block i's code; *last: the last block that has it. */
+static int same_code(const xp_cif_tables *st, size_t i, size_t *last)
+{
+    const char *code = st->blocks[i].name;
+    for (size_t j = 0; j < st->nblocks && code; j++)
+        if (j != i && st->blocks[j].name && !strcasecmp(code, st->blocks[j].name)) {
+            if (j < i)
+                return 1;
+            *last = j;
+        }
+    return 0;
+}
+
 int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
                     xp_structure_list *out, xp_error *err)
 {
@@ -460,9 +482,13 @@ int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_rea
     size_t nbad = 0;
     for (size_t i = 0; i < st.nblocks && !rc; i++) {
         const char *bname = st.blocks[i].name ? st.blocks[i].name : "";
+        /* a block code used twice (forgiving mode): the last block of it, in the first's place */
+        size_t use = i;
+        if (same_code(&st, i, &use))
+            continue;
         xp_error berr = {0};
         xp_cif_ctx bc = {name, bname, data, len, opts, &berr};
-        int r = read_block(&bc, &st.blocks[i], out);
+        int r = read_block(&bc, &st.blocks[use], out);
         if (r >= 0)
             continue;
         if (r == XP_ENOMEM || opts->strict)

@@ -24,6 +24,7 @@ typedef struct xp_cif_block {
 } xp_cif_block;
 
 #define XP_CIF_MAX_VALUES 4000000 /* values per file */
+#define XP_CIF_MAX_OPS 1024       /* symmetry operations per block */
 #define XP_CIF_MAX_WARNINGS 8 /* grammar warnings kept per file; the rest are counted */
 
 typedef struct xp_cif_tables {

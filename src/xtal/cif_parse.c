@@ -200,6 +200,7 @@ static int forgivable(int code)
     case CIF_INVALID_CHAR:
     case CIF_UNMAPPED_CHAR:
     case CIF_RESERVED_WORD:
+    case CIF_DUP_BLOCKCODE: /* each block is read on its own, whatever its name */
         return 1;
     default:
         return 0;

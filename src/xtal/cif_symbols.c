@@ -11,7 +11,7 @@
 
 #include "cif_internal.h"
 
-#define MAX_OPS 1024
+#define MAX_OPS XP_CIF_MAX_OPS
 #define NHALL 530
 #define NAMES 6 /* names per setting */
 

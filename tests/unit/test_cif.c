@@ -343,6 +343,23 @@ static void mixed_sites(void **state)
              "_atom_site_fract_z\n_atom_site_occupancy\nMg1 0 0 0 0.8\nFe1 0 0 0 0.8\n",
              MIXED_CELL);
     refused(t, 0, "occupancies add up to more than 1");
+    /* N at 2a of P 63/m m c (0 0 0 and 0 0 1/2) listed again at 0 0 1/2: refused, as pymatgen
+     * does; two halves of one atom listed apart add up to one atom */
+    snprintf(t, sizeof t,
+             "data_m\n%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+             "_atom_site_fract_z\n_atom_site_occupancy\nN1 0 0 0 1\nN2 0 0 0.5 1\n",
+             "_cell_length_a 2.51\n_cell_length_b 2.51\n_cell_length_c 6.69\n"
+             "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 120\n"
+             "_symmetry_space_group_name_H-M 'P 63/m m c'\n");
+    refused(t, 0, "atom site 2 (N2) is a symmetry image of, or the same atom as, site N1");
+    snprintf(t, sizeof t,
+             "data_m\n%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+             "_atom_site_fract_z\n_atom_site_occupancy\nMg1 0 0 0 0.5\nMg2 0 0 0 0.5\n",
+             MIXED_CELL);
+    xp_structure_list h = read_ok(t, NULL);
+    assert_int_equal(h.items[0]->nsites, 1);
+    assert_true(fabs(h.items[0]->sites[0].occupancy - 1.0) < 1e-12);
+    xp_structure_list_free(&h);
     /* a water oxygen written Wat */
     snprintf(t, sizeof t,
              "data_m\n%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
@@ -376,6 +393,21 @@ static void blocks_on_their_own(void **state)
     assert_string_equal(l.items[1]->block, "c");
     xp_structure_list_free(&l);
     refused(t, 1, "data_b: _cell_length_a: \"x\" is not a number");
+    /* a block code used twice: the last block of that code, in the place of the first */
+    snprintf(t, sizeof t,
+             "data_a\n%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+             "_atom_site_fract_z\nNa1 0 0 0\ndata_b\n%sloop_\n_atom_site_label\n"
+             "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nK1 0 0 0\n"
+             "data_a\n%sloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+             "_atom_site_fract_z\nCs1 0 0 0\n",
+             MIXED_CELL, MIXED_CELL, MIXED_CELL);
+    l = read_ok(t, "x.cif:29:");
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.items[0]->block, "a");
+    assert_int_equal(l.items[0]->sites[0].z, 55);
+    assert_int_equal(l.items[1]->sites[0].z, 19);
+    xp_structure_list_free(&l);
+    refused(t, 1, "x.cif:29:");
 }
 
 /* ---- 3. grammar slips: read with a warning, refused when strict ---- */
