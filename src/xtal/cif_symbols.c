@@ -20,6 +20,7 @@
 typedef struct setting_names {
     int number;
     char choice[8];       /* spglib's: "1", "2", "H", "R", "b1", "cab", ... upper case */
+    char axes;            /* 'H' or 'R' for the two settings of an R group, else 0 */
     char name[NAMES][24]; /* compact upper case ("P121/N1"), empty when unused */
     char stripped[24];    /* monoclinic: the full symbol without its 1s ("P21/N") */
     char hall[24];        /* the Hall symbol, single spaces, upper case */
@@ -66,6 +67,8 @@ static void names_make(void)
         setting_names *s = &g_names[h];
         s->number = t.number;
         compact(t.choice, strlen(t.choice), s->choice, sizeof s->choice);
+        if (!strcmp(s->choice, "H") || !strcmp(s->choice, "R"))
+            s->axes = s->choice[0];
         single_spaced(t.hall_symbol, s->hall, sizeof s->hall);
         int k = 0;
         compact(t.international_full, sizeof t.international_full, s->name[k++], 24);
@@ -166,10 +169,11 @@ int xp_hall_of_hm(const char *symbol, char axes)
     for (int pass = 0; pass < 3; pass++) {
         for (int h = 1; h <= NHALL; h++) {
             const setting_names *s = &g_names[h];
-            int hr = !strcmp(s->choice, "H") || !strcmp(s->choice, "R");
-            if (hr && axes && s->choice[0] != axes)
+            if (s->name[0][0] != sym[0])
+                continue; /* another lattice letter */
+            if (s->axes && axes && s->axes != axes)
                 continue; /* an R symbol: the axes of the cell, whatever the symbol says */
-            if (!(hr && axes) && choice[0] && strcmp(choice, s->choice))
+            if (!(s->axes && axes) && choice[0] && strcmp(choice, s->choice))
                 continue;
             int hit = 0;
             if (pass == 1)
