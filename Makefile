@@ -110,10 +110,14 @@ $(FORGE):
 	bash scripts/bootstrap.sh
 
 # Builds the contracts and writes each one's ABI to contracts/abi/<Name>.json and its creation
-# bytecode to contracts/bin/<Name>.bin (both committed, so the C side needs no forge).
+# bytecode to contracts/bin/<Name>.bin (both committed, so the C side needs no forge); then the
+# build for EVMs at Shanghai rules (foundry.toml's shanghai profile) into contracts/bin/shanghai/,
+# with the same ABIs.
 contracts-build: $(FORGE)
 	cd contracts && ../$(FORGE) build
 	node contracts/tools/export-abi.js
+	cd contracts && FOUNDRY_PROFILE=shanghai ../$(FORGE) build
+	node contracts/tools/export-abi.js --profile shanghai
 
 # All forge tests (unit, fuzz, invariant, gas), the per-function gas report, and the gas figures
 # of the issue's targets (contracts/snapshots/GasTest.json, written by test/Gas.t.sol); then
@@ -129,6 +133,8 @@ contracts-test: $(FORGE) build
 	cd contracts && STEPVEC_DIR=$(STEPVEC) ../$(FORGE) test --match-path 'test/inference/*' -vv
 	node contracts/tools/gas-summary.js
 	node contracts/tools/export-abi.js --check
+	cd contracts && FOUNDRY_PROFILE=shanghai ../$(FORGE) test --no-match-path 'test/inference/*'
+	node contracts/tools/export-abi.js --profile shanghai --check
 
 # The worst gas of every step check of every dev structure with both models, as transactions
 # (about 10 minutes on two cores; 2 GB of vectors in build/stepvec-all, removed after).

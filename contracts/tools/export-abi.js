@@ -10,11 +10,25 @@ const fs = require('fs');
 const path = require('path');
 
 // --check: write nothing; exit 1 if abi/ or bin/ differ from what the build in out/ gives.
+// --profile shanghai: the build of foundry.toml's shanghai profile, out-shanghai/, whose bytecode
+// goes to bin/shanghai/; its ABIs must be those in abi/ (shared by both builds, never written here).
 const check = process.argv.includes('--check');
+const pi = process.argv.indexOf('--profile');
+const profile = pi > 0 ? process.argv[pi + 1] : 'default';
+if (profile !== 'default' && profile !== 'shanghai') {
+  console.error('export-abi: unknown profile ' + profile + ' (default or shanghai)');
+  process.exit(2);
+}
+const sharedAbi = profile !== 'default';
 const stale = [];
 function put(file, text) {
   const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
   if (old === text) return;
+  if (sharedAbi && path.dirname(file) === abiDir) {
+    console.error('export-abi: the ' + profile + ' build gives another ABI than ' + path.relative(root, file) +
+      ': the two builds must expose the same functions, events and errors');
+    process.exit(1);
+  }
   if (check) stale.push(path.relative(root, file));
   else fs.writeFileSync(file, text);
 }
@@ -24,12 +38,13 @@ function drop(file) {
 }
 
 const root = path.resolve(__dirname, '..');
-const outDir = path.join(root, 'out');
+const outDir = path.join(root, profile === 'default' ? 'out' : 'out-' + profile);
 const abiDir = path.join(root, 'abi');
-const binDir = path.join(root, 'bin');
+const binDir = path.join(root, 'bin', ...(profile === 'default' ? [] : [profile]));
 
 if (!fs.existsSync(outDir)) {
-  console.error('export-abi: no ' + outDir + '; run `forge build` in contracts/ first');
+  console.error('export-abi: no ' + outDir + '; run `' + (sharedAbi ? 'FOUNDRY_PROFILE=' + profile + ' ' : '') +
+    'forge build` in contracts/ first');
   process.exit(1);
 }
 
@@ -75,7 +90,7 @@ for (const [name, { source, abi, bin }] of [...found.entries()].sort()) {
     }
     put(path.join(binDir, name + '.bin'), bin + '\n');
     writtenBin.add(name + '.bin');
-    if (!check) console.log('export-abi: bin/' + name + '.bin (' + bin.length / 2 + ' bytes)');
+    if (!check) console.log('export-abi: ' + path.relative(root, path.join(binDir, name + '.bin')) + ' (' + bin.length / 2 + ' bytes)');
   }
 }
 for (const f of fs.readdirSync(binDir)) {
@@ -84,7 +99,7 @@ for (const f of fs.readdirSync(binDir)) {
     if (!check) console.log('export-abi: removed stale bin/' + f);
   }
 }
-for (const f of fs.readdirSync(abiDir)) {
+for (const f of sharedAbi ? [] : fs.readdirSync(abiDir)) {
   if (f.endsWith('.json') && !written.has(f)) {
     drop(path.join(abiDir, f));
     if (!check) console.log('export-abi: removed stale abi/' + f);
@@ -95,5 +110,5 @@ if (check) {
     console.error('export-abi: out of date (run make contracts-build and commit): ' + stale.join(', '));
     process.exit(1);
   }
-  console.log('export-abi: contracts/abi and contracts/bin match the build');
+  console.log('export-abi: contracts/abi and contracts/' + path.relative(root, binDir) + ' match the build');
 }

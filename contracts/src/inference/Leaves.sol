@@ -142,17 +142,8 @@ library Leaves {
         }
     }
 
-    /// @notice The Merkle leaf hash keccak256(0x00 ‖ leaf) of memory bytes, built in free memory
-    /// (not kept).
-    function hashMemory(bytes memory leaf) internal pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            let len := mload(leaf)
-            mstore8(p, 0)
-            mcopy(add(p, 1), add(leaf, 32), len)
-            h := keccak256(p, add(len, 1))
-        }
-    }
+    // (The Merkle leaf hash of memory bytes is LeafHash.hashMemory, evm/*/LeafHash.sol: it copies
+    // with MCOPY where the EVM has it.)
 
     // ---- writers into memory leaves ----------------------------------------------------------
 

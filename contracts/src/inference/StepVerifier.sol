@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {MerkleProofs} from "../MerkleProofs.sol";
 import {Leaves} from "./Leaves.sol";
+import {LeafHash} from "xtalproof-evm/LeafHash.sol";
 import {StepCompute} from "./StepCompute.sol";
 import {TraceLayout} from "./TraceLayout.sol";
 
@@ -126,7 +127,7 @@ contract StepVerifier {
         if (!MerkleProofs.verifyInclusion(index, TraceLayout.size(n), h, output.path, root)) {
             revert BadOpening(Tree.Trace, index);
         }
-        return h == Leaves.hashMemory(expected);
+        return h == LeafHash.hashMemory(expected);
     }
 
     function _locate(uint256 n, uint256 index, TraceLayout.Kind want)
