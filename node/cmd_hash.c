@@ -17,13 +17,17 @@
 static int parse_opts(const char *cmd, int argc, char **argv, xp_hash_opts *ho, xp_read_opts *ro,
                       int *json, const char **pos, int maxpos, int *npos)
 {
-    xp_opt o[] = {{"json", 1, 0}, {"symprec", 0, 0}, {"angle-tolerance", 0, 0}, {"species", 0, 0}};
-    if (xp_cli_parse(cmd, argc, argv, o, 4, pos, maxpos, npos))
+    xp_opt o[] = {{"json", 1, 0},
+                  {"symprec", 0, 0},
+                  {"angle-tolerance", 0, 0},
+                  {"species", 0, 0},
+                  {"strict", 1, 0}};
+    if (xp_cli_parse(cmd, argc, argv, o, 5, pos, maxpos, npos))
         return XP_EXIT_USAGE;
     memset(ho, 0, sizeof *ho);
     memset(ro, 0, sizeof *ro);
-    *json = xp_cli_get(o, 4, "json") != NULL;
-    const char *sp = xp_cli_get(o, 4, "symprec"), *at = xp_cli_get(o, 4, "angle-tolerance");
+    *json = xp_cli_get(o, 5, "json") != NULL;
+    const char *sp = xp_cli_get(o, 5, "symprec"), *at = xp_cli_get(o, 5, "angle-tolerance");
     char *end = NULL;
     if (sp && (!(ho->symprec = strtod(sp, &end)) || *end || ho->symprec < 0 || ho->symprec > 1))
         return xp_cli_usage("%s: --symprec must be a number of Å in (0, 1]", cmd);
@@ -33,7 +37,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, xp_hash_opts *ho, 
                     ho->angle_tolerance <= 0 || ho->angle_tolerance > 90))
         return xp_cli_usage("%s: --angle-tolerance must be a number of degrees in (0, 90], "
                             "or \"none\"", cmd);
-    ro->species = xp_cli_get(o, 4, "species");
+    ro->species = xp_cli_get(o, 5, "species");
+    ro->strict = xp_cli_get(o, 5, "strict") != NULL;
     if (*npos == 0)
         return xp_cli_usage("%s: give at least one PATH", cmd);
     return 0;

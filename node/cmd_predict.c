@@ -187,6 +187,7 @@ static int forward_gpu(work *w, xp_error *err)
 
 typedef struct common_opts {
     const char *model, *device, *species;
+    int strict;
     int threads, json, repeat;
     size_t batch; /* bench infer --batch: structures per forward call (0: all in one) */
 } common_opts;
@@ -221,14 +222,16 @@ static int parse_common(const char *cmd, int argc, char **argv, common_opts *co,
                         int maxpos, int *npos)
 {
     xp_opt o[] = {{"model", 0, 0}, {"device", 0, 0},  {"threads", 0, 0},
-                  {"json", 1, 0},  {"species", 0, 0}, {"repeat", 0, 0}, {"batch", 0, 0}};
-    const int no = 7;
+                  {"json", 1, 0},  {"species", 0, 0}, {"repeat", 0, 0}, {"batch", 0, 0},
+                  {"strict", 1, 0}};
+    const int no = 8;
     if (xp_cli_parse(cmd, argc, argv, o, no, pos, maxpos, npos))
         return XP_EXIT_USAGE;
     memset(co, 0, sizeof *co);
     co->model = xp_cli_get(o, no, "model");
     co->device = xp_cli_get(o, no, "device");
     co->species = xp_cli_get(o, no, "species");
+    co->strict = xp_cli_get(o, no, "strict") != NULL;
     co->json = xp_cli_get(o, no, "json") != NULL;
     const char *t = xp_cli_get(o, no, "threads"), *r = xp_cli_get(o, no, "repeat");
     char *end;
@@ -280,6 +283,7 @@ static int load_all(work *w, const common_opts *co, const char **pos, int npos, 
         if (xp_path_list_add(&w->files, pos[i], &err))
             return xp_cli_fail(&err);
     w->ro.species = co->species;
+    w->ro.strict = co->strict;
     size_t nf = w->files.n ? w->files.n : 1;
     w->lists = calloc(nf, sizeof *w->lists);
     w->read_rc = calloc(nf, sizeof *w->read_rc);

@@ -50,8 +50,9 @@ static json_t *num_or_null(double x)
 int xp_cmd_same(int argc, char **argv)
 {
     xp_opt o[] = {{"json", 1, 0},     {"ltol", 0, 0},     {"stol", 0, 0},
-                  {"angle-tolerance", 0, 0}, {"prim-tol", 0, 0}, {"species", 0, 0}};
-    const int no = 6;
+                  {"angle-tolerance", 0, 0}, {"prim-tol", 0, 0}, {"species", 0, 0},
+                  {"strict", 1, 0}};
+    const int no = 7;
     const char *pos[3];
     int npos;
     if (xp_cli_parse("same", argc, argv, o, no, pos, 3, &npos))
@@ -67,6 +68,7 @@ int xp_cmd_same(int argc, char **argv)
     int json = xp_cli_get(o, no, "json") != NULL;
     xp_read_opts ro = {0};
     ro.species = xp_cli_get(o, no, "species");
+    ro.strict = xp_cli_get(o, no, "strict") != NULL;
 
     xp_structure_list la, lb;
     xp_error err = {0};
@@ -344,10 +346,11 @@ static int build_registered(const dedup *d, const char *regflag, const char *reg
 
 int xp_cmd_bench_dedup(int argc, char **argv)
 {
-    xp_opt o[] = {{"registered", 0, 0}, {"species", 0, 0}, {"register-name", 0, 0}};
+    xp_opt o[] = {{"registered", 0, 0}, {"species", 0, 0}, {"register-name", 0, 0},
+                  {"strict", 1, 0}};
     const char *pos[4096];
     int npos;
-    if (xp_cli_parse("bench dedup", argc, argv, o, 3, pos, 4096, &npos))
+    if (xp_cli_parse("bench dedup", argc, argv, o, 4, pos, 4096, &npos))
         return XP_EXIT_USAGE;
     double nreg_d = 100000;
     if (number_opt(o, 2, "registered", 0, 1e7, &nreg_d))
@@ -356,8 +359,9 @@ int xp_cmd_bench_dedup(int argc, char **argv)
     if (npos == 0)
         return xp_cli_usage("bench dedup: give at least one PATH");
     xp_read_opts ro = {0};
-    ro.species = xp_cli_get(o, 3, "species");
-    const char *reg_name = xp_cli_get(o, 3, "register-name");
+    ro.species = xp_cli_get(o, 4, "species");
+    ro.strict = xp_cli_get(o, 4, "strict") != NULL;
+    const char *reg_name = xp_cli_get(o, 4, "register-name");
     xp_path_list files = {0};
     xp_error err = {0};
     for (int i = 0; i < npos; i++)

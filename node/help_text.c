@@ -15,6 +15,9 @@
     {"quiet", NULL, "print only failures and the summary, not a line per duplicate or match"}
 #define O_SPECIES                                                                                  \
     {"species", "\"A B\"", "species of a POSCAR file that has no species line, in order"}
+#define O_STRICT                                                                                   \
+    {"strict", NULL,                                                                               \
+     "refuse CIF grammar slips and unreadable blocks (default: read them, with a warning)"}
 #define O_LIGHT {"light-kdf", NULL, "cheap scrypt parameters (n=4096): tests and throwaway keys only"}
 
 #define G_KEY "Keys"
@@ -53,7 +56,8 @@ const xp_help xp_help_table[] = {
      "xtalproof key import --private-key-file key.hex --keystore me.json"},
 
     /* ---- structures ---- */
-    {"hash", G_XTAL, "hash [--json] [--symprec X] [--angle-tolerance D|none] [--species S] PATH...",
+    {"hash", G_XTAL,
+     "hash [--json] [--symprec X] [--angle-tolerance D|none] [--species S] [--strict] PATH...",
      "symhash and protohash of each structure",
      "Reads CIF and POSCAR files (directories recursively) and prints, for each structure, its "
      "symhash (same crystal: same hash whatever its cell, origin or atom order), protohash "
@@ -63,7 +67,7 @@ const xp_help xp_help_table[] = {
      (const xp_help_opt[]){O_JSON,
                            {"symprec", "X", "symmetry tolerance in Å (default 1e-3)"},
                            {"angle-tolerance", "D|none", "angle tolerance in degrees (default 2)"},
-                           O_SPECIES, END},
+                           O_SPECIES, O_STRICT, END},
      "xtalproof hash --json NaCl.cif structures/"},
     {"same", G_XTAL, "same [--json] [--ltol F] [--stol F] [--angle-tolerance D] [--prim-tol X] A B",
      "are two files the same material? (the loose matcher)",
@@ -76,7 +80,7 @@ const xp_help xp_help_table[] = {
                                                     "--angle-tol too)"},
                            {"prim-tol", "X", "tolerance of the primitive-cell reduction in Å "
                                              "(default 0.01)"},
-                           O_SPECIES, END},
+                           O_SPECIES, O_STRICT, END},
      "xtalproof same a.cif b.vasp"},
     {"keccak", G_MISC, "keccak [--text S | --hex H | FILE...]", "keccak-256 of files, a string or "
      "hex bytes", "Exactly one of --text, --hex or files.",
@@ -172,7 +176,7 @@ const xp_help xp_help_table[] = {
      (const xp_help_opt[]){{"model", "NAME", "the model (`xtalproof models` lists them)"},
                            {"device", "cpu|gpu|auto", "where to run (default cpu)"},
                            {"threads", "N", "CPU threads, 1..256 (default: every core)"},
-                           O_JSON, O_SPECIES,
+                           O_JSON, O_SPECIES, O_STRICT,
                            {"repeat", "N", "run the batch N times, 1..1000 (default 1)"}, END},
      "xtalproof predict --model formation-energy-per-atom --json NaCl.cif"},
     {"prove", G_PRED,
@@ -486,10 +490,11 @@ const xp_help xp_help_table[] = {
      "xtalproof node state"},
 
     /* ---- benchmarks ---- */
-    {"bench hash", G_BENCH, "bench hash [--symprec X] [--angle-tolerance D] [--species S] PATH...",
+    {"bench hash", G_BENCH,
+     "bench hash [--symprec X] [--angle-tolerance D] [--species S] [--strict] PATH...",
      "structures hashed per second and peak memory", NULL,
      (const xp_help_opt[]){{"symprec", "X", "as hash"}, {"angle-tolerance", "D", "as hash"},
-                           O_SPECIES, END},
+                           O_SPECIES, O_STRICT, END},
      "xtalproof bench hash structures/"},
     {"bench hash-scale", G_BENCH,
      "bench hash-scale [--atoms 500,5000,50000] [--kind random|supercell|moved|noisy|all] [--seed N] "
@@ -510,12 +515,13 @@ const xp_help xp_help_table[] = {
                            {"home", "DIR", "the store's folder (default: a new temporary one)"},
                            END},
      "xtalproof bench merkle --leaves 100000"},
-    {"bench dedup", G_BENCH, "bench dedup [--registered N] [--register-name P] [--species S] PATH...",
+    {"bench dedup", G_BENCH,
+     "bench dedup [--registered N] [--register-name P] [--species S] [--strict] PATH...",
      "lookups of \"already registered?\" in an index of N structures", NULL,
      (const xp_help_opt[]){{"registered", "N", "the index's size (default 100000)"},
                            {"register-name", "P", "only files whose name starts with P may be "
                                                   "registered"},
-                           O_SPECIES, END},
+                           O_SPECIES, O_STRICT, END},
      "xtalproof bench dedup --registered 10000 structures/"},
     {"bench infer", G_BENCH,
      "bench infer --model NAME [--device cpu|gpu|auto] [--threads N] [--repeat N] [--batch B] "
@@ -528,7 +534,7 @@ const xp_help xp_help_table[] = {
                            {"batch", "B", "forward in calls of B structures each, over at "
                                           "least B (the files' structures cycled; default: all "
                                           "in one call)"},
-                           O_SPECIES, END},
+                           O_SPECIES, O_STRICT, END},
      "xtalproof bench infer --model band-gap --device gpu --batch 4096 structures/"},
     {"bench open", G_BENCH, "bench open --model NAME [--repeat N] FILE",
      "CPU time to open each kind of trace step", NULL,

@@ -15,6 +15,14 @@ typedef struct xp_read_opts {
     const char *species;  /* for VASP 4 files without a species line: "K Cl" (NULL: none) */
     size_t max_bytes;     /* refuse files larger than this (0: 64 MiB) */
     size_t max_sites;     /* refuse structures with more sites than this (0: XP_MAX_SITES) */
+    /* CIF: 0 (forgiving) reads the slips other readers forgive (a short last loop packet, an
+     * unterminated quote at the end of a line, a bare value that needed quotes, a stray value)
+     * and skips a block that holds no readable structure while others do, each with a warning;
+     * 1 refuses the file for any of them. */
+    int strict;
+    /* Each warning, one line naming the file (NULL: written to standard error). */
+    void (*warn)(void *ctx, const char *msg);
+    void *warn_ctx;
 } xp_read_opts;
 
 typedef struct xp_structure_list {

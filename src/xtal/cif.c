@@ -1,12 +1,7 @@
-/* CIF 1.1 and 2.0 through the CIF API (libcif): every data block that holds a cell and atom
- * sites becomes a structure; the listed symmetry operations are applied and the sites they map
- * onto each other merged.
- *
- * The parse keeps nothing in the library's own store: the handlers copy each item's text into
- * a small table per block and tell the parser to skip it. The library's CIF object (an
- * in-memory database, costly to create) is made once per thread and emptied after each file. */
+/* CIF 1.1 and 2.0: every data block that holds a cell and atom sites becomes a structure; the
+ * block's symmetry operations (cif_symbols.c) are applied and the sites they map onto each
+ * other merged. The text is parsed into tables of values by cif_parse.c. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,398 +9,13 @@
 #include <sys/types.h>
 
 #include <cif.h>
-#include <cif_error.h>
-#include <spglib.h>
-#include <unicode/ustring.h>
 
 #include "xtalproof/limits.h"
-#include "xtal_internal.h"
+#include "cif_internal.h"
 
 #define MERGE_TOL 0.01      /* Å: symmetry images of one site closer than this are one */
 #define DUPLICATE_TOL 0.001 /* Å: two listed sites of one element closer than this are one */
-#define MAX_OPS 1024
-#define MAX_VALUES 4000000 /* values per file */
-
-/* ---- the items of a file, as text ------------------------------------------------------ */
-
-typedef struct tag_col {
-    char *name;   /* lower case, '.' as '_' */
-    char **vals;  /* NULL: unknown or not applicable ('?', '.'); LIST_VALUE: a list or table */
-    size_t n, cap;
-} tag_col;
-
-typedef struct block_tab {
-    char *name;
-    tag_col *cols;
-    size_t ncols, cap;
-} block_tab;
-
-typedef struct parse_state {
-    block_tab *blocks;
-    size_t nblocks, cap;
-    size_t nvalues;
-    int failed; /* out of memory or over the limits */
-    int err_code;
-    size_t err_line, err_col;
-} parse_state;
-
-static char LIST_MARK[] = "(a list)";
-#define LIST_VALUE LIST_MARK
-
-static char *utf8_of(const UChar *u)
-{
-    int32_t need = 0;
-    UErrorCode e = U_ZERO_ERROR;
-    u_strToUTF8(NULL, 0, &need, u, -1, &e);
-    if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
-        return NULL;
-    char *out = malloc((size_t)need + 1);
-    if (!out)
-        return NULL;
-    e = U_ZERO_ERROR;
-    u_strToUTF8(out, need + 1, NULL, u, -1, &e);
-    if (U_FAILURE(e)) {
-        free(out);
-        return NULL;
-    }
-    out[need] = '\0';
-    return out;
-}
-
-static void normalize_tag(char *t)
-{
-    for (; *t; t++) {
-        if (*t >= 'A' && *t <= 'Z')
-            *t = (char)(*t - 'A' + 'a');
-        else if (*t == '.')
-            *t = '_';
-    }
-}
-
-static void state_free(parse_state *st)
-{
-    for (size_t b = 0; b < st->nblocks; b++) {
-        block_tab *bt = &st->blocks[b];
-        for (size_t c = 0; c < bt->ncols; c++) {
-            for (size_t i = 0; i < bt->cols[c].n; i++)
-                if (bt->cols[c].vals[i] != LIST_VALUE)
-                    free(bt->cols[c].vals[i]);
-            free(bt->cols[c].vals);
-            free(bt->cols[c].name);
-        }
-        free(bt->cols);
-        free(bt->name);
-    }
-    free(st->blocks);
-    memset(st, 0, sizeof *st);
-}
-
-static int on_block_start(cif_container_tp *block, void *ctx)
-{
-    parse_state *st = ctx;
-    if (st->nblocks == st->cap) {
-        size_t ncap = st->cap ? st->cap * 2 : 4;
-        block_tab *nb = realloc(st->blocks, ncap * sizeof *nb);
-        if (!nb) {
-            st->failed = 1;
-            return CIF_TRAVERSE_END;
-        }
-        st->blocks = nb;
-        st->cap = ncap;
-    }
-    block_tab *bt = &st->blocks[st->nblocks++];
-    memset(bt, 0, sizeof *bt);
-    UChar *code = NULL;
-    if (block && cif_container_get_code(block, &code) == CIF_OK && code) {
-        bt->name = utf8_of(code);
-        free(code);
-    }
-    return CIF_TRAVERSE_CONTINUE;
-}
-
-static int on_frame_start(cif_container_tp *frame, void *ctx)
-{
-    (void)frame;
-    (void)ctx;
-    return CIF_TRAVERSE_SKIP_CURRENT; /* save frames hold no structure */
-}
-
-static int on_item(UChar *uname, cif_value_tp *value, void *ctx)
-{
-    parse_state *st = ctx;
-    if (st->nblocks == 0 || st->failed)
-        return CIF_TRAVERSE_SKIP_CURRENT;
-    if (++st->nvalues > MAX_VALUES) {
-        st->failed = 2;
-        return CIF_TRAVERSE_END;
-    }
-    block_tab *bt = &st->blocks[st->nblocks - 1];
-    char *name = utf8_of(uname);
-    if (!name) {
-        st->failed = 1;
-        return CIF_TRAVERSE_END;
-    }
-    normalize_tag(name);
-    tag_col *col = NULL;
-    for (size_t c = bt->ncols; c-- > 0;)
-        if (!strcmp(bt->cols[c].name, name)) {
-            col = &bt->cols[c];
-            break;
-        }
-    if (!col) {
-        if (bt->ncols == bt->cap) {
-            size_t ncap = bt->cap ? bt->cap * 2 : 16;
-            tag_col *nc = realloc(bt->cols, ncap * sizeof *nc);
-            if (!nc) {
-                free(name);
-                st->failed = 1;
-                return CIF_TRAVERSE_END;
-            }
-            bt->cols = nc;
-            bt->cap = ncap;
-        }
-        col = &bt->cols[bt->ncols++];
-        memset(col, 0, sizeof *col);
-        col->name = name;
-    } else {
-        free(name);
-    }
-    if (col->n == col->cap) {
-        size_t ncap = col->cap ? col->cap * 2 : 4;
-        char **nv = realloc(col->vals, ncap * sizeof *nv);
-        if (!nv) {
-            st->failed = 1;
-            return CIF_TRAVERSE_END;
-        }
-        col->vals = nv;
-        col->cap = ncap;
-    }
-    char *text = NULL;
-    cif_kind_tp kind = cif_value_kind(value);
-    if (kind == CIF_LIST_KIND || kind == CIF_TABLE_KIND) {
-        text = LIST_VALUE;
-    } else if (kind == CIF_CHAR_KIND || kind == CIF_NUMB_KIND) {
-        UChar *u = NULL;
-        if (cif_value_get_text(value, &u) == CIF_OK && u) {
-            text = utf8_of(u);
-            free(u);
-            if (!text) {
-                st->failed = 1;
-                return CIF_TRAVERSE_END;
-            }
-        }
-    }
-    col->vals[col->n++] = text;
-    return CIF_TRAVERSE_SKIP_CURRENT; /* nothing kept in the library's store */
-}
-
-static int on_packet_end(cif_packet_tp *packet, void *ctx)
-{
-    (void)packet;
-    (void)ctx;
-    return CIF_TRAVERSE_SKIP_CURRENT;
-}
-
-static int on_error(int code, size_t line, size_t column, const UChar *text, size_t length,
-                    void *data)
-{
-    (void)text;
-    (void)length;
-    parse_state *st = data;
-    if (!st->err_code) {
-        st->err_code = code;
-        st->err_line = line;
-        st->err_col = column;
-    }
-    /* Recorded and the parse goes on with the library's recovery: aborting from here leaks
-     * inside libcif 0.4.2. The file is refused afterwards all the same. */
-    return CIF_OK;
-}
-
-/* The per-thread CIF object the parser needs (its store stays empty between files). */
-static pthread_key_t g_cif_key;
-static pthread_once_t g_cif_once = PTHREAD_ONCE_INIT;
-
-static void cif_key_destroy(void *p)
-{
-    if (p)
-        (void)!cif_destroy((cif_tp *)p);
-}
-
-static void cif_key_make(void)
-{
-    (void)pthread_key_create(&g_cif_key, cif_key_destroy);
-}
-
-static cif_tp *thread_cif(void)
-{
-    pthread_once(&g_cif_once, cif_key_make);
-    cif_tp *cif = pthread_getspecific(g_cif_key);
-    if (!cif) {
-        if (cif_create(&cif) != CIF_OK)
-            return NULL;
-        if (pthread_setspecific(g_cif_key, cif)) {
-            (void)!cif_destroy(cif);
-            return NULL;
-        }
-    }
-    return cif;
-}
-
-static void empty_cif(cif_tp *cif)
-{
-    cif_block_tp **blocks = NULL;
-    if (cif_get_all_blocks(cif, &blocks) == CIF_OK && blocks) {
-        for (size_t i = 0; blocks[i]; i++)
-            (void)!cif_container_destroy(blocks[i]);
-        free(blocks);
-    }
-}
-
-/* ---- lookups in a block's table ------------------------------------------------------- */
-
-typedef block_tab DATABLOCK;
-
-static ssize_t find_tag(DATABLOCK *db, const char *tag)
-{
-    char want[128];
-    snprintf(want, sizeof want, "%s", tag);
-    normalize_tag(want);
-    for (size_t i = 0; i < db->ncols; i++)
-        if (!strcmp(db->cols[i].name, want))
-            return (ssize_t)i;
-    return -1;
-}
-
-static ssize_t find_any(DATABLOCK *db, const char *const *tags)
-{
-    for (; *tags; tags++) {
-        ssize_t i = find_tag(db, *tags);
-        if (i >= 0)
-            return i;
-    }
-    return -1;
-}
-
-static ssize_t value_count(DATABLOCK *db, ssize_t tag)
-{
-    return tag < 0 ? 0 : (ssize_t)db->cols[tag].n;
-}
-
-/* The text of value row of tag; "?" for an unknown or inapplicable value, NULL for a list or
- * table value. */
-static const char *value_text(DATABLOCK *db, ssize_t tag, ssize_t row)
-{
-    if (tag < 0 || row < 0 || (size_t)row >= db->cols[tag].n)
-        return "?";
-    const char *v = db->cols[tag].vals[row];
-    if (v == LIST_VALUE)
-        return NULL;
-    return v ? v : "?";
-}
-
-typedef struct block_ctx {
-    const char *file;
-    const char *block;
-    xp_error *err;
-} block_ctx;
-
-static int number_of(block_ctx *b, DATABLOCK *db, ssize_t tag, ssize_t row, const char *what,
-                     double *out)
-{
-    const char *t = value_text(db, tag, row);
-    int rc = t ? xp_parse_cif_number(t, out) : XP_EINVAL;
-    if (rc == XP_ENOTFOUND)
-        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s is missing (\"%s\")", b->file,
-                            b->block, what, t);
-    if (rc)
-        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: \"%s\" is not a number", b->file,
-                            b->block, what, t ? t : "(a list)");
-    return 0;
-}
-
-static const char *const TAG_OPS[] = {"_space_group_symop_operation_xyz",
-                                      "_symmetry_equiv_pos_as_xyz",
-                                      "_space_group_symop.operation_xyz", NULL};
-static const char *const TAG_SG_NUMBER[] = {"_space_group_it_number",
-                                            "_symmetry_int_tables_number", NULL};
-static const char *const TAG_SG_HM[] = {"_space_group_name_h-m_alt",
-                                        "_symmetry_space_group_name_h-m", NULL};
-
-/* Symmetry operations of the block: listed ones, else those of the space-group number in its
- * standard setting, else the identity when the block says P 1 or nothing. */
-static int block_ops(block_ctx *b, DATABLOCK *db, xp_symop **ops_out, size_t *nops_out)
-{
-    ssize_t t = find_any(db, TAG_OPS);
-    size_t n = (size_t)value_count(db, t);
-    xp_symop *ops = NULL;
-    if (n > MAX_OPS)
-        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %zu symmetry operations (at most %d)",
-                            b->file, b->block, n, MAX_OPS);
-    if (n > 0) {
-        ops = calloc(n, sizeof *ops);
-        if (!ops)
-            return xp_error_set(b->err, XP_ENOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-            const char *text = value_text(db, t, (ssize_t)i);
-            if (!text || xp_symop_parse(text, &ops[i])) {
-                free(ops);
-                return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: symmetry operation %zu (\"%s\") "
-                                    "is not a valid x,y,z operation", b->file, b->block, i + 1,
-                                    text ? text : "(a list)");
-            }
-        }
-        *ops_out = ops;
-        *nops_out = n;
-        return 0;
-    }
-    ssize_t tn = find_any(db, TAG_SG_NUMBER);
-    double num = 0;
-    const char *nt = tn >= 0 ? value_text(db, tn, 0) : NULL;
-    if (nt && xp_parse_cif_number(nt, &num) == 0 && num >= 1 && num <= 230 && num == (int)num) {
-        int hall = 0;
-        for (int h = 1; h <= 530 && !hall; h++) {
-            SpglibSpacegroupType st = spg_get_spacegroup_type(h);
-            if (st.number == (int)num)
-                hall = h;
-        }
-        int rot[192][3][3];
-        double trans[192][3];
-        int k = hall ? spg_get_symmetry_from_database(rot, trans, hall) : 0;
-        if (k > 0) {
-            ops = calloc((size_t)k, sizeof *ops);
-            if (!ops)
-                return xp_error_set(b->err, XP_ENOMEM, "out of memory");
-            for (int i = 0; i < k; i++) {
-                memcpy(ops[i].rot, rot[i], sizeof ops[i].rot);
-                memcpy(ops[i].trans, trans[i], sizeof ops[i].trans);
-            }
-            *ops_out = ops;
-            *nops_out = (size_t)k;
-            return 0;
-        }
-    }
-    ssize_t th = find_any(db, TAG_SG_HM);
-    const char *hm = th >= 0 ? value_text(db, th, 0) : NULL;
-    if (hm && strcmp(hm, "?") && strcmp(hm, ".")) {
-        char compact[64] = {0};
-        size_t k = 0;
-        for (const char *p = hm; *p && k < sizeof compact - 1; p++)
-            if (*p != ' ' && *p != '_')
-                compact[k++] = *p;
-        if (strcasecmp(compact, "P1"))
-            return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: space group \"%s\" without its "
-                                "symmetry operations or number", b->file, b->block, hm);
-    }
-    ops = calloc(1, sizeof *ops);
-    if (!ops)
-        return xp_error_set(b->err, XP_ENOMEM, "out of memory");
-    for (int i = 0; i < 3; i++)
-        ops[0].rot[i][i] = 1;
-    *ops_out = ops;
-    *nops_out = 1;
-    return 0;
-}
+#define MAX_BAD_BLOCKS 16   /* blocks reported one by one; those beyond are skipped silently */
 
 static double wrap01(double x)
 {
@@ -469,14 +79,30 @@ typedef struct site_table {
     int cartesian;
     ssize_t nrows;
     ssize_t ttype, tlabel, tocc;
+    double cellp[6];         /* a b c alpha beta gamma */
     double lat[3][3], inv[3][3];
     double lat_cz[3][3]; /* the structure's cell; lat only interprets cartesian sites */
     size_t max_sites;
+    int dot_zero;        /* coordinates written '.' read as 0 (forgiving mode) */
 } site_table;
+
+static int number_of(xp_cif_ctx *b, const xp_cif_block *db, ssize_t tag, ssize_t row,
+                     const char *what, double *out)
+{
+    const char *t = xp_cif_text(db, tag, row);
+    int rc = t ? xp_parse_cif_number(t, out) : XP_EINVAL;
+    if (rc == XP_ENOTFOUND)
+        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s is missing (\"%s\")", b->file,
+                            b->block, what, xp_cif_inapplicable(db, tag, row) ? "." : t);
+    if (rc)
+        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: \"%s\" is not a number", b->file,
+                            b->block, what, t ? t : "(a list)");
+    return 0;
+}
 
 /* The coordinate and element columns and the cell of the block: 1 when the block holds no
  * crystal structure (skipped), 0, or an error. */
-static int find_site_table(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts, site_table *t)
+static int find_site_table(xp_cif_ctx *b, const xp_cif_block *db, site_table *t)
 {
     static const char *const cell_tags[6] = {"_cell_length_a", "_cell_length_b",
                                              "_cell_length_c", "_cell_angle_alpha",
@@ -485,25 +111,26 @@ static int find_site_table(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts
                                              "_atom_site_fract_z"};
     static const char *const cart_tags[3] = {"_atom_site_cartn_x", "_atom_site_cartn_y",
                                              "_atom_site_cartn_z"};
-    t->max_sites = opts->max_sites ? opts->max_sites : XP_MAX_SITES;
+    t->max_sites = b->opts->max_sites ? b->opts->max_sites : XP_MAX_SITES;
     t->cartesian = 0;
+    t->dot_zero = 0;
     for (int k = 0; k < 3; k++)
-        t->tx[k] = find_tag(db, frac_tags[k]);
+        t->tx[k] = xp_cif_find(db, frac_tags[k]);
     if (t->tx[0] < 0 && t->tx[1] < 0 && t->tx[2] < 0) {
         for (int k = 0; k < 3; k++)
-            t->tx[k] = find_tag(db, cart_tags[k]);
+            t->tx[k] = xp_cif_find(db, cart_tags[k]);
         t->cartesian = 1;
     }
-    ssize_t tcell = find_tag(db, cell_tags[0]);
+    ssize_t tcell = xp_cif_find(db, cell_tags[0]);
     if (t->tx[0] < 0 && t->tx[1] < 0 && t->tx[2] < 0 && tcell < 0)
         return 1; /* not a crystal structure block: skipped */
     for (int k = 0; k < 3; k++)
         if (t->tx[k] < 0)
             return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: no atom site coordinates (%s)",
                                 b->file, b->block, t->cartesian ? cart_tags[k] : frac_tags[k]);
-    double p[6];
+    double *p = t->cellp;
     for (int k = 0; k < 6; k++) {
-        ssize_t tc = find_tag(db, cell_tags[k]);
+        ssize_t tc = xp_cif_find(db, cell_tags[k]);
         if (tc < 0)
             return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s is missing", b->file,
                                 b->block, cell_tags[k]);
@@ -516,49 +143,139 @@ static int find_site_table(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts
                             "a valid lattice", b->file, b->block, p[0], p[1], p[2], p[3], p[4],
                             p[5]);
     xp_lattice_from_params_cz(p, t->lat_cz);
-    t->nrows = value_count(db, t->tx[0]);
-    if (value_count(db, t->tx[1]) != t->nrows || value_count(db, t->tx[2]) != t->nrows)
+    t->nrows = xp_cif_count(db, t->tx[0]);
+    if (xp_cif_count(db, t->tx[1]) != t->nrows || xp_cif_count(db, t->tx[2]) != t->nrows)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: the atom site coordinates have "
                             "different numbers of values", b->file, b->block);
     if (t->nrows <= 0)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: no atom sites", b->file, b->block);
-    t->ttype = find_tag(db, "_atom_site_type_symbol");
-    t->tlabel = find_tag(db, "_atom_site_label");
-    t->tocc = find_tag(db, "_atom_site_occupancy");
+    t->ttype = xp_cif_find(db, "_atom_site_type_symbol");
+    t->tlabel = xp_cif_find(db, "_atom_site_label");
+    t->tocc = xp_cif_find(db, "_atom_site_occupancy");
     if (t->ttype < 0 && t->tlabel < 0)
         return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: neither _atom_site_type_symbol nor "
                             "_atom_site_label names the elements", b->file, b->block);
     return 0;
 }
 
-/* Atom site r of the table: its label, element, fractional position and occupancy; where gets
- * its name for the messages ("atom site 3 (O1)"). */
-static int read_site_row(block_ctx *b, DATABLOCK *db, const site_table *t, ssize_t r,
-                         xp_site *site, char where[96])
+/* The species of one atom site: one element at the site's occupancy, or several. */
+typedef struct site_species {
+    int n;
+    int z[XP_KIND_MAX];
+    double occ[XP_KIND_MAX];
+} site_species;
+
+/* A mixed-site symbol as the Pauling File writes it: "0.660Mg + 0.317Fe + 0.023Ca",
+ * "0.56(4)Mg + 0.29(3)Ta + 0.15(5)Zr" (an amount, its uncertainty, an element, a charge). 0 when
+ * it is one, 1 when the text is no such symbol, else an error. */
+static int mixed_species(xp_cif_ctx *b, const char *text, const char *where, site_species *sp)
 {
-    const char *label = t->tlabel >= 0 && r < value_count(db, t->tlabel)
-                            ? value_text(db, t->tlabel, r)
-                            : NULL;
-    const char *type = t->ttype >= 0 && r < value_count(db, t->ttype) ? value_text(db, t->ttype, r)
-                                                                       : NULL;
+    const char *p = text;
+    while (*p == ' ')
+        p++;
+    if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')))
+        return 1;
+    sp->n = 0;
+    while (*p) {
+        char *end = NULL;
+        double occ = strtod(p, &end);
+        if (end == p)
+            goto bad;
+        p = end;
+        if (*p == '(') { /* the uncertainty */
+            p++;
+            while (*p >= '0' && *p <= '9')
+                p++;
+            if (*p++ != ')')
+                goto bad;
+        }
+        int z = xp_element_from_label(p);
+        if (!z || sp->n == XP_KIND_MAX || !(occ > 0 && occ <= 1))
+            goto bad;
+        sp->z[sp->n] = z;
+        sp->occ[sp->n++] = occ;
+        /* to the '+' that parts it from the next amount (a charge's '+' is not followed by one) */
+        const char *next = NULL;
+        for (const char *q = p; *q && !next; q++) {
+            if (*q != '+')
+                continue;
+            const char *r = q + 1;
+            while (*r == ' ')
+                r++;
+            if ((*r >= '0' && *r <= '9') || *r == '.')
+                next = r;
+        }
+        if (!next)
+            break;
+        p = next;
+    }
+    return 0;
+bad:
+    return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: the mixed site \"%s\" is not "
+                        "amounts and elements (\"0.66Mg + 0.34Fe\")", b->file, b->block, where,
+                        text);
+}
+
+/* The element(s) of atom site r from its type symbol, else its label. */
+static int site_elements(xp_cif_ctx *b, const char *type, const char *label, const char *where,
+                         site_species *sp)
+{
+    const char *named = type && strcmp(type, "?") ? type : label;
+    if (named && strchr(named, '+')) {
+        int rc = mixed_species(b, named, where, sp);
+        if (rc <= 0)
+            return rc;
+    }
+    sp->n = 1;
+    sp->occ[0] = 1.0;
+    if (named && !strncasecmp(named, "wat", 3)) {
+        sp->z[0] = 8; /* a water molecule's oxygen ("Wat", "WatOW", "WatX1"), as pymatgen reads it */
+        return 0;
+    }
+    sp->z[0] = type && strcmp(type, "?") ? xp_element_from_label(type) : 0;
+    if (!sp->z[0] && label)
+        sp->z[0] = xp_element_from_label(label);
+    if (!sp->z[0])
+        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: no element in \"%s\"", b->file,
+                            b->block, where, type ? type : label ? label : "");
+    return 0;
+}
+
+/* A coordinate of atom site r: ICSD exports write a zero as '.' (inapplicable), which the
+ * forgiving mode reads as 0, as other readers do. */
+static int coordinate(xp_cif_ctx *b, const xp_cif_block *db, site_table *t, ssize_t r, int k,
+                      const char *where, double *v)
+{
+    if (!b->opts->strict && xp_cif_inapplicable(db, t->tx[k], r)) {
+        t->dot_zero++;
+        *v = 0;
+        return 0;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "%s coordinate %c", where, 'x' + k);
+    return number_of(b, db, t->tx[k], r, what, v);
+}
+
+/* Atom site r of the table: its label, species, fractional position and occupancy; where gets
+ * its name for the messages ("atom site 3 (O1)"). */
+static int read_site_row(xp_cif_ctx *b, const xp_cif_block *db, site_table *t, ssize_t r,
+                         xp_site *site, site_species *sp, char where[96])
+{
+    const char *label =
+        t->tlabel >= 0 && r < xp_cif_count(db, t->tlabel) ? xp_cif_text(db, t->tlabel, r) : NULL;
+    const char *type =
+        t->ttype >= 0 && r < xp_cif_count(db, t->ttype) ? xp_cif_text(db, t->ttype, r) : NULL;
     snprintf(where, 96, "atom site %zd%s%s%s", r + 1, label ? " (" : "", label ? label : "",
              label ? ")" : "");
     if (label)
         snprintf(site->label, sizeof site->label, "%s", label);
-    site->z = type && strcmp(type, "?") && strcmp(type, ".") ? xp_element_from_label(type) : 0;
-    if (!site->z && label)
-        site->z = xp_element_from_label(label);
-    if (!site->z)
-        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: no element in \"%s\"", b->file,
-                            b->block, where, type ? type : label ? label : "");
+    int rc = site_elements(b, type, label, where, sp);
+    if (rc)
+        return rc;
     double v[3];
-    for (int k = 0; k < 3; k++) {
-        char what[128];
-        snprintf(what, sizeof what, "%s coordinate %c", where, 'x' + k);
-        int rc = number_of(b, db, t->tx[k], r, what, &v[k]);
-        if (rc)
+    for (int k = 0; k < 3; k++)
+        if ((rc = coordinate(b, db, t, r, k, where, &v[k])))
             return rc;
-    }
     if (t->cartesian)
         for (int k = 0; k < 3; k++)
             site->frac[k] = v[0] * t->inv[0][k] + v[1] * t->inv[1][k] + v[2] * t->inv[2][k];
@@ -568,50 +285,65 @@ static int read_site_row(block_ctx *b, DATABLOCK *db, const site_table *t, ssize
         if (!isfinite(site->frac[k]) || fabs(site->frac[k]) > 1e6)
             return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: coordinate out of range",
                                 b->file, b->block, where);
-    if (t->tocc >= 0 && r < value_count(db, t->tocc)) {
-        const char *ot = value_text(db, t->tocc, r);
+    if (t->tocc >= 0 && r < xp_cif_count(db, t->tocc) && sp->n == 1) {
+        const char *ot = xp_cif_text(db, t->tocc, r);
         double occ = 1.0;
         int orc = ot ? xp_parse_cif_number(ot, &occ) : XP_EINVAL;
         if (orc == XP_EINVAL || (orc == 0 && !(occ > 0 && occ <= 1.0 + 1e-6)))
             return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: occupancy \"%s\" is not a "
                                 "number in (0, 1]", b->file, b->block, where, ot ? ot : "");
-        site->occupancy = orc == 0 ? fmin(occ, 1.0) : 1.0;
+        sp->occ[0] = orc == 0 ? fmin(occ, 1.0) : 1.0;
     }
+    double sum = 0;
+    for (int i = 0; i < sp->n; i++)
+        sum += sp->occ[i];
+    if (sum > 1.0 + 1e-3)
+        return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s: the occupancies of its species "
+                            "add up to %.4g, more than 1", b->file, b->block, where, sum);
     return 0;
 }
 
 /* Adds every symmetry image of the site to s, merged with the sites already there (cap: the
- * room in s->sites). */
-static int add_images(block_ctx *b, const site_table *t, const xp_symop *ops, size_t nops,
+ * room in s->sites). An image on a listed site of the same element (within DUPLICATE_TOL) is
+ * that site listed again: their occupancies add up, as pymatgen adds them, and more than 1 is
+ * refused; an image near one of another element is refused when their occupancies add up to
+ * more than 1. */
+static int add_images(xp_cif_ctx *b, const site_table *t, const xp_symop *ops, size_t nops,
                       const xp_site *site, const char *where, xp_structure *s, size_t *cap)
 {
-    size_t first = s->nsites;
-    double h[3];
+    size_t first = s->nsites, nown = 0;
+    double h[3], own[XP_CIF_MAX_OPS][3]; /* the site's images so far */
     plane_spacings(t->lat, h);
-    for (size_t o = 0; o < nops; o++) {
+    for (size_t o = 0; o < nops && o < XP_CIF_MAX_OPS; o++) {
         xp_site img = *site;
         for (int k = 0; k < 3; k++)
             img.frac[k] = wrap01(ops[o].rot[k][0] * site->frac[0] +
                                  ops[o].rot[k][1] * site->frac[1] +
                                  ops[o].rot[k][2] * site->frac[2] + ops[o].trans[k]);
         int merged = 0;
-        for (size_t j = 0; j < s->nsites && !merged; j++) {
+        for (size_t i = 0; i < nown && !merged; i++) /* symmetry maps the site onto itself */
+            merged = !surely_apart(h, own[i], img.frac) &&
+                     frac_distance(t->lat, own[i], img.frac) < MERGE_TOL;
+        if (merged)
+            continue;
+        memcpy(own[nown++], img.frac, sizeof img.frac);
+        for (size_t j = 0; j < first && !merged; j++) {
             xp_site *q = &s->sites[j];
             if (surely_apart(h, q->frac, img.frac))
                 continue;
             double d = frac_distance(t->lat, q->frac, img.frac);
-            if (j >= first) { /* an image of this same site: symmetry maps it onto itself */
-                merged = d < MERGE_TOL;
+            int again = q->z == img.z && d < DUPLICATE_TOL;
+            if (d >= MERGE_TOL || (q->z == img.z && !again))
                 continue;
-            }
-            if (d >= MERGE_TOL)
-                continue;
-            if (q->z == img.z && d < DUPLICATE_TOL) {
-                merged = 1; /* the same atom listed twice */
-            } else if (q->z != img.z && q->occupancy + img.occupancy > 1.0 + 1e-3) {
-                return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s overlaps site %s "
-                                    "(%.4f Å apart), and their occupancies add up to more "
-                                    "than 1", b->file, b->block, where, q->label, d);
+            if (q->occupancy + img.occupancy > 1.0 + 1e-3)
+                return xp_error_set(b->err, XP_EINVAL, "%s: data_%s: %s %s site %s (%.4f Å "
+                                    "apart), and their occupancies add up to more than 1",
+                                    b->file, b->block, where,
+                                    again ? "is a symmetry image of, or the same atom as," :
+                                            "overlaps", q->label, d);
+            if (again) {
+                q->occupancy += img.occupancy;
+                merged = 1;
             }
         }
         if (merged)
@@ -632,16 +364,15 @@ static int add_images(block_ctx *b, const site_table *t, const xp_symop *ops, si
     return 0;
 }
 
-static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
-                      xp_structure_list *out)
+static int read_block(xp_cif_ctx *b, const xp_cif_block *db, xp_structure_list *out)
 {
     site_table t;
-    int rc = find_site_table(b, db, opts, &t);
+    int rc = find_site_table(b, db, &t);
     if (rc)
         return rc;
     xp_symop *ops = NULL;
     size_t nops = 0;
-    rc = block_ops(b, db, &ops, &nops);
+    rc = xp_cif_block_ops(b, db, t.cellp, &ops, &nops);
     if (rc)
         return rc;
     xp_structure *s = xp_structure_new(0);
@@ -653,14 +384,24 @@ static int read_block(block_ctx *b, DATABLOCK *db, const xp_read_opts *opts,
     memcpy(s->lattice, t.lat_cz, sizeof t.lat_cz);
     for (ssize_t r = 0; r < t.nrows; r++) {
         xp_site site = {.occupancy = 1.0};
+        site_species sp;
         char where[96];
-        if ((rc = read_site_row(b, db, &t, r, &site, where)))
+        if ((rc = read_site_row(b, db, &t, r, &site, &sp, where)))
             goto fail;
-        /* every symmetry image, merged with the sites already there */
-        if ((rc = add_images(b, &t, ops, nops, &site, where, s, &cap)))
-            goto fail;
+        /* every symmetry image of each species, merged with the sites already there */
+        for (int i = 0; i < sp.n; i++) {
+            site.z = sp.z[i];
+            site.occupancy = sp.occ[i];
+            if ((rc = add_images(b, &t, ops, nops, &site, where, s, &cap)))
+                goto fail;
+        }
     }
     free(ops);
+    if (t.dot_zero)
+        xp_read_warn(b->opts, "%s:%zu: data_%s: %d atom site coordinates written '.' (not "
+                     "applicable) are read as 0", b->file,
+                     xp_cif_line_of(b->data, b->len, b->block, "_atom_site_fract_x"), b->block,
+                     t.dot_zero);
     s->source = strdup(b->file);
     s->block = strdup(b->block);
     if (!s->source || !s->block) {
@@ -674,9 +415,52 @@ fail:
     return rc;
 }
 
-static const char *cif_error_text(int code)
+/* The parse's outcome: 0, or the error that refuses the file. */
+static int parse_verdict(const char *name, const xp_cif_tables *st, int prc, xp_error *err)
 {
-    return (code >= 0 && code < cif_nerr) ? cif_errlist[code] : "parse error";
+    if (prc == CIF_MEMORY_ERROR || st->failed == 1)
+        return xp_error_set(err, XP_ENOMEM, "%s: out of memory", name);
+    if (st->failed == 2)
+        return xp_error_set(err, XP_EINVAL, "%s: more than %d values", name, XP_CIF_MAX_VALUES);
+    if (st->err_code)
+        return xp_error_set(err, XP_EINVAL, "%s:%zu:%zu: not a valid CIF: %s%s%s%s", name,
+                            st->err_line, st->err_col, xp_cif_error_text(st->err_code),
+                            st->err_text ? " (at \"" : "", st->err_text ? st->err_text : "",
+                            st->err_text ? "\")" : "");
+    if (prc != CIF_OK)
+        return xp_error_set(err, XP_EINVAL, "%s: not a valid CIF: %s", name,
+                            xp_cif_error_text(prc));
+    return 0;
+}
+
+/* A block that could not be read, while others may be: a warning naming its line. */
+static void warn_block(const char *name, const char *data, size_t len, const xp_read_opts *opts,
+                       const xp_error *berr)
+{
+    size_t nl = strlen(name);
+    const char *why = berr->msg;
+    if (!strncmp(why, name, nl) && why[nl] == ':')
+        why += nl + 1;
+    while (*why == ' ')
+        why++;
+    char block[128] = "";
+    if (!strncmp(why, "data_", 5)) /* "data_NAME: ..." */
+        snprintf(block, sizeof block, "%.*s", (int)strcspn(why + 5, ":"), why + 5);
+    xp_read_warn(opts, "%s:%zu: %s; the block is skipped", name,
+                 xp_cif_line_of(data, len, block, NULL), why);
+}
+
+/* Whether an earlier block has block i's code; *last: the last block that has it. */
+static int same_code(const xp_cif_tables *st, size_t i, size_t *last)
+{
+    const char *code = st->blocks[i].name;
+    for (size_t j = 0; j < st->nblocks && code; j++)
+        if (j != i && st->blocks[j].name && !strcasecmp(code, st->blocks[j].name)) {
+            if (j < i)
+                return 1;
+            *last = j;
+        }
+    return 0;
 }
 
 int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_read_opts *opts,
@@ -691,52 +475,42 @@ int xp_read_cif_mem(const char *name, const char *data, size_t len, const xp_rea
         return xp_error_set(err, XP_EINVAL, "%s: empty file", name);
     if (memchr(data, '\0', len))
         return xp_error_set(err, XP_EINVAL, "%s: binary data (a NUL byte)", name);
-    cif_tp *cif = thread_cif();
-    if (!cif)
-        return xp_error_set(err, XP_ENOMEM, "%s: the CIF parser could not start", name);
-    FILE *f = fmemopen((void *)data, len, "rb");
-    if (!f)
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
-    struct cif_parse_opts_s *po = NULL;
-    if (cif_parse_options_create(&po) != CIF_OK) {
-        fclose(f);
-        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    xp_cif_tables st;
+    int prc = xp_cif_parse(data, len, opts->strict, &st);
+    int rc = parse_verdict(name, &st, prc, err);
+    xp_error bad[MAX_BAD_BLOCKS];
+    size_t nbad = 0;
+    for (size_t i = 0; i < st.nblocks && !rc; i++) {
+        const char *bname = st.blocks[i].name ? st.blocks[i].name : "";
+        /* a block code used twice (forgiving mode): the last block of it, in the first's place */
+        size_t use = i;
+        if (same_code(&st, i, &use))
+            continue;
+        xp_error berr = {0};
+        xp_cif_ctx bc = {name, bname, data, len, opts, &berr};
+        int r = read_block(&bc, &st.blocks[use], out);
+        if (r >= 0)
+            continue;
+        if (r == XP_ENOMEM || opts->strict)
+            rc = xp_error_set(err, r, "%s", berr.msg);
+        else if (nbad < MAX_BAD_BLOCKS)
+            bad[nbad++] = berr; /* a warning if another block is read, else the error */
     }
-    struct cif_handler_s handler = {0};
-    handler.handle_block_start = on_block_start;
-    handler.handle_frame_start = on_frame_start;
-    handler.handle_item = on_item;
-    handler.handle_packet_end = on_packet_end;
-    parse_state st = {0};
-    po->handler = &handler;
-    po->user_data = &st;
-    po->error_callback = on_error;
-    po->default_encoding_name = "UTF-8";
-    int prc = cif_parse(f, po, &cif);
-    free(po);
-    fclose(f);
-    empty_cif(cif);
-
-    int rc = 0;
-    if (st.failed == 1)
-        rc = xp_error_set(err, XP_ENOMEM, "%s: out of memory", name);
-    else if (st.failed == 2)
-        rc = xp_error_set(err, XP_EINVAL, "%s: more than %d values", name, MAX_VALUES);
-    else if (st.err_code)
-        rc = xp_error_set(err, XP_EINVAL, "%s:%zu:%zu: not a valid CIF: %s", name, st.err_line,
-                          st.err_col, cif_error_text(st.err_code));
-    else if (prc != CIF_OK)
-        rc = xp_error_set(err, XP_EINVAL, "%s: not a valid CIF: %s", name, cif_error_text(prc));
-    for (size_t b = 0; b < st.nblocks && !rc; b++) {
-        block_ctx bc = {name, st.blocks[b].name ? st.blocks[b].name : "", err};
-        int r = read_block(&bc, &st.blocks[b], opts, out);
-        if (r < 0)
-            rc = r;
-    }
-    if (!rc && out->n == 0)
+    if (!rc && out->n == 0 && nbad)
+        rc = xp_error_set(err, bad[0].code, "%s", bad[0].msg);
+    else if (!rc && out->n == 0)
         rc = xp_error_set(err, XP_EINVAL, "%s: no data block holds a crystal structure (cell and "
                           "atom sites)", name);
-    state_free(&st);
+    for (size_t i = 0; i < nbad && !rc; i++)
+        warn_block(name, data, len, opts, &bad[i]);
+    if (!rc) {
+        for (size_t i = 0; i < st.nwarn && i < XP_CIF_MAX_WARNINGS; i++)
+            xp_read_warn(opts, "%s:%s", name, st.warn[i]);
+        if (st.nwarn > XP_CIF_MAX_WARNINGS)
+            xp_read_warn(opts, "%s: %zu more slips of the CIF grammar read on", name,
+                         st.nwarn - XP_CIF_MAX_WARNINGS);
+    }
+    xp_cif_tables_free(&st);
     if (rc)
         xp_structure_list_free(out);
     return rc;

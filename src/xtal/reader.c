@@ -1,6 +1,7 @@
 /* Reading structure files: the format by extension, else by content; both readers fill the
  * same model. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,19 @@ int xp_list_push(xp_structure_list *list, xp_structure *s, xp_error *err)
     list->items = items;
     list->items[list->n++] = s;
     return 0;
+}
+
+void xp_read_warn(const xp_read_opts *opts, const char *fmt, ...)
+{
+    char msg[XP_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (opts && opts->warn)
+        opts->warn(opts->warn_ctx, msg);
+    else
+        fprintf(stderr, "xtalproof: warning: %s\n", msg);
 }
 
 static int ends_with(const char *s, const char *suffix)

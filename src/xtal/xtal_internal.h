@@ -11,6 +11,9 @@
 int xp_list_push(xp_structure_list *list, xp_structure *s, xp_error *err);
 int xp_parse_cif_number(const char *text, double *out);
 int xp_element_from_label(const char *text);
+/* A warning of a reader: to opts->warn, else to standard error. */
+void xp_read_warn(const xp_read_opts *opts, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* A symmetry operation x' = R x + t in fractional coordinates. */
 typedef struct xp_symop {

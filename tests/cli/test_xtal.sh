@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The structure commands end to end: hash (lines, JSON, errors, exit status), same (exit
-# codes, JSON reasons, symmetry), bench hash and bench dedup (JSON). Expected answers come
-# from the benchmark manifest (groups, same_material) and hand-made files.
+# The structure commands end to end: hash (lines, JSON, errors, exit status, a CIF slip read or
+# refused with --strict), same (exit codes, JSON reasons, symmetry), bench hash and bench dedup
+# (JSON). Expected answers come from the benchmark manifest (groups, same_material) and
+# hand-made files.
 # usage: test_xtal.sh PATH/TO/xtalproof SHARED_DIR
 set -u
 XP=$1
@@ -45,6 +46,15 @@ sed -n 1p "$T/out" | grep -q '^symhash  *spacegroup  formula  *file \[block\]$' 
   ok "text: a header row, then hash, symbol, formula, file" || bad "text: $(cat "$T/out")"
 expect "hash --symprec out of range" 2 "$XP" hash --symprec 5 "$B"/spg-cubic-225/orig.vasp
 expect "hash of a missing path" 1 "$XP" hash "$T/none.vasp"
+
+# A CIF slip (an unclosed quote on line 8) and a symbol without operations: read with a warning
+# on standard error naming file:line; refused with --strict.
+printf 'data_s\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n_chemical_name_common '"'"'salt\n_symmetry_space_group_name_H-M '"'"'F m -3 m'"'"'\nloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\nCl1 .5 .5 .5\n' > "$T/slip.cif"
+expect "hash of a CIF with a slip" 0 "$XP" hash --json "$T/slip.cif"
+grep -q "warning: $T/slip.cif:8:" "$T/err" && ok "  the warning names file:line" || bad "  warning: $(cat "$T/err")"
+[ "$(jq -r '.natoms' "$T/out")" = 8 ] && [ "$(jq -r '.formula' "$T/out")" = NaCl ] && ok "  rock salt from its symbol: 8 atoms" || bad "  read: $(cat "$T/out")"
+expect "hash --strict of it" 1 "$XP" hash --strict "$T/slip.cif"
+grep -q "slip.cif:8:.*not a valid CIF" "$T/err" && ok "  refused, naming file:line" || bad "  message: $(cat "$T/err")"
 
 # same: every variant of two crystals against its original, both orders, as same_material says.
 n=0; wrong=0; asym=0

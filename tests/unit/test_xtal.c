@@ -30,16 +30,22 @@ static xp_structure_list read_ok(const char *name, const char *text, const xp_re
     return l;
 }
 
-static void read_fails(const char *name, const char *text, const char *want)
+static void read_fails_opts(const char *name, const char *text, const xp_read_opts *o,
+                            const char *want)
 {
     xp_structure_list l;
     xp_error err = {0};
-    int rc = xp_read_structures_mem(name, text, strlen(text), NULL, &l, &err);
+    int rc = xp_read_structures_mem(name, text, strlen(text), o, &l, &err);
     if (rc == 0)
         fail_msg("%s: read although malformed", name);
     assert_null(l.items);
     if (want && !strstr(err.msg, want))
         fail_msg("%s: message \"%s\" lacks \"%s\"", name, err.msg, want);
+}
+
+static void read_fails(const char *name, const char *text, const char *want)
+{
+    read_fails_opts(name, text, NULL, want);
 }
 
 static const char ROCKSALT5[] = "NaCl primitive\n1.0\n0 2.81 2.81\n2.81 0 2.81\n2.81 2.81 0\n"
@@ -161,8 +167,10 @@ static void cif_blocks_ops_uncertainty(void **state)
 static void cif_malformed(void **state)
 {
     (void)state;
-    read_fails("x.cif", "data_x\nloop_\n_a\n_b\n1 2 3\n", "CIF");
-    read_fails("x.cif", "data_x\n_a 'unterminated\n", "CIF");
+    /* grammar slips: refused in strict mode (the forgiving one: test_cif) */
+    xp_read_opts strict = {.strict = 1};
+    read_fails_opts("x.cif", "data_x\nloop_\n_a\n_b\n1 2 3\n", &strict, "x.cif:6:");
+    read_fails_opts("x.cif", "data_x\n_a 'unterminated\n", &strict, "x.cif:2:");
     read_fails("x.cif", "data_x\n_cell_length_a 5\n", "no atom site");
     read_fails("x.cif", "data_x\n_title nothing\n", "no data block");
     read_fails("x.cif",
