@@ -188,7 +188,7 @@ json_t *xp_xcache_round(xp_daemon *n, const xp_xcache_use *u, uint64_t id);
 void xp_xcache_round_put(xp_daemon *n, const xp_xcache_use *u, uint64_t id, const json_t *v);
 
 /* explorer_sync.c: what changed from a block the cache was at to the latest one */
-#define XP_XCACHE_HEADS 16    /* blocks the cache was at, kept to find a reorg's common block */
+#define XP_XCACHE_HEADS 64 /* blocks the cache was at, kept to find a reorg's common block */
 #define XP_XCACHE_SPAN 100000 /* most blocks whose logs are read; more: the cache starts over */
 typedef struct xp_xchanges {
     int restart;        /* no block in common with the cache: everything goes */
