@@ -47,6 +47,7 @@ async function coldPaint(rel, ready) {
     const ctx = await browser.createBrowserContext();
     const page = await ctx.newPage();
     await page.setViewport({ width: 1200, height: 900 });
+    await page.bringToFront();
     await page.goto(url.replace(/\/$/, '') + rel, { waitUntil: 'networkidle0', timeout: 30000 });
     await page.waitForSelector(ready, { timeout: 20000 });
     const p = await page.evaluate(paintOf);

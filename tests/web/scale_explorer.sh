@@ -52,8 +52,12 @@ done
 # the first request after a new block (docs/api.md, "The explorer": what the block's logs leave
 # unchanged is kept): each call after each of 20 new blocks, the calls taking turns to be first
 pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END { i = int((NR * p + 99) / 100); print v[i < 1 ? 1 : i] }'; }
+# the node's counters of the explorer's cache (docs/api.md, "Metrics") as a JSON object
+counters() {
+  curl -s "${URL}metrics" | awk '/^xtalproof_explorer_/ { k = $1; gsub(/xtalproof_explorer_(chain_)?|_total|source=|["}]/, "", k); sub(/[{]/, "_", k); printf "%s\"%s\": %s", n++ ? ", " : "{", k, $2 } END { print "}" }'
+}
 after_blocks() { # KIND: empty (anvil_mine) or round (a round opened in each block)
-  local kind=$1 dir; dir=$(mktemp -d)
+  local kind=$1 dir before; dir=$(mktemp -d); before=$(counters)
   for i in $(seq 0 19); do
     if [ "$kind" = empty ]; then rpc anvil_mine > /dev/null
     else
@@ -66,6 +70,9 @@ after_blocks() { # KIND: empty (anvil_mine) or round (a round opened in each blo
       t_ms "$c" >> "$dir/$(echo "$c" | tr -c 'a-z0-9\n' _)"; echo >> "$dir/$(echo "$c" | tr -c 'a-z0-9\n' _)"
     done
   done
+  # what the cache served and read over the 20 blocks: answers and rounds, cache and chain
+  jq -cn --arg kind "$kind" --argjson a "$before" --argjson b "$(counters)" \
+    '{bench: "explorer-after-block-counts", blocks: 20, kind: $kind, calls: 100} + ($b | with_entries(.value -= $a[.key]))'
   for c in "${CHAIN_CALLS[@]}"; do
     local f; f=$dir/$(echo "$c" | tr -c 'a-z0-9\n' _)
     jq -cn --arg call "$c" --arg kind "$kind" --argjson p50 "$(pct 50 < "$f")" --argjson p95 "$(pct 95 < "$f")" \
@@ -76,9 +83,14 @@ after_blocks() { # KIND: empty (anvil_mine) or round (a round opened in each blo
 }
 S=${XTALPROOF_SHARED:-../shared}/data/cgcnn/sample-cifs
 after_blocks empty
+# the rounds opened here are undone after: the chain by evm_revert, the CLI's journal of sent
+# transactions (whose nonces would be ahead of the chain's) by its copy from before
+journal=$(ls "$XTALPROOF_HOME"/journal-*.mdb)
+cp "$journal" "$W/journal.before"
 snap=$(rpc evm_snapshot | jq -r .result)
 after_blocks round
 rpc evm_revert "[\"$snap\"]" > /dev/null
+cp "$W/journal.before" "$journal"
 rpc anvil_mine > /dev/null
 printf '  api /v1/chain/rounds?limit=1000, after the 20 rounds were undone (a reorg): %s ms\n' \
   "$(t_ms '/v1/chain/rounds?limit=1000')"
@@ -94,11 +106,13 @@ for (const rel of ['/', `/crystal.html?symhash=${sym}`, '/rounds.html', '/leader
   for (let i = 0; i < 3; i++) { // cold: each load in a fresh browser context, its cache empty
     const ctx = await browser.createBrowserContext();
     const page = await ctx.newPage();
+    await page.bringToFront();
     await page.goto(url.replace(/\/$/, '') + rel, { waitUntil: 'networkidle0', timeout: 120000 });
     cold.push(Math.round(await page.evaluate(fcp)));
     await ctx.close();
   }
   const page = await browser.newPage();
+  await page.bringToFront();
   for (let i = 0; i < 3; i++) { // warm: the same page loaded again
     await page.goto(url.replace(/\/$/, '') + rel, { waitUntil: 'networkidle0', timeout: 120000 });
     if (i) warm.push(Math.round(await page.evaluate(fcp)));
