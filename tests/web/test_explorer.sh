@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The explorer in a real browser: the demo's state (scripts/demo.sh with KEEP=1: chain, datasets,
 # rounds, disputes, settlement) behind a node, then every page in headless Chromium driven by
-# puppeteer-core (explorer.test.mjs). Screenshots go to BUILD/explorer-screenshots.
+# puppeteer-core (explorer.test.mjs), then the chain cache on anvil: a hit at one block, carried
+# over an empty block, one round read after a block that opens one, a reorg at the same height
+# seen. Screenshots go to BUILD/explorer-screenshots.
 # usage: test_explorer.sh BUILD_DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
