@@ -15,6 +15,7 @@ target_compile_definitions(xtalproof_objs PRIVATE
 
 install(TARGETS xtalproof_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES models/band-gap.xpm models/formation-energy-per-atom.xpm models/README.md
+              models/band-gap.card.json models/formation-energy-per-atom.card.json
               models/LICENSE-cgcnn
         DESTINATION ${XP_DATA_DIR}/models)
 install(DIRECTORY contracts/abi contracts/bin DESTINATION ${XP_DATA_DIR}/contracts)

@@ -10,6 +10,11 @@
 int xp_cli_chain_open(xp_chain *c, const xp_opt *o, int no, const char *keystore, xp_error *err);
 /* One JSON line of the object (stolen) on standard output. */
 void xp_cli_print_json(json_t *o);
+/* Output conventions (docs/architecture.md, "Output"): text has a header row over every table;
+ * --json prints JSON Lines (xp_cli_print_json: one compact object a line) for results and lists,
+ * and a command that shows one document indents it by two spaces (xp_cli_print_doc). Both take
+ * the reference. */
+void xp_cli_print_doc(json_t *o);
 /* JSON strings of bytes (0x hex, n <= 32) and of an unsigned integer (decimal), as the ABI
  * encoder takes them (node/cmd_chain_round.c). */
 json_t *xp_cli_jhex(const uint8_t *p, size_t n);

@@ -35,11 +35,16 @@ int xp_cli_parse(const char *cmd, int argc, char **argv, xp_opt *opts, int nopts
         for (int k = 0; k < nopts; k++)
             if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
                 o = &opts[k];
-        /* older or other spellings, kept for scripts: the option's name in every command */
-        static const char *const ALIASES[][2] = {{"angle-tol", "angle-tolerance"},
-                                                 {"licence", "license"}};
+        /* older or other spellings, kept for scripts: the option's name in every command (or
+           in the one command named third); the first block of logs is --from-block as verify
+           says it, and eth logs' own --from */
+        static const char *const ALIASES[][3] = {{"angle-tol", "angle-tolerance", NULL},
+                                                 {"licence", "license", NULL},
+                                                 {"from-block", "from", "eth logs"},
+                                                 {"to-block", "to", "eth logs"}};
         for (size_t a = 0; !o && a < sizeof ALIASES / sizeof ALIASES[0]; a++)
-            if (strlen(ALIASES[a][0]) == nlen && !strncmp(ALIASES[a][0], name, nlen))
+            if (strlen(ALIASES[a][0]) == nlen && !strncmp(ALIASES[a][0], name, nlen) &&
+                (!ALIASES[a][2] || !strcmp(ALIASES[a][2], cmd)))
                 for (int k = 0; k < nopts; k++)
                     if (!strcmp(opts[k].name, ALIASES[a][1]))
                         o = &opts[k];
@@ -70,6 +75,11 @@ const char *xp_cli_get(const xp_opt *opts, int nopts, const char *name)
         if (strcmp(opts[k].name, name) == 0)
             return opts[k].value;
     return NULL;
+}
+
+const char *xp_cli_plural(unsigned long long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
 }
 
 int xp_cli_fail(const xp_error *err)

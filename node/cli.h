@@ -43,6 +43,8 @@ int xp_cli_unknown(const char *what, const char *word, const char *const *list, 
 int xp_cli_password(const char *file, int confirm, char **password, xp_error *err);
 void xp_cli_password_free(char *password);
 
+/* "record" or "records" as n is 1 or not: "1 record", "2 records", "0 records". */
+const char *xp_cli_plural(unsigned long long n, const char *one, const char *many);
 int xp_cmd_key(int argc, char **argv);
 int xp_cmd_version(int argc, char **argv);
 int xp_cmd_keccak(int argc, char **argv);

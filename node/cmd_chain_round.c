@@ -43,13 +43,10 @@ static int cmd_show(xp_chain *c, uint64_t round, xp_error *err)
 {
     json_t *out = NULL;
     int rc = xp_chain_round_show(c, round, &out, err);
-    if (!rc) {
-        char *t = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (t)
-            printf("%s\n", t);
-        free(t);
-    }
-    json_decref(out);
+    if (!rc)
+        xp_cli_print_doc(out);
+    else
+        json_decref(out);
     return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chain_cmds.h"
 #include "cli.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/keystore.h"
@@ -70,38 +71,53 @@ static int cmd_create(int argc, char **argv)
     char hex[XP_ADDRESS_HEX_LEN] = "none";
     if (d.has_owner)
         xp_address_to_checksum(d.owner, hex);
-    printf("created dataset %s (licence %s, owner %s)\n", d.name, d.license, hex);
+    printf("created dataset %s (license %s, owner %s)\n", d.name, d.license, hex);
     xp_store_close(s);
     return XP_EXIT_OK;
 }
 
+typedef struct lister {
+    xp_store *s;
+    int json;
+} lister;
+
 static int list_one(void *ctx, const xp_dataset *d)
 {
-    xp_store *s = ctx;
+    const lister *l = ctx;
+    xp_store *s = l->s;
     xp_version v;
     xp_error err = {0};
     char root[67] = "-";
     if (d->versions && !xp_dataset_version(s, d->id, 0, &v, &err))
         xp_hex_encode(v.root, 32, root, 1);
-    printf("%-24s %-14s versions %-4u records %-9llu %s\n", d->name, d->license, d->versions,
-           (unsigned long long)d->size, root);
+    if (l->json)
+        xp_cli_print_json(json_pack("{s:s, s:s, s:I, s:I, s:s}", "name", d->name, "license",
+                                    d->license, "versions", (json_int_t)d->versions, "records",
+                                    (json_int_t)d->size, "root", root));
+    else
+        printf("%-24s %-14s %-8u %-9llu %s\n", d->name, d->license, d->versions,
+               (unsigned long long)d->size, root);
     return 0;
 }
 
 static int cmd_list(int argc, char **argv)
 {
+    xp_opt o[] = {{"json", 1, 0}};
     const char *pos[1];
     int npos;
-    if (xp_cli_parse("dataset list", argc, argv, NULL, 0, pos, 0, &npos))
+    if (xp_cli_parse("dataset list", argc, argv, o, 1, pos, 0, &npos))
         return XP_EXIT_USAGE;
-    xp_store *s;
-    int rc = xp_cli_store_open(&s);
+    lister l = {NULL, xp_cli_get(o, 1, "json") != NULL};
+    int rc = xp_cli_store_open(&l.s);
     if (rc)
         return rc;
+    if (!l.json)
+        printf("%-24s %-14s %-8s %-9s %s\n", "name", "license", "versions", "records",
+               "root (latest version)");
     xp_error err = {0};
-    if (xp_dataset_each(s, list_one, s, &err))
+    if (xp_dataset_each(l.s, list_one, &l, &err))
         rc = xp_cli_fail(&err);
-    xp_store_close(s);
+    xp_store_close(l.s);
     return rc;
 }
 
@@ -146,7 +162,7 @@ static int cmd_show(int argc, char **argv)
             printf("%s\n", t);
         free(t);
     } else {
-        printf("dataset %s\nlicence %s\n", d.name, d.license);
+        printf("dataset %s\nlicense %s\n", d.name, d.license);
         if (d.description[0])
             printf("description %s\n", d.description);
         const char *owner = json_string_value(json_object_get(j, "owner"));
@@ -183,8 +199,9 @@ static int cmd_check(int argc, char **argv)
         xp_store_close(s);
         return xp_cli_fail(&err);
     }
-    printf("dataset %s: %llu records and %u versions check out\n", d.name,
-           (unsigned long long)d.size, d.versions);
+    printf("dataset %s: %llu %s and %u %s check out\n", d.name, (unsigned long long)d.size,
+           xp_cli_plural(d.size, "record", "records"), d.versions,
+           xp_cli_plural(d.versions, "version", "versions"));
     int owner = xp_dataset_owner_status(&d, &err);
     if (owner == XP_OWNER_PROVEN)
         printf("dataset %s: its owner signed its creation\n", d.name);
@@ -213,6 +230,9 @@ static void rehash_line(void *ctx, const xp_rehash_event *ev)
 {
     const char *dataset = ((const char *const *)ctx)[0];
     int json = ((const char *const *)ctx)[1] != NULL;
+    int quiet = ((const char *const *)ctx)[2] != NULL;
+    if (quiet && ev->status != XP_REHASH_FAILED && ev->status != XP_REHASH_NOT_REGISTERED)
+        return;
     char sym[67], from[67];
     xp_hex_encode(ev->symhash, 32, sym, 1);
     xp_hex_encode(ev->from, 32, from, 1);
@@ -262,10 +282,10 @@ static void rehash_line(void *ctx, const xp_rehash_event *ev)
 
 static int cmd_rehash(int argc, char **argv)
 {
-    xp_opt o[] = {{"json", 1, 0}};
+    xp_opt o[] = {{"json", 1, 0}, {"quiet", 1, 0}};
     const char *pos[4096];
     int npos;
-    if (xp_cli_parse("dataset rehash", argc, argv, o, 1, pos, 4096, &npos))
+    if (xp_cli_parse("dataset rehash", argc, argv, o, 2, pos, 4096, &npos))
         return XP_EXIT_USAGE;
     if (npos < 2)
         return xp_cli_usage("dataset rehash: give NAME and the registered files (PATH...)");
@@ -279,8 +299,8 @@ static int cmd_rehash(int argc, char **argv)
         xp_store_close(s);
         return xp_cli_fail(&err);
     }
-    int json = xp_cli_get(o, 1, "json") != NULL;
-    const char *ctx[2] = {d.name, json ? "json" : NULL};
+    int json = xp_cli_get(o, 2, "json") != NULL;
+    const char *ctx[3] = {d.name, json ? "json" : NULL, xp_cli_get(o, 2, "quiet")};
     xp_rehash_summary g;
     if (xp_dataset_rehash(s, &d, pos + 1, (size_t)npos - 1, XP_CLI_MAX_FILE, (uint64_t)time(NULL),
                           rehash_line, (void *)ctx, &g, &err)) {
@@ -300,11 +320,12 @@ static int cmd_rehash(int argc, char **argv)
             (json_int_t)g.not_registered, "newVersion", g.new_version, "version",
             (json_int_t)g.v.number, "size", (json_int_t)g.v.size, "root", root));
     else
-        printf("%s: %llu records read, %llu files given: re-keyed %llu as new records with "
+        printf("%s: %llu %s read, %llu %s given: re-keyed %llu as new records with "
                "symhash version %d (the old records keep their leaves); %llu were one crystal "
                "with a record already there; %llu already current; %llu records' files not "
                "given; %llu files not registered here; %s %u, size %llu, root %s\n",
-               d.name, (unsigned long long)g.records, (unsigned long long)g.files,
+               d.name, (unsigned long long)g.records, xp_cli_plural(g.records, "record", "records"),
+               (unsigned long long)g.files, xp_cli_plural(g.files, "file", "files"),
                (unsigned long long)g.rekeyed, XP_SYMHASH_VERSION, (unsigned long long)g.merged,
                (unsigned long long)g.current, (unsigned long long)g.not_given,
                (unsigned long long)g.not_registered,

@@ -39,6 +39,15 @@ void xp_cli_print_json(json_t *o)
     json_decref(o);
 }
 
+void xp_cli_print_doc(json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
 char *xp_cli_tree_dir(const char *env, const char *name, const char *probe)
 {
     char exe[4096], cand[4][4200];
@@ -304,6 +313,11 @@ int xp_cmd_deploy(int argc, char **argv)
     if (!rc)
         rc = find_disputes(&c, dir, &err);
     json_decref(members);
+    xp_deployment was; /* the optional keys a file there had ("l2", "logsRange") are kept */
+    if (!rc && xp_deployment_load(out, &was, NULL) == 0 && was.chain_id == c.d.chain_id) {
+        c.d.l2_op_stack = was.l2_op_stack;
+        c.d.logs_range = was.logs_range;
+    }
     if (!rc)
         rc = xp_deployment_save(out, &c.d, &err);
     if (!rc) {

@@ -60,7 +60,7 @@ int xp_cmd_eth_send(int argc, char **argv)
                   {"gas", 0, 0},           {"idempotency-key", 0, 0}, {"confirmations", 0, 0},
                   {"journal", 0, 0},       {"timeout", 0, 0},       {"bump-after", 0, 0},
                   {"no-wait", 1, 0},       {"resume-only", 1, 0},   {"rpc-timeout", 0, 0},
-                  {"rpc-retries", 0, 0}};
+                  {"rpc-retries", 0, 0},   {"l2", 0, 0}};
     const int no = (int)(sizeof o / sizeof o[0]);
     const char *pos[1];
     int npos;
@@ -71,6 +71,9 @@ int xp_cmd_eth_send(int argc, char **argv)
     const char *to = xp_cli_get(o, no, "to"), *value = xp_cli_get(o, no, "value");
     const char *data = xp_cli_get(o, no, "data"), *idem = xp_cli_get(o, no, "idempotency-key");
     int resume_only = xp_cli_get(o, no, "resume-only") != NULL;
+    const char *l2 = xp_cli_get(o, no, "l2");
+    if (l2 && strcmp(l2, "op-stack"))
+        return xp_cli_usage("%s: --l2 knows only op-stack, not \"%s\"", cmd, l2);
     if (!url || !ks || (!to && !data && !resume_only))
         return xp_cli_usage("%s: give --rpc URL, --keystore F and --to ADDR (or --data to "
                             "create a contract)",
@@ -120,7 +123,8 @@ int xp_cmd_eth_send(int argc, char **argv)
     xp_sender *s = NULL;
     xp_sender_opts so = {.confirmations = (unsigned)(conf ? conf : 1),
                          .timeout_ms = (unsigned)(timeout * 1000),
-                         .bump_after_ms = (unsigned)(bump_after * 1000)};
+                         .bump_after_ms = (unsigned)(bump_after * 1000),
+                         .l2_op_stack = l2 != NULL};
     if ((rc = xp_rpc_new(&ro, &rpc, &err)) ||
         (rc = xp_journal_open(xp_cli_get(o, no, "journal"), &j, &err)) ||
         (rc = xp_sender_new(rpc, j, priv, &so, &s, &err)))

@@ -80,6 +80,8 @@ int xp_cmd_hash(int argc, char **argv)
     if ((rc = collect(pos, npos, &files)))
         return rc;
     int failed = 0;
+    if (!json) /* a header row in text; --json is for programs */
+        printf("%-66s  %-10s  %-12s  %s\n", "symhash", "spacegroup", "formula", "file [block]");
     for (size_t f = 0; f < files.n; f++) {
         const char *file = files.paths[f];
         xp_structure_list list;
@@ -100,6 +102,8 @@ int xp_cmd_hash(int argc, char **argv)
             xp_hex_encode(id.symhash, 32, sym, 1);
             xp_hex_encode(id.protohash, 32, proto, 1);
             const char *block = list.items[i]->block ? list.items[i]->block : "";
+            char formula[128];
+            xp_formula_conventional(id.formula, formula, sizeof formula);
             if (json) {
                 /* the committed crystal of cgcnn-q16-v3 (null where it has none: a disordered
                    site, a huge cell) */
@@ -112,7 +116,7 @@ int xp_cmd_hash(int argc, char **argv)
                 json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:s, s:I, s:b}", "file", file,
                                       "block", block, "symhash", sym, "protohash", proto,
                                       "structureRoot", has_root ? json_string(root) : json_null(),
-                                      "spacegroup", id.spacegroup, "formula", id.formula, "natoms",
+                                      "spacegroup", id.spacegroup, "formula", formula, "natoms",
                                       (json_int_t)id.natoms, "disordered", id.disordered);
                 char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                 if (s)
@@ -121,10 +125,10 @@ int xp_cmd_hash(int argc, char **argv)
                 json_decref(o);
             } else {
                 if (list.n > 1)
-                    printf("%s  %s  %-10s %-12s [%s]\n", sym, file, id.international, id.formula,
+                    printf("%s  %-10s  %-12s  %s [%s]\n", sym, id.international, formula, file,
                            block);
                 else
-                    printf("%s  %s  %-10s %s\n", sym, file, id.international, id.formula);
+                    printf("%s  %-10s  %-12s  %s\n", sym, id.international, formula, file);
             }
             xp_xtal_id_clear(&id);
         }

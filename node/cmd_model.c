@@ -89,6 +89,9 @@ int xp_cmd_models(int argc, char **argv)
     } else
         nd = xp_model_dirs(dirs, XP_MODEL_DIRS_MAX);
     int failed = 0;
+    if (!json) /* a header row; under each model, its card's note */
+        printf("%-28s %-28s %-11s %-66s  %s\n", "name", "property", "unit", "modelHash",
+               "weightsRoot");
     for (int d = 0; d < nd; d++) {
         DIR *dh = opendir(dirs[d]);
         if (!dh)
@@ -112,20 +115,26 @@ int xp_cmd_models(int argc, char **argv)
                 char hex[67], wr[67];
                 xp_hex_encode(m->hash, 32, hex, 1);
                 xp_hex_encode(m->weights_root, 32, wr, 1);
+                if (m->card_problem[0])
+                    fprintf(stderr, "xtalproof: %s\n", m->card_problem);
                 if (json) {
-                    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "name",
-                                          m->name, "property", m->property, "unit", m->unit,
-                                          "modelHash", hex, "weightsRoot", wr, "arch",
-                                          m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file",
-                                          path, "bytes", (json_int_t)m->file_size);
+                    json_t *card = m->card ? json_loads(m->card, 0, NULL) : NULL;
+                    json_t *j = json_pack(
+                        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "name", m->name,
+                        "property", m->property, "unit", m->unit, "modelHash", hex, "weightsRoot",
+                        wr, "arch", m->arch == 3 ? XP_CGCNN_ARCH : XP_CGCNN_ARCH_V2, "file", path,
+                        "bytes", (json_int_t)m->file_size, "card", card ? card : json_null());
                     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
                     if (s)
                         printf("%s\n", s);
                     free(s);
                     json_decref(j);
-                } else
-                    printf("%-28s %-28s %-11s %s  weightsRoot %s\n", m->name, m->property, m->unit,
-                           hex, wr);
+                } else {
+                    printf("%-28s %-28s %-11s %s  %s\n", m->name, m->property, m->unit, hex, wr);
+                    printf("  %s\n", m->card_note[0] ? m->card_note
+                                                     : "no model card: what it was trained on is "
+                                                       "not said");
+                }
                 xp_model_free(m);
             } else if (names[i]) {
                 fprintf(stderr, "xtalproof: %s\n", err.msg);

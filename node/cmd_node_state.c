@@ -26,7 +26,7 @@ int xp_cmd_node_state(int argc, char **argv)
     if (rc)
         return xp_cli_fail(&err);
     if (npos) {
-        xp_cli_print_json(doc); /* takes the reference */
+        xp_cli_print_doc(doc); /* takes the reference */
         return XP_EXIT_OK;
     }
     size_t i;
@@ -55,8 +55,8 @@ int xp_cmd_deploy_show(int argc, char **argv)
     if (!rc && !(file = xp_json_load_file(dp, JSON_REJECT_DUPLICATES, NULL)))
         rc = xp_error_set(&err, XP_EIO, "%s could not be read again", dp);
     if (!rc)
-        xp_cli_print_json(json_pack("{s:s, s:o, s:o}", "path", dp, "deployment", file, "state",
-                                    state));
+        xp_cli_print_doc(json_pack("{s:s, s:o, s:o}", "path", dp, "deployment", file, "state",
+                                   state));
     else
         json_decref(state);
     free(dp);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "xtalproof/chain.h"
 #include "xtalproof/bytes.h"
 #include "xtalproof/featurize.h"
 #include "xtalproof/infer.h"
@@ -357,6 +358,11 @@ int xp_cmd_predict(int argc, char **argv)
     xp_hex_encode(m->hash, 32, mhash, 1);
     int failed = 0;
     size_t it = 0;
+    if (!co.json) {
+        if (m->card_note[0])
+            fprintf(stderr, "xtalproof: %s: %s\n", m->name, m->card_note);
+        printf("%-10s %-8s %-66s  %s\n", "value", "unit", "traceRoot", "file");
+    }
     for (size_t f = 0; f < w.files.n; f++) {
         const char *file = w.files.paths[f];
         if (w.read_rc[f]) {
@@ -375,17 +381,21 @@ int xp_cmd_predict(int argc, char **argv)
             xp_hex_encode(x->symhash, 32, sym, 1);
             xp_hex_encode(x->out.trace_root, 32, root, 1);
             double value = x->out.value_q / 65536.0;
+            char val[40];
+            xp_q16_format(x->out.value_q, val);
             if (x->out.saturations)
                 fprintf(stderr, "xtalproof: %s: %u values saturated in the forward pass\n", file,
                         x->out.saturations);
             if (co.json) {
-                print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file", file,
-                                     "symhash", sym, "model", m->name, "modelHash", mhash,
+                print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s, s:o}", "file",
+                                     file, "symhash", sym, "model", m->name, "modelHash", mhash,
                                      "property", m->property, "unit", m->unit, "value", value,
-                                     "valueQ", (json_int_t)x->out.value_q, "traceRoot", root),
+                                     "valueQ", (json_int_t)x->out.value_q, "traceRoot", root,
+                                     "modelNote",
+                                     m->card_note[0] ? json_string(m->card_note) : json_null()),
                            JSON_REAL_PRECISION(10));
             } else
-                printf("%.6f %s  %s  %s\n", value, m->unit, file, root);
+                printf("%-10s %-8s %s  %s\n", val, m->unit, root, file);
         }
     }
     work_free(&w);

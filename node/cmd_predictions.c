@@ -32,17 +32,22 @@ static int print_one(void *arg, const uint8_t hash[32], const char *text, size_t
         xp_hex_encode(hash, 32, h, 1);
         xp_hex_encode(r->symhash, 32, sym, 1);
         xp_address_to_checksum(r->predictor, who);
-        snprintf(val, sizeof val, "%.17g", r->value);
+        xp_q16_format(r->value_q, val);
         if (l->json)
             xp_cli_print_json(
                 json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:b}", "hash", h, "symhash",
                           sym, "model", r->model_name, "valueQ", (json_int_t)r->value_q, "chainId",
                           (json_int_t)r->chain_id, "round", (json_int_t)r->round, "target",
                           (json_int_t)r->target, "predictor", who, "revealed", r->has_salt));
-        else
-            printf("%s %s %s %s %llu:%llu %s%s\n", h, sym, r->model_name, val,
-                   (unsigned long long)r->round, (unsigned long long)r->target, who,
-                   r->has_salt ? " revealed" : "");
+        else {
+            char rd[24] = "-", tg[24] = "-"; /* a record outside a round has round 0: "-" */
+            if (r->round) {
+                snprintf(rd, sizeof rd, "%llu", (unsigned long long)r->round);
+                snprintf(tg, sizeof tg, "%llu", (unsigned long long)r->target);
+            }
+            printf("%s  %s  %-26s %-10s %-6s %-6s %s  %s\n", h, sym, r->model_name, val, rd, tg,
+                   who, r->has_salt ? "yes" : "no");
+        }
         l->n++;
     }
     free(r);
@@ -67,6 +72,9 @@ static int cmd_list(xp_store *s, xp_opt *o, int no, xp_error *err)
         q.limit = (size_t)n;
     }
     lister l = {xp_cli_get(o, no, "model"), xp_cli_get(o, no, "json") != NULL, 0};
+    if (!l.json)
+        printf("%-66s  %-66s  %-26s %-10s %-6s %-6s %-42s  %s\n", "hash", "symhash", "model",
+               "value", "round", "target", "predictor", "revealed");
     return xp_pred_scan(s, &q, print_one, &l, NULL, NULL, err);
 }
 
@@ -90,6 +98,7 @@ static int cmd_show(xp_store *s, const char *hex, xp_error *err)
 static int cmd_import(xp_store *s, const char **pos, int npos, xp_error *err)
 {
     static const char *const what[] = {"", "added", "unchanged", "upgraded"};
+    printf("%-66s  %-9s  %s\n", "hash", "status", "file");
     for (int i = 0; i < npos; i++) {
         char *text, h[67];
         size_t len;
@@ -102,7 +111,7 @@ static int cmd_import(xp_store *s, const char **pos, int npos, xp_error *err)
         }
         if (rc)
             return xp_error_prefix(err, rc, "%s", pos[i]);
-        printf("%s %s %s\n", xp_hex_encode(hash, 32, h, 1), what[st], pos[i]);
+        printf("%s  %-9s  %s\n", xp_hex_encode(hash, 32, h, 1), what[st], pos[i]);
     }
     return XP_OK;
 }

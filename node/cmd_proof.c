@@ -141,9 +141,10 @@ int xp_cmd_verify_proof(int argc, char **argv)
         }
     }
     char sym[67], root[67];
-    printf("valid: record %llu of dataset %s version %u (%llu records), root %s, symhash %s%s\n",
+    printf("valid: record %llu of dataset %s version %u (%llu %s), root %s, symhash %s%s\n",
            (unsigned long long)doc.index, doc.dataset, doc.version, (unsigned long long)doc.size,
-           xp_hex_encode(doc.root, 32, root, 1), xp_hex_encode(rec.symhash, 32, sym, 1),
+           xp_cli_plural(doc.size, "record", "records"), xp_hex_encode(doc.root, 32, root, 1),
+           xp_hex_encode(rec.symhash, 32, sym, 1),
            same_bytes == 1   ? "; the structure file is the registered one, byte for byte"
            : same_bytes == 2 ? "; the structure file is the registered one, byte for byte, and "
                                "the leaf holds an earlier version's symhash (xtalproof dataset "
@@ -166,10 +167,10 @@ static int verify_consistency_file(const char *path)
     free(text);
     if (rc || xp_consistency_doc_verify(&doc, &err))
         return invalid(&err);
-    printf("valid: dataset %s version %u (%llu records) only appended to version %u (%llu "
-           "records)\n",
-           doc.dataset, doc.to_version, (unsigned long long)doc.to_size, doc.from_version,
-           (unsigned long long)doc.from_size);
+    printf("valid: dataset %s version %u (%llu %s) only appended to version %u (%llu %s)\n",
+           doc.dataset, doc.to_version, (unsigned long long)doc.to_size,
+           xp_cli_plural(doc.to_size, "record", "records"), doc.from_version,
+           (unsigned long long)doc.from_size, xp_cli_plural(doc.from_size, "record", "records"));
     return XP_EXIT_OK;
 }
 

@@ -22,6 +22,7 @@ typedef struct reg {
     xp_dataset d;
     xp_registrar *rg;
     int json;
+    int quiet; /* only failures and the summary */
     size_t nfiles;
     int progress;
     uint64_t added, dups, failed, matches;
@@ -52,6 +53,10 @@ static int match_one(void *ctx, uint32_t ds, uint64_t index, const xp_record *r)
         return 0;
     int same = memcmp(r->symhash, mine->symhash, 32) == 0;
     const char *what = same ? "same crystal" : "same prototype";
+    if (g->quiet) {
+        g->matches++;
+        return 0;
+    }
     char text[512];
     snprintf(text, sizeof text, "match %s: %s as record %llu of dataset %s", file, what,
              (unsigned long long)index, other.name);
@@ -74,6 +79,8 @@ static int on_record(void *ctx, const char *file, size_t structure, const xp_rec
     if (status == XP_APPEND_DUPLICATE) {
         char text[512];
         g->dups++;
+        if (g->quiet)
+            return XP_OK;
         snprintf(text, sizeof text, "duplicate %s: already record %llu", file,
                  (unsigned long long)index);
         emit(g,
@@ -138,17 +145,19 @@ static int register_file(void *ctx, const char *file, xp_error *err)
 
 int xp_cmd_register(int argc, char **argv)
 {
-    xp_opt o[] = {{"dataset", 0, 0}, {"parent", 0, 0}, {"meta", 0, 0}, {"json", 1, 0}};
+    xp_opt o[] = {
+        {"dataset", 0, 0}, {"parent", 0, 0}, {"meta", 0, 0}, {"json", 1, 0}, {"quiet", 1, 0}};
     const char *pos[4096];
     int npos;
-    if (xp_cli_parse("register", argc, argv, o, 4, pos, 4096, &npos))
+    if (xp_cli_parse("register", argc, argv, o, 5, pos, 4096, &npos))
         return XP_EXIT_USAGE;
-    if (!xp_cli_get(o, 4, "dataset") || npos == 0)
+    if (!xp_cli_get(o, 5, "dataset") || npos == 0)
         return xp_cli_usage("register: give --dataset NAME and at least one PATH");
     reg *g = calloc(1, sizeof *g);
     if (!g)
         return XP_EXIT_FAIL;
-    g->json = xp_cli_get(o, 4, "json") != NULL;
+    g->json = xp_cli_get(o, 5, "json") != NULL;
+    g->quiet = xp_cli_get(o, 5, "quiet") != NULL;
     /* XTALPROOF_REGISTER_BATCH lowers the records per transaction (tests) */
     const char *bs = getenv("XTALPROOF_REGISTER_BATCH");
     size_t batch = bs ? strtoul(bs, NULL, 10) : XP_REGISTER_BATCH;
@@ -158,7 +167,7 @@ int xp_cmd_register(int argc, char **argv)
         free(g);
         return rc;
     }
-    if ((rc = setup(g, o, 4, batch, &err)))
+    if ((rc = setup(g, o, 5, batch, &err)))
         goto fail;
     g->progress = !g->json && isatty(2);
     for (int i = 0; i < npos; i++) { /* every PATH exists before anything is registered */
@@ -172,7 +181,8 @@ int xp_cmd_register(int argc, char **argv)
         if ((rc = xp_walk(pos[i], register_file, g, &err)))
             goto fail;
     if (g->progress)
-        fprintf(stderr, "\rregister: %zu files\n", g->nfiles);
+        fprintf(stderr, "\rregister: %zu %s\n", g->nfiles,
+                xp_cli_plural(g->nfiles, "file", "files"));
     xp_version v;
     int cut;
     if ((rc = xp_registrar_finish(g->rg, 1, (uint64_t)time(NULL), &v, &cut, &err)))
@@ -189,9 +199,10 @@ int xp_cmd_register(int argc, char **argv)
                        "size", (json_int_t)v.size, "root", root),
              NULL);
     else
-        printf("%s: %zu files: added %llu, duplicates %llu, failed %llu; %s %u, size %llu, root "
+        printf("%s: %zu %s: added %llu, duplicates %llu, failed %llu; %s %u, size %llu, root "
                "%s\n",
-               g->d.name, g->nfiles, (unsigned long long)g->added, (unsigned long long)g->dups,
+               g->d.name, g->nfiles, xp_cli_plural(g->nfiles, "file", "files"),
+               (unsigned long long)g->added, (unsigned long long)g->dups,
                (unsigned long long)g->failed, cut ? "new version" : "version unchanged", v.number,
                (unsigned long long)v.size, root);
     rc = g->failed ? XP_EXIT_FAIL : XP_EXIT_OK;

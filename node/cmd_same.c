@@ -100,14 +100,17 @@ int xp_cmd_same(int argc, char **argv)
         eff.angle_tol = XP_MATCH_ANGLE_TOL;
     if (!(eff.prim_tol > 0))
         eff.prim_tol = XP_MATCH_PRIM_TOL;
+    char fa[128], fb[128]; /* as people write them; the matcher compares the Hill strings */
+    xp_formula_conventional(ca.formula, fa, sizeof fa);
+    xp_formula_conventional(cb.formula, fb, sizeof fb);
     if (json) {
         json_t *j = json_object();
         json_object_set_new(j, "same", json_boolean(r.same));
         json_object_set_new(j, "reason", json_string(xp_match_reason_name(r.reason)));
         json_object_set_new(j, "a", json_pack("{s:s, s:s, s:I}", "file", pos[0], "formula",
-                                              ca.formula, "primitive_atoms", (json_int_t)ca.n));
+                                              fa, "primitive_atoms", (json_int_t)ca.n));
         json_object_set_new(j, "b", json_pack("{s:s, s:s, s:I}", "file", pos[1], "formula",
-                                              cb.formula, "primitive_atoms", (json_int_t)cb.n));
+                                              fb, "primitive_atoms", (json_int_t)cb.n));
         json_object_set_new(j, "rms", num_or_null(r.rms));
         json_object_set_new(j, "max_dist", num_or_null(r.max_dist));
         json_object_set_new(j, "rms_angstrom", num_or_null(r.rms_angstrom));
@@ -127,7 +130,7 @@ int xp_cmd_same(int argc, char **argv)
     } else {
         switch (r.reason) {
         case XP_MATCH_COMPOSITION:
-            printf("different: composition %s vs %s\n", ca.formula, cb.formula);
+            printf("different: composition %s vs %s\n", fa, fb);
             break;
         case XP_MATCH_CELL_SIZE:
             printf("different: primitive cells of %zu and %zu atoms\n", ca.n, cb.n);

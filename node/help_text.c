@@ -11,6 +11,8 @@
      "the keystore's password (default: asked on the terminal, or the first line of standard "   \
      "input)"}
 #define O_JSON {"json", NULL, "JSON output, one object per line"}
+#define O_QUIET                                                                                    \
+    {"quiet", NULL, "print only failures and the summary, not a line per duplicate or match"}
 #define O_SPECIES                                                                                  \
     {"species", "\"A B\"", "species of a POSCAR file that has no species line, in order"}
 #define O_LIGHT {"light-kdf", NULL, "cheap scrypt parameters (n=4096): tests and throwaway keys only"}
@@ -55,7 +57,8 @@ const xp_help xp_help_table[] = {
      "symhash and protohash of each structure",
      "Reads CIF and POSCAR files (directories recursively) and prints, for each structure, its "
      "symhash (same crystal: same hash whatever its cell, origin or atom order), protohash "
-     "(same prototype), space group and formula. Exit 1 when a file cannot be read.",
+     "(same prototype), space group and formula (electropositive first: NaCl, BaTiO3), under a "
+     "header row. Exit 1 when a file cannot be read.",
      (const xp_help_opt[]){O_JSON,
                            {"symprec", "X", "symmetry tolerance in Å (default 1e-3)"},
                            {"angle-tolerance", "D|none", "angle tolerance in degrees (default 2)"},
@@ -84,31 +87,37 @@ const xp_help xp_help_table[] = {
     {"dataset create", G_DATA,
      "dataset create NAME --license SPDX [--description TEXT] --keystore FILE [--password-file F]",
      "a new dataset in the store, owned by the keystore's account", NULL,
-     (const xp_help_opt[]){{"license", "SPDX", "the data's licence, e.g. CC-BY-4.0 (--licence "
+     (const xp_help_opt[]){{"license", "SPDX", "the data's license, e.g. CC-BY-4.0 (--licence "
                                                "too)"},
                            {"description", "TEXT", "a line about the data (default: none)"},
                            {"keystore", "FILE", "the owner's keystore"}, O_PW, END},
      "xtalproof dataset create my-oxides --license CC-BY-4.0 --keystore me.json"},
-    {"dataset list", G_DATA, "dataset list", "the store's datasets, one line each", NULL,
-     (const xp_help_opt[]){END}, "xtalproof dataset list"},
+    {"dataset list", G_DATA, "dataset list [--json]", "the store's datasets, one line each",
+     "Text has a header row: name, license, versions, records and the latest version's root.",
+     (const xp_help_opt[]){O_JSON, END}, "xtalproof dataset list"},
     {"dataset show", G_DATA, "dataset show NAME [--json]",
-     "a dataset: owner, licence, and every version with its size and root", NULL,
-     (const xp_help_opt[]){O_JSON, END}, "xtalproof dataset show my-oxides --json"},
+     "a dataset: owner, license, and every version with its size and root", NULL,
+     (const xp_help_opt[]){{"json", NULL, "JSON output, one document indented by two spaces"},
+                           END},
+     "xtalproof dataset show my-oxides --json"},
     {"dataset check", G_DATA, "dataset check NAME",
      "recompute a dataset's log: every record, version root and index", "Exit 1 on a mismatch.",
      (const xp_help_opt[]){END}, "xtalproof dataset check my-oxides"},
-    {"dataset rehash", G_DATA, "dataset rehash NAME [--json] PATH...",
+    {"dataset rehash", G_DATA, "dataset rehash NAME [--json] [--quiet] PATH...",
      "index a dataset's records by the current symhash version",
      "Records keep the leaves they were registered with; the index gains the current hash of "
      "each structure, read again from PATH.",
-     (const xp_help_opt[]){O_JSON, END}, "xtalproof dataset rehash my-oxides structures/"},
-    {"register", G_DATA, "register --dataset NAME [--parent SYMHASH] [--meta JSON] [--json] PATH...",
+     (const xp_help_opt[]){O_JSON, O_QUIET, END},
+     "xtalproof dataset rehash my-oxides structures/"},
+    {"register", G_DATA,
+     "register --dataset NAME [--parent SYMHASH] [--meta JSON] [--json] [--quiet] PATH...",
      "append the structures under PATH to a dataset and cut a new version",
      "Each structure becomes one record (its symhash, the file's keccak and the metadata); a "
      "structure already in the dataset is a duplicate and not added again. Directories are walked recursively.",
      (const xp_help_opt[]){{"dataset", "NAME", "the dataset"},
                            {"parent", "SYMHASH", "the structure these were derived from"},
-                           {"meta", "JSON", "a JSON object kept with every record"}, O_JSON, END},
+                           {"meta", "JSON", "a JSON object kept with every record"}, O_JSON,
+                           O_QUIET, END},
      "xtalproof register --dataset my-oxides structures/"},
     {"proof", G_DATA, "proof --dataset NAME [--version N] FILE|SYMHASH",
      "a JSON inclusion proof of a structure in a version", NULL,
@@ -131,8 +140,10 @@ const xp_help xp_help_table[] = {
 
     /* ---- models, predictions, records ---- */
     {"models", G_PRED, "models [--json] [--dir D]",
-     "the model files: name, property, unit, modelHash and weightsRoot",
-     "Models are looked for in $XTALPROOF_MODELS, ./models, then the installed models.",
+     "the model files: name, property, unit, modelHash, weightsRoot and what each was trained on",
+     "Models are looked for in $XTALPROOF_MODELS, ./models, then the installed models. Under "
+     "each, the note of its model card (NAME.card.json beside the file: training data, level "
+     "of theory, known bias); --json gives the whole card.",
      (const xp_help_opt[]){O_JSON, {"dir", "D", "list this folder only"}, END},
      "xtalproof models --json"},
     {"model import", G_PRED,
@@ -151,8 +162,10 @@ const xp_help xp_help_table[] = {
     {"predict", G_PRED,
      "predict --model NAME [--device cpu|gpu|auto] [--threads N] [--json] [--repeat N] PATH...",
      "predict a property with the deterministic fixed-point network",
-     "Prints the value, valueQ (Q16.16) and the trace root of every structure; CPU and GPU give "
-     "the same bits.",
+     "Prints a header row, then the value (the shortest decimal of its Q16.16 valueQ), unit, "
+     "trace root and file of every structure; CPU and GPU give the same bits. The model card's "
+     "note (what the model predicts and its known bias) goes to standard error once; --json "
+     "carries it as \"modelNote\".",
      (const xp_help_opt[]){{"model", "NAME", "the model (`xtalproof models` lists them)"},
                            {"device", "cpu|gpu|auto", "where to run (default cpu)"},
                            {"threads", "N", "CPU threads, 1..256 (default: every core)"},
@@ -209,7 +222,10 @@ const xp_help xp_help_table[] = {
      "xtalproof trace open rec.json --structure NaCl.cif --step edge --layer 1 --atom 0 --k 3"},
     {"predictions list", G_PRED, "predictions list [--symhash H] [--model NAME] [--limit N] "
      "[--json]",
-     "the prediction records kept in the store", "`xtalproof predictions` alone lists them too.",
+     "the prediction records kept in the store",
+     "`xtalproof predictions` alone lists them too. Text has a header row (hash, symhash, model, "
+     "value, round, target, predictor, revealed); a record outside a round shows - for its round "
+     "and target.",
      (const xp_help_opt[]){{"symhash", "H", "only this structure's"},
                            {"model", "NAME", "only this model's"},
                            {"limit", "N", "at most N records (default: all)"}, O_JSON, END},
@@ -238,7 +254,8 @@ const xp_help xp_help_table[] = {
                            END},
      "xtalproof deploy --rpc http://127.0.0.1:8545 --keystore me.json"},
     {"deploy show", G_CHAIN, "deploy show [--deployment FILE]",
-     "the deployment and its chain state: anchored datasets, registered models", NULL,
+     "the deployment and its chain state: anchored datasets, registered models",
+     "One JSON document, indented by two spaces.",
      (const xp_help_opt[]){O_DEPLOY, END}, "xtalproof deploy show"},
     {"devnet", G_CHAIN, "devnet up [--port N] | down | status | warp SECONDS",
      "a local anvil chain with the contracts deployed and development keys",
@@ -414,7 +431,10 @@ const xp_help xp_help_table[] = {
                            {"no-wait", NULL, "return once broadcast"},
                            {"resume-only", NULL, "only finish what the journal holds"},
                            {"rpc-timeout", "S", "seconds per JSON-RPC call (default 10)"},
-                           {"rpc-retries", "N", "retries of a failed call (default 6)"}, END},
+                           {"rpc-retries", "N", "retries of a failed call (default 6)"},
+                           {"l2", "op-stack", "count the L1 data fee of an OP-stack chain "
+                                              "(GasPriceOracle) in the cost checked against the "
+                                              "balance"}, END},
      "xtalproof eth send --rpc http://127.0.0.1:8545 --keystore me.json --to 0x…aa --value 1"},
     {"eth balance", G_ETH, "eth balance --rpc URL [--block B] ADDR", "an account's balance in wei",
      NULL,
@@ -428,8 +448,9 @@ const xp_help xp_help_table[] = {
                            {"address", "A", "only this contract's"},
                            {"event", "SIG", "only this event, e.g. 'Transfer(address,address,"
                                             "uint256)' (decoded)"},
-                           {"from", "N", "the first block (default 0)"},
-                           {"to", "N", "the last block (default: the latest)"},
+                           {"from", "N", "the first block (default 0; --from-block too, as "
+                                         "verify says it)"},
+                           {"to", "N", "the last block (default: the latest; --to-block too)"},
                            {"step", "N", "blocks per eth_getLogs call (default 1000)"}, END},
      "xtalproof eth logs --rpc http://127.0.0.1:8545 --from 0"},
 

@@ -449,7 +449,7 @@ static int second_batch(chain_ctx *c, xp_error *err)
         }
     int brc = 0;
     if (c->rpc) {
-        brc = n ? xp_rpc_batch(c->rpc, n, methods, params, res, errs, &why) : 0;
+        brc = n ? xp_eth_batch(c->rpc, n, methods, params, res, errs, &why) : 0;
     } else {
         for (size_t i = 0; i < n; i++) {
             json_decref(params[i]);
@@ -616,7 +616,7 @@ int xp_pred_verify_chain(const xp_pred_record *r, const xp_verify_chain_in *in,
             rc = xp_error_set(err, XP_ENOMEM, "out of memory");
             goto done;
         }
-    if (xp_rpc_batch(c.rpc, N1, methods, params, c.res, c.errs, &e)) {
+    if (xp_eth_batch(c.rpc, N1, methods, params, c.res, c.errs, &e)) {
         xp_verify_add(rep, "chain", XP_CHECK_FAIL, "%s", e.msg);
         skip_all(rep, "no answer from the node");
         xp_verify_add(rep, "disputed", XP_CHECK_SKIP, "no answer from the node");

@@ -65,7 +65,7 @@ static int outcome_of(xp_rpc *rpc, uint64_t from, const uint8_t disputes[XP_ADDR
 {
     static const int which[1] = {1};
     json_t *res = NULL;
-    int rc = xp_rpc_call(rpc, "eth_getLogs",
+    int rc = xp_eth_get_logs_params(rpc,
                          logs_filter(from, disputes, "Resolved(uint256,uint8,uint8)",
                                      (const uint8_t(*)[32])id, which, 1),
                          &res, err);
@@ -117,7 +117,7 @@ void xp_verify_disputes(xp_rpc *rpc, const xp_pred_record *r, uint64_t from,
     xp_word_u64(t[1], r->round);
     xp_word_u64(t[2], r->target);
     json_t *logs = NULL;
-    if (xp_rpc_call(rpc, "eth_getLogs",
+    if (xp_eth_get_logs_params(rpc,
                     logs_filter(from, disp,
                                 "Challenged(uint256,uint256,uint256,uint256,address,address,"
                                 "uint256,uint64)",

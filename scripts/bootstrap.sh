@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 PKGS=(
   build-essential cmake pkg-config git ca-certificates jq curl
   libsecp256k1-dev libsodium-dev libssl-dev liblmdb-dev libcurl4-openssl-dev zlib1g-dev
+  lmdb-utils  # mdb_copy: the store's online backup (docs/operations.md, its test)
   libsymspg-dev libjansson-dev libmicrohttpd-dev libcmocka-dev libcif-dev
   clang libclang-rt-14-dev
   nodejs npm

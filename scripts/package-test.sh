@@ -73,6 +73,7 @@ export XTALPROOF_HOME=$W/home
 env -u XTALPROOF_MODELS xtalproof hash --json s.cif > h.json && grep -q '"symhash"' h.json && ok "hash from the installed program" || die "hash"
 env -u XTALPROOF_MODELS xtalproof models --json > m.json
 grep -q '"file":"/usr/share/xtalproof/models/band-gap.xpm"' m.json && ok "models: the installed ones" || die "models: $(cat m.json)"
+grep '"name":"band-gap"' m.json | grep -q '"card":{"cardVersion":1' && ok "models: with their installed cards" || die "models: no card: $(cat m.json)"
 env -u XTALPROOF_MODELS xtalproof predict --model band-gap --json s.cif | grep -q '"valueQ"' && ok "predict with an installed model" || die "predict"
 want=$("$SRC/build/bin/xtalproof" predict --model band-gap --json s.cif 2>/dev/null | grep -o '"traceRoot":"[^"]*"' || true)
 got=$(xtalproof predict --model band-gap --json s.cif | grep -o '"traceRoot":"[^"]*"')

@@ -51,6 +51,19 @@ export const short = (h) => (h && h.length > 18 ? `${h.slice(0, 10)}…${h.slice
 export const hash = (h) => el('code', { title: h }, short(h));
 export const when = (t) => (t && Number(t) > 0 ? new Date(Number(t) * 1000).toISOString().replace('.000Z', 'Z') : '—');
 export const q16 = (q) => Number(BigInt(q)) / 65536;
+// A Q16.16 as the command line prints it: the shortest decimal that reads back as the same
+// integer (nearest, ties away from zero), so 73400 is 1.12, not 1.1199951171875.
+export function q16text(q) {
+  const n = Number(BigInt(q));
+  for (let d = 0; d < 6; d++) {
+    const t = (n / 65536).toFixed(d);
+    const back = Math.sign(Number(t)) * Math.round(Math.abs(Number(t)) * 65536);
+    if (back === n) return t;
+  }
+  return (n / 65536).toFixed(6);
+}
+// "1 winner", "2 winners"
+export const plural = (n, one, many) => `${n} ${Number(n) === 1 ? one : many}`;
 export const wei = (w) => `${(Number(BigInt(w || 0) / 1000000000000n) / 1e6).toString()} ETH`;
 export const crystalLink = (sym) => el('a', { href: `/crystal.html?symhash=${sym}` }, el('code', { title: sym }, short(sym)));
 

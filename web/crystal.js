@@ -1,6 +1,6 @@
 // Crystal (by symhash): the unit cell in 3D (3Dmol.js), formula, space group, protohash, the
 // datasets that hold it with their inclusion proofs (checked here), the predictions made for it.
-import { afterPaint, api, el, frame, loadScript, fromHex, hash, keccak256, q16, showError, status, table, toHex } from './app.js';
+import { afterPaint, api, el, frame, loadScript, fromHex, hash, keccak256, q16text, showError, status, table, toHex } from './app.js';
 
 frame('Crystal');
 const main = document.getElementById('main');
@@ -117,7 +117,7 @@ async function run(sym) {
   main.append(el('h2', {}, 'Predictions'));
   main.append(p.predictions.length ? table('Prediction records the node holds for it',
     ['record', 'model', 'value', 'round', 'target', 'predictor', 'revealed'],
-    p.predictions.map((r) => [hash(r.hash), r.model, String(q16(r.valueQ)), r.round ? el('a', { href: `/rounds.html?round=${r.round}` }, String(r.round)) : '—',
+    p.predictions.map((r) => [hash(r.hash), r.model, q16text(r.valueQ), r.round ? el('a', { href: `/rounds.html?round=${r.round}` }, String(r.round)) : '—',
       String(r.target), el('code', {}, r.predictor), r.revealed ? 'yes' : 'no']))
     : el('p', {}, 'No prediction record of it.'));
 }

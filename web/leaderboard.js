@@ -2,7 +2,7 @@
 // targets (measured by the oracle) and by their hit rate within the round's tolerance, with a
 // parity plot (predicted against measured) per model. A reveal that lost a dispute was shown not
 // to be the model's output: it is plotted (as a cross) but counted for no one.
-import { afterPaint, api, el, frame, q16, showError, status, table, wei } from './app.js';
+import { afterPaint, api, el, frame, plural, q16, showError, status, table, wei } from './app.js';
 
 frame('Leaderboard');
 const main = document.getElementById('main');
@@ -76,7 +76,7 @@ function parity(model, points) {
     }
     svg.append(g);
   }
-  return el('figure', {}, svg, el('figcaption', {}, `${model}: ${points.length} revealed predictions (crosses: shown false in a dispute)`));
+  return el('figure', {}, svg, el('figcaption', {}, `${model}: ${plural(points.length, 'revealed prediction', 'revealed predictions')} (crosses: shown false in a dispute)`));
 }
 
 function propertySection(prop, points) {
@@ -91,11 +91,15 @@ function propertySection(prop, points) {
   return s;
 }
 
-// Each model's training datasets and the royalties the settlements paid to their owners.
+// Each model's training datasets and the royalties the settlements paid to their owners, and what
+// its model card says it predicts: a DFT-level model scored against measurements is read with that.
 async function royalties() {
   const [m, d] = await Promise.all([api('/v1/chain/models'), api('/v1/chain/datasets')]);
   const name = (id) => (d.names[id] ? `${d.names[id]} (dataset ${id})` : `dataset ${id}`);
+  const card = (x, k) => (x.card ? x.card[k] : 'no model card on this node');
   return el('section', { 'aria-label': 'royalties' }, el('h2', {}, 'Training data and royalties'),
+    table('What each model was trained on (its model card)', ['model', 'training data', 'level of theory', 'known bias'],
+      m.models.map((x) => [x.name, card(x, 'trainingData'), card(x, 'levelOfTheory'), card(x, 'knownBias')])),
     table('Royalties paid to the training datasets of each model', ['model', 'training datasets', 'royalties paid'],
       m.models.map((x) => [x.name, x.trainingDatasets.map(name).join(', ') || 'none', wei(x.royalties)])));
 }

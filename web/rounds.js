@@ -1,7 +1,7 @@
 // Rounds: each round's targets, the commit / result / reveal / settlement timeline, the oracle's
 // report (facility and beamline, raw-data hash, time of the measurement), the reveals with their
 // winners, the disputes, and the payouts and royalties of the settlement.
-import { afterPaint, api, crystalLink, el, frame, hash, q16, showError, status, table, wei, when } from './app.js';
+import { afterPaint, api, crystalLink, el, frame, hash, plural, q16, q16text, showError, status, table, wei, when } from './app.js';
 
 frame('Rounds');
 const main = document.getElementById('main');
@@ -22,13 +22,13 @@ function targetSection(round, t, models) {
     el('dt', {}, 'signed by'), el('dd', {}, rep && rep.signers ? rep.signers.map((a) => el('code', {}, a, ' ')) : '—'),
     el('dt', {}, 'oracle report'), el('dd', {}, rep ? el('span', {}, `measured ${when(rep.measuredAt)}, posted in block ${rep.block}, tx `, hash(rep.tx)) : '—'),
     el('dt', {}, 'reveal deadline'), el('dd', {}, when(t.revealDeadline)),
-    el('dt', {}, 'commitments'), el('dd', {}, `${t.commits} (${t.reveals.length} revealed, ${t.winners} winners, ${t.lost} lost to a dispute)`),
+    el('dt', {}, 'commitments'), el('dd', {}, `${t.commits} (${t.reveals.length} revealed, ${plural(t.winners, 'winner', 'winners')}, ${t.lost} lost to a dispute)`),
     el('dt', {}, 'settlement'), el('dd', {}, t.settlement
-      ? el('span', {}, `${t.settlement.winners} winners, ${wei(t.settlement.share)} each after royalties, ${wei(t.settlement.toSponsor)} back to the sponsor (block ${t.settlement.block}, tx `, hash(t.settlement.tx), ')')
+      ? el('span', {}, `${plural(t.settlement.winners, 'winner', 'winners')}, ${wei(t.settlement.share)} each after royalties, ${wei(t.settlement.toSponsor)} back to the sponsor (block ${t.settlement.block}, tx `, hash(t.settlement.tx), ')')
       : 'not settled')));
   if (t.reveals.length)
     box.append(table(`Reveals of target ${t.index}`, ['#', 'predictor', 'model', 'predicted', 'error', 'outcome'],
-      t.reveals.map((r, i) => [String(i), el('code', {}, r.predictor), models[r.modelId] || `#${r.modelId}`, String(q16(r.valueQ)),
+      t.reveals.map((r, i) => [String(i), el('code', {}, r.predictor), models[r.modelId] || `#${r.modelId}`, q16text(r.valueQ),
         t.result ? (q16(r.valueQ) - q16(t.resultQ)).toFixed(4) : '—', outcome(r)])));
   if (t.disputes.length)
     box.append(table(`Disputes of target ${t.index}`, ['dispute', 'reveal', 'challenger', 'moves', 'outcome'],

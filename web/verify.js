@@ -1,7 +1,7 @@
 // Verify: a prediction record dropped or pasted here is posted to the node, which runs every
 // check of `xtalproof verify` (with the structure file and the model it holds, and against its
 // chain when it has a deployment); each check is shown with PASS, FAIL or SKIP and its reason.
-import { api, el, frame, showError } from './app.js';
+import { api, el, frame, plural, showError } from './app.js';
 
 frame('Verify');
 const main = document.getElementById('main');
@@ -34,7 +34,7 @@ form.addEventListener('submit', async (e) => {
     const r = await api('/v1/verify', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text.value });
     const lines = r.checks.map((c) => `${c.status} ${c.name.padEnd(10)} ${c.reason}`);
     out.replaceChildren(
-      el('h2', {}, r.failed ? `FAIL: ${r.failed} check(s) failed` : 'PASS: no check failed'),
+      el('h2', {}, r.failed ? `FAIL: ${plural(r.failed, 'check', 'checks')} failed` : 'PASS: no check failed'),
       el('p', {}, `structure file: ${r.structure || 'none held by the node'}; model: ${r.model || 'none'}; chain: ${r.rpc || 'not configured'}`),
       el('table', {},
         el('caption', {}, 'Checks'),

@@ -89,7 +89,7 @@ typedef struct xtp_identity {
     char protohash[XTP_HEX];
     int spacegroup;          /* 1..230 */
     char international[16];  /* "Fm-3m" */
-    char formula[128];       /* reduced, Hill order */
+    char formula[128];       /* reduced, electropositive first ("NaCl", "BaTiO3") */
     size_t natoms;           /* sites of the structure */
     size_t nprim;            /* positions of its primitive cell */
     int disordered;

@@ -42,6 +42,9 @@ typedef struct xp_deployment {
     uint64_t block; /* the block of the last deployment transaction */
     uint8_t address[XP_C_COUNT][XP_ADDRESS_LEN];
     uint8_t artifact[XP_C_COUNT][32]; /* keccak-256 of contracts/bin/<Name>.bin as committed */
+    /* optional keys, written only when set (a file without them reads as before) */
+    int l2_op_stack;     /* "l2": "op-stack": the sender counts the L1 data fee */
+    uint64_t logs_range; /* "logsRange": blocks per eth_getLogs request at most (0: none) */
 } xp_deployment;
 
 char *xp_deployment_json(const xp_deployment *d);
@@ -145,7 +148,8 @@ int xp_chain_anchor(xp_chain *c, const xp_dataset *d, const char *uri, uint64_t 
 int xp_short_name(const char *name, uint8_t out[32], xp_error *err);
 /* Decimal text to Q16.16: the nearest integer to value · 65536 (ties away from zero). */
 int xp_q16_parse(const char *text, int64_t *q, xp_error *err);
-/* Q16.16 to decimal text with 6 decimals. */
+/* Q16.16 to the shortest decimal text that xp_q16_parse reads back as the same value (at most
+ * 5 decimals: 73400 is "1.12", 32768 "0.5", 65536 "1"). */
 void xp_q16_format(int64_t q, char out[40]);
 
 /* ---- beamtime reports and oracle signatures ------------------------------------------ */

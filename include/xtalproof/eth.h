@@ -23,6 +23,8 @@ int xp_u256_is_zero(const xp_u256 *x);
 int xp_u256_cmp(const xp_u256 *a, const xp_u256 *b);
 /* out = a + b; returns 1 on overflow past 2^256. */
 int xp_u256_add(xp_u256 *out, const xp_u256 *a, const xp_u256 *b);
+/* out = a - b; returns 1 on borrow (b > a). */
+int xp_u256_sub(xp_u256 *out, const xp_u256 *a, const xp_u256 *b);
 /* out = a * m; returns 1 on overflow past 2^256. */
 int xp_u256_mul_u64(xp_u256 *out, const xp_u256 *a, uint64_t m);
 /* out = a * b; returns 1 on overflow past 2^256. */

@@ -48,6 +48,8 @@ typedef struct xp_sender_opts {
     unsigned rebroadcast_ms; /* broadcast an unmined transaction again; default 3000 */
     unsigned bump_after_ms; /* replace with fees raised by 20 % after; default 30000 */
     unsigned timeout_ms;    /* give up waiting (the journal keeps it); default 300000 */
+    int l2_op_stack; /* an OP-stack chain: the L1 data fee (GasPriceOracle.getL1Fee of the
+                      * signed bytes) is part of the cost checked against the balance */
 } xp_sender_opts;
 
 typedef struct xp_sender xp_sender;

@@ -53,6 +53,12 @@ typedef struct xp_model {
     uint8_t hash[32];         /* keccak-256 of the file */
     uint8_t weights_root[32]; /* the weights tree (include/xtalproof/steps.h) */
     size_t file_size;
+    /* its model card, NAME.card.json beside the file (docs/formats.md, "Model cards"): the
+       card as one line of JSON and its one-line note, or NULL and "" when there is none; a
+       card that is unreadable or names another modelHash is left out, with the reason */
+    char *card;
+    char card_note[512];
+    char card_problem[XP_ERROR_MAX];
     int32_t sig_tab[XP_CG_TAB];                 /* sigmoid at -16 + k/256 */
     int32_t spl_tab[XP_CG_TAB];                 /* log(1 + e^-a) at a = k/256 */
     int32_t emb_z[XP_CG_ELEMENTS + 1][XP_CG_F]; /* the embedding of each element (row 0 unused) */
@@ -67,6 +73,11 @@ typedef struct xp_model {
 int xp_model_parse(const uint8_t *data, size_t len, xp_model **out, xp_error *err);
 int xp_model_load(const char *path, xp_model **out, xp_error *err);
 void xp_model_free(xp_model *m);
+/* Reads the card beside the model file at model_path (NAME.card.json for NAME.xpm) into
+ * m->card and m->card_note; no card is not an error. Refused with a sentence naming the card:
+ * not JSON, not cardVersion 1, another modelHash, a field missing or of more than one line.
+ * xp_model_load calls it and keeps a refusal in m->card_problem. */
+int xp_model_card_load(xp_model *m, const char *model_path, xp_error *err);
 
 /* The activation tables of cgcnn-q16-v2 and -v3 (XP_CG_TAB entries each). */
 void xp_model_tables(int32_t *sig_tab, int32_t *spl_tab);

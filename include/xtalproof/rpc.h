@@ -18,6 +18,8 @@ typedef struct xp_rpc_opts {
     long connect_timeout_ms; /* default 3000 */
     int retries;             /* further tries after the first; 0: the default 6, < 0: none */
     long backoff_ms;         /* first pause, doubled each time up to 4 s; default 100 */
+    long max_wait_ms; /* all pauses of one call together (Retry-After included); default 60000 */
+    uint64_t logs_range; /* blocks per eth_getLogs request to start with; 0: the caller's */
     const char *const *errors; /* custom error signatures to name in revert data (optional) */
     size_t nerrors;
 } xp_rpc_opts;
@@ -53,6 +55,16 @@ int xp_rpc_call(xp_rpc *rpc, const char *method, json_t *params, json_t **result
 int xp_rpc_batch(xp_rpc *rpc, size_t n, const char *const *methods, json_t **params,
                  json_t **results, xp_error *errs, xp_error *err);
 
+/* The pause an HTTP Retry-After value asks for (delay-seconds or an HTTP date, read against
+ * now, seconds since the epoch), at most a day; -1 when the value is neither. */
+long xp_rpc_retry_after_ms(const char *value, long long now);
+/* Whether a JSON-RPC error is a provider refusing an eth_getLogs query for its block range or
+ * its count of results ("query returned more than 10000 results", "block range too large",
+ * "exceeds max block range 1000"): the query, split, goes through. */
+int xp_rpc_logs_refusal(const xp_rpc_error *e);
+/* The rpc's options as given (defaults filled in). */
+const xp_rpc_opts *xp_rpc_options(const xp_rpc *rpc);
+
 /* Parses one JSON-RPC response body for request id; exposed for fuzzing. On a JSON-RPC error
  * returns XP_ERPC and fills rerr (its data is malloc'd; free it). */
 int xp_rpc_parse_response(const char *body, size_t len, long long id, json_t **result,
@@ -82,9 +94,21 @@ int xp_eth_send_raw(xp_rpc *rpc, const uint8_t *raw, size_t n, uint8_t hash[32],
 /* *receipt is NULL while the transaction is not mined. */
 int xp_eth_get_receipt(xp_rpc *rpc, const uint8_t hash[32], json_t **receipt, xp_error *err);
 /* Logs of a filter (address and topics as in eth_getLogs; borrowed) from block from to to,
- * asked in ranges of at most step blocks; appended to *logs (a new array when NULL). */
+ * asked in pages of step blocks (0: 1000; never more than the rpc's logs_range when set);
+ * appended to *logs (a new array when NULL). A page the provider refuses for its range or its
+ * count of results (xp_rpc_logs_refusal) is halved and asked again, down to one block. */
 int xp_eth_get_logs(xp_rpc *rpc, const json_t *filter, uint64_t from, uint64_t to,
                     uint64_t step, json_t **logs, xp_error *err);
+/* eth_getLogs with its params as a caller would send them ([filter], stolen): block tags
+ * ("latest", "earliest", numbers) are read and the range goes through xp_eth_get_logs (a
+ * blockHash filter is asked as it is). *logs is a new array. */
+int xp_eth_get_logs_params(xp_rpc *rpc, json_t *params, json_t **logs, xp_error *err);
+
+/* xp_rpc_batch, where an eth_getLogs call the batch's answer refused is asked again alone
+ * through xp_eth_get_logs_params (paged): every log query of the project goes through the
+ * pager. */
+int xp_eth_batch(xp_rpc *rpc, size_t n, const char *const *methods, json_t **params,
+                 json_t **results, xp_error *errs, xp_error *err);
 
 /* "0x" + lowercase hex of n bytes as a JSON string, the form RPC parameters take; NULL when
  * out of memory. */

@@ -46,4 +46,15 @@ const char *xp_element_symbol(int z);
 /* The reduced formula of n atoms in Hill order ("ClNa", "O2Si", "CH4"). */
 void xp_hill_formula(const int *z, size_t n, char *out, size_t cap);
 
+/* Pauling electronegativity of element z in hundredths; 0 when none is listed (He, Ne, Ar,
+ * 104..118). */
+int xp_element_pauling(int z);
+
+/* A formula as people write it, for display: the same elements and amounts as FORMULA (Hill
+ * order, as xp_hill_formula and the identity make it) reordered electropositive first, by
+ * Pauling electronegativity, ties by symbol, elements without one last ("ClNa" -> "NaCl",
+ * "BaO3Ti" -> "BaTiO3"). Hashes and indexes keep the Hill string; only output uses this. A
+ * string that is not a plain formula is copied as it is. */
+void xp_formula_conventional(const char *formula, char *out, size_t cap);
+
 #endif

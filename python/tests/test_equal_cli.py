@@ -46,7 +46,7 @@ def test_cif_by_pymatgen_and_poscar_by_ase_are_one_crystal(tmp_path):
 def test_plain_arrays_and_disorder():
     nacl = ([[0, 2.81, 2.81], [2.81, 0, 2.81], [2.81, 2.81, 0]], ["Na", "Cl"],
             [[0, 0, 0], [0.5, 0.5, 0.5]])
-    assert xtalproof.identify(nacl).formula == "ClNa"
+    assert xtalproof.identify(nacl).formula == "NaCl"
     assert xtalproof.identify(nacl).spacegroup == 225
     assert xtalproof.symhash(nacl) == xtalproof.symhash(
         {"lattice": nacl[0], "species": [11, 17], "frac": nacl[2]})

@@ -17,7 +17,7 @@ class Identity:
     protohash: str        #: the prototype hash (species left out)
     spacegroup: int       #: international number, 1..230
     international: str    #: short Hermann-Mauguin symbol
-    formula: str          #: reduced formula, Hill order
+    formula: str          #: reduced formula, electropositive first (NaCl, BaTiO3)
     natoms: int           #: sites of the structure given
     nprim: int            #: positions of its primitive cell
     disordered: bool

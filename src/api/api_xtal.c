@@ -193,7 +193,7 @@ int xtp_identify(const xtp_structure *h, double symprec, double angle_tolerance,
     xp_hex_encode(id.protohash, 32, out->protohash, 1);
     out->spacegroup = id.spacegroup;
     snprintf(out->international, sizeof out->international, "%s", id.international);
-    snprintf(out->formula, sizeof out->formula, "%s", id.formula);
+    xp_formula_conventional(id.formula, out->formula, sizeof out->formula);
     out->natoms = id.natoms;
     out->nprim = id.nprim;
     out->disordered = id.disordered;
@@ -279,8 +279,8 @@ int xtp_same(const xtp_structure *a, const xtp_structure *b, const xtp_match_opt
         rep->rms_angstrom = r.rms_angstrom;
         rep->lattices_tried = r.lattices_tried;
         rep->supercell = r.supercell;
-        snprintf(rep->formula_a, sizeof rep->formula_a, "%s", ca.formula);
-        snprintf(rep->formula_b, sizeof rep->formula_b, "%s", cb.formula);
+        xp_formula_conventional(ca.formula, rep->formula_a, sizeof rep->formula_a);
+        xp_formula_conventional(cb.formula, rep->formula_b, sizeof rep->formula_b);
         rep->atoms_a = ca.n;
         rep->atoms_b = cb.n;
         rep->ltol = mo.ltol > 0 ? mo.ltol : XP_MATCH_LTOL;

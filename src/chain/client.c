@@ -151,7 +151,8 @@ int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
         goto fail;
     xp_rpc_opts ro = {.url = rpc_url ? rpc_url : c->d.rpc,
                       .errors = xp_chain_errors,
-                      .nerrors = xp_chain_nerrors};
+                      .nerrors = xp_chain_nerrors,
+                      .logs_range = c->d.logs_range};
     if ((rc = xp_rpc_new(&ro, &c->rpc, err)))
         goto fail;
     uint64_t id;
@@ -179,7 +180,8 @@ int xp_chain_open(xp_chain *c, const char *deployment_path, const char *rpc_url,
     }
     if (priv) {
         char *jp = xp_chain_journal_path(c->deployment_path, id, c->d.genesis);
-        xp_sender_opts so = {.confirmations = 1, .poll_ms = 100, .timeout_ms = 120000};
+        xp_sender_opts so = {.confirmations = 1, .poll_ms = 100, .timeout_ms = 120000,
+                             .l2_op_stack = c->d.l2_op_stack};
         rc = jp ? xp_journal_open(jp, &c->journal, err)
                 : xp_error_set(err, XP_ENOMEM, "out of memory");
         free(jp);
@@ -518,6 +520,13 @@ int xp_q16_parse(const char *text, int64_t *q, xp_error *err)
 
 void xp_q16_format(int64_t q, char out[40])
 {
+    /* the fewest decimals that xp_q16_parse reads back as q: 1.12 eV is 73400/65536, printed
+       1.12, not 1.119995; five always suffice (a step of 1/65536 is wider than 1e-5) */
+    for (int digits = 0; digits < 6; digits++) {
+        snprintf(out, 40, "%.*f", digits, (double)q / 65536.0);
+        if ((int64_t)llround(strtod(out, NULL) * 65536.0) == q)
+            return;
+    }
     snprintf(out, 40, "%.6f", (double)q / 65536.0);
 }
 

@@ -36,6 +36,10 @@ char *xp_deployment_json(const xp_deployment *d)
                                       xp_hex_encode(d->artifact[i], 32, hx, 1)));
     }
     json_object_set_new(o, "contracts", cs);
+    if (d->l2_op_stack)
+        json_object_set_new(o, "l2", json_string("op-stack"));
+    if (d->logs_range)
+        json_object_set_new(o, "logsRange", json_integer((json_int_t)d->logs_range));
     return xp_json_line(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
@@ -56,6 +60,29 @@ static int get_u64(json_t *o, const char *key, uint64_t *v, xp_error *err)
         return xp_error_set(err, XP_EINVAL,
                             "deployment file: \"%s\" must be a non-negative integer", key);
     *v = (uint64_t)json_integer_value(x);
+    return 0;
+}
+
+/* "l2" (only "op-stack" is known) and "logsRange" (1 to 10^9 blocks) */
+static int optional_keys(json_t *o, xp_deployment *d, xp_error *err)
+{
+    json_t *l2 = json_object_get(o, "l2");
+    if (l2 && !json_is_null(l2)) {
+        const char *v = json_string_value(l2);
+        if (!v || strcmp(v, "op-stack"))
+            return xp_error_set(err, XP_EINVAL,
+                                "deployment file: \"l2\" must be \"op-stack\" (the only layer-2 "
+                                "fee model known) or absent");
+        d->l2_op_stack = 1;
+    }
+    if (json_object_get(o, "logsRange")) {
+        int rc = get_u64(o, "logsRange", &d->logs_range, err);
+        if (rc)
+            return rc;
+        if (d->logs_range < 1 || d->logs_range > 1000000000)
+            return xp_error_set(err, XP_EINVAL,
+                                "deployment file: \"logsRange\" must be 1 to 1000000000 blocks");
+    }
     return 0;
 }
 
@@ -103,6 +130,8 @@ int xp_deployment_parse(const char *text, size_t len, xp_deployment *d, xp_error
         else
             rc = get_hex(c, "artifactKeccak", d->artifact[i], 32, err);
     }
+    if (!rc)
+        rc = optional_keys(o, d, err);
     json_decref(o);
     return rc;
 }

@@ -100,7 +100,9 @@ static json_t *xtal_json(const char *file, size_t which)
                                                    s->sites[i].frac[2], "occupancy",
                                                    s->sites[i].occupancy));
         const char *base = strrchr(file, '/');
-        out = json_pack("{s:s, s:I, s:s, s:b, s:s, s:o, s:o}", "formula", id.formula, "spacegroup",
+        char formula[128];
+        xp_formula_conventional(id.formula, formula, sizeof formula);
+        out = json_pack("{s:s, s:I, s:s, s:b, s:s, s:o, s:o}", "formula", formula, "spacegroup",
                         (json_int_t)id.spacegroup, "international", id.international, "disordered",
                         id.disordered, "file", base ? base + 1 : file, "lattice", lat, "sites",
                         sites);

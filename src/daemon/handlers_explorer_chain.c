@@ -276,6 +276,26 @@ static int read_models(xp_daemon *n, xp_xcache_use *u, const void *arg, json_t *
     return rc;
 }
 
+/* Each model's card from the node's model file of that name (null when the node has no such
+ * file or the file no card): what it was trained on, for the explorer. */
+static void add_cards(xp_daemon *n, json_t *v)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(v, "models"), i, e)
+    {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        xp_model *m = NULL;
+        xp_error err = {0};
+        json_t *card = NULL;
+        if (name && !xp_hmodel(n, name, &m, &err)) {
+            card = m->card ? json_loads(m->card, 0, NULL) : NULL;
+            pthread_rwlock_unlock(&n->models_lock);
+        }
+        json_object_set_new(e, "card", card ? card : json_null());
+    }
+}
+
 /* GET /v1/chain/models (cached with the names, which the state file may change before a
  * new block) */
 void xp_h_chain_models(xp_hctx *c, xp_http_answer *a)
@@ -290,8 +310,10 @@ void xp_h_chain_models(xp_hctx *c, xp_http_answer *a)
     } else {
         snprintf(key, len, "models %s", dump);
         json_t *v = cached(c, known, key, DEPS_MODELS, read_models, names, a);
-        if (v)
+        if (v) {
+            add_cards(c->n, v);
             xp_answer_json(a, 200, v);
+        }
     }
     free(key);
     free(dump);

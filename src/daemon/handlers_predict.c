@@ -69,11 +69,12 @@ void xp_h_predict(xp_hctx *c, xp_http_answer *a)
     xp_hex32(id.symhash, sym);
     xp_xtal_id_clear(&id);
     xp_answer_json(a, 200,
-             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s}", "file", sub.files[0].name,
-                       "symhash", sym, "model", m->name, "modelHash", xp_hex32(m->hash, mhash),
-                       "property", m->property, "unit", m->unit, "value", out.value_q / 65536.0,
-                       "valueQ", (json_int_t)out.value_q, "traceRoot",
-                       xp_hex32(out.trace_root, root)));
+             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s, s:o}", "file",
+                       sub.files[0].name, "symhash", sym, "model", m->name, "modelHash",
+                       xp_hex32(m->hash, mhash), "property", m->property, "unit", m->unit,
+                       "value", out.value_q / 65536.0, "valueQ", (json_int_t)out.value_q,
+                       "traceRoot", xp_hex32(out.trace_root, root), "modelNote",
+                       m->card_note[0] ? json_string(m->card_note) : json_null()));
 done:
     if (have_model)
         pthread_rwlock_unlock(&c->n->models_lock);

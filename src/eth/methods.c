@@ -188,36 +188,138 @@ int xp_eth_get_receipt(xp_rpc *rpc, const uint8_t hash[32], json_t **receipt, xp
     return 0;
 }
 
+/* one eth_getLogs request of blocks a..b, appended to logs */
+static int logs_once(xp_rpc *rpc, const json_t *filter, uint64_t a, uint64_t b, json_t *logs,
+                     xp_error *err)
+{
+    json_t *f = json_deep_copy(filter);
+    if (!f)
+        f = json_object();
+    char fa[24], fb[24];
+    snprintf(fa, sizeof fa, "0x%llx", (unsigned long long)a);
+    snprintf(fb, sizeof fb, "0x%llx", (unsigned long long)b);
+    json_object_set_new(f, "fromBlock", json_string(fa));
+    json_object_set_new(f, "toBlock", json_string(fb));
+    json_t *res;
+    int rc = xp_rpc_call(rpc, "eth_getLogs", json_pack("[o]", f), &res, err);
+    if (rc)
+        return rc;
+    if (!json_is_array(res)) {
+        json_decref(res);
+        return xp_error_set(err, XP_EIO, "eth_getLogs: answer is not an array");
+    }
+    json_array_extend(logs, res);
+    json_decref(res);
+    return 0;
+}
+
 int xp_eth_get_logs(xp_rpc *rpc, const json_t *filter, uint64_t from, uint64_t to,
                     uint64_t step, json_t **logs, xp_error *err)
 {
     if (!*logs && !(*logs = json_array()))
         return xp_error_set(err, XP_ENOMEM, "out of memory");
-    if (!step)
-        step = 1000;
+    uint64_t cap = xp_rpc_options(rpc)->logs_range;
+    if (!step || (cap && cap < step))
+        step = cap ? cap : 1000;
+    /* a page the provider refuses (its range, or the count of results in it) is halved and
+     * asked again; after eight pages taken in a row the page doubles again, up to step */
+    uint64_t page = step;
+    unsigned good = 0;
     for (uint64_t a = from; a <= to;) {
-        uint64_t b = to - a >= step - 1 ? a + step - 1 : to;
-        json_t *f = json_deep_copy(filter);
-        if (!f)
-            f = json_object();
-        char fa[24], fb[24];
-        snprintf(fa, sizeof fa, "0x%llx", (unsigned long long)a);
-        snprintf(fb, sizeof fb, "0x%llx", (unsigned long long)b);
-        json_object_set_new(f, "fromBlock", json_string(fa));
-        json_object_set_new(f, "toBlock", json_string(fb));
-        json_t *res;
-        int rc = xp_rpc_call(rpc, "eth_getLogs", json_pack("[o]", f), &res, err);
+        uint64_t b = to - a >= page - 1 ? a + page - 1 : to;
+        int rc = logs_once(rpc, filter, a, b, *logs, err);
+        if (rc == XP_ERPC && xp_rpc_logs_refusal(xp_rpc_last_error(rpc)) && b > a) {
+            page = (b - a + 1) / 2;
+            good = 0;
+            continue;
+        }
         if (rc)
             return rc;
-        if (!json_is_array(res)) {
-            json_decref(res);
-            return xp_error_set(err, XP_EIO, "eth_getLogs: answer is not an array");
+        if (++good >= 8 && page < step) {
+            page = page > step / 2 ? step : page * 2;
+            good = 0;
         }
-        json_array_extend(*logs, res);
-        json_decref(res);
         if (b == to)
             break;
         a = b + 1;
     }
     return 0;
+}
+
+/* a block tag of a filter: a number, "earliest" (0) or "latest"/"safe"/"finalized"/absent
+ * (the head) */
+static int block_of(xp_rpc *rpc, const json_t *v, uint64_t *head, uint64_t *n, xp_error *err)
+{
+    const char *t = json_string_value(v);
+    if (t && !strcmp(t, "earliest")) {
+        *n = 0;
+        return 0;
+    }
+    if (t && t[0] == '0' && t[1] == 'x')
+        return xp_quantity_parse_u64(t, n, err);
+    if (t && strcmp(t, "latest") && strcmp(t, "safe") && strcmp(t, "finalized") &&
+        strcmp(t, "pending"))
+        return xp_error_set(err, XP_EINVAL, "eth_getLogs: block \"%s\" is not understood", t);
+    if (*head == UINT64_MAX) {
+        int rc = xp_eth_block_number(rpc, head, err);
+        if (rc)
+            return rc;
+    }
+    *n = *head;
+    return 0;
+}
+
+int xp_eth_get_logs_params(xp_rpc *rpc, json_t *params, json_t **logs, xp_error *err)
+{
+    json_t *f = json_array_get(params, 0);
+    int rc = 0;
+    uint64_t head = UINT64_MAX, from = 0, to = 0;
+    *logs = NULL;
+    if (!json_is_object(f) || json_object_get(f, "blockHash"))
+        rc = xp_rpc_call(rpc, "eth_getLogs", json_incref(params), logs, err);
+    else if (!(rc = block_of(rpc, json_object_get(f, "fromBlock"), &head, &from, err)) &&
+             !(rc = block_of(rpc, json_object_get(f, "toBlock"), &head, &to, err))) {
+        json_t *g = json_deep_copy(f);
+        json_object_del(g, "fromBlock");
+        json_object_del(g, "toBlock");
+        rc = from > to ? ((*logs = json_array()) ? 0 : XP_ENOMEM)
+                       : xp_eth_get_logs(rpc, g, from, to, 0, logs, err);
+        json_decref(g);
+    }
+    json_decref(params);
+    if (rc) {
+        json_decref(*logs);
+        *logs = NULL;
+    }
+    return rc;
+}
+
+int xp_eth_batch(xp_rpc *rpc, size_t n, const char *const *methods, json_t **params,
+                 json_t **results, xp_error *errs, xp_error *err)
+{
+    json_t **kept = calloc(n ? n : 1, sizeof *kept);
+    if (!kept) {
+        for (size_t i = 0; i < n; i++)
+            json_decref(params[i]);
+        return xp_error_set(err, XP_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(methods[i], "eth_getLogs"))
+            kept[i] = json_incref(params[i]);
+    int rc = xp_rpc_batch(rpc, n, methods, params, results, errs, err);
+    for (size_t i = 0; i < n; i++) {
+        if (rc || results[i] || !kept[i]) {
+            json_decref(kept[i]);
+            continue;
+        }
+        /* refused in the batch (a range or a result count too large for the provider):
+         * asked again alone, in pages */
+        xp_error e = {0};
+        if (xp_eth_get_logs_params(rpc, kept[i], &results[i], &e) && errs)
+            errs[i] = e;
+        else if (errs)
+            memset(&errs[i], 0, sizeof errs[i]);
+    }
+    free(kept);
+    return rc;
 }

@@ -1,9 +1,11 @@
 /* JSON-RPC over libcurl: one keep-alive handle per client, retries with backoff. */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <jansson.h>
 
@@ -22,6 +24,7 @@ struct xp_rpc {
     xp_rpc_error last;
     unsigned long requests, retries;
     unsigned seed;
+    long retry_after_ms; /* the last answer's Retry-After, -1 when it had none */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -50,6 +53,8 @@ int xp_rpc_new(const xp_rpc_opts *opts, xp_rpc **out, xp_error *err)
         r->o.retries = 0;
     if (!r->o.backoff_ms)
         r->o.backoff_ms = 100;
+    if (!r->o.max_wait_ms)
+        r->o.max_wait_ms = 60000;
     r->url = strdup(opts->url);
     r->curl = curl_easy_init();
     r->headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -73,6 +78,35 @@ void xp_rpc_free(xp_rpc *r)
     free(r->last.data);
     free(r->url);
     free(r);
+}
+
+const xp_rpc_opts *xp_rpc_options(const xp_rpc *rpc)
+{
+    return &rpc->o;
+}
+
+int xp_rpc_logs_refusal(const xp_rpc_error *e)
+{
+    /* what providers say (Infura, Alchemy, QuickNode, geth, erigon, reth, public nodes); a
+     * message about the rate ("request rate limited", "too many requests") is not one */
+    static const char *const words[] = {"block range",  "range too",     "range is too",
+                                        "max range",    "more than",     "results",
+                                        "too many logs", "response size", "exceeds max",
+                                        "query timeout", "query timed out", "blocks range", "limited to"};
+    if (!e->present)
+        return 0;
+    char m[sizeof e->message];
+    size_t i;
+    for (i = 0; e->message[i] && i + 1 < sizeof m; i++)
+        m[i] = (char)tolower((unsigned char)e->message[i]);
+    m[i] = '\0';
+    if (strstr(m, "rate limit") || strstr(m, "rate-limit") || strstr(m, "ratelimit") ||
+        strstr(m, "too many requests") || strstr(m, "request count"))
+        return 0;
+    for (i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strstr(m, words[i]))
+            return 1;
+    return 0;
 }
 
 const xp_rpc_error *xp_rpc_last_error(const xp_rpc *rpc)
@@ -117,6 +151,41 @@ static void pause_ms(long ms)
         ;
 }
 
+/* Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP date; -1 when neither */
+long xp_rpc_retry_after_ms(const char *v, long long now)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    if (*v >= '0' && *v <= '9') {
+        char *end;
+        unsigned long long sec = strtoull(v, &end, 10);
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+            end++;
+        if (*end)
+            return -1;
+        return sec > 86400 ? 86400000L : (long)sec * 1000;
+    }
+    time_t t = curl_getdate(v, NULL);
+    if (t == (time_t)-1)
+        return -1;
+    long long d = (long long)t - now;
+    return d <= 0 ? 0 : d > 86400 ? 86400000L : (long)d * 1000;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    xp_rpc *r = ud;
+    size_t n = size * nmemb;
+    static const char key[] = "retry-after:";
+    if (n > sizeof key - 1 && n < 256 && !strncasecmp(ptr, key, sizeof key - 1)) {
+        char v[256];
+        memcpy(v, ptr + sizeof key - 1, n - (sizeof key - 1));
+        v[n - (sizeof key - 1)] = '\0';
+        r->retry_after_ms = xp_rpc_retry_after_ms(v, (long long)time(NULL));
+    }
+    return n;
+}
+
 /* One HTTP POST; returns 0 with the body, 1 for a retryable failure, <0 for a final one. */
 static int post(xp_rpc *r, const char *req, body *b, xp_error *err)
 {
@@ -132,6 +201,9 @@ static int post(xp_rpc *r, const char *req, body *b, xp_error *err)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    r->retry_after_ms = -1;
     r->requests++;
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
@@ -143,7 +215,7 @@ static int post(xp_rpc *r, const char *req, body *b, xp_error *err)
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     if (code == 429 || code >= 500) {
-        xp_error_set(err, XP_EIO, "HTTP %ld", code);
+        xp_error_set(err, XP_EIO, "HTTP %ld%s", code, code == 429 ? " (rate limited)" : "");
         return 1;
     }
     if (code != 200 && !(b->p && b->p[0] == '{'))
@@ -237,6 +309,7 @@ static int exchange(xp_rpc *r, const char *what, const char *req, parse_fn fn, v
                     xp_error *err)
 {
     xp_error last = {0};
+    long waited = 0;
     for (int attempt = 0;; attempt++) {
         body b;
         int rc = post(r, req, &b, &last);
@@ -255,16 +328,30 @@ static int exchange(xp_rpc *r, const char *what, const char *req, parse_fn fn, v
             }
             return rc;
         }
+        /* the pause: the backoff, or longer when the server named one (429 and 503 with
+         * Retry-After); every pause together stays within max_wait_ms */
+        long pause = backoff(r, attempt);
+        if (r->retry_after_ms > pause)
+            pause = r->retry_after_ms;
         if (attempt >= r->o.retries)
             return xp_error_set(err, XP_EIO, "%s: %s (after %d tries at %s)", what, last.msg,
                                 attempt + 1, r->url);
+        if (waited + pause > r->o.max_wait_ms)
+            return xp_error_set(err, XP_EIO,
+                                "%s: %s (after %d tries and %.1f s of waiting at %s; %s%.1f s "
+                                "more would pass the limit of %.1f s)",
+                                what, last.msg, attempt + 1, waited / 1e3, r->url,
+                                r->retry_after_ms >= 0 ? "it asks for " : "", pause / 1e3,
+                                r->o.max_wait_ms / 1e3);
         r->retries++;
-        pause_ms(backoff(r, attempt));
+        waited += pause;
+        pause_ms(pause);
     }
 }
 
 typedef struct one_ctx {
     long long id;
+    const char *method;
     json_t *result;
 } one_ctx;
 
@@ -274,8 +361,9 @@ static int parse_single(xp_rpc *r, const body *b, void *ctx, xp_error *err)
     if (!b->p)
         return xp_error_set(err, XP_EIO, "empty answer");
     int rc = xp_rpc_parse_response(b->p, b->len, c->id, &c->result, &r->last, err);
-    if (rc == XP_ERPC && r->last.code == -32005)
-        return 1; /* rate limited: try again */
+    if (rc == XP_ERPC && r->last.code == -32005 &&
+        !(!strcmp(c->method, "eth_getLogs") && xp_rpc_logs_refusal(&r->last)))
+        return 1; /* rate limited: try again (a refused log query is the pager's to split) */
     return rc;
 }
 
@@ -283,7 +371,7 @@ int xp_rpc_call(xp_rpc *r, const char *method, json_t *params, json_t **result, 
 {
     free(r->last.data);
     memset(&r->last, 0, sizeof r->last);
-    one_ctx c = {r->next_id++, NULL};
+    one_ctx c = {r->next_id++, method, NULL};
     json_t *req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id", (json_int_t)c.id,
                             "method", method, "params", params ? params : json_array());
     char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;

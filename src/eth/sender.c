@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "cost.h"
 #include "ethjson.h"
 #include "journal.h"
 #include "xtalproof/bytes.h"
@@ -22,6 +23,8 @@ struct xp_sender {
     uint64_t chain;
     xp_sender_opts o;
     uint64_t broadcasts; /* eth_sendRawTransaction calls made */
+    uint64_t sent_nonce; /* the nonce xp_sender_send broadcast last, and when (0: none) */
+    double sent_ms;
 };
 
 static double now_ms(void)
@@ -253,7 +256,9 @@ static int broadcast(xp_sender *s, const json_t *rec, xp_error *err)
     if (rc == XP_ERPC) {
         const char *m = xp_rpc_last_error(s->rpc)->message;
         if (contains_ci(m, "already known") || contains_ci(m, "known transaction") ||
-            contains_ci(m, "already imported") || contains_ci(m, "already exists"))
+            contains_ci(m, "already imported") || contains_ci(m, "already exists") ||
+            contains_ci(m, "alreadyknown") || contains_ci(m, "already in the pool") ||
+            contains_ci(m, "already in mempool"))
             return B_OK;
         if (contains_ci(m, "nonce too low") || contains_ci(m, "nonce is too low") ||
             contains_ci(m, "oldnonce"))
@@ -355,6 +360,36 @@ static int refuse_unsent(xp_sender *s, json_t *rec, uint64_t nonce, const xp_err
     return 1;
 }
 
+/* The cost of the transaction about to be made (signed under the pending nonce, as the
+ * journalled one will be) against the balance, the L1 data fee included. */
+static int check_cost(xp_sender *s, const xp_send_req *req, uint64_t nonce, const build_ctx *c,
+                      xp_error *err)
+{
+    xp_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = XP_TX_1559;
+    tx.chain_id = s->chain;
+    tx.nonce = nonce;
+    tx.gas_limit = c->gas;
+    tx.max_fee = c->max_fee;
+    tx.max_priority = c->tip;
+    tx.has_to = req->has_to;
+    memcpy(tx.to, req->to, 20);
+    tx.value = req->value;
+    xp_rlp_buf b;
+    xp_rlp_buf_init(&b);
+    int rc = xp_tx_set_data(&tx, req->data, req->data_len, err);
+    if (!rc)
+        rc = xp_tx_sign(&tx, s->priv, err);
+    if (!rc)
+        rc = xp_tx_encode(&tx, &b, err);
+    if (!rc)
+        rc = xp_eth_cost_check(s->rpc, s->from, &tx, b.p, b.len, 1, err);
+    xp_rlp_buf_free(&b);
+    xp_tx_clear(&tx);
+    return rc;
+}
+
 int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error *err)
 {
     build_ctx c = {s, req, req->gas_limit, {{0}}, {{0}}, {0}};
@@ -393,6 +428,8 @@ int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error 
         if (c.gas < 21000)
             c.gas = 21000;
     }
+    if (s->o.l2_op_stack && (rc = check_cost(s, req, pending, &c, err)))
+        return rc;
     uint64_t nonce;
     int reused;
     if ((rc = xp_jr_allocate(s->j, s->chain, s->from, pending, req->idem_key, build, &c, &nonce,
@@ -410,6 +447,8 @@ int xp_sender_send(xp_sender *s, const xp_send_req *req, xp_sent *out, xp_error 
     crash_point("after-journal");
     xp_error be = {0};
     rc = broadcast(s, rec, &be);
+    s->sent_nonce = nonce;
+    s->sent_ms = now_ms();
     if (rc == B_OK) {
         set_state(rec, "sent");
         rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err);
@@ -504,13 +543,30 @@ static int note_mined(xp_sender *s, json_t *rec, json_t *receipt, const uint8_t 
     return rc;
 }
 
+/* When the entry of nonce was last broadcast, as far as this process knows: by
+ * xp_sender_send; an entry "sent" before a restart counts as just now; an "intent" never */
+static double last_broadcast(xp_sender *s, uint64_t nonce)
+{
+    if (s->sent_ms > 0 && s->sent_nonce == nonce)
+        return s->sent_ms;
+    double t = now_ms();
+    json_t *rec;
+    if (xp_jr_get(s->j, s->chain, s->from, nonce, &rec, NULL) == 0) {
+        if (!strcmp(state_of(rec), "intent"))
+            t = -1e18;
+        json_decref(rec);
+    }
+    return t;
+}
+
 int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
 {
-    /* a transaction found "sent" was broadcast just now by xp_sender_send (or before a
-     * restart): the next broadcast is due rebroadcast_ms from here, not at once (an "intent" is
-     * sent at once below) */
-    double start = now_ms(), last_bcast = now_ms(), last_change = now_ms();
-    int nonce_low = 0, force_bump = 0;
+    /* Rebroadcasts (docs/formats.md, the journal's rule 4): the same bytes, rebroadcast_ms
+     * after the last broadcast. The one xp_sender_send just made counts; an entry found "sent"
+     * (broadcast before a restart) waits one interval too; only an "intent" that this process
+     * never broadcast goes out at once. */
+    double start = now_ms(), last_change = now_ms(), last_bcast = last_broadcast(s, nonce);
+    int nonce_low = 0;
     for (;;) {
         json_t *rec;
         int rc = xp_jr_get(s->j, s->chain, s->from, nonce, &rec, err);
@@ -548,6 +604,7 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
         int sleep_now = 1;
         if (found) {
             uint64_t block = 0, head = 0;
+            nonce_low = 0;
             if ((rc = note_mined(s, rec, receipt, h, nonce, &block, err)))
                 goto out;
             if (xp_eth_block_number(s->rpc, &head, &le)) {
@@ -564,26 +621,32 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                 goto out;
             }
         } else {
+            double t = now_ms();
             if (json_object_get(rec, "mined")) {
-                /* the receipt vanished: a reorg dropped the block; send it again */
-                fprintf(stderr, "xtalproof: nonce %llu: receipt disappeared (reorg), sending "
-                                "again\n",
+                /* the receipt vanished: a reorg dropped the block, or a load balancer asked a
+                 * node a block behind the one that answered before. Waited for again (the
+                 * bytes go out again at the next interval, as for any unmined entry); the
+                 * time to a fee bump starts over */
+                fprintf(stderr, "xtalproof: nonce %llu: receipt disappeared (reorg, or a node "
+                                "behind the one that answered before): waiting for it again\n",
                         (unsigned long long)nonce);
                 json_object_del(rec, "mined");
                 set_state(rec, "sent");
                 if ((rc = xp_jr_put(s->j, s->chain, s->from, nonce, rec, err)))
                     goto out;
-                last_bcast = -1e18;
+                last_change = t;
             }
-            double t = now_ms();
-            if (force_bump || t - last_change >= s->o.bump_after_ms) {
+            /* the fee policy: a replacement only when no receipt came for bump_after_ms since
+             * the newest version was signed; never because of a node's answer */
+            if (t - last_change >= s->o.bump_after_ms) {
+                size_t before = json_array_size(json_object_get(rec, "raws"));
                 if ((rc = bump(s, rec, nonce, err)))
                     goto out;
-                force_bump = 0;
                 last_change = t;
-                last_bcast = -1e18;
+                if (json_array_size(json_object_get(rec, "raws")) > before)
+                    last_bcast = -1e18; /* new bytes: their first broadcast is due now */
             }
-            if (!strcmp(st, "intent") || t - last_bcast >= s->o.rebroadcast_ms) {
+            if (t - last_bcast >= s->o.rebroadcast_ms) {
                 xp_error be = {0};
                 int b = broadcast(s, rec, &be);
                 last_bcast = t;
@@ -595,8 +658,9 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                             goto out;
                     }
                 } else if (b == B_NONCE_LOW) {
-                    /* mined by now? look again at once; three misses in a row: another
-                     * transaction took the nonce, so ours was provably never mined */
+                    /* mined by now? look again at once (the rebroadcast waits its interval);
+                     * three answers in a row, an interval apart, with no receipt between:
+                     * another transaction took the nonce, so ours was provably never mined */
                     if (++nonce_low >= 3) {
                         set_state(rec, "failed");
                         json_object_set_new(
@@ -608,12 +672,14 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                                               (unsigned long long)nonce);
                         goto out;
                     }
-                    last_bcast = -1e18;
                     sleep_now = 0;
                 } else if (b == B_UNDERPRICED) {
-                    fprintf(stderr, "xtalproof: nonce %llu: %s\n", (unsigned long long)nonce,
-                            xp_rpc_last_error(s->rpc)->message);
-                    force_bump = 1; /* at the next turn, after the pause */
+                    /* not a reason to bump: a node may answer so to bytes it holds already
+                     * (ganache does); the fee policy above is the only one */
+                    fprintf(stderr, "xtalproof: nonce %llu: %s (the fee stays; a replacement "
+                                    "comes only after %u s without a receipt)\n",
+                            (unsigned long long)nonce, xp_rpc_last_error(s->rpc)->message,
+                            s->o.bump_after_ms / 1000);
                 } else if (b == XP_ERPC && refuse_unsent(s, rec, nonce, &be, err)) {
                     rc = XP_EINVAL;
                     goto out;
@@ -632,7 +698,7 @@ int xp_sender_wait(xp_sender *s, uint64_t nonce, xp_sent *out, xp_error *err)
                                 "run again to resume)",
                                 (unsigned long long)nonce, s->o.timeout_ms / 1000);
         if (sleep_now)
-            sleep_ms(nonce_low ? 100 : s->o.poll_ms);
+            sleep_ms(s->o.poll_ms);
         continue;
     out:
         json_decref(receipt);

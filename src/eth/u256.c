@@ -61,6 +61,17 @@ int xp_u256_add(xp_u256 *out, const xp_u256 *a, const xp_u256 *b)
     return carry != 0;
 }
 
+int xp_u256_sub(xp_u256 *out, const xp_u256 *a, const xp_u256 *b)
+{
+    unsigned borrow = 0;
+    for (int i = 31; i >= 0; i--) {
+        unsigned d = (unsigned)a->b[i] - b->b[i] - borrow;
+        out->b[i] = (uint8_t)d;
+        borrow = (d >> 8) & 1;
+    }
+    return borrow != 0;
+}
+
 int xp_u256_mul_u64(xp_u256 *out, const xp_u256 *a, uint64_t m)
 {
     xp_u256 b;

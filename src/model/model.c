@@ -215,11 +215,18 @@ int xp_model_load(const char *path, xp_model **out, xp_error *err)
     else if ((rc = xp_model_parse(buf, n, out, err)))
         xp_error_prefix(err, rc, "%s", path);
     free(buf);
+    if (!rc) {
+        xp_error cerr = {0};
+        if (xp_model_card_load(*out, path, &cerr))
+            snprintf((*out)->card_problem, sizeof(*out)->card_problem, "%s", cerr.msg);
+    }
     return rc;
 }
 
 void xp_model_free(xp_model *m)
 {
+    if (m)
+        free(m->card);
     free(m);
 }
 

@@ -2,7 +2,9 @@
  * node and, for a share of them, drops the request, drops the answer after forwarding, delays
  * it, cuts it short, garbles it (an invalid UTF-8 byte in the JSON) or answers HTTP 503.
  * One request per connection. usage: eth_fault_proxy LISTEN_PORT UPSTREAM_PORT PERCENT SEED
- * LISTEN_PORT 0 takes a free port from the system. It prints "ready PORT" once listening and
+ * [MODES]; LISTEN_PORT 0 takes a free port from the system. MODES (eth_fault_modes.c) adds the
+ * limits of public RPC providers: range and result caps on eth_getLogs, 429 with Retry-After,
+ * 5xx bursts, receipts that flicker, lagging block numbers. It prints "ready PORT" once listening and
  * counts its faults to stderr when killed (SIGTERM). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,6 +16,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "eth_fault_modes.h"
 
 static volatile sig_atomic_t stop;
 static unsigned long counts[7];
@@ -112,14 +116,22 @@ static char *forward(int port, const char *body, size_t blen, size_t *rlen)
     return out;
 }
 
+static void reply_head_extra(int fd, int code, const char *extra, size_t n)
+{
+    char head[512];
+    const char *text = code == 200 ? "OK" : code == 429 ? "Too Many Requests"
+                                   : code == 502 ? "Bad Gateway"
+                                   : code == 504 ? "Gateway Timeout" : "Service Unavailable";
+    int hn = snprintf(head, sizeof head,
+                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%sContent-Length: "
+                      "%zu\r\nConnection: close\r\n\r\n",
+                      code, text, extra, n);
+    write_all(fd, head, (size_t)hn);
+}
+
 static void reply_head(int fd, int code, size_t n)
 {
-    char head[256];
-    int hn = snprintf(head, sizeof head,
-                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: "
-                      "%zu\r\nConnection: close\r\n\r\n",
-                      code, code == 200 ? "OK" : "Service Unavailable", n);
-    write_all(fd, head, (size_t)hn);
+    reply_head_extra(fd, code, "", n);
 }
 
 static void reply(int fd, int code, const char *body, size_t n)
@@ -130,8 +142,8 @@ static void reply(int fd, int code, const char *body, size_t n)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: eth_fault_proxy LISTEN_PORT UPSTREAM_PORT PERCENT SEED\n");
+    if ((argc != 5 && argc != 6) || (argc == 6 && modes_parse(argv[5]))) {
+        fprintf(stderr, "usage: eth_fault_proxy LISTEN_PORT UPSTREAM_PORT PERCENT SEED [MODES]\n");
         return 2;
     }
     int lport = atoi(argv[1]), uport = atoi(argv[2]), pct = atoi(argv[3]);
@@ -160,6 +172,17 @@ int main(int argc, char **argv)
             close(c);
             continue;
         }
+        int own_status;
+        char extra[128], *own = NULL;
+        size_t own_len = 0;
+        if (modes_before(body, blen, &own_status, extra, sizeof extra, &own, &own_len)) {
+            reply_head_extra(c, own_status, extra, own_len);
+            write_all(c, own, own_len);
+            free(own);
+            free(msg);
+            close(c);
+            continue;
+        }
         int fault = (int)(rand_r(&seed) % 100) < pct ? (int)(rand_r(&seed) % 6) : 6;
         counts[fault]++;
         char *resp = NULL;
@@ -167,6 +190,8 @@ int main(int argc, char **argv)
         } else if (fault == 5) {
             reply(c, 503, "{}", 2);
         } else if ((resp = forward(uport, body, blen, &rlen)) == NULL) {
+            reply(c, 503, "{}", 2);
+        } else if (modes_after(body, blen, &resp, &rlen)) { /* could not be rewritten */
             reply(c, 503, "{}", 2);
         } else if (fault == 1) { /* drop the answer after the node acted on it */
         } else if (fault == 2) {
@@ -191,5 +216,6 @@ int main(int argc, char **argv)
             "eth_fault_proxy: dropped %lu, dropped-after %lu, delayed %lu, cut %lu, garbled %lu, "
             "503 %lu, clean %lu\n",
             counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
+    modes_report();
     return 0;
 }

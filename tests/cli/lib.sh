@@ -15,6 +15,14 @@ need_anvil() {
   [ -x "$1/testnet/node_modules/.bin/anvil" ] && return 0
   echo "no anvil in $1/testnet/node_modules/.bin (run scripts/bootstrap.sh)"; echo "0 passed, 1 failed"; exit 1
 }
+# key_import HEX_KEY KEYSTORE: a keystore (light KDF) of a raw private key with xtalproof $X,
+# its password in $T/pw
+key_import() {
+  [ -s "$T/pw" ] || { echo test-password > "$T/pw"; chmod 600 "$T/pw"; }
+  echo "$1" > "$T/key.raw"
+  "$X" key import --private-key-file "$T/key.raw" --keystore "$2" --password-file "$T/pw" --light-kdf >/dev/null
+  rm -f "$T/key.raw"
+}
 need_port() {
   PORT=$(free_port) && return 0
   echo "no free port found"; echo "0 passed, 1 failed"; exit 1

@@ -121,7 +121,7 @@ expect "round show $RID" 0 "$XP" round show "$RID"
 cp "$T/out" "$T/show1.json"
 D=$(jq -r .commitDeadline "$T/show1.json")
 jq -e --arg st $ST --arg r $R --arg c "$COMM" '.token == "0x0000000000000000000000000000000000000000" and (.committee | ascii_downcase) == ($c | ascii_downcase) and
-  .property == "band gap" and .rewardPerTarget == $r and .stake == $st and .toleranceQ == "32768" and .tolerance == "0.500000" and
+  .property == "band gap" and .rewardPerTarget == $r and .stake == $st and .toleranceQ == "32768" and .tolerance == "0.5" and
   .royaltyBps == "1000" and .resultWindow == "86400" and .revealWindow == "86400" and .targetCount == "2" and
   (.resultDeadline | tonumber) == (.commitDeadline | tonumber) + 86400' "$T/show1.json" >/dev/null &&
   ok "round show: token, committee, property, reward, stake, tolerance, royalty, windows, deadlines" || bad "show: $(cat "$T/show1.json")"
@@ -175,7 +175,7 @@ done
 expect "commit twice: journal answers, nothing sent" 0 "$XP" round commit --round "$RID" --record "$T/c1-0.json" --keystore "$K/account1.json" "${A[@]}"
 [ "$(jq -r .reused "$T/out")" = true ] && ok "second commit reused" || bad "second commit: $(cat "$T/out")"
 jq -e --arg st $ST --arg d "$D" --argjson m "$MID" '.stake == $st and .commitDeadline == $d and .resultWindow == "86400" and
-  .revealWindow == "86400" and (.resultDeadline | tonumber) == ($d | tonumber) + 86400 and .tolerance == "0.500000" and .modelId == $m' "$T/out" >/dev/null &&
+  .revealWindow == "86400" and (.resultDeadline | tonumber) == ($d | tonumber) + 86400 and .tolerance == "0.5" and .modelId == $m' "$T/out" >/dev/null &&
   ok "round commit prints the terms it commits under (stake, deadline, windows, tolerance, model id)" || bad "commit: $(cat "$T/out")"
 # refused before any stake is sent: the trap round ("band gap " is not the model's "band gap"),
 # a record of the band-gap model in the formation-energy round, the formation-energy model
@@ -198,7 +198,7 @@ grep -q 'WrongStatus' "$T/err" && ok "with the contract's reason: $(cat "$T/err"
 
 # the oracle: report with a structure file (Si) and a symhash (Ge), in CSV
 mkdir -p "$T/bt/raw"; cp "$S/9011998.cif" "$T/bt/si.cif"; echo "scan 1" > "$T/bt/raw/a.xy"; echo "scan 2" > "$T/bt/raw/b.xy"
-GE=$("$XP" hash "$S/9011050.cif" | cut -d' ' -f1)
+GE=$("$XP" hash --json "$S/9011050.cif" | jq -r .symhash)
 cat > "$T/bt/r.csv" <<EOF
 target,symhash,property,value,uncertainty,unit,facility,beamline,proposal_id,measured_at,raw_data
 si.cif,,band gap,1.12,0.02,eV,TESTLS,BL1,P-1,2026-11-20T09:30:00Z,raw/a.xy;raw/b.xy

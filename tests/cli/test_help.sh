@@ -84,6 +84,11 @@ cmp -s "$T/out" "$T/same1" && ok "the alias gives the same answer" || bad "alias
 expect "dataset create --licence (alias)" 0 "$XP" dataset create aliased --licence CC0-1.0 --description x
 expect "dataset show" 0 "$XP" dataset show aliased --json
 grep -q 'CC0-1.0' "$T/out" && ok "the licence was taken" || bad "$(cat "$T/out")"
+# the first block of logs: --from-block as verify spells it is eth logs' --from; only there
+expect "eth logs --from-block (alias)" 2 "$XP" eth logs --rpc http://127.0.0.1:9 --from-block x
+grep -q 'eth logs: --from must be a non-negative integer' "$T/err" && ok "read as --from" || bad "$(cat "$T/err")"
+expect "consistency --from-block" 2 "$XP" consistency --dataset aliased --from-block 1 --to 1
+grep -q 'unknown option --from-block' "$T/err" && ok "an alias of eth logs only" || bad "$(cat "$T/err")"
 
 # the man page and the completion
 expect "help --man" 0 "$XP" help --man

@@ -291,7 +291,7 @@ expect "the node's key commits" 0 "$XP" round commit --round "$RID" --target 0 -
 mkdir -p "$T/bt"; echo scan >"$T/bt/a.xy"
 cat >"$T/bt/r.csv" <<EOF
 target,symhash,property,value,uncertainty,unit,facility,beamline,proposal_id,measured_at,raw_data
-,$("$XP" hash "$TGT" | cut -d' ' -f1),band gap,1.00,0.02,eV,TESTLS,BL1,P-1,2026-11-20T09:30:00Z,a.xy
+,$("$XP" hash --json "$TGT" | jq -r .symhash),band gap,1.00,0.02,eV,TESTLS,BL1,P-1,2026-11-20T09:30:00Z,a.xy
 EOF
 for m in 1 2; do
   expect "oracle sign $m" 0 "$XP" oracle sign --report "$T/bt/r.csv" --round "$RID" --keystore "$T/m$m.json" --password-file "$T/pw" --deployment "$DEP" --out "$T/sig$m.json"
@@ -320,7 +320,7 @@ WS=$("$XP" node state "$("$XP" node state | grep '^rounds-watch/31337/')")
 stop_node; start_node "$T/kill.json"; sleep 2
 [ "$(metric xtalproof_rounds_settled_total)" = 0 ] && [ "$(metric xtalproof_rounds_withdrawals_total)" = 0 ] && [ "$(metric xtalproof_rounds_revealed_total)" = 0 ] && ok "after a restart: nothing revealed, settled or withdrawn again" || bad "again: $(tail -3 "$T/node.err")"
 # the prediction records: the revealed form is stored; POST of the same prediction gives it back
-SYM=$("$XP" hash "$TGT" | cut -d' ' -f1)
+SYM=$("$XP" hash --json "$TGT" | jq -r .symhash)
 curl -s "$U/v1/predictions?symhash=$SYM" >"$T/preds.json"
 jq -e '.predictions | length == 1 and .[0].revealed and .[0].round == '"$RID"' and .[0].target == 0' "$T/preds.json" >/dev/null &&
   ok "GET /v1/predictions?symhash: the node's record, revealed" || bad "predictions: $(cat "$T/preds.json")"

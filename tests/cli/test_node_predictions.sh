@@ -59,7 +59,11 @@ grep -q "warning: .*model id 9, not 8" "$T/err" && ok "and warns why" || bad "me
 jq --arg s "0x$(printf '1%.0s' $(seq 64))" '.salt = $s' r.json >tampered.json
 expect "import of a record whose salt does not open its commitment" 1 "$XP" predictions import tampered.json
 expect "import of its own export" 0 "$XP" predictions import r.json
-grep -q "^$H unchanged" "$T/out" && ok "import: unchanged" || bad "import: $(cat "$T/out")"
+grep -q "^$H  *unchanged" "$T/out" && ok "import: unchanged" || bad "import: $(cat "$T/out")"
+expect "predictions list, text" 0 "$XP" predictions list
+head -1 "$T/out" | grep -q '^hash  *symhash  *model  *value  *round  *target  *predictor  *revealed$' &&
+  grep -q "^$H  0x[0-9a-f]\{64\}  [a-z-]*  *-\?[0-9.]*  *[0-9-]*  *[0-9-]*  *0x[0-9a-fA-F]\{40\}  \(yes\|no\)$" "$T/out" &&
+  ok "predictions list: a header row, then labelled columns" || bad "list: $(cat "$T/out")"
 expect "show of a hash nobody stored" 1 "$XP" predictions show 0x$(printf '0%.0s' $(seq 64))
 expect "show of a bad hash" 1 "$XP" predictions show 0x12
 

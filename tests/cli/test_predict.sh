@@ -23,6 +23,32 @@ for m in band-gap formation-energy-per-atom; do
 done
 [ "$(jq -r 'select(.name=="band-gap") | .unit' "$T/out")" = eV ] && ok "band-gap in eV" || bad "unit"
 
+# model cards: each shipped model has one naming its file's modelHash; the text lists a header
+# row and each card's note; a card for another file, a broken one or a FIFO is left out, named
+for m in band-gap formation-energy-per-atom; do
+  [ "$(jq -r "select(.name==\"$m\") | .card.modelHash == .modelHash and .card.cardVersion == 1" "$T/out")" = true ] &&
+    ok "$m: its card, for this file" || bad "$m card: $(jq -c "select(.name==\"$m\") | .card" "$T/out")"
+done
+jq -r 'select(.name=="band-gap") | .card.levelOfTheory, .card.knownBias' "$T/out" | grep -q 'PBE' &&
+  ok "band-gap's card: a DFT (PBE) level of theory" || bad "band-gap card: $(jq -c .card "$T/out")"
+expect "models, text" 0 "$XP" models --dir "$SRC/models"
+head -1 "$T/out" | grep -q '^name  *property  *unit  *modelHash  *weightsRoot$' && sed -n 3p "$T/out" | grep -q '^  predicts DFT (PBE) band gaps' &&
+  ok "models text: a header row, each model's card note under it" || bad "models text: $(cat "$T/out")"
+mkdir -p cards && cp "$SRC/models/band-gap.xpm" cards/
+jq '.modelHash = "0x\("00" * 32)"' "$SRC/models/band-gap.card.json" > cards/band-gap.card.json
+expect "models with a card for another file" 0 "$XP" models --json --dir cards
+grep -q 'cards/band-gap.card.json describes modelHash 0x0000.*, not this file.s 0x41f1.*: the card is left out' "$T/err" &&
+  [ "$(jq -r .card "$T/out")" = null ] && ok "  left out, named" || bad "  other card: $(cat "$T/err" "$T/out")"
+printf '{"cardVersion": 1,\n' > cards/band-gap.card.json
+expect "models with a broken card" 0 "$XP" models --json --dir cards
+grep -q 'cards/band-gap.card.json:2: ' "$T/err" && ok "  its file and line named" || bad "  broken card: $(cat "$T/err")"
+rm cards/band-gap.card.json && mkfifo cards/band-gap.card.json
+expect "models with a FIFO for a card" 0 timeout 10 "$XP" models --json --dir cards
+grep -q 'band-gap.card.json' "$T/err" && ok "  refused without a wait" || bad "  FIFO card: $(cat "$T/err")"
+rm cards/band-gap.card.json
+expect "models without a card" 0 "$XP" models --dir cards
+grep -q '^  no model card' "$T/out" && ok "  says so" || bad "  no card: $(cat "$T/out")"
+
 # model import: the same bytes as the shipped file; no overwrite without --force
 mkdir -p models
 expect "model import" 0 "$XP" model import --from "$C/models/formation-energy-per-atom"
@@ -76,7 +102,9 @@ printf 'not a structure\n' > bad.vasp
 expect "predict with a bad file" 1 "$XP" predict --model band-gap --json "$C/sample-cifs/1000041.cif" bad.vasp "$C/sample-cifs/1000050.cif"
 [ "$(wc -l < "$T/out")" = 3 ] && [ "$(sed -n 2p "$T/out" | jq -r .error | wc -c)" -gt 5 ] && [ "$(sed -n 3p "$T/out" | jq -r .model)" = band-gap ] && ok "error line in place" || bad "errors: $(cat "$T/out")"
 expect "predict text" 0 "$XP" predict --model band-gap "$C/sample-cifs/1000041.cif"
-grep -q ' eV  .*1000041.cif  0x[0-9a-f]\{64\}$' "$T/out" && ok "text line" || bad "text: $(cat "$T/out")"
+sed -n 1p "$T/out" | grep -q '^value  *unit  *traceRoot  *file$' &&
+  sed -n 2p "$T/out" | grep -q '^[0-9.-]* *eV  *0x[0-9a-f]\{64\}  .*1000041.cif$' && ok "text: a header row, then the line" || bad "text: $(cat "$T/out")"
+grep -q '^xtalproof: band-gap: .*DFT (PBE).*underestimate' "$T/err" && ok "the model card's note on standard error" || bad "note: $(cat "$T/err")"
 expect "unknown model" 1 "$XP" predict --model no-such-model "$C/sample-cifs/1000041.cif"
 expect "no --model" 2 "$XP" predict "$C/sample-cifs/1000041.cif"
 expect "bad --device" 2 "$XP" predict --model band-gap --device tpu "$C/sample-cifs/1000041.cif"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The pages a first-time user runs, run as written (issue 28, item 1): the ```sh blocks of
-# docs/quickstart.md from "The same steps by hand" and of docs/api.md's "A first session", each
+# docs/quickstart.md from "The same steps by hand", of docs/api.md's "A first session" and of
+# docs/operations.md's "A first node, by hand", each
 # page in one bash with -e (a failing command fails the test), from the top of the checkout,
 # with the build's xtalproof first on PATH, a free port, and the shared data where the pages say.
 # Each block is one check; the devnet is stopped at the end whatever happens, and no page may
@@ -66,6 +67,13 @@ grep -q '"added":1' "$OUT" && ok "api: the structure added" || bad "added: $(gre
 grep -q '"leafHash"' "$OUT" && ok "api: its record" || bad "record"
 grep -q '^valid: record 0 of dataset demo' "$OUT" && ok "api: the inclusion proof verifies" || bad "proof: $(grep -n -i proof "$OUT" | tail -3)"
 grep -q '"valueQ"' "$OUT" && ok "api: a prediction" || bad "predict: $(tail -3 "$OUT")"
+
+run_page docs/operations.md "A first node, by hand"
+grep -q '^xtalproof node: listening on http://127.0.0.1:[0-9]* (home ' "$OUT" && ok "operations: the node says where it listens" || bad "listening: $(head -5 "$OUT")"
+grep -q '"status":"ok"' "$OUT" && ok "operations: /healthz ok" || bad "healthz: $(head -c 300 "$OUT")"
+grep -q '^without the token: 401$' "$OUT" && ok "operations: a write without the token is 401" || bad "token: $(grep -n token "$OUT")"
+grep -q '^dataset lab: 1 record and 1 version check out$' "$OUT" && ok "operations: the backup checks out" || bad "backup: $(grep -n 'dataset lab' "$OUT")"
+grep -q '^stopped; the port file is removed$' "$OUT" && ok "operations: SIGTERM stops it, exit 0" || bad "stop: $(tail -3 "$OUT")"
 
 untracked > "$T/after"
 [ -z "$(comm -13 "$T/before" "$T/after")" ] && ok "nothing written into the checkout" || bad "new files in the checkout: $(comm -13 "$T/before" "$T/after" | head -5)"

@@ -54,7 +54,15 @@ sum=$(tail -1 "$T/out")
 [ "$(jq -r .added <<<"$sum")" = 0 ] && [ "$(jq -r .newVersion <<<"$sum")" = false ] && [ "$(jq -r .root <<<"$sum")" = "$root1" ] \
   && ok "the re-run adds nothing" || bad "re-run: $sum"
 expect "register again, text" 0 "$XP" register --dataset lab1 "${set1[0]}"
-grep -q "added 0, duplicates .*version unchanged 1" "$T/out" && ok "text summary" || bad "text: $(tail -1 "$T/out")"
+grep -q "^lab1: [0-9]* files: added 0, duplicates .*version unchanged 1" "$T/out" && ok "text summary" || bad "text: $(tail -1 "$T/out")"
+grep -q "^duplicate " "$T/out" && ok "  a line per duplicate" || bad "  no duplicate line: $(cat "$T/out")"
+one=$(find "${set1[0]}" -type f -name '*.cif' | sort | head -1)
+expect "register one file again" 0 "$XP" register --dataset lab1 "$one"
+grep -q "^lab1: 1 file: added 0, duplicates 1," "$T/out" && ok "  \"1 file\"" || bad "  one file: $(tail -1 "$T/out")"
+expect "register again, --quiet" 1 "$XP" register --quiet --dataset lab1 "${set1[@]}" "$T/bad.cif"
+[ "$(grep -c '^duplicate \|^match ' "$T/out")" = 0 ] && [ "$(grep -c '^failed ' "$T/out")" = 1 ] &&
+  tail -1 "$T/out" | grep -q "^lab1: [0-9]* files: added 0, duplicates [1-9][0-9]*, failed 1" &&
+  ok "--quiet: the failure and the summary only" || bad "--quiet: $(cat "$T/out")"
 
 expect "dataset show --json" 0 "$XP" dataset show lab1 --json
 if [ "$(jq -r '.versions | length' "$T/out")" = 1 ] && [ "$(jq -r '.versions[0].root' "$T/out")" = "$root1" ] \
@@ -62,7 +70,11 @@ if [ "$(jq -r '.versions | length' "$T/out")" = 1 ] && [ "$(jq -r '.versions[0].
    && [ "$(jq -r .pending "$T/out")" = 0 ]; then ok "show: one version, its root, the owner"
 else bad "show: $(cat "$T/out")"; fi
 expect "dataset list" 0 "$XP" dataset list
-grep -q "^lab1 .*records $want .*$root1" "$T/out" && grep -q "^lab2 " "$T/out" && ok "list" || bad "list: $(cat "$T/out")"
+head -1 "$T/out" | grep -q "^name  *license  *versions  *records  *root" &&
+  grep -q "^lab1  *CC-BY-4.0  *1  *$want  *$root1" "$T/out" && grep -q "^lab2 " "$T/out" && ok "list: a header row, then a line each" || bad "list: $(cat "$T/out")"
+expect "dataset list --json" 0 "$XP" dataset list --json
+[ "$(jq -r 'select(.name == "lab1") | "\(.license) \(.versions) \(.records) \(.root)"' "$T/out")" = "CC-BY-4.0 1 $want $root1" ] &&
+  ok "list --json: labelled" || bad "list --json: $(cat "$T/out")"
 
 # proof of the first file registered (record 0), its fields, and the leaf's contents
 f1=${set1[0]}/$(LC_ALL=C ls "${set1[0]}" | head -1)

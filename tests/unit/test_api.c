@@ -65,7 +65,7 @@ static void test_identity_and_text(void **state)
     assert_int_equal(xtp_identify(a, 0, 0, XTP_ID_STRUCTURE_ROOT, &id, &err), 0);
     assert_int_equal(id.spacegroup, 225);
     assert_string_equal(id.international, "Fm-3m");
-    assert_string_equal(id.formula, "ClNa");
+    assert_string_equal(id.formula, "NaCl");
     assert_int_equal(id.nprim, 2);
     assert_int_equal(id.has_structure_root, 1);
     /* the same crystal as a VASP 5 POSCAR of its conventional cell (8 atoms) */

@@ -58,6 +58,22 @@ static void q16_and_names(void **state)
     assert_int_equal(q, -163840);
     assert_int_equal(xp_q16_parse("0.02", &q, &err), 0);
     assert_int_equal(q, 1311);
+    /* printed with the fewest decimals that read back the same: 73400/65536 = 1.1199951...,
+       whose nearest 2-decimal number 1.12 is 73400 again; 1311/65536 = 0.020004... is 0.02;
+       1/65536 = 0.0000152... needs 5 decimals (0.00002 is 1.31 -> 1) */
+    char txt[40];
+    xp_q16_format(73400, txt);
+    assert_string_equal(txt, "1.12");
+    xp_q16_format(1311, txt);
+    assert_string_equal(txt, "0.02");
+    xp_q16_format(-163840, txt);
+    assert_string_equal(txt, "-2.5");
+    xp_q16_format(65536 * 3, txt);
+    assert_string_equal(txt, "3");
+    xp_q16_format(1, txt);
+    assert_string_equal(txt, "0.00002");
+    xp_q16_format(32768 + 1, txt);
+    assert_string_equal(txt, "0.50002");
     assert_int_not_equal(xp_q16_parse("0x10", &q, &err), 0);
     assert_int_not_equal(xp_q16_parse("nan", &q, &err), 0);
     assert_int_not_equal(xp_q16_parse("1e300", &q, &err), 0);
@@ -203,6 +219,37 @@ static void deployment_roundtrip(void **state)
     assert_non_null(strstr(err.msg, "Disputes"));
     free(nod);
     json_decref(j);
+    /* the optional keys: absent, not written; "l2": "op-stack" and "logsRange" read back; any
+     * other layer-2 name and a zero range refused */
+    assert_null(strstr(s, "\"l2\""));
+    assert_null(strstr(s, "logsRange"));
+    j = json_loads(s, 0, NULL);
+    json_object_set_new(j, "l2", json_string("op-stack"));
+    json_object_set_new(j, "logsRange", json_integer(1000));
+    char *opt = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), 0);
+    assert_int_equal(d2.l2_op_stack, 1);
+    assert_int_equal(d2.logs_range, 1000);
+    free(opt);
+    json_object_set_new(j, "l2", json_string("arbitrum"));
+    opt = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "op-stack"));
+    free(opt);
+    json_object_set_new(j, "l2", json_string("op-stack"));
+    json_object_set_new(j, "logsRange", json_integer(0));
+    opt = json_dumps(j, 0);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), XP_EINVAL);
+    assert_non_null(strstr(err.msg, "logsRange"));
+    free(opt);
+    json_decref(j);
+    d.l2_op_stack = 1; /* written when set, and read back the same */
+    d.logs_range = 500;
+    opt = xp_deployment_json(&d);
+    assert_int_equal(xp_deployment_parse(opt, strlen(opt), &d2, &err), 0);
+    assert_memory_equal(&d, &d2, sizeof d);
+    assert_non_null(strstr(opt, "\"l2\": \"op-stack\""));
+    free(opt);
     free(s);
 }
 

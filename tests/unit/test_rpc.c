@@ -247,12 +247,53 @@ static void refused(void **state)
     assert_int_not_equal(xp_rpc_new(&o, &r, &err), 0);
 }
 
+/* Retry-After as delay-seconds and as an HTTP date (RFC 9110 10.2.3; the date is RFC 9110's
+ * own example, 1999-12-31T23:59:59Z = 946684799 s after the epoch, one second before
+ * 2000-01-01, 10957 days × 86400 s) */
+static void retry_after(void **state)
+{
+    (void)state;
+    assert_int_equal(xp_rpc_retry_after_ms("120", 0), 120000);
+    assert_int_equal(xp_rpc_retry_after_ms(" 0\r\n", 0), 0);
+    assert_int_equal(xp_rpc_retry_after_ms("Fri, 31 Dec 1999 23:59:59 GMT", 946684789LL), 10000);
+    assert_int_equal(xp_rpc_retry_after_ms("Fri, 31 Dec 1999 23:59:59 GMT\r\n", 946684800LL), 0);
+    assert_int_equal(xp_rpc_retry_after_ms("12x", 0), -1);
+    assert_int_equal(xp_rpc_retry_after_ms("soon", 0), -1);
+    assert_int_equal(xp_rpc_retry_after_ms("99999999", 0), 86400000L);
+}
+
+/* The refusals of log queries providers document, and rate limiting that is not one */
+static void logs_refusal(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "query returned more than 10000 results. Try with this block range [0x1, 0x2].",
+        "exceeds max block range 1000", "block range too large",
+        ("Log response size exceeded. You can make eth_getLogs requests with up to a 2K block "
+         "range and no limit on the response size"),
+        "eth_getLogs and eth_newFilter are limited to a 10,000 blocks range"};
+    static const char *const other[] = {"daily request count exceeded, request rate limited",
+                                        "Too Many Requests", "execution reverted",
+                                        "header not found"};
+    xp_rpc_error e = {0};
+    e.present = 1;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(e.message, sizeof e.message, "%s", refused[i]);
+        assert_true(xp_rpc_logs_refusal(&e));
+    }
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        snprintf(e.message, sizeof e.message, "%s", other[i]);
+        assert_false(xp_rpc_logs_refusal(&e));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retries), cmocka_unit_test(gives_up), cmocka_unit_test(revert),
         cmocka_unit_test(batch),   cmocka_unit_test(refused),
-        cmocka_unit_test(nul_in_message),
+        cmocka_unit_test(nul_in_message), cmocka_unit_test(retry_after),
+        cmocka_unit_test(logs_refusal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -210,6 +210,11 @@ const text = (page, sel) => page.$$eval(sel, (es) => es.map((e) => e.textContent
   check('leaderboard: the royalties of band-gap\'s training dataset',
     roy && JSON.stringify(roy[1].find((x) => x[0] === 'band-gap')) === JSON.stringify(['band-gap', 'cod-sample (dataset 1)', '0.1 ETH']),
     JSON.stringify(roy));
+  // the model card of models/band-gap.card.json: what it predicts is a DFT (PBE) gap
+  const cards = rows.find((r) => r[0].startsWith('What each model was trained on'));
+  const bg = cards && cards[1].find((x) => x[0] === 'band-gap');
+  check('leaderboard: band-gap\'s card says DFT (PBE) and the underestimate',
+    bg && bg[2].includes('PBE') && bg[3].includes('underestimate'), JSON.stringify(cards));
   page.errorsSeen();
 }
 
