@@ -1,5 +1,6 @@
 # `make install` (cmake --install): the program, the converted models, the contracts' ABIs and
-# bytecode (deploy reads them), the docs, the man page and bash completion written from the help
+# bytecode (deploy reads them), the docs, the licences of the vendored code with a copyright file
+# (cmake/licenses.cmake), the man page and bash completion written from the help
 # texts, an example node configuration. The library, its headers and its pkg-config file are
 # installed with the library's own rules. PREFIX and DESTDIR are the usual CMake ones; the
 # installed files are listed in build/install_manifest.txt, which `make uninstall` reads.
@@ -22,6 +23,9 @@ install(FILES README.md docs/architecture.md docs/formats.md docs/operations.md 
               docs/quickstart.md docs/security.md docs/contracts.md
         DESTINATION ${XP_DOC_DIR})
 install(FILES packaging/node.json DESTINATION ${XP_DOC_DIR}/examples)
+# the licences of what it ships from other projects (3Dmol.js and what its build bundles, the
+# CGCNN weights) and the copyright file that gathers them
+include(cmake/licenses.cmake)
 
 # the man page and the completion, from the built program's help table
 add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/xtalproof.1 ${CMAKE_BINARY_DIR}/xtalproof.bash

@@ -49,6 +49,9 @@ grep -q '^ Depends:.*libsecp256k1' "$B/control.txt" && grep -q '^ Depends:.*libl
   die "Depends: $(cat "$B/control.txt")"
 dpkg-deb -c "$deb" > "$B/contents.txt"
 grep -q './lib/systemd/system/xtalproof-node.service' "$B/contents.txt" && ok "the unit is in the package ($(wc -l < "$B/contents.txt") entries)" || die "no unit"
+grep -q ' ./usr/share/doc/xtalproof/copyright$' "$B/contents.txt" &&
+  grep -q ' ./usr/share/doc/xtalproof/licenses/3Dmol.txt$' "$B/contents.txt" &&
+  ok "the copyright file and the vendored 3Dmol.js's licence are in the package" || die "no copyright file or no 3Dmol licence"
 
 apt-get remove -y -qq --purge xtalproof >/dev/null 2>&1 || true
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$SRC/$deb" > "$B/install.log" 2>&1 || { cat "$B/install.log"; die "install"; }

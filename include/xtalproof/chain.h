@@ -67,6 +67,7 @@ typedef struct xp_chain {
     xp_journal *journal;
     xp_sender *sender; /* NULL when opened without a key */
     int state_lock;    /* fd of the state file's lock, held from state_load to close; -1 */
+    uint64_t at;       /* the block calls read at and logs end at (all of one block); 0: latest */
 } xp_chain;
 
 /* The custom errors of the contracts (for revert sentences). */

@@ -201,6 +201,9 @@ typedef struct xp_metrics_gauges {
     double uptime_s;
     unsigned pool_busy, pool_queued; /* heavy requests running, waiting */
     uint64_t explorer_hits, explorer_misses; /* the explorer's chain answers: cached, read */
+    /* the rounds in the explorer's answers read from the chain: kept from an earlier block,
+     * read; the reorgs its cache saw */
+    uint64_t explorer_round_hits, explorer_round_reads, explorer_reorgs;
 } xp_metrics_gauges;
 
 void xp_metrics_observe(xp_metrics *m, xp_route_id route, unsigned status, double seconds);

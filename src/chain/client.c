@@ -224,7 +224,10 @@ int xp_chain_call(xp_chain *c, const uint8_t to[XP_ADDRESS_LEN], const char *sig
     json_t *call =
         json_pack("{s:o, s:o}", "to", xp_eth_jhex(to, 20), "data", xp_eth_jhex(data, dn));
     free(data);
-    rc = xp_eth_call(c->rpc, call, "latest", &res, &rn, err);
+    char at[24] = "latest";
+    if (c->at)
+        snprintf(at, sizeof at, "0x%llx", (unsigned long long)c->at);
+    rc = xp_eth_call(c->rpc, call, at, &res, &rn, err);
     json_decref(call);
     if (rc)
         return rc;

@@ -196,8 +196,8 @@ int xp_chain_logs(xp_chain *c, int contract, const char *const *names, size_t nn
     char addr[XP_ADDRESS_HEX_LEN];
     xp_address_to_checksum(c->d.address[contract], addr);
     json_t *f = json_pack("{s:s, s:O}", "address", addr, "topics", topics), *logs = NULL;
-    uint64_t to = 0;
-    int rc = xp_eth_block_number(c->rpc, &to, err);
+    uint64_t to = c->at;
+    int rc = to ? XP_OK : xp_eth_block_number(c->rpc, &to, err);
     if (!rc)
         rc = xp_eth_get_logs(c->rpc, f, c->d.block, to, 0, &logs, err);
     json_decref(f);

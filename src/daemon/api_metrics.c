@@ -117,11 +117,21 @@ char *xp_metrics_render(const xp_metrics *m, const xp_metrics_gauges *g)
         "cache of the latest block or read from the chain.\n"
         "# TYPE xtalproof_explorer_chain_answers_total counter\n"
         "xtalproof_explorer_chain_answers_total{source=\"cache\"} %llu\n"
-        "xtalproof_explorer_chain_answers_total{source=\"chain\"} %llu\n",
+        "xtalproof_explorer_chain_answers_total{source=\"chain\"} %llu\n"
+        "# HELP xtalproof_explorer_rounds_total The rounds in the explorer's answers read from the "
+        "chain: kept from an earlier block (no log touched them since) or read.\n"
+        "# TYPE xtalproof_explorer_rounds_total counter\n"
+        "xtalproof_explorer_rounds_total{source=\"cache\"} %llu\n"
+        "xtalproof_explorer_rounds_total{source=\"chain\"} %llu\n"
+        "# HELP xtalproof_explorer_reorgs_total New latest blocks whose chain does not hold the "
+        "block the explorer's cache was at (a reorg).\n"
+        "# TYPE xtalproof_explorer_reorgs_total counter\n"
+        "xtalproof_explorer_reorgs_total %llu\n",
         (unsigned long long)g->datasets, (unsigned long long)g->records,
         (unsigned long long)g->store_bytes, (unsigned long long)g->rss_bytes, g->uptime_s,
         g->pool_busy, g->pool_queued, (unsigned long long)g->explorer_hits,
-        (unsigned long long)g->explorer_misses);
+        (unsigned long long)g->explorer_misses, (unsigned long long)g->explorer_round_hits,
+        (unsigned long long)g->explorer_round_reads, (unsigned long long)g->explorer_reorgs);
     if (b.oom) {
         free(b.p);
         return NULL;

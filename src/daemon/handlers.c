@@ -54,9 +54,15 @@ void xp_h_metrics(xp_hctx *c, xp_http_answer *a)
     uint64_t file;
     xp_store_sizes(c->n->store, &map, &file);
     xp_metrics_gauges g = {t.datasets, t.records, xp_process_rss(), file,
-                           xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started, 0, 0, 0, 0};
+                           xp_clock_seconds(CLOCK_MONOTONIC) - c->n->started, 0, 0, 0, 0, 0, 0, 0};
     xp_pool_counts(c->n->pool, &g.pool_queued, &g.pool_busy);
-    xp_xcache_counts(c->n->xcache, &g.explorer_hits, &g.explorer_misses);
+    xp_xcache_stats xs;
+    xp_xcache_counts(c->n->xcache, &xs);
+    g.explorer_hits = xs.hits;
+    g.explorer_misses = xs.misses;
+    g.explorer_round_hits = xs.round_hits;
+    g.explorer_round_reads = xs.round_reads;
+    g.explorer_reorgs = xs.reorgs;
     a->body = xp_metrics_render(c->n->metrics, &g);
     if (a->body && c->n->anchor) { /* the worker's roles, each with its own counters */
         xp_anchor_stats as;

@@ -1,8 +1,8 @@
 /* The explorer's read endpoints on the chain (docs/api.md, "The explorer"): the rounds of the
  * deployment's Rounds contract as `xtalproof round show` prints them, with the names of the
  * models the deployment's state knows. The chain is read through the node's one explorer
- * connection, the answers cached by the chain's latest block (explorer_cache.c); the names from
- * the deployment's state file are read on each request. */
+ * connection at the chain's latest block, the answers and rounds cached (explorer_cache.c); the
+ * names from the deployment's state file are read on each request. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,44 +74,65 @@ static int transport(int rc)
     return rc && rc != XP_ENOTFOUND && rc != XP_EINVAL && rc != XP_ENOMEM;
 }
 
-/* What a chain endpoint reads: the part of its answer cached by block. */
-typedef int (*chain_read)(xp_chain *ch, const void *arg, json_t **out, xp_error *err);
+/* What a chain endpoint reads (the part of its answer cached by block) through u's connection,
+ * at u's block. */
+typedef int (*chain_read)(xp_daemon *n, xp_xcache_use *u, const void *arg, json_t **out,
+                          xp_error *err);
 
-/* The answer f reads (cached under key at the chain's latest block), with "block": the
- * chain's latest block when the request started; NULL when a itself is the answer. */
-static json_t *cached(xp_hctx *c, const char *const *known, const char *key, chain_read f,
-                      const void *arg, xp_http_answer *a)
+/* The contracts whose logs change the answers about rounds, the anchors and the models. */
+#define DEPS_ROUNDS ((1u << XP_C_ROUNDS) | (1u << XP_C_DISPUTES))
+#define DEPS_ANCHORS (1u << XP_C_PROVENANCE)
+#define DEPS_MODELS ((1u << XP_C_ROUNDS) | (1u << XP_C_MODELS))
+
+/* The answer f reads (cached under key at the chain's latest block; deps: the contracts whose
+ * logs change it), with "block": the chain's latest block when the request started, the one
+ * the answer was read at; NULL when a itself is the answer. */
+static json_t *cached(xp_hctx *c, const char *const *known, const char *key, unsigned deps,
+                      chain_read f, const void *arg, xp_http_answer *a)
 {
-    json_t *v = NULL;
     xp_xcache_use u;
-    if (xp_xcache_begin(c, known, key, &v, &u, a))
+    if (xp_xcache_begin(c, known, &u, a))
         return NULL;
-    if (!v) {
-        xp_error err = {0};
-        int rc = f(u.ch, arg, &v, &err);
-        xp_xcache_end(c->n, &u, key, rc ? NULL : v, transport(rc));
-        if (rc) {
-            json_decref(v);
-            chain_failed(a, rc, &err);
-            return NULL;
-        }
+    json_t *v = xp_xcache_get(c->n, &u, key);
+    int hit = v != NULL;
+    xp_error err = {0};
+    int rc = hit ? 0 : f(c->n, &u, arg, &v, &err);
+    if (!rc && !hit)
+        xp_xcache_put(c->n, &u, key, deps, v);
+    xp_xcache_end(c->n, &u, transport(rc));
+    if (rc) {
+        json_decref(v);
+        chain_failed(a, rc, &err);
+        return NULL;
     }
     json_object_set_new(v, "block", json_integer((json_int_t)u.block));
     return v;
 }
 
+/* Round r at u's block: kept from an earlier block when no log since touched it. */
+static int show_round(xp_daemon *n, xp_xcache_use *u, uint64_t r, json_t **o, xp_error *err)
+{
+    if ((*o = xp_xcache_round(n, u, r)))
+        return 0;
+    int rc = xp_chain_round_show(u->ch, r, o, err);
+    if (!rc)
+        xp_xcache_round_put(n, u, r, *o);
+    return rc;
+}
+
 /* arg: limit, before */
-static int read_rounds(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+static int read_rounds(xp_daemon *n, xp_xcache_use *u, const void *arg, json_t **out,
+                       xp_error *err)
 {
     const uint64_t *lb = arg;
     uint64_t count = 0, limit = lb[0], before = lb[1];
-    int rc = xp_chain_round_count(ch, &count, err);
+    int rc = xp_chain_round_count(u->ch, &count, err);
     json_t *list = json_array();
     uint64_t last = before - 1 < count ? before - 1 : count;
     uint64_t from = last > limit ? last - limit + 1 : 1;
     for (uint64_t r = from; !rc && r <= last; r++) {
         json_t *o = NULL;
-        if (!(rc = xp_chain_round_show(ch, r, &o, err)))
+        if (!(rc = show_round(n, u, r, &o, err)))
             json_array_append_new(list, o);
     }
     *out = json_pack("{s:I, s:o, s:o}", "count", (json_int_t)count, "rounds", list, "older",
@@ -130,7 +151,7 @@ void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a)
     char key[80];
     snprintf(key, sizeof key, "rounds?limit=%llu&before=%llu", (unsigned long long)arg[0],
              (unsigned long long)arg[1]);
-    json_t *v = cached(c, known, key, read_rounds, arg, a);
+    json_t *v = cached(c, known, key, DEPS_ROUNDS, read_rounds, arg, a);
     if (v) {
         json_object_set_new(v, "models", state_names(c->n, "models"));
         xp_answer_json(a, 200, v);
@@ -138,14 +159,15 @@ void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a)
 }
 
 /* arg: the round */
-static int read_round(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+static int read_round(xp_daemon *n, xp_xcache_use *u, const void *arg, json_t **out,
+                      xp_error *err)
 {
     uint64_t count = 0, round = *(const uint64_t *)arg;
-    int rc = xp_chain_round_count(ch, &count, err);
+    int rc = xp_chain_round_count(u->ch, &count, err);
     if (!rc && round > count)
         rc = xp_error_set(err, XP_ENOTFOUND, "round %llu does not exist (the contract has %llu)",
                           (unsigned long long)round, (unsigned long long)count);
-    return rc ? rc : xp_chain_round_show(ch, round, out, err);
+    return rc ? rc : show_round(n, u, round, out, err);
 }
 
 /* GET /v1/chain/rounds/{id} */
@@ -154,7 +176,7 @@ void xp_h_chain_round(xp_hctx *c, xp_http_answer *a)
     static const char *const known[] = {NULL};
     char key[40];
     snprintf(key, sizeof key, "round %llu", (unsigned long long)c->r->route.round);
-    json_t *v = cached(c, known, key, read_round, &c->r->route.round, a);
+    json_t *v = cached(c, known, key, DEPS_ROUNDS, read_round, &c->r->route.round, a);
     if (v) {
         json_object_set_new(v, "models", state_names(c->n, "models"));
         xp_answer_json(a, 200, v);
@@ -166,9 +188,12 @@ static const char *const ANCHOR_EVENTS[] = {
      "bytes32 metaHash, string uri)"),
     "DatasetExtended(uint256 indexed id, uint256 indexed version, bytes32 root, uint64 size)"};
 
-static int read_anchors(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+static int read_anchors(xp_daemon *n, xp_xcache_use *u, const void *arg, json_t **out,
+                        xp_error *err)
 {
+    (void)n;
     (void)arg;
+    xp_chain *ch = u->ch;
     uint8_t t[2][32];
     char h[2][67];
     json_t *ev = NULL, *topics = NULL;
@@ -191,7 +216,7 @@ static int read_anchors(xp_chain *ch, const void *arg, json_t **out, xp_error *e
 void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a)
 {
     static const char *const known[] = {NULL};
-    json_t *v = cached(c, known, "datasets", read_anchors, NULL, a);
+    json_t *v = cached(c, known, "datasets", DEPS_ANCHORS, read_anchors, NULL, a);
     if (v) {
         json_object_set_new(v, "names", state_names(c->n, "datasets"));
         xp_answer_json(a, 200, v);
@@ -201,8 +226,11 @@ void xp_h_chain_datasets(xp_hctx *c, xp_http_answer *a)
 /* The models the deployment's state names, each with its training datasets (ModelRegistry) and
  * the royalties paid to them (Rounds' RoyaltiesDistributed events, in the token's smallest unit,
  * summed over tokens); arg: the names. */
-static int read_models(xp_chain *ch, const void *arg, json_t **out, xp_error *err)
+static int read_models(xp_daemon *n, xp_xcache_use *u, const void *arg, json_t **out,
+                       xp_error *err)
 {
+    (void)n;
+    xp_chain *ch = u->ch;
     json_t *names = (json_t *)arg; /* read only; jansson iterates without const */
     json_t *list = json_array();
     static const char *const ev[] = {
@@ -283,7 +311,7 @@ void xp_h_chain_models(xp_hctx *c, xp_http_answer *a)
         xp_answer_error(a, 500, "out of memory");
     } else {
         snprintf(key, len, "models %s", dump);
-        json_t *v = cached(c, known, key, read_models, names, a);
+        json_t *v = cached(c, known, key, DEPS_MODELS, read_models, names, a);
         if (v) {
             add_cards(c->n, v);
             xp_answer_json(a, 200, v);

@@ -139,33 +139,72 @@ void xp_h_static(xp_hctx *c, xp_http_answer *a);
 void xp_h_structure(xp_hctx *c, xp_http_answer *a);
 void xp_h_consistency(xp_hctx *c, xp_http_answer *a);
 void xp_h_verify(xp_hctx *c, xp_http_answer *a);
-/* ---- the explorer's chain reads (explorer_cache.c): one kept connection, answers cached by
- * the chain's latest block, at most XP_XCACHE_ENTRIES of them and XP_XCACHE_BYTES of JSON ---- */
+/* ---- the explorer's chain reads (explorer_cache.c): one kept connection; answers and rounds
+ * cached at the chain's latest block (its number and hash) and carried to the next block when
+ * its logs leave them unchanged (explorer_sync.c); at most XP_XCACHE_ENTRIES answers and
+ * XP_XCACHE_BYTES of JSON, rounds at most XP_XCACHE_ROUNDS and XP_XCACHE_BYTES more ---- */
 #define XP_XCACHE_ENTRIES 16
 #define XP_XCACHE_BYTES (8u << 20)
+#define XP_XCACHE_ROUNDS 100000
 typedef struct xp_xcache xp_xcache;
 xp_xcache *xp_xcache_new(void); /* NULL when out of memory */
 void xp_xcache_free(xp_xcache *x);
-/* Answers served from the cache and read from the chain since the start. */
-void xp_xcache_counts(xp_xcache *x, uint64_t *hits, uint64_t *misses);
+/* What the cache served and read since the start: answers from the cache and read from the
+ * chain; rounds (in answers read from the chain) taken from the cache and read; reorgs seen. */
+typedef struct xp_xcache_stats {
+    uint64_t hits, misses, round_hits, round_reads, reorgs;
+} xp_xcache_stats;
+void xp_xcache_counts(xp_xcache *x, xp_xcache_stats *s);
+/* A block: its number and hash. */
+typedef struct xp_xhead {
+    uint64_t n;
+    uint8_t hash[32];
+} xp_xhead;
 /* A request's use of the chain: the connection it reads through (the kept one, lent, or its
- * own while the kept one is lent) and the latest block it saw. */
+ * own while the kept one is lent), pinned to the latest block it saw (ch->at); cached: the cache
+ * is at that block (0: a request that raced a newer block reads all from the chain). */
 typedef struct xp_xcache_use {
     xp_chain *ch; /* NULL: none held */
     xp_chain own;
-    int kept;
+    int kept, cached;
     uint64_t block;
+    xp_xhead head;
 } xp_xcache_use;
-/* Checks the query (known keys) and the deployment, then reads the latest block (u->block): 1
- * with an answer (400, 409, 502) when it cannot; 0 with *hit (a copy of the answer cached for
- * key at that block, owned by the caller; u holds nothing), or 0 with *hit NULL and u->ch, the
- * connection to read the chain through, held until xp_xcache_end. */
-int xp_xcache_begin(xp_hctx *c, const char *const *known, const char *key, json_t **hit,
-                    xp_xcache_use *u, xp_http_answer *a);
-/* After a miss: gives u's connection back (failed: the chain did not answer, it is closed and
- * opened again by a later request) and keeps a copy of v (borrowed; NULL: nothing) as key's
- * answer at u's block. */
-void xp_xcache_end(xp_daemon *n, xp_xcache_use *u, const char *key, const json_t *v, int failed);
+/* Checks the query (known keys) and the deployment, takes a connection and brings the cache to
+ * the chain's latest block (u->block): 1 with an answer (400, 409, 502) when it cannot, else 0
+ * with u->ch held until xp_xcache_end. */
+int xp_xcache_begin(xp_hctx *c, const char *const *known, xp_xcache_use *u, xp_http_answer *a);
+/* Gives u's connection back (failed: the chain did not answer, it is closed and opened again by
+ * a later request). */
+void xp_xcache_end(xp_daemon *n, xp_xcache_use *u, int failed);
+/* A copy of the answer cached for key (owned by the caller), or NULL (counted as a read). */
+json_t *xp_xcache_get(xp_daemon *n, const xp_xcache_use *u, const char *key);
+/* Keeps a copy of v (borrowed) as key's answer at u's block; deps: the bits (1 << XP_C_*) of
+ * the contracts whose logs change it. */
+void xp_xcache_put(xp_daemon *n, const xp_xcache_use *u, const char *key, unsigned deps,
+                   const json_t *v);
+/* The same for one round (`round show`'s JSON), changed by the logs of Rounds and Disputes. */
+json_t *xp_xcache_round(xp_daemon *n, const xp_xcache_use *u, uint64_t id);
+void xp_xcache_round_put(xp_daemon *n, const xp_xcache_use *u, uint64_t id, const json_t *v);
+
+/* explorer_sync.c: what changed from a block the cache was at to the latest one */
+#define XP_XCACHE_HEADS 64 /* blocks the cache was at, kept to find a reorg's common block */
+#define XP_XCACHE_SPAN 100000 /* most blocks whose logs are read; more: the cache starts over */
+typedef struct xp_xchanges {
+    int restart;        /* no block in common with the cache: everything goes */
+    uint64_t base;      /* the newest block the cache was at that the chain still holds */
+    unsigned contracts; /* 1 << XP_C_* of each contract with logs after base */
+    int all_rounds;     /* a log that names no round the cache can find */
+    uint64_t *rounds, *disputes;
+    size_t nrounds, ndisputes;
+} xp_xchanges;
+/* The changes from the newest of heads (oldest first, the cache's blocks) that the chain still
+ * holds to head (parent: its parent's hash); ch reads at the latest block. */
+int xp_xsync_read(xp_chain *ch, const xp_xhead *heads, size_t nheads, const xp_xhead *head,
+                  const uint8_t parent[32], xp_xchanges *c, xp_error *err);
+void xp_xchanges_free(xp_xchanges *c);
+/* The latest block: its number, hash and parent's hash. */
+int xp_xsync_latest(xp_chain *ch, xp_xhead *head, uint8_t parent[32], xp_error *err);
 
 /* handlers_explorer_chain.c: the rounds as the chain holds them */
 void xp_h_chain_rounds(xp_hctx *c, xp_http_answer *a);

@@ -471,13 +471,17 @@ static void metrics(void **state)
     xp_metrics_observe(m, XP_ROUTE_HEALTHZ, 200, 0.0002);
     xp_metrics_observe(m, XP_ROUTE_HEALTHZ, 200, 0.003);
     xp_metrics_observe(m, XP_ROUTE_HEALTHZ, 405, 7.0);
-    xp_metrics_gauges g = {2, 30, 4096, 8192, 1.5, 3, 7, 5, 11};
+    xp_metrics_gauges g = {2, 30, 4096, 8192, 1.5, 3, 7, 5, 11, 13, 17, 19};
     char *t = xp_metrics_render(m, &g);
     assert_non_null(t);
     assert_non_null(strstr(t, "# TYPE xtalproof_pool_busy gauge\nxtalproof_pool_busy 3\n"));
     assert_non_null(strstr(t, "# TYPE xtalproof_pool_queued gauge\nxtalproof_pool_queued 7\n"));
     assert_non_null(strstr(t, "xtalproof_explorer_chain_answers_total{source=\"cache\"} 5\n"));
     assert_non_null(strstr(t, "xtalproof_explorer_chain_answers_total{source=\"chain\"} 11\n"));
+    assert_non_null(strstr(t, "xtalproof_explorer_rounds_total{source=\"cache\"} 13\n"));
+    assert_non_null(strstr(t, "xtalproof_explorer_rounds_total{source=\"chain\"} 17\n"));
+    assert_non_null(strstr(t, "# TYPE xtalproof_explorer_reorgs_total counter\n"
+                              "xtalproof_explorer_reorgs_total 19\n"));
     assert_non_null(strstr(t, "# TYPE xtalproof_http_requests_total counter\n"));
     assert_non_null(
         strstr(t, "xtalproof_http_requests_total{route=\"/healthz\",status=\"200\"} 2\n"));

@@ -1,7 +1,8 @@
 // The explorer's pages in headless Chromium against a node holding the demo's state (run by
 // test_explorer.sh). Each page must load with no console error and no failed request, show what
 // the demo made, pass axe-core with no serious or critical violation, and paint first within
-// 500 ms. Screenshots of each page go to SHOTS.
+// 500 ms, warm (the browser having loaded the page before) and cold (a fresh browser context: an
+// empty cache). Screenshots of each page go to SHOTS.
 // usage: node explorer.test.mjs URL CHROMIUM WORK SHOTS RECORD
 import { createRequire } from 'module';
 import fs from 'fs';
@@ -33,10 +34,39 @@ const browser = await puppeteer.launch({
     '--no-first-run', '--disable-extensions'],
 });
 const timings = [];
+// the browser's own processes (GPU, network) started before anything is measured, as in the
+// browser of a visitor: a blank page, in a context of its own, its cache none of the pages'
+{
+  const ctx = await browser.createBrowserContext();
+  await (await ctx.newPage()).goto('about:blank');
+  await ctx.close();
+}
+const paintOf = () => {
+  const e = performance.getEntriesByType('paint').find((x) => x.name === 'first-contentful-paint');
+  return e ? e.startTime : null;
+};
 
+// The first paint of a page in a fresh browser context (its own empty cache, nothing compiled):
+// the best of two such loads, a load slowed by another process on a shared machine not counting.
+async function coldPaint(rel, ready) {
+  let best = null;
+  for (let i = 0; i < 2; i++) {
+    const ctx = await browser.createBrowserContext();
+    const page = await ctx.newPage();
+    await page.setViewport({ width: 1200, height: 900 });
+    await page.bringToFront();
+    await page.goto(url.replace(/\/$/, '') + rel, { waitUntil: 'networkidle0', timeout: 30000 });
+    await page.waitForSelector(ready, { timeout: 20000 });
+    const p = await page.evaluate(paintOf);
+    await ctx.close();
+    if (p !== null && (best === null || p < best)) best = p;
+  }
+  return best;
+}
 
 // Opens a page, waits for `ready` (a selector), and checks what every page must hold.
 async function open(name, rel, ready) {
+  const cold = await coldPaint(rel, ready);
   const page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
   const errors = [], failed = [];
@@ -52,14 +82,12 @@ async function open(name, rel, ready) {
   for (let i = 0; i < 3; i++) {
     await page.goto(url.replace(/\/$/, '') + rel, { waitUntil: 'networkidle0', timeout: 30000 });
     await page.waitForSelector(ready, { timeout: 20000 });
-    const p = await page.evaluate(() => {
-      const e = performance.getEntriesByType('paint').find((x) => x.name === 'first-contentful-paint');
-      return e ? e.startTime : null;
-    });
+    const p = await page.evaluate(paintOf);
     if (i > 0 && p !== null && (paint === null || p < paint)) paint = p;
   }
-  timings.push([name, paint]);
+  timings.push([name, paint, cold]);
   check(`${name}: first paint within 500 ms`, paint !== null && paint < 500, `${paint} ms`);
+  check(`${name}: first paint within 500 ms, cold`, cold !== null && cold < 500, `${cold} ms`);
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
   await page.evaluate(axeSource);
   const axe = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
@@ -236,7 +264,9 @@ async function verifyLines(page, file) {
 }
 
 await browser.close();
-console.log(`first paint: ${timings.map(([n, t]) => `${n} ${t === null ? '?' : Math.round(t)} ms`).join(', ')}`);
+const ms = (t) => (t === null ? '?' : Math.round(t));
+console.log(`first paint, warm: ${timings.map(([n, t]) => `${n} ${ms(t)} ms`).join(', ')}`);
+console.log(`first paint, cold: ${timings.map(([n, , c]) => `${n} ${ms(c)} ms`).join(', ')}`);
 console.log(`screenshots: ${shots}`);
 if (failures.length) {
   console.log(`browser: ${passed} passed, ${failures.length} failed`);
