@@ -41,13 +41,17 @@ int xp_eth_l1_fee(xp_rpc *rpc, const uint8_t *raw, size_t n, xp_u256 *fee, xp_er
     return rc;
 }
 
+int xp_eth_max_cost(uint64_t gas, const xp_u256 *max_fee, const xp_u256 *value, xp_u256 *gas_cost,
+                    xp_u256 *cost)
+{
+    return xp_u256_mul_u64(gas_cost, max_fee, gas) || xp_u256_add(cost, gas_cost, value);
+}
+
 int xp_eth_cost_check(xp_rpc *rpc, const uint8_t from[20], const xp_tx *tx, const uint8_t *raw,
                       size_t n, int op_stack, xp_error *err)
 {
     xp_u256 gas_cost, cost, l1 = {{0}}, balance;
-    int over = xp_u256_mul_u64(&gas_cost, &tx->max_fee, tx->gas_limit);
-    over |= xp_u256_add(&cost, &gas_cost, &tx->value);
-    if (over)
+    if (xp_eth_max_cost(tx->gas_limit, &tx->max_fee, &tx->value, &gas_cost, &cost))
         return xp_error_set(err, XP_EINVAL, "the transaction's cost is beyond 2^256 wei");
     int rc = 0;
     if (op_stack) {

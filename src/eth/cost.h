@@ -17,6 +17,11 @@
  * GasPriceOracle, in wei. */
 int xp_eth_l1_fee(xp_rpc *rpc, const uint8_t *raw, size_t n, xp_u256 *fee, xp_error *err);
 
+/* gas × max_fee (gas_cost) and that + value (cost): the most a transaction may cost before any
+ * L1 data fee; 1 when it passes 2^256. */
+int xp_eth_max_cost(uint64_t gas, const xp_u256 *max_fee, const xp_u256 *value, xp_u256 *gas_cost,
+                    xp_u256 *cost);
+
 /* The most tx (signed, encoded as raw) may cost: gas limit × max fee + value, + the L1 data fee
  * when op_stack; refused with a sentence that names the balance, the cost and the shortfall
  * when the sender's balance ("pending") is lower. */

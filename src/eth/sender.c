@@ -345,20 +345,18 @@ static void fill_out(const json_t *rec, uint64_t nonce, xp_sent *out)
     out->replaced = (int)json_integer_value(json_object_get(rec, "bumps"));
 }
 
-/* A node refused an entry that no node ever accepted (state intent, one signed version): it
- * is nowhere, so the entry fails and its nonce is free again. 1 when that happened. */
 /* What a transaction refused for want of funds needs, "; the key holds B wei and this
  * transaction needs up to N wei (...)", into out (empty for another refusal). */
 static void funds_needed(xp_sender *s, const json_t *rec, const char *why, char *out, size_t cap)
 {
-    xp_u256 fee, value, need, have;
+    xp_u256 fee, value, gas_cost, need, have;
     char n[80], f[80], v[80], h[80] = "?";
     out[0] = '\0';
     uint64_t gas = (uint64_t)json_integer_value(json_object_get(rec, "gas"));
     if (!strstr(why, "nsufficient funds") ||
         xp_u256_parse(json_string_value(json_object_get(rec, "maxFee")), &fee, NULL) ||
         xp_u256_parse(json_string_value(json_object_get(rec, "value")), &value, NULL) ||
-        xp_u256_mul_u64(&need, &fee, gas) || xp_u256_add(&need, &need, &value))
+        xp_eth_max_cost(gas, &fee, &value, &gas_cost, &need))
         return;
     xp_error e = {0};
     if (!xp_eth_get_balance(s->rpc, s->from, "latest", &have, &e))
@@ -372,6 +370,8 @@ static void funds_needed(xp_sender *s, const json_t *rec, const char *why, char 
              h, n, (unsigned long long)gas, f, v);
 }
 
+/* A node refused an entry that no node ever accepted (state intent, one signed version): it
+ * is nowhere, so the entry fails and its nonce is free again. 1 when that happened. */
 static int refuse_unsent(xp_sender *s, json_t *rec, uint64_t nonce, const xp_error *why,
                          xp_error *err)
 {
