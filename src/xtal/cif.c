@@ -420,6 +420,9 @@ static int parse_verdict(const char *name, const xp_cif_tables *st, int prc, xp_
 {
     if (prc == CIF_MEMORY_ERROR || st->failed == 1)
         return xp_error_set(err, XP_ENOMEM, "%s: out of memory", name);
+    if (st->failed == 3 && !st->err_code)
+        return xp_error_set(err, XP_EINVAL, "%s: not a valid CIF: a data name or value that is "
+                            "not text", name);
     if (st->failed == 2)
         return xp_error_set(err, XP_EINVAL, "%s: more than %d values", name, XP_CIF_MAX_VALUES);
     if (st->err_code)

@@ -31,7 +31,7 @@ typedef struct xp_cif_tables {
     xp_cif_block *blocks;
     size_t nblocks, cap;
     size_t nvalues;
-    int failed; /* 1: out of memory; 2: over the limit of values */
+    int failed; /* 1: out of memory; 2: over the limit of values; 3: a name or value not text */
     int err_code; /* the first error the forgiving mode does not forgive (or any, strict) */
     size_t err_line, err_col;
     char *err_text;

@@ -23,13 +23,19 @@ char xp_cif_list_mark[] = "(a list)";
 static char NA_VALUE[] = ".";
 #define LIST_VALUE XP_CIF_LIST
 
-static char *utf8_of(const UChar *u)
+/* u as UTF-8 (malloc'd); NULL when out of memory, and when u is missing or not text, which
+ * sets *not_text (when given): libcif's recovery after a grammar error can hand on such a name. */
+static char *utf8_of(const UChar *u, int *not_text)
 {
     int32_t need = 0;
     UErrorCode e = U_ZERO_ERROR;
-    u_strToUTF8(NULL, 0, &need, u, -1, &e);
-    if (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))
+    if (u)
+        u_strToUTF8(NULL, 0, &need, u, -1, &e);
+    if (!u || (e != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(e))) {
+        if (not_text)
+            *not_text = 1;
         return NULL;
+    }
     char *out = malloc((size_t)need + 1);
     if (!out)
         return NULL;
@@ -37,6 +43,8 @@ static char *utf8_of(const UChar *u)
     u_strToUTF8(out, need + 1, NULL, u, -1, &e);
     if (U_FAILURE(e)) {
         free(out);
+        if (not_text)
+            *not_text = 1;
         return NULL;
     }
     out[need] = '\0';
@@ -91,7 +99,7 @@ static int on_block_start(cif_container_tp *block, void *ctx)
     memset(bt, 0, sizeof *bt);
     UChar *code = NULL;
     if (block && cif_container_get_code(block, &code) == CIF_OK && code) {
-        bt->name = utf8_of(code);
+        bt->name = utf8_of(code, NULL);
         free(code);
     }
     return CIF_TRAVERSE_CONTINUE;
@@ -114,9 +122,10 @@ static int on_item(UChar *uname, cif_value_tp *value, void *ctx)
         return CIF_TRAVERSE_END;
     }
     xp_cif_block *bt = &st->blocks[st->nblocks - 1];
-    char *name = utf8_of(uname);
+    int not_text = 0;
+    char *name = utf8_of(uname, &not_text);
     if (!name) {
-        st->failed = 1;
+        st->failed = not_text ? 3 : 1;
         return CIF_TRAVERSE_END;
     }
     normalize_tag(name);
@@ -163,10 +172,10 @@ static int on_item(UChar *uname, cif_value_tp *value, void *ctx)
     } else if (kind == CIF_CHAR_KIND || kind == CIF_NUMB_KIND) {
         UChar *u = NULL;
         if (cif_value_get_text(value, &u) == CIF_OK && u) {
-            text = utf8_of(u);
+            text = utf8_of(u, &not_text);
             free(u);
             if (!text) {
-                st->failed = 1;
+                st->failed = not_text ? 3 : 1;
                 return CIF_TRAVERSE_END;
             }
         }
@@ -216,7 +225,7 @@ static char *error_excerpt(const UChar *text, size_t length)
     size_t n = length < 60 ? length : 60;
     memcpy(u, text, n * sizeof *u);
     u[n] = 0;
-    char *s = utf8_of(u);
+    char *s = utf8_of(u, NULL);
     for (char *p = s; p && *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';

@@ -412,6 +412,23 @@ static void blocks_on_their_own(void **state)
 
 /* ---- 3. grammar slips: read with a warning, refused when strict ---- */
 
+/* A short packet, a stray value, then the same loop again (a real AMCSD export): libcif's
+ * recovery hands on a name that is not text; the file is refused for its duplicate item at its
+ * line, not as "out of memory". */
+static void slip_then_duplicate_loop(void **state)
+{
+    (void)state;
+    const char *t = "data_x\n_cell_length_a 5\n_cell_length_b 5\n_cell_length_c 5\n"
+                    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
+                    "_symmetry_space_group_name_H-M 'P 1'\n"
+                    "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                    "_atom_site_fract_z\nSi1 0.1 0.2 0.3\n0000\nO1 0.1 0.2 0.3 0 0 0\n"
+                    "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n"
+                    "_atom_site_fract_z\nSi1 0.1 0.2 0.3\n";
+    refused(t, 0, "x.cif:18:0: not a valid CIF: duplicate item name");
+    refused(t, 1, "x.cif:");
+}
+
 static void grammar_slips(void **state)
 {
     (void)state;
@@ -450,6 +467,7 @@ int main(void)
         cmocka_unit_test(rhombohedral_symbols), cmocka_unit_test(symbols_and_operations),
         cmocka_unit_test(icsd_export),          cmocka_unit_test(mixed_sites),
         cmocka_unit_test(blocks_on_their_own),  cmocka_unit_test(grammar_slips),
+        cmocka_unit_test(slip_then_duplicate_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
